@@ -1,0 +1,125 @@
+//! The library's error type.
+//!
+//! Owns `Error`: every way loading a scenario, running it or writing its results can fail,
+//! with the file, the field path or the line and column the user needs to fix it. Each variant
+//! says whether it is the user's input (exit code 2) or the environment (exit code 1).
+//!
+//! Must not import any other geosim module.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// One problem found while validating a file: the field path and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Field path, e.g. `links[2].latency.p99_ms`.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// Everything that can go wrong in geosim's library.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read (missing, unreadable). Input error; the run cannot go on.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file's extension names no supported format. Input error.
+    #[error("{}: unsupported file type (use .toml or .json)", path.display())]
+    Format {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file is not valid TOML or JSON. Input error.
+    #[error("{}:{line}:{column}: syntax error: {message}", path.display())]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// A value has the wrong type or an unknown or missing field. Input error.
+    #[error("{}{}: {field}: {message}", path.display(), location(*line, *column))]
+    Field {
+        /// The file.
+        path: PathBuf,
+        /// Field path.
+        field: String,
+        /// 1-based line, when known.
+        line: Option<usize>,
+        /// 1-based column, when known.
+        column: Option<usize>,
+        /// What is wrong.
+        message: String,
+    },
+    /// Values are well-typed but invalid (one line per problem). Input error.
+    #[error("{}: invalid scenario:\n{}", path.display(), list(problems))]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Every problem found.
+        problems: Vec<Problem>,
+    },
+    /// A command-line argument names something the file does not have. Input error.
+    #[error("{0}")]
+    Usage(String),
+    /// An output file could not be written. Environment error.
+    #[error("{}: cannot write: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+fn location(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(":{l}:{c}"),
+        (Some(l), None) => format!(":{l}"),
+        _ => String::new(),
+    }
+}
+
+fn list(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("  {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Error {
+    /// True when the user's input is at fault (exit code 2), false for the environment.
+    pub fn is_input_error(&self) -> bool {
+        !matches!(self, Error::Write { .. })
+    }
+
+    /// The process exit code for this error: 2 for bad input, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        if self.is_input_error() {
+            2
+        } else {
+            1
+        }
+    }
+}
+
+/// Shorthand for library results.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

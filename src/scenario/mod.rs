@@ -1,0 +1,184 @@
+//! Scenarios: parsing a TOML or JSON file and validating it once into domain types.
+//!
+//! Owns the two-stage load: text -> `spec::ScenarioSpec` (serde, with field paths from
+//! serde_path_to_error and line/column for syntax errors) -> `Scenario` (domain types that
+//! know nothing of serde), collecting every invalid value with its field path. Also owns the
+//! JSON Schema of the file format.
+//!
+//! Must not import the engine, the world, metrics or report, and does no file I/O (`io` reads
+//! the file and hands the text here).
+
+pub mod spec;
+mod validate;
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::strategy::NamedStrategy;
+use crate::topology::Topology;
+use crate::workload::Workload;
+
+pub use spec::ScenarioSpec;
+
+/// The default run seed when neither the file nor the command line gives one.
+pub const DEFAULT_SEED: u64 = 1;
+
+/// A validated scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Name (from the file, or its stem).
+    pub name: String,
+    /// Seed from the file, if any.
+    pub seed: Option<u64>,
+    /// How long clients issue operations, in ns.
+    pub duration_ns: u64,
+    /// Extra time to finish in-flight work, in ns.
+    pub drain_ns: u64,
+    /// Regions and links.
+    pub topology: Topology,
+    /// Client groups.
+    pub workload: Workload,
+    /// Strategies in file order.
+    pub strategies: Vec<NamedStrategy>,
+}
+
+impl Scenario {
+    /// The index of the strategy called `name`.
+    pub fn strategy_index(&self, name: &str) -> Option<usize> {
+        self.strategies.iter().position(|s| s.name == name)
+    }
+}
+
+/// File formats, chosen by extension.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// `.toml`
+    Toml,
+    /// `.json`
+    Json,
+}
+
+impl Format {
+    /// The format for a path's extension.
+    pub fn of(path: &Path) -> Result<Format> {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("toml") => Ok(Format::Toml),
+            Some(e) if e.eq_ignore_ascii_case("json") => Ok(Format::Json),
+            _ => Err(Error::Format {
+                path: path.to_path_buf(),
+            }),
+        }
+    }
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Parses text in `format` into a spec; `path` is only used in error messages.
+pub fn parse_spec<T: serde::de::DeserializeOwned>(
+    text: &str,
+    format: Format,
+    path: &Path,
+) -> Result<T> {
+    match format {
+        Format::Toml => {
+            let de = toml::de::Deserializer::parse(text).map_err(|e| toml_error(e, text, path))?;
+            serde_path_to_error::deserialize(de).map_err(|e| {
+                let field = e.path().to_string();
+                let inner = e.into_inner();
+                let (line, column) = match inner.span() {
+                    Some(s) => {
+                        let (l, c) = line_col(text, s.start);
+                        (Some(l), Some(c))
+                    }
+                    None => (None, None),
+                };
+                if field == "." {
+                    // No path: the document itself is malformed.
+                    return toml_error(inner, text, path);
+                }
+                Error::Field {
+                    path: path.to_path_buf(),
+                    field,
+                    line,
+                    column,
+                    message: inner.message().trim().to_string(),
+                }
+            })
+        }
+        Format::Json => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            let value: T = serde_path_to_error::deserialize(&mut de)
+                .map_err(|e| json_error(e.path().to_string(), e.into_inner(), path))?;
+            de.end().map_err(|e| json_error(".".to_string(), e, path))?;
+            Ok(value)
+        }
+    }
+}
+
+fn json_error(field: String, inner: serde_json::Error, path: &Path) -> Error {
+    let message = strip_position(&inner.to_string());
+    if inner.is_syntax() || inner.is_eof() || field == "." {
+        Error::Syntax {
+            path: path.to_path_buf(),
+            line: inner.line(),
+            column: inner.column(),
+            message,
+        }
+    } else {
+        Error::Field {
+            path: path.to_path_buf(),
+            field,
+            line: Some(inner.line()),
+            column: Some(inner.column()),
+            message,
+        }
+    }
+}
+
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+fn toml_error(e: toml::de::Error, text: &str, path: &Path) -> Error {
+    let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+    Error::Syntax {
+        path: path.to_path_buf(),
+        line,
+        column,
+        message: e.message().trim().to_string(),
+    }
+}
+
+/// Parses and validates a scenario. `path` names the file in errors; its stem is the default
+/// scenario name.
+pub fn from_str(text: &str, format: Format, path: &Path) -> Result<Scenario> {
+    let spec: ScenarioSpec = parse_spec(text, format, path)?;
+    from_spec(&spec, path)
+}
+
+/// Validates a parsed spec into a scenario.
+pub fn from_spec(spec: &ScenarioSpec, path: &Path) -> Result<Scenario> {
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("scenario");
+    validate::validate(spec, stem).map_err(|problems| Error::Invalid {
+        path: path.to_path_buf(),
+        problems,
+    })
+}
+
+/// The JSON Schema of scenario files, pretty-printed.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(ScenarioSpec);
+    serde_json::to_string_pretty(&schema).expect("schema serialises") + "\n"
+}

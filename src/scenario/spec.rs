@@ -1,0 +1,383 @@
+//! The scenario file as written: serde types that mirror TOML/JSON one to one.
+//!
+//! Owns the on-disk shape of a scenario (`ScenarioSpec` and its parts), their defaults and
+//! their JSON Schema (schemars). Every struct denies unknown fields; strategies are a tagged
+//! enum on `kind`, latency distributions a tagged enum on `dist` (or a bare number of ms).
+//! Nothing here is checked beyond types: `validate` turns a spec into domain types.
+//!
+//! Must not import the engine, the world, metrics or report; domain types do not depend on
+//! this module.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::topology::{DEFAULT_INTRA_MS, DEFAULT_OVERHEAD_MS, DEFAULT_ROUTE_INFLATION};
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    /// Scenario name (default: the file name without extension).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Free text shown in reports.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Run seed (default 1; `--seed` overrides).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Simulated seconds during which clients issue operations (> 0).
+    pub duration_s: f64,
+    /// Extra simulated seconds after `duration_s` to finish in-flight work (default 60).
+    #[serde(default = "default_drain_s")]
+    pub drain_s: f64,
+    /// The geography-derived latency model.
+    #[serde(default)]
+    pub network: NetworkSpec,
+    /// Regions (at least one).
+    pub regions: Vec<RegionSpec>,
+    /// Explicit WAN links.
+    #[serde(default)]
+    pub links: Vec<LinkSpec>,
+    /// The offered load.
+    pub workload: WorkloadSpec,
+    /// Strategies to compare (at least one).
+    pub strategies: Vec<StrategySpec>,
+}
+
+fn default_drain_s() -> f64 {
+    60.0
+}
+
+/// Settings of the geography-derived latency model.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// Multiplier on the fibre floor for real routes (>= 1; default 1.43).
+    #[serde(default = "default_inflation")]
+    pub route_inflation: f64,
+    /// Fixed one-way overhead of a derived link in ms (>= 0; default 5.9).
+    #[serde(default = "default_overhead")]
+    pub overhead_ms: f64,
+    /// Pairs without an explicit link: `geo` derives one, `route` routes over explicit links.
+    #[serde(default)]
+    pub unlinked: UnlinkedSpec,
+}
+
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        NetworkSpec {
+            route_inflation: DEFAULT_ROUTE_INFLATION,
+            overhead_ms: DEFAULT_OVERHEAD_MS,
+            unlinked: UnlinkedSpec::Geo,
+        }
+    }
+}
+
+fn default_inflation() -> f64 {
+    DEFAULT_ROUTE_INFLATION
+}
+fn default_overhead() -> f64 {
+    DEFAULT_OVERHEAD_MS
+}
+
+/// Treatment of region pairs without an explicit link.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnlinkedSpec {
+    /// Derive a link from great-circle distance.
+    #[default]
+    Geo,
+    /// Take the lowest-latency route over explicit links.
+    Route,
+}
+
+/// A region.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegionSpec {
+    /// Unique name.
+    pub name: String,
+    /// Latitude in degrees, [-90, 90].
+    pub lat: f64,
+    /// Longitude in degrees, [-180, 180].
+    pub lon: f64,
+    /// Jurisdiction label (default "unspecified").
+    #[serde(default = "default_jurisdiction")]
+    pub jurisdiction: String,
+    /// One-way latency between clients and servers in the region (default 1.5 ms).
+    #[serde(default = "default_intra")]
+    pub intra_ms: LatencySpec,
+}
+
+fn default_jurisdiction() -> String {
+    "unspecified".to_string()
+}
+fn default_intra() -> LatencySpec {
+    LatencySpec::Ms(DEFAULT_INTRA_MS)
+}
+
+/// An explicit WAN link.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    /// One end (a region name).
+    pub from: String,
+    /// The other end (a region name).
+    pub to: String,
+    /// One-way latency.
+    pub latency: LatencySpec,
+    /// Only `from` -> `to` when true; both directions with the same latency when false
+    /// (default).
+    #[serde(default)]
+    pub directed: bool,
+}
+
+/// A one-way latency: a number of milliseconds (constant) or a distribution.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum LatencySpec {
+    /// Constant milliseconds.
+    Ms(f64),
+    /// A distribution.
+    Dist(DistSpec),
+}
+
+/// The JSON Schema shape of `LatencySpec` (number or distribution table).
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum LatencySchema {
+    Ms(f64),
+    Dist(DistSpec),
+}
+
+impl JsonSchema for LatencySpec {
+    fn schema_name() -> Cow<'static, str> {
+        "Latency".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        LatencySchema::json_schema(generator)
+    }
+}
+
+impl<'de> Deserialize<'de> for LatencySpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LatencySpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a latency in ms (a number) or a table with a `dist` field")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<LatencySpec, E> {
+                Ok(LatencySpec::Ms(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<LatencySpec, E> {
+                Ok(LatencySpec::Ms(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<LatencySpec, E> {
+                Ok(LatencySpec::Ms(v as f64))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<LatencySpec, A::Error> {
+                DistSpec::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(LatencySpec::Dist)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A latency distribution, tagged by `dist`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(tag = "dist", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum DistSpec {
+    /// Always `ms`.
+    Constant {
+        /// Milliseconds.
+        ms: f64,
+    },
+    /// Uniform on [min_ms, max_ms].
+    Uniform {
+        /// Lower bound.
+        min_ms: f64,
+        /// Upper bound.
+        max_ms: f64,
+    },
+    /// Normal, truncated at 0.
+    Normal {
+        /// Mean before truncation (>= 0).
+        mean_ms: f64,
+        /// Standard deviation (> 0).
+        sd_ms: f64,
+    },
+    /// Lognormal with this median and 99th percentile.
+    Lognormal {
+        /// Median (> 0).
+        p50_ms: f64,
+        /// 99th percentile (>= p50_ms).
+        p99_ms: f64,
+    },
+    /// Exponential with this mean, plus a fixed offset.
+    Exponential {
+        /// Mean of the exponential part (> 0).
+        mean_ms: f64,
+        /// Fixed offset (>= 0, default 0).
+        #[serde(default)]
+        offset_ms: f64,
+    },
+    /// Pareto type I with minimum `scale_ms` and tail index `shape`.
+    Pareto {
+        /// Minimum (> 0).
+        scale_ms: f64,
+        /// Tail index (> 0).
+        shape: f64,
+    },
+    /// A weighted mixture.
+    Mixture {
+        /// Components (at least one).
+        components: Vec<MixtureComponent>,
+    },
+    /// Piecewise-linear through `[percentile, ms]` points.
+    Empirical {
+        /// Points sorted by percentile (0..=100), ms non-decreasing, at least two.
+        percentiles: Vec<[f64; 2]>,
+    },
+}
+
+/// One component of a mixture.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MixtureComponent {
+    /// Relative weight (> 0).
+    pub weight: f64,
+    /// The component's latency.
+    pub latency: LatencySpec,
+}
+
+/// The offered load.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSpec {
+    /// Client groups (at least one).
+    pub clients: Vec<ClientSpec>,
+}
+
+/// A group of clients in one region.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSpec {
+    /// The region the clients live in.
+    pub region: String,
+    /// Mean operations per second, Poisson arrivals (> 0).
+    pub rate_rps: f64,
+    /// Share of reads, [0, 1] (default 0.9).
+    #[serde(default = "default_read_fraction")]
+    pub read_fraction: f64,
+    /// Distinct keys (>= 1, default 10000).
+    #[serde(default = "default_keys")]
+    pub keys: u64,
+    /// First key of the group's range (default 0: groups share keys 0..keys).
+    #[serde(default)]
+    pub key_offset: u64,
+    /// Zipf exponent of key popularity (>= 0; 0 = uniform; default 0.99).
+    #[serde(default = "default_zipf")]
+    pub zipf: f64,
+    /// Bytes per written value (default 1024).
+    #[serde(default = "default_value_bytes")]
+    pub value_bytes: u32,
+}
+
+fn default_read_fraction() -> f64 {
+    0.9
+}
+fn default_keys() -> u64 {
+    10_000
+}
+fn default_zipf() -> f64 {
+    0.99
+}
+fn default_value_bytes() -> u32 {
+    1024
+}
+
+/// A strategy, tagged by `kind`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum StrategySpec {
+    /// One primary; standbys replicate from it.
+    ActivePassive(ActivePassiveSpec),
+    /// Every region accepts writes.
+    MultiMaster(MultiMasterSpec),
+}
+
+impl StrategySpec {
+    /// The strategy's name.
+    pub fn name(&self) -> &str {
+        match self {
+            StrategySpec::ActivePassive(s) => &s.name,
+            StrategySpec::MultiMaster(s) => &s.name,
+        }
+    }
+}
+
+/// Settings of `active-passive`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivePassiveSpec {
+    /// Unique name.
+    pub name: String,
+    /// The primary region's name.
+    pub primary: String,
+    /// `sync` or `async` (default).
+    #[serde(default)]
+    pub replication: ReplicationSpec,
+    /// `local` (default) or `primary`.
+    #[serde(default)]
+    pub read_from: ReadFromSpec,
+}
+
+/// When the primary acknowledges a write.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReplicationSpec {
+    /// After every standby applied it.
+    Sync,
+    /// At once.
+    #[default]
+    Async,
+}
+
+/// Where reads are served.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadFromSpec {
+    /// The client's region.
+    #[default]
+    Local,
+    /// The primary.
+    Primary,
+}
+
+/// Settings of `multi-master`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MultiMasterSpec {
+    /// Unique name.
+    pub name: String,
+    /// Conflict resolution: `lww` (default).
+    #[serde(default)]
+    pub resolution: ResolutionSpec,
+}
+
+/// Conflict resolution of `multi-master`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResolutionSpec {
+    /// Last writer wins on (timestamp, region id).
+    #[default]
+    Lww,
+}

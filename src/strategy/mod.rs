@@ -1,0 +1,278 @@
+//! The strategy extension point: what a geo-distribution strategy sees and what it may do.
+//!
+//! Owns the `Strategy` trait, the `Ctx` through which a strategy acts (send a message, set a
+//! timer, reply to a client, record a replication or conflict fact), the `Effect` buffer the
+//! world applies after each callback, and the small vocabulary types (`OpId`, `Request`,
+//! `Version`, `Outcome`). A strategy does no I/O and sees no engine internals: it reacts to a
+//! client request, a message or a timer at one region, and pushes effects. Randomness comes
+//! only from the context's seeded stream. Each strategy lives in its own file.
+//!
+//! Must not import the engine, the simulation world, metrics internals or scenario (serde)
+//! types.
+
+pub mod active_passive;
+pub mod multi_master;
+
+use crate::rng::SimRng;
+use crate::time::SimTime;
+use crate::topology::{RegionId, Topology};
+use crate::workload::{Key, OpKind};
+
+pub use active_passive::{ActivePassive, ActivePassiveConfig, ReadFrom, Replication};
+pub use multi_master::{MultiMaster, MultiMasterConfig, Resolution};
+
+/// Bytes of framing, routing and metadata on every replication or forwarding message.
+pub const HEADER_BYTES: u64 = 64;
+
+/// Handle of an in-flight client operation. Its index is small and reused, so strategies can
+/// keep side tables indexed by it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OpId(pub u32);
+
+impl OpId {
+    /// The slot index (dense, reused after the operation completes).
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A client operation as it reaches the servers of the client's region.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// Its handle; reply with it.
+    pub op: OpId,
+    /// Read or write.
+    pub kind: OpKind,
+    /// The key.
+    pub key: Key,
+    /// Value size in bytes (writes).
+    pub bytes: u32,
+    /// The client's region (where the request arrives).
+    pub client: RegionId,
+}
+
+/// The identity and order of a written value: larger is newer. `stamp` is the strategy's own
+/// order (a log position, a timestamp); `origin` breaks ties. `Version::NONE` is the value of
+/// a key never written.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version {
+    /// Primary order.
+    pub stamp: u64,
+    /// Tie-break: the region that created the version.
+    pub origin: RegionId,
+}
+
+impl Version {
+    /// The version of a key that was never written.
+    pub const NONE: Version = Version {
+        stamp: 0,
+        origin: 0,
+    };
+}
+
+/// What an operation returned.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A read that returned this version.
+    Read(Version),
+    /// A write acknowledged as this version.
+    Write(Version),
+    /// The operation failed.
+    Failed,
+}
+
+/// Something a strategy asks the world to do or to record.
+#[derive(Copy, Clone, Debug)]
+pub enum Effect<M, T> {
+    /// Send `msg` from region `from` to region `to`, carrying `bytes` on the wire.
+    Send {
+        /// Sender.
+        from: RegionId,
+        /// Receiver.
+        to: RegionId,
+        /// Payload.
+        msg: M,
+        /// Bytes on the wire.
+        bytes: u64,
+    },
+    /// Fire `timer` at `region` after `after` ns.
+    Timer {
+        /// Where the timer fires.
+        region: RegionId,
+        /// Delay in ns.
+        after: u64,
+        /// Payload.
+        timer: T,
+    },
+    /// Answer the client of `op` (the answer travels back over the client's access network).
+    Reply {
+        /// The operation.
+        op: OpId,
+        /// Its result.
+        outcome: Outcome,
+    },
+    /// A replica (not the acknowledging one) applied a write acknowledged at `acked_at`
+    /// (`SimTime::MAX` when it was applied before the acknowledgement).
+    Applied {
+        /// When the write was acknowledged.
+        acked_at: SimTime,
+    },
+    /// An acknowledged write met a concurrent write at the region that accepted it.
+    Conflict,
+    /// Conflict resolution discarded an acknowledged write.
+    LostUpdate,
+}
+
+/// The world as a strategy sees it during one callback.
+pub struct Ctx<'a, M, T> {
+    now: SimTime,
+    topology: &'a Topology,
+    rng: &'a mut SimRng,
+    out: &'a mut Vec<Effect<M, T>>,
+}
+
+impl<'a, M, T> Ctx<'a, M, T> {
+    /// A context; the world builds one per callback.
+    pub fn new(
+        now: SimTime,
+        topology: &'a Topology,
+        rng: &'a mut SimRng,
+        out: &'a mut Vec<Effect<M, T>>,
+    ) -> Self {
+        Ctx {
+            now,
+            topology,
+            rng,
+            out,
+        }
+    }
+
+    /// Current simulated time.
+    #[inline]
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// The wall clock of `region` in ns (what timestamps read; equal to simulated time until
+    /// clock faults exist).
+    #[inline]
+    pub fn clock(&self, _region: RegionId) -> u64 {
+        self.now.as_nanos()
+    }
+
+    /// Regions and median latencies (read-only).
+    #[inline]
+    pub fn topology(&self) -> &Topology {
+        self.topology
+    }
+
+    /// The strategy's own seeded random stream.
+    #[inline]
+    pub fn rng(&mut self) -> &mut SimRng {
+        self.rng
+    }
+
+    /// Sends a message.
+    #[inline]
+    pub fn send(&mut self, from: RegionId, to: RegionId, msg: M, bytes: u64) {
+        self.out.push(Effect::Send {
+            from,
+            to,
+            msg,
+            bytes,
+        });
+    }
+
+    /// Sets a timer.
+    #[inline]
+    pub fn set_timer(&mut self, region: RegionId, after: u64, timer: T) {
+        self.out.push(Effect::Timer {
+            region,
+            after,
+            timer,
+        });
+    }
+
+    /// Replies to a client.
+    #[inline]
+    pub fn reply(&mut self, op: OpId, outcome: Outcome) {
+        self.out.push(Effect::Reply { op, outcome });
+    }
+
+    /// Records that a replica applied a write acknowledged at `acked_at`.
+    #[inline]
+    pub fn applied(&mut self, acked_at: SimTime) {
+        self.out.push(Effect::Applied { acked_at });
+    }
+
+    /// Records a conflict.
+    #[inline]
+    pub fn conflict(&mut self) {
+        self.out.push(Effect::Conflict);
+    }
+
+    /// Records a lost update.
+    #[inline]
+    pub fn lost_update(&mut self) {
+        self.out.push(Effect::LostUpdate);
+    }
+}
+
+/// A geo-distribution strategy. Messages and timers are the strategy's own small `Copy`
+/// types, carried inline in the event queue.
+pub trait Strategy {
+    /// Messages between regions.
+    type Msg: Copy + std::fmt::Debug;
+    /// Timer payloads.
+    type Timer: Copy + std::fmt::Debug;
+
+    /// Called once at time zero (set periodic timers here).
+    fn on_start(&mut self, _ctx: &mut Ctx<'_, Self::Msg, Self::Timer>) {}
+    /// A client request reached the servers of region `at` (the client's region).
+    fn on_request(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer>, at: RegionId, req: Request);
+    /// A message from `from` reached region `at`.
+    fn on_message(
+        &mut self,
+        ctx: &mut Ctx<'_, Self::Msg, Self::Timer>,
+        at: RegionId,
+        from: RegionId,
+        msg: Self::Msg,
+    );
+    /// A timer set by this strategy fired at region `at`.
+    fn on_timer(
+        &mut self,
+        _ctx: &mut Ctx<'_, Self::Msg, Self::Timer>,
+        _at: RegionId,
+        _timer: Self::Timer,
+    ) {
+    }
+}
+
+/// The configured strategies (a closed set; each variant is one file in this module).
+#[derive(Clone, Debug)]
+pub enum StrategyConfig {
+    /// One primary, standbys replicate from it.
+    ActivePassive(ActivePassiveConfig),
+    /// Every region accepts writes and replicates to all others.
+    MultiMaster(MultiMasterConfig),
+}
+
+impl StrategyConfig {
+    /// The kind name used in scenario files and reports.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StrategyConfig::ActivePassive(_) => "active-passive",
+            StrategyConfig::MultiMaster(_) => "multi-master",
+        }
+    }
+}
+
+/// A strategy as named in a scenario.
+#[derive(Clone, Debug)]
+pub struct NamedStrategy {
+    /// Unique name in the scenario.
+    pub name: String,
+    /// Kind and settings.
+    pub config: StrategyConfig,
+}

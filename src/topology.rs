@@ -1,0 +1,437 @@
+//! Geography and the wide-area network: regions, WAN links, routes and the fibre floor.
+//!
+//! Owns `Region`, `WanLink`, `NetworkModel` and `Topology`. Links live in a petgraph graph;
+//! pairs without an explicit link either get a link derived from geography (great-circle
+//! distance x 4.897 us/km x route inflation + overhead) or are reached over the lowest-median
+//! route of explicit links (petgraph's Dijkstra). Every sampled hop is clamped to the
+//! fibre floor of that hop, so no message ever arrives faster than light in fibre along its
+//! path.
+//!
+//! Must not import the engine, workload, strategies, metrics or scenario (serde) types.
+
+use petgraph::algo::dijkstra;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use crate::latency::LatencyDist;
+use crate::rng::SimRng;
+
+/// Index of a region in its scenario (the order of `regions`).
+pub type RegionId = u16;
+
+/// Mean Earth radius in km (IUGG).
+pub const EARTH_RADIUS_KM: f64 = 6371.0088;
+/// One-way delay of light in fibre, microseconds per km (group index 1.468).
+pub const FIBRE_US_PER_KM: f64 = 4.897;
+/// Default route-inflation factor, calibrated on measured AWS inter-region round trips.
+pub const DEFAULT_ROUTE_INFLATION: f64 = 1.43;
+/// Default fixed one-way overhead in ms, calibrated with `DEFAULT_ROUTE_INFLATION`.
+pub const DEFAULT_OVERHEAD_MS: f64 = 5.9;
+/// Default intra-region one-way latency in ms (half the median AWS intra-region round trip).
+pub const DEFAULT_INTRA_MS: f64 = 1.5;
+
+/// A region: a place where a strategy may run servers and clients live.
+#[derive(Clone, Debug)]
+pub struct Region {
+    /// Unique name.
+    pub name: String,
+    /// Latitude in degrees, [-90, 90].
+    pub lat: f64,
+    /// Longitude in degrees, [-180, 180].
+    pub lon: f64,
+    /// Legal jurisdiction label (e.g. "EU", "US").
+    pub jurisdiction: String,
+    /// One-way latency between a client and its region's servers, and inside the region.
+    pub intra: LatencyDist,
+}
+
+/// A directed WAN link with a one-way latency distribution.
+#[derive(Clone, Debug)]
+pub struct WanLink {
+    /// Source region.
+    pub from: RegionId,
+    /// Destination region.
+    pub to: RegionId,
+    /// One-way latency.
+    pub latency: LatencyDist,
+    /// True when given in the scenario, false when derived from geography.
+    pub explicit: bool,
+}
+
+/// What to do for region pairs without an explicit link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unlinked {
+    /// Add a link derived from geography.
+    Geo,
+    /// Route over explicit links only.
+    Route,
+}
+
+/// Settings of the geography-derived latency model.
+#[derive(Clone, Debug)]
+pub struct NetworkModel {
+    /// Multiplier on the fibre floor for real routes (>= 1).
+    pub route_inflation: f64,
+    /// Fixed one-way overhead added to every derived link (ms).
+    pub overhead_ms: f64,
+    /// Treatment of pairs without an explicit link.
+    pub unlinked: Unlinked,
+}
+
+impl Default for NetworkModel {
+    fn default() -> Self {
+        NetworkModel {
+            route_inflation: DEFAULT_ROUTE_INFLATION,
+            overhead_ms: DEFAULT_OVERHEAD_MS,
+            unlinked: Unlinked::Geo,
+        }
+    }
+}
+
+impl NetworkModel {
+    /// The derived one-way latency (ms) over a great-circle distance of `km`.
+    pub fn derived_ms(&self, km: f64) -> f64 {
+        fibre_floor_ms(km) * self.route_inflation + self.overhead_ms
+    }
+}
+
+/// Great-circle (haversine) distance in km between two points given in degrees.
+pub fn great_circle_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2 - lon1).to_radians();
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
+}
+
+/// The one-way time light in fibre needs for `km`, in ms.
+pub fn fibre_floor_ms(km: f64) -> f64 {
+    km * FIBRE_US_PER_KM / 1000.0
+}
+
+/// The fibre floor for `km` in whole nanoseconds, rounded up (never optimistic).
+pub fn fibre_floor_nanos(km: f64) -> u64 {
+    (km * FIBRE_US_PER_KM * 1000.0).ceil() as u64
+}
+
+#[derive(Clone, Debug)]
+struct Hop {
+    link: usize,
+    floor_ns: u64,
+}
+
+/// The regions, links and precomputed routes of a scenario.
+#[derive(Clone, Debug)]
+pub struct Topology {
+    regions: Vec<Region>,
+    links: Vec<WanLink>,
+    graph: DiGraph<RegionId, usize>,
+    /// For each ordered pair (from * n + to), a range into `hops`.
+    routes: Vec<(u32, u32)>,
+    hops: Vec<Hop>,
+    median_ms: Vec<f64>,
+    model: NetworkModel,
+}
+
+/// Why a topology cannot be built.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TopologyError {
+    /// No route of links connects `from` to `to`.
+    Unreachable {
+        /// Source region.
+        from: RegionId,
+        /// Destination region.
+        to: RegionId,
+    },
+}
+
+impl Topology {
+    /// Builds the topology: adds derived links where needed and computes every route.
+    pub fn new(
+        regions: Vec<Region>,
+        explicit: Vec<WanLink>,
+        model: NetworkModel,
+    ) -> Result<Topology, TopologyError> {
+        let n = regions.len();
+        let mut links = explicit;
+        if model.unlinked == Unlinked::Geo {
+            for a in 0..n {
+                for b in 0..n {
+                    if a == b
+                        || links
+                            .iter()
+                            .any(|l| l.from as usize == a && l.to as usize == b)
+                    {
+                        continue;
+                    }
+                    let km = distance(&regions[a], &regions[b]);
+                    links.push(WanLink {
+                        from: a as RegionId,
+                        to: b as RegionId,
+                        latency: LatencyDist::constant(model.derived_ms(km)),
+                        explicit: false,
+                    });
+                }
+            }
+        }
+        let mut graph = DiGraph::<RegionId, usize>::with_capacity(n, links.len());
+        let nodes: Vec<NodeIndex> = (0..n).map(|i| graph.add_node(i as RegionId)).collect();
+        for (i, l) in links.iter().enumerate() {
+            graph.add_edge(nodes[l.from as usize], nodes[l.to as usize], i);
+        }
+        let link_median: Vec<f64> = links.iter().map(|l| l.latency.median_ms()).collect();
+        let mut routes = vec![(0u32, 0u32); n * n];
+        let mut hops = Vec::new();
+        let mut median_ms = vec![0.0; n * n];
+        for a in 0..n {
+            // Dijkstra from `a` on link medians, then walk predecessors back from each target.
+            let dist = dijkstra(&graph, nodes[a], None, |e| link_median[*e.weight()]);
+            for b in 0..n {
+                if a == b {
+                    median_ms[a * n + b] = regions[a].intra.median_ms();
+                    routes[a * n + b] = (hops.len() as u32, hops.len() as u32);
+                    continue;
+                }
+                let Some(&total) = dist.get(&nodes[b]) else {
+                    return Err(TopologyError::Unreachable {
+                        from: a as RegionId,
+                        to: b as RegionId,
+                    });
+                };
+                let mut path = Vec::new();
+                let mut cur = nodes[b];
+                while cur != nodes[a] {
+                    // The predecessor edge on a shortest path: an incoming edge whose source
+                    // distance plus its weight equals ours; ties broken by lowest link index.
+                    let here = dist[&cur];
+                    let edge = graph
+                        .edges_directed(cur, petgraph::Direction::Incoming)
+                        .filter(|e| {
+                            dist.get(&e.source()).is_some_and(|d| {
+                                (d + link_median[*e.weight()] - here).abs() <= 1e-9 * here.max(1.0)
+                            })
+                        })
+                        .min_by_key(|e| *e.weight())
+                        .expect("dijkstra predecessor exists");
+                    path.push(*edge.weight());
+                    cur = edge.source();
+                }
+                path.reverse();
+                let start = hops.len() as u32;
+                for link in path {
+                    let l = &links[link];
+                    let km = distance(&regions[l.from as usize], &regions[l.to as usize]);
+                    hops.push(Hop {
+                        link,
+                        floor_ns: fibre_floor_nanos(km),
+                    });
+                }
+                routes[a * n + b] = (start, hops.len() as u32);
+                median_ms[a * n + b] = total;
+            }
+        }
+        Ok(Topology {
+            regions,
+            links,
+            graph,
+            routes,
+            hops,
+            median_ms,
+            model,
+        })
+    }
+
+    /// Number of regions.
+    pub fn len(&self) -> usize {
+        self.regions.len()
+    }
+
+    /// True when there are no regions (never, for a validated scenario).
+    pub fn is_empty(&self) -> bool {
+        self.regions.is_empty()
+    }
+
+    /// All regions in scenario order.
+    pub fn regions(&self) -> &[Region] {
+        &self.regions
+    }
+
+    /// One region.
+    pub fn region(&self, id: RegionId) -> &Region {
+        &self.regions[id as usize]
+    }
+
+    /// All links, explicit and derived.
+    pub fn links(&self) -> &[WanLink] {
+        &self.links
+    }
+
+    /// The link graph (nodes are region ids, edge weights index `links()`).
+    pub fn graph(&self) -> &DiGraph<RegionId, usize> {
+        &self.graph
+    }
+
+    /// The network model in use.
+    pub fn model(&self) -> &NetworkModel {
+        &self.model
+    }
+
+    /// The region with this name.
+    pub fn find(&self, name: &str) -> Option<RegionId> {
+        self.regions
+            .iter()
+            .position(|r| r.name == name)
+            .map(|i| i as RegionId)
+    }
+
+    /// Great-circle distance between two regions in km.
+    pub fn distance_km(&self, a: RegionId, b: RegionId) -> f64 {
+        distance(self.region(a), self.region(b))
+    }
+
+    /// The sum of fibre floors along the route from `a` to `b`, in ns (0 within a region).
+    pub fn path_floor_nanos(&self, a: RegionId, b: RegionId) -> u64 {
+        self.route(a, b).iter().map(|h| h.floor_ns).sum()
+    }
+
+    /// The median one-way latency from `a` to `b` along its route, in ms.
+    pub fn median_one_way_ms(&self, a: RegionId, b: RegionId) -> f64 {
+        self.median_ms[a as usize * self.regions.len() + b as usize]
+    }
+
+    /// The median round trip between `a` and `b`, in ms.
+    pub fn median_rtt_ms(&self, a: RegionId, b: RegionId) -> f64 {
+        self.median_one_way_ms(a, b) + self.median_one_way_ms(b, a)
+    }
+
+    /// The regions on the route from `a` to `b`, both ends included.
+    pub fn route_regions(&self, a: RegionId, b: RegionId) -> Vec<RegionId> {
+        let mut out = vec![a];
+        out.extend(self.route(a, b).iter().map(|h| self.links[h.link].to));
+        out
+    }
+
+    fn route(&self, a: RegionId, b: RegionId) -> &[Hop] {
+        let (s, e) = self.routes[a as usize * self.regions.len() + b as usize];
+        &self.hops[s as usize..e as usize]
+    }
+
+    /// Samples the one-way delay of a message from `a` to `b`, in ns: the region's own
+    /// latency within a region, otherwise the sum over the route's hops, each hop clamped to
+    /// its fibre floor.
+    #[inline]
+    pub fn sample_nanos(&self, a: RegionId, b: RegionId, rng: &mut SimRng) -> u64 {
+        if a == b {
+            return self.regions[a as usize].intra.sample_nanos(rng);
+        }
+        let mut total = 0u64;
+        for hop in self.route(a, b) {
+            let d = self.links[hop.link].latency.sample_nanos(rng);
+            total = total.saturating_add(d.max(hop.floor_ns));
+        }
+        total
+    }
+
+    /// Samples the access latency between a client and its region's servers, in ns.
+    #[inline]
+    pub fn sample_access_nanos(&self, region: RegionId, rng: &mut SimRng) -> u64 {
+        self.regions[region as usize].intra.sample_nanos(rng)
+    }
+}
+
+fn distance(a: &Region, b: &Region) -> f64 {
+    great_circle_km(a.lat, a.lon, b.lat, b.lon)
+}
+
+/// Convenience for tests and benches: a region with default intra latency.
+pub fn region(name: &str, lat: f64, lon: f64, jurisdiction: &str) -> Region {
+    Region {
+        name: name.to_string(),
+        lat,
+        lon,
+        jurisdiction: jurisdiction.to_string(),
+        intra: LatencyDist::constant(DEFAULT_INTRA_MS),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{stream, Stream};
+
+    #[test]
+    fn haversine_known_distances() {
+        // London - New York is about 5570 km.
+        let d = great_circle_km(51.5074, -0.1278, 40.7128, -74.0060);
+        assert!((d - 5570.0).abs() < 15.0, "{d}");
+        // A quarter meridian is pi/2 * R.
+        let q = great_circle_km(0.0, 0.0, 90.0, 0.0);
+        assert!((q - std::f64::consts::FRAC_PI_2 * EARTH_RADIUS_KM).abs() < 1e-6);
+        assert_eq!(great_circle_km(10.0, 20.0, 10.0, 20.0), 0.0);
+    }
+
+    #[test]
+    fn routes_take_the_lowest_median_path() {
+        let regions = vec![
+            region("a", 0.0, 0.0, "X"),
+            region("b", 0.0, 1.0, "X"),
+            region("c", 0.0, 2.0, "X"),
+        ];
+        let link = |f: u16, t: u16, ms: f64| WanLink {
+            from: f,
+            to: t,
+            latency: LatencyDist::constant(ms),
+            explicit: true,
+        };
+        // a->c direct is slow (50 ms); a->b->c is 10 + 10.
+        let links = vec![
+            link(0, 1, 10.0),
+            link(1, 0, 10.0),
+            link(1, 2, 10.0),
+            link(2, 1, 10.0),
+            link(0, 2, 50.0),
+            link(2, 0, 50.0),
+        ];
+        let model = NetworkModel {
+            unlinked: Unlinked::Route,
+            ..NetworkModel::default()
+        };
+        let t = Topology::new(regions, links, model).unwrap();
+        assert_eq!(t.route_regions(0, 2), vec![0, 1, 2]);
+        assert!((t.median_one_way_ms(0, 2) - 20.0).abs() < 1e-9);
+        let mut rng = stream(1, Stream::Network(0, 2));
+        assert_eq!(t.sample_nanos(0, 2, &mut rng), 20_000_000);
+    }
+
+    #[test]
+    fn unreachable_pairs_are_reported() {
+        let regions = vec![region("a", 0.0, 0.0, "X"), region("b", 0.0, 1.0, "X")];
+        let model = NetworkModel {
+            unlinked: Unlinked::Route,
+            ..NetworkModel::default()
+        };
+        let err = Topology::new(regions, vec![], model).unwrap_err();
+        assert_eq!(err, TopologyError::Unreachable { from: 0, to: 1 });
+    }
+
+    #[test]
+    fn samples_below_the_fibre_floor_are_clamped() {
+        let regions = vec![
+            region("ny", 40.7, -74.0, "US"),
+            region("ldn", 51.5, -0.1, "UK"),
+        ];
+        let links = vec![WanLink {
+            from: 0,
+            to: 1,
+            latency: LatencyDist::uniform(0.0, 1.0),
+            explicit: true,
+        }];
+        let t = Topology::new(regions, links, NetworkModel::default()).unwrap();
+        let floor = t.path_floor_nanos(0, 1);
+        assert!(floor > 27_000_000, "{floor}");
+        let mut rng = stream(3, Stream::Network(0, 1));
+        for _ in 0..100 {
+            assert_eq!(t.sample_nanos(0, 1, &mut rng), floor);
+        }
+    }
+}
