@@ -386,9 +386,10 @@ mod tests {
         assert!((LatencyDist::normal(0.0, 1.0).median_ms() - 0.674_489_75).abs() < 1e-6);
         let m = LatencyDist::mixture(vec![
             (1.0, LatencyDist::constant(1.0)),
-            (1.0, LatencyDist::uniform(2.0, 4.0)),
+            (3.0, LatencyDist::uniform(2.0, 4.0)),
         ]);
-        assert!((m.median_ms() - 2.0).abs() < 1e-6);
+        // 0.25 + 0.75 (x - 2) / 2 = 0.5 at x = 2 + 2/3.
+        assert!((m.median_ms() - 8.0 / 3.0).abs() < 1e-6);
     }
 
     #[test]

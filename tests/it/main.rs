@@ -1,1 +1,9 @@
-mod x {}
+//! Integration tests of geosim, as one binary: behaviour of strategies against invariants and
+//! closed forms, the network's physical limit, the command line on good and bad input, and
+//! determinism.
+
+mod bad_input;
+mod common;
+mod determinism;
+mod network;
+mod strategies;

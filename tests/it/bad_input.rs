@@ -1,0 +1,289 @@
+//! Bad input, one test per class: exit code 2, a message naming the file and the field (or
+//! line and column), no panic, and no report written.
+
+use std::path::PathBuf;
+
+use crate::common::geosim;
+
+const GOOD: &str = r#"
+name = "bad-input"
+duration_s = 10
+[[regions]]
+name = "a"
+lat = 10.0
+lon = 20.0
+[[regions]]
+name = "b"
+lat = -10.0
+lon = 40.0
+[[links]]
+from = "a"
+to = "b"
+latency = { dist = "lognormal", p50_ms = 40.0, p99_ms = 80.0 }
+[[workload.clients]]
+region = "a"
+rate_rps = 100
+read_fraction = 0.5
+[[strategies]]
+kind = "active-passive"
+name = "ap"
+primary = "a"
+"#;
+
+struct Case {
+    dir: tempfile::TempDir,
+    file: PathBuf,
+}
+
+fn write(name: &str, text: &str) -> Case {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(name);
+    std::fs::write(&file, text).unwrap();
+    Case { dir, file }
+}
+
+/// Runs `validate` and `run` on the text; both must fail with exit code 2 and mention every
+/// needle; `run` must not write a report.
+fn rejects(name: &str, text: &str, needles: &[&str]) {
+    let case = write(name, text);
+    let f = case.file.to_str().unwrap();
+    let out = case.dir.path().join("out");
+    for args in [
+        vec!["validate", f],
+        vec!["run", f, "--out", out.to_str().unwrap()],
+    ] {
+        let o = geosim(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(name), "message does not name the file: {err}");
+        for n in needles {
+            assert!(err.contains(n), "message lacks `{n}`: {err}");
+        }
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert!(!out.exists(), "a report was written for bad input");
+}
+
+fn with(from: &str, to: &str) -> String {
+    assert!(GOOD.contains(from), "fixture lacks {from}");
+    GOOD.replacen(from, to, 1)
+}
+
+#[test]
+fn the_fixture_itself_is_valid() {
+    let case = write("good.toml", GOOD);
+    let o = geosim(&["validate", case.file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn toml_syntax_error_gives_line_and_column() {
+    let text = with("rate_rps = 100", "rate_rps = = 100");
+    let line = text.lines().position(|l| l.contains("= = 100")).unwrap() + 1;
+    rejects(
+        "syntax.toml",
+        &text,
+        &[&format!("syntax.toml:{line}:"), "syntax error"],
+    );
+}
+
+#[test]
+fn json_syntax_error_gives_line_and_column() {
+    rejects(
+        "syntax.json",
+        "{\n  \"duration_s\": 10,\n  \"regions\": [\n}",
+        &["syntax.json:4:1", "syntax error"],
+    );
+}
+
+#[test]
+fn unknown_field_is_named() {
+    let text = with(
+        "read_fraction = 0.5",
+        "read_fraction = 0.5\nreed_fraction = 0.4",
+    );
+    rejects(
+        "unknown.toml",
+        &text,
+        &["workload.clients[0]", "reed_fraction"],
+    );
+}
+
+#[test]
+fn wrong_type_is_named() {
+    let text = with("rate_rps = 100", "rate_rps = \"fast\"");
+    rejects("type.toml", &text, &["workload.clients[0].rate_rps"]);
+}
+
+#[test]
+fn unknown_region_name() {
+    let text = with("region = \"a\"", "region = \"mars-1\"");
+    rejects(
+        "unknown-region.toml",
+        &text,
+        &["workload.clients[0].region", "unknown region `mars-1`"],
+    );
+}
+
+#[test]
+fn duplicate_region_name() {
+    let text = with("name = \"b\"", "name = \"a\"");
+    rejects(
+        "dup-region.toml",
+        &text,
+        &["regions[1].name", "duplicate region name `a`"],
+    );
+}
+
+#[test]
+fn negative_latency() {
+    let text = with("p50_ms = 40.0", "p50_ms = -40.0");
+    rejects(
+        "neg-latency.toml",
+        &text,
+        &["links[0].latency.p50_ms", "greater than 0"],
+    );
+}
+
+#[test]
+fn nan_and_infinite_values() {
+    let text = with("p99_ms = 80.0", "p99_ms = nan");
+    rejects("nan.toml", &text, &["links[0].latency.p99_ms", "finite"]);
+    let text = with("rate_rps = 100", "rate_rps = inf");
+    rejects(
+        "inf.toml",
+        &text,
+        &["workload.clients[0].rate_rps", "finite"],
+    );
+}
+
+#[test]
+fn negative_rate() {
+    let text = with("rate_rps = 100", "rate_rps = -3");
+    rejects(
+        "neg-rate.toml",
+        &text,
+        &["workload.clients[0].rate_rps", "greater than 0"],
+    );
+}
+
+#[test]
+fn p99_below_p50() {
+    let text = with("p99_ms = 80.0", "p99_ms = 20.0");
+    rejects(
+        "p99.toml",
+        &text,
+        &["links[0].latency.p99_ms", "must be >= p50_ms"],
+    );
+}
+
+#[test]
+fn read_fraction_outside_unit_interval() {
+    let text = with("read_fraction = 0.5", "read_fraction = 1.5");
+    rejects(
+        "rf.toml",
+        &text,
+        &["workload.clients[0].read_fraction", "[0, 1]"],
+    );
+}
+
+#[test]
+fn latitude_out_of_range() {
+    let text = with("lat = 10.0", "lat = 91.0");
+    rejects("lat.toml", &text, &["regions[0].lat", "[-90, 90]"]);
+}
+
+#[test]
+fn zero_duration() {
+    let text = with("duration_s = 10", "duration_s = 0");
+    rejects("duration.toml", &text, &["duration_s", "greater than 0"]);
+}
+
+#[test]
+fn strategy_naming_a_missing_primary() {
+    let text = with("primary = \"a\"", "primary = \"z\"");
+    rejects(
+        "primary.toml",
+        &text,
+        &["strategies[0].primary", "unknown region `z`"],
+    );
+}
+
+#[test]
+fn empty_region_list() {
+    let text = "duration_s = 10\nregions = []\nstrategies = []\n[workload]\nclients = []\n";
+    rejects(
+        "empty.toml",
+        text,
+        &[
+            "regions: must list at least one region",
+            "strategies: must list at least one",
+        ],
+    );
+}
+
+#[test]
+fn link_faster_than_light() {
+    let text = with(
+        "{ dist = \"lognormal\", p50_ms = 40.0, p99_ms = 80.0 }",
+        "1.0",
+    );
+    rejects(
+        "ftl.toml",
+        &text,
+        &["links[0].latency", "below the fibre floor"],
+    );
+}
+
+#[test]
+fn unknown_strategy_kind() {
+    let text = with("kind = \"active-passive\"", "kind = \"active-aggressive\"");
+    rejects("kind.toml", &text, &["strategies[0]", "active-aggressive"]);
+}
+
+#[test]
+fn missing_file() {
+    let o = geosim(&["run", "scenarios/does-not-exist.toml"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains("does-not-exist.toml") && err.contains("cannot read"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unsupported_extension() {
+    let case = write("scenario.yaml", "duration_s: 1");
+    let o = geosim(&["validate", case.file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unsupported file type"));
+}
+
+#[test]
+fn unknown_strategy_on_the_command_line() {
+    let case = write("cli.toml", GOOD);
+    let out = case.dir.path().join("out");
+    let o = geosim(&[
+        "run",
+        case.file.to_str().unwrap(),
+        "--strategy",
+        "nope",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--strategy nope"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let text =
+        with("lat = 10.0", "lat = 91.0").replacen("read_fraction = 0.5", "read_fraction = -1", 1);
+    rejects(
+        "many.toml",
+        &text,
+        &["regions[0].lat", "workload.clients[0].read_fraction"],
+    );
+}

@@ -1,0 +1,71 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use geosim::report::{Report, ScenarioInfo};
+use geosim::scenario::{self, Format, Scenario};
+
+/// The crate root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A shipped scenario's path.
+pub fn shipped(name: &str) -> PathBuf {
+    root().join("scenarios").join(name)
+}
+
+/// Parses and validates TOML text, panicking with the error on failure.
+pub fn scenario(text: &str) -> Scenario {
+    scenario::from_str(text, Format::Toml, Path::new("test.toml")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs every strategy of a scenario given as TOML text.
+pub fn run(text: &str) -> Report {
+    run_scenario(&scenario(text), None)
+}
+
+/// Runs every strategy of a scenario.
+pub fn run_scenario(sc: &Scenario, seed: Option<u64>) -> Report {
+    let info = ScenarioInfo {
+        name: sc.name.clone(),
+        path: "test.toml".into(),
+        sha256: String::new(),
+    };
+    geosim::simulate(sc, info, seed, &[]).unwrap()
+}
+
+/// Runs the geosim binary with `args`.
+pub fn geosim(args: &[&str]) -> Output {
+    geosim_env(args, &[])
+}
+
+/// Runs the geosim binary with `args` and extra environment variables, from the crate root.
+pub fn geosim_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_geosim"));
+    cmd.args(args).current_dir(root());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("geosim runs")
+}
+
+/// The three regions of `three-regions`, as TOML.
+pub const THREE_REGIONS: &str = r#"
+[[regions]]
+name = "us-east-1"
+lat = 39.0458
+lon = -77.4874
+jurisdiction = "US"
+[[regions]]
+name = "eu-west-1"
+lat = 53.3498
+lon = -6.2603
+jurisdiction = "EU"
+[[regions]]
+name = "ap-northeast-1"
+lat = 35.6762
+lon = 139.6503
+jurisdiction = "JP"
+"#;

@@ -1,0 +1,179 @@
+//! Strategy behaviour against invariants and physical limits.
+
+use geosim::io::load_scenario;
+
+use crate::common::{run, run_scenario, shipped, THREE_REGIONS};
+
+/// Load in all three regions, with the given strategy tables appended.
+fn three_regions(extra: &str, clients: &str) -> String {
+    format!("duration_s = 60\nseed = 3\n{THREE_REGIONS}\n{clients}\n{extra}")
+}
+
+const MIXED_CLIENTS: &str = r#"
+[[workload.clients]]
+region = "us-east-1"
+rate_rps = 200
+read_fraction = 0.8
+keys = 200
+[[workload.clients]]
+region = "eu-west-1"
+rate_rps = 200
+read_fraction = 0.8
+keys = 200
+[[workload.clients]]
+region = "ap-northeast-1"
+rate_rps = 200
+read_fraction = 0.8
+keys = 200
+"#;
+
+#[test]
+fn three_regions_write_latency_local_vs_primary() {
+    let (sc, info) = load_scenario(&shipped("three-regions.toml")).unwrap();
+    let report = geosim::simulate(&sc, info, None, &[]).unwrap();
+    let us = sc.topology.find("us-east-1").unwrap();
+    let eu = sc.topology.find("eu-west-1").unwrap();
+    let rtt = sc.topology.median_rtt_ms(eu, us);
+    let mm = report.strategy("mm").unwrap().region("eu-west-1").unwrap();
+    let ap = report
+        .strategy("ap-async")
+        .unwrap()
+        .region("eu-west-1")
+        .unwrap();
+    assert!(
+        mm.write.p50 < 10.0,
+        "multi-master eu write p50 {}",
+        mm.write.p50
+    );
+    assert!(
+        ap.write.p50 >= rtt,
+        "active-passive eu write p50 {} < eu/us round trip {rtt}",
+        ap.write.p50
+    );
+    // The derived round trip itself respects the fibre floor and is in the measured ballpark
+    // (AWS measures 69.6 ms between these regions).
+    assert!(rtt > 50.0 && rtt < 90.0, "{rtt}");
+}
+
+#[test]
+fn sync_active_passive_reading_the_primary_is_never_stale() {
+    let strat = r#"
+[[strategies]]
+kind = "active-passive"
+name = "sync-primary"
+primary = "us-east-1"
+replication = "sync"
+read_from = "primary"
+[[strategies]]
+kind = "active-passive"
+name = "async-local"
+primary = "us-east-1"
+replication = "async"
+read_from = "local"
+"#;
+    let r = run(&three_regions(strat, MIXED_CLIENTS));
+    let sync = r.strategy("sync-primary").unwrap();
+    let asy = r.strategy("async-local").unwrap();
+    assert!(sync.ops.reads > 20_000);
+    assert_eq!(sync.consistency.stale_reads, 0);
+    assert!(
+        asy.consistency.stale_reads > 100,
+        "async local reads should see stale data: {}",
+        asy.consistency.stale_reads
+    );
+    // Neither active-passive mode has conflicts or lost updates without faults.
+    for s in [sync, asy] {
+        assert_eq!(s.consistency.conflicts, 0);
+        assert_eq!(s.consistency.lost_updates, 0);
+        assert_eq!(s.ops.failed, 0);
+    }
+    // Sync writes wait for the farthest standby: from the primary's own region, at least the
+    // round trip to Tokyo.
+    let (sc, _) = load_scenario(&shipped("three-regions.toml")).unwrap();
+    let us = sc.topology.find("us-east-1").unwrap();
+    let tokyo = sc.topology.find("ap-northeast-1").unwrap();
+    let us_write = sync.region("us-east-1").unwrap().write.p50;
+    assert!(
+        us_write >= sc.topology.median_rtt_ms(us, tokyo),
+        "{us_write}"
+    );
+    // Sync replication applies before acknowledging: zero lag by definition.
+    assert_eq!(sync.replication_lag_ms.p99, 0.0);
+    assert!(asy.replication_lag_ms.p50 > 0.0);
+}
+
+#[test]
+fn multi_master_contention_conflicts_and_loses_updates() {
+    let hot = r#"
+[[workload.clients]]
+region = "us-east-1"
+rate_rps = 300
+read_fraction = 0.2
+keys = 5
+zipf = 0
+[[workload.clients]]
+region = "eu-west-1"
+rate_rps = 300
+read_fraction = 0.2
+keys = 5
+zipf = 0
+[[strategies]]
+kind = "multi-master"
+name = "mm"
+"#;
+    let r = run(&three_regions("", hot));
+    let mm = r.strategy("mm").unwrap();
+    assert!(mm.consistency.conflicts > 100, "{:?}", mm.consistency);
+    assert!(mm.consistency.lost_updates > 100, "{:?}", mm.consistency);
+    // A write can only be lost after it conflicted.
+    assert!(mm.consistency.lost_updates <= mm.consistency.conflicts);
+    assert!(mm.consistency.conflict_rate > 0.0 && mm.consistency.conflict_rate <= 1.0);
+}
+
+#[test]
+fn multi_master_with_one_key_per_region_never_conflicts() {
+    let private = r#"
+[[workload.clients]]
+region = "us-east-1"
+rate_rps = 300
+read_fraction = 0.2
+keys = 1
+key_offset = 0
+[[workload.clients]]
+region = "eu-west-1"
+rate_rps = 300
+read_fraction = 0.2
+keys = 1
+key_offset = 1
+[[workload.clients]]
+region = "ap-northeast-1"
+rate_rps = 300
+read_fraction = 0.2
+keys = 1
+key_offset = 2
+[[strategies]]
+kind = "multi-master"
+name = "mm"
+"#;
+    let r = run(&three_regions("", private));
+    let mm = r.strategy("mm").unwrap();
+    assert!(mm.ops.writes > 30_000);
+    assert_eq!(mm.consistency.conflicts, 0);
+    assert_eq!(mm.consistency.lost_updates, 0);
+    // Single writer per key, read locally by the writer: always fresh.
+    assert_eq!(mm.consistency.stale_reads, 0);
+}
+
+#[test]
+fn every_strategy_sees_the_same_workload() {
+    let (sc, _) = load_scenario(&shipped("aws-8-regions.toml")).unwrap();
+    let r = run_scenario(&sc, Some(9));
+    let first = &r.strategies[0].ops;
+    for s in &r.strategies {
+        assert_eq!(s.ops.reads, first.reads, "{}", s.name);
+        assert_eq!(s.ops.writes, first.writes, "{}", s.name);
+    }
+    // Offered load matches the configured rate (1000 rps x 300 s), within 1 %.
+    let total = (first.reads + first.writes) as f64;
+    assert!((total / 300_000.0 - 1.0).abs() < 0.01, "{total}");
+}
