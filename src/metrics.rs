@@ -18,6 +18,27 @@ use crate::workload::{Key, OpKind};
 /// recorded as this value and still counted exactly in the mean and max.
 const HIST_MAX_NS: u64 = 86_400 * 1_000_000_000;
 
+/// Ages (ms) at which the staleness curve `t_visibility` is reported.
+pub const VISIBILITY_AGES_MS: [u64; 13] = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+
+/// What a read expects: the newest version acknowledged before it began, and when that
+/// acknowledgement reached its client (`SimTime::MAX` when the key was never written).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Expect {
+    /// Newest acknowledged version.
+    pub version: Version,
+    /// When its acknowledgement reached the client.
+    pub acked_at: SimTime,
+}
+
+impl Expect {
+    /// Nothing acknowledged yet.
+    pub const NONE: Expect = Expect {
+        version: Version::NONE,
+        acked_at: SimTime::MAX,
+    };
+}
+
 /// A streaming latency distribution.
 #[derive(Clone, Debug)]
 pub struct LatencyStat {
@@ -114,8 +135,14 @@ pub struct RunMetrics {
     pub bytes_matrix: Vec<u64>,
     /// Events handled by the engine.
     pub events: u64,
+    /// Reads per age bucket of `VISIBILITY_AGES_MS`: `[reads, consistent reads]`.
+    pub visibility: [[u64; 2]; VISIBILITY_AGES_MS.len()],
+    /// Age of the missed version, over stale reads.
+    pub staleness: LatencyStat,
+    /// Strategy-specific figures, in the strategy's order.
+    pub extra: Vec<(&'static str, f64)>,
     regions: usize,
-    newest_acked: Vec<Version>,
+    newest_acked: Vec<Expect>,
 }
 
 impl RunMetrics {
@@ -137,15 +164,18 @@ impl RunMetrics {
             wan_bytes: 0,
             bytes_matrix: vec![0; regions * regions],
             events: 0,
+            visibility: [[0; 2]; VISIBILITY_AGES_MS.len()],
+            staleness: LatencyStat::new(),
+            extra: Vec::new(),
             regions,
-            newest_acked: vec![Version::NONE; keys as usize],
+            newest_acked: vec![Expect::NONE; keys as usize],
         }
     }
 
-    /// An operation was issued; for reads, returns the version any later answer is compared
-    /// with (the newest acknowledged so far).
+    /// An operation was issued; for reads, returns what its answer is compared with (the
+    /// newest version acknowledged so far).
     #[inline]
-    pub fn issued(&mut self, kind: OpKind, key: Key) -> Version {
+    pub fn issued(&mut self, kind: OpKind, key: Key) -> Expect {
         match kind {
             OpKind::Read => {
                 self.reads += 1;
@@ -153,7 +183,7 @@ impl RunMetrics {
             }
             OpKind::Write => {
                 self.writes += 1;
-                Version::NONE
+                Expect::NONE
             }
         }
     }
@@ -166,7 +196,7 @@ impl RunMetrics {
         key: Key,
         start: SimTime,
         now: SimTime,
-        expect: Version,
+        expect: Expect,
         outcome: Outcome,
     ) {
         let latency = now.saturating_since(start);
@@ -174,16 +204,31 @@ impl RunMetrics {
             Outcome::Read(v) => {
                 self.read.record(latency);
                 self.per_region[client as usize][0].record(latency);
-                if v < expect {
+                let stale = v < expect.version;
+                if stale {
                     self.stale_reads += 1;
+                }
+                if expect.acked_at != SimTime::MAX {
+                    let age = start.saturating_since(expect.acked_at);
+                    let age_ms = age / 1_000_000;
+                    let b = VISIBILITY_AGES_MS.partition_point(|&t| t <= age_ms) - 1;
+                    self.visibility[b][0] += 1;
+                    if stale {
+                        self.staleness.record(age);
+                    } else {
+                        self.visibility[b][1] += 1;
+                    }
                 }
             }
             Outcome::Write(v) => {
                 self.write.record(latency);
                 self.per_region[client as usize][1].record(latency);
                 let n = &mut self.newest_acked[key as usize];
-                if v > *n {
-                    *n = v;
+                if v > n.version {
+                    *n = Expect {
+                        version: v,
+                        acked_at: now,
+                    };
                 }
             }
             Outcome::Failed => self.failed += 1,
@@ -263,12 +308,13 @@ mod tests {
             2,
             SimTime(0),
             SimTime(10),
-            Version::NONE,
+            Expect::NONE,
             Outcome::Write(v2),
         );
         // A read issued now expects v2; returning v1 is stale, v2 is not.
         let e = m.issued(OpKind::Read, 2);
-        assert_eq!(e, v2);
+        assert_eq!(e.version, v2);
+        assert_eq!(e.acked_at, SimTime(10));
         m.completed(0, 2, SimTime(10), SimTime(20), e, Outcome::Read(v1));
         m.completed(0, 2, SimTime(10), SimTime(20), e, Outcome::Read(v2));
         assert_eq!(m.stale_reads, 1);
@@ -279,9 +325,12 @@ mod tests {
             2,
             SimTime(0),
             SimTime(30),
-            Version::NONE,
+            Expect::NONE,
             Outcome::Write(v1),
         );
-        assert_eq!(m.issued(OpKind::Read, 2), v2);
+        assert_eq!(m.issued(OpKind::Read, 2).version, v2);
+        // Both reads began 0 ms after the acknowledgement: bucket 0, one of two consistent.
+        assert_eq!(m.visibility[0], [2, 1]);
+        assert_eq!(m.staleness.count(), 1);
     }
 }

@@ -9,7 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::{LatencyStat, RunMetrics};
+use std::collections::BTreeMap;
+
+use crate::metrics::{LatencyStat, RunMetrics, VISIBILITY_AGES_MS};
 use crate::scenario::Scenario;
 
 /// The whole report of one `geosim run`.
@@ -59,6 +61,9 @@ pub struct StrategyReport {
     pub replication_lag_ms: Lag,
     /// Bytes sent between regions.
     pub wan_bytes: u64,
+    /// Strategy-specific figures (e.g. `cache_hit_ratio`), by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, f64>,
 }
 
 /// Operation counts.
@@ -122,6 +127,33 @@ pub struct Consistency {
     pub conflict_rate: f64,
     /// Acknowledged writes discarded by conflict resolution.
     pub lost_updates: u64,
+    /// Probability that a read returns the newest acknowledged version (or newer), by the
+    /// read's age: time from that version's acknowledgement to the read's start.
+    pub t_visibility: Vec<Visibility>,
+    /// Age of the missed version over stale reads.
+    pub staleness_ms: Staleness,
+}
+
+/// One point of the staleness curve.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Visibility {
+    /// Age bucket: reads whose age is at least `t_ms` and below the next bucket.
+    pub t_ms: u64,
+    /// Share of those reads that were consistent (1 when there were none).
+    pub p_consistent: f64,
+    /// Number of reads in the bucket.
+    pub reads: u64,
+}
+
+/// Staleness of stale reads.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Staleness {
+    /// Median.
+    pub p50: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Maximum.
+    pub max: f64,
 }
 
 /// Replication lag percentiles.
@@ -200,12 +232,35 @@ pub fn build(
                     conflicts: m.conflicts,
                     conflict_rate: rate(m.conflict_rate()),
                     lost_updates: m.lost_updates,
+                    t_visibility: VISIBILITY_AGES_MS
+                        .iter()
+                        .zip(&m.visibility)
+                        .map(|(&t_ms, &[reads, ok])| Visibility {
+                            t_ms,
+                            p_consistent: if reads == 0 {
+                                1.0
+                            } else {
+                                rate(ok as f64 / reads as f64)
+                            },
+                            reads,
+                        })
+                        .collect(),
+                    staleness_ms: Staleness {
+                        p50: ms(m.staleness.quantile_ms(0.5)),
+                        p99: ms(m.staleness.quantile_ms(0.99)),
+                        max: ms(m.staleness.max_ms()),
+                    },
                 },
                 replication_lag_ms: Lag {
                     p50: ms(m.lag.quantile_ms(0.5)),
                     p99: ms(m.lag.quantile_ms(0.99)),
                 },
                 wan_bytes: m.wan_bytes,
+                extra: m
+                    .extra
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), rate(*v)))
+                    .collect(),
             }
         })
         .collect();

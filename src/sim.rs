@@ -14,12 +14,12 @@ use rayon::prelude::*;
 use slab::Slab;
 
 use crate::engine::{self, Model, Scheduler};
-use crate::metrics::RunMetrics;
+use crate::metrics::{Expect, RunMetrics};
 use crate::rng::{stream, SimRng, Stream};
 use crate::scenario::Scenario;
 use crate::strategy::{
-    ActivePassive, Ctx, Effect, MultiMaster, OpId, Outcome, Request, Strategy, StrategyConfig,
-    Version,
+    ActiveActive, ActivePassive, Consensus, Ctx, EdgeCache, Effect, FollowTheSun, MultiMaster,
+    OpId, Outcome, Quorum, Request, Strategy, StrategyConfig,
 };
 use crate::time::SimTime;
 use crate::topology::{RegionId, Topology};
@@ -68,7 +68,7 @@ struct OpState {
     key: Key,
     bytes: u32,
     client: RegionId,
-    expect: Version,
+    expect: Expect,
     outcome: Outcome,
 }
 
@@ -99,7 +99,7 @@ impl<'a, S: Strategy> World<'a, S> {
                 .groups
                 .iter()
                 .enumerate()
-                .map(|(i, g)| GroupGen::new(seed, i as u32, g))
+                .map(|(i, g)| GroupGen::new(seed, i as u32, g, sc.workload.start_utc_ns))
                 .collect(),
             group_region: sc.workload.groups.iter().map(|g| g.region).collect(),
             access_rng: (0..n)
@@ -118,9 +118,9 @@ impl<'a, S: Strategy> World<'a, S> {
 
     fn start(&mut self, sched: &mut Scheduler<Event<S::Msg, S::Timer>>) {
         for g in 0..self.gens.len() {
-            let gap = self.gens[g].next_gap_nanos();
-            if SimTime(gap) < self.arrivals_end {
-                sched.schedule_at(SimTime(gap), Event::Arrival { group: g as u32 });
+            let first = SimTime(self.gens[g].next_arrival(0));
+            if first < self.arrivals_end {
+                sched.schedule_at(first, Event::Arrival { group: g as u32 });
             }
         }
         let mut ctx = Ctx::new(
@@ -200,7 +200,7 @@ impl<'a, S: Strategy> World<'a, S> {
                 op: OpId(op as u32),
             },
         );
-        let next = now + self.gens[g].next_gap_nanos();
+        let next = SimTime(self.gens[g].next_arrival(now.as_nanos()));
         if next < self.arrivals_end {
             sched.schedule_at(next, Event::Arrival { group });
         }
@@ -212,6 +212,7 @@ impl<'a, S: Strategy> World<'a, S> {
             self.metrics.unfinished();
         }
         self.metrics.events = events;
+        self.metrics.extra = self.strategy.extra();
         self.metrics
     }
 }
@@ -267,6 +268,19 @@ pub fn run_strategy(sc: &Scenario, index: usize, seed: u64) -> RunMetrics {
         }
         StrategyConfig::MultiMaster(c) => {
             run_with(sc, index, seed, MultiMaster::new(c.clone(), n, keys))
+        }
+        StrategyConfig::ActiveActive(c) => {
+            run_with(sc, index, seed, ActiveActive::new(c.clone(), n, keys))
+        }
+        StrategyConfig::FollowTheSun(c) => {
+            run_with(sc, index, seed, FollowTheSun::new(c.clone(), n, keys))
+        }
+        StrategyConfig::Quorum(c) => run_with(sc, index, seed, Quorum::new(c.clone(), n, keys)),
+        StrategyConfig::Consensus(c) => {
+            run_with(sc, index, seed, Consensus::new(c.clone(), n, keys))
+        }
+        StrategyConfig::EdgeCache(c) => {
+            run_with(sc, index, seed, EdgeCache::new(c.clone(), n, keys))
         }
     }
 }

@@ -44,6 +44,40 @@ pub struct ClientGroup {
     pub zipf: f64,
     /// Size of a written value in bytes.
     pub value_bytes: u32,
+    /// Daily load profile, if any.
+    pub diurnal: Option<Diurnal>,
+}
+
+/// A daily profile that scales a group's rate by the clients' local hour.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diurnal {
+    /// Offset of local time from UTC, ns (may be negative).
+    pub utc_offset_ns: i64,
+    /// Multiplier of `rate_rps` for each local hour 0..24.
+    pub profile: [f64; 24],
+}
+
+impl Diurnal {
+    /// The multiplier at `utc_ns` nanoseconds after some UTC midnight.
+    pub fn factor(&self, utc_ns: u64) -> f64 {
+        self.profile[local_hour(utc_ns, self.utc_offset_ns)]
+    }
+
+    /// The largest multiplier.
+    pub fn peak(&self) -> f64 {
+        self.profile.iter().copied().fold(0.0, f64::max)
+    }
+}
+
+/// Nanoseconds in a day.
+pub const DAY_NS: u64 = 86_400 * 1_000_000_000;
+const HOUR_NS: u64 = 3_600 * 1_000_000_000;
+
+/// The local hour (0..24) at `utc_ns` after a UTC midnight, for a zone `offset_ns` from UTC.
+pub fn local_hour(utc_ns: u64, offset_ns: i64) -> usize {
+    let day = DAY_NS as i128;
+    let local = (utc_ns as i128 + offset_ns as i128).rem_euclid(day);
+    (local / HOUR_NS as i128) as usize
 }
 
 /// All client groups of a scenario.
@@ -51,6 +85,8 @@ pub struct ClientGroup {
 pub struct Workload {
     /// Groups in scenario order.
     pub groups: Vec<ClientGroup>,
+    /// UTC time of day at simulated time zero, ns after midnight.
+    pub start_utc_ns: u64,
 }
 
 impl Workload {
@@ -85,6 +121,8 @@ pub struct OpDraw {
 pub struct GroupGen {
     rng: SimRng,
     gap: Exp<f64>,
+    diurnal: Option<(Diurnal, f64)>,
+    start_utc_ns: u64,
     zipf: Option<Zipf<f64>>,
     keys: u64,
     key_offset: u64,
@@ -93,13 +131,19 @@ pub struct GroupGen {
 }
 
 impl GroupGen {
-    /// The generator for group `index` of a run with seed `seed`.
-    pub fn new(seed: u64, index: u32, group: &ClientGroup) -> GroupGen {
+    /// The generator for group `index` of a run with seed `seed`; simulated time zero is
+    /// `start_utc_ns` after a UTC midnight.
+    pub fn new(seed: u64, index: u32, group: &ClientGroup, start_utc_ns: u64) -> GroupGen {
         let zipf = (group.zipf > 0.0 && group.keys > 1)
             .then(|| Zipf::new(group.keys as f64, group.zipf).expect("validated zipf"));
+        // With a daily profile, candidates arrive at the peak rate and are thinned
+        // (Lewis-Shedler), which gives a Poisson process whose rate follows the profile.
+        let peak = group.diurnal.as_ref().map_or(1.0, |d| d.peak());
         GroupGen {
             rng: stream(seed, Stream::Workload(index)),
-            gap: Exp::new(group.rate_rps).expect("validated rate"),
+            gap: Exp::new(group.rate_rps * peak).expect("validated rate"),
+            diurnal: group.diurnal.clone().map(|d| (d, peak)),
+            start_utc_ns,
             zipf,
             keys: group.keys,
             key_offset: group.key_offset,
@@ -108,10 +152,24 @@ impl GroupGen {
         }
     }
 
-    /// The gap to the next arrival, in ns (exponential with mean 1 / rate).
+    /// The gap to the next arrival, in ns (exponential with mean 1 / rate), ignoring any
+    /// daily profile.
     #[inline]
     pub fn next_gap_nanos(&mut self) -> u64 {
         secs_to_nanos(self.gap.sample(&mut self.rng)).max(1)
+    }
+
+    /// The time of the next arrival after `now` (ns since the run started), following the
+    /// daily profile when there is one.
+    #[inline]
+    pub fn next_arrival(&mut self, now: u64) -> u64 {
+        let mut t = now.saturating_add(self.next_gap_nanos());
+        if let Some((d, peak)) = &self.diurnal {
+            while self.rng.random::<f64>() * peak >= d.factor(self.start_utc_ns + t) {
+                t = t.saturating_add(secs_to_nanos(self.gap.sample(&mut self.rng)).max(1));
+            }
+        }
+        t
     }
 
     /// The next operation.
@@ -143,12 +201,13 @@ mod tests {
             key_offset: 1000,
             zipf,
             value_bytes: 512,
+            diurnal: None,
         }
     }
 
     #[test]
     fn poisson_rate_and_read_fraction() {
-        let mut g = GroupGen::new(5, 0, &group(200.0, 0.0));
+        let mut g = GroupGen::new(5, 0, &group(200.0, 0.0), 0);
         let n = 200_000;
         let mut total = 0u64;
         let mut reads = 0;
@@ -167,7 +226,7 @@ mod tests {
 
     #[test]
     fn zipf_makes_the_first_key_hottest() {
-        let mut g = GroupGen::new(5, 0, &group(1.0, 1.0));
+        let mut g = GroupGen::new(5, 0, &group(1.0, 1.0), 0);
         let mut counts = [0u32; 100];
         for _ in 0..100_000 {
             counts[(g.next_op().key - 1000) as usize] += 1;
@@ -180,17 +239,57 @@ mod tests {
     }
 
     #[test]
+    fn diurnal_thinning_follows_the_profile() {
+        // Busy 09:00-17:00 local (x1), quiet otherwise (x0.1), in UTC+9.
+        let mut profile = [0.1; 24];
+        profile[9..17].fill(1.0);
+        let mut g = group(100.0, 0.0);
+        g.diurnal = Some(Diurnal {
+            utc_offset_ns: 9 * HOUR_NS as i64,
+            profile,
+        });
+        let mut gen = GroupGen::new(3, 0, &g, 0);
+        let mut per_hour = [0u64; 24];
+        let mut t = 0;
+        loop {
+            t = gen.next_arrival(t);
+            if t >= DAY_NS {
+                break;
+            }
+            per_hour[local_hour(t, 9 * HOUR_NS as i64)] += 1;
+        }
+        // Expected 360000 per busy hour and 36000 per quiet hour; 5 sigma is ~3000 / ~950.
+        for (h, &n) in per_hour.iter().enumerate() {
+            let expect = if (9..17).contains(&h) {
+                360_000.0
+            } else {
+                36_000.0
+            };
+            assert!(
+                (n as f64 - expect).abs() < 5.0 * expect.sqrt(),
+                "hour {h}: {n}"
+            );
+        }
+    }
+
+    #[test]
+    fn local_hours_wrap() {
+        assert_eq!(local_hour(0, -5 * HOUR_NS as i64), 19);
+        assert_eq!(local_hour(23 * HOUR_NS, 2 * HOUR_NS as i64), 1);
+    }
+
+    #[test]
     fn groups_draw_from_independent_streams() {
         let a: Vec<u64> = {
-            let mut g = GroupGen::new(9, 0, &group(10.0, 0.0));
+            let mut g = GroupGen::new(9, 0, &group(10.0, 0.0), 0);
             (0..10).map(|_| g.next_gap_nanos()).collect()
         };
         let b: Vec<u64> = {
-            let mut g = GroupGen::new(9, 0, &group(10.0, 0.0));
+            let mut g = GroupGen::new(9, 0, &group(10.0, 0.0), 0);
             (0..10).map(|_| g.next_gap_nanos()).collect()
         };
         let c: Vec<u64> = {
-            let mut g = GroupGen::new(9, 1, &group(10.0, 0.0));
+            let mut g = GroupGen::new(9, 1, &group(10.0, 0.0), 0);
             (0..10).map(|_| g.next_gap_nanos()).collect()
         };
         assert_eq!(a, b);

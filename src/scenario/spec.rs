@@ -35,6 +35,9 @@ pub struct ScenarioSpec {
     /// Extra simulated seconds after `duration_s` to finish in-flight work (default 60).
     #[serde(default = "default_drain_s")]
     pub drain_s: f64,
+    /// UTC hour of day at simulated time zero, [0, 24) (default 0).
+    #[serde(default)]
+    pub start_utc_h: f64,
     /// The geography-derived latency model.
     #[serde(default)]
     pub network: NetworkSpec,
@@ -289,6 +292,20 @@ pub struct ClientSpec {
     /// Bytes per written value (default 1024).
     #[serde(default = "default_value_bytes")]
     pub value_bytes: u32,
+    /// Daily load profile (default: flat).
+    #[serde(default)]
+    pub diurnal: Option<DiurnalSpec>,
+}
+
+/// A daily load profile in the clients' local time.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiurnalSpec {
+    /// The clients' time zone as an offset from UTC in hours, [-12, 14].
+    pub utc_offset_h: f64,
+    /// 24 non-negative multipliers of `rate_rps`, one per local hour starting at 00:00; the
+    /// largest must be positive.
+    pub profile: Vec<f64>,
 }
 
 fn default_read_fraction() -> f64 {
@@ -312,6 +329,16 @@ pub enum StrategySpec {
     ActivePassive(ActivePassiveSpec),
     /// Every region accepts writes.
     MultiMaster(MultiMasterSpec),
+    /// Every key has a home region that takes its writes.
+    ActiveActive(ActiveActiveSpec),
+    /// One primary at a time on a UTC schedule.
+    FollowTheSun(FollowTheSunSpec),
+    /// N replicas per key with R/W quorums.
+    Quorum(QuorumSpec),
+    /// A leader commits on a majority of members.
+    Consensus(ConsensusSpec),
+    /// An origin with TTL caches in every other region.
+    EdgeCache(EdgeCacheSpec),
 }
 
 impl StrategySpec {
@@ -320,8 +347,157 @@ impl StrategySpec {
         match self {
             StrategySpec::ActivePassive(s) => &s.name,
             StrategySpec::MultiMaster(s) => &s.name,
+            StrategySpec::ActiveActive(s) => &s.name,
+            StrategySpec::FollowTheSun(s) => &s.name,
+            StrategySpec::Quorum(s) => &s.name,
+            StrategySpec::Consensus(s) => &s.name,
+            StrategySpec::EdgeCache(s) => &s.name,
         }
     }
+}
+
+/// Settings of `active-active`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActiveActiveSpec {
+    /// Unique name.
+    pub name: String,
+    /// Key ownership by share: the key space is cut into contiguous ranges in proportion to
+    /// the shares, in list order. Default: each key's home is the region of the client group
+    /// whose range holds it (keys shared by several groups are dealt out among them in turn).
+    #[serde(default)]
+    pub homes: Option<Vec<HomeShareSpec>>,
+}
+
+/// A region's share of the key space.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HomeShareSpec {
+    /// The home region.
+    pub region: String,
+    /// Relative share of keys (> 0).
+    pub share: f64,
+}
+
+/// Settings of `follow-the-sun`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowTheSunSpec {
+    /// Unique name.
+    pub name: String,
+    /// The rotation: each shift runs from its start until the next shift's start (UTC).
+    pub shifts: Vec<ShiftSpec>,
+    /// Writes during a handoff: `wait` (default) or `fail`.
+    #[serde(default)]
+    pub during_handoff: HandoffSpec,
+    /// `local` (default) or `primary`.
+    #[serde(default)]
+    pub read_from: ReadFromSpec,
+}
+
+/// One shift of a follow-the-sun rotation.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShiftSpec {
+    /// The primary during this shift.
+    pub region: String,
+    /// UTC hour the shift starts, [0, 24).
+    pub start_utc_h: f64,
+}
+
+/// Writes during a follow-the-sun handoff.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum HandoffSpec {
+    /// Wait for the next primary.
+    #[default]
+    Wait,
+    /// Fail.
+    Fail,
+}
+
+/// Settings of `quorum`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuorumSpec {
+    /// Unique name.
+    pub name: String,
+    /// Replicas per key (default 3, at most the number of regions).
+    #[serde(default = "default_n")]
+    pub n: usize,
+    /// Read quorum, [1, n] (default 2).
+    #[serde(default = "default_rw")]
+    pub r: usize,
+    /// Write quorum, [1, n] (default 2).
+    #[serde(default = "default_rw")]
+    pub w: usize,
+    /// Replica regions for every key (exactly `n`). Default: the `n` regions nearest each
+    /// key's home (its own first), homes as in `active-active`.
+    #[serde(default)]
+    pub replicas: Option<Vec<String>>,
+    /// Repair replicas that answered a read with an old version (default false).
+    #[serde(default)]
+    pub read_repair: bool,
+}
+
+fn default_n() -> usize {
+    3
+}
+fn default_rw() -> usize {
+    2
+}
+
+/// Settings of `consensus`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsensusSpec {
+    /// Unique name.
+    pub name: String,
+    /// The leader region.
+    pub leader: String,
+    /// Member regions (default: all); must include the leader.
+    #[serde(default)]
+    pub members: Option<Vec<String>>,
+    /// `lease` (default: reads at the leader) or `read-index`.
+    #[serde(default)]
+    pub reads: ConsensusReadsSpec,
+}
+
+/// Read mode of `consensus`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConsensusReadsSpec {
+    /// Reads served by the leader under its lease.
+    #[default]
+    Lease,
+    /// Reads served by a member after confirming the leader's commit index.
+    ReadIndex,
+}
+
+/// Settings of `edge-cache`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EdgeCacheSpec {
+    /// Unique name.
+    pub name: String,
+    /// The region holding the data.
+    pub origin: String,
+    /// Seconds a cached entry may be served (> 0, default 30).
+    #[serde(default = "default_ttl")]
+    pub ttl_s: f64,
+    /// Entries per cache, LRU beyond (>= 1, default 1000).
+    #[serde(default = "default_capacity")]
+    pub capacity: usize,
+    /// Writes invalidate every cache (default false).
+    #[serde(default)]
+    pub invalidate: bool,
+}
+
+fn default_ttl() -> f64 {
+    30.0
+}
+fn default_capacity() -> usize {
+    1000
 }
 
 /// Settings of `active-passive`.
@@ -380,4 +556,8 @@ pub enum ResolutionSpec {
     /// Last writer wins on (timestamp, region id).
     #[default]
     Lww,
+    /// Concurrent versions kept as siblings for the application.
+    VersionVector,
+    /// Convergent merge (counter / LWW register with hybrid logical clocks).
+    Crdt,
 }

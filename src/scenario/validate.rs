@@ -10,15 +10,16 @@ use crate::latency::LatencyDist;
 use crate::scenario::spec::*;
 use crate::scenario::Scenario;
 use crate::strategy::{
-    ActivePassiveConfig, MultiMasterConfig, NamedStrategy, ReadFrom, Replication, Resolution,
-    StrategyConfig,
+    ActiveActiveConfig, ActivePassiveConfig, ConsensusConfig, ConsensusReads, EdgeCacheConfig,
+    FollowTheSunConfig, HandoffPolicy, MultiMasterConfig, NamedStrategy, QuorumConfig, ReadFrom,
+    Replication, Resolution, Shift, StrategyConfig,
 };
 use crate::time::secs_to_nanos;
 use crate::topology::{
     fibre_floor_ms, great_circle_km, NetworkModel, Region, RegionId, Topology, TopologyError,
     Unlinked, WanLink,
 };
-use crate::workload::{ClientGroup, Workload};
+use crate::workload::{ClientGroup, Diurnal, Workload};
 
 /// Largest number of regions a scenario may have.
 pub const MAX_REGIONS: usize = 64;
@@ -181,6 +182,9 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
     };
     c.positive("duration_s", spec.duration_s);
     c.non_negative("drain_s", spec.drain_s);
+    if c.range("start_utc_h", spec.start_utc_h, 0.0, 24.0) && spec.start_utc_h >= 24.0 {
+        c.bad("start_utc_h", "must be below 24");
+    }
     let name = spec.name.clone().unwrap_or_else(|| stem.to_string());
     if name.trim().is_empty() {
         c.bad("name", "must not be empty");
@@ -314,8 +318,33 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
                 format!("key_offset + keys must not exceed {MAX_KEYS}"),
             );
         }
+        let diurnal = g.diurnal.as_ref().and_then(|d| {
+            let ok = c.range(&f("diurnal.utc_offset_h"), d.utc_offset_h, -12.0, 14.0);
+            if d.profile.len() != 24 {
+                c.bad(
+                    f("diurnal.profile"),
+                    format!("needs 24 hourly multipliers, got {}", d.profile.len()),
+                );
+                return None;
+            }
+            let mut all = ok;
+            for (h, v) in d.profile.iter().enumerate() {
+                all &= c.non_negative(&f(&format!("diurnal.profile[{h}]")), *v);
+            }
+            if all && d.profile.iter().all(|v| *v == 0.0) {
+                c.bad(f("diurnal.profile"), "at least one hour must have load");
+                return None;
+            }
+            let mut profile = [0.0; 24];
+            profile.copy_from_slice(&d.profile);
+            all.then(|| Diurnal {
+                utc_offset_ns: (d.utc_offset_h * 3.6e12).round() as i64,
+                profile,
+            })
+        });
         if let Some(region) = region {
             groups.push(ClientGroup {
+                diurnal,
                 region,
                 rate_rps: g.rate_rps,
                 read_fraction: g.read_fraction,
@@ -326,6 +355,13 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
             });
         }
     }
+
+    let key_space = Workload {
+        groups: groups.clone(),
+        start_utc_ns: 0,
+    }
+    .key_space();
+    let start_utc_ns = secs_to_nanos(spec.start_utc_h * 3600.0);
 
     // Strategies.
     if spec.strategies.is_empty() {
@@ -360,8 +396,176 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
             StrategySpec::MultiMaster(mm) => Some(StrategyConfig::MultiMaster(MultiMasterConfig {
                 resolution: match mm.resolution {
                     ResolutionSpec::Lww => Resolution::Lww,
+                    ResolutionSpec::VersionVector => Resolution::VersionVector,
+                    ResolutionSpec::Crdt => Resolution::Crdt,
                 },
             })),
+            StrategySpec::ActiveActive(aa) => homes(
+                &mut c,
+                &f("homes"),
+                aa.homes.as_deref(),
+                &ids,
+                &groups,
+                key_space,
+            )
+            .map(|homes| StrategyConfig::ActiveActive(ActiveActiveConfig { homes })),
+            StrategySpec::FollowTheSun(fts) => {
+                let mut shifts = Vec::new();
+                if fts.shifts.is_empty() {
+                    c.bad(f("shifts"), "must list at least one shift");
+                }
+                for (j, sh) in fts.shifts.iter().enumerate() {
+                    let sf = f(&format!("shifts[{j}]"));
+                    let r = region_ref(&mut c, format!("{sf}.region"), &sh.region);
+                    let ok = c.range(&format!("{sf}.start_utc_h"), sh.start_utc_h, 0.0, 24.0);
+                    if ok && sh.start_utc_h >= 24.0 {
+                        c.bad(format!("{sf}.start_utc_h"), "must be below 24");
+                    }
+                    if let Some(region) = r {
+                        shifts.push(Shift {
+                            region,
+                            start_utc_ns: secs_to_nanos(sh.start_utc_h * 3600.0),
+                        });
+                    }
+                }
+                shifts.sort_by_key(|s| s.start_utc_ns);
+                if shifts
+                    .windows(2)
+                    .any(|w| w[0].start_utc_ns == w[1].start_utc_ns)
+                {
+                    c.bad(f("shifts"), "two shifts start at the same hour");
+                }
+                (shifts.len() == fts.shifts.len()).then(|| {
+                    StrategyConfig::FollowTheSun(FollowTheSunConfig {
+                        shifts,
+                        during_handoff: match fts.during_handoff {
+                            HandoffSpec::Wait => HandoffPolicy::Wait,
+                            HandoffSpec::Fail => HandoffPolicy::Fail,
+                        },
+                        read_from: match fts.read_from {
+                            ReadFromSpec::Local => ReadFrom::Local,
+                            ReadFromSpec::Primary => ReadFrom::Primary,
+                        },
+                        start_utc_ns,
+                    })
+                })
+            }
+            StrategySpec::Quorum(q) => {
+                let n_regions = spec.regions.len();
+                let mut ok = true;
+                if q.n == 0 || q.n > n_regions {
+                    c.bad(
+                        f("n"),
+                        format!(
+                            "must be in [1, {n_regions}] (the number of regions), got {}",
+                            q.n
+                        ),
+                    );
+                    ok = false;
+                }
+                if q.r == 0 || q.r > q.n {
+                    c.bad(f("r"), format!("must be in [1, n = {}], got {}", q.n, q.r));
+                    ok = false;
+                }
+                if q.w == 0 || q.w > q.n {
+                    c.bad(f("w"), format!("must be in [1, n = {}], got {}", q.n, q.w));
+                    ok = false;
+                }
+                let fixed = q.replicas.as_ref().map(|list| {
+                    if list.len() != q.n {
+                        c.bad(
+                            f("replicas"),
+                            format!("must list exactly n = {} regions, got {}", q.n, list.len()),
+                        );
+                    }
+                    let mut out: Vec<RegionId> = Vec::new();
+                    for (j, name) in list.iter().enumerate() {
+                        if let Some(r) = region_ref(&mut c, f(&format!("replicas[{j}]")), name) {
+                            if out.contains(&r) {
+                                c.bad(
+                                    f(&format!("replicas[{j}]")),
+                                    format!("region `{name}` listed twice"),
+                                );
+                            }
+                            out.push(r);
+                        }
+                    }
+                    out
+                });
+                let homes = homes(&mut c, &f("homes"), None, &ids, &groups, key_space);
+                match (ok, homes) {
+                    (true, Some(homes)) => {
+                        let replicas = (0..n_regions as RegionId)
+                            .map(|h| match &fixed {
+                                Some(list) => list.clone(),
+                                None => nearest(spec, h, q.n),
+                            })
+                            .collect();
+                        Some(StrategyConfig::Quorum(QuorumConfig {
+                            n: q.n,
+                            r: q.r,
+                            w: q.w,
+                            homes,
+                            replicas,
+                            read_repair: q.read_repair,
+                        }))
+                    }
+                    _ => None,
+                }
+            }
+            StrategySpec::Consensus(cs) => {
+                let leader = region_ref(&mut c, f("leader"), &cs.leader);
+                let mut members: Vec<RegionId> = match &cs.members {
+                    None => (0..spec.regions.len() as RegionId).collect(),
+                    Some(list) => list
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(j, name)| {
+                            region_ref(&mut c, f(&format!("members[{j}]")), name)
+                        })
+                        .collect(),
+                };
+                members.sort_unstable();
+                let before = members.len();
+                members.dedup();
+                if members.len() != before {
+                    c.bad(f("members"), "a region is listed twice");
+                }
+                if let Some(l) = leader {
+                    if !members.contains(&l) {
+                        c.bad(
+                            f("leader"),
+                            format!("leader `{}` is not a member", cs.leader),
+                        );
+                    }
+                }
+                leader.map(|leader| {
+                    StrategyConfig::Consensus(ConsensusConfig {
+                        leader,
+                        members,
+                        reads: match cs.reads {
+                            ConsensusReadsSpec::Lease => ConsensusReads::Lease,
+                            ConsensusReadsSpec::ReadIndex => ConsensusReads::ReadIndex,
+                        },
+                    })
+                })
+            }
+            StrategySpec::EdgeCache(ec) => {
+                let origin = region_ref(&mut c, f("origin"), &ec.origin);
+                let ok = c.positive(&f("ttl_s"), ec.ttl_s);
+                if ec.capacity == 0 {
+                    c.bad(f("capacity"), "must be at least 1");
+                }
+                match (origin, ok && ec.capacity > 0) {
+                    (Some(origin), true) => Some(StrategyConfig::EdgeCache(EdgeCacheConfig {
+                        origin,
+                        ttl_ns: secs_to_nanos(ec.ttl_s),
+                        capacity: ec.capacity,
+                        invalidate: ec.invalidate,
+                    })),
+                    _ => None,
+                }
+            }
         };
         if let Some(config) = config {
             strategies.push(NamedStrategy {
@@ -372,10 +576,7 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
     }
 
     // Per-key state is dense: keys x regions^2 counters for multi-master.
-    let keys = Workload {
-        groups: groups.clone(),
-    }
-    .key_space();
+    let keys = key_space;
     let n = spec.regions.len() as u64;
     if keys.saturating_mul(n * n) > 400_000_000 {
         c.bad(
@@ -402,7 +603,93 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
         duration_ns: secs_to_nanos(spec.duration_s),
         drain_ns: secs_to_nanos(spec.drain_s),
         topology,
-        workload: Workload { groups },
+        workload: Workload {
+            groups,
+            start_utc_ns,
+        },
         strategies,
     })
+}
+
+/// The home region of every key: by shares (contiguous ranges in list order), or by the
+/// client groups whose ranges hold the key (shared keys dealt out among them in turn).
+fn homes(
+    c: &mut Checker,
+    field: &str,
+    shares: Option<&[HomeShareSpec]>,
+    ids: &BTreeMap<&str, RegionId>,
+    groups: &[ClientGroup],
+    key_space: u64,
+) -> Option<Vec<RegionId>> {
+    let mut homes = vec![0 as RegionId; key_space as usize];
+    match shares {
+        Some(list) => {
+            if list.is_empty() {
+                c.bad(field, "must list at least one region");
+                return None;
+            }
+            let mut regions = Vec::new();
+            for (j, s) in list.iter().enumerate() {
+                let ok = c.positive(&format!("{field}[{j}].share"), s.share);
+                match ids.get(s.region.as_str()) {
+                    Some(&r) if ok => regions.push((r, s.share)),
+                    Some(_) => {}
+                    None => c.bad(
+                        format!("{field}[{j}].region"),
+                        format!("unknown region `{}`", s.region),
+                    ),
+                }
+            }
+            if regions.len() != list.len() {
+                return None;
+            }
+            let total: f64 = regions.iter().map(|r| r.1).sum();
+            let mut start = 0u64;
+            let mut acc = 0.0;
+            for (i, (r, share)) in regions.iter().enumerate() {
+                acc += share;
+                let end = if i + 1 == regions.len() {
+                    key_space
+                } else {
+                    ((acc / total) * key_space as f64).round() as u64
+                };
+                for h in homes.iter_mut().take(end as usize).skip(start as usize) {
+                    *h = *r;
+                }
+                start = end.max(start);
+            }
+        }
+        None => {
+            for (k, h) in homes.iter_mut().enumerate() {
+                let k = k as u64;
+                let owners: Vec<RegionId> = groups
+                    .iter()
+                    .filter(|g| (g.key_offset..g.key_offset + g.keys).contains(&k))
+                    .map(|g| g.region)
+                    .collect();
+                if !owners.is_empty() {
+                    *h = owners[k as usize % owners.len()];
+                }
+            }
+        }
+    }
+    Some(homes)
+}
+
+/// The `n` regions nearest `home` by great-circle distance (ties by region order), `home`
+/// first.
+fn nearest(spec: &ScenarioSpec, home: RegionId, n: usize) -> Vec<RegionId> {
+    let h = &spec.regions[home as usize];
+    let mut order: Vec<(f64, RegionId)> = spec
+        .regions
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != home as usize)
+        .map(|(i, r)| (great_circle_km(h.lat, h.lon, r.lat, r.lon), i as RegionId))
+        .collect();
+    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    std::iter::once(home)
+        .chain(order.into_iter().map(|x| x.1))
+        .take(n)
+        .collect()
 }

@@ -10,16 +10,26 @@
 //! Must not import the engine, the simulation world, metrics internals or scenario (serde)
 //! types.
 
+pub mod active_active;
 pub mod active_passive;
+pub mod consensus;
+pub mod edge_cache;
+pub mod follow_the_sun;
 pub mod multi_master;
+pub mod quorum;
 
 use crate::rng::SimRng;
 use crate::time::SimTime;
 use crate::topology::{RegionId, Topology};
 use crate::workload::{Key, OpKind};
 
+pub use active_active::{ActiveActive, ActiveActiveConfig};
 pub use active_passive::{ActivePassive, ActivePassiveConfig, ReadFrom, Replication};
+pub use consensus::{Consensus, ConsensusConfig, ConsensusReads};
+pub use edge_cache::{EdgeCache, EdgeCacheConfig};
+pub use follow_the_sun::{FollowTheSun, FollowTheSunConfig, HandoffPolicy, Shift};
 pub use multi_master::{MultiMaster, MultiMasterConfig, Resolution};
+pub use quorum::{Quorum, QuorumConfig};
 
 /// Bytes of framing, routing and metadata on every replication or forwarding message.
 pub const HEADER_BYTES: u64 = 64;
@@ -247,6 +257,11 @@ pub trait Strategy {
         _timer: Self::Timer,
     ) {
     }
+    /// Strategy-specific figures for the report (e.g. a cache hit ratio), read once at the
+    /// end of the run. Names must be unique and stable.
+    fn extra(&self) -> Vec<(&'static str, f64)> {
+        Vec::new()
+    }
 }
 
 /// The configured strategies (a closed set; each variant is one file in this module).
@@ -256,6 +271,16 @@ pub enum StrategyConfig {
     ActivePassive(ActivePassiveConfig),
     /// Every region accepts writes and replicates to all others.
     MultiMaster(MultiMasterConfig),
+    /// Every key has a home region that takes its writes.
+    ActiveActive(ActiveActiveConfig),
+    /// One primary at a time on a UTC schedule.
+    FollowTheSun(FollowTheSunConfig),
+    /// N replicas per key, R/W quorums.
+    Quorum(QuorumConfig),
+    /// A leader commits on a majority.
+    Consensus(ConsensusConfig),
+    /// An origin with TTL caches in the other regions.
+    EdgeCache(EdgeCacheConfig),
 }
 
 impl StrategyConfig {
@@ -264,6 +289,11 @@ impl StrategyConfig {
         match self {
             StrategyConfig::ActivePassive(_) => "active-passive",
             StrategyConfig::MultiMaster(_) => "multi-master",
+            StrategyConfig::ActiveActive(_) => "active-active",
+            StrategyConfig::FollowTheSun(_) => "follow-the-sun",
+            StrategyConfig::Quorum(_) => "quorum",
+            StrategyConfig::Consensus(_) => "consensus",
+            StrategyConfig::EdgeCache(_) => "edge-cache",
         }
     }
 }

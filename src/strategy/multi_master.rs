@@ -4,8 +4,11 @@
 //! version vector and the winning version. A local write bumps the region's own entry,
 //! is acknowledged at once and is shipped asynchronously to every other region. A replica
 //! that receives a write compares version vectors: a dominated write is already subsumed, a
-//! dominating write is applied, and a concurrent write is a conflict, resolved last-writer-wins
-//! on `(timestamp, region id)` with timestamps `max(local clock, newest seen + 1)`.
+//! dominating write is applied, and a concurrent write is a conflict. Timestamps are hybrid
+//! logical clocks, `max(local clock, newest seen + 1)`. `Resolution` decides what a conflict
+//! costs: `lww` keeps the write with the larger `(timestamp, region id)` and discards the
+//! other (a lost update), `version-vector` keeps both as siblings for the application, `crdt`
+//! merges them (nothing lost).
 //!
 //! Conflicts and lost updates are counted at the region that accepted the losing or
 //! conflicting write (see docs/metrics.md), so each write counts at most once.
@@ -24,6 +27,12 @@ use crate::workload::{Key, OpKind};
 pub enum Resolution {
     /// Last writer wins on (timestamp, region id); the other write is discarded.
     Lww,
+    /// Concurrent versions are kept as siblings and surface to the application: counted as
+    /// conflicts, never silently lost. Reads report the newest sibling.
+    VersionVector,
+    /// Values are convergent types (a counter, a last-writer-wins register on hybrid logical
+    /// clocks) merged on arrival: no acknowledged update is lost.
+    Crdt,
 }
 
 /// Settings of `multi-master`.
@@ -172,20 +181,18 @@ impl MultiMaster {
                 if local_winner && !cell.counted {
                     ctx.conflict();
                 }
-                match self.cfg.resolution {
-                    Resolution::Lww => {
-                        if version > cell.winner {
-                            if local_winner {
-                                ctx.lost_update();
-                            }
-                            self.cells[c] = Cell {
-                                winner: version,
-                                counted: false,
-                            };
-                        } else {
-                            self.cells[c].counted = local_winner;
-                        }
+                // Every mode orders by (timestamp, region): the newest version is the one reads
+                // report, so all modes see the same conflicts; they differ in what is lost.
+                if version > cell.winner {
+                    if local_winner && self.cfg.resolution == Resolution::Lww {
+                        ctx.lost_update();
                     }
+                    self.cells[c] = Cell {
+                        winner: version,
+                        counted: false,
+                    };
+                } else {
+                    self.cells[c].counted = local_winner;
                 }
             }
         }
