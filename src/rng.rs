@@ -4,7 +4,8 @@
 //! generator keyed by the run seed and set to a stream number that names its purpose
 //! (`Stream`). Streams are independent, so the workload a client group draws does not depend
 //! on which strategy runs or how many messages the network carries (common random numbers),
-//! and adding a client group does not shift the network's draws. Never OS entropy.
+//! and the network's draws (one stream per directed region pair) do not depend on how many
+//! client groups draw from the workload streams. Never OS entropy.
 //!
 //! Must not import any other geosim module.
 

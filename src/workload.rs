@@ -94,7 +94,7 @@ impl Workload {
     pub fn key_space(&self) -> u64 {
         self.groups
             .iter()
-            .map(|g| g.key_offset + g.keys)
+            .map(|g| g.key_offset.saturating_add(g.keys))
             .max()
             .unwrap_or(0)
     }

@@ -98,10 +98,15 @@ pub fn parse_spec<T: serde::de::DeserializeOwned>(
                     }
                     None => (None, None),
                 };
-                if field == "." {
+                if field == "." && !inner.message().contains("field") {
                     // No path: the document itself is malformed.
                     return toml_error(inner, text, path);
                 }
+                let field = if field == "." {
+                    "(top level)".to_string()
+                } else {
+                    field
+                };
                 Error::Field {
                     path: path.to_path_buf(),
                     field,
@@ -123,7 +128,7 @@ pub fn parse_spec<T: serde::de::DeserializeOwned>(
 
 fn json_error(field: String, inner: serde_json::Error, path: &Path) -> Error {
     let message = strip_position(&inner.to_string());
-    if inner.is_syntax() || inner.is_eof() || field == "." {
+    if inner.is_syntax() || inner.is_eof() {
         Error::Syntax {
             path: path.to_path_buf(),
             line: inner.line(),
@@ -133,7 +138,11 @@ fn json_error(field: String, inner: serde_json::Error, path: &Path) -> Error {
     } else {
         Error::Field {
             path: path.to_path_buf(),
-            field,
+            field: if field == "." {
+                "(top level)".to_string()
+            } else {
+                field
+            },
             line: Some(inner.line()),
             column: Some(inner.column()),
             message,

@@ -24,7 +24,7 @@ pub struct ScenarioSpec {
     /// Scenario name (default: the file name without extension).
     #[serde(default)]
     pub name: Option<String>,
-    /// Free text shown in reports.
+    /// Free text for readers of the file (not used by the simulation).
     #[serde(default)]
     pub description: Option<String>,
     /// Run seed (default 1; `--seed` overrides).
@@ -60,7 +60,7 @@ fn default_drain_s() -> f64 {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkSpec {
-    /// Multiplier on the fibre floor for real routes (>= 1; default 1.43).
+    /// Multiplier on the fibre floor for real routes, [1, 100] (default 1.43).
     #[serde(default = "default_inflation")]
     pub route_inflation: f64,
     /// Fixed one-way overhead of a derived link in ms (>= 0; default 5.9).
