@@ -55,6 +55,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod faults;
 pub mod io;
 pub mod latency;
 pub mod metrics;

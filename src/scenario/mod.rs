@@ -14,6 +14,7 @@ mod validate;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::faults::{Capacity, ClientPolicy, Detection, Fault, RandomFaults};
 use crate::strategy::NamedStrategy;
 use crate::topology::Topology;
 use crate::workload::Workload;
@@ -40,6 +41,23 @@ pub struct Scenario {
     pub workload: Workload,
     /// Strategies in file order.
     pub strategies: Vec<NamedStrategy>,
+    /// Listed faults, in file order.
+    pub faults: Vec<Fault>,
+    /// Random fault generator, if any.
+    pub random_faults: Option<RandomFaults>,
+    /// Client timeouts and retries.
+    pub clients: ClientPolicy,
+    /// Failure detector settings.
+    pub detection: Detection,
+    /// Serving capacity per region (None: unlimited).
+    pub capacity: Vec<Option<Capacity>>,
+}
+
+impl Scenario {
+    /// True when anything can go wrong (listed or random faults).
+    pub fn has_faults(&self) -> bool {
+        !self.faults.is_empty() || self.random_faults.is_some()
+    }
 }
 
 impl Scenario {
