@@ -105,6 +105,131 @@ impl LatencyStat {
     }
 }
 
+/// A small log-linear histogram (8 bins per octave of microseconds, about 6 % resolution) for
+/// per-bucket timeline percentiles.
+#[derive(Clone, Debug)]
+pub struct CoarseHist {
+    bins: Vec<u32>,
+}
+
+const COARSE_OCTAVES: usize = 34;
+
+impl Default for CoarseHist {
+    fn default() -> Self {
+        CoarseHist {
+            bins: vec![0; COARSE_OCTAVES * 8],
+        }
+    }
+}
+
+impl CoarseHist {
+    fn bin(ns: u64) -> usize {
+        let us = ns / 1000;
+        if us < 8 {
+            return us as usize;
+        }
+        let e = 63 - us.leading_zeros() as usize;
+        let sub = ((us >> (e - 3)) & 7) as usize;
+        (e * 8 + sub).min(COARSE_OCTAVES * 8 - 1)
+    }
+
+    fn upper_ms(bin: usize) -> f64 {
+        if bin < 8 {
+            return (bin + 1) as f64 / 1000.0;
+        }
+        let (e, sub) = (bin / 8, bin % 8);
+        let us = ((8 + sub as u64 + 1) << (e - 3)) as f64;
+        us / 1000.0
+    }
+
+    /// Records a value in ns.
+    pub fn record(&mut self, ns: u64) {
+        self.bins[Self::bin(ns)] += 1;
+    }
+
+    /// Number of values.
+    pub fn count(&self) -> u64 {
+        self.bins.iter().map(|&b| b as u64).sum()
+    }
+
+    /// The upper edge (ms) of the bin holding quantile `q` (0 when empty).
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        let n = self.count();
+        if n == 0 {
+            return 0.0;
+        }
+        let rank = ((q * n as f64).ceil() as u64).clamp(1, n);
+        let mut acc = 0u64;
+        for (i, &b) in self.bins.iter().enumerate() {
+            acc += b as u64;
+            if acc >= rank {
+                return Self::upper_ms(i);
+            }
+        }
+        Self::upper_ms(self.bins.len() - 1)
+    }
+}
+
+/// One bucket of the timeline (operations attributed by the time they were issued).
+#[derive(Clone, Debug, Default)]
+pub struct TimelineBucket {
+    /// Operations issued.
+    pub attempted: u64,
+    /// Of those, succeeded.
+    pub succeeded: u64,
+    /// Of those, failed.
+    pub failed: u64,
+    /// Latency of the successful ones.
+    pub latency: CoarseHist,
+}
+
+/// Most timeline buckets kept; longer runs get wider buckets.
+pub const MAX_TIMELINE_BUCKETS: u64 = 1200;
+
+/// Attempted and succeeded operations of one client region, reads and writes.
+#[derive(Clone, Debug, Default)]
+pub struct Availability {
+    /// `[reads, writes]` issued.
+    pub attempted: [u64; 2],
+    /// `[reads, writes]` that succeeded.
+    pub succeeded: [u64; 2],
+}
+
+/// Recovery bookkeeping of one (client region, operation kind) within a fault's window.
+#[derive(Clone, Copy, Debug, Default)]
+struct Recovery {
+    /// Issue time of the latest failed operation.
+    last_fail: Option<SimTime>,
+    /// Completion of the first success issued after `last_fail`.
+    recovered: Option<SimTime>,
+}
+
+/// What one fault cost: data lost and time to recover.
+#[derive(Clone, Debug)]
+pub struct FaultCost {
+    /// When the fault started.
+    pub start: SimTime,
+    /// Acknowledged writes lost.
+    pub lost_writes: u64,
+    /// Largest span of lost data, ns.
+    pub lost_span_ns: u64,
+    recovery: Vec<[Recovery; 2]>,
+}
+
+impl FaultCost {
+    /// Time from the fault's start until every affected (client region, kind) succeeded
+    /// again: `Some(0)` when nothing failed, `None` when something never recovered.
+    pub fn rto_ns(&self) -> Option<u64> {
+        let mut worst = 0u64;
+        for r in self.recovery.iter().flatten() {
+            if r.last_fail.is_some() {
+                worst = worst.max(r.recovered?.saturating_since(self.start));
+            }
+        }
+        Some(worst)
+    }
+}
+
 /// Everything one strategy run measures.
 #[derive(Clone, Debug)]
 pub struct RunMetrics {
@@ -141,11 +266,45 @@ pub struct RunMetrics {
     pub staleness: LatencyStat,
     /// Strategy-specific figures, in the strategy's order.
     pub extra: Vec<(&'static str, f64)>,
+    /// Availability per client region.
+    pub availability: Vec<Availability>,
+    /// Per fault (in timeline order): lost data and recovery.
+    pub faults: Vec<FaultCost>,
+    /// Time with two or more writable primaries, ns.
+    pub split_brain_ns: u64,
+    /// Writes acknowledged while two or more primaries were writable.
+    pub split_brain_writes: u64,
+    /// Width of a timeline bucket, ns.
+    pub bucket_ns: u64,
+    /// Per-bucket operation counts and latency.
+    pub timeline: Vec<TimelineBucket>,
+    writable: Vec<bool>,
+    split_since: Option<SimTime>,
     regions: usize,
     newest_acked: Vec<Expect>,
 }
 
 impl RunMetrics {
+    /// Empty metrics for `regions` regions, `keys` keys, a run of `duration_ns` of load and
+    /// faults starting at `fault_starts` (sorted).
+    pub fn with_run(regions: usize, keys: u64, duration_ns: u64, fault_starts: &[SimTime]) -> Self {
+        let mut m = Self::new(regions, keys);
+        let secs = duration_ns.div_ceil(1_000_000_000).max(1);
+        let width = secs.div_ceil(MAX_TIMELINE_BUCKETS).max(1);
+        m.bucket_ns = width * 1_000_000_000;
+        m.timeline = vec![TimelineBucket::default(); secs.div_ceil(width) as usize];
+        m.faults = fault_starts
+            .iter()
+            .map(|&start| FaultCost {
+                start,
+                lost_writes: 0,
+                lost_span_ns: 0,
+                recovery: vec![[Recovery::default(); 2]; regions],
+            })
+            .collect();
+        m
+    }
+
     /// Empty metrics for `regions` regions and `keys` keys.
     pub fn new(regions: usize, keys: u64) -> Self {
         RunMetrics {
@@ -167,6 +326,14 @@ impl RunMetrics {
             visibility: [[0; 2]; VISIBILITY_AGES_MS.len()],
             staleness: LatencyStat::new(),
             extra: Vec::new(),
+            availability: vec![Availability::default(); regions],
+            faults: Vec::new(),
+            split_brain_ns: 0,
+            split_brain_writes: 0,
+            bucket_ns: 1_000_000_000,
+            timeline: Vec::new(),
+            writable: vec![false; regions],
+            split_since: None,
             regions,
             newest_acked: vec![Expect::NONE; keys as usize],
         }
@@ -176,6 +343,19 @@ impl RunMetrics {
     /// newest version acknowledged so far).
     #[inline]
     pub fn issued(&mut self, kind: OpKind, key: Key) -> Expect {
+        self.issued_at(SimTime::ZERO, 0, kind, key)
+    }
+
+    /// An operation of a client in `client` was issued at `now`; for reads, returns what its
+    /// answer is compared with.
+    #[inline]
+    pub fn issued_at(&mut self, now: SimTime, client: RegionId, kind: OpKind, key: Key) -> Expect {
+        if let Some(a) = self.availability.get_mut(client as usize) {
+            a.attempted[kind as usize] += 1;
+        }
+        if let Some(b) = self.bucket(now) {
+            b.attempted += 1;
+        }
         match kind {
             OpKind::Read => {
                 self.reads += 1;
@@ -200,6 +380,26 @@ impl RunMetrics {
         outcome: Outcome,
     ) {
         let latency = now.saturating_since(start);
+        let kind = match outcome {
+            Outcome::Read(_) => OpKind::Read,
+            Outcome::Write(_) => OpKind::Write,
+            Outcome::Failed => {
+                // The caller knows the kind; failures go through `failed_op`.
+                self.failed += 1;
+                return;
+            }
+        };
+        self.availability[client as usize].succeeded[kind as usize] += 1;
+        if let Some(b) = self.bucket(start) {
+            b.succeeded += 1;
+            b.latency.record(latency);
+        }
+        if let Some(f) = self.fault_of(start) {
+            let r = &mut self.faults[f].recovery[client as usize][kind as usize];
+            if r.recovered.is_none() && r.last_fail.is_some_and(|t| start > t) {
+                r.recovered = Some(now);
+            }
+        }
         match outcome {
             Outcome::Read(v) => {
                 self.read.record(latency);
@@ -238,6 +438,72 @@ impl RunMetrics {
     /// An operation never finished.
     pub fn unfinished(&mut self) {
         self.failed += 1;
+    }
+
+    /// An operation of a client in `client`, issued at `start`, failed (after its retries).
+    pub fn failed_op(&mut self, client: RegionId, kind: OpKind, start: SimTime) {
+        self.failed += 1;
+        if let Some(b) = self.bucket(start) {
+            b.failed += 1;
+        }
+        if let Some(f) = self.fault_of(start) {
+            let r = &mut self.faults[f].recovery[client as usize][kind as usize];
+            r.last_fail = Some(r.last_fail.map_or(start, |t| t.max(start)));
+            r.recovered = None;
+        }
+    }
+
+    fn bucket(&mut self, t: SimTime) -> Option<&mut TimelineBucket> {
+        let i = (t.as_nanos() / self.bucket_ns) as usize;
+        self.timeline.get_mut(i)
+    }
+
+    /// The latest fault that started at or before `t`.
+    fn fault_of(&self, t: SimTime) -> Option<usize> {
+        self.faults.partition_point(|f| f.start <= t).checked_sub(1)
+    }
+
+    /// A failure lost acknowledged writes at `now`.
+    pub fn data_lost(&mut self, now: SimTime, writes: u64, span_ns: u64) {
+        if let Some(f) = self.fault_of(now) {
+            let fc = &mut self.faults[f];
+            fc.lost_writes += writes;
+            fc.lost_span_ns = fc.lost_span_ns.max(span_ns);
+        }
+    }
+
+    /// A region starts or stops accepting writes as a primary.
+    pub fn set_writable(&mut self, now: SimTime, region: RegionId, writable: bool) {
+        self.writable[region as usize] = writable;
+        let split = self.writable.iter().filter(|w| **w).count() >= 2;
+        match (split, self.split_since) {
+            (true, None) => self.split_since = Some(now),
+            (false, Some(s)) => {
+                self.split_brain_ns += now.saturating_since(s);
+                self.split_since = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// A server acknowledged a write (split-brain accounting).
+    #[inline]
+    pub fn server_acked_write(&mut self) {
+        if self.split_since.is_some() {
+            self.split_brain_writes += 1;
+        }
+    }
+
+    /// Closes open intervals at the end of the run.
+    pub fn close(&mut self, now: SimTime) {
+        if let Some(s) = self.split_since.take() {
+            self.split_brain_ns += now.saturating_since(s);
+        }
+    }
+
+    /// Acknowledged writes lost to failures, over all faults.
+    pub fn rpo_writes(&self) -> u64 {
+        self.faults.iter().map(|f| f.lost_writes).sum()
     }
 
     /// A message of `bytes` left `from` for `to`.

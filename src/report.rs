@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::metrics::{LatencyStat, RunMetrics, VISIBILITY_AGES_MS};
+use crate::faults::{Fault, FaultKind};
 use crate::scenario::Scenario;
+use crate::time::SimTime;
 
 /// The whole report of one `geosim run`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -163,6 +165,97 @@ pub struct Lag {
     pub p50: f64,
     /// 99th percentile.
     pub p99: f64,
+}
+
+/// Share of successful operations.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AvailabilityReport {
+    /// Over all operations.
+    pub overall: f64,
+    /// Over reads.
+    pub read: f64,
+    /// Over writes.
+    pub write: f64,
+    /// Per client region (regions with clients, in region order).
+    pub per_region: Vec<RegionAvailability>,
+}
+
+/// Availability of one client region.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RegionAvailability {
+    /// Region name.
+    pub region: String,
+    /// Over all its operations.
+    pub overall: f64,
+    /// Over its reads.
+    pub read: f64,
+    /// Over its writes.
+    pub write: f64,
+}
+
+/// Data lost to failures.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Rpo {
+    /// Acknowledged writes lost, over all faults.
+    pub lost_writes: u64,
+    /// Largest time span of lost data over faults, seconds.
+    pub max_span_s: f64,
+}
+
+/// Time to recover.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Rto {
+    /// Largest over faults, seconds (`null` when some fault never recovered).
+    pub max_s: Option<f64>,
+    /// Mean over faults that recovered, seconds.
+    pub mean_s: f64,
+    /// Faults after which some client never recovered before the run ended.
+    pub unrecovered: u64,
+}
+
+/// Split-brain exposure.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SplitBrain {
+    /// Seconds with two or more writable primaries.
+    pub seconds: f64,
+    /// Writes acknowledged during them.
+    pub writes: u64,
+}
+
+/// One fault as it happened, with what it cost this strategy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FaultReport {
+    /// Kind (`partition`, `region-outage`, `link-degradation`, `clock-skew`).
+    pub kind: String,
+    /// What it hit, e.g. `us-east-1` or `us-east-1 | eu-west-1, ap-northeast-1`.
+    pub target: String,
+    /// Start, seconds.
+    pub start_s: f64,
+    /// End, seconds (`null`: never).
+    pub end_s: Option<f64>,
+    /// Drawn by the random fault generator.
+    pub random: bool,
+    /// Acknowledged writes lost.
+    pub lost_writes: u64,
+    /// Time span of the lost data, seconds.
+    pub lost_span_s: f64,
+    /// Time until affected clients succeeded again, seconds (`null`: never).
+    pub rto_s: Option<f64>,
+}
+
+/// Per-bucket counts for charts, stored as parallel arrays.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Timeline {
+    /// Bucket width, seconds.
+    pub bucket_s: f64,
+    /// Operations issued per bucket.
+    pub attempted: Vec<u64>,
+    /// Of those, succeeded.
+    pub succeeded: Vec<u64>,
+    /// Of those, failed.
+    pub failed: Vec<u64>,
+    /// p99 latency of the successful ones (ms, about 6 % resolution; 0 when none).
+    pub p99_ms: Vec<f64>,
 }
 
 /// Rounds to microseconds when the value is in ms (stable, readable JSON).
@@ -362,4 +455,107 @@ pub fn render(rows: &[Vec<String>]) -> String {
         }
     }
     out
+}
+
+fn share(ok: u64, attempted: u64) -> f64 {
+    if attempted == 0 {
+        1.0
+    } else {
+        rate(ok as f64 / attempted as f64)
+    }
+}
+
+/// Availability of a run.
+pub fn availability(sc: &Scenario, client_regions: &[u16], m: &RunMetrics) -> AvailabilityReport {
+    let sum = |f: &dyn Fn(&crate::metrics::Availability) -> u64| -> u64 {
+        m.availability.iter().map(f).sum()
+    };
+    let (ar, aw) = (sum(&|a| a.attempted[0]), sum(&|a| a.attempted[1]));
+    let (sr, sw) = (sum(&|a| a.succeeded[0]), sum(&|a| a.succeeded[1]));
+    AvailabilityReport {
+        overall: share(sr + sw, ar + aw),
+        read: share(sr, ar),
+        write: share(sw, aw),
+        per_region: client_regions
+            .iter()
+            .map(|&r| {
+                let a = &m.availability[r as usize];
+                RegionAvailability {
+                    region: sc.topology.region(r).name.clone(),
+                    overall: share(
+                        a.succeeded[0] + a.succeeded[1],
+                        a.attempted[0] + a.attempted[1],
+                    ),
+                    read: share(a.succeeded[0], a.attempted[0]),
+                    write: share(a.succeeded[1], a.attempted[1]),
+                }
+            })
+            .collect(),
+    }
+}
+
+fn secs(ns: u64) -> f64 {
+    (ns as f64 / 1e9 * 1e6).round() / 1e6
+}
+
+/// The faults of a run with their cost, and the RPO/RTO summaries.
+pub fn fault_reports(sc: &Scenario, faults: &[Fault], m: &RunMetrics) -> (Vec<FaultReport>, Rpo, Rto) {
+    let name = |r: &u16| sc.topology.region(*r).name.clone();
+    let list = |v: &[u16]| v.iter().map(name).collect::<Vec<_>>().join(", ");
+    let reports: Vec<FaultReport> = faults
+        .iter()
+        .zip(&m.faults)
+        .map(|(f, cost)| FaultReport {
+            kind: f.kind.name().to_string(),
+            target: match &f.kind {
+                FaultKind::Partition { a, b, one_way } => {
+                    format!("{} {} {}", list(a), if *one_way { "->" } else { "|" }, list(b))
+                }
+                FaultKind::Outage { region, .. } | FaultKind::ClockSkew { region, .. } => {
+                    name(region)
+                }
+                FaultKind::LinkDegradation {
+                    from, to, both_ways, ..
+                } => format!(
+                    "{} {} {}",
+                    name(from),
+                    if *both_ways { "<->" } else { "->" },
+                    name(to)
+                ),
+            },
+            start_s: secs(f.start.as_nanos()),
+            end_s: (f.end != SimTime::MAX).then(|| secs(f.end.as_nanos())),
+            random: f.random,
+            lost_writes: cost.lost_writes,
+            lost_span_s: secs(cost.lost_span_ns),
+            rto_s: cost.rto_ns().map(secs),
+        })
+        .collect();
+    let rpo = Rpo {
+        lost_writes: m.rpo_writes(),
+        max_span_s: secs(m.faults.iter().map(|f| f.lost_span_ns).max().unwrap_or(0)),
+    };
+    let rtos: Vec<u64> = m.faults.iter().filter_map(|f| f.rto_ns()).collect();
+    let unrecovered = m.faults.iter().filter(|f| f.rto_ns().is_none()).count() as u64;
+    let rto = Rto {
+        max_s: (unrecovered == 0).then(|| secs(rtos.iter().copied().max().unwrap_or(0))),
+        mean_s: if rtos.is_empty() {
+            0.0
+        } else {
+            secs(rtos.iter().sum::<u64>() / rtos.len() as u64)
+        },
+        unrecovered,
+    };
+    (reports, rpo, rto)
+}
+
+/// The per-bucket timeline of a run.
+pub fn timeline(m: &RunMetrics) -> Timeline {
+    Timeline {
+        bucket_s: m.bucket_ns as f64 / 1e9,
+        attempted: m.timeline.iter().map(|b| b.attempted).collect(),
+        succeeded: m.timeline.iter().map(|b| b.succeeded).collect(),
+        failed: m.timeline.iter().map(|b| b.failed).collect(),
+        p99_ms: m.timeline.iter().map(|b| ms(b.latency.quantile_ms(0.99))).collect(),
+    }
 }

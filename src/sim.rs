@@ -126,6 +126,7 @@ impl<'a, S: Strategy> World<'a, S> {
         let mut ctx = Ctx::new(
             SimTime::ZERO,
             self.topo,
+            &[],
             &mut self.strat_rng,
             &mut self.effects,
         );
@@ -168,6 +169,7 @@ impl<'a, S: Strategy> World<'a, S> {
                 Effect::Applied { acked_at } => self.metrics.applied(now, acked_at),
                 Effect::Conflict => self.metrics.conflicts += 1,
                 Effect::LostUpdate => self.metrics.lost_updates += 1,
+                Effect::DataLost { .. } | Effect::Writable { .. } => {}
             }
         }
     }
@@ -236,15 +238,15 @@ impl<S: Strategy> Model for World<'_, S> {
                     bytes: s.bytes,
                     client: s.client,
                 };
-                let mut ctx = Ctx::new(now, self.topo, &mut self.strat_rng, &mut self.effects);
+                let mut ctx = Ctx::new(now, self.topo, &[], &mut self.strat_rng, &mut self.effects);
                 self.strategy.on_request(&mut ctx, s.client, req);
             }
             Event::Deliver { from, to, msg } => {
-                let mut ctx = Ctx::new(now, self.topo, &mut self.strat_rng, &mut self.effects);
+                let mut ctx = Ctx::new(now, self.topo, &[], &mut self.strat_rng, &mut self.effects);
                 self.strategy.on_message(&mut ctx, to, from, msg);
             }
             Event::Timer { region, timer } => {
-                let mut ctx = Ctx::new(now, self.topo, &mut self.strat_rng, &mut self.effects);
+                let mut ctx = Ctx::new(now, self.topo, &[], &mut self.strat_rng, &mut self.effects);
                 self.strategy.on_timer(&mut ctx, region, timer);
             }
             Event::Response { op } => {

@@ -132,12 +132,54 @@ pub enum Effect<M, T> {
     Conflict,
     /// Conflict resolution discarded an acknowledged write.
     LostUpdate,
+    /// A failure lost `writes` acknowledged writes, acknowledged over a span of `span_ns`
+    /// (counts toward RPO).
+    DataLost {
+        /// Acknowledged writes lost.
+        writes: u64,
+        /// Time between the first and the last lost write's acknowledgement, ns.
+        span_ns: u64,
+    },
+    /// Region `region` starts (true) or stops (false) accepting writes as a primary.
+    Writable {
+        /// The region.
+        region: RegionId,
+        /// Whether it now accepts writes as a primary.
+        writable: bool,
+    },
+}
+
+/// A region's wall clock: simulated time plus an offset and a drift (clock-skew faults).
+#[derive(Copy, Clone, Debug, Default, PartialEq)]
+pub struct Clock {
+    /// Offset in ns (positive: ahead).
+    pub offset_ns: i64,
+    /// Drift in parts per million, accumulated since `since`.
+    pub drift_ppm: f64,
+    /// When the drift started.
+    pub since: SimTime,
+}
+
+impl Clock {
+    /// The reading at simulated time `now`, in ns (never negative).
+    #[inline]
+    pub fn read(&self, now: SimTime) -> u64 {
+        if self.offset_ns == 0 && self.drift_ppm == 0.0 {
+            return now.as_nanos();
+        }
+        let drift = (now.saturating_since(self.since) as f64 * self.drift_ppm * 1e-6) as i64;
+        (now.as_nanos() as i64)
+            .saturating_add(self.offset_ns)
+            .saturating_add(drift)
+            .max(0) as u64
+    }
 }
 
 /// The world as a strategy sees it during one callback.
 pub struct Ctx<'a, M, T> {
     now: SimTime,
     topology: &'a Topology,
+    clocks: &'a [Clock],
     rng: &'a mut SimRng,
     out: &'a mut Vec<Effect<M, T>>,
 }
@@ -147,12 +189,14 @@ impl<'a, M, T> Ctx<'a, M, T> {
     pub fn new(
         now: SimTime,
         topology: &'a Topology,
+        clocks: &'a [Clock],
         rng: &'a mut SimRng,
         out: &'a mut Vec<Effect<M, T>>,
     ) -> Self {
         Ctx {
             now,
             topology,
+            clocks,
             rng,
             out,
         }
@@ -164,11 +208,13 @@ impl<'a, M, T> Ctx<'a, M, T> {
         self.now
     }
 
-    /// The wall clock of `region` in ns (what timestamps read; equal to simulated time until
-    /// clock faults exist).
+    /// The wall clock of `region` in ns: what timestamps and leases read. Equal to
+    /// simulated time unless a clock-skew fault is active there.
     #[inline]
-    pub fn clock(&self, _region: RegionId) -> u64 {
-        self.now.as_nanos()
+    pub fn clock(&self, region: RegionId) -> u64 {
+        self.clocks
+            .get(region as usize)
+            .map_or(self.now.as_nanos(), |c| c.read(self.now))
     }
 
     /// Regions and median latencies (read-only).
@@ -227,6 +273,19 @@ impl<'a, M, T> Ctx<'a, M, T> {
     pub fn lost_update(&mut self) {
         self.out.push(Effect::LostUpdate);
     }
+
+    /// Records acknowledged writes lost to a failure (RPO).
+    pub fn data_lost(&mut self, writes: u64, span_ns: u64) {
+        if writes > 0 {
+            self.out.push(Effect::DataLost { writes, span_ns });
+        }
+    }
+
+    /// Records that `region` starts or stops accepting writes as a primary (split-brain
+    /// accounting).
+    pub fn writable(&mut self, region: RegionId, writable: bool) {
+        self.out.push(Effect::Writable { region, writable });
+    }
 }
 
 /// A geo-distribution strategy. Messages and timers are the strategy's own small `Copy`
@@ -255,6 +314,28 @@ pub trait Strategy {
         _ctx: &mut Ctx<'_, Self::Msg, Self::Timer>,
         _at: RegionId,
         _timer: Self::Timer,
+    ) {
+    }
+    /// The failure detector at region `at` started (`suspected`) or stopped suspecting
+    /// region `peer`. Only called in scenarios with faults.
+    fn on_suspect(
+        &mut self,
+        _ctx: &mut Ctx<'_, Self::Msg, Self::Timer>,
+        _at: RegionId,
+        _peer: RegionId,
+        _suspected: bool,
+    ) {
+    }
+    /// Region `region` went down: it receives nothing until `on_region_up`; state that was
+    /// not durable should be dropped here.
+    fn on_region_down(&mut self, _ctx: &mut Ctx<'_, Self::Msg, Self::Timer>, _region: RegionId) {}
+    /// Region `region` is back; with `empty` it lost its durable state too. Re-arm timers
+    /// here.
+    fn on_region_up(
+        &mut self,
+        _ctx: &mut Ctx<'_, Self::Msg, Self::Timer>,
+        _region: RegionId,
+        _empty: bool,
     ) {
     }
     /// Strategy-specific figures for the report (e.g. a cache hit ratio), read once at the
