@@ -6,19 +6,17 @@
 use std::collections::BTreeMap;
 
 use crate::error::Problem;
-use crate::faults::{
-    Capacity, ClientPolicy, Detection, Fault, FaultKind, RandomFaults, Recovery,
-};
-use crate::time::SimTime;
+use crate::faults::{Capacity, ClientPolicy, Detection, Fault, FaultKind, RandomFaults, Recovery};
 use crate::latency::LatencyDist;
 use crate::scenario::spec::*;
 use crate::scenario::Scenario;
 use crate::strategy::{
     ActiveActiveConfig, ActivePassiveConfig, ConsensusConfig, ConsensusReads, EdgeCacheConfig,
     FollowTheSunConfig, HandoffPolicy, MultiMasterConfig, NamedStrategy, QuorumConfig, ReadFrom,
-    Replication, Resolution, Shift, StrategyConfig,
+    Replication, Resolution, Shift, SplitBrain, StrategyConfig,
 };
 use crate::time::secs_to_nanos;
+use crate::time::SimTime;
 use crate::topology::{
     fibre_floor_ms, great_circle_km, NetworkModel, Region, RegionId, Topology, TopologyError,
     Unlinked, WanLink,
@@ -196,7 +194,7 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
 
     // Network model.
     let net = &spec.network;
-    if c.range("network.route_inflation", net.route_inflation, 1.0, 100.0) {}
+    c.range("network.route_inflation", net.route_inflation, 1.0, 100.0);
     c.non_negative("network.overhead_ms", net.overhead_ms);
     let model = NetworkModel {
         route_inflation: net.route_inflation,
@@ -406,7 +404,10 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
     {
         c.bad(
             "detection.timeout_ms",
-            format!("must exceed heartbeat_ms ({}), got {}", d.heartbeat_ms, d.timeout_ms),
+            format!(
+                "must exceed heartbeat_ms ({}), got {}",
+                d.heartbeat_ms, d.timeout_ms
+            ),
         );
     }
     let detection = Detection {
@@ -418,14 +419,15 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
     let mut faults = Vec::new();
     for (i, fs) in spec.faults.iter().enumerate() {
         let f = |n: &str| format!("faults[{i}].{n}");
-        let window = |c: &mut Checker, start: f64, dur: Option<f64>| -> Option<(SimTime, SimTime)> {
-            let ok = c.non_negative(&f("start_s"), start);
-            let dok = dur.is_none_or(|d| c.positive(&f("duration_s"), d));
-            (ok && dok).then(|| {
-                let s = SimTime::from_secs_f64(start);
-                (s, dur.map_or(SimTime::MAX, |d| s + secs_to_nanos(d)))
-            })
-        };
+        let window =
+            |c: &mut Checker, start: f64, dur: Option<f64>| -> Option<(SimTime, SimTime)> {
+                let ok = c.non_negative(&f("start_s"), start);
+                let dok = dur.is_none_or(|d| c.positive(&f("duration_s"), d));
+                (ok && dok).then(|| {
+                    let s = SimTime::from_secs_f64(start);
+                    (s, dur.map_or(SimTime::MAX, |d| s + secs_to_nanos(d)))
+                })
+            };
         let fault = match fs {
             FaultSpec::Partition {
                 a,
@@ -594,9 +596,23 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
         }
         let config = match s {
             StrategySpec::ActivePassive(ap) => {
+                let witness = ap
+                    .witness
+                    .as_ref()
+                    .and_then(|w| region_ref(&mut c, f("witness"), w));
+                c.non_negative(&f("promotion_delay_s"), ap.promotion_delay_s);
+                if witness.is_some() && ap.witness.as_deref() == Some(ap.primary.as_str()) {
+                    c.bad(f("witness"), "the witness cannot be the primary");
+                }
                 region_ref(&mut c, f("primary"), &ap.primary).map(|primary| {
                     StrategyConfig::ActivePassive(ActivePassiveConfig {
                         primary,
+                        promotion_delay_ns: secs_to_nanos(ap.promotion_delay_s),
+                        split_brain: match ap.split_brain {
+                            SplitBrainSpec::None => SplitBrain::None,
+                            SplitBrainSpec::Fencing => SplitBrain::Fencing,
+                        },
+                        witness,
                         replication: match ap.replication {
                             ReplicationSpec::Sync => Replication::Sync,
                             ReplicationSpec::Async => Replication::Async,
@@ -650,8 +666,8 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
                 {
                     c.bad(f("shifts"), "two shifts start at the same hour");
                 }
-                (shifts.len() == fts.shifts.len()).then(|| {
-                    StrategyConfig::FollowTheSun(FollowTheSunConfig {
+                (shifts.len() == fts.shifts.len()).then_some(StrategyConfig::FollowTheSun(
+                    FollowTheSunConfig {
                         shifts,
                         during_handoff: match fts.during_handoff {
                             HandoffSpec::Wait => HandoffPolicy::Wait,
@@ -662,8 +678,8 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
                             ReadFromSpec::Primary => ReadFrom::Primary,
                         },
                         start_utc_ns,
-                    })
-                })
+                    },
+                ))
             }
             StrategySpec::Quorum(q) => {
                 let n_regions = spec.regions.len();

@@ -24,7 +24,7 @@ use crate::topology::{RegionId, Topology};
 use crate::workload::{Key, OpKind};
 
 pub use active_active::{ActiveActive, ActiveActiveConfig};
-pub use active_passive::{ActivePassive, ActivePassiveConfig, ReadFrom, Replication};
+pub use active_passive::{ActivePassive, ActivePassiveConfig, ReadFrom, Replication, SplitBrain};
 pub use consensus::{Consensus, ConsensusConfig, ConsensusReads};
 pub use edge_cache::{EdgeCache, EdgeCacheConfig};
 pub use follow_the_sun::{FollowTheSun, FollowTheSunConfig, HandoffPolicy, Shift};
