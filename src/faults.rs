@@ -288,7 +288,10 @@ mod tests {
         assert_ne!(starts(&a), starts(&c));
         assert!(a.windows(2).all(|w| w[0].start <= w[1].start));
         // About 3 regions x 36 outages and 3 pairs x 18 partitions per hour.
-        let outages = a.iter().filter(|f| matches!(f.kind, FaultKind::Outage { .. })).count();
+        let outages = a
+            .iter()
+            .filter(|f| matches!(f.kind, FaultKind::Outage { .. }))
+            .count();
         assert!((60..=160).contains(&outages), "{outages}");
     }
 }

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use std::collections::BTreeMap;
 
-use crate::metrics::{LatencyStat, RunMetrics, VISIBILITY_AGES_MS};
 use crate::faults::{Fault, FaultKind};
+use crate::metrics::{LatencyStat, RunMetrics, VISIBILITY_AGES_MS};
+use crate::sim::RunResult;
 use crate::scenario::Scenario;
 use crate::time::SimTime;
 
@@ -66,6 +67,18 @@ pub struct StrategyReport {
     /// Strategy-specific figures (e.g. `cache_hit_ratio`), by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, f64>,
+    /// Share of operations that succeeded.
+    pub availability: AvailabilityReport,
+    /// Data lost to failures.
+    pub rpo: Rpo,
+    /// Time to recover from failures.
+    pub rto: Rto,
+    /// Time with two writable primaries.
+    pub split_brain: SplitBrain,
+    /// The faults that happened, with what each cost.
+    pub faults: Vec<FaultReport>,
+    /// Per-bucket counts and p99 latency, for charts.
+    pub timeline: Timeline,
 }
 
 /// Operation counts.
@@ -254,7 +267,7 @@ pub struct Timeline {
     pub succeeded: Vec<u64>,
     /// Of those, failed.
     pub failed: Vec<u64>,
-    /// p99 latency of the successful ones (ms, about 6 % resolution; 0 when none).
+    /// p99 latency of the successful ones (ms, within about 3 %; 0 when none).
     pub p99_ms: Vec<f64>,
 }
 
@@ -286,7 +299,7 @@ pub fn build(
     info: ScenarioInfo,
     seed: u64,
     indices: &[usize],
-    results: &[RunMetrics],
+    results: &[RunResult],
 ) -> Report {
     let mut client_regions: Vec<u16> = sc.workload.groups.iter().map(|g| g.region).collect();
     client_regions.sort_unstable();
@@ -294,8 +307,10 @@ pub fn build(
     let strategies = indices
         .iter()
         .zip(results)
-        .map(|(&i, m)| {
+        .map(|(&i, res)| {
+            let m = &res.metrics;
             let s = &sc.strategies[i];
+            let (faults, rpo, rto) = fault_reports(sc, &res.faults, m);
             StrategyReport {
                 name: s.name.clone(),
                 kind: s.config.kind().to_string(),
@@ -354,6 +369,15 @@ pub fn build(
                     .iter()
                     .map(|(k, v)| (k.to_string(), rate(*v)))
                     .collect(),
+                availability: availability(sc, &client_regions, m),
+                rpo,
+                rto,
+                split_brain: SplitBrain {
+                    seconds: secs(m.split_brain_ns),
+                    writes: m.split_brain_writes,
+                },
+                faults,
+                timeline: timeline(m),
             }
         })
         .collect();
@@ -499,7 +523,11 @@ fn secs(ns: u64) -> f64 {
 }
 
 /// The faults of a run with their cost, and the RPO/RTO summaries.
-pub fn fault_reports(sc: &Scenario, faults: &[Fault], m: &RunMetrics) -> (Vec<FaultReport>, Rpo, Rto) {
+pub fn fault_reports(
+    sc: &Scenario,
+    faults: &[Fault],
+    m: &RunMetrics,
+) -> (Vec<FaultReport>, Rpo, Rto) {
     let name = |r: &u16| sc.topology.region(*r).name.clone();
     let list = |v: &[u16]| v.iter().map(name).collect::<Vec<_>>().join(", ");
     let reports: Vec<FaultReport> = faults
@@ -509,13 +537,21 @@ pub fn fault_reports(sc: &Scenario, faults: &[Fault], m: &RunMetrics) -> (Vec<Fa
             kind: f.kind.name().to_string(),
             target: match &f.kind {
                 FaultKind::Partition { a, b, one_way } => {
-                    format!("{} {} {}", list(a), if *one_way { "->" } else { "|" }, list(b))
+                    format!(
+                        "{} {} {}",
+                        list(a),
+                        if *one_way { "->" } else { "|" },
+                        list(b)
+                    )
                 }
                 FaultKind::Outage { region, .. } | FaultKind::ClockSkew { region, .. } => {
                     name(region)
                 }
                 FaultKind::LinkDegradation {
-                    from, to, both_ways, ..
+                    from,
+                    to,
+                    both_ways,
+                    ..
                 } => format!(
                     "{} {} {}",
                     name(from),
@@ -556,6 +592,10 @@ pub fn timeline(m: &RunMetrics) -> Timeline {
         attempted: m.timeline.iter().map(|b| b.attempted).collect(),
         succeeded: m.timeline.iter().map(|b| b.succeeded).collect(),
         failed: m.timeline.iter().map(|b| b.failed).collect(),
-        p99_ms: m.timeline.iter().map(|b| ms(b.latency.quantile_ms(0.99))).collect(),
+        p99_ms: m
+            .timeline
+            .iter()
+            .map(|b| ms(b.latency.quantile_ms(0.99)))
+            .collect(),
     }
 }

@@ -124,6 +124,9 @@ pub enum EcMsg {
 /// "No slot" / "no operation" / "end of list".
 const NIL: u32 = u32::MAX;
 
+/// A fetch unanswered for this long is presumed lost (10 s).
+const FETCH_ABANDON_NS: u64 = 10_000_000_000;
+
 /// One cached entry in the shared arena.
 #[derive(Copy, Clone, Debug)]
 struct Entry {
@@ -178,6 +181,10 @@ pub struct EdgeCache {
     inflight: Vec<u32>,
     /// Next operation waiting on the same fetch, indexed by `OpId::index`.
     wait_next: Vec<u32>,
+    /// The full id (slot and generation) of the operation in each slot.
+    wait_id: Vec<u32>,
+    /// When the fetch in flight for (region, key) was sent.
+    inflight_at: Vec<SimTime>,
     /// Oldest version the fetch headed by this operation may cache (raised by invalidations
     /// that arrive while it is in flight), indexed by `OpId::index`.
     fetch_floor: Vec<Version>,
@@ -206,6 +213,8 @@ impl EdgeCache {
             free: NIL,
             lru: vec![Lru::EMPTY; regions],
             inflight: vec![NIL; regions * k],
+            inflight_at: vec![SimTime::ZERO; regions * k],
+            wait_id: Vec::new(),
             wait_next: Vec::new(),
             fetch_floor: Vec::new(),
             hits: 0,
@@ -374,11 +383,16 @@ impl EdgeCache {
         let op = req.op.index();
         if self.wait_next.len() <= op {
             self.wait_next.resize(op + 1, NIL);
+            self.wait_id.resize(op + 1, 0);
             self.fetch_floor.resize(op + 1, Version::NONE);
         }
+        self.wait_id[op] = req.op.0;
         let s = self.slot(at, req.key);
         let head = self.inflight[s];
-        if head != NIL {
+        // A fetch lost to a fault is abandoned after FETCH_ABANDON_NS (its clients have
+        // timed out long before); later misses start a new one.
+        let alive = now.saturating_since(self.inflight_at[s]) < FETCH_ABANDON_NS;
+        if head != NIL && alive {
             // Join the fetch in flight, right behind its head.
             self.coalesced += 1;
             self.wait_next[op] = self.wait_next[head as usize];
@@ -386,6 +400,7 @@ impl EdgeCache {
             return;
         }
         self.inflight[s] = op as u32;
+        self.inflight_at[s] = now;
         self.wait_next[op] = NIL;
         self.fetch_floor[op] = Version::NONE;
         let msg = EcMsg::Fetch { key: req.key };
@@ -406,7 +421,7 @@ impl EdgeCache {
         }
         let mut op = head;
         while op != NIL {
-            ctx.reply(OpId(op), Outcome::Read(v));
+            ctx.reply(OpId(self.wait_id[op as usize]), Outcome::Read(v));
             op = self.wait_next[op as usize];
         }
     }

@@ -39,11 +39,28 @@ pub const HEADER_BYTES: u64 = 64;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct OpId(pub u32);
 
+/// Bits of an `OpId` that hold the slot; the rest hold a generation that tells a reused
+/// slot's new operation from a late answer to its previous one.
+pub const OP_SLOT_BITS: u32 = 20;
+
 impl OpId {
+    /// The id of slot `slot` (< 2^20) in generation `gen` (kept modulo 2^12).
+    #[inline]
+    pub fn new(slot: u32, gen: u32) -> OpId {
+        debug_assert!(slot < 1 << OP_SLOT_BITS);
+        OpId(((gen & 0xFFF) << OP_SLOT_BITS) | slot)
+    }
+
     /// The slot index (dense, reused after the operation completes).
     #[inline]
     pub fn index(self) -> usize {
-        self.0 as usize
+        (self.0 & ((1 << OP_SLOT_BITS) - 1)) as usize
+    }
+
+    /// The generation of the slot.
+    #[inline]
+    pub fn gen(self) -> u32 {
+        self.0 >> OP_SLOT_BITS
     }
 }
 

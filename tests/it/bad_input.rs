@@ -291,7 +291,11 @@ fn every_problem_is_reported_at_once() {
 #[test]
 fn missing_required_field_is_named() {
     let text = GOOD.replacen("duration_s = 10\n", "", 1);
-    rejects("missing.toml", &text, &["(top level)", "missing field `duration_s`"]);
+    rejects(
+        "missing.toml",
+        &text,
+        &["(top level)", "missing field `duration_s`"],
+    );
     let json = "{\"regions\": [], \"workload\": {\"clients\": []}, \"strategies\": []}";
     rejects("missing.json", json, &["missing field `duration_s`"]);
 }
