@@ -253,6 +253,8 @@ pub struct RunMetrics {
     pub conflicts: u64,
     /// Acknowledged writes discarded by conflict resolution.
     pub lost_updates: u64,
+    /// Lost updates by the region that accepted the write.
+    pub lost_by_region: Vec<u64>,
     /// Replication lag: time from acknowledgement to application at each other replica.
     pub lag: LatencyStat,
     /// Bytes sent between different regions.
@@ -320,6 +322,7 @@ impl RunMetrics {
             stale_reads: 0,
             conflicts: 0,
             lost_updates: 0,
+            lost_by_region: vec![0; regions],
             lag: LatencyStat::new(),
             wan_bytes: 0,
             bytes_matrix: vec![0; regions * regions],

@@ -30,6 +30,9 @@ pub struct Report {
     pub duration_s: f64,
     /// One entry per strategy, in scenario order.
     pub strategies: Vec<StrategyReport>,
+    /// Regions and links, for the map (absent in reports of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topology: Option<TopologyInfo>,
 }
 
 /// Provenance of the scenario.
@@ -127,6 +130,8 @@ pub struct RegionLatency {
     pub region: String,
     /// Its clients' latency.
     pub latency_ms: ReadWrite,
+    /// Acknowledged writes accepted in this region that conflict resolution discarded.
+    pub lost_updates: u64,
 }
 
 /// Consistency measurements.
@@ -332,6 +337,7 @@ pub fn build(
                             read: latency(&m.per_region[r as usize][0]),
                             write: latency(&m.per_region[r as usize][1]),
                         },
+                        lost_updates: m.lost_by_region[r as usize],
                     })
                     .collect(),
                 consistency: Consistency {
@@ -387,6 +393,7 @@ pub fn build(
         seed,
         duration_s: sc.duration_ns as f64 / 1e9,
         strategies,
+        topology: Some(topology_info(&sc.topology)),
     }
 }
 
@@ -439,6 +446,40 @@ pub fn table(report: &Report) -> String {
             format!("{:.3}%", s.consistency.conflict_rate * 100.0),
             s.consistency.lost_updates.to_string(),
             s.ops.failed.to_string(),
+        ]);
+    }
+    render(&rows)
+}
+
+/// The resilience table (printed when the scenario has faults): availability, RPO, RTO and
+/// split-brain exposure per strategy.
+pub fn resilience_table(report: &Report) -> String {
+    let header = [
+        "strategy",
+        "availability",
+        "write avail",
+        "RPO writes",
+        "RPO span",
+        "RTO max",
+        "RTO mean",
+        "split brain",
+        "sb writes",
+    ];
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    for s in &report.strategies {
+        rows.push(vec![
+            s.name.clone(),
+            format!("{:.4}%", s.availability.overall * 100.0),
+            format!("{:.4}%", s.availability.write * 100.0),
+            s.rpo.lost_writes.to_string(),
+            format!("{:.3} s", s.rpo.max_span_s),
+            match s.rto.max_s {
+                Some(v) => format!("{v:.1} s"),
+                None => "never".to_string(),
+            },
+            format!("{:.1} s", s.rto.mean_s),
+            format!("{:.1} s", s.split_brain.seconds),
+            s.split_brain.writes.to_string(),
         ]);
     }
     render(&rows)
@@ -597,5 +638,88 @@ pub fn timeline(m: &RunMetrics) -> Timeline {
             .iter()
             .map(|b| ms(b.latency.quantile_ms(0.99)))
             .collect(),
+    }
+}
+
+/// The scenario's regions and links, as drawn on the map.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TopologyInfo {
+    /// Every region, in scenario order.
+    pub regions: Vec<RegionInfo>,
+    /// One entry per pair of regions joined by a link (explicit or derived), in region order.
+    pub links: Vec<LinkInfo>,
+}
+
+/// A region's place.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RegionInfo {
+    /// Region name.
+    pub name: String,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// Jurisdiction label.
+    pub jurisdiction: String,
+}
+
+/// The link(s) between two regions.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LinkInfo {
+    /// First region (earlier in scenario order).
+    pub a: String,
+    /// Second region.
+    pub b: String,
+    /// True when a direction was given in the scenario, false when derived from geography.
+    pub explicit: bool,
+    /// Median one-way latency from `a` to `b` over the link, ms (over the route when only
+    /// the other direction has a link).
+    pub one_way_ms: f64,
+    /// Median one-way latency from `b` to `a`, ms.
+    pub back_ms: f64,
+}
+
+/// The regions and links of a topology.
+pub fn topology_info(t: &crate::topology::Topology) -> TopologyInfo {
+    let direct = |a: usize, b: usize| {
+        t.links()
+            .iter()
+            .find(|l| l.from as usize == a && l.to as usize == b)
+    };
+    let n = t.len();
+    let mut links = Vec::new();
+    for a in 0..n {
+        for b in a + 1..n {
+            let (ab, ba) = (direct(a, b), direct(b, a));
+            if ab.is_none() && ba.is_none() {
+                continue;
+            }
+            let median = |l: Option<&crate::topology::WanLink>, from: usize, to: usize| {
+                ms(l.map_or_else(
+                    || t.median_one_way_ms(from as u16, to as u16),
+                    |l| l.latency.median_ms(),
+                ))
+            };
+            links.push(LinkInfo {
+                a: t.regions()[a].name.clone(),
+                b: t.regions()[b].name.clone(),
+                explicit: ab.is_some_and(|l| l.explicit) || ba.is_some_and(|l| l.explicit),
+                one_way_ms: median(ab, a, b),
+                back_ms: median(ba, b, a),
+            });
+        }
+    }
+    TopologyInfo {
+        regions: t
+            .regions()
+            .iter()
+            .map(|r| RegionInfo {
+                name: r.name.clone(),
+                lat: r.lat,
+                lon: r.lon,
+                jurisdiction: r.jurisdiction.clone(),
+            })
+            .collect(),
+        links,
     }
 }

@@ -56,8 +56,10 @@ pub enum Event<M, T> {
         attempt: u32,
         /// The serving region.
         at: RegionId,
-        /// Whether it held a failed-over (foreign) slot.
+        /// Whether it is failed-over (foreign) traffic.
         foreign: bool,
+        /// The region's incarnation when service began.
+        inc: u32,
     },
     /// A strategy message reaches region `to`.
     Deliver {
@@ -65,6 +67,8 @@ pub enum Event<M, T> {
         from: RegionId,
         /// Receiver.
         to: RegionId,
+        /// The sender's incarnation when it sent (a crash since loses the message).
+        inc: u32,
         /// Payload.
         msg: M,
     },
@@ -139,7 +143,8 @@ struct OpState {
 #[derive(Clone, Debug, Default)]
 struct Station {
     busy: u32,
-    busy_foreign: u32,
+    /// Failed-over requests in the station (waiting or in service).
+    foreign: u32,
     queue: VecDeque<(OpId, u32, bool)>,
 }
 
@@ -171,11 +176,13 @@ pub struct World<'a, S: Strategy> {
     timeline: Vec<Fault>,
     faulty: bool,
     up: Vec<bool>,
+    incarnation: Vec<u32>,
     cut: Vec<u16>,
     degraded: Vec<Option<Degraded>>,
     clocks: Vec<Clock>,
     target: Vec<RegionId>,
     stations: Vec<Station>,
+    circuit_breaker: Option<f64>,
     last_heard: Vec<SimTime>,
     suspected: Vec<bool>,
 }
@@ -215,11 +222,13 @@ impl<'a, S: Strategy> World<'a, S> {
             faulty: !timeline.is_empty(),
             timeline,
             up: vec![true; n],
+            incarnation: vec![0; n],
             cut: vec![0; n * n],
             degraded: vec![None; n * n],
             clocks: vec![Clock::default(); n],
             target: (0..n as RegionId).collect(),
             stations: vec![Station::default(); n],
+            circuit_breaker: sc.strategies[strategy_index].circuit_breaker,
             last_heard: vec![SimTime::ZERO; n * n],
             suspected: vec![false; n * n],
         }
@@ -310,7 +319,8 @@ impl<'a, S: Strategy> World<'a, S> {
                 } => {
                     self.metrics.sent(from, to, bytes);
                     if let Some(delay) = self.transmit(now, from, to, bytes) {
-                        sched.schedule_at(now + delay, Event::Deliver { from, to, msg });
+                        let inc = self.incarnation[from as usize];
+                        sched.schedule_at(now + delay, Event::Deliver { from, to, inc, msg });
                     }
                 }
                 Effect::Timer {
@@ -321,7 +331,10 @@ impl<'a, S: Strategy> World<'a, S> {
                 Effect::Reply { op, outcome } => self.reply(now, op, outcome, sched),
                 Effect::Applied { acked_at } => self.metrics.applied(now, acked_at),
                 Effect::Conflict => self.metrics.conflicts += 1,
-                Effect::LostUpdate => self.metrics.lost_updates += 1,
+                Effect::LostUpdate { region } => {
+                    self.metrics.lost_updates += 1;
+                    self.metrics.lost_by_region[region as usize] += 1;
+                }
                 Effect::DataLost { writes, span_ns } => {
                     self.metrics.data_lost(now, writes, span_ns)
                 }
@@ -354,10 +367,8 @@ impl<'a, S: Strategy> World<'a, S> {
             .topo
             .sample_access_nanos(client, &mut self.access_rng[client as usize]);
         if target != client {
-            match self.transmit(now, target, client, 64) {
-                Some(d) => delay += d,
-                None => return,
-            }
+            let pair = target as usize * self.topo.len() + client as usize;
+            delay += self.topo.sample_nanos(target, client, &mut self.net_rng[pair]);
         }
         let state = self.ops.get_mut(op.index()).expect("present");
         state.outcome = outcome;
@@ -415,16 +426,13 @@ impl<'a, S: Strategy> World<'a, S> {
         let mut delay = self
             .topo
             .sample_access_nanos(client, &mut self.access_rng[client as usize]);
-        let mut delivered = true;
         if target != client {
-            match self.transmit(now, client, target, 64) {
-                Some(d) => delay += d,
-                None => delivered = false,
-            }
+            // Clients reach a remote region over the internet, not over their own region's
+            // servers: only the path's latency applies.
+            let pair = client as usize * self.topo.len() + target as usize;
+            delay += self.topo.sample_nanos(client, target, &mut self.net_rng[pair]);
         }
-        if delivered {
-            sched.schedule_at(now + delay, Event::Request { op, attempt, at: target });
-        }
+        sched.schedule_at(now + delay, Event::Request { op, attempt, at: target });
         if self.faulty || self.sc.capacity.iter().any(|c| c.is_some()) {
             sched.schedule_at(now + self.sc.clients.timeout_ns, Event::Timeout { op, attempt });
         }
@@ -455,22 +463,23 @@ impl<'a, S: Strategy> World<'a, S> {
             return;
         };
         let st = &mut self.stations[at as usize];
-        let foreign_cap = cap
-            .failover_share
+        let foreign_cap = self
+            .circuit_breaker
+            .or(cap.failover_share)
             .map(|share| ((share * cap.servers as f64).floor() as u32).max(1));
-        if foreign && foreign_cap.is_some_and(|c| st.busy_foreign >= c) {
-            // Circuit breaker open for failed-over traffic: shed at once.
+        if foreign && foreign_cap.is_some_and(|c| st.foreign >= c) {
+            // Bulkhead full for failed-over traffic: shed at once.
             self.reply(now, op, Outcome::Failed, sched);
             return;
         }
+        let inc = self.incarnation[at as usize];
         if st.busy < cap.servers {
             st.busy += 1;
-            if foreign {
-                st.busy_foreign += 1;
-            }
+            st.foreign += foreign as u32;
             let d = cap.service.sample_nanos(&mut self.service_rng[at as usize]);
-            sched.schedule_at(now + d, Event::Served { op, attempt, at, foreign });
+            sched.schedule_at(now + d, Event::Served { op, attempt, at, foreign, inc });
         } else if cap.queue_limit.is_none_or(|l| st.queue.len() < l) {
+            st.foreign += foreign as u32;
             st.queue.push_back((op, attempt, foreign));
         } else {
             self.reply(now, op, Outcome::Failed, sched);
@@ -484,21 +493,27 @@ impl<'a, S: Strategy> World<'a, S> {
         attempt: u32,
         at: RegionId,
         foreign: bool,
+        inc: u32,
         sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
     ) {
+        if inc != self.incarnation[at as usize] {
+            return; // Served before the region crashed: the station was reset.
+        }
         let st = &mut self.stations[at as usize];
         st.busy -= 1;
-        if foreign {
-            st.busy_foreign -= 1;
-        }
+        st.foreign -= foreign as u32;
         let cap = self.sc.capacity[at as usize].as_ref().expect("station");
         if let Some((next, att, fgn)) = st.queue.pop_front() {
             st.busy += 1;
-            if fgn {
-                st.busy_foreign += 1;
-            }
             let d = cap.service.sample_nanos(&mut self.service_rng[at as usize]);
-            sched.schedule_at(now + d, Event::Served { op: next, attempt: att, at, foreign: fgn });
+            let ev = Event::Served {
+                op: next,
+                attempt: att,
+                at,
+                foreign: fgn,
+                inc,
+            };
+            sched.schedule_at(now + d, ev);
         }
         let live = self
             .ops
@@ -582,6 +597,10 @@ impl<'a, S: Strategy> World<'a, S> {
             }
             FaultKind::Outage { region, recover } => {
                 self.up[region as usize] = !starting;
+                if starting {
+                    // Everything it had in flight dies with it.
+                    self.incarnation[region as usize] += 1;
+                }
                 let mut ctx =
                     Ctx::new(now, self.topo, &self.clocks, &mut self.strat_rng, &mut self.effects);
                 if starting {
@@ -589,7 +608,7 @@ impl<'a, S: Strategy> World<'a, S> {
                     let st = &mut self.stations[region as usize];
                     st.queue.clear();
                     st.busy = 0;
-                    st.busy_foreign = 0;
+                    st.foreign = 0;
                 } else {
                     let empty = recover == Recovery::Empty;
                     self.strategy.on_region_up(&mut ctx, region, empty);
@@ -730,9 +749,14 @@ impl<S: Strategy> Model for World<'_, S> {
                 attempt,
                 at,
                 foreign,
-            } => self.served(now, op, attempt, at, foreign, sched),
-            Event::Deliver { from, to, msg } => {
-                if self.faulty && (!self.up[to as usize] || self.cut[from as usize * self.topo.len() + to as usize] > 0) {
+                inc,
+            } => self.served(now, op, attempt, at, foreign, inc, sched),
+            Event::Deliver { from, to, inc, msg } => {
+                if self.faulty
+                    && (!self.up[to as usize]
+                        || self.incarnation[from as usize] != inc
+                        || self.cut[from as usize * self.topo.len() + to as usize] > 0)
+                {
                     return;
                 }
                 let mut ctx =

@@ -572,6 +572,19 @@ pub enum StrategySpec {
 }
 
 impl StrategySpec {
+    /// The strategy's circuit-breaker override.
+    pub fn circuit_breaker(&self) -> Option<f64> {
+        match self {
+            StrategySpec::ActivePassive(s) => s.circuit_breaker,
+            StrategySpec::MultiMaster(s) => s.circuit_breaker,
+            StrategySpec::ActiveActive(s) => s.circuit_breaker,
+            StrategySpec::FollowTheSun(s) => s.circuit_breaker,
+            StrategySpec::Quorum(s) => s.circuit_breaker,
+            StrategySpec::Consensus(s) => s.circuit_breaker,
+            StrategySpec::EdgeCache(s) => s.circuit_breaker,
+        }
+    }
+
     /// The strategy's name.
     pub fn name(&self) -> &str {
         match self {
@@ -592,6 +605,10 @@ impl StrategySpec {
 pub struct ActiveActiveSpec {
     /// Unique name.
     pub name: String,
+    /// Override of every region's `capacity.failover_share` for this strategy: the
+    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    #[serde(default)]
+    pub circuit_breaker: Option<f64>,
     /// Key ownership by share: the key space is cut into contiguous ranges in proportion to
     /// the shares, in list order. Default: each key's home is the region of the client group
     /// whose range holds it (keys shared by several groups are dealt out among them in turn).
@@ -615,6 +632,10 @@ pub struct HomeShareSpec {
 pub struct FollowTheSunSpec {
     /// Unique name.
     pub name: String,
+    /// Override of every region's `capacity.failover_share` for this strategy: the
+    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    #[serde(default)]
+    pub circuit_breaker: Option<f64>,
     /// The rotation: each shift runs from its start until the next shift's start (UTC).
     pub shifts: Vec<ShiftSpec>,
     /// Writes during a handoff: `wait` (default) or `fail`.
@@ -652,6 +673,10 @@ pub enum HandoffSpec {
 pub struct QuorumSpec {
     /// Unique name.
     pub name: String,
+    /// Override of every region's `capacity.failover_share` for this strategy: the
+    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    #[serde(default)]
+    pub circuit_breaker: Option<f64>,
     /// Replicas per key (default 3, at most the number of regions).
     #[serde(default = "default_n")]
     pub n: usize,
@@ -687,6 +712,10 @@ fn default_rw() -> usize {
 pub struct ConsensusSpec {
     /// Unique name.
     pub name: String,
+    /// Override of every region's `capacity.failover_share` for this strategy: the
+    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    #[serde(default)]
+    pub circuit_breaker: Option<f64>,
     /// The leader region.
     pub leader: String,
     /// Member regions (default: all); must include the leader.
@@ -721,6 +750,10 @@ pub enum ConsensusReadsSpec {
 pub struct EdgeCacheSpec {
     /// Unique name.
     pub name: String,
+    /// Override of every region's `capacity.failover_share` for this strategy: the
+    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    #[serde(default)]
+    pub circuit_breaker: Option<f64>,
     /// The region holding the data.
     pub origin: String,
     /// Seconds a cached entry may be served (> 0, default 30).
@@ -747,6 +780,10 @@ fn default_capacity() -> usize {
 pub struct ActivePassiveSpec {
     /// Unique name.
     pub name: String,
+    /// Override of every region's `capacity.failover_share` for this strategy: the
+    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    #[serde(default)]
+    pub circuit_breaker: Option<f64>,
     /// The primary region's name.
     pub primary: String,
     /// `sync` or `async` (default).
@@ -810,6 +847,10 @@ pub enum ReadFromSpec {
 pub struct MultiMasterSpec {
     /// Unique name.
     pub name: String,
+    /// Override of every region's `capacity.failover_share` for this strategy: the
+    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    #[serde(default)]
+    pub circuit_breaker: Option<f64>,
     /// Conflict resolution: `lww` (default).
     #[serde(default)]
     pub resolution: ResolutionSpec,

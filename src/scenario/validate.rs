@@ -798,10 +798,17 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
                 }
             }
         };
+        let circuit_breaker = s.circuit_breaker();
+        if let Some(cb) = circuit_breaker {
+            if c.range(&f("circuit_breaker"), cb, 0.0, 1.0) && cb == 0.0 {
+                c.bad(f("circuit_breaker"), "must be greater than 0");
+            }
+        }
         if let Some(config) = config {
             strategies.push(NamedStrategy {
                 name: name.to_string(),
                 config,
+                circuit_breaker,
             });
         }
     }

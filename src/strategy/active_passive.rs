@@ -445,7 +445,7 @@ impl ActivePassive {
             let divergent = self.acked[r as usize];
             for _ in 0..divergent {
                 ctx.conflict();
-                ctx.lost_update();
+                ctx.lost_update(r);
             }
             ctx.data_lost(divergent, 0);
             self.set_writable(ctx, r, false);
@@ -608,6 +608,15 @@ impl Strategy for ActivePassive {
             self.suspects[at as usize] &= !(1u64 << peer);
         }
         let (p, epoch) = self.view[at as usize];
+        if at == p && !suspected {
+            // Heartbeats carry the sender's view: an old primary that hears from a peer
+            // that follows a newer epoch steps down before it accepts another write.
+            let (qp, qe) = self.view[peer as usize];
+            if qe > epoch {
+                self.learn(ctx, at, qe, qp);
+                return;
+            }
+        }
         if at == p {
             // The primary re-checks its fencing, and re-announces itself to healed peers.
             let ok = !self.fenced(at);

@@ -147,8 +147,11 @@ pub enum Effect<M, T> {
     },
     /// An acknowledged write met a concurrent write at the region that accepted it.
     Conflict,
-    /// Conflict resolution discarded an acknowledged write.
-    LostUpdate,
+    /// Conflict resolution discarded an acknowledged write accepted at `region`.
+    LostUpdate {
+        /// Where the lost write was accepted.
+        region: RegionId,
+    },
     /// A failure lost `writes` acknowledged writes, acknowledged over a span of `span_ns`
     /// (counts toward RPO).
     DataLost {
@@ -285,10 +288,10 @@ impl<'a, M, T> Ctx<'a, M, T> {
         self.out.push(Effect::Conflict);
     }
 
-    /// Records a lost update.
+    /// Records a lost update of a write accepted at `region`.
     #[inline]
-    pub fn lost_update(&mut self) {
-        self.out.push(Effect::LostUpdate);
+    pub fn lost_update(&mut self, region: RegionId) {
+        self.out.push(Effect::LostUpdate { region });
     }
 
     /// Records acknowledged writes lost to a failure (RPO).
@@ -403,4 +406,6 @@ pub struct NamedStrategy {
     pub name: String,
     /// Kind and settings.
     pub config: StrategyConfig,
+    /// Overrides the regions' `failover_share` (circuit breaker) for this strategy.
+    pub circuit_breaker: Option<f64>,
 }

@@ -185,7 +185,7 @@ impl MultiMaster {
                 // report, so all modes see the same conflicts; they differ in what is lost.
                 if version > cell.winner {
                     if local_winner && self.cfg.resolution == Resolution::Lww {
-                        ctx.lost_update();
+                        ctx.lost_update(at);
                     }
                     self.cells[c] = Cell {
                         winner: version,

@@ -5,5 +5,6 @@
 mod bad_input;
 mod common;
 mod determinism;
+mod faults;
 mod network;
 mod strategies;

@@ -1,0 +1,290 @@
+//! Faults, failover and capacity against closed forms and invariants.
+
+use geosim::io::load_scenario;
+
+use crate::common::{run, run_scenario, scenario, shipped};
+
+/// One region, `servers` servers with exponential service times of mean `service_ms`,
+/// Poisson arrivals at `rate` per second, operations served locally (multi-master on a single
+/// region sends no messages), no access latency: the latency is the sojourn time of an
+/// M/M/c queue.
+fn queue(servers: u32, service_ms: f64, rate: f64, seconds: f64, seed: u64) -> f64 {
+    let text = format!(
+        r#"
+duration_s = {seconds}
+drain_s = 10
+seed = {seed}
+[[regions]]
+name = "solo"
+lat = 0.0
+lon = 0.0
+intra_ms = 0.0
+capacity = {{ servers = {servers}, service_ms = {{ dist = "exponential", mean_ms = {service_ms} }} }}
+[[workload.clients]]
+region = "solo"
+rate_rps = {rate}
+read_fraction = 0.5
+keys = 100
+[[strategies]]
+kind = "multi-master"
+name = "local"
+"#
+    );
+    let r = run(&text);
+    let s = r.strategy("local").unwrap();
+    assert_eq!(s.ops.failed, 0);
+    let (rd, wr) = (&s.latency_ms.read, &s.latency_ms.write);
+    (rd.mean * rd.count as f64 + wr.mean * wr.count as f64) / (rd.count + wr.count) as f64
+}
+
+/// M/M/1 at utilisation 0.8: mean sojourn time 1 / (mu - lambda) = 5 ms.
+#[test]
+fn mm1_mean_latency_matches_closed_form() {
+    let mu = 1000.0;
+    let lambda = 0.8 * mu;
+    let expect_ms = 1e3 / (mu - lambda);
+    // Averaged over seeds; each run has 240,000 operations.
+    let runs: Vec<f64> = (1..=3).map(|seed| queue(1, 1.0, lambda, 300.0, seed)).collect();
+    let mean = runs.iter().sum::<f64>() / runs.len() as f64;
+    assert!(
+        (mean - expect_ms).abs() / expect_ms < 0.03,
+        "M/M/1 mean {mean} ms vs {expect_ms} ms (runs {runs:?})"
+    );
+}
+
+/// Erlang's C formula: the probability that an arrival waits in an M/M/c queue with offered
+/// load `a` = lambda / mu erlangs.
+fn erlang_c(c: u32, a: f64) -> f64 {
+    let mut term = 1.0; // a^k / k!
+    let mut sum = 0.0;
+    for k in 0..c {
+        if k > 0 {
+            term *= a / k as f64;
+        }
+        sum += term;
+    }
+    let top = term * a / c as f64 * c as f64 / (c as f64 - a);
+    top / (sum + top)
+}
+
+/// M/M/4 at utilisation 0.8 against Erlang C: W = C(c, a) / (c mu - lambda) + 1 / mu.
+#[test]
+fn mmc_mean_latency_matches_erlang_c() {
+    let (c, mu) = (4u32, 250.0);
+    let lambda = 800.0;
+    let a = lambda / mu;
+    let expect_ms = 1e3 * (erlang_c(c, a) / (c as f64 * mu - lambda) + 1.0 / mu);
+    let runs: Vec<f64> = (1..=3).map(|seed| queue(c, 4.0, lambda, 300.0, seed)).collect();
+    let mean = runs.iter().sum::<f64>() / runs.len() as f64;
+    assert!(
+        (mean - expect_ms).abs() / expect_ms < 0.03,
+        "M/M/4 mean {mean} ms vs Erlang C {expect_ms} ms (runs {runs:?})"
+    );
+}
+
+#[test]
+fn erlang_c_known_value() {
+    // c = 2, a = 1: C = (1/2 * 2/1) / (1 + 1 + 1) = 1/3.
+    assert!((erlang_c(2, 1.0) - 1.0 / 3.0).abs() < 1e-12);
+}
+
+/// Two regions 50 ms apart, the primary lost at 100 s; clients in the standby region write
+/// 400 per second (all forwarded to the primary).
+fn primary_outage(replication: &str, seed: u64) -> geosim::report::StrategyReport {
+    let text = format!(
+        r#"
+duration_s = 160
+drain_s = 20
+seed = {seed}
+[clients]
+timeout_ms = 1000
+retries = 3
+[detection]
+heartbeat_ms = 500
+timeout_ms = 2000
+[network]
+unlinked = "route"
+[[regions]]
+name = "p"
+lat = 0.0
+lon = 0.0
+intra_ms = 1.0
+[[regions]]
+name = "s"
+lat = 0.0
+lon = 10.0
+intra_ms = 1.0
+[[links]]
+from = "p"
+to = "s"
+latency = 50.0
+[[workload.clients]]
+region = "s"
+rate_rps = 400
+read_fraction = 0.0
+keys = 1000
+[[faults]]
+kind = "region-outage"
+region = "p"
+start_s = 100
+duration_s = 30
+[[strategies]]
+kind = "active-passive"
+name = "ap"
+primary = "p"
+replication = "{replication}"
+promotion_delay_s = 5
+"#
+    );
+    run(&text).strategies.remove(0)
+}
+
+#[test]
+fn sync_replication_loses_no_acknowledged_write() {
+    for seed in 1..=3 {
+        let ap = primary_outage("sync", seed);
+        assert_eq!(ap.rpo.lost_writes, 0, "seed {seed}");
+        assert_eq!(ap.faults.len(), 1);
+        // Failover happened: writes succeed again.
+        assert!(ap.rto.max_s.is_some(), "seed {seed}: never recovered");
+    }
+}
+
+/// Little's law: the writes in flight to the standby when the primary dies are
+/// lambda x W = 400/s x 50 ms = 20 on average. Each seed's count is Poisson (sd 4.5); the
+/// mean of 10 seeds has sd 1.4, so a tolerance of 5 is 3.5 sd.
+#[test]
+fn async_replication_loses_lambda_times_lag() {
+    let lost: Vec<u64> = (1..=10)
+        .map(|seed| primary_outage("async", seed).rpo.lost_writes)
+        .collect();
+    let mean = lost.iter().sum::<u64>() as f64 / lost.len() as f64;
+    assert!((mean - 20.0).abs() < 5.0, "mean lost {mean} ({lost:?})");
+    assert!(lost.iter().all(|&l| l > 0), "{lost:?}");
+}
+
+/// RTO of active-passive = detection timeout + promotion delay, within one heartbeat
+/// interval plus a client retry (timeout + largest backoff) and a round trip.
+#[test]
+fn active_passive_rto_is_detection_plus_promotion() {
+    for seed in 1..=3 {
+        let ap = primary_outage("async", seed);
+        let rto = ap.rto.max_s.expect("recovered");
+        let (detect, promote, heartbeat, retry) = (2.0, 5.0, 0.5, 1.0 + 2.0);
+        assert!(
+            rto >= detect + promote && rto <= detect + promote + heartbeat + retry + 0.2,
+            "seed {seed}: RTO {rto} s"
+        );
+    }
+}
+
+#[test]
+fn fencing_prevents_split_brain_writes() {
+    let (sc, _) = load_scenario(&shipped("partition-split-brain.toml")).unwrap();
+    let r = run_scenario(&sc, None);
+    let none = r.strategy("no-fencing").unwrap();
+    let fencing = r.strategy("fencing").unwrap();
+    assert!(none.split_brain.seconds > 60.0, "{:?}", none.split_brain);
+    assert!(none.split_brain.writes > 1000);
+    assert!(none.consistency.lost_updates > 1000);
+    assert_eq!(fencing.split_brain.writes, 0);
+    assert_eq!(fencing.split_brain.seconds, 0.0);
+    assert_eq!(fencing.consistency.lost_updates, 0);
+    // Fencing pays in availability for the isolated region's clients instead.
+    let iso = |s: &geosim::report::StrategyReport| {
+        s.availability
+            .per_region
+            .iter()
+            .find(|r| r.region == "us-east-1")
+            .unwrap()
+            .write
+    };
+    assert!(iso(fencing) < iso(none));
+}
+
+#[test]
+fn clock_skew_makes_lww_favour_the_fast_region() {
+    let (skewed, _) = load_scenario(&shipped("clock-skew-lww.toml")).unwrap();
+    let text = std::fs::read_to_string(shipped("clock-skew-lww.toml")).unwrap();
+    let fair = scenario(&text.replace("offset_ms = 250", "offset_ms = 0"));
+    let a = run_scenario(&skewed, None);
+    let b = run_scenario(&fair, None);
+    let lost = |r: &geosim::report::Report, strat: &str, region: &str| {
+        r.strategy(strat)
+            .unwrap()
+            .per_region
+            .iter()
+            .find(|p| p.region == region)
+            .unwrap()
+            .lost_updates
+    };
+    // The skewed region (ap-northeast-1) wins conflicts it should lose...
+    assert!(lost(&a, "lww", "ap-northeast-1") * 4 < lost(&b, "lww", "ap-northeast-1"));
+    // ...so the other regions lose more of their acknowledged writes.
+    for region in ["us-east-1", "eu-west-1"] {
+        assert!(lost(&a, "lww", region) > lost(&b, "lww", region), "{region}");
+    }
+    // A CRDT merge loses nothing either way.
+    assert_eq!(a.strategy("crdt").unwrap().consistency.lost_updates, 0);
+}
+
+#[test]
+fn availability_without_faults_is_exactly_one() {
+    let (sc, _) = load_scenario(&shipped("three-regions.toml")).unwrap();
+    let r = run_scenario(&sc, Some(5));
+    for s in &r.strategies {
+        assert_eq!(s.availability.overall, 1.0, "{}", s.name);
+        assert!(s.availability.per_region.iter().all(|p| p.overall == 1.0));
+        assert_eq!(s.rpo.lost_writes, 0);
+        assert!(s.faults.is_empty());
+    }
+}
+
+#[test]
+fn isolated_region_loses_availability_under_consensus_not_multi_master() {
+    let text = std::fs::read_to_string(shipped("region-outage.toml")).unwrap();
+    let start = text.find("[[faults]]").unwrap();
+    let end = text.find("[[strategies]]").unwrap();
+    let partition = r#"[[faults]]
+kind = "partition"
+a = ["eu-west-1"]
+b = ["us-east-1", "us-west-2"]
+start_s = 300
+duration_s = 120
+
+"#;
+    let text = format!("{}{}{}", &text[..start], partition, &text[end..])
+        .replace("duration_s = 900", "duration_s = 600");
+    let r = run_scenario(&scenario(&text), None);
+    let eu = |name: &str| {
+        r.strategy(name)
+            .unwrap()
+            .availability
+            .per_region
+            .iter()
+            .find(|p| p.region == "eu-west-1")
+            .unwrap()
+            .write
+    };
+    assert!(eu("raft") < 0.95, "consensus minority write availability {}", eu("raft"));
+    assert_eq!(eu("mm"), 1.0);
+}
+
+#[test]
+fn random_faults_are_deterministic() {
+    let text = std::fs::read_to_string(shipped("region-outage.toml"))
+        .unwrap()
+        .replace("duration_s = 900", "duration_s = 300")
+        .replace(
+            "[[faults]]",
+            "[random_faults]\nregion_mtbf_s = 200\nregion_mttr_s = 20\nlink_mtbf_s = 300\nlink_mttr_s = 10\n\n[[faults]]",
+        );
+    let sc = scenario(&text);
+    let a = run_scenario(&sc, Some(3));
+    let b = run_scenario(&sc, Some(3));
+    assert_eq!(a.to_json(), b.to_json());
+    let s = &a.strategies[0];
+    assert!(s.faults.iter().filter(|f| f.random).count() >= 2, "{:?}", s.faults);
+    let c = run_scenario(&sc, Some(4));
+    assert_ne!(a.to_json(), c.to_json());
+}
