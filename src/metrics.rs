@@ -261,6 +261,14 @@ pub struct RunMetrics {
     pub wan_bytes: u64,
     /// Bytes sent per ordered region pair (`from * n + to`), diagonal included.
     pub bytes_matrix: Vec<u64>,
+    /// Bytes answered to clients, per serving region (internet egress).
+    pub egress_bytes: Vec<u64>,
+    /// Copies of restricted data sent to regions outside their class.
+    pub residency_violations: u64,
+    /// Bytes of those copies.
+    pub bytes_outside: u64,
+    /// Keys with at least one copy outside their class (bit set).
+    keys_outside: Vec<u64>,
     /// Events handled by the engine.
     pub events: u64,
     /// Reads per age bucket of `VISIBILITY_AGES_MS`: `[reads, consistent reads]`.
@@ -326,6 +334,10 @@ impl RunMetrics {
             lag: LatencyStat::new(),
             wan_bytes: 0,
             bytes_matrix: vec![0; regions * regions],
+            egress_bytes: vec![0; regions],
+            residency_violations: 0,
+            bytes_outside: 0,
+            keys_outside: Vec::new(),
             events: 0,
             visibility: [[0; 2]; VISIBILITY_AGES_MS.len()],
             staleness: LatencyStat::new(),
@@ -517,6 +529,22 @@ impl RunMetrics {
         if from != to {
             self.wan_bytes += bytes;
         }
+    }
+
+    /// A copy of `key`'s data of `bytes` went to a region outside its class.
+    pub fn violation(&mut self, key: Key, bytes: u64) {
+        self.residency_violations += 1;
+        self.bytes_outside += bytes;
+        let (w, b) = (key as usize / 64, key % 64);
+        if self.keys_outside.len() <= w {
+            self.keys_outside.resize(w + 1, 0);
+        }
+        self.keys_outside[w] |= 1 << b;
+    }
+
+    /// Distinct keys with a copy outside their class.
+    pub fn keys_outside(&self) -> u64 {
+        self.keys_outside.iter().map(|w| w.count_ones() as u64).sum()
     }
 
     /// A replica applied a write acknowledged at `acked_at` (`SimTime::MAX`: before the ack).

@@ -82,6 +82,75 @@ pub struct StrategyReport {
     pub faults: Vec<FaultReport>,
     /// Per-bucket counts and p99 latency, for charts.
     pub timeline: Timeline,
+    /// What the run cost (absent in reports of older versions).
+    #[serde(default)]
+    pub cost: Option<CostReport>,
+    /// Data-residency violations.
+    #[serde(default)]
+    pub residency: Option<ResidencyReport>,
+    /// Verdicts against the scenario's service-level objectives (absent when it has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slo: Option<SloSummary>,
+}
+
+/// The cost of a run, USD.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CostReport {
+    /// Instances x hours x price.
+    pub compute_usd: f64,
+    /// Stored copies x GB x price, over the simulated window.
+    pub storage_usd: f64,
+    /// WAN bytes x inter-region price.
+    pub transfer_usd: f64,
+    /// Bytes answered to clients x internet egress price.
+    pub egress_usd: f64,
+    /// Sum of the above over the simulated window.
+    pub total_usd: f64,
+    /// Total per million operations issued.
+    pub per_million_ops_usd: f64,
+    /// Total projected to a 730-hour month.
+    pub monthly_usd: f64,
+}
+
+/// Data-residency violations.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ResidencyReport {
+    /// Whether the strategy enforced residency.
+    pub enforced: bool,
+    /// Copies of restricted data sent to a region outside its class.
+    pub violations: u64,
+    /// Bytes of those copies.
+    pub bytes_outside: u64,
+    /// Distinct restricted keys with a copy outside their class.
+    pub keys_outside: u64,
+}
+
+/// One objective's verdict.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SloResult {
+    /// The objective, e.g. `p99 write in eu-west-1 <= 100 ms`.
+    pub objective: String,
+    /// The measured value (`null` when there is none, e.g. an RTO that never ended).
+    pub measured: Option<f64>,
+    /// The bound.
+    pub threshold: f64,
+    /// Whether it is met.
+    pub pass: bool,
+    /// One line for humans, e.g. `p99 write in eu-west-1 is 212 ms > 100 ms`.
+    pub detail: String,
+}
+
+/// All verdicts of one strategy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SloSummary {
+    /// Objectives met.
+    pub met: u32,
+    /// Objectives judged.
+    pub total: u32,
+    /// One line: `meets 4 of 5: p99 write in ap-southeast-1 is 212 ms > 100 ms`.
+    pub verdict: String,
+    /// Every objective.
+    pub objectives: Vec<SloResult>,
 }
 
 /// Operation counts.
@@ -316,6 +385,22 @@ pub fn build(
             let m = &res.metrics;
             let s = &sc.strategies[i];
             let (faults, rpo, rto) = fault_reports(sc, &res.faults, m);
+            let roles = crate::cost::footprint(&s.config, sc.topology.len());
+            let cache_share = match &s.config {
+                crate::strategy::StrategyConfig::EdgeCache(e) => {
+                    (e.capacity as f64 / sc.workload.key_space().max(1) as f64).min(1.0)
+                }
+                _ => 0.0,
+            };
+            let c = sc.cost.cost(
+                &roles,
+                sc.duration_ns as f64 / 1e9,
+                &m.bytes_matrix,
+                &m.egress_bytes,
+                m.reads + m.writes,
+                cache_share,
+            );
+            let usd = |v: f64| (v * 1e6).round() / 1e6;
             StrategyReport {
                 name: s.name.clone(),
                 kind: s.config.kind().to_string(),
@@ -384,7 +469,32 @@ pub fn build(
                 },
                 faults,
                 timeline: timeline(m),
+                cost: Some(CostReport {
+                    compute_usd: usd(c.compute_usd),
+                    storage_usd: usd(c.storage_usd),
+                    transfer_usd: usd(c.transfer_usd),
+                    egress_usd: usd(c.egress_usd),
+                    total_usd: usd(c.total_usd),
+                    per_million_ops_usd: usd(c.per_million_ops_usd),
+                    monthly_usd: usd(c.monthly_usd),
+                }),
+                residency: Some(ResidencyReport {
+                    enforced: s.residency == crate::residency::ResidencyMode::Enforce,
+                    violations: m.residency_violations,
+                    bytes_outside: m.bytes_outside,
+                    keys_outside: m.keys_outside(),
+                }),
+                slo: None,
             }
+        })
+        .collect::<Vec<StrategyReport>>();
+    let strategies = strategies
+        .into_iter()
+        .map(|mut s| {
+            if !sc.slos.is_empty() {
+                s.slo = Some(crate::slo::evaluate(&sc.slos, &s));
+            }
+            s
         })
         .collect();
     Report {
@@ -449,6 +559,65 @@ pub fn table(report: &Report) -> String {
         ]);
     }
     render(&rows)
+}
+
+/// The cost table printed by `geosim run`: USD over the simulated window and per month,
+/// with SLO verdicts when the scenario has objectives.
+pub fn cost_table(report: &Report) -> String {
+    let with_slo = report.strategies.iter().any(|s| s.slo.is_some());
+    let mut header = vec![
+        "strategy", "compute", "storage", "transfer", "egress", "total", "$/M ops", "monthly",
+        "residency",
+    ];
+    if with_slo {
+        header.push("SLO");
+    }
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    for s in &report.strategies {
+        let Some(c) = &s.cost else { continue };
+        let mut row = vec![
+            s.name.clone(),
+            money(c.compute_usd),
+            money(c.storage_usd),
+            money(c.transfer_usd),
+            money(c.egress_usd),
+            money(c.total_usd),
+            money(c.per_million_ops_usd),
+            format!("${:.0}", c.monthly_usd),
+            match &s.residency {
+                Some(r) if r.violations > 0 => format!("{} violations", r.violations),
+                Some(r) if r.enforced => "enforced".to_string(),
+                _ => "ok".to_string(),
+            },
+        ];
+        if with_slo {
+            row.push(match &s.slo {
+                Some(v) if v.met == v.total => format!("PASS {}/{}", v.met, v.total),
+                Some(v) => format!("FAIL {}/{}", v.met, v.total),
+                None => "-".to_string(),
+            });
+        }
+        rows.push(row);
+    }
+    let mut out = render(&rows);
+    if with_slo {
+        out.push('\n');
+        for s in &report.strategies {
+            if let Some(v) = &s.slo {
+                out.push_str(&format!("{}: {}\n", s.name, v.verdict));
+            }
+        }
+    }
+    out
+}
+
+/// Dollars with cents, or four decimals below one dollar.
+fn money(v: f64) -> String {
+    if v >= 1.0 || v == 0.0 {
+        format!("${v:.2}")
+    } else {
+        format!("${v:.4}")
+    }
 }
 
 /// The resilience table (printed when the scenario has faults): availability, RPO, RTO and

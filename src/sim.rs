@@ -21,6 +21,7 @@ use slab::Slab;
 use crate::engine::{self, Model, Scheduler};
 use crate::faults::{Fault, FaultKind, Recovery};
 use crate::metrics::{Expect, RunMetrics};
+use crate::residency::ResidencyMode;
 use crate::rng::{stream, SimRng, Stream};
 use crate::scenario::Scenario;
 use crate::strategy::{
@@ -130,6 +131,7 @@ struct OpState {
     kind: OpKind,
     key: Key,
     bytes: u32,
+    value_bytes: u32,
     client: RegionId,
     target: RegionId,
     attempt: u32,
@@ -183,6 +185,7 @@ pub struct World<'a, S: Strategy> {
     target: Vec<RegionId>,
     stations: Vec<Station>,
     circuit_breaker: Option<f64>,
+    enforce: bool,
     last_heard: Vec<SimTime>,
     suspected: Vec<bool>,
 }
@@ -229,6 +232,7 @@ impl<'a, S: Strategy> World<'a, S> {
             target: (0..n as RegionId).collect(),
             stations: vec![Station::default(); n],
             circuit_breaker: sc.strategies[strategy_index].circuit_breaker,
+            enforce: sc.strategies[strategy_index].residency == ResidencyMode::Enforce,
             last_heard: vec![SimTime::ZERO; n * n],
             suspected: vec![false; n * n],
         }
@@ -252,10 +256,7 @@ impl<'a, S: Strategy> World<'a, S> {
                 sched.schedule_at(SimTime::ZERO, Event::DetectorTick { region: r });
             }
         }
-        let mut ctx = Ctx::new(
-            SimTime::ZERO,
-            self.topo,
-            &self.clocks,
+        let mut ctx = Ctx::new(SimTime::ZERO, (self.topo, &self.clocks, &self.sc.residency, self.enforce),
             &mut self.strat_rng,
             &mut self.effects,
         );
@@ -316,8 +317,14 @@ impl<'a, S: Strategy> World<'a, S> {
                     to,
                     msg,
                     bytes,
+                    data,
                 } => {
                     self.metrics.sent(from, to, bytes);
+                    if let Some(key) = data {
+                        if from != to && !self.sc.residency.allowed(key, to) {
+                            self.metrics.violation(key, bytes);
+                        }
+                    }
                     if let Some(delay) = self.transmit(now, from, to, bytes) {
                         let inc = self.incarnation[from as usize];
                         sched.schedule_at(now + delay, Event::Deliver { from, to, inc, msg });
@@ -401,6 +408,7 @@ impl<'a, S: Strategy> World<'a, S> {
             kind: draw.kind,
             key: draw.key,
             bytes: draw.bytes,
+            value_bytes: self.sc.workload.groups[g].value_bytes,
             client,
             target: client,
             attempt: 0,
@@ -418,9 +426,15 @@ impl<'a, S: Strategy> World<'a, S> {
 
     /// Sends the current attempt of `op` to the region its clients currently use.
     fn send_attempt(&mut self, now: SimTime, op: OpId, sched: &mut Scheduler<Event<S::Msg, S::Timer>>) {
+        let state = &self.ops[op.index()];
+        let (client, key) = (state.client, state.key);
+        let mut target = self.target[client as usize];
+        if self.enforce && !self.sc.residency.allowed(key, target) {
+            // Enforced residency: restricted data is served only inside its class, so the
+            // client talks to the nearest allowed healthy region directly.
+            target = self.nearest_allowed(client, key).unwrap_or(target);
+        }
         let state = &mut self.ops[op.index()];
-        let client = state.client;
-        let target = self.target[client as usize];
         state.target = target;
         let attempt = state.attempt;
         let mut delay = self
@@ -534,7 +548,7 @@ impl<'a, S: Strategy> World<'a, S> {
             bytes: s.bytes,
             client: s.client,
         };
-        let mut ctx = Ctx::new(now, self.topo, &self.clocks, &mut self.strat_rng, &mut self.effects);
+        let mut ctx = Ctx::new(now, (self.topo, &self.clocks, &self.sc.residency, self.enforce), &mut self.strat_rng, &mut self.effects);
         self.strategy.on_request(&mut ctx, at, req);
         self.apply_effects(now, sched);
     }
@@ -552,6 +566,11 @@ impl<'a, S: Strategy> World<'a, S> {
             return;
         }
         let s = self.ops.remove(op.index());
+        let answer = match s.outcome {
+            Outcome::Read(_) => 64 + s.value_bytes as u64,
+            _ => 64,
+        };
+        self.metrics.egress_bytes[s.target as usize] += answer;
         self.metrics
             .completed(s.client, s.key, s.start, now, s.expect, s.outcome);
     }
@@ -602,7 +621,7 @@ impl<'a, S: Strategy> World<'a, S> {
                     self.incarnation[region as usize] += 1;
                 }
                 let mut ctx =
-                    Ctx::new(now, self.topo, &self.clocks, &mut self.strat_rng, &mut self.effects);
+                    Ctx::new(now, (self.topo, &self.clocks, &self.sc.residency, self.enforce), &mut self.strat_rng, &mut self.effects);
                 if starting {
                     self.strategy.on_region_down(&mut ctx, region);
                     let st = &mut self.stations[region as usize];
@@ -662,6 +681,18 @@ impl<'a, S: Strategy> World<'a, S> {
         }
     }
 
+    /// The healthy region nearest `home` that may hold `key`.
+    fn nearest_allowed(&self, home: RegionId, key: Key) -> Option<RegionId> {
+        (0..self.topo.len() as RegionId)
+            .filter(|&r| self.up[r as usize] && self.sc.residency.allowed(key, r))
+            .min_by(|&a, &b| {
+                self.topo
+                    .median_rtt_ms(home, a)
+                    .total_cmp(&self.topo.median_rtt_ms(home, b))
+                    .then(a.cmp(&b))
+            })
+    }
+
     /// Clients pick the region they send to: their own when it is up, else the nearest up.
     fn reroute(&mut self) {
         let n = self.topo.len();
@@ -717,7 +748,7 @@ impl<'a, S: Strategy> World<'a, S> {
     }
 
     fn notify(&mut self, now: SimTime, at: RegionId, peer: RegionId, suspected: bool, sched: &mut Scheduler<Event<S::Msg, S::Timer>>) {
-        let mut ctx = Ctx::new(now, self.topo, &self.clocks, &mut self.strat_rng, &mut self.effects);
+        let mut ctx = Ctx::new(now, (self.topo, &self.clocks, &self.sc.residency, self.enforce), &mut self.strat_rng, &mut self.effects);
         self.strategy.on_suspect(&mut ctx, at, peer, suspected);
         self.apply_effects(now, sched);
     }
@@ -760,7 +791,7 @@ impl<S: Strategy> Model for World<'_, S> {
                     return;
                 }
                 let mut ctx =
-                    Ctx::new(now, self.topo, &self.clocks, &mut self.strat_rng, &mut self.effects);
+                    Ctx::new(now, (self.topo, &self.clocks, &self.sc.residency, self.enforce), &mut self.strat_rng, &mut self.effects);
                 self.strategy.on_message(&mut ctx, to, from, msg);
                 self.apply_effects(now, sched);
             }
@@ -769,7 +800,7 @@ impl<S: Strategy> Model for World<'_, S> {
                     return;
                 }
                 let mut ctx =
-                    Ctx::new(now, self.topo, &self.clocks, &mut self.strat_rng, &mut self.effects);
+                    Ctx::new(now, (self.topo, &self.clocks, &self.sc.residency, self.enforce), &mut self.strat_rng, &mut self.effects);
                 self.strategy.on_timer(&mut ctx, region, timer);
                 self.apply_effects(now, sched);
             }

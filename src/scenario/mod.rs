@@ -14,7 +14,10 @@ mod validate;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::cost::CostModel;
 use crate::faults::{Capacity, ClientPolicy, Detection, Fault, RandomFaults};
+use crate::residency::Residency;
+use crate::slo::Objective;
 use crate::strategy::NamedStrategy;
 use crate::topology::Topology;
 use crate::workload::Workload;
@@ -51,6 +54,12 @@ pub struct Scenario {
     pub detection: Detection,
     /// Serving capacity per region (None: unlimited).
     pub capacity: Vec<Option<Capacity>>,
+    /// Prices and sizes for the cost model.
+    pub cost: CostModel,
+    /// Data classes and the class of every key.
+    pub residency: Residency,
+    /// Service-level objectives.
+    pub slos: Vec<Objective>,
 }
 
 impl Scenario {

@@ -62,6 +62,199 @@ pub struct ScenarioSpec {
     /// Seeded random faults.
     #[serde(default)]
     pub random_faults: Option<RandomFaultsSpec>,
+    /// Prices of the cost model.
+    #[serde(default)]
+    pub cost: CostSpec,
+    /// Data classes with the regions their data may live in.
+    #[serde(default)]
+    pub data_classes: Vec<DataClassSpec>,
+    /// Service-level objectives every strategy is judged against.
+    #[serde(default)]
+    pub slo: Vec<SloSpec>,
+}
+
+/// Prices of the cost model (see docs/cost.md for sources).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CostSpec {
+    /// On-demand price of one instance in a price-multiplier-1.0 region, USD/hour (default
+    /// 0.384: an 8 vCPU general-purpose instance in aws:us-east-1).
+    #[serde(default = "default_instance_price")]
+    pub instance_usd_per_hour: f64,
+    /// Instances per region by role.
+    #[serde(default)]
+    pub instances: InstancesSpec,
+    /// Block storage price, USD per GB-month (default 0.08).
+    #[serde(default = "default_storage_price")]
+    pub storage_usd_per_gb_month: f64,
+    /// Size of one full copy of the data in GB (default: key space x value bytes).
+    #[serde(default)]
+    pub data_gb: Option<f64>,
+    /// Inter-region prices for particular pairs, USD/GB (override the source region's).
+    #[serde(default)]
+    pub transfer: Vec<PairPriceSpec>,
+}
+
+impl Default for CostSpec {
+    fn default() -> Self {
+        CostSpec {
+            instance_usd_per_hour: default_instance_price(),
+            instances: InstancesSpec::default(),
+            storage_usd_per_gb_month: default_storage_price(),
+            data_gb: None,
+            transfer: Vec::new(),
+        }
+    }
+}
+
+fn default_instance_price() -> f64 {
+    0.384
+}
+fn default_storage_price() -> f64 {
+    0.08
+}
+
+/// Instances per region for each role a strategy gives a region.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstancesSpec {
+    /// A primary / leader / origin (default 4).
+    #[serde(default = "four")]
+    pub primary: f64,
+    /// An active replica serving reads and writes (default 4).
+    #[serde(default = "four")]
+    pub replica: f64,
+    /// A warm standby (default 2).
+    #[serde(default = "two")]
+    pub standby: f64,
+    /// A witness / tie-breaker (default 1).
+    #[serde(default = "one")]
+    pub witness: f64,
+    /// An edge cache (default 2).
+    #[serde(default = "two")]
+    pub cache: f64,
+}
+
+impl Default for InstancesSpec {
+    fn default() -> Self {
+        InstancesSpec {
+            primary: 4.0,
+            replica: 4.0,
+            standby: 2.0,
+            witness: 1.0,
+            cache: 2.0,
+        }
+    }
+}
+
+fn four() -> f64 {
+    4.0
+}
+fn two() -> f64 {
+    2.0
+}
+fn one() -> f64 {
+    1.0
+}
+
+/// The transfer price of one ordered region pair.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PairPriceSpec {
+    /// Source region.
+    pub from: String,
+    /// Destination region.
+    pub to: String,
+    /// USD per GB.
+    pub usd_per_gb: f64,
+}
+
+/// A data class: which regions its data may live in.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataClassSpec {
+    /// Unique name.
+    pub name: String,
+    /// Regions allowed by name.
+    #[serde(default)]
+    pub allowed_regions: Vec<String>,
+    /// Regions allowed by jurisdiction label.
+    #[serde(default)]
+    pub allowed_jurisdictions: Vec<String>,
+    /// Key ranges `[start, end)` of this class (client groups can also name the class).
+    #[serde(default)]
+    pub keys: Vec<[u64; 2]>,
+}
+
+/// A service-level objective, tagged by `kind`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum SloSpec {
+    /// A latency percentile stays at or below a bound.
+    Latency {
+        /// `read` or `write`.
+        op: SloOp,
+        /// One of `p50`, `p90`, `p99`, `p999`, `max`, `mean`.
+        percentile: String,
+        /// The bound, ms.
+        max_ms: f64,
+        /// One client region (default: every client region, one objective each).
+        #[serde(default)]
+        region: Option<String>,
+    },
+    /// Availability stays at or above a share.
+    Availability {
+        /// The smallest acceptable share, (0, 1].
+        min: f64,
+        /// `read`, `write` or omitted for all operations.
+        #[serde(default)]
+        op: Option<SloOp>,
+    },
+    /// Data loss stays at or below a bound.
+    Rpo {
+        /// Largest acceptable number of lost acknowledged writes.
+        #[serde(default)]
+        max_lost_writes: Option<u64>,
+        /// Largest acceptable span of lost data, s.
+        #[serde(default)]
+        max_span_s: Option<f64>,
+    },
+    /// Recovery time stays at or below a bound.
+    Rto {
+        /// Largest acceptable RTO over faults, s.
+        max_s: f64,
+    },
+    /// Projected monthly cost stays at or below a budget.
+    Budget {
+        /// USD per month.
+        monthly_usd: f64,
+    },
+    /// Stale reads stay at or below a rate.
+    StaleReads {
+        /// Largest acceptable stale-read rate, [0, 1].
+        max_rate: f64,
+    },
+}
+
+/// Operation kind of an SLO.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum SloOp {
+    /// Reads.
+    Read,
+    /// Writes.
+    Write,
+}
+
+/// How a strategy treats data-residency rules.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResidencySpec {
+    /// Behave as without rules and count every violation.
+    #[default]
+    Ignore,
+    /// Keep placement, replication, caching and routing of each class inside its regions.
+    Enforce,
 }
 
 /// How clients behave when requests go unanswered.
@@ -309,25 +502,107 @@ pub enum UnlinkedSpec {
     Route,
 }
 
-/// A region.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+/// A region: a table, or just a catalogue name (`"aws:eu-west-1"`) as a string.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegionSpec {
-    /// Unique name.
+    /// Unique name. A catalogue name (`provider:region`, see `geosim regions`) fills in
+    /// every other field from the catalogue; any field given here overrides it.
     pub name: String,
-    /// Latitude in degrees, [-90, 90].
-    pub lat: f64,
-    /// Longitude in degrees, [-180, 180].
-    pub lon: f64,
-    /// Jurisdiction label (default "unspecified").
-    #[serde(default = "default_jurisdiction")]
-    pub jurisdiction: String,
+    /// Latitude in degrees, [-90, 90] (required unless the name is in the catalogue).
+    #[serde(default)]
+    pub lat: Option<f64>,
+    /// Longitude in degrees, [-180, 180] (required unless the name is in the catalogue).
+    #[serde(default)]
+    pub lon: Option<f64>,
+    /// Jurisdiction label (default: the catalogue's, else "unspecified").
+    #[serde(default)]
+    pub jurisdiction: Option<String>,
+    /// Inter-region transfer price out of this region, USD/GB (default: catalogue, else 0.02).
+    #[serde(default)]
+    pub inter_region_usd_per_gb: Option<f64>,
+    /// Internet egress price out of this region, USD/GB (default: catalogue, else 0.09).
+    #[serde(default)]
+    pub internet_usd_per_gb: Option<f64>,
+    /// Compute price multiplier (default: catalogue, else 1.0).
+    #[serde(default)]
+    pub price_multiplier: Option<f64>,
     /// One-way latency between clients and servers in the region (default 1.5 ms).
     #[serde(default = "default_intra")]
     pub intra_ms: LatencySpec,
     /// Serving capacity (default: unlimited, no queueing).
     #[serde(default)]
     pub capacity: Option<CapacitySpec>,
+}
+
+/// The table form of a region (same fields as `RegionSpec`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegionTable {
+    name: String,
+    #[serde(default)]
+    lat: Option<f64>,
+    #[serde(default)]
+    lon: Option<f64>,
+    #[serde(default)]
+    jurisdiction: Option<String>,
+    #[serde(default)]
+    inter_region_usd_per_gb: Option<f64>,
+    #[serde(default)]
+    internet_usd_per_gb: Option<f64>,
+    #[serde(default)]
+    price_multiplier: Option<f64>,
+    #[serde(default = "default_intra")]
+    intra_ms: LatencySpec,
+    #[serde(default)]
+    capacity: Option<CapacitySpec>,
+}
+
+impl<'de> Deserialize<'de> for RegionSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RegionSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a region table or a catalogue region name such as \"aws:eu-west-1\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RegionSpec, E> {
+                Ok(RegionSpec::named(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RegionSpec, A::Error> {
+                let t = RegionTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(RegionSpec {
+                    name: t.name,
+                    lat: t.lat,
+                    lon: t.lon,
+                    jurisdiction: t.jurisdiction,
+                    inter_region_usd_per_gb: t.inter_region_usd_per_gb,
+                    internet_usd_per_gb: t.internet_usd_per_gb,
+                    price_multiplier: t.price_multiplier,
+                    intra_ms: t.intra_ms,
+                    capacity: t.capacity,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl RegionSpec {
+    /// A region given by name only.
+    pub fn named(name: &str) -> RegionSpec {
+        RegionSpec {
+            name: name.to_string(),
+            lat: None,
+            lon: None,
+            jurisdiction: None,
+            inter_region_usd_per_gb: None,
+            internet_usd_per_gb: None,
+            price_multiplier: None,
+            intra_ms: default_intra(),
+            capacity: None,
+        }
+    }
 }
 
 /// A region's serving capacity.
@@ -347,9 +622,6 @@ pub struct CapacitySpec {
     pub failover_share: Option<f64>,
 }
 
-fn default_jurisdiction() -> String {
-    "unspecified".to_string()
-}
 fn default_intra() -> LatencySpec {
     LatencySpec::Ms(DEFAULT_INTRA_MS)
 }
@@ -525,6 +797,9 @@ pub struct ClientSpec {
     /// Daily load profile (default: flat).
     #[serde(default)]
     pub diurnal: Option<DiurnalSpec>,
+    /// The data class of this group's keys (default: none, unrestricted).
+    #[serde(default)]
+    pub data_class: Option<String>,
 }
 
 /// A daily load profile in the clients' local time.
@@ -572,6 +847,19 @@ pub enum StrategySpec {
 }
 
 impl StrategySpec {
+    /// The strategy's residency mode.
+    pub fn residency(&self) -> ResidencySpec {
+        match self {
+            StrategySpec::ActivePassive(s) => s.residency,
+            StrategySpec::MultiMaster(s) => s.residency,
+            StrategySpec::ActiveActive(s) => s.residency,
+            StrategySpec::FollowTheSun(s) => s.residency,
+            StrategySpec::Quorum(s) => s.residency,
+            StrategySpec::Consensus(s) => s.residency,
+            StrategySpec::EdgeCache(s) => s.residency,
+        }
+    }
+
     /// The strategy's circuit-breaker override.
     pub fn circuit_breaker(&self) -> Option<f64> {
         match self {
@@ -609,6 +897,9 @@ pub struct ActiveActiveSpec {
     /// largest share of a region's servers that failed-over clients may hold (0, 1].
     #[serde(default)]
     pub circuit_breaker: Option<f64>,
+    /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
+    #[serde(default)]
+    pub residency: ResidencySpec,
     /// Key ownership by share: the key space is cut into contiguous ranges in proportion to
     /// the shares, in list order. Default: each key's home is the region of the client group
     /// whose range holds it (keys shared by several groups are dealt out among them in turn).
@@ -636,6 +927,9 @@ pub struct FollowTheSunSpec {
     /// largest share of a region's servers that failed-over clients may hold (0, 1].
     #[serde(default)]
     pub circuit_breaker: Option<f64>,
+    /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
+    #[serde(default)]
+    pub residency: ResidencySpec,
     /// The rotation: each shift runs from its start until the next shift's start (UTC).
     pub shifts: Vec<ShiftSpec>,
     /// Writes during a handoff: `wait` (default) or `fail`.
@@ -677,6 +971,9 @@ pub struct QuorumSpec {
     /// largest share of a region's servers that failed-over clients may hold (0, 1].
     #[serde(default)]
     pub circuit_breaker: Option<f64>,
+    /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
+    #[serde(default)]
+    pub residency: ResidencySpec,
     /// Replicas per key (default 3, at most the number of regions).
     #[serde(default = "default_n")]
     pub n: usize,
@@ -716,6 +1013,9 @@ pub struct ConsensusSpec {
     /// largest share of a region's servers that failed-over clients may hold (0, 1].
     #[serde(default)]
     pub circuit_breaker: Option<f64>,
+    /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
+    #[serde(default)]
+    pub residency: ResidencySpec,
     /// The leader region.
     pub leader: String,
     /// Member regions (default: all); must include the leader.
@@ -754,6 +1054,9 @@ pub struct EdgeCacheSpec {
     /// largest share of a region's servers that failed-over clients may hold (0, 1].
     #[serde(default)]
     pub circuit_breaker: Option<f64>,
+    /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
+    #[serde(default)]
+    pub residency: ResidencySpec,
     /// The region holding the data.
     pub origin: String,
     /// Seconds a cached entry may be served (> 0, default 30).
@@ -784,6 +1087,9 @@ pub struct ActivePassiveSpec {
     /// largest share of a region's servers that failed-over clients may hold (0, 1].
     #[serde(default)]
     pub circuit_breaker: Option<f64>,
+    /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
+    #[serde(default)]
+    pub residency: ResidencySpec,
     /// The primary region's name.
     pub primary: String,
     /// `sync` or `async` (default).
@@ -851,6 +1157,9 @@ pub struct MultiMasterSpec {
     /// largest share of a region's servers that failed-over clients may hold (0, 1].
     #[serde(default)]
     pub circuit_breaker: Option<f64>,
+    /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
+    #[serde(default)]
+    pub residency: ResidencySpec,
     /// Conflict resolution: `lww` (default).
     #[serde(default)]
     pub resolution: ResolutionSpec,

@@ -332,7 +332,7 @@ impl ActivePassive {
                                 acked_at,
                                 op,
                             };
-                            ctx.send(p, s, msg, wire);
+                            ctx.send_data(p, s, key, msg, wire);
                         }
                     }
                     Replication::Sync => {
@@ -359,7 +359,7 @@ impl ActivePassive {
                                 acked_at: SimTime::MAX,
                                 op,
                             };
-                            ctx.send(p, s, msg, wire);
+                            ctx.send_data(p, s, key, msg, wire);
                         }
                     }
                 }
@@ -488,7 +488,11 @@ impl Strategy for ActivePassive {
                 key: req.key,
                 bytes: req.bytes,
             };
-            ctx.send(at, p, msg, HEADER_BYTES + req.bytes as u64);
+            if req.kind == OpKind::Write {
+                ctx.send_data(at, p, req.key, msg, HEADER_BYTES + req.bytes as u64);
+            } else {
+                ctx.send(at, p, msg, HEADER_BYTES);
+            }
         }
     }
 

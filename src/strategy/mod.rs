@@ -18,6 +18,7 @@ pub mod follow_the_sun;
 pub mod multi_master;
 pub mod quorum;
 
+use crate::residency::{Residency, ResidencyMode};
 use crate::rng::SimRng;
 use crate::time::SimTime;
 use crate::topology::{RegionId, Topology};
@@ -122,6 +123,8 @@ pub enum Effect<M, T> {
         msg: M,
         /// Bytes on the wire.
         bytes: u64,
+        /// The key whose value the message carries, if any (residency accounting).
+        data: Option<Key>,
     },
     /// Fire `timer` at `region` after `after` ns.
     Timer {
@@ -200,6 +203,8 @@ pub struct Ctx<'a, M, T> {
     now: SimTime,
     topology: &'a Topology,
     clocks: &'a [Clock],
+    residency: &'a Residency,
+    enforce: bool,
     rng: &'a mut SimRng,
     out: &'a mut Vec<Effect<M, T>>,
 }
@@ -208,15 +213,17 @@ impl<'a, M, T> Ctx<'a, M, T> {
     /// A context; the world builds one per callback.
     pub fn new(
         now: SimTime,
-        topology: &'a Topology,
-        clocks: &'a [Clock],
+        world: (&'a Topology, &'a [Clock], &'a Residency, bool),
         rng: &'a mut SimRng,
         out: &'a mut Vec<Effect<M, T>>,
     ) -> Self {
+        let (topology, clocks, residency, enforce) = world;
         Ctx {
             now,
             topology,
             clocks,
+            residency,
+            enforce,
             rng,
             out,
         }
@@ -249,7 +256,7 @@ impl<'a, M, T> Ctx<'a, M, T> {
         self.rng
     }
 
-    /// Sends a message.
+    /// Sends a message that carries no stored value.
     #[inline]
     pub fn send(&mut self, from: RegionId, to: RegionId, msg: M, bytes: u64) {
         self.out.push(Effect::Send {
@@ -257,7 +264,33 @@ impl<'a, M, T> Ctx<'a, M, T> {
             to,
             msg,
             bytes,
+            data: None,
         });
+    }
+
+    /// Sends a message that carries the value of `key` (a copy that may be stored at `to`;
+    /// counted as a residency violation when `to` is outside the key's data class).
+    #[inline]
+    pub fn send_data(&mut self, from: RegionId, to: RegionId, key: Key, msg: M, bytes: u64) {
+        self.out.push(Effect::Send {
+            from,
+            to,
+            msg,
+            bytes,
+            data: Some(key),
+        });
+    }
+
+    /// Whether this strategy enforces data residency.
+    #[inline]
+    pub fn enforce_residency(&self) -> bool {
+        self.enforce
+    }
+
+    /// Whether `key`'s data may be stored in `region` under the scenario's data classes.
+    #[inline]
+    pub fn allowed(&self, key: Key, region: RegionId) -> bool {
+        self.residency.allowed(key, region)
     }
 
     /// Sets a timer.
@@ -408,4 +441,6 @@ pub struct NamedStrategy {
     pub config: StrategyConfig,
     /// Overrides the regions' `failover_share` (circuit breaker) for this strategy.
     pub circuit_breaker: Option<f64>,
+    /// Whether the strategy enforces data residency.
+    pub residency: ResidencyMode,
 }

@@ -146,10 +146,19 @@ impl MultiMaster {
         let (src, dst) = (c * n, slot * n);
         self.write_vv[dst..dst + n].copy_from_slice(&self.vv[src..src + n]);
         let wire = HEADER_BYTES + req.bytes as u64 + 4 * n as u64;
+        // Under enforced residency a key is replicated only to regions its class allows.
+        let enforce = ctx.enforce_residency();
+        let mut sent = 0;
         for r in 0..n as RegionId {
-            if r != at {
-                ctx.send(at, r, MmMsg::Replicate { write: slot as u32 }, wire);
+            if r != at && (!enforce || ctx.allowed(req.key, r)) {
+                ctx.send_data(at, r, req.key, MmMsg::Replicate { write: slot as u32 }, wire);
+                sent += 1;
             }
+        }
+        if sent == 0 {
+            self.writes.remove(slot);
+        } else {
+            self.writes[slot].remaining = sent;
         }
     }
 

@@ -1,0 +1,223 @@
+//! Service-level objectives and their verdicts.
+//!
+//! Owns `Objective` (a latency percentile bound per client region, an availability floor,
+//! RPO and RTO bounds, a monthly budget, a stale-read ceiling) and `evaluate`, which judges
+//! one strategy's report against every objective. An objective with an upper bound passes
+//! when the measured value is at or below it; a floor passes at or above it.
+//!
+//! Must not import the engine, the world, strategies or scenario (serde) types.
+
+use crate::report::{Latency, SloResult, SloSummary, StrategyReport};
+
+/// Which operations an objective covers.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Ops {
+    /// Reads only.
+    Read,
+    /// Writes only.
+    Write,
+    /// All operations.
+    All,
+}
+
+/// One objective.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Objective {
+    /// `percentile` of `op` latency of clients in `region` (None: all clients) <= `max_ms`.
+    Latency {
+        /// Reads or writes.
+        op: Ops,
+        /// `p50`, `p90`, `p99`, `p999`, `max` or `mean`.
+        percentile: String,
+        /// Bound in ms.
+        max_ms: f64,
+        /// A client region name, or all clients.
+        region: Option<String>,
+    },
+    /// Availability of `op` >= `min`.
+    Availability {
+        /// Operations covered.
+        op: Ops,
+        /// Floor.
+        min: f64,
+    },
+    /// Lost acknowledged writes <= bound.
+    RpoWrites(u64),
+    /// Span of lost data (s) <= bound.
+    RpoSpan(f64),
+    /// Largest RTO (s) <= bound.
+    Rto(f64),
+    /// Projected monthly cost (USD) <= budget.
+    Budget(f64),
+    /// Stale-read rate <= bound.
+    StaleReads(f64),
+}
+
+/// The percentiles a latency objective may name.
+pub const PERCENTILES: [&str; 6] = ["p50", "p90", "p99", "p999", "max", "mean"];
+
+fn pick(l: &Latency, p: &str) -> f64 {
+    match p {
+        "p50" => l.p50,
+        "p90" => l.p90,
+        "p99" => l.p99,
+        "p999" => l.p999,
+        "max" => l.max,
+        _ => l.mean,
+    }
+}
+
+fn op_name(op: Ops) -> &'static str {
+    match op {
+        Ops::Read => "read",
+        Ops::Write => "write",
+        Ops::All => "all",
+    }
+}
+
+/// A number for humans: at most 4 significant decimals, no trailing zeros.
+fn show(v: f64) -> String {
+    let s = if v.abs() >= 100.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.4}")
+    };
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
+}
+
+fn upper(objective: String, measured: f64, bound: f64, unit: &str, what: String) -> SloResult {
+    let pass = measured <= bound;
+    SloResult {
+        objective,
+        measured: Some(measured),
+        threshold: bound,
+        pass,
+        detail: format!(
+            "{what} is {}{unit} {} {}{unit}",
+            show(measured),
+            if pass { "<=" } else { ">" },
+            show(bound)
+        ),
+    }
+}
+
+/// Judges `s` against every objective.
+pub fn evaluate(objectives: &[Objective], s: &StrategyReport) -> SloSummary {
+    let mut results = Vec::new();
+    for o in objectives {
+        match o {
+            Objective::Latency {
+                op,
+                percentile,
+                max_ms,
+                region,
+            } => {
+                let rows: Vec<(String, &crate::report::ReadWrite)> = match region {
+                    Some(r) => s
+                        .region(r)
+                        .map(|rw| vec![(format!(" in {r}"), rw)])
+                        .unwrap_or_default(),
+                    None => s
+                        .per_region
+                        .iter()
+                        .map(|p| (format!(" in {}", p.region), &p.latency_ms))
+                        .collect(),
+                };
+                for (place, rw) in rows {
+                    let l = if *op == Ops::Read { &rw.read } else { &rw.write };
+                    if l.count == 0 {
+                        continue;
+                    }
+                    let v = pick(l, percentile);
+                    let name = format!("{percentile} {}{place}", op_name(*op));
+                    results.push(upper(
+                        format!("{name} <= {max_ms} ms"),
+                        v,
+                        *max_ms,
+                        " ms",
+                        name,
+                    ));
+                }
+            }
+            Objective::Availability { op, min } => {
+                let a = match op {
+                    Ops::Read => s.availability.read,
+                    Ops::Write => s.availability.write,
+                    Ops::All => s.availability.overall,
+                };
+                let pass = a >= *min;
+                results.push(SloResult {
+                    objective: format!("{} availability >= {min}", op_name(*op)),
+                    measured: Some(a),
+                    threshold: *min,
+                    pass,
+                    detail: format!(
+                        "{} availability is {a} {} {min}",
+                        op_name(*op),
+                        if pass { ">=" } else { "<" }
+                    ),
+                });
+            }
+            Objective::RpoWrites(max) => results.push(upper(
+                format!("lost writes <= {max}"),
+                s.rpo.lost_writes as f64,
+                *max as f64,
+                "",
+                "lost writes".into(),
+            )),
+            Objective::RpoSpan(max) => results.push(upper(
+                format!("RPO span <= {max} s"),
+                s.rpo.max_span_s,
+                *max,
+                " s",
+                "RPO span".into(),
+            )),
+            Objective::Rto(max) => match s.rto.max_s {
+                Some(v) => results.push(upper(
+                    format!("RTO <= {max} s"),
+                    v,
+                    *max,
+                    " s",
+                    "RTO".into(),
+                )),
+                None => results.push(SloResult {
+                    objective: format!("RTO <= {max} s"),
+                    measured: None,
+                    threshold: *max,
+                    pass: false,
+                    detail: "RTO: never recovered".into(),
+                }),
+            },
+            Objective::Budget(max) => {
+                let v = s.cost.as_ref().map_or(0.0, |c| c.monthly_usd);
+                results.push(upper(
+                    format!("monthly cost <= {max} USD"),
+                    v,
+                    *max,
+                    " USD",
+                    "monthly cost".into(),
+                ));
+            }
+            Objective::StaleReads(max) => results.push(upper(
+                format!("stale-read rate <= {max}"),
+                s.consistency.stale_read_rate,
+                *max,
+                "",
+                "stale-read rate".into(),
+            )),
+        }
+    }
+    let met = results.iter().filter(|r| r.pass).count() as u32;
+    let total = results.len() as u32;
+    let verdict = match results.iter().find(|r| !r.pass) {
+        None => format!("meets all {total}"),
+        Some(first) => format!("meets {met} of {total}: {}", first.detail),
+    };
+    SloSummary {
+        met,
+        total,
+        verdict,
+        objectives: results,
+    }
+}

@@ -1,0 +1,172 @@
+//! Cost, residency, the region catalogue and SLOs.
+
+use geosim::catalogue::{find, CATALOGUE};
+use geosim::io::load_scenario;
+use geosim::slo::{evaluate, Objective, Ops};
+use geosim::topology::{fibre_floor_ms, great_circle_km, NetworkModel};
+
+use crate::common::{run, run_scenario, scenario, shipped};
+
+/// Two regions, async active-passive, constant latency, different transfer prices out of
+/// each region: the bytes of every message are known, so the transfer cost is too.
+#[test]
+fn transfer_cost_is_bytes_times_price_exactly() {
+    let text = r#"
+duration_s = 20
+drain_s = 5
+[network]
+unlinked = "route"
+[[regions]]
+name = "p"
+lat = 0.0
+lon = 0.0
+intra_ms = 1.0
+inter_region_usd_per_gb = 1000.0
+[[regions]]
+name = "s"
+lat = 0.0
+lon = 10.0
+intra_ms = 1.0
+inter_region_usd_per_gb = 3000.0
+[[links]]
+from = "p"
+to = "s"
+latency = 40.0
+[[workload.clients]]
+region = "p"
+rate_rps = 50
+read_fraction = 0.0
+keys = 10
+value_bytes = 100
+[[workload.clients]]
+region = "s"
+rate_rps = 50
+read_fraction = 1.0
+keys = 10
+[[strategies]]
+kind = "active-passive"
+name = "ap"
+primary = "p"
+read_from = "primary"
+"#;
+    let r = run(text);
+    let ap = r.strategy("ap").unwrap();
+    let (writes, reads) = (ap.ops.writes as f64, ap.ops.reads as f64);
+    // p -> s: one 164-byte replicate per write and one 64-byte answer per read;
+    // s -> p: one 64-byte forward per read.
+    let p_to_s = writes * 164.0 + reads * 64.0;
+    let s_to_p = reads * 64.0;
+    let expect = p_to_s / 1e9 * 1000.0 + s_to_p / 1e9 * 3000.0;
+    let got = ap.cost.as_ref().unwrap().transfer_usd;
+    assert!((got - expect).abs() < 1e-6, "{got} vs {expect}");
+    assert!(expect > 0.1);
+}
+
+#[test]
+fn enforce_gives_no_violations_ignore_gives_some() {
+    let (sc, _) = load_scenario(&shipped("gdpr-eu-data.toml")).unwrap();
+    let r = run_scenario(&sc, None);
+    for s in &r.strategies {
+        let res = s.residency.as_ref().unwrap();
+        if s.name.ends_with("enforce") {
+            assert!(res.enforced);
+            assert_eq!(res.violations, 0, "{}", s.name);
+            assert_eq!(res.bytes_outside, 0, "{}", s.name);
+        }
+    }
+    let ignore = r.strategy("mm-ignore").unwrap().residency.clone().unwrap();
+    assert!(ignore.violations > 0 && ignore.keys_outside > 0 && ignore.bytes_outside > 0);
+    let edge = r.strategy("edge-ignore").unwrap().residency.clone().unwrap();
+    assert!(edge.violations > 0, "{edge:?}");
+    // Enforcing costs the US support team latency: their reads go to the EU.
+    let us_read = |n: &str| r.strategy(n).unwrap().region("aws:us-east-1").unwrap().read.p99;
+    assert!(us_read("mm-enforce") > us_read("mm-ignore") + 50.0);
+}
+
+#[test]
+fn a_standby_costs_less_than_an_active_replica() {
+    let (sc, _) = load_scenario(&shipped("cost-vs-latency.toml")).unwrap();
+    let r = run_scenario(&sc, None);
+    let compute = |n: &str| r.strategy(n).unwrap().cost.as_ref().unwrap().compute_usd;
+    // Same regions: one primary + five warm standbys vs six active replicas.
+    assert!(compute("ap-async") < compute("mm"));
+    let c = r.strategy("mm").unwrap().cost.clone().unwrap();
+    let sum = c.compute_usd + c.storage_usd + c.transfer_usd + c.egress_usd;
+    assert!((c.total_usd - sum).abs() < 1e-5);
+    assert!((c.monthly_usd - c.total_usd * 730.0 * 3600.0 / 120.0).abs() < 0.01 * c.monthly_usd);
+}
+
+#[test]
+fn catalogue_regions_by_name_get_catalogue_coordinates() {
+    let text = r#"
+duration_s = 1
+regions = ["aws:ap-south-1", { name = "gcp:europe-west3", jurisdiction = "DE" }]
+[[workload.clients]]
+region = "aws:ap-south-1"
+rate_rps = 1
+[[strategies]]
+kind = "multi-master"
+name = "mm"
+"#;
+    let sc = scenario(text);
+    let mumbai = sc.topology.region(0);
+    let cat = find("aws:ap-south-1").unwrap();
+    assert_eq!((mumbai.lat, mumbai.lon), (cat.lat, cat.lon));
+    assert_eq!(mumbai.jurisdiction, "IN");
+    let fra = sc.topology.region(1);
+    assert_eq!(fra.jurisdiction, "DE", "overrides win over the catalogue");
+    assert_eq!(fra.lat, find("gcp:europe-west3").unwrap().lat);
+}
+
+#[test]
+fn derived_rtt_between_catalogue_regions_never_beats_the_fibre_floor() {
+    let model = NetworkModel::default();
+    for a in CATALOGUE {
+        for b in CATALOGUE {
+            let km = great_circle_km(a.lat, a.lon, b.lat, b.lon);
+            assert!(model.derived_ms(km) >= fibre_floor_ms(km), "{} {}", a.name, b.name);
+        }
+    }
+    // And through a scenario's topology, on the route actually sampled.
+    let names: Vec<String> = CATALOGUE.iter().take(12).map(|r| format!("\"{}\"", r.name)).collect();
+    let text = format!(
+        "duration_s = 1\nregions = [{}]\n[[workload.clients]]\nregion = \"aws:us-east-1\"\nrate_rps = 1\n[[strategies]]\nkind = \"multi-master\"\nname = \"mm\"\n",
+        names.join(", ")
+    );
+    let sc = scenario(&text);
+    let t = &sc.topology;
+    for a in 0..t.len() as u16 {
+        for b in 0..t.len() as u16 {
+            if a != b {
+                let floor = 2.0 * fibre_floor_ms(t.distance_km(a, b));
+                assert!(t.median_rtt_ms(a, b) >= floor);
+            }
+        }
+    }
+}
+
+#[test]
+fn slo_flips_exactly_at_the_threshold() {
+    let (sc, _) = load_scenario(&shipped("three-regions.toml")).unwrap();
+    let r = run_scenario(&sc, None);
+    let s = r.strategy("ap-async").unwrap();
+    let p99 = s.region("eu-west-1").unwrap().write.p99;
+    let objective = |max_ms: f64| Objective::Latency {
+        op: Ops::Write,
+        percentile: "p99".into(),
+        max_ms,
+        region: Some("eu-west-1".into()),
+    };
+    assert!(evaluate(&[objective(p99)], s).objectives[0].pass);
+    let fail = evaluate(&[objective(p99 - 0.001)], s);
+    assert!(!fail.objectives[0].pass);
+    assert!(fail.verdict.starts_with("meets 0 of 1: p99 write in eu-west-1 is"), "{}", fail.verdict);
+    let avail = |min: f64| Objective::Availability { op: Ops::All, min };
+    assert!(evaluate(&[avail(1.0)], s).objectives[0].pass);
+    let stale = s.consistency.stale_read_rate;
+    assert!(evaluate(&[Objective::StaleReads(stale)], s).objectives[0].pass);
+    assert!(!evaluate(&[Objective::StaleReads(stale - 1e-6)], s).objectives[0].pass);
+    let monthly = s.cost.as_ref().unwrap().monthly_usd;
+    assert!(evaluate(&[Objective::Budget(monthly)], s).objectives[0].pass);
+    assert!(!evaluate(&[Objective::Budget(monthly - 0.01)], s).objectives[0].pass);
+}
