@@ -341,7 +341,7 @@ pub struct Timeline {
     pub succeeded: Vec<u64>,
     /// Of those, failed.
     pub failed: Vec<u64>,
-    /// p99 latency of the successful ones (ms, within about 3 %; 0 when none).
+    /// p99 latency of the successful ones (ms, within 3.2 %; 0 when none).
     pub p99_ms: Vec<f64>,
 }
 

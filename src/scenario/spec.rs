@@ -204,7 +204,7 @@ pub enum SloSpec {
     },
     /// Availability stays at or above a share.
     Availability {
-        /// The smallest acceptable share, (0, 1].
+        /// The smallest acceptable share, [0, 1].
         min: f64,
         /// `read`, `write` or omitted for all operations.
         #[serde(default)]
@@ -503,8 +503,7 @@ pub enum UnlinkedSpec {
 }
 
 /// A region: a table, or just a catalogue name (`"aws:eu-west-1"`) as a string.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Serialize)]
 pub struct RegionSpec {
     /// Unique name. A catalogue name (`provider:region`, see `geosim regions`) fills in
     /// every other field from the catalogue; any field given here overrides it.
@@ -535,27 +534,55 @@ pub struct RegionSpec {
     pub capacity: Option<CapacitySpec>,
 }
 
-/// The table form of a region (same fields as `RegionSpec`).
-#[derive(Deserialize)]
+/// The table form of a region (the fields of `RegionSpec`).
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "RegionTable")]
 struct RegionTable {
+    /// Unique name; a catalogue name (`provider:region`) fills in the other fields.
     name: String,
+    /// Latitude in degrees, [-90, 90] (required unless the name is in the catalogue).
     #[serde(default)]
     lat: Option<f64>,
+    /// Longitude in degrees, [-180, 180] (required unless the name is in the catalogue).
     #[serde(default)]
     lon: Option<f64>,
+    /// Jurisdiction label (default: the catalogue's, else "unspecified").
     #[serde(default)]
     jurisdiction: Option<String>,
+    /// Inter-region transfer price out of this region, USD/GB.
     #[serde(default)]
     inter_region_usd_per_gb: Option<f64>,
+    /// Internet egress price out of this region, USD/GB.
     #[serde(default)]
     internet_usd_per_gb: Option<f64>,
+    /// Compute price multiplier.
     #[serde(default)]
     price_multiplier: Option<f64>,
+    /// One-way latency between clients and servers in the region (default 1.5 ms).
     #[serde(default = "default_intra")]
     intra_ms: LatencySpec,
+    /// Serving capacity (default: unlimited).
     #[serde(default)]
     capacity: Option<CapacitySpec>,
+}
+
+/// The JSON Schema shape of a region entry: a catalogue name or a table.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum RegionSchema {
+    Name(String),
+    Table(RegionTable),
+}
+
+impl JsonSchema for RegionSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "Region".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        RegionSchema::json_schema(generator)
+    }
 }
 
 impl<'de> Deserialize<'de> for RegionSpec {
