@@ -35,6 +35,8 @@ pub struct CatalogueRegion {
     pub price_multiplier: f64,
 }
 
+/// One row of the table (positional, to keep the table readable).
+#[allow(clippy::too_many_arguments)]
 const fn r(
     name: &'static str,
     city: &'static str,

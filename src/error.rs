@@ -79,6 +79,26 @@ pub enum Error {
     /// A command-line argument names something the file does not have. Input error.
     #[error("{0}")]
     Usage(String),
+    /// A sweep file's field (a parameter, a metric, the base) is wrong. Input error.
+    #[error("{}: {field}: {message}", path.display())]
+    Sweep {
+        /// The sweep file.
+        path: PathBuf,
+        /// The sweep field at fault, e.g. `parameters[1].path` or `metrics[0]`.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Shard files do not make one whole sweep (different sweeps, a duplicate, a missing
+    /// shard). Input error.
+    #[error("cannot merge: {message}")]
+    Merge {
+        /// What is wrong, naming the files or the missing shard.
+        message: String,
+    },
+    /// The user interrupted a sweep (Ctrl-C); nothing was written. Exit code 130.
+    #[error("interrupted: no output written")]
+    Interrupted,
     /// An output file could not be written. Environment error.
     #[error("{}: cannot write: {source}", path.display())]
     Write {
@@ -86,6 +106,17 @@ pub enum Error {
         path: PathBuf,
         /// Why.
         source: std::io::Error,
+    },
+    /// A chart could not be drawn (a bug in geosim, not the input). Exit code 1.
+    #[error("cannot draw a chart: {0}")]
+    Chart(String),
+    /// `geosim check` found metrics worse than the baseline beyond tolerance. Exit code 1.
+    #[error("{count} metric(s) regressed beyond tolerance: {names}")]
+    Regressed {
+        /// How many.
+        count: usize,
+        /// Which (`strategy: metric`, comma-separated).
+        names: String,
     },
 }
 
@@ -108,12 +139,17 @@ fn list(problems: &[Problem]) -> String {
 impl Error {
     /// True when the user's input is at fault (exit code 2), false for the environment.
     pub fn is_input_error(&self) -> bool {
-        !matches!(self, Error::Write { .. })
+        !matches!(
+            self,
+            Error::Write { .. } | Error::Chart(_) | Error::Regressed { .. } | Error::Interrupted
+        )
     }
 
-    /// The process exit code for this error: 2 for bad input, 1 otherwise.
+    /// The process exit code for this error: 2 for bad input, 130 when interrupted, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
-        if self.is_input_error() {
+        if matches!(self, Error::Interrupted) {
+            130
+        } else if self.is_input_error() {
             2
         } else {
             1

@@ -53,17 +53,25 @@
 
 #![deny(missing_docs)]
 
+pub mod catalogue;
+pub mod check;
+pub mod cost;
 pub mod engine;
 pub mod error;
 pub mod faults;
+pub mod html;
 pub mod io;
 pub mod latency;
 pub mod metrics;
+pub mod plot;
 pub mod report;
+pub mod residency;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod slo;
 pub mod strategy;
+pub mod sweep;
 pub mod time;
 pub mod topology;
 pub mod workload;

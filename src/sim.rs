@@ -141,6 +141,16 @@ struct OpState {
     answered: bool,
 }
 
+/// A request that finished service (the fields of `Event::Served`).
+#[derive(Clone, Copy, Debug)]
+struct Job {
+    op: OpId,
+    attempt: u32,
+    at: RegionId,
+    foreign: bool,
+    inc: u32,
+}
+
 /// A region's FIFO service station (M/M/c).
 #[derive(Clone, Debug, Default)]
 struct Station {
@@ -503,13 +513,16 @@ impl<'a, S: Strategy> World<'a, S> {
     fn served(
         &mut self,
         now: SimTime,
-        op: OpId,
-        attempt: u32,
-        at: RegionId,
-        foreign: bool,
-        inc: u32,
+        job: Job,
         sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
     ) {
+        let Job {
+            op,
+            attempt,
+            at,
+            foreign,
+            inc,
+        } = job;
         if inc != self.incarnation[at as usize] {
             return; // Served before the region crashed: the station was reset.
         }
@@ -781,7 +794,16 @@ impl<S: Strategy> Model for World<'_, S> {
                 at,
                 foreign,
                 inc,
-            } => self.served(now, op, attempt, at, foreign, inc, sched),
+            } => {
+                let job = Job {
+                    op,
+                    attempt,
+                    at,
+                    foreign,
+                    inc,
+                };
+                self.served(now, job, sched)
+            }
             Event::Deliver { from, to, inc, msg } => {
                 if self.faulty
                     && (!self.up[to as usize]

@@ -570,7 +570,7 @@ struct RegionTable {
 /// The JSON Schema shape of a region entry: a catalogue name or a table.
 #[derive(JsonSchema)]
 #[serde(untagged)]
-#[allow(dead_code)]
+#[allow(dead_code, clippy::large_enum_variant)]
 enum RegionSchema {
     Name(String),
     Table(RegionTable),

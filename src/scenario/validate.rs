@@ -5,7 +5,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::catalogue;
+use crate::cost::{CostModel, RegionPrices};
 use crate::error::Problem;
+use crate::residency::{DataClass, Residency, ResidencyMode, NO_CLASS};
+use crate::slo::{Objective, Ops};
 use crate::faults::{Capacity, ClientPolicy, Detection, Fault, FaultKind, RandomFaults, Recovery};
 use crate::latency::LatencyDist;
 use crate::scenario::spec::*;
@@ -217,6 +221,7 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
     }
     let mut ids: BTreeMap<&str, RegionId> = BTreeMap::new();
     let mut regions = Vec::new();
+    let mut prices = Vec::new();
     for (i, r) in spec.regions.iter().enumerate() {
         let f = |n: &str| format!("regions[{i}].{n}");
         if r.name.trim().is_empty() {
@@ -224,14 +229,55 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
         } else if ids.insert(&r.name, i as RegionId).is_some() {
             c.bad(f("name"), format!("duplicate region name `{}`", r.name));
         }
-        c.range(&f("lat"), r.lat, -90.0, 90.0);
-        c.range(&f("lon"), r.lon, -180.0, 180.0);
+        let cat = catalogue::find(&r.name);
+        let coord = |c: &mut Checker, name: &str, v: Option<f64>, cv: Option<f64>, lim: f64| {
+            match v.or(cv) {
+                Some(x) => {
+                    c.range(&f(name), x, -lim, lim);
+                    x
+                }
+                None => {
+                    c.bad(
+                        f(name),
+                        format!(
+                            "missing (`{}` is not a catalogue region; see `geosim regions`)",
+                            r.name
+                        ),
+                    );
+                    0.0
+                }
+            }
+        };
+        let lat = coord(&mut c, "lat", r.lat, cat.map(|x| x.lat), 90.0);
+        let lon = coord(&mut c, "lon", r.lon, cat.map(|x| x.lon), 180.0);
+        let mut p = cat.map_or(RegionPrices::default(), |x| RegionPrices {
+            inter_region_usd_per_gb: x.inter_region_usd_per_gb,
+            internet_usd_per_gb: x.internet_usd_per_gb,
+            price_multiplier: x.price_multiplier,
+        });
+        if let Some(v) = r.inter_region_usd_per_gb {
+            c.non_negative(&f("inter_region_usd_per_gb"), v);
+            p.inter_region_usd_per_gb = v;
+        }
+        if let Some(v) = r.internet_usd_per_gb {
+            c.non_negative(&f("internet_usd_per_gb"), v);
+            p.internet_usd_per_gb = v;
+        }
+        if let Some(v) = r.price_multiplier {
+            c.non_negative(&f("price_multiplier"), v);
+            p.price_multiplier = v;
+        }
+        prices.push(p);
         let intra = c.latency(&f("intra_ms"), &r.intra_ms);
         regions.push(Region {
             name: r.name.clone(),
-            lat: r.lat,
-            lon: r.lon,
-            jurisdiction: r.jurisdiction.clone(),
+            lat,
+            lon,
+            jurisdiction: r
+                .jurisdiction
+                .clone()
+                .or(cat.map(|x| x.jurisdiction.to_string()))
+                .unwrap_or_else(|| "unspecified".to_string()),
             intra: intra.unwrap_or(LatencyDist::constant(0.0)),
         });
     }
@@ -278,7 +324,7 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
             }
         }
         // A link whose median beats light in fibre is a typo, not a network.
-        let (ra, rb) = (&spec.regions[a as usize], &spec.regions[b as usize]);
+        let (ra, rb) = (&regions[a as usize], &regions[b as usize]);
         let floor = fibre_floor_ms(great_circle_km(ra.lat, ra.lon, rb.lat, rb.lon));
         let median = latency.median_ms();
         if median.is_finite() && median < floor {
@@ -580,6 +626,217 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
     .key_space();
     let start_utc_ns = secs_to_nanos(spec.start_utc_h * 3600.0);
 
+    // Data residency.
+    let mut residency = Residency {
+        classes: Vec::new(),
+        class_of_key: Vec::new(),
+    };
+    let mut class_ids: BTreeMap<&str, u8> = BTreeMap::new();
+    for (i, dc) in spec.data_classes.iter().enumerate() {
+        let f = |n: &str| format!("data_classes[{i}].{n}");
+        if class_ids.insert(&dc.name, i as u8).is_some() {
+            c.bad(f("name"), format!("duplicate data class `{}`", dc.name));
+        }
+        let mut allowed = 0u64;
+        for (j, name) in dc.allowed_regions.iter().enumerate() {
+            if let Some(r) = region_ref(&mut c, f(&format!("allowed_regions[{j}]")), name) {
+                allowed |= 1u64 << r;
+            }
+        }
+        for (j, jur) in dc.allowed_jurisdictions.iter().enumerate() {
+            let mut any = false;
+            for (r, reg) in regions.iter().enumerate() {
+                if &reg.jurisdiction == jur {
+                    allowed |= 1u64 << r;
+                    any = true;
+                }
+            }
+            if !any {
+                c.bad(
+                    f(&format!("allowed_jurisdictions[{j}]")),
+                    format!("no region has jurisdiction `{jur}`"),
+                );
+            }
+        }
+        if allowed == 0 && dc.allowed_regions.is_empty() && dc.allowed_jurisdictions.is_empty() {
+            c.bad(f("allowed_regions"), "a class needs allowed_regions or allowed_jurisdictions");
+        }
+        residency.classes.push(DataClass {
+            name: dc.name.clone(),
+            allowed,
+        });
+    }
+    if spec.data_classes.len() >= NO_CLASS as usize {
+        c.bad("data_classes", "at most 254 data classes are supported");
+    }
+    if !residency.classes.is_empty() {
+        residency.class_of_key = vec![NO_CLASS; key_space as usize];
+        let mut assign = |c: &mut Checker, field: String, class: u8, start: u64, end: u64| {
+            for k in start..end.min(key_space) {
+                let slot = &mut residency.class_of_key[k as usize];
+                if *slot != NO_CLASS && *slot != class {
+                    c.bad(field, format!("key {k} is already in another data class"));
+                    return;
+                }
+                *slot = class;
+            }
+        };
+        for (i, dc) in spec.data_classes.iter().enumerate() {
+            for (j, [s, e]) in dc.keys.iter().enumerate() {
+                if s >= e {
+                    c.bad(format!("data_classes[{i}].keys[{j}]"), "start must be below end");
+                }
+                assign(&mut c, format!("data_classes[{i}].keys[{j}]"), i as u8, *s, *e);
+            }
+        }
+        for (i, g) in spec.workload.clients.iter().enumerate() {
+            if let Some(name) = &g.data_class {
+                let field = format!("workload.clients[{i}].data_class");
+                match class_ids.get(name.as_str()) {
+                    Some(&id) => {
+                        let end = g.key_offset.saturating_add(g.keys);
+                        assign(&mut c, field, id, g.key_offset, end);
+                    }
+                    None => c.bad(field, format!("unknown data class `{name}`")),
+                }
+            }
+        }
+    } else {
+        for (i, g) in spec.workload.clients.iter().enumerate() {
+            if let Some(name) = &g.data_class {
+                c.bad(
+                    format!("workload.clients[{i}].data_class"),
+                    format!("unknown data class `{name}` (no data_classes defined)"),
+                );
+            }
+        }
+    }
+
+    // Cost model.
+    let cs = &spec.cost;
+    c.non_negative("cost.instance_usd_per_hour", cs.instance_usd_per_hour);
+    c.non_negative("cost.storage_usd_per_gb_month", cs.storage_usd_per_gb_month);
+    let inst = &cs.instances;
+    for (name, v) in [
+        ("primary", inst.primary),
+        ("replica", inst.replica),
+        ("standby", inst.standby),
+        ("witness", inst.witness),
+        ("cache", inst.cache),
+    ] {
+        c.non_negative(&format!("cost.instances.{name}"), v);
+    }
+    let data_gb = match cs.data_gb {
+        Some(v) => {
+            c.non_negative("cost.data_gb", v);
+            v
+        }
+        None => {
+            // One copy: every key at the value size of the group that writes it (the
+            // largest when groups share keys).
+            let mut size = vec![0u32; key_space as usize];
+            for g in &groups {
+                let end = (g.key_offset.saturating_add(g.keys)).min(key_space);
+                for s in &mut size[g.key_offset as usize..end as usize] {
+                    *s = (*s).max(g.value_bytes);
+                }
+            }
+            size.iter().map(|&b| b as f64).sum::<f64>() / 1e9
+        }
+    };
+    let n_regions = regions.len();
+    let mut pair_price = vec![None; n_regions * n_regions];
+    for (i, pp) in cs.transfer.iter().enumerate() {
+        let a = region_ref(&mut c, format!("cost.transfer[{i}].from"), &pp.from);
+        let b = region_ref(&mut c, format!("cost.transfer[{i}].to"), &pp.to);
+        c.non_negative(&format!("cost.transfer[{i}].usd_per_gb"), pp.usd_per_gb);
+        if let (Some(a), Some(b)) = (a, b) {
+            pair_price[a as usize * n_regions + b as usize] = Some(pp.usd_per_gb);
+        }
+    }
+    let cost = CostModel {
+        instance_usd_per_hour: cs.instance_usd_per_hour,
+        instances: [inst.primary, inst.replica, inst.standby, inst.witness, inst.cache],
+        storage_usd_per_gb_month: cs.storage_usd_per_gb_month,
+        data_gb,
+        regions: prices.clone(),
+        pair_price,
+    };
+
+    // Service-level objectives.
+    let mut slos = Vec::new();
+    for (i, o) in spec.slo.iter().enumerate() {
+        let f = |n: &str| format!("slo[{i}].{n}");
+        let op = |o: Option<SloOp>| match o {
+            Some(SloOp::Read) => Ops::Read,
+            Some(SloOp::Write) => Ops::Write,
+            None => Ops::All,
+        };
+        match o {
+            SloSpec::Latency {
+                op: o_op,
+                percentile,
+                max_ms,
+                region,
+            } => {
+                if !crate::slo::PERCENTILES.contains(&percentile.as_str()) {
+                    c.bad(
+                        f("percentile"),
+                        format!("must be one of {:?}, got `{percentile}`", crate::slo::PERCENTILES),
+                    );
+                }
+                c.non_negative(&f("max_ms"), *max_ms);
+                if let Some(r) = region {
+                    if let Some(id) = region_ref(&mut c, f("region"), r) {
+                        if !groups.iter().any(|g| g.region == id) {
+                            c.bad(f("region"), format!("region `{r}` has no clients to measure"));
+                        }
+                    }
+                }
+                slos.push(Objective::Latency {
+                    op: op(Some(*o_op)),
+                    percentile: percentile.clone(),
+                    max_ms: *max_ms,
+                    region: region.clone(),
+                });
+            }
+            SloSpec::Availability { min, op: o_op } => {
+                c.range(&f("min"), *min, 0.0, 1.0);
+                slos.push(Objective::Availability {
+                    op: op(*o_op),
+                    min: *min,
+                });
+            }
+            SloSpec::Rpo {
+                max_lost_writes,
+                max_span_s,
+            } => {
+                if max_lost_writes.is_none() && max_span_s.is_none() {
+                    c.bad(f("max_lost_writes"), "give max_lost_writes and/or max_span_s");
+                }
+                if let Some(w) = max_lost_writes {
+                    slos.push(Objective::RpoWrites(*w));
+                }
+                if let Some(s) = max_span_s {
+                    c.non_negative(&f("max_span_s"), *s);
+                    slos.push(Objective::RpoSpan(*s));
+                }
+            }
+            SloSpec::Rto { max_s } => {
+                c.non_negative(&f("max_s"), *max_s);
+                slos.push(Objective::Rto(*max_s));
+            }
+            SloSpec::Budget { monthly_usd } => {
+                c.non_negative(&f("monthly_usd"), *monthly_usd);
+                slos.push(Objective::Budget(*monthly_usd));
+            }
+            SloSpec::StaleReads { max_rate } => {
+                c.range(&f("max_rate"), *max_rate, 0.0, 1.0);
+                slos.push(Objective::StaleReads(*max_rate));
+            }
+        }
+    }
+
     // Strategies.
     if spec.strategies.is_empty() {
         c.bad("strategies", "must list at least one strategy");
@@ -729,7 +986,7 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
                         let replicas = (0..n_regions as RegionId)
                             .map(|h| match &fixed {
                                 Some(list) => list.clone(),
-                                None => nearest(spec, h, q.n),
+                                None => nearest(&regions, h, q.n),
                             })
                             .collect();
                         Some(StrategyConfig::Quorum(QuorumConfig {
@@ -739,6 +996,7 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
                             homes,
                             replicas,
                             read_repair: q.read_repair,
+                            sloppy: q.sloppy,
                         }))
                     }
                     _ => None,
@@ -770,10 +1028,21 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
                         );
                     }
                 }
+                let [lo, hi] = cs.election_timeout_ms;
+                let field = f("election_timeout_ms");
+                if c.positive(&format!("{field}[0]"), lo) & c.positive(&format!("{field}[1]"), hi)
+                    && hi < lo
+                {
+                    c.bad(
+                        format!("{field}[1]"),
+                        format!("must be >= the minimum ({lo}), got {hi}"),
+                    );
+                }
                 leader.map(|leader| {
                     StrategyConfig::Consensus(ConsensusConfig {
                         leader,
                         members,
+                        election_timeout_ns: [secs_to_nanos(lo / 1e3), secs_to_nanos(hi / 1e3)],
                         reads: match cs.reads {
                             ConsensusReadsSpec::Lease => ConsensusReads::Lease,
                             ConsensusReadsSpec::ReadIndex => ConsensusReads::ReadIndex,
@@ -804,11 +1073,42 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
                 c.bad(f("circuit_breaker"), "must be greater than 0");
             }
         }
+        let residency_mode = match s.residency() {
+            ResidencySpec::Ignore => ResidencyMode::Ignore,
+            ResidencySpec::Enforce => ResidencyMode::Enforce,
+        };
+        if residency_mode == ResidencyMode::Enforce {
+            match &config {
+                Some(StrategyConfig::MultiMaster(_)) => {}
+                Some(StrategyConfig::EdgeCache(ec)) => {
+                    for dc in &residency.classes {
+                        if dc.allowed & (1u64 << ec.origin) == 0 {
+                            c.bad(
+                                f("origin"),
+                                format!(
+                                    "residency = \"enforce\" needs the origin inside every data class, but class `{}` may not live in `{}`",
+                                    dc.name, regions[ec.origin as usize].name
+                                ),
+                            );
+                        }
+                    }
+                }
+                Some(other) => c.bad(
+                    f("residency"),
+                    format!(
+                        "residency = \"enforce\" is not supported by `{}` (supported: multi-master, edge-cache)",
+                        other.kind()
+                    ),
+                ),
+                None => {}
+            }
+        }
         if let Some(config) = config {
             strategies.push(NamedStrategy {
                 name: name.to_string(),
                 config,
                 circuit_breaker,
+                residency: residency_mode,
             });
         }
     }
@@ -851,6 +1151,9 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
         clients,
         detection,
         capacity,
+        cost,
+        residency,
+        slos,
     })
 }
 
@@ -921,10 +1224,9 @@ fn homes(
 
 /// The `n` regions nearest `home` by great-circle distance (ties by region order), `home`
 /// first.
-fn nearest(spec: &ScenarioSpec, home: RegionId, n: usize) -> Vec<RegionId> {
-    let h = &spec.regions[home as usize];
-    let mut order: Vec<(f64, RegionId)> = spec
-        .regions
+fn nearest(regions: &[Region], home: RegionId, n: usize) -> Vec<RegionId> {
+    let h = &regions[home as usize];
+    let mut order: Vec<(f64, RegionId)> = regions
         .iter()
         .enumerate()
         .filter(|(i, _)| *i != home as usize)

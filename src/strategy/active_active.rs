@@ -22,6 +22,23 @@
 //! Reads send nothing. Every region other than the home records `applied` with the time the
 //! home acknowledged the write (also when a newer version had already arrived).
 //!
+//! Faults: reads stay local everywhere (possibly stale). A write whose home the serving
+//! region suspects (its failure detector noticed the home down or cut off) fails at once
+//! (`Outcome::Failed`; the client retries, then gives up); before detection such writes are
+//! lost in transit and time out. Writes of every other key go on. Replication messages lost
+//! to an outage or a partition are not resent one by one: instead a region that comes back
+//! from an outage asks every other region for a snapshot of the keys that region is home for
+//! (`CatchUp`), and so does a region that stops suspecting a peer
+//! (a healed partition); the answer (`Snapshot`, 16 bytes per key) is merged version by
+//! version (the copy is taken from the sender's state when the answer arrives, which is only
+//! ever newer). A region that comes back empty asks for every key instead, so that the keys
+//! it is home for are restored from the newest replicated copies (it fails writes as a home
+//! until every region it does not suspect has answered); the writes it had
+//! acknowledged but not replicated are lost and counted (RPO: per key, stamps increase by
+//! one per write at the home, so the lost writes are the home's stamp minus the newest
+//! replica's; their time span is not tracked). Extra figure: `catch_ups` (snapshots
+//! merged).
+//!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
 use crate::strategy::{Ctx, OpId, Outcome, Request, Strategy, Version, HEADER_BYTES};
@@ -48,12 +65,12 @@ pub enum AaMsg {
         /// Value size.
         bytes: u32,
     },
-    /// The home's acknowledgement, back to the client's region.
+    /// The home's answer, back to the client's region.
     Done {
         /// The operation.
         op: OpId,
-        /// The version the write got.
-        version: Version,
+        /// The write's version, or a failure.
+        outcome: Outcome,
     },
     /// A write shipped from the home to another region.
     Replicate {
@@ -64,6 +81,17 @@ pub enum AaMsg {
         /// When the home acknowledged it.
         acked_at: SimTime,
     },
+    /// A region that missed replication asks for the keys the receiver is home for (every
+    /// key with `full`).
+    CatchUp {
+        /// Every key, not only the receiver's own.
+        full: bool,
+    },
+    /// The answer to a `CatchUp`: the sender's copies (read from its state on arrival).
+    Snapshot {
+        /// Every key, not only the sender's own.
+        full: bool,
+    },
 }
 
 /// The active-active strategy's state.
@@ -73,17 +101,48 @@ pub struct ActiveActive {
     keys: usize,
     /// Current version per (region, key), row-major by region.
     store: Vec<Version>,
+    /// Keys homed at each region.
+    homed: Vec<u64>,
+    /// Regions each region's failure detector suspects (bit = region id).
+    suspects: Vec<u64>,
+    /// Per region that came back empty, the regions whose full snapshot it still awaits
+    /// (bit = region id); it takes no writes as a home until none is left.
+    restoring: Vec<u64>,
+    /// Snapshots merged.
+    catch_ups: u64,
 }
 
 impl ActiveActive {
     /// A fresh store of `keys` keys on `regions` regions.
     pub fn new(cfg: ActiveActiveConfig, regions: usize, keys: u64) -> Self {
         let keys = keys as usize;
+        let mut homed = vec![0; regions];
+        for &h in &cfg.homes {
+            homed[h as usize] += 1;
+        }
         ActiveActive {
             cfg,
             regions,
             keys,
             store: vec![Version::NONE; regions * keys],
+            homed,
+            suspects: vec![0; regions],
+            restoring: vec![0; regions],
+            catch_ups: 0,
+        }
+    }
+
+    #[inline]
+    fn suspects(&self, at: RegionId, peer: RegionId) -> bool {
+        self.suspects[at as usize] >> peer & 1 == 1
+    }
+
+    /// `at` asks every other region for a snapshot.
+    fn catch_up(&self, ctx: &mut Ctx<'_, AaMsg, ()>, at: RegionId, full: bool) {
+        for r in 0..self.regions as RegionId {
+            if r != at {
+                ctx.send(at, r, AaMsg::CatchUp { full }, HEADER_BYTES);
+            }
         }
     }
 
@@ -108,6 +167,16 @@ impl ActiveActive {
         bytes: u32,
     ) {
         let home = self.home(key);
+        if self.restoring[home as usize] != 0 {
+            // Back empty and not yet restored: its copy of the key may be behind.
+            let outcome = Outcome::Failed;
+            if client == home {
+                ctx.reply(op, outcome);
+            } else {
+                ctx.send(home, client, AaMsg::Done { op, outcome }, HEADER_BYTES);
+            }
+            return;
+        }
         let s = self.slot(home, key);
         let version = Version {
             stamp: self.store[s].stamp + 1,
@@ -117,7 +186,8 @@ impl ActiveActive {
         if client == home {
             ctx.reply(op, Outcome::Write(version));
         } else {
-            ctx.send(home, client, AaMsg::Done { op, version }, HEADER_BYTES);
+            let outcome = Outcome::Write(version);
+            ctx.send(home, client, AaMsg::Done { op, outcome }, HEADER_BYTES);
         }
         let acked_at = ctx.now();
         let wire = HEADER_BYTES + bytes as u64;
@@ -148,6 +218,9 @@ impl Strategy for ActiveActive {
                 let home = self.home(req.key);
                 if at == home {
                     self.write_at_home(ctx, at, req.op, req.key, req.bytes);
+                } else if self.suspects(at, home) {
+                    // The home is unreachable: fail fast, the client retries.
+                    ctx.reply(req.op, Outcome::Failed);
                 } else {
                     let msg = AaMsg::Forward {
                         op: req.op,
@@ -169,7 +242,7 @@ impl Strategy for ActiveActive {
     ) {
         match msg {
             AaMsg::Forward { op, key, bytes } => self.write_at_home(ctx, from, op, key, bytes),
-            AaMsg::Done { op, version } => ctx.reply(op, Outcome::Write(version)),
+            AaMsg::Done { op, outcome } => ctx.reply(op, outcome),
             AaMsg::Replicate {
                 key,
                 version,
@@ -181,12 +254,84 @@ impl Strategy for ActiveActive {
                 }
                 ctx.applied(acked_at);
             }
+            AaMsg::CatchUp { full } => {
+                let keys = if full {
+                    self.keys as u64
+                } else {
+                    self.homed[at as usize]
+                };
+                let msg = AaMsg::Snapshot { full };
+                ctx.send(at, from, msg, HEADER_BYTES + keys * 16);
+            }
+            AaMsg::Snapshot { full } => {
+                let (src, dst) = (from as usize * self.keys, at as usize * self.keys);
+                for k in 0..self.keys {
+                    if full || self.cfg.homes[k] == from {
+                        let v = self.store[src + k];
+                        if v > self.store[dst + k] {
+                            self.store[dst + k] = v;
+                        }
+                    }
+                }
+                self.catch_ups += 1;
+                if full {
+                    self.restoring[at as usize] &= !(1u64 << from);
+                }
+            }
         }
+    }
+
+    fn on_suspect(
+        &mut self,
+        ctx: &mut Ctx<'_, AaMsg, ()>,
+        at: RegionId,
+        peer: RegionId,
+        suspected: bool,
+    ) {
+        if suspected {
+            self.suspects[at as usize] |= 1u64 << peer;
+            // Do not wait for a restore from a region that is out of reach.
+            self.restoring[at as usize] &= !(1u64 << peer);
+        } else {
+            self.suspects[at as usize] &= !(1u64 << peer);
+            // Replication from `peer` may have been lost while it was out of reach.
+            ctx.send(at, peer, AaMsg::CatchUp { full: false }, HEADER_BYTES);
+        }
+    }
+
+    fn on_region_up(&mut self, ctx: &mut Ctx<'_, AaMsg, ()>, region: RegionId, empty: bool) {
+        self.suspects[region as usize] = 0;
+        if empty {
+            // The writes it acknowledged that no other region has are gone (per key, one
+            // stamp per write).
+            let r = region as usize;
+            let mut lost = 0;
+            for k in 0..self.keys {
+                if self.cfg.homes[k] != region {
+                    continue;
+                }
+                let newest = (0..self.regions)
+                    .filter(|&x| x != r)
+                    .map(|x| self.store[x * self.keys + k].stamp)
+                    .max()
+                    .unwrap_or(0);
+                lost += self.store[r * self.keys + k].stamp.saturating_sub(newest);
+            }
+            ctx.data_lost(lost, 0);
+            self.store[r * self.keys..(r + 1) * self.keys].fill(Version::NONE);
+            self.restoring[r] = ((1u128 << self.regions) - 1) as u64 & !(1u64 << region);
+        }
+        self.catch_up(ctx, region, empty);
+    }
+
+    fn extra(&self) -> Vec<(&'static str, f64)> {
+        vec![("catch_ups", self.catch_ups as f64)]
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::metrics::RunMetrics;
     use crate::scenario::{self, Format, Scenario};
     use crate::sim::run_strategy;
     use std::path::Path;
@@ -209,6 +354,10 @@ lon = 139.6503
     fn scenario(text: &str) -> Scenario {
         scenario::from_str(text, Format::Toml, Path::new("t.toml"))
             .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn extra(m: &RunMetrics, name: &str) -> f64 {
+        m.extra.iter().find(|e| e.0 == name).map(|e| e.1).unwrap()
     }
 
     /// Few shared keys, every region writing: still no conflicts and no lost updates.
@@ -300,5 +449,126 @@ homes = [{{ region = "us-east-1", share = 1 }}, {{ region = "eu-west-1", share =
         assert!(m.reads > 1200, "{}", m.reads);
         assert!(m.writes > 1500, "{}", m.writes);
         assert_eq!(m.stale_reads, 0);
+    }
+
+    /// A group of clients in `region` on keys `offset..offset + 100`, active only in the
+    /// first (`hour = 0`) or the second (`hour = 1`) UTC hour (runs start at 00:59:24, so
+    /// the hour turns 36 s in), or all the time (`None`).
+    fn group(
+        region: &str,
+        rate: f64,
+        read_fraction: f64,
+        offset: u64,
+        hour: Option<usize>,
+    ) -> String {
+        let mut s = format!(
+            "[[workload.clients]]\nregion = \"{region}\"\nrate_rps = {rate}\n\
+             read_fraction = {read_fraction}\nkeys = 100\nkey_offset = {offset}\nzipf = 0.0\n"
+        );
+        if let Some(h) = hour {
+            let profile: Vec<&str> = (0..24).map(|i| if i == h { "1" } else { "0" }).collect();
+            s += &format!(
+                "[workload.clients.diurnal]\nutc_offset_h = 0\nprofile = [{}]\n",
+                profile.join(", ")
+            );
+        }
+        s
+    }
+
+    /// Keys 0..100 homed in us-east-1, 100..200 in eu-west-1; us-east-1 down from `start`
+    /// for `len` seconds (`recover`); clients retry and reroute after 5 s.
+    fn outage(start: u32, len: u32, recover: &str, links: &str, clients: &str) -> Scenario {
+        scenario(&format!(
+            r#"duration_s = 80
+drain_s = 10
+seed = 5
+start_utc_h = 0.99
+[clients]
+timeout_ms = 5000
+retries = 3
+reroute_after_s = 5
+[detection]
+heartbeat_ms = 500
+timeout_ms = 2000
+{REGIONS}
+{links}
+{clients}
+[[faults]]
+kind = "region-outage"
+region = "us-east-1"
+recover = "{recover}"
+start_s = {start}
+duration_s = {len}
+[[strategies]]
+kind = "active-active"
+name = "aa"
+homes = [{{ region = "us-east-1", share = 1 }}, {{ region = "eu-west-1", share = 1 }}]
+"#
+        ))
+    }
+
+    #[test]
+    fn writes_fail_fast_only_for_keys_homed_in_a_down_region_and_it_catches_up() {
+        // eu-west-1 writes us-east-1's keys all along; ap-northeast-1 writes eu-west-1's
+        // keys in the first 36 s only (us-east-1 misses most of them, down from 10 s to
+        // 46 s); us-east-1's clients read eu-west-1's keys from 36 s on (at eu-west-1 until
+        // they come back at 51 s).
+        let clients = group("eu-west-1", 20.0, 0.0, 0, None)
+            + &group("ap-northeast-1", 40.0, 0.0, 100, Some(0))
+            + &group("us-east-1", 50.0, 1.0, 100, Some(1));
+        let sc = outage(10, 36, "durable", "", &clients);
+        let (us, eu, ap) = (0usize, 1usize, 2usize);
+        let m = run_strategy(&sc, 0, 3);
+        let a = &m.availability;
+        assert!(a[eu].succeeded[1] < a[eu].attempted[1], "{:?}", a[eu]);
+        assert_eq!(a[ap].succeeded[1], a[ap].attempted[1]);
+        assert!(a[ap].attempted[1] > 1000);
+        assert_eq!(a[us].succeeded[0], a[us].attempted[0]);
+        // Without the catch-up us-east-1 would serve the versions it had before the outage.
+        assert!(m.reads > 1500, "{}", m.reads);
+        assert_eq!(m.stale_reads, 0);
+        assert!(extra(&m, "catch_ups") >= 2.0);
+        assert_eq!(m.rpo_writes(), 0);
+        assert!(m.faults[0].rto_ns().is_some());
+    }
+
+    #[test]
+    fn a_home_that_comes_back_empty_is_restored_from_its_replicas() {
+        // eu-west-1 writes us-east-1's keys in the first 36 s; us-east-1 is lost at 40 s and
+        // comes back empty at 50 s; its clients read those keys from 36 s on.
+        let clients =
+            group("eu-west-1", 40.0, 0.0, 0, Some(0)) + &group("us-east-1", 50.0, 1.0, 0, Some(1));
+        let sc = outage(40, 10, "empty", "", &clients);
+        let m = run_strategy(&sc, 0, 3);
+        assert!(m.reads > 1500, "{}", m.reads);
+        assert_eq!(m.stale_reads, 0);
+        assert!(extra(&m, "catch_ups") >= 2.0);
+        assert_eq!(m.rpo_writes(), 0, "everything had been replicated");
+    }
+
+    #[test]
+    fn writes_a_home_had_not_replicated_are_lost_with_it() {
+        // us-east-1 is 2 s from everyone: about 2 s of its writes are in flight when it is
+        // lost (at 30 s) and comes back empty.
+        let links = r#"
+[[links]]
+from = "us-east-1"
+to = "eu-west-1"
+latency = 2000
+[[links]]
+from = "us-east-1"
+to = "ap-northeast-1"
+latency = 2000
+"#;
+        let sc = outage(
+            30,
+            10,
+            "empty",
+            links,
+            &group("us-east-1", 20.0, 0.0, 0, None),
+        );
+        let m = run_strategy(&sc, 0, 3);
+        let lost = m.faults[0].lost_writes;
+        assert!((10..=80).contains(&lost), "{lost}");
     }
 }

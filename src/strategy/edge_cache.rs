@@ -53,11 +53,25 @@
 //! A dense index `Vec<u32>` of `regions x keys` maps (region, key) to its slot, `NIL` when
 //! not cached. Lookup, touch, insert, evict and drop are O(1). Coalesced misses wait on an
 //! intrusive list threaded through a side table indexed by `OpId::index()`, headed from a
-//! dense `regions x keys` table of the fetch in flight.
+//! dense `regions x keys` table of the fetch in flight. Links carry the slot and the sequence
+//! number of the insertion they point to: a slot that joins another list (its read timed out
+//! and the slot was reused, or a retry of the same read came back) gets a new sequence
+//! number, so stale links end a walk instead of crossing into another list or looping.
+//!
+//! **Faults.** A cache region that goes down loses its cache (the entries and the fetches in
+//! flight: the reads waiting on them are lost with the region, their clients time out). While
+//! a cache region suspects the origin (failure detector), it serves reads from its cache even
+//! when the entry has expired (*stale-if-error*, counted), fails reads of keys it does not
+//! hold and fails writes at once (`Outcome::Failed`); when it starts suspecting the origin,
+//! the reads waiting on its fetches in flight are answered the same way. Fetches lost to a
+//! fault in any other way are abandoned after `FETCH_ABANDON_NS`. The origin's store is
+//! durable; an origin that comes back empty has lost every write it acknowledged (counted
+//! as RPO, without a time span) and starts from scratch (versions keep increasing).
 //!
 //! **Figures** (`extra`): `cache_hit_ratio` = hits / (hits + misses) over reads at non-origin
 //! regions, `cache_hits`, `cache_misses`, `coalesced_misses` (misses that joined a fetch in
-//! flight), `evictions`.
+//! flight), `evictions`, `stale_if_error` (expired entries served because the origin was
+//! suspected).
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
@@ -124,6 +138,9 @@ pub enum EcMsg {
 /// "No slot" / "no operation" / "end of list".
 const NIL: u32 = u32::MAX;
 
+/// "No waiting operation" (a link is `sequence << 32 | slot`).
+const NO_LINK: u64 = u64::MAX;
+
 /// A fetch unanswered for this long is presumed lost (10 s).
 const FETCH_ABANDON_NS: u64 = 10_000_000_000;
 
@@ -177,17 +194,27 @@ pub struct EdgeCache {
     free: u32,
     /// One LRU list per region (the origin's stays empty).
     lru: Vec<Lru>,
-    /// The first waiting operation of the fetch in flight for (region, key), `NIL` if none.
-    inflight: Vec<u32>,
-    /// Next operation waiting on the same fetch, indexed by `OpId::index`.
-    wait_next: Vec<u32>,
+    /// Link to the first waiting operation of the fetch in flight for (region, key),
+    /// `NO_LINK` if none.
+    inflight: Vec<u64>,
+    /// Link to the next operation waiting on the same fetch, indexed by `OpId::index`.
+    wait_next: Vec<u64>,
     /// The full id (slot and generation) of the operation in each slot.
     wait_id: Vec<u32>,
+    /// The sequence number of each slot's latest insertion into a waiting list.
+    wait_seq: Vec<u32>,
+    /// The last sequence number given out.
+    seq: u32,
     /// When the fetch in flight for (region, key) was sent.
     inflight_at: Vec<SimTime>,
-    /// Oldest version the fetch headed by this operation may cache (raised by invalidations
-    /// that arrive while it is in flight), indexed by `OpId::index`.
+    /// Oldest version the fetch in flight for (region, key) may cache (raised by
+    /// invalidations that arrive while it is in flight).
     fetch_floor: Vec<Version>,
+    /// Regions each region's failure detector suspects (bit = region id).
+    suspects: Vec<u64>,
+    /// Writes the origin acknowledged since it last came back empty.
+    acked: u64,
+    stale_if_error: u64,
     hits: u64,
     misses: u64,
     coalesced: u64,
@@ -212,11 +239,16 @@ impl EdgeCache {
             entries: Vec::with_capacity(arena),
             free: NIL,
             lru: vec![Lru::EMPTY; regions],
-            inflight: vec![NIL; regions * k],
+            inflight: vec![NO_LINK; regions * k],
             inflight_at: vec![SimTime::ZERO; regions * k],
             wait_id: Vec::new(),
             wait_next: Vec::new(),
-            fetch_floor: Vec::new(),
+            wait_seq: Vec::new(),
+            seq: 0,
+            fetch_floor: vec![Version::NONE; regions * k],
+            suspects: vec![0; regions],
+            acked: 0,
+            stale_if_error: 0,
             hits: 0,
             misses: 0,
             coalesced: 0,
@@ -349,6 +381,7 @@ impl EdgeCache {
         };
         self.store[key as usize] = version;
         self.value_bytes[key as usize] = bytes;
+        self.acked += 1;
         if client == o {
             ctx.reply(op, Outcome::Write(version));
         } else {
@@ -370,39 +403,53 @@ impl EdgeCache {
     /// A read at cache region `at`.
     fn cache_read(&mut self, ctx: &mut Ctx<'_, EcMsg, ()>, at: RegionId, req: Request) {
         let now = ctx.now();
+        let origin_down = self.suspects(at, self.cfg.origin);
         if let Some(i) = self.lookup(at, req.key) {
             let e = self.entries[i as usize];
-            if now.saturating_since(e.fetched_at) < self.cfg.ttl_ns {
-                self.hits += 1;
+            let fresh = now.saturating_since(e.fetched_at) < self.cfg.ttl_ns;
+            if fresh || origin_down {
+                if fresh {
+                    self.hits += 1;
+                } else {
+                    self.stale_if_error += 1;
+                }
                 self.touch(at, i);
                 ctx.reply(req.op, Outcome::Read(e.version));
                 return;
             }
         }
+        if origin_down {
+            ctx.reply(req.op, Outcome::Failed);
+            return;
+        }
         self.misses += 1;
         let op = req.op.index();
         if self.wait_next.len() <= op {
-            self.wait_next.resize(op + 1, NIL);
+            self.wait_next.resize(op + 1, NO_LINK);
             self.wait_id.resize(op + 1, 0);
-            self.fetch_floor.resize(op + 1, Version::NONE);
+            self.wait_seq.resize(op + 1, 0);
         }
+        self.seq = self.seq.wrapping_add(1);
         self.wait_id[op] = req.op.0;
+        self.wait_seq[op] = self.seq;
+        let link = (self.seq as u64) << 32 | op as u64;
         let s = self.slot(at, req.key);
         let head = self.inflight[s];
         // A fetch lost to a fault is abandoned after FETCH_ABANDON_NS (its clients have
         // timed out long before); later misses start a new one.
         let alive = now.saturating_since(self.inflight_at[s]) < FETCH_ABANDON_NS;
-        if head != NIL && alive {
+        if self.valid(head) && alive {
             // Join the fetch in flight, right behind its head.
             self.coalesced += 1;
-            self.wait_next[op] = self.wait_next[head as usize];
-            self.wait_next[head as usize] = op as u32;
+            let h = head as u32 as usize;
+            self.wait_next[op] = self.wait_next[h];
+            self.wait_next[h] = link;
             return;
         }
-        self.inflight[s] = op as u32;
+        self.inflight[s] = link;
         self.inflight_at[s] = now;
-        self.wait_next[op] = NIL;
-        self.fetch_floor[op] = Version::NONE;
+        self.wait_next[op] = NO_LINK;
+        self.fetch_floor[s] = Version::NONE;
         let msg = EcMsg::Fetch { key: req.key };
         ctx.send(at, self.cfg.origin, msg, HEADER_BYTES);
     }
@@ -411,18 +458,70 @@ impl EdgeCache {
     fn fetched(&mut self, ctx: &mut Ctx<'_, EcMsg, ()>, at: RegionId, key: Key, v: Version) {
         let s = self.slot(at, key);
         let head = self.inflight[s];
-        self.inflight[s] = NIL;
-        debug_assert!(head != NIL, "a fetch answer without a fetch in flight");
-        if head == NIL {
+        self.inflight[s] = NO_LINK;
+        // No fetch in flight: an answer to a fetch that was abandoned (a fault).
+        if head == NO_LINK {
             return;
         }
-        if v >= self.fetch_floor[head as usize] {
+        if v >= self.fetch_floor[s] {
             self.install(at, key, v, ctx.now());
         }
-        let mut op = head;
-        while op != NIL {
-            ctx.reply(OpId(self.wait_id[op as usize]), Outcome::Read(v));
-            op = self.wait_next[op as usize];
+        let mut link = head;
+        while self.valid(link) {
+            let op = link as u32 as usize;
+            ctx.reply(OpId(self.wait_id[op]), Outcome::Read(v));
+            link = self.wait_next[op];
+        }
+    }
+
+    /// Whether `link` still points to the insertion it was made for.
+    #[inline]
+    fn valid(&self, link: u64) -> bool {
+        link != NO_LINK && self.wait_seq[link as u32 as usize] == (link >> 32) as u32
+    }
+
+    #[inline]
+    fn suspects(&self, at: RegionId, peer: RegionId) -> bool {
+        self.suspects[at as usize] >> peer & 1 == 1
+    }
+
+    /// Empties `region`'s cache (its slots go on the free list).
+    fn clear_cache(&mut self, region: RegionId) {
+        let mut i = self.lru[region as usize].head;
+        while i != NIL {
+            let e = self.entries[i as usize];
+            let s = self.slot(region, e.key);
+            self.index[s] = NIL;
+            self.entries[i as usize].next = self.free;
+            self.free = i;
+            i = e.next;
+        }
+        self.lru[region as usize] = Lru::EMPTY;
+    }
+
+    /// Abandons `region`'s fetches in flight; with `ctx`, answers their waiting reads from
+    /// the cache (stale-if-error) or with a failure.
+    fn abandon_fetches(&mut self, mut ctx: Option<&mut Ctx<'_, EcMsg, ()>>, region: RegionId) {
+        for key in 0..self.keys as Key {
+            let s = self.slot(region, key);
+            let head = self.inflight[s];
+            if head == NO_LINK {
+                continue;
+            }
+            self.inflight[s] = NO_LINK;
+            let Some(ctx) = ctx.as_deref_mut() else {
+                continue;
+            };
+            // These reads were misses: not counted again as stale-if-error.
+            let outcome = self.lookup(region, key).map_or(Outcome::Failed, |i| {
+                Outcome::Read(self.entries[i as usize].version)
+            });
+            let mut link = head;
+            while self.valid(link) {
+                let op = link as u32 as usize;
+                ctx.reply(OpId(self.wait_id[op]), outcome);
+                link = self.wait_next[op];
+            }
         }
     }
 
@@ -433,9 +532,9 @@ impl EdgeCache {
                 self.drop_entry(at, key);
             }
         }
-        let head = self.inflight[self.slot(at, key)];
-        if head != NIL {
-            let f = &mut self.fetch_floor[head as usize];
+        let s = self.slot(at, key);
+        if self.inflight[s] != NO_LINK {
+            let f = &mut self.fetch_floor[s];
             *f = (*f).max(version);
         }
     }
@@ -453,13 +552,14 @@ impl Strategy for EdgeCache {
             }
             OpKind::Read => self.cache_read(ctx, at, req),
             OpKind::Write if at == o => self.write(ctx, at, req.op, req.key, req.bytes),
+            OpKind::Write if self.suspects(at, o) => ctx.reply(req.op, Outcome::Failed),
             OpKind::Write => {
                 let msg = EcMsg::Forward {
                     op: req.op,
                     key: req.key,
                     bytes: req.bytes,
                 };
-                ctx.send(at, o, msg, HEADER_BYTES + req.bytes as u64);
+                ctx.send_data(at, o, req.key, msg, HEADER_BYTES + req.bytes as u64);
             }
         }
     }
@@ -477,7 +577,7 @@ impl Strategy for EdgeCache {
             EcMsg::Fetch { key } => {
                 let version = self.store[key as usize];
                 let wire = HEADER_BYTES + self.value_bytes[key as usize] as u64;
-                ctx.send(at, from, EcMsg::FetchReply { key, version }, wire);
+                ctx.send_data(at, from, key, EcMsg::FetchReply { key, version }, wire);
             }
             EcMsg::FetchReply { key, version } => self.fetched(ctx, at, key, version),
             EcMsg::Invalidate {
@@ -504,7 +604,44 @@ impl Strategy for EdgeCache {
             ("cache_misses", self.misses as f64),
             ("coalesced_misses", self.coalesced as f64),
             ("evictions", self.evictions as f64),
+            ("stale_if_error", self.stale_if_error as f64),
         ]
+    }
+
+    fn on_suspect(
+        &mut self,
+        ctx: &mut Ctx<'_, EcMsg, ()>,
+        at: RegionId,
+        peer: RegionId,
+        suspected: bool,
+    ) {
+        if suspected {
+            self.suspects[at as usize] |= 1u64 << peer;
+            if peer == self.cfg.origin {
+                // The fetches' answers will not come: answer their reads now.
+                self.abandon_fetches(Some(ctx), at);
+            }
+        } else {
+            self.suspects[at as usize] &= !(1u64 << peer);
+        }
+    }
+
+    fn on_region_down(&mut self, _ctx: &mut Ctx<'_, EcMsg, ()>, region: RegionId) {
+        if region != self.cfg.origin {
+            // A cache is memory: it is gone, with the reads waiting on its fetches.
+            self.clear_cache(region);
+            self.abandon_fetches(None, region);
+        }
+    }
+
+    fn on_region_up(&mut self, ctx: &mut Ctx<'_, EcMsg, ()>, region: RegionId, empty: bool) {
+        self.suspects[region as usize] = 0;
+        if empty && region == self.cfg.origin {
+            ctx.data_lost(self.acked, 0);
+            self.acked = 0;
+            self.store.fill(Version::NONE);
+            self.value_bytes.fill(0);
+        }
     }
 }
 
@@ -815,5 +952,115 @@ value_bytes = 100
         let fetches = (mi - co) as u64;
         let inv = 2 * 64 * m.writes;
         assert!(m.wan_bytes >= inv + fetches * 128 && m.wan_bytes <= inv + fetches * 228);
+    }
+
+    /// The regions of `scenario` for 80 s, a fast detector, clients that retry and reroute
+    /// after 5 s, and `faults`.
+    fn faulty(clients: &str, strategies: &str, faults: &str) -> Scenario {
+        let text = format!(
+            r#"
+duration_s = 80
+drain_s = 10
+seed = 4
+[clients]
+timeout_ms = 1000
+retries = 3
+reroute_after_s = 5
+[detection]
+heartbeat_ms = 500
+timeout_ms = 2000
+[[regions]]
+name = "o"
+lat = 0.0
+lon = 0.0
+[[regions]]
+name = "b"
+lat = 0.0
+lon = 1.0
+[[regions]]
+name = "c"
+lat = 1.0
+lon = 0.0
+[[links]]
+from = "o"
+to = "b"
+latency = 50
+[[links]]
+from = "o"
+to = "c"
+latency = 80
+[[links]]
+from = "b"
+to = "c"
+latency = 100
+{clients}
+{strategies}
+{faults}
+"#
+        );
+        scenario::from_str(
+            &text,
+            scenario::Format::Toml,
+            std::path::Path::new("t.toml"),
+        )
+        .expect("valid scenario")
+    }
+
+    fn outage(region: &str, start_s: u32, duration_s: u32) -> String {
+        format!(
+            "[[faults]]\nkind = \"region-outage\"\nregion = \"{region}\"\n\
+             start_s = {start_s}\nduration_s = {duration_s}\n"
+        )
+    }
+
+    #[test]
+    fn caches_serve_stale_entries_while_the_origin_is_down() {
+        // The origin is down from 20 s to 50 s; entries live 5 s.
+        let clients = group("b", 100.0, 0.9, 50, 0.5) + &group("c", 100.0, 0.9, 50, 0.5);
+        let sc = faulty(
+            &clients,
+            &edge("ec", 5.0, 1000, false),
+            &outage("o", 20, 30),
+        );
+        let m = crate::sim::run_strategy(&sc, 0, 3);
+        let served = extra(&m, "stale_if_error");
+        assert!(served > 1000.0, "{served}");
+        for r in [1, 2] {
+            let a = &m.availability[r];
+            // Writes fail fast during the outage; reads are served from the caches.
+            assert!(a.succeeded[1] < a.attempted[1], "{a:?}");
+            assert!(
+                a.succeeded[0] as f64 > 0.98 * a.attempted[0] as f64,
+                "{a:?}"
+            );
+        }
+        // Reads at the caches are hits, stale-if-error or misses (some of which failed).
+        let (h, mi) = (extra(&m, "cache_hits"), extra(&m, "cache_misses"));
+        let ok = m.read.count() as f64;
+        assert!(
+            h + served <= ok && ok <= h + mi + served,
+            "{h} {mi} {served} {ok}"
+        );
+        // After the origin is back, everything succeeds.
+        let first = (55 * 1_000_000_000 / m.bucket_ns) as usize;
+        for b in &m.timeline[first..] {
+            assert_eq!(b.succeeded, b.attempted);
+        }
+    }
+
+    #[test]
+    fn a_cache_region_that_goes_down_loses_its_cache() {
+        // b's clients read 50 keys; entries outlive the run unless b loses them (down from
+        // 20 s to 30 s; its clients come back at 35 s and refill the cache).
+        let clients = group("b", 100.0, 1.0, 50, 0.0);
+        let strategies = edge("ec", 100.0, 1000, false);
+        let calm = crate::sim::run_strategy(&faulty(&clients, &strategies, ""), 0, 3);
+        let m =
+            crate::sim::run_strategy(&faulty(&clients, &strategies, &outage("b", 20, 10)), 0, 3);
+        let (before, after) = (extra(&calm, "cache_misses"), extra(&m, "cache_misses"));
+        assert!(before <= 60.0, "{before}");
+        assert!(after >= before + 40.0, "{after} vs {before}");
+        assert_eq!(m.stale_reads, 0);
+        assert_eq!(extra(&m, "stale_if_error"), 0.0);
     }
 }

@@ -22,8 +22,9 @@
 //! fastest round trip from its coordinator to the replicas.
 //!
 //! Consistency: with `r + w > n` every read quorum overlaps the write quorum of every write
-//! acknowledged before the read began, so reads are never stale (no faults exist yet). With
-//! `r + w <= n` reads are eventually consistent. Concurrent writes to a key are ordered
+//! acknowledged before the read began, so reads are never stale (strict quorums, faults
+//! included: an operation that cannot reach its quorum fails). With `r + w <= n`, or with
+//! sloppy writes during a fault, reads are eventually consistent. Concurrent writes to a key are ordered
 //! silently by their timestamps (last writer wins): no conflicts or lost updates are counted,
 //! since without version vectors the strategy cannot tell concurrent writes from ordered
 //! ones.
@@ -41,12 +42,33 @@
 //! figure: `read_repairs`, the number of repairs sent.
 //!
 //! Operations in flight live in a table of the strategy's own (`slab::Slab`), not in a table
-//! indexed by `OpId`: an entry stays until all `n` replicas have answered, which is after the
+//! indexed by `OpId`: an entry stays until all its replicas have answered, which is after the
 //! client's op slot may have been reused. Messages carry the entry's index and a generation
-//! number; a message whose generation does not match is ignored (cannot happen while every
-//! message is delivered, but keeps a reused entry safe).
+//! number; a message whose generation does not match is ignored (a late answer to an entry
+//! that expired and was reused).
+//!
+//! Faults: every entry has a timer, `2 x` the largest median round trip from its coordinator
+//! to the regions it asked `+ 1 s`; when it fires, an operation still short of its quorum is
+//! answered `Failed` (counted in `quorum_timeouts`) and the entry is freed, so answers lost
+//! to a partition or an outage never wedge the table. A coordinator that suspects so many
+//! replicas that fewer than `r` (reads) or `w` (writes) remain fails the operation at once.
+//! Entries coordinated by a region that goes down are dropped with it (its clients time out).
+//! With `sloppy`, a write skips each replica the coordinator suspects and goes instead to the
+//! next region of the key's preference list (its `n` replicas, then every other region by
+//! median round trip from the key's home, nearest first) that it does not suspect and that is
+//! not already written to; that region acknowledges the write (counting towards `w`) and
+//! keeps it as a hint for the intended replica (newest version per intended replica and key)
+//! rather than in its own copy. Whenever a hint holder stops suspecting an intended replica it
+//! hands its hints back (`Handoff`, applied there if newer; `HandoffAck` drops the hint, so a
+//! handoff lost to a fault is repeated at the next recovery). Reads always ask the `n`
+//! replicas. A sloppy quorum keeps writes available but loses the read/write overlap: a read
+//! may miss a write whose hints have not been handed back yet. Extra figures:
+//! `hinted_writes` (writes stored as hints), `hinted_handoffs` (hints handed back) and
+//! `quorum_timeouts`.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
+
+use std::collections::BTreeMap;
 
 use slab::Slab;
 
@@ -70,7 +92,13 @@ pub struct QuorumConfig {
     pub replicas: Vec<Vec<RegionId>>,
     /// Send the newest version to replicas that answered a read with an older one.
     pub read_repair: bool,
+    /// Sloppy quorum: writes meant for a replica the coordinator suspects go to the next
+    /// healthy region instead, which hands them back later (hinted handoff).
+    pub sloppy: bool,
 }
+
+/// No hint: the receiver is one of the key's replicas.
+const NO_HINT: RegionId = RegionId::MAX;
 
 /// Messages of the quorum protocol. `slot` and `gen` name an entry of the coordinator's
 /// table of operations in flight.
@@ -88,6 +116,8 @@ pub enum QMsg {
         version: Version,
         /// Value size.
         bytes: u32,
+        /// The intended replica the receiver stands in for (`NO_HINT`: none).
+        hint: RegionId,
     },
     /// Replica to coordinator: the write is stored.
     WriteAck {
@@ -125,7 +155,37 @@ pub enum QMsg {
         /// Value size.
         bytes: u32,
     },
+    /// Hint holder to intended replica: a write it held for it (carries the value).
+    Handoff {
+        /// The key.
+        key: Key,
+        /// The hinted version.
+        version: Version,
+        /// Value size.
+        bytes: u32,
+    },
+    /// Intended replica to hint holder: the hint is applied.
+    HandoffAck {
+        /// The key.
+        key: Key,
+        /// The version applied.
+        version: Version,
+    },
 }
+
+/// Timers of the quorum protocol.
+#[derive(Copy, Clone, Debug)]
+pub enum QTimer {
+    /// An operation's deadline.
+    Expire {
+        /// Operation table entry.
+        slot: u32,
+        /// Its generation.
+        gen: u32,
+    },
+}
+
+type Cx<'a> = Ctx<'a, QMsg, QTimer>;
 
 /// A replica's copy of a key.
 #[derive(Copy, Clone, Debug, Default)]
@@ -143,6 +203,8 @@ struct InFlight {
     coordinator: RegionId,
     /// Answers (acks) received.
     answers: u16,
+    /// Answers expected (the regions asked).
+    expect: u16,
     /// When the client was answered (`SimTime::MAX` before).
     acked_at: SimTime,
     /// Writes: the version written. Reads: the newest version answered so far.
@@ -166,6 +228,18 @@ pub struct Quorum {
     /// Read answers per `ops` entry (`n` each): the replicas that answered, in order.
     answered: Vec<RegionId>,
     read_repairs: u64,
+    /// Regions each region's failure detector suspects (bit = region id).
+    suspects: Vec<u64>,
+    /// Preference list per home region (sloppy quorums): its replicas, then every other
+    /// region nearest first.
+    prefs: Vec<Vec<RegionId>>,
+    /// Hints held per region: (intended replica, key) -> newest hinted copy.
+    hints: Vec<BTreeMap<(RegionId, Key), Cell>>,
+    /// Scratch: the regions a write goes to, with the replica each stands in for.
+    targets: Vec<(RegionId, RegionId)>,
+    hinted_writes: u64,
+    hinted_handoffs: u64,
+    timeouts: u64,
 }
 
 impl Quorum {
@@ -181,7 +255,31 @@ impl Quorum {
             gens: Vec::new(),
             answered: Vec::new(),
             read_repairs: 0,
+            suspects: vec![0; regions],
+            prefs: Vec::new(),
+            hints: vec![BTreeMap::new(); regions],
+            targets: Vec::new(),
+            hinted_writes: 0,
+            hinted_handoffs: 0,
+            timeouts: 0,
         }
+    }
+
+    #[inline]
+    fn suspects(&self, at: RegionId, peer: RegionId) -> bool {
+        self.suspects[at as usize] >> peer & 1 == 1
+    }
+
+    /// Arms the deadline of entry `(slot, gen)` coordinated at `at`, which asked `targets`.
+    fn deadline(&self, ctx: &mut Cx<'_>, at: RegionId, slot: u32, gen: u32) {
+        let topo = ctx.topology();
+        let rtt = self
+            .targets
+            .iter()
+            .map(|&(r, _)| topo.median_rtt_ms(at, r))
+            .fold(0.0, f64::max);
+        let after = ((2.0 * rtt + 1_000.0) * 1e6) as u64;
+        ctx.set_timer(at, after, QTimer::Expire { slot, gen });
     }
 
     #[inline]
@@ -191,6 +289,7 @@ impl Quorum {
 
     /// Starts tracking an operation; returns its table index and generation.
     fn track(&mut self, mut entry: InFlight) -> (u32, u32) {
+        entry.expect = self.targets.len() as u16;
         let slot = self.ops.vacant_key();
         if self.gens.len() <= slot {
             self.gens.resize(slot + 1, 0);
@@ -213,7 +312,32 @@ impl Quorum {
         &self.cfg.replicas[self.cfg.homes[key as usize] as usize]
     }
 
-    fn write(&mut self, ctx: &mut Ctx<'_, QMsg, ()>, at: RegionId, req: Request) {
+    fn write(&mut self, ctx: &mut Cx<'_>, at: RegionId, req: Request) {
+        // Where the write goes: the replicas, or with a sloppy quorum a stand-in for each
+        // suspected one.
+        let home = self.cfg.homes[req.key as usize] as usize;
+        let mut targets = std::mem::take(&mut self.targets);
+        targets.clear();
+        let mut live = 0;
+        for &rep in &self.cfg.replicas[home] {
+            if !self.suspects(at, rep) {
+                targets.push((rep, NO_HINT));
+                live += 1;
+            } else if !self.cfg.sloppy {
+                targets.push((rep, NO_HINT));
+            } else if let Some(&sub) = self.prefs[home][self.cfg.n..]
+                .iter()
+                .find(|&&r| !self.suspects(at, r) && !targets.iter().any(|&(t, _)| t == r))
+            {
+                targets.push((sub, rep));
+                live += 1;
+            }
+        }
+        self.targets = targets;
+        if live < self.cfg.w {
+            ctx.reply(req.op, Outcome::Failed);
+            return;
+        }
         let stamp = ctx.clock(at).max(self.last_stamp[at as usize] + 1);
         self.last_stamp[at as usize] = stamp;
         let version = Version { stamp, origin: at };
@@ -223,34 +347,53 @@ impl Quorum {
             key: req.key,
             coordinator: at,
             answers: 0,
+            expect: 0,
             acked_at: SimTime::MAX,
             newest: version,
             bytes: req.bytes,
         });
+        self.deadline(ctx, at, slot, gen);
         let wire = HEADER_BYTES + req.bytes as u64;
-        let msg = QMsg::Write {
-            slot,
-            gen,
-            key: req.key,
-            version,
-            bytes: req.bytes,
-        };
-        for &rep in self.replicas_of(req.key) {
-            ctx.send(at, rep, msg, wire);
+        for &(to, hint) in &self.targets {
+            let msg = QMsg::Write {
+                slot,
+                gen,
+                key: req.key,
+                version,
+                bytes: req.bytes,
+                hint,
+            };
+            ctx.send(at, to, msg, wire);
         }
     }
 
-    fn read(&mut self, ctx: &mut Ctx<'_, QMsg, ()>, at: RegionId, req: Request) {
+    fn read(&mut self, ctx: &mut Cx<'_>, at: RegionId, req: Request) {
+        let home = self.cfg.homes[req.key as usize] as usize;
+        let mut targets = std::mem::take(&mut self.targets);
+        targets.clear();
+        targets.extend(self.cfg.replicas[home].iter().map(|&r| (r, NO_HINT)));
+        self.targets = targets;
+        let live = self
+            .targets
+            .iter()
+            .filter(|&&(r, _)| !self.suspects(at, r))
+            .count();
+        if live < self.cfg.r {
+            ctx.reply(req.op, Outcome::Failed);
+            return;
+        }
         let (slot, gen) = self.track(InFlight {
             gen: 0,
             op: req.op,
             key: req.key,
             coordinator: at,
             answers: 0,
+            expect: 0,
             acked_at: SimTime::MAX,
             newest: Version::NONE,
             bytes: 0,
         });
+        self.deadline(ctx, at, slot, gen);
         let msg = QMsg::Read {
             slot,
             gen,
@@ -270,8 +413,8 @@ impl Quorum {
     }
 
     /// The coordinator counts a write acknowledgement.
-    fn write_ack(&mut self, ctx: &mut Ctx<'_, QMsg, ()>, slot: u32, gen: u32) {
-        let (n, w) = (self.cfg.n as u16, self.cfg.w as u16);
+    fn write_ack(&mut self, ctx: &mut Cx<'_>, slot: u32, gen: u32) {
+        let w = self.cfg.w as u16;
         let now = ctx.now();
         let Some(e) = self.live(slot, gen) else {
             return;
@@ -281,7 +424,7 @@ impl Quorum {
             e.acked_at = now;
             ctx.reply(e.op, Outcome::Write(e.newest));
         }
-        if e.answers == n {
+        if e.answers == e.expect {
             self.ops.remove(slot as usize);
         }
     }
@@ -289,7 +432,7 @@ impl Quorum {
     /// The coordinator counts a read answer from replica `from`.
     fn read_answer(
         &mut self,
-        ctx: &mut Ctx<'_, QMsg, ()>,
+        ctx: &mut Cx<'_>,
         from: RegionId,
         slot: u32,
         gen: u32,
@@ -334,7 +477,7 @@ impl Quorum {
             e.acked_at = now;
             ctx.reply(e.op, Outcome::Read(e.newest));
         }
-        if e.answers as usize == n {
+        if e.answers == e.expect {
             self.ops.remove(slot as usize);
         }
     }
@@ -342,16 +485,40 @@ impl Quorum {
 
 impl Strategy for Quorum {
     type Msg = QMsg;
-    type Timer = ();
+    type Timer = QTimer;
 
-    fn on_request(&mut self, ctx: &mut Ctx<'_, QMsg, ()>, at: RegionId, req: Request) {
+    fn on_start(&mut self, ctx: &mut Cx<'_>) {
+        if !self.cfg.sloppy {
+            return;
+        }
+        let topo = ctx.topology();
+        let regions = self.suspects.len() as RegionId;
+        self.prefs = self
+            .cfg
+            .replicas
+            .iter()
+            .enumerate()
+            .map(|(home, reps)| {
+                let home = home as RegionId;
+                let mut rest: Vec<RegionId> = (0..regions).filter(|r| !reps.contains(r)).collect();
+                rest.sort_by(|&a, &b| {
+                    topo.median_rtt_ms(home, a)
+                        .total_cmp(&topo.median_rtt_ms(home, b))
+                        .then(a.cmp(&b))
+                });
+                reps.iter().copied().chain(rest).collect()
+            })
+            .collect();
+    }
+
+    fn on_request(&mut self, ctx: &mut Cx<'_>, at: RegionId, req: Request) {
         match req.kind {
             OpKind::Read => self.read(ctx, at, req),
             OpKind::Write => self.write(ctx, at, req),
         }
     }
 
-    fn on_message(&mut self, ctx: &mut Ctx<'_, QMsg, ()>, at: RegionId, from: RegionId, msg: QMsg) {
+    fn on_message(&mut self, ctx: &mut Cx<'_>, at: RegionId, from: RegionId, msg: QMsg) {
         match msg {
             QMsg::Write {
                 slot,
@@ -359,7 +526,18 @@ impl Strategy for Quorum {
                 key,
                 version,
                 bytes,
+                hint,
             } => {
+                if hint != NO_HINT {
+                    // A stand-in: keep the newest copy for the intended replica.
+                    let h = self.hints[at as usize].entry((hint, key)).or_default();
+                    if version > h.version {
+                        *h = Cell { version, bytes };
+                    }
+                    self.hinted_writes += 1;
+                    ctx.send(at, from, QMsg::WriteAck { slot, gen }, HEADER_BYTES);
+                    return;
+                }
                 self.keep(at, key, version, bytes);
                 // Measurement only: when the coordinator acknowledged, if it has.
                 let acked_at = self.live(slot, gen).map_or(SimTime::MAX, |e| e.acked_at);
@@ -388,11 +566,79 @@ impl Strategy for Quorum {
                 version,
                 bytes,
             } => self.keep(at, key, version, bytes),
+            QMsg::Handoff {
+                key,
+                version,
+                bytes,
+            } => {
+                self.keep(at, key, version, bytes);
+                ctx.send(at, from, QMsg::HandoffAck { key, version }, HEADER_BYTES);
+            }
+            QMsg::HandoffAck { key, version } => {
+                let hints = &mut self.hints[at as usize];
+                if hints
+                    .get(&(from, key))
+                    .is_some_and(|h| h.version == version)
+                {
+                    hints.remove(&(from, key));
+                    self.hinted_handoffs += 1;
+                }
+            }
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Cx<'_>, _at: RegionId, timer: QTimer) {
+        let QTimer::Expire { slot, gen } = timer;
+        let Some(e) = self.live(slot, gen) else {
+            return;
+        };
+        if e.acked_at == SimTime::MAX {
+            // Short of its quorum: give up rather than wait forever.
+            ctx.reply(e.op, Outcome::Failed);
+            self.timeouts += 1;
+        }
+        self.ops.remove(slot as usize);
+    }
+
+    fn on_suspect(&mut self, ctx: &mut Cx<'_>, at: RegionId, peer: RegionId, suspected: bool) {
+        let s = &mut self.suspects[at as usize];
+        if suspected {
+            *s |= 1u64 << peer;
+            return;
+        }
+        *s &= !(1u64 << peer);
+        // Hand back the hints held for the replica that is reachable again.
+        for (&(_, key), h) in self.hints[at as usize].range((peer, 0)..=(peer, Key::MAX)) {
+            let msg = QMsg::Handoff {
+                key,
+                version: h.version,
+                bytes: h.bytes,
+            };
+            ctx.send(at, peer, msg, HEADER_BYTES + h.bytes as u64);
+        }
+    }
+
+    fn on_region_down(&mut self, _ctx: &mut Cx<'_>, region: RegionId) {
+        // Operations it coordinated die with it (their clients time out).
+        self.ops.retain(|_, e| e.coordinator != region);
+    }
+
+    fn on_region_up(&mut self, _ctx: &mut Cx<'_>, region: RegionId, empty: bool) {
+        self.suspects[region as usize] = 0;
+        if empty {
+            let s = region as usize * self.keys;
+            self.store[s..s + self.keys].fill(Cell::default());
+            self.hints[region as usize].clear();
         }
     }
 
     fn extra(&self) -> Vec<(&'static str, f64)> {
-        vec![("read_repairs", self.read_repairs as f64)]
+        vec![
+            ("read_repairs", self.read_repairs as f64),
+            ("hinted_writes", self.hinted_writes as f64),
+            ("hinted_handoffs", self.hinted_handoffs as f64),
+            ("quorum_timeouts", self.timeouts as f64),
+        ]
     }
 }
 
@@ -557,5 +803,90 @@ lon = -46.6333
         let by_200 =
             by_200.unwrap_or_else(|| panic!("200 ms bucket too small: {:?}", m.visibility));
         assert!(by_200 > 0.99, "{by_200} ({:?})", m.visibility);
+    }
+
+    /// Clients in three regions, replicas in us-east-1, eu-west-1 and ap-northeast-1
+    /// (sa-east-1 is the only possible stand-in), ap-northeast-1 down from 20 s to 60 s.
+    /// Clients wait longer than an operation's deadline, so a deadline's failure reaches the
+    /// attempt it belongs to.
+    fn replica_outage() -> Scenario {
+        let reps = "replicas = [\"us-east-1\", \"eu-west-1\", \"ap-northeast-1\"]";
+        let sloppy = quorum("w3-sloppy", 3, 1, 3, false, reps) + "sloppy = true\n";
+        let text = format!(
+            "duration_s = 90\ndrain_s = 20\nseed = 3\n\
+             [clients]\ntimeout_ms = 5000\nretries = 3\nbackoff_ms = 100\n\
+             [detection]\nheartbeat_ms = 500\ntimeout_ms = 2000\n\
+             {REGIONS}\n{}\n\
+             [[faults]]\nkind = \"region-outage\"\nregion = \"ap-northeast-1\"\n\
+             start_s = 20\nduration_s = 40\n\
+             {}{}{}",
+            clients(&["us-east-1", "eu-west-1", "sa-east-1"], 50.0, 0.5, 100),
+            quorum("w2", 3, 2, 2, false, reps),
+            quorum("w3", 3, 1, 3, false, reps),
+            sloppy,
+        );
+        scenario(&text)
+    }
+
+    #[test]
+    fn a_replica_outage_fails_strict_full_writes_but_not_majority_or_sloppy_ones() {
+        let sc = replica_outage();
+        let clients = [0usize, 1, 3];
+        let write_failures = |m: &RunMetrics| -> u64 {
+            clients
+                .iter()
+                .map(|&r| m.availability[r].attempted[1] - m.availability[r].succeeded[1])
+                .sum()
+        };
+        // N = 3, W = 2: two replicas are enough.
+        let w2 = run_strategy(&sc, 0, 4);
+        assert_eq!(w2.failed, 0);
+        assert_eq!(w2.stale_reads, 0);
+        assert_eq!(extra(&w2, "hinted_writes"), 0.0);
+        // W = 3 without a sloppy quorum: writes fail while the replica is down (at first
+        // by the operation deadline, after detection at once), and succeed again after.
+        let w3 = run_strategy(&sc, 1, 4);
+        assert!(write_failures(&w3) > 1000, "{}", write_failures(&w3));
+        assert!(extra(&w3, "quorum_timeouts") > 0.0);
+        assert_eq!(w3.stale_reads, 0);
+        assert!(
+            w3.faults[0].rto_ns().is_some(),
+            "writes recover after the outage"
+        );
+        // W = 3 with a sloppy quorum: sa-east-1 stands in; client retries cover detection.
+        let sloppy = run_strategy(&sc, 2, 4);
+        assert_eq!(write_failures(&sloppy), 0);
+        assert!(extra(&sloppy, "hinted_writes") > 1000.0);
+        // Back at 60 s, ap-northeast-1 receives its hints: one per key written meanwhile.
+        let handoffs = extra(&sloppy, "hinted_handoffs");
+        assert!(handoffs > 50.0 && handoffs <= 100.0, "{handoffs}");
+    }
+
+    #[test]
+    fn answers_lost_to_a_partition_do_not_wedge_operations() {
+        // A 1.5 s partition (shorter than detection) cuts sa-east-1, a coordinator, off
+        // from every replica: its operations in flight expire, the rest carries on.
+        let reps = "replicas = [\"us-east-1\", \"eu-west-1\", \"ap-northeast-1\"]";
+        let text = format!(
+            "duration_s = 20\ndrain_s = 10\nseed = 3\n\
+             [clients]\ntimeout_ms = 1000\nretries = 0\n\
+             [detection]\nheartbeat_ms = 500\ntimeout_ms = 2000\n\
+             {REGIONS}\n{}\n\
+             [[faults]]\nkind = \"partition\"\na = [\"sa-east-1\"]\n\
+             b = [\"us-east-1\", \"eu-west-1\", \"ap-northeast-1\"]\n\
+             start_s = 5\nduration_s = 1.5\n{}",
+            clients(&["us-east-1", "sa-east-1"], 100.0, 0.5, 100),
+            quorum("q", 3, 2, 2, false, reps),
+        );
+        let sc = scenario(&text);
+        let m = run_strategy(&sc, 0, 1);
+        let sa = &m.availability[3];
+        assert!(sa.succeeded[0] < sa.attempted[0] && sa.succeeded[1] < sa.attempted[1]);
+        assert_eq!(m.availability[0].succeeded, m.availability[0].attempted);
+        assert!(extra(&m, "quorum_timeouts") > 0.0);
+        // Only operations around the partition failed.
+        assert!(m.failed < 400, "{}", m.failed);
+        let last = m.timeline.len() - 2;
+        assert_eq!(m.timeline[last].failed, 0);
     }
 }

@@ -34,3 +34,30 @@ fn byte_identical_across_runs_and_thread_counts() {
     let text = String::from_utf8(a).unwrap();
     assert!(!text.contains("wall"));
 }
+
+/// Every strategy, faults included: the same bytes on 1 and 3 threads.
+#[test]
+fn every_strategy_is_deterministic_across_thread_counts() {
+    for scenario in ["strategy-zoo.toml", "region-outage.toml"] {
+        let run = |threads: &str, tag: &str| {
+            let out = root().join("target").join("it-determinism").join(tag);
+            let o = geosim_env(
+                &[
+                    "run",
+                    &format!("scenarios/{scenario}"),
+                    "--seed",
+                    "11",
+                    "--no-charts",
+                    "--out",
+                    out.to_str().unwrap(),
+                ],
+                &[("RAYON_NUM_THREADS", threads)],
+            );
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            std::fs::read(out.join("report.json")).unwrap()
+        };
+        let a = run("1", &format!("{scenario}-1"));
+        let b = run("3", &format!("{scenario}-3"));
+        assert!(a == b, "{scenario}: reports differ between 1 and 3 threads");
+    }
+}

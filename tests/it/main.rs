@@ -3,8 +3,13 @@
 //! determinism.
 
 mod bad_input;
+mod charts;
+mod check;
 mod common;
+mod cost;
 mod determinism;
 mod faults;
+mod html;
 mod network;
 mod strategies;
+mod sweep;

@@ -1,0 +1,291 @@
+//! Parameter sweeps: a base scenario, parameters that override its fields, several seeds per
+//! point, metrics collected from every run, and statistics per point (docs/sweep.md).
+//!
+//! Owns the sweep plan (`load`: parse the sweep file, build and validate every grid point and
+//! check every metric path before anything runs), running it (`run`: every (point, replica)
+//! or one shard of them on a rayon pool of `jobs` threads), and the outputs (`Results`:
+//! `sweep.csv` and `sweep.json`; `ShardFile` and `merge` for sweeps split across machines).
+//!
+//! Determinism: a run's seed is `rng::derive_seed(sweep seed, [point hash, replica])`, where
+//! the point hash is FNV-1a of the point's (path, value) assignments, not its index, so a
+//! point's numbers do not depend on which other points are in the sweep. Results are stored by
+//! run index, never by completion order, so the output bytes are the same for any `jobs` and
+//! any shard split. Memory is bounded by the grid: a run keeps only its metric values.
+//!
+//! ```no_run
+//! use std::sync::atomic::AtomicBool;
+//! use geosim::sweep;
+//!
+//! // Parse, build every point, validate it, check every metric: nothing has run yet.
+//! let plan = sweep::load("scenarios/sweeps/conflicts-vs-rate.toml".as_ref())?;
+//! // Every run on 2 threads, no shard, never cancelled, no progress reporting.
+//! let values = sweep::run(&plan, 2, None, &AtomicBool::new(false), &())?;
+//! let results = sweep::Results::new(plan.header.clone(), values)?;
+//! std::fs::write("sweep.csv", results.to_csv())?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Must not do terminal I/O (progress goes through the `Progress` trait, cancellation through
+//! an `AtomicBool`), must not import the engine or the world; file access goes through `io`.
+
+mod output;
+pub mod path;
+mod plan;
+pub mod spec;
+pub mod stats;
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::report::ScenarioInfo;
+use crate::scenario::Scenario;
+
+pub use output::{
+    merge, FileRef, Header, Identity, ParameterInfo, PointInfo, Results, Row, RunInfo, ShardFile,
+    ShardRun,
+};
+use path::FieldPath;
+pub use plan::{from_str, load};
+
+/// The metric values of one run: for each strategy of its point (in scenario order), each
+/// metric (in file order); `None` where the report has `null` or lacks the field.
+pub type RunValues = Vec<Option<f64>>;
+
+/// A validated sweep, ready to run: every point is a valid scenario and every metric exists.
+#[derive(Debug)]
+pub struct Plan {
+    /// Provenance, parameters, points and runs: what `sweep.json` and shard files record.
+    pub header: Header,
+    scenarios: Vec<Scenario>,
+    only: Vec<String>,
+    metrics: Vec<FieldPath>,
+    info: ScenarioInfo,
+}
+
+impl Plan {
+    /// Number of grid points.
+    pub fn points(&self) -> usize {
+        self.header.points.len()
+    }
+
+    /// Number of runs (points x seeds).
+    pub fn runs(&self) -> usize {
+        self.header.runs.len()
+    }
+
+    /// The validated scenario of point `k`.
+    pub fn scenario(&self, k: usize) -> &Scenario {
+        &self.scenarios[k]
+    }
+}
+
+/// One of `count` disjoint, balanced parts of a sweep: run `r` belongs to shard
+/// `(r mod count) + 1`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based index.
+    pub index: usize,
+    /// Number of shards.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Parses `I/N` (1-based `I`) or `auto/N`, where `auto` reads the index from the
+    /// environment through `env`: `SLURM_ARRAY_TASK_ID` (minus `SLURM_ARRAY_TASK_MIN` plus 1
+    /// when Slurm sets it, so `--array=0-9` and `--array=1-10` both work; taken as 1-based
+    /// otherwise), else `JOB_COMPLETION_INDEX` (Kubernetes Indexed Jobs, 0-based).
+    pub fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Shard> {
+        let usage = |m: String| Error::Usage(format!("--shard {text}: {m}"));
+        let (i, n) = text
+            .split_once('/')
+            .ok_or_else(|| usage("expected I/N (1-based I) or auto/N".to_string()))?;
+        let count: usize = n
+            .trim()
+            .parse()
+            .ok()
+            .filter(|&n| n >= 1)
+            .ok_or_else(|| usage(format!("`{n}` is not a positive number of shards")))?;
+        let num = |name: &str, v: String| -> Result<usize> {
+            v.trim()
+                .parse()
+                .map_err(|_| usage(format!("{name}={v} is not a number")))
+        };
+        let index = if i.trim() == "auto" {
+            if let Some(id) = env("SLURM_ARRAY_TASK_ID") {
+                let id = num("SLURM_ARRAY_TASK_ID", id)?;
+                match env("SLURM_ARRAY_TASK_MIN") {
+                    Some(min) => (id + 1)
+                        .checked_sub(num("SLURM_ARRAY_TASK_MIN", min)?)
+                        .ok_or_else(|| usage("SLURM_ARRAY_TASK_ID below its MIN".into()))?,
+                    None => id,
+                }
+            } else if let Some(id) = env("JOB_COMPLETION_INDEX") {
+                num("JOB_COMPLETION_INDEX", id)? + 1
+            } else {
+                return Err(usage(
+                    "`auto` needs SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX in the environment"
+                        .to_string(),
+                ));
+            }
+        } else {
+            i.trim()
+                .parse()
+                .map_err(|_| usage(format!("`{i}` is not a shard index")))?
+        };
+        if index < 1 || index > count {
+            return Err(usage(format!(
+                "shard index {index} is not in 1..={count} (indices are 1-based)"
+            )));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// True when run `r` belongs to this shard.
+    pub fn contains(&self, r: usize) -> bool {
+        r % self.count + 1 == self.index
+    }
+
+    /// The shard's file name, `shard-I-of-N.json`.
+    pub fn file_name(&self) -> String {
+        format!("shard-{}-of-{}.json", self.index, self.count)
+    }
+}
+
+/// Receives progress from `run` (called from worker threads). The library does no terminal
+/// I/O: the command line draws a bar or prints lines.
+pub trait Progress: Sync {
+    /// Before the first run: the number of runs to do.
+    fn start(&self, runs: usize) {
+        let _ = runs;
+    }
+    /// After each run: how many are done.
+    fn advance(&self, done: usize) {
+        let _ = done;
+    }
+}
+
+/// No progress reporting.
+impl Progress for () {}
+
+/// 64-bit FNV-1a.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The identity of a point: FNV-1a of the canonical JSON of its `[path, value]` pairs sorted
+/// by path (objects in values have sorted keys, integral numbers are integers).
+pub fn point_hash(assignments: &[(String, Value)]) -> u64 {
+    let mut pairs: Vec<&(String, Value)> = assignments.iter().collect();
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    let canonical = serde_json::to_string(&pairs).expect("values serialise");
+    fnv1a(canonical.as_bytes())
+}
+
+/// Runs the sweep's runs (all, or those of `shard`) on a pool of `jobs` threads and returns
+/// each run's index and metric values, in run order. Stops scheduling new runs when `cancel`
+/// becomes true and then returns `Error::Interrupted`.
+pub fn run(
+    plan: &Plan,
+    jobs: usize,
+    shard: Option<Shard>,
+    cancel: &AtomicBool,
+    progress: &dyn Progress,
+) -> Result<Vec<(usize, RunValues)>> {
+    let indices: Vec<usize> = (0..plan.runs())
+        .filter(|&r| shard.is_none_or(|s| s.contains(r)))
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+        .map_err(|e| Error::Usage(format!("--jobs {jobs}: cannot start threads: {e}")))?;
+    progress.start(indices.len());
+    let done = AtomicUsize::new(0);
+    let results: Vec<Option<(usize, RunValues)>> = pool.install(|| {
+        indices
+            .par_iter()
+            .with_max_len(1)
+            .map(|&r| {
+                if cancel.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let values = run_one(plan, r);
+                progress.advance(done.fetch_add(1, Ordering::Relaxed) + 1);
+                Some((r, values))
+            })
+            .collect()
+    });
+    if cancel.load(Ordering::Relaxed) {
+        return Err(Error::Interrupted);
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
+/// Runs run `r` of the plan and extracts its metric values.
+pub fn run_one(plan: &Plan, r: usize) -> RunValues {
+    let run = &plan.header.runs[r];
+    let sc = &plan.scenarios[run.point];
+    let report = crate::simulate(sc, plan.info.clone(), Some(run.seed), &plan.only)
+        .expect("strategies were checked when the plan was built");
+    let mut out = Vec::with_capacity(report.strategies.len() * plan.metrics.len());
+    for s in &report.strategies {
+        let entry = serde_json::to_value(s).expect("report serialises");
+        for m in &plan.metrics {
+            out.push(path::get_number(&entry, m).ok().flatten());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn point_hash_ignores_parameter_order_and_number_spelling() {
+        let a = vec![
+            ("x".to_string(), Value::from(1)),
+            ("y".to_string(), Value::from("a")),
+        ];
+        let b = vec![
+            ("y".to_string(), Value::from("a")),
+            ("x".to_string(), spec::normalize(&Value::from(1.0))),
+        ];
+        assert_eq!(point_hash(&a), point_hash(&b));
+        assert_ne!(point_hash(&a), point_hash(&a[..1]));
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn shards_parse_from_arguments_and_environment() {
+        let none = |_: &str| None;
+        assert_eq!(
+            Shard::parse("2/3", none).unwrap(),
+            Shard { index: 2, count: 3 }
+        );
+        assert!(Shard::parse("0/3", none).is_err());
+        assert!(Shard::parse("4/3", none).is_err());
+        assert!(Shard::parse("auto/3", none).is_err());
+        let slurm = |k: &str| (k == "SLURM_ARRAY_TASK_ID").then(|| "3".to_string());
+        assert_eq!(Shard::parse("auto/3", slurm).unwrap().index, 3);
+        let slurm0 = |k: &str| match k {
+            "SLURM_ARRAY_TASK_ID" => Some("0".to_string()),
+            "SLURM_ARRAY_TASK_MIN" => Some("0".to_string()),
+            _ => None,
+        };
+        assert_eq!(Shard::parse("auto/3", slurm0).unwrap().index, 1);
+        let k8s = |k: &str| (k == "JOB_COMPLETION_INDEX").then(|| "2".to_string());
+        assert_eq!(Shard::parse("auto/3", k8s).unwrap().index, 3);
+        let s = Shard { index: 2, count: 3 };
+        let mine: Vec<usize> = (0..7).filter(|&r| s.contains(r)).collect();
+        assert_eq!(mine, [1, 4]);
+    }
+}
