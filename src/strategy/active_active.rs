@@ -198,7 +198,7 @@ impl ActiveActive {
                     version,
                     acked_at,
                 };
-                ctx.send(home, r, msg, wire);
+                ctx.send_data(home, r, key, msg, wire);
             }
         }
     }
@@ -227,7 +227,7 @@ impl Strategy for ActiveActive {
                         key: req.key,
                         bytes: req.bytes,
                     };
-                    ctx.send(at, home, msg, HEADER_BYTES + req.bytes as u64);
+                    ctx.send_data(at, home, req.key, msg, HEADER_BYTES + req.bytes as u64);
                 }
             }
         }

@@ -363,7 +363,7 @@ impl Quorum {
                 bytes: req.bytes,
                 hint,
             };
-            ctx.send(at, to, msg, wire);
+            ctx.send_data(at, to, req.key, msg, wire);
         }
     }
 
@@ -460,7 +460,7 @@ impl Quorum {
                         version,
                         bytes,
                     };
-                    ctx.send(at, rep, msg, HEADER_BYTES + bytes as u64);
+                    ctx.send_data(at, rep, key, msg, HEADER_BYTES + bytes as u64);
                     self.read_repairs += 1;
                 }
             }
@@ -470,7 +470,7 @@ impl Quorum {
                 version: e.newest,
                 bytes: e.bytes,
             };
-            ctx.send(at, from, msg, HEADER_BYTES + e.bytes as u64);
+            ctx.send_data(at, from, key, msg, HEADER_BYTES + e.bytes as u64);
             self.read_repairs += 1;
         }
         if e.answers == r {
@@ -614,7 +614,7 @@ impl Strategy for Quorum {
                 version: h.version,
                 bytes: h.bytes,
             };
-            ctx.send(at, peer, msg, HEADER_BYTES + h.bytes as u64);
+            ctx.send_data(at, peer, key, msg, HEADER_BYTES + h.bytes as u64);
         }
     }
 
