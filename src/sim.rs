@@ -387,8 +387,11 @@ impl<'a, S: Strategy> World<'a, S> {
             let pair = target as usize * self.topo.len() + client as usize;
             delay += self.topo.sample_nanos(target, client, &mut self.net_rng[pair]);
         }
+        // The first answer to an attempt is the one its client gets; later answers (a
+        // quorum deadline after a success, a duplicate) are dropped.
         let state = self.ops.get_mut(op.index()).expect("present");
         state.outcome = outcome;
+        state.answered = true;
         sched.schedule_at(now + delay, Event::Response { op, attempt });
     }
 

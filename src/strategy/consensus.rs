@@ -61,7 +61,8 @@
 //! `Resign` lost to the partition), and a member grants a pre-vote to its own leader. A region that is not the leader forwards operations to its known leader and
 //! fails them at once when it knows none or suspects it. A region that goes down keeps its
 //! durable state (log, term, vote, applied state) and loses the rest (buffered entries, reads
-//! waiting, operations it held as leader); it comes back as a follower (with `empty`, with an
+//! waiting, operations it held as leader); it comes back as a follower (telling everyone it
+//! leads nothing, with `Resign`, as does a region that is sent work it cannot lead) (with `empty`, with an
 //! empty log and state, to be caught up by a snapshot) and catches up from the leader.
 //! `Writable` records when a region starts and stops leading (split-brain accounting).
 //!
@@ -1022,6 +1023,11 @@ impl Consensus {
     ) {
         if !self.serving(l) {
             self.answer(ctx, l, op, to, Outcome::Failed);
+            if to != l && self.nodes[l as usize].role != Role::Leader {
+                // The sender still takes this region for its leader.
+                let term = self.nodes[l as usize].term;
+                ctx.send(l, to, CMsg::Resign { term }, HEADER_BYTES);
+            }
             return;
         }
         match kind {
@@ -1444,6 +1450,10 @@ impl Strategy for Consensus {
             CMsg::ReadIndex { op } => {
                 if !self.serving(at) {
                     self.answer(ctx, at, op, from, Outcome::Failed);
+                    if self.nodes[at as usize].role != Role::Leader {
+                        let term = self.nodes[at as usize].term;
+                        ctx.send(at, from, CMsg::Resign { term }, HEADER_BYTES);
+                    }
                     return;
                 }
                 let n = &mut self.nodes[at as usize];
@@ -1523,8 +1533,9 @@ impl Strategy for Consensus {
                     ctx.send(at, from, reply, HEADER_BYTES);
                     return;
                 }
-                let follower = self.nodes[at as usize].role != Role::Leader;
-                if term > mine && follower && self.live_leader(at) {
+                let n = &self.nodes[at as usize];
+                let follower = n.role != Role::Leader;
+                if term > mine && follower && self.live_leader(at) && n.leader != Some(from) {
                     // Following a live leader: neither adopt the term nor vote.
                     let reply = CMsg::Vote {
                         term,
@@ -1675,6 +1686,14 @@ impl Strategy for Consensus {
         }
         if self.is_member(region) {
             self.arm(ctx, region);
+        }
+        // It leads nothing after a restart: whoever still follows it must know (an outage
+        // shorter than the detector's timeout goes unnoticed otherwise).
+        let term = self.nodes[region as usize].term;
+        for r in 0..self.nodes.len() as RegionId {
+            if r != region {
+                ctx.send(region, r, CMsg::Resign { term }, HEADER_BYTES);
+            }
         }
     }
 
@@ -1973,12 +1992,16 @@ name = "mm"
     /// Clients in the three regions, a fast detector, clients that retry and reroute after
     /// 5 s, and `faults`.
     fn faulty(duration_s: u32, faults: &str) -> Scenario {
+        faulty_load(duration_s, faults, 40.0, 0.7, 200)
+    }
+
+    fn faulty_load(duration_s: u32, faults: &str, rate: f64, reads: f64, keys: u64) -> Scenario {
         let clients: String = ["us-east-1", "us-west-2", "eu-west-1"]
             .iter()
             .map(|r| {
                 format!(
-                    "[[workload.clients]]\nregion = \"{r}\"\nrate_rps = 40\n\
-                     read_fraction = 0.7\nkeys = 200\n"
+                    "[[workload.clients]]\nregion = \"{r}\"\nrate_rps = {rate}\n\
+                     read_fraction = {reads}\nkeys = {keys}\n"
                 )
             })
             .collect();
@@ -2050,6 +2073,21 @@ name = "mm"
             all_succeed_from(&m, 50, name);
             assert!(m.failed > 0, "{name}: the outage is visible");
             assert!(m.faults[0].rto_ns().is_some(), "{name}: writes recovered");
+        }
+    }
+
+    #[test]
+    fn a_new_leader_serves_reads_only_once_it_knows_the_commit_index() {
+        // Hot keys written in the old leader's region just before it dies: the new leader
+        // has those entries but learns that they are committed only by committing its own
+        // first entry, so reads it served earlier would be stale.
+        let sc = faulty_load(40, &outage("us-east-1", 20, 20, "durable"), 200.0, 0.5, 5);
+        for seed in 1..=3 {
+            for i in 0..2 {
+                let m = run_strategy(&sc, i, seed);
+                assert!(extra(&m, "elections") >= 1.0);
+                assert_eq!(m.stale_reads, 0, "{}, seed {seed}", sc.strategies[i].name);
+            }
         }
     }
 

@@ -35,8 +35,11 @@
 //! * When the active primary (or the outgoing primary of a handoff) fails, that is when a
 //!   majority of the other regions suspect it or are down (so a region cut off on its own
 //!   cannot seize the role), the region that suspects it and finds itself first among the
-//!   healthy candidates it sees (the incoming primary of a handoff in progress, then the
-//!   regions of the current and following shifts) takes over at once: writes the old primary acknowledged that the new one never applied
+//!   healthy candidates it sees takes over at once. Candidates are the regions it can reach
+//!   that are up and current (missing only writes acknowledged within `FRESH_NS` of the
+//!   last one, not a backlog from an earlier cut or outage), in order: the incoming primary
+//!   of a handoff in progress, then the regions of the current and following shifts; when
+//!   none is current, the most up-to-date one. writes the old primary acknowledged that the new one never applied
 //!   are lost (counted as RPO, with the time span between the first and the last), the new
 //!   primary continues the log after the old one's last position and sends every region a
 //!   `Snapshot` so that the positions lost with the old primary do not hold anyone back.
@@ -164,6 +167,9 @@ type Cx<'a> = Ctx<'a, FtsMsg, FtsTimer>;
 const HANDOFF_RETRY_NS: u64 = 2_000_000_000;
 /// Acknowledgement times kept for the time span of lost writes (by log position).
 const ACK_RING: usize = 1 << 16;
+/// A failover candidate that misses only writes acknowledged within this long before the
+/// last one is current.
+const FRESH_NS: u64 = 1_000_000_000;
 
 /// An operation waiting for the incoming primary.
 #[derive(Copy, Clone, Debug)]
@@ -384,17 +390,36 @@ impl FollowTheSun {
     }
 
     /// The region that should take over from the failed `old`, as `r` sees it.
+    /// Candidates are regions `r` can reach that are up and current: they miss only writes
+    /// acknowledged within `FRESH_NS` of the last one (replication in flight when the primary
+    /// failed, not a backlog from an earlier cut). Without a current one, the most
+    /// up-to-date region `r` can reach (ties: schedule order).
     fn candidate(&self, now: SimTime, r: RegionId, old: RegionId) -> Option<RegionId> {
+        let reachable = |c: RegionId| c != old && self.up[c as usize] && !self.suspects(r, c);
+        let current = |c: RegionId| {
+            let first = self.upto[c as usize] + 1;
+            first > self.log_pos
+                || (self.log_pos - first < ACK_RING as u64 && {
+                    let t = |p: u64| self.ack_times[p as usize % ACK_RING];
+                    t(self.log_pos).saturating_since(t(first)) <= FRESH_NS
+                })
+        };
         if let Some(h) = self.handoff {
-            if h.to != old && !self.suspects(r, h.to) {
+            if reachable(h.to) && current(h.to) {
                 return Some(h.to);
             }
         }
         let shifts = &self.cfg.shifts;
         let i = self.shift_at(now);
-        (0..shifts.len())
-            .map(|k| shifts[(i + k) % shifts.len()].region)
-            .find(|&c| c != old && !self.suspects(r, c))
+        let order = (0..shifts.len()).map(|k| shifts[(i + k) % shifts.len()].region);
+        order
+            .clone()
+            .find(|&c| reachable(c) && current(c))
+            .or_else(|| {
+                order
+                    .filter(|&c| reachable(c))
+                    .min_by_key(|&c| std::cmp::Reverse(self.upto[c as usize]))
+            })
     }
 
     /// The active primary runs an operation.
@@ -551,7 +576,7 @@ impl FollowTheSun {
         let votes = (0..self.regions as RegionId)
             .filter(|&x| x != old && (!self.up[x as usize] || self.suspects(x, old)))
             .count();
-        if votes * 2 <= self.regions - 1 || self.candidate(ctx.now(), r, old) != Some(r) {
+        if votes * 2 < self.regions || self.candidate(ctx.now(), r, old) != Some(r) {
             return false;
         }
         self.promote(ctx, r, old);
