@@ -57,7 +57,9 @@ enum Command {
         scenario: PathBuf,
     },
     /// List the built-in region catalogue, or the derived round trip between two regions.
-    #[command(after_help = "Examples:\n  geosim regions\n  geosim regions --rtt aws:eu-west-1 gcp:europe-west3\n\nCatalogue names can be used in scenarios: [[regions]] name = \"aws:eu-west-1\", or\nregions = [\"aws:eu-west-1\", ...].")]
+    #[command(
+        after_help = "Examples:\n  geosim regions\n  geosim regions --rtt aws:eu-west-1 gcp:europe-west3\n\nCatalogue names can be used in scenarios: [[regions]] name = \"aws:eu-west-1\", or\nregions = [\"aws:eu-west-1\", ...]."
+    )]
     Regions {
         /// Print the geo-derived round trip between two catalogue regions.
         #[arg(long, num_args = 2, value_names = ["A", "B"])]

@@ -544,7 +544,10 @@ impl RunMetrics {
 
     /// Distinct keys with a copy outside their class.
     pub fn keys_outside(&self) -> u64 {
-        self.keys_outside.iter().map(|w| w.count_ones() as u64).sum()
+        self.keys_outside
+            .iter()
+            .map(|w| w.count_ones() as u64)
+            .sum()
     }
 
     /// A replica applied a write acknowledged at `acked_at` (`SimTime::MAX`: before the ack).

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 
 use crate::faults::{Fault, FaultKind};
 use crate::metrics::{LatencyStat, RunMetrics, VISIBILITY_AGES_MS};
-use crate::sim::RunResult;
 use crate::scenario::Scenario;
+use crate::sim::RunResult;
 use crate::time::SimTime;
 
 /// The whole report of one `geosim run`.
@@ -566,7 +566,14 @@ pub fn table(report: &Report) -> String {
 pub fn cost_table(report: &Report) -> String {
     let with_slo = report.strategies.iter().any(|s| s.slo.is_some());
     let mut header = vec![
-        "strategy", "compute", "storage", "transfer", "egress", "total", "$/M ops", "monthly",
+        "strategy",
+        "compute",
+        "storage",
+        "transfer",
+        "egress",
+        "total",
+        "$/M ops",
+        "monthly",
         "residency",
     ];
     if with_slo {

@@ -220,13 +220,17 @@ impl<'a, S: Strategy> World<'a, S> {
                 .map(|(i, g)| GroupGen::new(seed, i as u32, g, sc.workload.start_utc_ns))
                 .collect(),
             group_region: sc.workload.groups.iter().map(|g| g.region).collect(),
-            access_rng: (0..n).map(|r| stream(seed, Stream::Access(r as u32))).collect(),
+            access_rng: (0..n)
+                .map(|r| stream(seed, Stream::Access(r as u32)))
+                .collect(),
             net_rng: (0..n * n)
                 .map(|i| stream(seed, Stream::Network((i / n) as u32, (i % n) as u32)))
                 .collect(),
             strat_rng: stream(seed, Stream::Strategy(strategy_index as u32)),
             client_rng: stream(seed, Stream::Faults(0xC11E)),
-            service_rng: (0..n).map(|r| stream(seed, Stream::Service(r as u32))).collect(),
+            service_rng: (0..n)
+                .map(|r| stream(seed, Stream::Service(r as u32)))
+                .collect(),
             ops: Slab::with_capacity(1024),
             next_gen: 0,
             effects: Vec::with_capacity(64),
@@ -266,7 +270,9 @@ impl<'a, S: Strategy> World<'a, S> {
                 sched.schedule_at(SimTime::ZERO, Event::DetectorTick { region: r });
             }
         }
-        let mut ctx = Ctx::new(SimTime::ZERO, (self.topo, &self.clocks, &self.sc.residency, self.enforce),
+        let mut ctx = Ctx::new(
+            SimTime::ZERO,
+            (self.topo, &self.clocks, &self.sc.residency, self.enforce),
             &mut self.strat_rng,
             &mut self.effects,
         );
@@ -385,7 +391,9 @@ impl<'a, S: Strategy> World<'a, S> {
             .sample_access_nanos(client, &mut self.access_rng[client as usize]);
         if target != client {
             let pair = target as usize * self.topo.len() + client as usize;
-            delay += self.topo.sample_nanos(target, client, &mut self.net_rng[pair]);
+            delay += self
+                .topo
+                .sample_nanos(target, client, &mut self.net_rng[pair]);
         }
         // The first answer to an attempt is the one its client gets; later answers (a
         // quorum deadline after a success, a duplicate) are dropped.
@@ -400,7 +408,12 @@ impl<'a, S: Strategy> World<'a, S> {
         OpId::new(slot as u32, self.next_gen)
     }
 
-    fn arrival(&mut self, now: SimTime, group: u32, sched: &mut Scheduler<Event<S::Msg, S::Timer>>) {
+    fn arrival(
+        &mut self,
+        now: SimTime,
+        group: u32,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
         let g = group as usize;
         let draw = self.gens[g].next_op();
         let client = self.group_region[g];
@@ -438,7 +451,12 @@ impl<'a, S: Strategy> World<'a, S> {
     }
 
     /// Sends the current attempt of `op` to the region its clients currently use.
-    fn send_attempt(&mut self, now: SimTime, op: OpId, sched: &mut Scheduler<Event<S::Msg, S::Timer>>) {
+    fn send_attempt(
+        &mut self,
+        now: SimTime,
+        op: OpId,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
         let state = &self.ops[op.index()];
         let (client, key) = (state.client, state.key);
         let mut target = self.target[client as usize];
@@ -457,11 +475,23 @@ impl<'a, S: Strategy> World<'a, S> {
             // Clients reach a remote region over the internet, not over their own region's
             // servers: only the path's latency applies.
             let pair = client as usize * self.topo.len() + target as usize;
-            delay += self.topo.sample_nanos(client, target, &mut self.net_rng[pair]);
+            delay += self
+                .topo
+                .sample_nanos(client, target, &mut self.net_rng[pair]);
         }
-        sched.schedule_at(now + delay, Event::Request { op, attempt, at: target });
+        sched.schedule_at(
+            now + delay,
+            Event::Request {
+                op,
+                attempt,
+                at: target,
+            },
+        );
         if self.faulty || self.sc.capacity.iter().any(|c| c.is_some()) {
-            sched.schedule_at(now + self.sc.clients.timeout_ns, Event::Timeout { op, attempt });
+            sched.schedule_at(
+                now + self.sc.clients.timeout_ns,
+                Event::Timeout { op, attempt },
+            );
         }
     }
 
@@ -504,7 +534,16 @@ impl<'a, S: Strategy> World<'a, S> {
             st.busy += 1;
             st.foreign += foreign as u32;
             let d = cap.service.sample_nanos(&mut self.service_rng[at as usize]);
-            sched.schedule_at(now + d, Event::Served { op, attempt, at, foreign, inc });
+            sched.schedule_at(
+                now + d,
+                Event::Served {
+                    op,
+                    attempt,
+                    at,
+                    foreign,
+                    inc,
+                },
+            );
         } else if cap.queue_limit.is_none_or(|l| st.queue.len() < l) {
             st.foreign += foreign as u32;
             st.queue.push_back((op, attempt, foreign));
@@ -513,12 +552,7 @@ impl<'a, S: Strategy> World<'a, S> {
         }
     }
 
-    fn served(
-        &mut self,
-        now: SimTime,
-        job: Job,
-        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
-    ) {
+    fn served(&mut self, now: SimTime, job: Job, sched: &mut Scheduler<Event<S::Msg, S::Timer>>) {
         let Job {
             op,
             attempt,
@@ -555,7 +589,13 @@ impl<'a, S: Strategy> World<'a, S> {
     }
 
     /// Hands a request to the strategy at region `at`.
-    fn serve(&mut self, now: SimTime, op: OpId, at: RegionId, sched: &mut Scheduler<Event<S::Msg, S::Timer>>) {
+    fn serve(
+        &mut self,
+        now: SimTime,
+        op: OpId,
+        at: RegionId,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
         let s = self.ops[op.index()];
         let req = Request {
             op,
@@ -564,7 +604,12 @@ impl<'a, S: Strategy> World<'a, S> {
             bytes: s.bytes,
             client: s.client,
         };
-        let mut ctx = Ctx::new(now, (self.topo, &self.clocks, &self.sc.residency, self.enforce), &mut self.strat_rng, &mut self.effects);
+        let mut ctx = Ctx::new(
+            now,
+            (self.topo, &self.clocks, &self.sc.residency, self.enforce),
+            &mut self.strat_rng,
+            &mut self.effects,
+        );
         self.strategy.on_request(&mut ctx, at, req);
         self.apply_effects(now, sched);
     }
@@ -592,7 +637,12 @@ impl<'a, S: Strategy> World<'a, S> {
     }
 
     /// The current attempt failed (timeout or explicit failure): back off and retry, or fail.
-    fn give_up_attempt(&mut self, now: SimTime, op: OpId, sched: &mut Scheduler<Event<S::Msg, S::Timer>>) {
+    fn give_up_attempt(
+        &mut self,
+        now: SimTime,
+        op: OpId,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
         let retries = self.sc.clients.retries;
         let s = &mut self.ops[op.index()];
         if s.attempt >= retries {
@@ -612,7 +662,13 @@ impl<'a, S: Strategy> World<'a, S> {
         sched.schedule_at(now + base / 2 + jitter, Event::Retry { op });
     }
 
-    fn fault(&mut self, now: SimTime, index: usize, starting: bool, sched: &mut Scheduler<Event<S::Msg, S::Timer>>) {
+    fn fault(
+        &mut self,
+        now: SimTime,
+        index: usize,
+        starting: bool,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
         let n = self.topo.len();
         let kind = self.timeline[index].kind.clone();
         match kind {
@@ -625,7 +681,11 @@ impl<'a, S: Strategy> World<'a, S> {
                         }
                         for (p, q) in pairs {
                             let c = &mut self.cut[p as usize * n + q as usize];
-                            *c = if starting { *c + 1 } else { c.saturating_sub(1) };
+                            *c = if starting {
+                                *c + 1
+                            } else {
+                                c.saturating_sub(1)
+                            };
                         }
                     }
                 }
@@ -636,8 +696,12 @@ impl<'a, S: Strategy> World<'a, S> {
                     // Everything it had in flight dies with it.
                     self.incarnation[region as usize] += 1;
                 }
-                let mut ctx =
-                    Ctx::new(now, (self.topo, &self.clocks, &self.sc.residency, self.enforce), &mut self.strat_rng, &mut self.effects);
+                let mut ctx = Ctx::new(
+                    now,
+                    (self.topo, &self.clocks, &self.sc.residency, self.enforce),
+                    &mut self.strat_rng,
+                    &mut self.effects,
+                );
                 if starting {
                     self.strategy.on_region_down(&mut ctx, region);
                     let st = &mut self.stations[region as usize];
@@ -729,7 +793,12 @@ impl<'a, S: Strategy> World<'a, S> {
         }
     }
 
-    fn detector_tick(&mut self, now: SimTime, region: RegionId, sched: &mut Scheduler<Event<S::Msg, S::Timer>>) {
+    fn detector_tick(
+        &mut self,
+        now: SimTime,
+        region: RegionId,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
         if !self.up[region as usize] {
             return; // Restarted by the region's recovery.
         }
@@ -740,7 +809,13 @@ impl<'a, S: Strategy> World<'a, S> {
                 continue;
             }
             if let Some(d) = self.transmit(now, region, peer, 64) {
-                sched.schedule_at(now + d, Event::Heartbeat { from: region, to: peer });
+                sched.schedule_at(
+                    now + d,
+                    Event::Heartbeat {
+                        from: region,
+                        to: peer,
+                    },
+                );
             }
             let i = region as usize * n + peer as usize;
             if !self.suspected[i] && now.saturating_since(self.last_heard[i]) > det.timeout_ns {
@@ -751,7 +826,13 @@ impl<'a, S: Strategy> World<'a, S> {
         sched.schedule_at(now + det.heartbeat_ns, Event::DetectorTick { region });
     }
 
-    fn heartbeat(&mut self, now: SimTime, from: RegionId, to: RegionId, sched: &mut Scheduler<Event<S::Msg, S::Timer>>) {
+    fn heartbeat(
+        &mut self,
+        now: SimTime,
+        from: RegionId,
+        to: RegionId,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
         if !self.up[to as usize] {
             return;
         }
@@ -763,16 +844,31 @@ impl<'a, S: Strategy> World<'a, S> {
         }
     }
 
-    fn notify(&mut self, now: SimTime, at: RegionId, peer: RegionId, suspected: bool, sched: &mut Scheduler<Event<S::Msg, S::Timer>>) {
-        let mut ctx = Ctx::new(now, (self.topo, &self.clocks, &self.sc.residency, self.enforce), &mut self.strat_rng, &mut self.effects);
+    fn notify(
+        &mut self,
+        now: SimTime,
+        at: RegionId,
+        peer: RegionId,
+        suspected: bool,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
+        let mut ctx = Ctx::new(
+            now,
+            (self.topo, &self.clocks, &self.sc.residency, self.enforce),
+            &mut self.strat_rng,
+            &mut self.effects,
+        );
         self.strategy.on_suspect(&mut ctx, at, peer, suspected);
         self.apply_effects(now, sched);
     }
 
     /// Ends the run: operations still in flight count as failed.
     fn finish(mut self, now: SimTime, events: u64) -> (RunMetrics, Vec<Fault>) {
-        let pending: Vec<(RegionId, OpKind, SimTime)> =
-            self.ops.iter().map(|(_, s)| (s.client, s.kind, s.start)).collect();
+        let pending: Vec<(RegionId, OpKind, SimTime)> = self
+            .ops
+            .iter()
+            .map(|(_, s)| (s.client, s.kind, s.start))
+            .collect();
         for (client, kind, start) in pending {
             self.metrics.failed_op(client, kind, start);
         }
@@ -815,8 +911,12 @@ impl<S: Strategy> Model for World<'_, S> {
                 {
                     return;
                 }
-                let mut ctx =
-                    Ctx::new(now, (self.topo, &self.clocks, &self.sc.residency, self.enforce), &mut self.strat_rng, &mut self.effects);
+                let mut ctx = Ctx::new(
+                    now,
+                    (self.topo, &self.clocks, &self.sc.residency, self.enforce),
+                    &mut self.strat_rng,
+                    &mut self.effects,
+                );
                 self.strategy.on_message(&mut ctx, to, from, msg);
                 self.apply_effects(now, sched);
             }
@@ -824,8 +924,12 @@ impl<S: Strategy> Model for World<'_, S> {
                 if !self.up[region as usize] {
                     return;
                 }
-                let mut ctx =
-                    Ctx::new(now, (self.topo, &self.clocks, &self.sc.residency, self.enforce), &mut self.strat_rng, &mut self.effects);
+                let mut ctx = Ctx::new(
+                    now,
+                    (self.topo, &self.clocks, &self.sc.residency, self.enforce),
+                    &mut self.strat_rng,
+                    &mut self.effects,
+                );
                 self.strategy.on_timer(&mut ctx, region, timer);
                 self.apply_effects(now, sched);
             }
@@ -914,8 +1018,5 @@ fn run_with<S: Strategy>(sc: &Scenario, index: usize, seed: u64, strategy: S) ->
 
 /// Runs the strategies at `indices` (in parallel) and returns their results in that order.
 pub fn run_all(sc: &Scenario, indices: &[usize], seed: u64) -> Vec<RunResult> {
-    indices
-        .par_iter()
-        .map(|&i| run_full(sc, i, seed))
-        .collect()
+    indices.par_iter().map(|&i| run_full(sc, i, seed)).collect()
 }

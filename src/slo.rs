@@ -125,7 +125,11 @@ pub fn evaluate(objectives: &[Objective], s: &StrategyReport) -> SloSummary {
                         .collect(),
                 };
                 for (place, rw) in rows {
-                    let l = if *op == Ops::Read { &rw.read } else { &rw.write };
+                    let l = if *op == Ops::Read {
+                        &rw.read
+                    } else {
+                        &rw.write
+                    };
                     if l.count == 0 {
                         continue;
                     }

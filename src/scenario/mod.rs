@@ -13,8 +13,8 @@ mod validate;
 
 use std::path::Path;
 
-use crate::error::{Error, Result};
 use crate::cost::CostModel;
+use crate::error::{Error, Result};
 use crate::faults::{Capacity, ClientPolicy, Detection, Fault, RandomFaults};
 use crate::residency::Residency;
 use crate::slo::Objective;

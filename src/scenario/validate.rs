@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 use crate::catalogue;
 use crate::cost::{CostModel, RegionPrices};
 use crate::error::Problem;
-use crate::residency::{DataClass, Residency, ResidencyMode, NO_CLASS};
-use crate::slo::{Objective, Ops};
 use crate::faults::{Capacity, ClientPolicy, Detection, Fault, FaultKind, RandomFaults, Recovery};
 use crate::latency::LatencyDist;
+use crate::residency::{DataClass, Residency, ResidencyMode, NO_CLASS};
 use crate::scenario::spec::*;
 use crate::scenario::Scenario;
+use crate::slo::{Objective, Ops};
 use crate::strategy::{
     ActiveActiveConfig, ActivePassiveConfig, ConsensusConfig, ConsensusReads, EdgeCacheConfig,
     FollowTheSunConfig, HandoffPolicy, MultiMasterConfig, NamedStrategy, QuorumConfig, ReadFrom,
@@ -230,22 +230,22 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
             c.bad(f("name"), format!("duplicate region name `{}`", r.name));
         }
         let cat = catalogue::find(&r.name);
-        let coord = |c: &mut Checker, name: &str, v: Option<f64>, cv: Option<f64>, lim: f64| {
-            match v.or(cv) {
-                Some(x) => {
-                    c.range(&f(name), x, -lim, lim);
-                    x
-                }
-                None => {
-                    c.bad(
-                        f(name),
-                        format!(
-                            "missing (`{}` is not a catalogue region; see `geosim regions`)",
-                            r.name
-                        ),
-                    );
-                    0.0
-                }
+        let coord = |c: &mut Checker, name: &str, v: Option<f64>, cv: Option<f64>, lim: f64| match v
+            .or(cv)
+        {
+            Some(x) => {
+                c.range(&f(name), x, -lim, lim);
+                x
+            }
+            None => {
+                c.bad(
+                    f(name),
+                    format!(
+                        "missing (`{}` is not a catalogue region; see `geosim regions`)",
+                        r.name
+                    ),
+                );
+                0.0
             }
         };
         let lat = coord(&mut c, "lat", r.lat, cat.map(|x| x.lat), 90.0);
@@ -659,7 +659,10 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
             }
         }
         if allowed == 0 && dc.allowed_regions.is_empty() && dc.allowed_jurisdictions.is_empty() {
-            c.bad(f("allowed_regions"), "a class needs allowed_regions or allowed_jurisdictions");
+            c.bad(
+                f("allowed_regions"),
+                "a class needs allowed_regions or allowed_jurisdictions",
+            );
         }
         residency.classes.push(DataClass {
             name: dc.name.clone(),
@@ -684,9 +687,18 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
         for (i, dc) in spec.data_classes.iter().enumerate() {
             for (j, [s, e]) in dc.keys.iter().enumerate() {
                 if s >= e {
-                    c.bad(format!("data_classes[{i}].keys[{j}]"), "start must be below end");
+                    c.bad(
+                        format!("data_classes[{i}].keys[{j}]"),
+                        "start must be below end",
+                    );
                 }
-                assign(&mut c, format!("data_classes[{i}].keys[{j}]"), i as u8, *s, *e);
+                assign(
+                    &mut c,
+                    format!("data_classes[{i}].keys[{j}]"),
+                    i as u8,
+                    *s,
+                    *e,
+                );
             }
         }
         for (i, g) in spec.workload.clients.iter().enumerate() {
@@ -756,7 +768,13 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
     }
     let cost = CostModel {
         instance_usd_per_hour: cs.instance_usd_per_hour,
-        instances: [inst.primary, inst.replica, inst.standby, inst.witness, inst.cache],
+        instances: [
+            inst.primary,
+            inst.replica,
+            inst.standby,
+            inst.witness,
+            inst.cache,
+        ],
         storage_usd_per_gb_month: cs.storage_usd_per_gb_month,
         data_gb,
         regions: prices.clone(),
@@ -782,14 +800,20 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
                 if !crate::slo::PERCENTILES.contains(&percentile.as_str()) {
                     c.bad(
                         f("percentile"),
-                        format!("must be one of {:?}, got `{percentile}`", crate::slo::PERCENTILES),
+                        format!(
+                            "must be one of {:?}, got `{percentile}`",
+                            crate::slo::PERCENTILES
+                        ),
                     );
                 }
                 c.non_negative(&f("max_ms"), *max_ms);
                 if let Some(r) = region {
                     if let Some(id) = region_ref(&mut c, f("region"), r) {
                         if !groups.iter().any(|g| g.region == id) {
-                            c.bad(f("region"), format!("region `{r}` has no clients to measure"));
+                            c.bad(
+                                f("region"),
+                                format!("region `{r}` has no clients to measure"),
+                            );
                         }
                     }
                 }
@@ -812,7 +836,10 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
                 max_span_s,
             } => {
                 if max_lost_writes.is_none() && max_span_s.is_none() {
-                    c.bad(f("max_lost_writes"), "give max_lost_writes and/or max_span_s");
+                    c.bad(
+                        f("max_lost_writes"),
+                        "give max_lost_writes and/or max_span_s",
+                    );
                 }
                 if let Some(w) = max_lost_writes {
                     slos.push(Objective::RpoWrites(*w));

@@ -151,7 +151,13 @@ impl MultiMaster {
         let mut sent = 0;
         for r in 0..n as RegionId {
             if r != at && (!enforce || ctx.allowed(req.key, r)) {
-                ctx.send_data(at, r, req.key, MmMsg::Replicate { write: slot as u32 }, wire);
+                ctx.send_data(
+                    at,
+                    r,
+                    req.key,
+                    MmMsg::Replicate { write: slot as u32 },
+                    wire,
+                );
                 sent += 1;
             }
         }

@@ -302,24 +302,50 @@ fn missing_required_field_is_named() {
 
 #[test]
 fn unknown_data_class() {
-    let text = with("read_fraction = 0.5", "read_fraction = 0.5\ndata_class = \"secret\"");
-    rejects("class.toml", &text, &["workload.clients[0].data_class", "unknown data class `secret`"]);
+    let text = with(
+        "read_fraction = 0.5",
+        "read_fraction = 0.5\ndata_class = \"secret\"",
+    );
+    rejects(
+        "class.toml",
+        &text,
+        &[
+            "workload.clients[0].data_class",
+            "unknown data class `secret`",
+        ],
+    );
 }
 
 #[test]
 fn region_without_coordinates_outside_the_catalogue() {
     let text = with("lat = 10.0\n", "");
-    rejects("nolat.toml", &text, &["regions[0].lat", "not a catalogue region"]);
+    rejects(
+        "nolat.toml",
+        &text,
+        &["regions[0].lat", "not a catalogue region"],
+    );
 }
 
 #[test]
 fn enforce_on_a_strategy_that_cannot() {
-    let text = with("primary = \"a\"", "primary = \"a\"\nresidency = \"enforce\"");
-    rejects("enforce.toml", &text, &["strategies[0].residency", "not supported by `active-passive`"]);
+    let text = with(
+        "primary = \"a\"",
+        "primary = \"a\"\nresidency = \"enforce\"",
+    );
+    rejects(
+        "enforce.toml",
+        &text,
+        &[
+            "strategies[0].residency",
+            "not supported by `active-passive`",
+        ],
+    );
 }
 
 #[test]
 fn slo_with_an_unknown_percentile() {
-    let text = format!("{GOOD}\n[[slo]]\nkind = \"latency\"\nop = \"read\"\npercentile = \"p42\"\nmax_ms = 10\n");
+    let text = format!(
+        "{GOOD}\n[[slo]]\nkind = \"latency\"\nop = \"read\"\npercentile = \"p42\"\nmax_ms = 10\n"
+    );
     rejects("slo.toml", &text, &["slo[0].percentile", "p42"]);
 }

@@ -76,10 +76,22 @@ fn enforce_gives_no_violations_ignore_gives_some() {
     }
     let ignore = r.strategy("mm-ignore").unwrap().residency.clone().unwrap();
     assert!(ignore.violations > 0 && ignore.keys_outside > 0 && ignore.bytes_outside > 0);
-    let edge = r.strategy("edge-ignore").unwrap().residency.clone().unwrap();
+    let edge = r
+        .strategy("edge-ignore")
+        .unwrap()
+        .residency
+        .clone()
+        .unwrap();
     assert!(edge.violations > 0, "{edge:?}");
     // Enforcing costs the US support team latency: their reads go to the EU.
-    let us_read = |n: &str| r.strategy(n).unwrap().region("aws:us-east-1").unwrap().read.p99;
+    let us_read = |n: &str| {
+        r.strategy(n)
+            .unwrap()
+            .region("aws:us-east-1")
+            .unwrap()
+            .read
+            .p99
+    };
     assert!(us_read("mm-enforce") > us_read("mm-ignore") + 50.0);
 }
 
@@ -124,11 +136,20 @@ fn derived_rtt_between_catalogue_regions_never_beats_the_fibre_floor() {
     for a in CATALOGUE {
         for b in CATALOGUE {
             let km = great_circle_km(a.lat, a.lon, b.lat, b.lon);
-            assert!(model.derived_ms(km) >= fibre_floor_ms(km), "{} {}", a.name, b.name);
+            assert!(
+                model.derived_ms(km) >= fibre_floor_ms(km),
+                "{} {}",
+                a.name,
+                b.name
+            );
         }
     }
     // And through a scenario's topology, on the route actually sampled.
-    let names: Vec<String> = CATALOGUE.iter().take(12).map(|r| format!("\"{}\"", r.name)).collect();
+    let names: Vec<String> = CATALOGUE
+        .iter()
+        .take(12)
+        .map(|r| format!("\"{}\"", r.name))
+        .collect();
     let text = format!(
         "duration_s = 1\nregions = [{}]\n[[workload.clients]]\nregion = \"aws:us-east-1\"\nrate_rps = 1\n[[strategies]]\nkind = \"multi-master\"\nname = \"mm\"\n",
         names.join(", ")
@@ -160,7 +181,12 @@ fn slo_flips_exactly_at_the_threshold() {
     assert!(evaluate(&[objective(p99)], s).objectives[0].pass);
     let fail = evaluate(&[objective(p99 - 0.001)], s);
     assert!(!fail.objectives[0].pass);
-    assert!(fail.verdict.starts_with("meets 0 of 1: p99 write in eu-west-1 is"), "{}", fail.verdict);
+    assert!(
+        fail.verdict
+            .starts_with("meets 0 of 1: p99 write in eu-west-1 is"),
+        "{}",
+        fail.verdict
+    );
     let avail = |min: f64| Objective::Availability { op: Ops::All, min };
     assert!(evaluate(&[avail(1.0)], s).objectives[0].pass);
     let stale = s.consistency.stale_read_rate;

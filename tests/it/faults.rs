@@ -44,7 +44,9 @@ fn mm1_mean_latency_matches_closed_form() {
     let lambda = 0.8 * mu;
     let expect_ms = 1e3 / (mu - lambda);
     // Averaged over seeds; each run has 240,000 operations.
-    let runs: Vec<f64> = (1..=3).map(|seed| queue(1, 1.0, lambda, 300.0, seed)).collect();
+    let runs: Vec<f64> = (1..=3)
+        .map(|seed| queue(1, 1.0, lambda, 300.0, seed))
+        .collect();
     let mean = runs.iter().sum::<f64>() / runs.len() as f64;
     assert!(
         (mean - expect_ms).abs() / expect_ms < 0.03,
@@ -74,7 +76,9 @@ fn mmc_mean_latency_matches_erlang_c() {
     let lambda = 800.0;
     let a = lambda / mu;
     let expect_ms = 1e3 * (erlang_c(c, a) / (c as f64 * mu - lambda) + 1.0 / mu);
-    let runs: Vec<f64> = (1..=3).map(|seed| queue(c, 4.0, lambda, 300.0, seed)).collect();
+    let runs: Vec<f64> = (1..=3)
+        .map(|seed| queue(c, 4.0, lambda, 300.0, seed))
+        .collect();
     let mean = runs.iter().sum::<f64>() / runs.len() as f64;
     assert!(
         (mean - expect_ms).abs() / expect_ms < 0.03,
@@ -222,7 +226,10 @@ fn clock_skew_makes_lww_favour_the_fast_region() {
     assert!(lost(&a, "lww", "ap-northeast-1") * 4 < lost(&b, "lww", "ap-northeast-1"));
     // ...so the other regions lose more of their acknowledged writes.
     for region in ["us-east-1", "eu-west-1"] {
-        assert!(lost(&a, "lww", region) > lost(&b, "lww", region), "{region}");
+        assert!(
+            lost(&a, "lww", region) > lost(&b, "lww", region),
+            "{region}"
+        );
     }
     // A CRDT merge loses nothing either way.
     assert_eq!(a.strategy("crdt").unwrap().consistency.lost_updates, 0);
@@ -266,7 +273,11 @@ duration_s = 120
             .unwrap()
             .write
     };
-    assert!(eu("raft") < 0.95, "consensus minority write availability {}", eu("raft"));
+    assert!(
+        eu("raft") < 0.95,
+        "consensus minority write availability {}",
+        eu("raft")
+    );
     assert_eq!(eu("mm"), 1.0);
 }
 
@@ -284,7 +295,11 @@ fn random_faults_are_deterministic() {
     let b = run_scenario(&sc, Some(3));
     assert_eq!(a.to_json(), b.to_json());
     let s = &a.strategies[0];
-    assert!(s.faults.iter().filter(|f| f.random).count() >= 2, "{:?}", s.faults);
+    assert!(
+        s.faults.iter().filter(|f| f.random).count() >= 2,
+        "{:?}",
+        s.faults
+    );
     let c = run_scenario(&sc, Some(4));
     assert_ne!(a.to_json(), c.to_json());
 }
