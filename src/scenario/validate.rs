@@ -1120,16 +1120,57 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
                         }
                     }
                 }
+                Some(StrategyConfig::ActivePassive(ap)) => {
+                    need_inside(&mut c, &f("primary"), &residency, &regions, &[ap.primary]);
+                }
+                Some(StrategyConfig::Consensus(cs)) => {
+                    need_inside(&mut c, &f("members"), &residency, &regions, &cs.members);
+                }
+                Some(StrategyConfig::Quorum(q)) => {
+                    // Every replica set that holds restricted keys must lie inside their class.
+                    for (k, &home) in q.homes.iter().enumerate() {
+                        let Some(cl) = residency.class(k as u64) else { continue };
+                        let set = &q.replicas[home as usize];
+                        if let Some(&out) = set.iter().find(|&&r| residency.classes[cl].allowed & (1u64 << r) == 0) {
+                            c.bad(
+                                f("replicas"),
+                                format!(
+                                    "residency = \"enforce\": key {k} of class `{}` would have a replica in `{}`",
+                                    residency.classes[cl].name, regions[out as usize].name
+                                ),
+                            );
+                            break;
+                        }
+                    }
+                }
+                Some(StrategyConfig::ActiveActive(_)) => {}
                 Some(other) => c.bad(
                     f("residency"),
                     format!(
-                        "residency = \"enforce\" is not supported by `{}` (supported: multi-master, edge-cache)",
+                        "residency = \"enforce\" is not supported by `{}` (supported: multi-master, active-active, active-passive, quorum, consensus, edge-cache)",
                         other.kind()
                     ),
                 ),
                 None => {}
             }
         }
+        // Under enforced residency an active-active key lives at home in an allowed region.
+        let config = match (config, residency_mode) {
+            (Some(StrategyConfig::ActiveActive(mut aa)), ResidencyMode::Enforce) => {
+                for (k, home) in aa.homes.iter_mut().enumerate() {
+                    if !residency.allowed(k as u64, *home) {
+                        if let Some(r) = nearest(&regions, *home, regions.len())
+                            .into_iter()
+                            .find(|&r| residency.allowed(k as u64, r))
+                        {
+                            *home = r;
+                        }
+                    }
+                }
+                Some(StrategyConfig::ActiveActive(aa))
+            }
+            (other, _) => other,
+        };
         if let Some(config) = config {
             strategies.push(NamedStrategy {
                 name: name.to_string(),
@@ -1264,4 +1305,25 @@ fn nearest(regions: &[Region], home: RegionId, n: usize) -> Vec<RegionId> {
         .chain(order.into_iter().map(|x| x.1))
         .take(n)
         .collect()
+}
+
+/// Under enforced residency, `who` (primary, members) must be allowed for every data class.
+fn need_inside(
+    c: &mut Checker,
+    field: &str,
+    residency: &Residency,
+    regions: &[Region],
+    who: &[RegionId],
+) {
+    for dc in &residency.classes {
+        if let Some(&r) = who.iter().find(|&&r| dc.allowed & (1u64 << r) == 0) {
+            c.bad(
+                field,
+                format!(
+                    "residency = \"enforce\" needs `{}` inside every data class, but class `{}` may not live there",
+                    regions[r as usize].name, dc.name
+                ),
+            );
+        }
+    }
 }

@@ -192,7 +192,7 @@ impl ActiveActive {
         let acked_at = ctx.now();
         let wire = HEADER_BYTES + bytes as u64;
         for r in 0..self.regions as RegionId {
-            if r != home {
+            if r != home && (!ctx.enforce_residency() || ctx.allowed(key, r)) {
                 let msg = AaMsg::Replicate {
                     key,
                     version,

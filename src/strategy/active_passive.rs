@@ -317,15 +317,23 @@ impl ActivePassive {
                 self.apply(p, key, version);
                 let wire = HEADER_BYTES + bytes as u64;
                 let sync = self.cfg.replication == Replication::Sync;
-                let targets = (0..self.regions as RegionId)
+                let enforce = ctx.enforce_residency();
+                // The standbys that get a copy, as a bit set: all of them (sync: those not
+                // suspected), and under enforced residency only those the key may live in.
+                let copies: u64 = (0..self.regions as RegionId)
                     .filter(|&r| r != p && !(sync && self.suspects(p, r)))
-                    .count();
+                    .filter(|&r| !enforce || ctx.allowed(key, r))
+                    .fold(0, |m, r| m | 1u64 << r);
+                let targets = copies.count_ones() as usize;
                 match self.cfg.replication {
                     Replication::Async => {
                         self.acknowledge(ctx, p, version);
                         self.answer(ctx, p, op, origin, Outcome::Write(version));
                         let acked_at = ctx.now();
-                        for s in (0..self.regions as RegionId).filter(|&r| r != p) {
+                        let all = (0..self.regions as RegionId)
+                            .filter(|&r| r != p && (!enforce || ctx.allowed(key, r)))
+                            .fold(0u64, |m, r| m | 1u64 << r);
+                        for s in (0..self.regions as RegionId).filter(|&r| all & (1u64 << r) != 0) {
                             let msg = ApMsg::Replicate {
                                 key,
                                 version,
@@ -350,9 +358,9 @@ impl ActivePassive {
                             version,
                             op: Some(op),
                         };
-                        let standbys = (0..self.regions as RegionId)
-                            .filter(|&r| r != p && !self.suspects(p, r));
-                        for s in standbys {
+                        for s in
+                            (0..self.regions as RegionId).filter(|&r| copies & (1u64 << r) != 0)
+                        {
                             let msg = ApMsg::Replicate {
                                 key,
                                 version,

@@ -196,3 +196,47 @@ fn slo_flips_exactly_at_the_threshold() {
     assert!(evaluate(&[Objective::Budget(monthly)], s).objectives[0].pass);
     assert!(!evaluate(&[Objective::Budget(monthly - 0.01)], s).objectives[0].pass);
 }
+
+#[test]
+fn enforce_keeps_other_strategies_inside_the_class_too() {
+    let text = std::fs::read_to_string(shipped("gdpr-eu-data.toml")).unwrap();
+    let extra = r#"
+[[strategies]]
+kind = "active-passive"
+name = "ap-enforce"
+primary = "aws:eu-west-1"
+residency = "enforce"
+
+[[strategies]]
+kind = "active-passive"
+name = "ap-ignore"
+primary = "aws:eu-west-1"
+
+[[strategies]]
+kind = "active-active"
+name = "aa-enforce"
+residency = "enforce"
+
+[[strategies]]
+kind = "active-active"
+name = "aa-ignore"
+"#;
+    let r = run_scenario(&scenario(&format!("{text}{extra}")), None);
+    let v = |n: &str| r.strategy(n).unwrap().residency.clone().unwrap().violations;
+    assert_eq!(v("ap-enforce"), 0);
+    assert_eq!(v("aa-enforce"), 0);
+    assert!(v("ap-ignore") > 0);
+    assert!(v("aa-ignore") > 0);
+    // A primary outside the class cannot enforce it.
+    let bad = format!(
+        "{text}[[strategies]]\nkind = \"active-passive\"\nname = \"x\"\nprimary = \"aws:us-east-1\"\nresidency = \"enforce\"\n"
+    );
+    let err = geosim::scenario::from_str(
+        &bad,
+        geosim::scenario::Format::Toml,
+        std::path::Path::new("t.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("strategies[4].primary"), "{err}");
+}

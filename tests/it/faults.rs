@@ -303,3 +303,64 @@ fn random_faults_are_deterministic() {
     let c = run_scenario(&sc, Some(4));
     assert_ne!(a.to_json(), c.to_json());
 }
+
+/// A degraded link: extra latency adds to every message, lost transmissions come back as a
+/// retransmission timeout, and a bandwidth cap serialises messages.
+#[test]
+fn link_degradation_shows_up_as_latency() {
+    let base = r#"
+duration_s = 60
+drain_s = 10
+[network]
+unlinked = "route"
+[[regions]]
+name = "p"
+lat = 0.0
+lon = 0.0
+intra_ms = 1.0
+[[regions]]
+name = "s"
+lat = 0.0
+lon = 10.0
+intra_ms = 1.0
+[[links]]
+from = "p"
+to = "s"
+latency = 40.0
+[[workload.clients]]
+region = "s"
+rate_rps = 100
+read_fraction = 0.0
+keys = 100
+value_bytes = 10000
+[[strategies]]
+kind = "active-passive"
+name = "ap"
+primary = "p"
+"#;
+    let p50 = |fault: &str| {
+        run(&format!("{base}{fault}")).strategies[0]
+            .latency_ms
+            .write
+            .p50
+    };
+    let clean = p50("");
+    assert_eq!(clean, 82.0);
+    let slow = p50("[[faults]]\nkind = \"link-degradation\"\nfrom = \"p\"\nto = \"s\"\nextra_latency = 25.0\nstart_s = 0\n");
+    assert_eq!(slow, clean + 50.0, "25 ms each way");
+    // Half of all transmissions lost: the median write sees at least one 200 ms retransmit.
+    let lossy = r#"[[faults]]
+kind = "link-degradation"
+from = "p"
+to = "s"
+loss = 0.5
+start_s = 0
+"#;
+    let r = run(&format!("{base}{lossy}"));
+    let w = &r.strategies[0].latency_ms.write;
+    assert!(w.p50 >= clean + 200.0 && w.p99 >= clean + 600.0, "{w:?}");
+    // 1 Mbit/s carries a 10,064-byte write in 80.5 ms; at 100 writes/s the link saturates.
+    let narrow = "[[faults]]\nkind = \"link-degradation\"\nfrom = \"s\"\nto = \"p\"\nboth_ways = false\nbandwidth_mbps = 1\nstart_s = 0\n";
+    let n = p50(narrow);
+    assert!(n > clean + 80.0, "{n}");
+}
