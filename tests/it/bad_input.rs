@@ -328,16 +328,15 @@ fn region_without_coordinates_outside_the_catalogue() {
 
 #[test]
 fn enforce_on_a_strategy_that_cannot() {
-    let text = with(
-        "primary = \"a\"",
-        "primary = \"a\"\nresidency = \"enforce\"",
+    let text = format!(
+        "{GOOD}\n[[strategies]]\nkind = \"follow-the-sun\"\nname = \"fts\"\nshifts = [{{ region = \"a\", start_utc_h = 0 }}]\nresidency = \"enforce\"\n"
     );
     rejects(
         "enforce.toml",
         &text,
         &[
-            "strategies[0].residency",
-            "not supported by `active-passive`",
+            "strategies[1].residency",
+            "not supported by `follow-the-sun`",
         ],
     );
 }
