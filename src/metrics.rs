@@ -229,6 +229,26 @@ impl FaultCost {
         }
         Some(worst)
     }
+
+    /// The same per affected client region, in region order: `(region, Some(rto) or None
+    /// when it never recovered)`; regions whose operations never failed are left out.
+    pub fn rto_by_region(&self) -> Vec<(RegionId, Option<u64>)> {
+        self.recovery
+            .iter()
+            .enumerate()
+            .filter(|(_, kinds)| kinds.iter().any(|r| r.last_fail.is_some()))
+            .map(|(region, kinds)| {
+                let mut worst = Some(0u64);
+                for r in kinds.iter().filter(|r| r.last_fail.is_some()) {
+                    worst = match (worst, r.recovered) {
+                        (Some(w), Some(t)) => Some(w.max(t.saturating_since(self.start))),
+                        _ => None,
+                    };
+                }
+                (region as RegionId, worst)
+            })
+            .collect()
+    }
 }
 
 /// Everything one strategy run measures.

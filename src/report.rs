@@ -328,6 +328,19 @@ pub struct FaultReport {
     pub lost_span_s: f64,
     /// Time until affected clients succeeded again, seconds (`null`: never).
     pub rto_s: Option<f64>,
+    /// The same per affected client region (regions whose operations failed).
+    #[serde(default)]
+    pub rto_by_region: Vec<RegionRto>,
+}
+
+/// Recovery time of one client region after a fault.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RegionRto {
+    /// Client region.
+    pub region: String,
+    /// Seconds from the fault's start until its clients' operations succeeded again
+    /// (`null`: never).
+    pub rto_s: Option<f64>,
 }
 
 /// Per-bucket counts for charts, stored as parallel arrays.
@@ -658,7 +671,36 @@ pub fn resilience_table(report: &Report) -> String {
             s.split_brain.writes.to_string(),
         ]);
     }
-    render(&rows)
+    let mut out = render(&rows);
+    // Recovery per client region of the first few faults: who was down, and for how long.
+    let faults = report.strategies.first().map_or(0, |s| s.faults.len());
+    for f in 0..faults.min(3) {
+        let first = &report.strategies[0].faults[f];
+        out.push_str(&format!(
+            "\nRTO by client region, fault {} ({} {} at {} s):\n",
+            f + 1,
+            first.kind,
+            first.target,
+            first.start_s
+        ));
+        for s in &report.strategies {
+            let parts: Vec<String> = s.faults[f]
+                .rto_by_region
+                .iter()
+                .map(|r| match r.rto_s {
+                    Some(v) => format!("{} {v:.1} s", r.region),
+                    None => format!("{} never", r.region),
+                })
+                .collect();
+            let parts = if parts.is_empty() {
+                "no client affected".to_string()
+            } else {
+                parts.join(", ")
+            };
+            out.push_str(&format!("  {}: {parts}\n", s.name));
+        }
+    }
+    out
 }
 
 /// Renders rows as an aligned text table: first column left-aligned, others right-aligned,
@@ -782,6 +824,14 @@ pub fn fault_reports(
             lost_writes: cost.lost_writes,
             lost_span_s: secs(cost.lost_span_ns),
             rto_s: cost.rto_ns().map(secs),
+            rto_by_region: cost
+                .rto_by_region()
+                .into_iter()
+                .map(|(r, rto)| RegionRto {
+                    region: name(&r),
+                    rto_s: rto.map(secs),
+                })
+                .collect(),
         })
         .collect();
     let rpo = Rpo {

@@ -364,3 +364,30 @@ start_s = 0
     let n = p50(narrow);
     assert!(n > clean + 80.0, "{n}");
 }
+
+/// Recovery per client region in the shipped region-outage: the lost region's own clients
+/// wait for the reroute (30 s), the survivors wait for failover only; multi-master's
+/// survivors never fail at all.
+#[test]
+fn rto_by_region_separates_rerouting_from_failover() {
+    let (sc, _) = load_scenario(&shipped("region-outage.toml")).unwrap();
+    let r = run_scenario(&sc, None);
+    let rto = |strategy: &str, region: &str| {
+        r.strategy(strategy).unwrap().faults[0]
+            .rto_by_region
+            .iter()
+            .find(|x| x.region == region)
+            .and_then(|x| x.rto_s)
+    };
+    for s in ["ap-sync", "ap-async", "raft", "mm"] {
+        let lost = rto(s, "us-east-1").expect("the lost region's clients recover");
+        assert!((30.0..32.0).contains(&lost), "{s}: {lost}");
+    }
+    // Active-passive: detection (2 s) + promotion (5 s), within a heartbeat and a retry.
+    let ap = rto("ap-async", "us-west-2").unwrap();
+    assert!((7.0..9.5).contains(&ap), "{ap}");
+    // A Raft election is faster than detection plus a 5 s promotion delay.
+    assert!(rto("raft", "us-west-2").unwrap() < ap);
+    assert_eq!(rto("mm", "us-west-2"), None);
+    assert_eq!(r.strategy("mm").unwrap().faults[0].rto_by_region.len(), 1);
+}
