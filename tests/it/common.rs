@@ -69,3 +69,53 @@ lat = 35.6762
 lon = 139.6503
 jurisdiction = "JP"
 "#;
+
+/// Two regions, `p` and `s`, 10 degrees of longitude apart (1,113 km, fibre floor 5.5 ms),
+/// 1 ms intra-region latency, joined only by a constant link of `link_ms` each way. `head`
+/// holds the top-level keys (it must come before any table), `p_extra` and `s_extra` extra
+/// lines of each region's table, `rest` the workload, strategies and other tables.
+pub fn pair(head: &str, p_extra: &str, s_extra: &str, link_ms: f64, rest: &str) -> String {
+    format!(
+        r#"{head}
+[network]
+unlinked = "route"
+[[regions]]
+name = "p"
+lat = 0.0
+lon = 0.0
+intra_ms = 1.0
+{p_extra}
+[[regions]]
+name = "s"
+lat = 0.0
+lon = 10.0
+intra_ms = 1.0
+{s_extra}
+[[links]]
+from = "p"
+to = "s"
+latency = {link_ms:?}
+{rest}"#
+    )
+}
+
+/// Writes at `p`, reads at `s` served by the primary `p` (async active-passive): every
+/// message and its size is known in advance.
+pub const PAIR_AP: &str = r#"[[workload.clients]]
+region = "p"
+rate_rps = 50
+read_fraction = 0.0
+keys = 10
+value_bytes = 100
+[[workload.clients]]
+region = "s"
+rate_rps = 50
+read_fraction = 1.0
+keys = 10
+[[strategies]]
+kind = "active-passive"
+name = "ap"
+primary = "p"
+replication = "async"
+read_from = "primary"
+"#;

@@ -5,51 +5,20 @@ use geosim::io::load_scenario;
 use geosim::slo::{evaluate, Objective, Ops};
 use geosim::topology::{fibre_floor_ms, great_circle_km, NetworkModel};
 
-use crate::common::{run, run_scenario, scenario, shipped};
+use crate::common::{pair, run, run_scenario, scenario, shipped, PAIR_AP};
 
 /// Two regions, async active-passive, constant latency, different transfer prices out of
 /// each region: the bytes of every message are known, so the transfer cost is too.
 #[test]
 fn transfer_cost_is_bytes_times_price_exactly() {
-    let text = r#"
-duration_s = 20
-drain_s = 5
-[network]
-unlinked = "route"
-[[regions]]
-name = "p"
-lat = 0.0
-lon = 0.0
-intra_ms = 1.0
-inter_region_usd_per_gb = 1000.0
-[[regions]]
-name = "s"
-lat = 0.0
-lon = 10.0
-intra_ms = 1.0
-inter_region_usd_per_gb = 3000.0
-[[links]]
-from = "p"
-to = "s"
-latency = 40.0
-[[workload.clients]]
-region = "p"
-rate_rps = 50
-read_fraction = 0.0
-keys = 10
-value_bytes = 100
-[[workload.clients]]
-region = "s"
-rate_rps = 50
-read_fraction = 1.0
-keys = 10
-[[strategies]]
-kind = "active-passive"
-name = "ap"
-primary = "p"
-read_from = "primary"
-"#;
-    let r = run(text);
+    let text = pair(
+        "duration_s = 20\ndrain_s = 5",
+        "inter_region_usd_per_gb = 1000.0",
+        "inter_region_usd_per_gb = 3000.0",
+        40.0,
+        PAIR_AP,
+    );
+    let r = run(&text);
     let ap = r.strategy("ap").unwrap();
     let (writes, reads) = (ap.ops.writes as f64, ap.ops.reads as f64);
     // p -> s: one 164-byte replicate per write and one 64-byte answer per read;

@@ -2,7 +2,7 @@
 
 use geosim::io::load_scenario;
 
-use crate::common::{run, run_scenario, scenario, shipped};
+use crate::common::{pair, run, run_scenario, scenario, shipped};
 
 /// One region, `servers` servers with exponential service times of mean `service_ms`,
 /// Poisson arrivals at `rate` per second, operations served locally (multi-master on a single
@@ -95,33 +95,14 @@ fn erlang_c_known_value() {
 /// Two regions 50 ms apart, the primary lost at 100 s; clients in the standby region write
 /// 400 per second (all forwarded to the primary).
 fn primary_outage(replication: &str, seed: u64) -> geosim::report::StrategyReport {
-    let text = format!(
+    let rest = format!(
         r#"
-duration_s = 160
-drain_s = 20
-seed = {seed}
 [clients]
 timeout_ms = 1000
 retries = 3
 [detection]
 heartbeat_ms = 500
 timeout_ms = 2000
-[network]
-unlinked = "route"
-[[regions]]
-name = "p"
-lat = 0.0
-lon = 0.0
-intra_ms = 1.0
-[[regions]]
-name = "s"
-lat = 0.0
-lon = 10.0
-intra_ms = 1.0
-[[links]]
-from = "p"
-to = "s"
-latency = 50.0
 [[workload.clients]]
 region = "s"
 rate_rps = 400
@@ -139,6 +120,13 @@ primary = "p"
 replication = "{replication}"
 promotion_delay_s = 5
 "#
+    );
+    let text = pair(
+        &format!("duration_s = 160\ndrain_s = 20\nseed = {seed}"),
+        "",
+        "",
+        50.0,
+        &rest,
     );
     run(&text).strategies.remove(0)
 }
@@ -308,25 +296,12 @@ fn random_faults_are_deterministic() {
 /// retransmission timeout, and a bandwidth cap serialises messages.
 #[test]
 fn link_degradation_shows_up_as_latency() {
-    let base = r#"
-duration_s = 60
-drain_s = 10
-[network]
-unlinked = "route"
-[[regions]]
-name = "p"
-lat = 0.0
-lon = 0.0
-intra_ms = 1.0
-[[regions]]
-name = "s"
-lat = 0.0
-lon = 10.0
-intra_ms = 1.0
-[[links]]
-from = "p"
-to = "s"
-latency = 40.0
+    let base = pair(
+        "duration_s = 60\ndrain_s = 10",
+        "",
+        "",
+        40.0,
+        r#"
 [[workload.clients]]
 region = "s"
 rate_rps = 100
@@ -337,7 +312,8 @@ value_bytes = 10000
 kind = "active-passive"
 name = "ap"
 primary = "p"
-"#;
+"#,
+    );
     let p50 = |fault: &str| {
         run(&format!("{base}{fault}")).strategies[0]
             .latency_ms

@@ -2,7 +2,7 @@
 
 use geosim::io::load_scenario;
 
-use crate::common::{run, run_scenario, shipped, THREE_REGIONS};
+use crate::common::{pair, run, run_scenario, shipped, PAIR_AP, THREE_REGIONS};
 
 /// Load in all three regions, with the given strategy tables appended.
 fn three_regions(extra: &str, clients: &str) -> String {
@@ -224,44 +224,8 @@ resolution = "crdt"
 /// primary acknowledged it, and every byte on the wire is accounted for.
 #[test]
 fn async_lag_and_wan_bytes_match_hand_computation() {
-    let text = r#"
-duration_s = 20
-drain_s = 5
-[network]
-unlinked = "route"
-[[regions]]
-name = "p"
-lat = 0.0
-lon = 0.0
-intra_ms = 1.0
-[[regions]]
-name = "s"
-lat = 0.0
-lon = 10.0
-intra_ms = 1.0
-[[links]]
-from = "p"
-to = "s"
-latency = 40.0
-[[workload.clients]]
-region = "p"
-rate_rps = 50
-read_fraction = 0.0
-keys = 10
-value_bytes = 100
-[[workload.clients]]
-region = "s"
-rate_rps = 50
-read_fraction = 1.0
-keys = 10
-[[strategies]]
-kind = "active-passive"
-name = "ap"
-primary = "p"
-replication = "async"
-read_from = "primary"
-"#;
-    let r = run(text);
+    let text = pair("duration_s = 20\ndrain_s = 5", "", "", 40.0, PAIR_AP);
+    let r = run(&text);
     let ap = r.strategy("ap").unwrap();
     assert_eq!(ap.replication_lag_ms.p50, 40.0);
     assert_eq!(ap.replication_lag_ms.p99, 40.0);
