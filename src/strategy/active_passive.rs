@@ -20,7 +20,8 @@
 //! primary that is only partitioned away keeps accepting writes until it hears of the new
 //! epoch; those divergent writes are then discarded (counted as conflicts, lost updates and
 //! lost data). With `SplitBrain::Fencing` a primary that cannot reach a majority of regions
-//! (a witness counted) stops accepting writes. A region that comes back from an outage asks
+//! (a witness counted) stops accepting writes. A witness region votes in that majority but
+//! holds no data: it receives no log entries and is never promoted. A region that comes back from an outage asks
 //! the primary for a snapshot and catches up.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
@@ -320,8 +321,9 @@ impl ActivePassive {
                 let enforce = ctx.enforce_residency();
                 // The standbys that get a copy, as a bit set: all of them (sync: those not
                 // suspected), and under enforced residency only those the key may live in.
+                let witness = self.cfg.witness;
                 let copies: u64 = (0..self.regions as RegionId)
-                    .filter(|&r| r != p && !(sync && self.suspects(p, r)))
+                    .filter(|&r| r != p && Some(r) != witness && !(sync && self.suspects(p, r)))
                     .filter(|&r| !enforce || ctx.allowed(key, r))
                     .fold(0, |m, r| m | 1u64 << r);
                 let targets = copies.count_ones() as usize;
@@ -331,7 +333,8 @@ impl ActivePassive {
                         self.answer(ctx, p, op, origin, Outcome::Write(version));
                         let acked_at = ctx.now();
                         let all = (0..self.regions as RegionId)
-                            .filter(|&r| r != p && (!enforce || ctx.allowed(key, r)))
+                            .filter(|&r| r != p && Some(r) != witness)
+                            .filter(|&r| !enforce || ctx.allowed(key, r))
                             .fold(0u64, |m, r| m | 1u64 << r);
                         for s in (0..self.regions as RegionId).filter(|&r| all & (1u64 << r) != 0) {
                             let msg = ApMsg::Replicate {
@@ -664,5 +667,52 @@ impl Strategy for ActivePassive {
         } else {
             ctx.send(region, p, ApMsg::CatchUp, HEADER_BYTES);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::scenario::{from_str, Format};
+    use crate::sim::run_strategy;
+
+    #[test]
+    fn a_witness_gets_no_data_but_a_standby_does() {
+        let text = r#"
+duration_s = 20
+[[regions]]
+name = "p"
+lat = 0.0
+lon = 0.0
+[[regions]]
+name = "s"
+lat = 0.0
+lon = 5.0
+[[regions]]
+name = "w"
+lat = 5.0
+lon = 0.0
+[[workload.clients]]
+region = "p"
+rate_rps = 100
+read_fraction = 0.0
+[[strategies]]
+kind = "active-passive"
+name = "ap"
+primary = "p"
+split_brain = "fencing"
+witness = "w"
+"#;
+        let sc = from_str(text, Format::Toml, Path::new("t.toml")).unwrap();
+        let m = run_strategy(&sc, 0, 1);
+        assert!(m.writes > 1000);
+        assert!(m.bytes_matrix[1] > 0, "p -> s carries the log");
+        assert_eq!(m.bytes_matrix[2], 0, "p -> w carries nothing");
+        assert_eq!(
+            m.lag.count(),
+            m.writes,
+            "one application per write, at s only"
+        );
     }
 }
