@@ -15,7 +15,9 @@
 //! the two job counts are checked to produce the same bytes.
 //!
 //! An iteration takes seconds, so the group uses flat sampling and criterion's minimum of 10
-//! samples: `cargo bench --bench sweep` takes a few minutes.
+//! samples (criterion warns that they do not fit in the target time and takes them anyway):
+//! `cargo bench --bench sweep` takes about two minutes. Measured on an idle two-core machine:
+//! `jobs1` 6.74 s, `jobs2` 3.48 s per iteration, a speed-up of 1.94.
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
