@@ -386,21 +386,33 @@ impl<'a, S: Strategy> World<'a, S> {
             self.metrics.server_acked_write();
         }
         let (client, target, attempt) = (state.client, state.target, state.attempt);
-        let mut delay = self
-            .topo
-            .sample_access_nanos(client, &mut self.access_rng[client as usize]);
-        if target != client {
-            let pair = target as usize * self.topo.len() + client as usize;
-            delay += self
-                .topo
-                .sample_nanos(target, client, &mut self.net_rng[pair]);
-        }
+        let delay = self.client_path_nanos(client, target, false);
         // The first answer to an attempt is the one its client gets; later answers (a
         // quorum deadline after a success, a duplicate) are dropped.
         let state = self.ops.get_mut(op.index()).expect("present");
         state.outcome = outcome;
         state.answered = true;
         sched.schedule_at(now + delay, Event::Response { op, attempt });
+    }
+
+    /// The delay of one message between a client of region `client` and the servers of
+    /// `server` (`to_server`: request, else answer): the client's access network, plus the
+    /// WAN path when it is served elsewhere. Clients reach a remote region over the internet,
+    /// not through their own region's servers, so only the path's latency applies.
+    fn client_path_nanos(&mut self, client: RegionId, server: RegionId, to_server: bool) -> u64 {
+        let mut delay = self
+            .topo
+            .sample_access_nanos(client, &mut self.access_rng[client as usize]);
+        if server != client {
+            let (from, to) = if to_server {
+                (client, server)
+            } else {
+                (server, client)
+            };
+            let pair = from as usize * self.topo.len() + to as usize;
+            delay += self.topo.sample_nanos(from, to, &mut self.net_rng[pair]);
+        }
+        delay
     }
 
     fn new_op_id(&mut self, slot: usize) -> OpId {
@@ -468,17 +480,7 @@ impl<'a, S: Strategy> World<'a, S> {
         let state = &mut self.ops[op.index()];
         state.target = target;
         let attempt = state.attempt;
-        let mut delay = self
-            .topo
-            .sample_access_nanos(client, &mut self.access_rng[client as usize]);
-        if target != client {
-            // Clients reach a remote region over the internet, not over their own region's
-            // servers: only the path's latency applies.
-            let pair = client as usize * self.topo.len() + target as usize;
-            delay += self
-                .topo
-                .sample_nanos(client, target, &mut self.net_rng[pair]);
-        }
+        let delay = self.client_path_nanos(client, target, true);
         sched.schedule_at(
             now + delay,
             Event::Request {
