@@ -15,7 +15,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{line_col, Error, Result};
 use crate::plot::{fmt_num, kind_of, text, ResultKind};
 
 /// Which way a metric gets worse.
@@ -247,13 +247,6 @@ impl Tolerances {
             None => default,
         }
     }
-}
-
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-    (line, column)
 }
 
 /// A leaf value of a metric: a number, or `null` (e.g. an RTO that never happened).

@@ -12,7 +12,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use geosim::{check, io, plot, report, scenario, sweep, Error};
+use geosim::{check, io, plot, render, report, scenario, sweep, Error};
 
 #[derive(Parser)]
 #[command(
@@ -217,7 +217,7 @@ fn run(
     let file = dir.join("report.json");
     io::write_atomic(&file, report.to_json().as_bytes())?;
     let html = (!no_charts)
-        .then(|| plot::write_report(&dir, &report))
+        .then(|| render::write_report(&dir, &report))
         .transpose()?;
     println!(
         "{} (seed {}, {} simulated s)\n",
@@ -251,7 +251,7 @@ fn plot(result: &Path, out: Option<PathBuf>) -> Result<(), Error> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     });
-    let w = plot::write_outputs(&dir, &value, kind)?;
+    let w = render::write_outputs(&dir, &value, kind)?;
     for c in &w.charts {
         println!("{}", c.display());
     }
@@ -503,7 +503,7 @@ fn write_sweep(results: &sweep::Results, dir: &Path, charts: bool) -> Result<(),
     println!("table:  {}", csv.display());
     println!("sweep:  {}", json.display());
     if charts {
-        let w = plot::write_sweep_outputs(dir, &text)?;
+        let w = render::write_sweep_outputs(dir, &text)?;
         println!("page:   {} ({} charts)", w.html.display(), w.charts.len());
     }
     Ok(())

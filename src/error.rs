@@ -159,3 +159,16 @@ impl Error {
 
 /// Shorthand for library results.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// 1-based line and column (in characters) of byte `offset` in `text`: the position a
+/// syntax error names. The one helper every parser error goes through.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}

@@ -63,7 +63,9 @@ pub mod html;
 pub mod io;
 pub mod latency;
 pub mod metrics;
+pub mod objective;
 pub mod plot;
+pub mod render;
 pub mod report;
 pub mod residency;
 pub mod rng;
@@ -93,7 +95,9 @@ pub fn simulate(
     let seed = seed.or(sc.seed).unwrap_or(DEFAULT_SEED);
     let indices = select(sc, only)?;
     let results = sim::run_all(sc, &indices, seed);
-    Ok(report::build(sc, info, seed, &indices, &results))
+    let mut report = report::build(sc, info, seed, &indices, &results);
+    slo::apply(&mut report, &sc.slos);
+    Ok(report)
 }
 
 /// The indices of the strategies named in `only`, in scenario order (all when empty).

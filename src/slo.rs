@@ -1,60 +1,15 @@
-//! Service-level objectives and their verdicts.
+//! Verdicts: a finished report judged against the scenario's service-level objectives.
 //!
-//! Owns `Objective` (a latency percentile bound per client region, an availability floor,
-//! RPO and RTO bounds, a monthly budget, a stale-read ceiling) and `evaluate`, which judges
-//! one strategy's report against every objective. An objective with an upper bound passes
-//! when the measured value is at or below it; a floor passes at or above it.
+//! Owns `evaluate`, which judges one strategy's report against every objective, and `apply`,
+//! which fills in every strategy's verdict. The objectives themselves are scenario input and
+//! live in `objective` (re-exported here). An objective with an upper bound passes when the
+//! measured value is at or below it; a floor passes at or above it. Sits above `report`:
+//! `report` never calls it.
 //!
 //! Must not import the engine, the world, strategies or scenario (serde) types.
 
-use crate::report::{Latency, SloResult, SloSummary, StrategyReport};
-
-/// Which operations an objective covers.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Ops {
-    /// Reads only.
-    Read,
-    /// Writes only.
-    Write,
-    /// All operations.
-    All,
-}
-
-/// One objective.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Objective {
-    /// `percentile` of `op` latency of clients in `region` (None: all clients) <= `max_ms`.
-    Latency {
-        /// Reads or writes.
-        op: Ops,
-        /// `p50`, `p90`, `p99`, `p999`, `max` or `mean`.
-        percentile: String,
-        /// Bound in ms.
-        max_ms: f64,
-        /// A client region name, or all clients.
-        region: Option<String>,
-    },
-    /// Availability of `op` >= `min`.
-    Availability {
-        /// Operations covered.
-        op: Ops,
-        /// Floor.
-        min: f64,
-    },
-    /// Lost acknowledged writes <= bound.
-    RpoWrites(u64),
-    /// Span of lost data (s) <= bound.
-    RpoSpan(f64),
-    /// Largest RTO (s) <= bound.
-    Rto(f64),
-    /// Projected monthly cost (USD) <= budget.
-    Budget(f64),
-    /// Stale-read rate <= bound.
-    StaleReads(f64),
-}
-
-/// The percentiles a latency objective may name.
-pub const PERCENTILES: [&str; 6] = ["p50", "p90", "p99", "p999", "max", "mean"];
+pub use crate::objective::{Objective, Ops, PERCENTILES};
+use crate::report::{Latency, Report, SloResult, SloSummary, StrategyReport};
 
 fn pick(l: &Latency, p: &str) -> f64 {
     match p {
@@ -223,5 +178,15 @@ pub fn evaluate(objectives: &[Objective], s: &StrategyReport) -> SloSummary {
         total,
         verdict,
         objectives: results,
+    }
+}
+
+/// Fills in every strategy's SLO verdict (left `None` when the scenario has no objectives).
+pub fn apply(report: &mut Report, objectives: &[Objective]) {
+    if objectives.is_empty() {
+        return;
+    }
+    for s in &mut report.strategies {
+        s.slo = Some(evaluate(objectives, s));
     }
 }

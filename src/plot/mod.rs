@@ -3,8 +3,8 @@
 //!
 //! Owns `Chart`, the strategy palette (one colour per strategy position, the same in every
 //! chart of a run and the same order as matplotlib's default cycle, which the notebooks use),
-//! `report_charts`, `sweep_charts` and `write_outputs` (charts plus the HTML page next to a
-//! result file). Charts read the JSON value of a `report.json` or `sweep.json` rather than
+//! `report_charts`, `sweep_charts` and `read_result`. It knows nothing of pages: `html`
+//! composes the charts it is given and `render` writes both next to a result. Charts read the JSON value of a `report.json` or `sweep.json` rather than
 //! the typed `Report`, so a file written by an older or newer geosim still draws: a missing
 //! section skips its chart, a missing figure skips its point.
 //!
@@ -13,8 +13,8 @@
 //! and links on an equirectangular map), `sweep` (metric against swept parameter with the 95%
 //! confidence band).
 //!
-//! Must not import the engine, the world, strategies or the scenario types; files are read
-//! and written through `io` only.
+//! Must not import the engine, the world, strategies, the scenario types, `html` or
+//! `render`; files are read through `io` only.
 
 mod cost;
 mod latency;
@@ -22,9 +22,8 @@ mod map;
 mod sweep;
 mod timeline;
 
-use std::path::{Path, PathBuf};
-
 use std::ops::Range;
+use std::path::Path;
 
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::types::RangedCoordf64;
@@ -140,56 +139,6 @@ pub fn read_result(path: &Path) -> Result<(Value, ResultKind)> {
         ))
     })?;
     Ok((value, kind))
-}
-
-/// The files `write_outputs` wrote.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Written {
-    /// The SVG charts, in `DIR/charts/`.
-    pub charts: Vec<PathBuf>,
-    /// `DIR/report.html` or `DIR/sweep.html`.
-    pub html: PathBuf,
-}
-
-/// Draws every chart of `value` into `dir/charts/NAME.svg` and the self-contained page into
-/// `dir/report.html` (a report) or `dir/sweep.html` (a sweep), each written atomically.
-pub fn write_outputs(dir: &Path, value: &Value, kind: ResultKind) -> Result<Written> {
-    let (charts, html, file) = match kind {
-        ResultKind::Report => {
-            let charts = report_charts(value)?;
-            let html = crate::html::report_page(value, &charts);
-            (charts, html, "report.html")
-        }
-        ResultKind::Sweep => {
-            let charts = sweep_charts(value)?;
-            let html = crate::html::sweep_page(value, &charts);
-            (charts, html, "sweep.html")
-        }
-    };
-    let mut written = Vec::new();
-    for c in &charts {
-        let path = dir.join("charts").join(format!("{}.svg", c.name));
-        io::write_atomic(&path, c.svg.as_bytes())?;
-        written.push(path);
-    }
-    let html_path = dir.join(file);
-    io::write_atomic(&html_path, html.as_bytes())?;
-    Ok(Written {
-        charts: written,
-        html: html_path,
-    })
-}
-
-/// `write_outputs` for a report just built by `geosim run`.
-pub fn write_report(dir: &Path, report: &crate::report::Report) -> Result<Written> {
-    let value = serde_json::to_value(report).map_err(|e| Error::Chart(e.to_string()))?;
-    write_outputs(dir, &value, ResultKind::Report)
-}
-
-/// `write_outputs` for the text of a `sweep.json` just written by `geosim sweep` or `merge`.
-pub fn write_sweep_outputs(dir: &Path, sweep_json: &str) -> Result<Written> {
-    let value: Value = serde_json::from_str(sweep_json).map_err(|e| Error::Chart(e.to_string()))?;
-    write_outputs(dir, &value, ResultKind::Sweep)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ use std::path::Path;
 use crate::cost::CostModel;
 use crate::error::{Error, Result};
 use crate::faults::{Capacity, ClientPolicy, Detection, Fault, RandomFaults};
+use crate::objective::Objective;
 use crate::residency::Residency;
-use crate::slo::Objective;
 use crate::strategy::NamedStrategy;
 use crate::topology::Topology;
 use crate::workload::Workload;
@@ -98,13 +98,7 @@ impl Format {
     }
 }
 
-/// 1-based line and column of byte `offset` in `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
-}
+pub use crate::error::line_col;
 
 /// Parses text in `format` into a spec; `path` is only used in error messages.
 pub fn parse_spec<T: serde::de::DeserializeOwned>(

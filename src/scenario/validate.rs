@@ -10,10 +10,10 @@ use crate::cost::{CostModel, RegionPrices};
 use crate::error::Problem;
 use crate::faults::{Capacity, ClientPolicy, Detection, Fault, FaultKind, RandomFaults, Recovery};
 use crate::latency::LatencyDist;
+use crate::objective::{Objective, Ops};
 use crate::residency::{DataClass, Residency, ResidencyMode, NO_CLASS};
 use crate::scenario::spec::*;
 use crate::scenario::Scenario;
-use crate::slo::{Objective, Ops};
 use crate::strategy::{
     ActiveActiveConfig, ActivePassiveConfig, ConsensusConfig, ConsensusReads, EdgeCacheConfig,
     FollowTheSunConfig, HandoffPolicy, MultiMasterConfig, NamedStrategy, QuorumConfig, ReadFrom,
@@ -797,12 +797,12 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
                 max_ms,
                 region,
             } => {
-                if !crate::slo::PERCENTILES.contains(&percentile.as_str()) {
+                if !crate::objective::PERCENTILES.contains(&percentile.as_str()) {
                     c.bad(
                         f("percentile"),
                         format!(
                             "must be one of {:?}, got `{percentile}`",
-                            crate::slo::PERCENTILES
+                            crate::objective::PERCENTILES
                         ),
                     );
                 }

@@ -10,6 +10,7 @@ mod cost;
 mod determinism;
 mod faults;
 mod html;
+mod layering;
 mod network;
 mod strategies;
 mod sweep;

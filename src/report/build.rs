@@ -1,0 +1,342 @@
+//! Assembly of a report from a run's metrics: rounding, availability, per-fault RPO and RTO,
+//! the timeline and the topology as drawn on the map.
+//!
+//! Owns `build` and the figures derived on the way. Must not import the engine, the world, the
+//! scenario spec or `slo`; does no I/O.
+
+use super::{
+    AvailabilityReport, Consistency, CostReport, FaultReport, Lag, Latency, LinkInfo, Ops,
+    ReadWrite, RegionAvailability, RegionInfo, RegionLatency, RegionRto, Report, ResidencyReport,
+    Rpo, Rto, ScenarioInfo, SplitBrain, Staleness, StrategyReport, Timeline, TopologyInfo,
+    Visibility,
+};
+use crate::faults::{Fault, FaultKind};
+use crate::metrics::{LatencyStat, RunMetrics, VISIBILITY_AGES_MS};
+use crate::scenario::Scenario;
+use crate::sim::RunResult;
+use crate::time::SimTime;
+
+/// Rounds to microseconds when the value is in ms (stable, readable JSON).
+fn ms(v: f64) -> f64 {
+    (v * 1e3).round() / 1e3
+}
+
+/// Rounds a rate to 6 decimals.
+fn rate(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
+fn latency(s: &LatencyStat) -> Latency {
+    Latency {
+        count: s.count(),
+        mean: ms(s.mean_ms()),
+        p50: ms(s.quantile_ms(0.5)),
+        p90: ms(s.quantile_ms(0.9)),
+        p99: ms(s.quantile_ms(0.99)),
+        p999: ms(s.quantile_ms(0.999)),
+        max: ms(s.max_ms()),
+    }
+}
+
+/// Builds the report of a run. `indices` are the strategies run, `results` their metrics.
+pub fn build(
+    sc: &Scenario,
+    info: ScenarioInfo,
+    seed: u64,
+    indices: &[usize],
+    results: &[RunResult],
+) -> Report {
+    let mut client_regions: Vec<u16> = sc.workload.groups.iter().map(|g| g.region).collect();
+    client_regions.sort_unstable();
+    client_regions.dedup();
+    let strategies = indices
+        .iter()
+        .zip(results)
+        .map(|(&i, res)| {
+            let m = &res.metrics;
+            let s = &sc.strategies[i];
+            let (faults, rpo, rto) = fault_reports(sc, &res.faults, m);
+            let roles = crate::cost::footprint(&s.config, sc.topology.len());
+            let cache_share = match &s.config {
+                crate::strategy::StrategyConfig::EdgeCache(e) => {
+                    (e.capacity as f64 / sc.workload.key_space().max(1) as f64).min(1.0)
+                }
+                _ => 0.0,
+            };
+            let c = sc.cost.cost(
+                &roles,
+                sc.duration_ns as f64 / 1e9,
+                &m.bytes_matrix,
+                &m.egress_bytes,
+                m.reads + m.writes,
+                cache_share,
+            );
+            let usd = |v: f64| (v * 1e6).round() / 1e6;
+            StrategyReport {
+                name: s.name.clone(),
+                kind: s.config.kind().to_string(),
+                events: m.events,
+                ops: Ops {
+                    reads: m.reads,
+                    writes: m.writes,
+                    failed: m.failed,
+                },
+                latency_ms: ReadWrite {
+                    read: latency(&m.read),
+                    write: latency(&m.write),
+                },
+                per_region: client_regions
+                    .iter()
+                    .map(|&r| RegionLatency {
+                        region: sc.topology.region(r).name.clone(),
+                        latency_ms: ReadWrite {
+                            read: latency(&m.per_region[r as usize][0]),
+                            write: latency(&m.per_region[r as usize][1]),
+                        },
+                        lost_updates: m.lost_by_region[r as usize],
+                    })
+                    .collect(),
+                consistency: Consistency {
+                    stale_reads: m.stale_reads,
+                    stale_read_rate: rate(m.stale_read_rate()),
+                    conflicts: m.conflicts,
+                    conflict_rate: rate(m.conflict_rate()),
+                    lost_updates: m.lost_updates,
+                    t_visibility: VISIBILITY_AGES_MS
+                        .iter()
+                        .zip(&m.visibility)
+                        .map(|(&t_ms, &[reads, ok])| Visibility {
+                            t_ms,
+                            p_consistent: if reads == 0 {
+                                1.0
+                            } else {
+                                rate(ok as f64 / reads as f64)
+                            },
+                            reads,
+                        })
+                        .collect(),
+                    staleness_ms: Staleness {
+                        p50: ms(m.staleness.quantile_ms(0.5)),
+                        p99: ms(m.staleness.quantile_ms(0.99)),
+                        max: ms(m.staleness.max_ms()),
+                    },
+                },
+                replication_lag_ms: Lag {
+                    p50: ms(m.lag.quantile_ms(0.5)),
+                    p99: ms(m.lag.quantile_ms(0.99)),
+                },
+                wan_bytes: m.wan_bytes,
+                extra: m
+                    .extra
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), rate(*v)))
+                    .collect(),
+                availability: availability(sc, &client_regions, m),
+                rpo,
+                rto,
+                split_brain: SplitBrain {
+                    seconds: secs(m.split_brain_ns),
+                    writes: m.split_brain_writes,
+                },
+                faults,
+                timeline: timeline(m),
+                cost: Some(CostReport {
+                    compute_usd: usd(c.compute_usd),
+                    storage_usd: usd(c.storage_usd),
+                    transfer_usd: usd(c.transfer_usd),
+                    egress_usd: usd(c.egress_usd),
+                    total_usd: usd(c.total_usd),
+                    per_million_ops_usd: usd(c.per_million_ops_usd),
+                    monthly_usd: usd(c.monthly_usd),
+                }),
+                residency: Some(ResidencyReport {
+                    enforced: s.residency == crate::residency::ResidencyMode::Enforce,
+                    violations: m.residency_violations,
+                    bytes_outside: m.bytes_outside,
+                    keys_outside: m.keys_outside(),
+                }),
+                slo: None,
+            }
+        })
+        .collect::<Vec<StrategyReport>>();
+    Report {
+        geosim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: info,
+        seed,
+        duration_s: sc.duration_ns as f64 / 1e9,
+        strategies,
+        topology: Some(topology_info(&sc.topology)),
+    }
+}
+
+fn share(ok: u64, attempted: u64) -> f64 {
+    if attempted == 0 {
+        1.0
+    } else {
+        rate(ok as f64 / attempted as f64)
+    }
+}
+
+/// Availability of a run.
+pub fn availability(sc: &Scenario, client_regions: &[u16], m: &RunMetrics) -> AvailabilityReport {
+    let sum = |f: &dyn Fn(&crate::metrics::Availability) -> u64| -> u64 {
+        m.availability.iter().map(f).sum()
+    };
+    let (ar, aw) = (sum(&|a| a.attempted[0]), sum(&|a| a.attempted[1]));
+    let (sr, sw) = (sum(&|a| a.succeeded[0]), sum(&|a| a.succeeded[1]));
+    AvailabilityReport {
+        overall: share(sr + sw, ar + aw),
+        read: share(sr, ar),
+        write: share(sw, aw),
+        per_region: client_regions
+            .iter()
+            .map(|&r| {
+                let a = &m.availability[r as usize];
+                RegionAvailability {
+                    region: sc.topology.region(r).name.clone(),
+                    overall: share(
+                        a.succeeded[0] + a.succeeded[1],
+                        a.attempted[0] + a.attempted[1],
+                    ),
+                    read: share(a.succeeded[0], a.attempted[0]),
+                    write: share(a.succeeded[1], a.attempted[1]),
+                }
+            })
+            .collect(),
+    }
+}
+
+fn secs(ns: u64) -> f64 {
+    (ns as f64 / 1e9 * 1e6).round() / 1e6
+}
+
+/// The faults of a run with their cost, and the RPO/RTO summaries.
+pub fn fault_reports(
+    sc: &Scenario,
+    faults: &[Fault],
+    m: &RunMetrics,
+) -> (Vec<FaultReport>, Rpo, Rto) {
+    let name = |r: &u16| sc.topology.region(*r).name.clone();
+    let list = |v: &[u16]| v.iter().map(name).collect::<Vec<_>>().join(", ");
+    let reports: Vec<FaultReport> = faults
+        .iter()
+        .zip(&m.faults)
+        .map(|(f, cost)| FaultReport {
+            kind: f.kind.name().to_string(),
+            target: match &f.kind {
+                FaultKind::Partition { a, b, one_way } => {
+                    format!(
+                        "{} {} {}",
+                        list(a),
+                        if *one_way { "->" } else { "|" },
+                        list(b)
+                    )
+                }
+                FaultKind::Outage { region, .. } | FaultKind::ClockSkew { region, .. } => {
+                    name(region)
+                }
+                FaultKind::LinkDegradation {
+                    from,
+                    to,
+                    both_ways,
+                    ..
+                } => format!(
+                    "{} {} {}",
+                    name(from),
+                    if *both_ways { "<->" } else { "->" },
+                    name(to)
+                ),
+            },
+            start_s: secs(f.start.as_nanos()),
+            end_s: (f.end != SimTime::MAX).then(|| secs(f.end.as_nanos())),
+            random: f.random,
+            lost_writes: cost.lost_writes,
+            lost_span_s: secs(cost.lost_span_ns),
+            rto_s: cost.rto_ns().map(secs),
+            rto_by_region: cost
+                .rto_by_region()
+                .into_iter()
+                .map(|(r, rto)| RegionRto {
+                    region: name(&r),
+                    rto_s: rto.map(secs),
+                })
+                .collect(),
+        })
+        .collect();
+    let rpo = Rpo {
+        lost_writes: m.rpo_writes(),
+        max_span_s: secs(m.faults.iter().map(|f| f.lost_span_ns).max().unwrap_or(0)),
+    };
+    let rtos: Vec<u64> = m.faults.iter().filter_map(|f| f.rto_ns()).collect();
+    let unrecovered = m.faults.iter().filter(|f| f.rto_ns().is_none()).count() as u64;
+    let rto = Rto {
+        max_s: (unrecovered == 0).then(|| secs(rtos.iter().copied().max().unwrap_or(0))),
+        mean_s: if rtos.is_empty() {
+            0.0
+        } else {
+            secs(rtos.iter().sum::<u64>() / rtos.len() as u64)
+        },
+        unrecovered,
+    };
+    (reports, rpo, rto)
+}
+
+/// The per-bucket timeline of a run.
+pub fn timeline(m: &RunMetrics) -> Timeline {
+    Timeline {
+        bucket_s: m.bucket_ns as f64 / 1e9,
+        attempted: m.timeline.iter().map(|b| b.attempted).collect(),
+        succeeded: m.timeline.iter().map(|b| b.succeeded).collect(),
+        failed: m.timeline.iter().map(|b| b.failed).collect(),
+        p99_ms: m
+            .timeline
+            .iter()
+            .map(|b| ms(b.latency.quantile_ms(0.99)))
+            .collect(),
+    }
+}
+
+/// The regions and links of a topology.
+pub fn topology_info(t: &crate::topology::Topology) -> TopologyInfo {
+    let direct = |a: usize, b: usize| {
+        t.links()
+            .iter()
+            .find(|l| l.from as usize == a && l.to as usize == b)
+    };
+    let n = t.len();
+    let mut links = Vec::new();
+    for a in 0..n {
+        for b in a + 1..n {
+            let (ab, ba) = (direct(a, b), direct(b, a));
+            if ab.is_none() && ba.is_none() {
+                continue;
+            }
+            let median = |l: Option<&crate::topology::WanLink>, from: usize, to: usize| {
+                ms(l.map_or_else(
+                    || t.median_one_way_ms(from as u16, to as u16),
+                    |l| l.latency.median_ms(),
+                ))
+            };
+            links.push(LinkInfo {
+                a: t.regions()[a].name.clone(),
+                b: t.regions()[b].name.clone(),
+                explicit: ab.is_some_and(|l| l.explicit) || ba.is_some_and(|l| l.explicit),
+                one_way_ms: median(ab, a, b),
+                back_ms: median(ba, b, a),
+            });
+        }
+    }
+    TopologyInfo {
+        regions: t
+            .regions()
+            .iter()
+            .map(|r| RegionInfo {
+                name: r.name.clone(),
+                lat: r.lat,
+                lon: r.lon,
+                jurisdiction: r.jurisdiction.clone(),
+            })
+            .collect(),
+        links,
+    }
+}

@@ -1,0 +1,421 @@
+//! The run report: `report.json`'s shape, its assembly from metrics, and the terminal tables.
+//!
+//! Owns `Report` and its parts (serde types, documented in docs/report.md). Submodules:
+//! `build` (metrics -> report, values rounded so the JSON is stable and readable;
+//! availability, per-fault RPO/RTO, timeline, topology) and `table` (the side-by-side
+//! comparison, resilience and cost tables printed by `geosim run`). Nothing here reads a
+//! clock: the report holds simulated quantities only. SLO verdicts are filled in afterwards
+//! by `slo`, which sits above this module.
+//!
+//! Must not import the engine, the world, the scenario spec or `slo`; does no I/O.
+
+mod build;
+mod table;
+
+pub use build::{availability, build, fault_reports, timeline, topology_info};
+pub use table::{cost_table, render, resilience_table, table};
+
+use serde::{Deserialize, Serialize};
+
+use std::collections::BTreeMap;
+
+/// The whole report of one `geosim run`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Report {
+    /// The geosim version that produced it.
+    pub geosim_version: String,
+    /// Which scenario file.
+    pub scenario: ScenarioInfo,
+    /// The run seed.
+    pub seed: u64,
+    /// Simulated seconds of client load.
+    pub duration_s: f64,
+    /// One entry per strategy, in scenario order.
+    pub strategies: Vec<StrategyReport>,
+    /// Regions and links, for the map (absent in reports of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topology: Option<TopologyInfo>,
+}
+
+/// Provenance of the scenario.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ScenarioInfo {
+    /// Scenario name.
+    pub name: String,
+    /// Path as given on the command line.
+    pub path: String,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+}
+
+/// The results of one strategy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StrategyReport {
+    /// Name in the scenario.
+    pub name: String,
+    /// Strategy kind.
+    pub kind: String,
+    /// Events the engine handled.
+    pub events: u64,
+    /// Operation counts.
+    pub ops: Ops,
+    /// Latency of successful operations, all clients.
+    pub latency_ms: ReadWrite,
+    /// Latency per client region (regions with clients only).
+    pub per_region: Vec<RegionLatency>,
+    /// Consistency measurements.
+    pub consistency: Consistency,
+    /// Replication lag percentiles.
+    pub replication_lag_ms: Lag,
+    /// Bytes sent between regions.
+    pub wan_bytes: u64,
+    /// Strategy-specific figures (e.g. `cache_hit_ratio`), by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, f64>,
+    /// Share of operations that succeeded.
+    pub availability: AvailabilityReport,
+    /// Data lost to failures.
+    pub rpo: Rpo,
+    /// Time to recover from failures.
+    pub rto: Rto,
+    /// Time with two writable primaries.
+    pub split_brain: SplitBrain,
+    /// The faults that happened, with what each cost.
+    pub faults: Vec<FaultReport>,
+    /// Per-bucket counts and p99 latency, for charts.
+    pub timeline: Timeline,
+    /// What the run cost (absent in reports of older versions).
+    #[serde(default)]
+    pub cost: Option<CostReport>,
+    /// Data-residency violations.
+    #[serde(default)]
+    pub residency: Option<ResidencyReport>,
+    /// Verdicts against the scenario's service-level objectives (absent when it has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slo: Option<SloSummary>,
+}
+
+/// The cost of a run, USD.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CostReport {
+    /// Instances x hours x price.
+    pub compute_usd: f64,
+    /// Stored copies x GB x price, over the simulated window.
+    pub storage_usd: f64,
+    /// WAN bytes x inter-region price.
+    pub transfer_usd: f64,
+    /// Bytes answered to clients x internet egress price.
+    pub egress_usd: f64,
+    /// Sum of the above over the simulated window.
+    pub total_usd: f64,
+    /// Total per million operations issued.
+    pub per_million_ops_usd: f64,
+    /// Total projected to a 730-hour month.
+    pub monthly_usd: f64,
+}
+
+/// Data-residency violations.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ResidencyReport {
+    /// Whether the strategy enforced residency.
+    pub enforced: bool,
+    /// Copies of restricted data sent to a region outside its class.
+    pub violations: u64,
+    /// Bytes of those copies.
+    pub bytes_outside: u64,
+    /// Distinct restricted keys with a copy outside their class.
+    pub keys_outside: u64,
+}
+
+/// One objective's verdict.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SloResult {
+    /// The objective, e.g. `p99 write in eu-west-1 <= 100 ms`.
+    pub objective: String,
+    /// The measured value (`null` when there is none, e.g. an RTO that never ended).
+    pub measured: Option<f64>,
+    /// The bound.
+    pub threshold: f64,
+    /// Whether it is met.
+    pub pass: bool,
+    /// One line for humans, e.g. `p99 write in eu-west-1 is 212 ms > 100 ms`.
+    pub detail: String,
+}
+
+/// All verdicts of one strategy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SloSummary {
+    /// Objectives met.
+    pub met: u32,
+    /// Objectives judged.
+    pub total: u32,
+    /// One line: `meets 4 of 5: p99 write in ap-southeast-1 is 212 ms > 100 ms`.
+    pub verdict: String,
+    /// Every objective.
+    pub objectives: Vec<SloResult>,
+}
+
+/// Operation counts.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Ops {
+    /// Reads issued.
+    pub reads: u64,
+    /// Writes issued.
+    pub writes: u64,
+    /// Operations that failed or did not finish.
+    pub failed: u64,
+}
+
+/// Read and write latency.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReadWrite {
+    /// Reads.
+    pub read: Latency,
+    /// Writes.
+    pub write: Latency,
+}
+
+/// A latency summary in milliseconds.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Latency {
+    /// Number of successful operations.
+    pub count: u64,
+    /// Exact mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+    /// Exact maximum.
+    pub max: f64,
+}
+
+/// Latency of one client region.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RegionLatency {
+    /// Region name.
+    pub region: String,
+    /// Its clients' latency.
+    pub latency_ms: ReadWrite,
+    /// Acknowledged writes accepted in this region that conflict resolution discarded.
+    pub lost_updates: u64,
+}
+
+/// Consistency measurements.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Consistency {
+    /// Reads that returned an older version than the newest acknowledged before they began.
+    pub stale_reads: u64,
+    /// `stale_reads` / successful reads.
+    pub stale_read_rate: f64,
+    /// Conflicting writes.
+    pub conflicts: u64,
+    /// `conflicts` / writes.
+    pub conflict_rate: f64,
+    /// Acknowledged writes discarded by conflict resolution.
+    pub lost_updates: u64,
+    /// Probability that a read returns the newest acknowledged version (or newer), by the
+    /// read's age: time from that version's acknowledgement to the read's start.
+    pub t_visibility: Vec<Visibility>,
+    /// Age of the missed version over stale reads.
+    pub staleness_ms: Staleness,
+}
+
+/// One point of the staleness curve.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Visibility {
+    /// Age bucket: reads whose age is at least `t_ms` and below the next bucket.
+    pub t_ms: u64,
+    /// Share of those reads that were consistent (1 when there were none).
+    pub p_consistent: f64,
+    /// Number of reads in the bucket.
+    pub reads: u64,
+}
+
+/// Staleness of stale reads.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Staleness {
+    /// Median.
+    pub p50: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Maximum.
+    pub max: f64,
+}
+
+/// Replication lag percentiles.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Lag {
+    /// Median.
+    pub p50: f64,
+    /// 99th percentile.
+    pub p99: f64,
+}
+
+/// Share of successful operations.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AvailabilityReport {
+    /// Over all operations.
+    pub overall: f64,
+    /// Over reads.
+    pub read: f64,
+    /// Over writes.
+    pub write: f64,
+    /// Per client region (regions with clients, in region order).
+    pub per_region: Vec<RegionAvailability>,
+}
+
+/// Availability of one client region.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RegionAvailability {
+    /// Region name.
+    pub region: String,
+    /// Over all its operations.
+    pub overall: f64,
+    /// Over its reads.
+    pub read: f64,
+    /// Over its writes.
+    pub write: f64,
+}
+
+/// Data lost to failures.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Rpo {
+    /// Acknowledged writes lost, over all faults.
+    pub lost_writes: u64,
+    /// Largest time span of lost data over faults, seconds.
+    pub max_span_s: f64,
+}
+
+/// Time to recover.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Rto {
+    /// Largest over faults, seconds (`null` when some fault never recovered).
+    pub max_s: Option<f64>,
+    /// Mean over faults that recovered, seconds.
+    pub mean_s: f64,
+    /// Faults after which some client never recovered before the run ended.
+    pub unrecovered: u64,
+}
+
+/// Split-brain exposure.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SplitBrain {
+    /// Seconds with two or more writable primaries.
+    pub seconds: f64,
+    /// Writes acknowledged during them.
+    pub writes: u64,
+}
+
+/// One fault as it happened, with what it cost this strategy.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FaultReport {
+    /// Kind (`partition`, `region-outage`, `link-degradation`, `clock-skew`).
+    pub kind: String,
+    /// What it hit, e.g. `us-east-1` or `us-east-1 | eu-west-1, ap-northeast-1`.
+    pub target: String,
+    /// Start, seconds.
+    pub start_s: f64,
+    /// End, seconds (`null`: never).
+    pub end_s: Option<f64>,
+    /// Drawn by the random fault generator.
+    pub random: bool,
+    /// Acknowledged writes lost.
+    pub lost_writes: u64,
+    /// Time span of the lost data, seconds.
+    pub lost_span_s: f64,
+    /// Time until affected clients succeeded again, seconds (`null`: never).
+    pub rto_s: Option<f64>,
+    /// The same per affected client region (regions whose operations failed).
+    #[serde(default)]
+    pub rto_by_region: Vec<RegionRto>,
+}
+
+/// Recovery time of one client region after a fault.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RegionRto {
+    /// Client region.
+    pub region: String,
+    /// Seconds from the fault's start until its clients' operations succeeded again
+    /// (`null`: never).
+    pub rto_s: Option<f64>,
+}
+
+/// Per-bucket counts for charts, stored as parallel arrays.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Timeline {
+    /// Bucket width, seconds.
+    pub bucket_s: f64,
+    /// Operations issued per bucket.
+    pub attempted: Vec<u64>,
+    /// Of those, succeeded.
+    pub succeeded: Vec<u64>,
+    /// Of those, failed.
+    pub failed: Vec<u64>,
+    /// p99 latency of the successful ones (ms, within 3.2 %; 0 when none).
+    pub p99_ms: Vec<f64>,
+}
+
+/// The scenario's regions and links, as drawn on the map.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TopologyInfo {
+    /// Every region, in scenario order.
+    pub regions: Vec<RegionInfo>,
+    /// One entry per pair of regions joined by a link (explicit or derived), in region order.
+    pub links: Vec<LinkInfo>,
+}
+
+/// A region's place.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RegionInfo {
+    /// Region name.
+    pub name: String,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// Jurisdiction label.
+    pub jurisdiction: String,
+}
+
+/// The link(s) between two regions.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LinkInfo {
+    /// First region (earlier in scenario order).
+    pub a: String,
+    /// Second region.
+    pub b: String,
+    /// True when a direction was given in the scenario, false when derived from geography.
+    pub explicit: bool,
+    /// Median one-way latency from `a` to `b` over the link, ms (over the route when only
+    /// the other direction has a link).
+    pub one_way_ms: f64,
+    /// Median one-way latency from `b` to `a`, ms.
+    pub back_ms: f64,
+}
+
+impl Report {
+    /// The report as pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("report serialises") + "\n"
+    }
+
+    /// The strategy called `name`.
+    pub fn strategy(&self, name: &str) -> Option<&StrategyReport> {
+        self.strategies.iter().find(|s| s.name == name)
+    }
+}
+
+impl StrategyReport {
+    /// The latency of clients in region `name`.
+    pub fn region(&self, name: &str) -> Option<&ReadWrite> {
+        self.per_region
+            .iter()
+            .find(|r| r.region == name)
+            .map(|r| &r.latency_ms)
+    }
+}
