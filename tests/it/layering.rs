@@ -121,7 +121,7 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
             None => &text[..],
         };
         let deps = g.entry(from.clone()).or_default();
-        for to in referenced(&code(&text)) {
+        for to in referenced(&code(text)) {
             if to != from && modules.contains(&to) {
                 deps.insert(to);
             }
