@@ -1,0 +1,158 @@
+//! Regions' service capacity: an M/M/c FIFO station per region with a capacity.
+//!
+//! Owns `Station` and `Job` and the `World` handlers of a request at its serving region:
+//! admission (stale attempts and down regions drop it; the failed-over bulkhead or circuit
+//! breaker and a full queue shed it with an explicit failure), queueing, service completion
+//! (a completion from before the region's last crash is ignored, the station was reset), and
+//! handing the request to the strategy (`serve`). A region without a capacity serves at once.
+//!
+//! Must not import the scenario spec (serde), report or io modules, nor a concrete strategy.
+
+use std::collections::VecDeque;
+
+use crate::engine::Scheduler;
+use crate::strategy::{Ctx, OpId, Outcome, Request, Strategy};
+use crate::time::SimTime;
+use crate::topology::RegionId;
+
+use super::{Event, World};
+
+/// A request that finished service (the fields of `Event::Served`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Job {
+    pub(super) op: OpId,
+    pub(super) attempt: u32,
+    pub(super) at: RegionId,
+    pub(super) foreign: bool,
+    pub(super) inc: u32,
+}
+
+/// A region's FIFO service station (M/M/c).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Station {
+    pub(super) busy: u32,
+    /// Failed-over requests in the station (waiting or in service).
+    pub(super) foreign: u32,
+    pub(super) queue: VecDeque<(OpId, u32, bool)>,
+}
+
+impl<S: Strategy> World<'_, S> {
+    pub(super) fn request(
+        &mut self,
+        now: SimTime,
+        op: OpId,
+        attempt: u32,
+        at: RegionId,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
+        let Some(s) = self.ops.get(op.index()) else {
+            return;
+        };
+        if s.gen != op.gen() || s.attempt != attempt || !self.up[at as usize] {
+            return;
+        }
+        let foreign = s.client != at;
+        let Some(cap) = &self.sc.capacity[at as usize] else {
+            self.serve(now, op, at, sched);
+            return;
+        };
+        let st = &mut self.stations[at as usize];
+        let foreign_cap = self
+            .circuit_breaker
+            .or(cap.failover_share)
+            .map(|share| ((share * cap.servers as f64).floor() as u32).max(1));
+        if foreign && foreign_cap.is_some_and(|c| st.foreign >= c) {
+            // Bulkhead full for failed-over traffic: shed at once.
+            self.reply(now, op, Outcome::Failed, sched);
+            return;
+        }
+        let inc = self.incarnation[at as usize];
+        if st.busy < cap.servers {
+            st.busy += 1;
+            st.foreign += foreign as u32;
+            let d = cap.service.sample_nanos(&mut self.service_rng[at as usize]);
+            sched.schedule_at(
+                now + d,
+                Event::Served {
+                    op,
+                    attempt,
+                    at,
+                    foreign,
+                    inc,
+                },
+            );
+        } else if cap.queue_limit.is_none_or(|l| st.queue.len() < l) {
+            st.foreign += foreign as u32;
+            st.queue.push_back((op, attempt, foreign));
+        } else {
+            self.reply(now, op, Outcome::Failed, sched);
+        }
+    }
+
+    pub(super) fn served(
+        &mut self,
+        now: SimTime,
+        job: Job,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
+        let Job {
+            op,
+            attempt,
+            at,
+            foreign,
+            inc,
+        } = job;
+        if inc != self.incarnation[at as usize] {
+            return; // Served before the region crashed: the station was reset.
+        }
+        let st = &mut self.stations[at as usize];
+        st.busy -= 1;
+        st.foreign -= foreign as u32;
+        let cap = self.sc.capacity[at as usize].as_ref().expect("station");
+        if let Some((next, att, fgn)) = st.queue.pop_front() {
+            st.busy += 1;
+            let d = cap.service.sample_nanos(&mut self.service_rng[at as usize]);
+            let ev = Event::Served {
+                op: next,
+                attempt: att,
+                at,
+                foreign: fgn,
+                inc,
+            };
+            sched.schedule_at(now + d, ev);
+        }
+        let live = self
+            .ops
+            .get(op.index())
+            .is_some_and(|s| s.gen == op.gen() && s.attempt == attempt);
+        if live && self.up[at as usize] {
+            self.serve(now, op, at, sched);
+        }
+    }
+
+    /// Hands a request to the strategy at region `at`.
+    fn serve(
+        &mut self,
+        now: SimTime,
+        op: OpId,
+        at: RegionId,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
+        let s = self.ops[op.index()];
+        let req = Request {
+            op,
+            kind: s.kind,
+            key: s.key,
+            bytes: s.bytes,
+            client: s.client,
+        };
+        let mut ctx = Ctx::new(
+            now,
+            (self.topo, &self.clocks, &self.sc.residency, self.enforce),
+            &mut self.strat_rng,
+            &mut self.effects,
+        );
+        self.strategy.on_request(&mut ctx, at, req);
+        self.apply_effects(now, sched);
+    }
+}

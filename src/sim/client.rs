@@ -1,0 +1,239 @@
+//! The clients' side of an operation: arrivals, attempts, answers, timeouts and retries.
+//!
+//! Owns `OpState` (one client operation in flight) and the `World` handlers that move it:
+//! a group's next arrival, sending the current attempt to the region its clients use (the
+//! nearest allowed region under enforced residency), the strategy's answer travelling back
+//! (`reply`; the first answer to an attempt wins), the answer reaching the client
+//! (`response`), and giving up an attempt (backoff with jitter from the clients' own stream,
+//! then a retry, or failure). Also owns the delay of the client's access network plus the
+//! WAN path when it is served elsewhere.
+//!
+//! Must not import the scenario spec (serde), report or io modules, nor a concrete strategy.
+
+use rand::RngExt;
+
+use crate::engine::Scheduler;
+use crate::metrics::Expect;
+use crate::strategy::{OpId, Outcome, Strategy};
+use crate::time::SimTime;
+use crate::topology::RegionId;
+use crate::workload::{Key, OpKind};
+
+use super::{Event, World};
+
+/// One client operation in flight (index = its `OpId` slot).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct OpState {
+    pub(super) start: SimTime,
+    pub(super) kind: OpKind,
+    pub(super) key: Key,
+    pub(super) bytes: u32,
+    pub(super) value_bytes: u32,
+    pub(super) client: RegionId,
+    pub(super) target: RegionId,
+    pub(super) attempt: u32,
+    pub(super) gen: u32,
+    pub(super) expect: Expect,
+    pub(super) outcome: Outcome,
+    pub(super) answered: bool,
+}
+
+impl<S: Strategy> World<'_, S> {
+    pub(super) fn reply(
+        &mut self,
+        now: SimTime,
+        op: OpId,
+        outcome: Outcome,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
+        let Some(state) = self.ops.get_mut(op.index()) else {
+            return;
+        };
+        if state.gen != op.gen() || state.answered {
+            return;
+        }
+        if matches!(outcome, Outcome::Write(_)) {
+            self.metrics.server_acked_write();
+        }
+        let (client, target, attempt) = (state.client, state.target, state.attempt);
+        let delay = self.client_path_nanos(client, target, false);
+        // The first answer to an attempt is the one its client gets; later answers (a
+        // quorum deadline after a success, a duplicate) are dropped.
+        let state = self.ops.get_mut(op.index()).expect("present");
+        state.outcome = outcome;
+        state.answered = true;
+        sched.schedule_at(now + delay, Event::Response { op, attempt });
+    }
+
+    /// The delay of one message between a client of region `client` and the servers of
+    /// `server` (`to_server`: request, else answer): the client's access network, plus the
+    /// WAN path when it is served elsewhere. Clients reach a remote region over the internet,
+    /// not through their own region's servers, so only the path's latency applies.
+    fn client_path_nanos(&mut self, client: RegionId, server: RegionId, to_server: bool) -> u64 {
+        let mut delay = self
+            .topo
+            .sample_access_nanos(client, &mut self.access_rng[client as usize]);
+        if server != client {
+            let (from, to) = if to_server {
+                (client, server)
+            } else {
+                (server, client)
+            };
+            let pair = from as usize * self.topo.len() + to as usize;
+            delay += self.topo.sample_nanos(from, to, &mut self.net_rng[pair]);
+        }
+        delay
+    }
+
+    fn new_op_id(&mut self, slot: usize) -> OpId {
+        self.next_gen = (self.next_gen + 1) & 0xFFF;
+        OpId::new(slot as u32, self.next_gen)
+    }
+
+    pub(super) fn arrival(
+        &mut self,
+        now: SimTime,
+        group: u32,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
+        let g = group as usize;
+        let draw = self.gens[g].next_op();
+        let client = self.group_region[g];
+        let expect = self.metrics.issued_at(now, client, draw.kind, draw.key);
+        let slot = self.ops.vacant_key();
+        if slot >= 1 << crate::strategy::OP_SLOT_BITS {
+            // More than a million operations in flight: the run is hopelessly overloaded.
+            self.metrics.failed_op(client, draw.kind, now);
+            let next = SimTime(self.gens[g].next_arrival(now.as_nanos()));
+            if next < self.arrivals_end {
+                sched.schedule_at(next, Event::Arrival { group });
+            }
+            return;
+        }
+        let op = self.new_op_id(slot);
+        self.ops.insert(OpState {
+            start: now,
+            kind: draw.kind,
+            key: draw.key,
+            bytes: draw.bytes,
+            value_bytes: self.sc.workload.groups[g].value_bytes,
+            client,
+            target: client,
+            attempt: 0,
+            gen: op.gen(),
+            expect,
+            outcome: Outcome::Failed,
+            answered: false,
+        });
+        self.send_attempt(now, op, sched);
+        let next = SimTime(self.gens[g].next_arrival(now.as_nanos()));
+        if next < self.arrivals_end {
+            sched.schedule_at(next, Event::Arrival { group });
+        }
+    }
+
+    /// Sends the current attempt of `op` to the region its clients currently use.
+    pub(super) fn send_attempt(
+        &mut self,
+        now: SimTime,
+        op: OpId,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
+        let state = &self.ops[op.index()];
+        let (client, key) = (state.client, state.key);
+        let mut target = self.target[client as usize];
+        if self.enforce && !self.sc.residency.allowed(key, target) {
+            // Enforced residency: restricted data is served only inside its class, so the
+            // client talks to the nearest allowed healthy region directly.
+            target = self.nearest_allowed(client, key).unwrap_or(target);
+        }
+        let state = &mut self.ops[op.index()];
+        state.target = target;
+        let attempt = state.attempt;
+        let delay = self.client_path_nanos(client, target, true);
+        sched.schedule_at(
+            now + delay,
+            Event::Request {
+                op,
+                attempt,
+                at: target,
+            },
+        );
+        if self.faulty || self.sc.capacity.iter().any(|c| c.is_some()) {
+            sched.schedule_at(
+                now + self.sc.clients.timeout_ns,
+                Event::Timeout { op, attempt },
+            );
+        }
+    }
+
+    fn finish_failed(&mut self, op: OpId) {
+        let s = self.ops.remove(op.index());
+        self.metrics.failed_op(s.client, s.kind, s.start);
+    }
+
+    pub(super) fn response(
+        &mut self,
+        now: SimTime,
+        op: OpId,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
+        let Some(s) = self.ops.get(op.index()) else {
+            return;
+        };
+        if s.gen != op.gen() {
+            return;
+        }
+        if s.outcome == Outcome::Failed {
+            // An explicit failure: retry like a timeout, at once after backing off.
+            self.give_up_attempt(now, op, sched);
+            return;
+        }
+        let s = self.ops.remove(op.index());
+        let answer = match s.outcome {
+            Outcome::Read(_) => 64 + s.value_bytes as u64,
+            _ => 64,
+        };
+        self.metrics.egress_bytes[s.target as usize] += answer;
+        self.metrics
+            .completed(s.client, s.key, s.start, now, s.expect, s.outcome);
+    }
+
+    /// The current attempt failed (timeout or explicit failure): back off and retry, or fail.
+    pub(super) fn give_up_attempt(
+        &mut self,
+        now: SimTime,
+        op: OpId,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
+        let retries = self.sc.clients.retries;
+        let s = &mut self.ops[op.index()];
+        if s.attempt >= retries {
+            self.finish_failed(op);
+            return;
+        }
+        s.attempt += 1;
+        s.outcome = Outcome::Failed;
+        s.answered = false;
+        let base = self.sc.clients.backoff(s.attempt);
+        // Full jitter on the upper half of the backoff, from the clients' own stream.
+        let jitter = if base > 1 {
+            self.client_rng.random_range(0..base / 2 + 1)
+        } else {
+            0
+        };
+        sched.schedule_at(now + base / 2 + jitter, Event::Retry { op });
+    }
+
+    /// The healthy region nearest `home` that may hold `key`.
+    fn nearest_allowed(&self, home: RegionId, key: Key) -> Option<RegionId> {
+        (0..self.topo.len() as RegionId)
+            .filter(|&r| self.up[r as usize] && self.sc.residency.allowed(key, r))
+            .min_by(|&a, &b| {
+                self.topo
+                    .median_rtt_ms(home, a)
+                    .total_cmp(&self.topo.median_rtt_ms(home, b))
+                    .then(a.cmp(&b))
+            })
+    }
+}

@@ -1,0 +1,121 @@
+//! Applying what a strategy asked for, and the network path of its messages.
+//!
+//! Owns `apply_effects` (sends, timers, replies and the measurement effects a strategy
+//! pushed during its last callback, in order) and `transmit`: the one-way delay of a message
+//! between regions, sampled on the route (never below the fibre floor), with a degraded link's
+//! extra latency, retransmissions for loss and bandwidth queueing, or `None` when a partition
+//! or the sender's outage drops it. Residency violations of data-carrying sends are counted
+//! here.
+//!
+//! Must not import the scenario spec (serde), report or io modules, nor a concrete strategy.
+
+use rand::RngExt;
+
+use crate::engine::Scheduler;
+use crate::faults::FaultKind;
+use crate::strategy::{Effect, Strategy};
+use crate::time::SimTime;
+use crate::topology::RegionId;
+
+use super::{Event, World};
+
+impl<S: Strategy> World<'_, S> {
+    /// One-way delay of a message, or None when it is dropped (partition, outage).
+    pub(super) fn transmit(
+        &mut self,
+        now: SimTime,
+        from: RegionId,
+        to: RegionId,
+        bytes: u64,
+    ) -> Option<u64> {
+        let n = self.topo.len();
+        let pair = from as usize * n + to as usize;
+        let base = self.topo.sample_nanos(from, to, &mut self.net_rng[pair]);
+        if !self.faulty {
+            return Some(base);
+        }
+        if !self.up[from as usize] || self.cut[pair] > 0 {
+            return None;
+        }
+        let Some(d) = &self.degraded[pair] else {
+            return Some(base);
+        };
+        let FaultKind::LinkDegradation {
+            extra,
+            loss,
+            bandwidth_bps,
+            retransmit_ns,
+            ..
+        } = &self.timeline[d.fault].kind
+        else {
+            return Some(base);
+        };
+        let rng = &mut self.net_rng[pair];
+        let mut delay = base;
+        if let Some(e) = extra {
+            delay += e.sample_nanos(rng);
+        }
+        // Each lost transmission costs a retransmission timeout (bounded: loss < 1).
+        while *loss > 0.0 && rng.random::<f64>() < *loss {
+            delay += retransmit_ns;
+        }
+        if let Some(bps) = bandwidth_bps {
+            let tx = (bytes as f64 * 8.0 / bps * 1e9) as u64;
+            let d = self.degraded[pair].as_mut().expect("checked");
+            let begin = d.busy_until.max(now);
+            d.busy_until = begin + tx;
+            delay += d.busy_until.saturating_since(now);
+        }
+        Some(delay)
+    }
+
+    /// Applies the effects the strategy pushed during the last callback.
+    pub(super) fn apply_effects(
+        &mut self,
+        now: SimTime,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
+        let mut effects = std::mem::take(&mut self.effects);
+        for effect in effects.drain(..) {
+            match effect {
+                Effect::Send {
+                    from,
+                    to,
+                    msg,
+                    bytes,
+                    data,
+                } => {
+                    self.metrics.sent(from, to, bytes);
+                    if let Some(key) = data {
+                        if from != to && !self.sc.residency.allowed(key, to) {
+                            self.metrics.violation(key, bytes);
+                        }
+                    }
+                    if let Some(delay) = self.transmit(now, from, to, bytes) {
+                        let inc = self.incarnation[from as usize];
+                        sched.schedule_at(now + delay, Event::Deliver { from, to, inc, msg });
+                    }
+                }
+                Effect::Timer {
+                    region,
+                    after,
+                    timer,
+                } => sched.schedule_at(now + after, Event::Timer { region, timer }),
+                Effect::Reply { op, outcome } => self.reply(now, op, outcome, sched),
+                Effect::Applied { acked_at } => self.metrics.applied(now, acked_at),
+                Effect::Conflict => self.metrics.conflicts += 1,
+                Effect::LostUpdate { region } => {
+                    self.metrics.lost_updates += 1;
+                    self.metrics.lost_by_region[region as usize] += 1;
+                }
+                Effect::DataLost { writes, span_ns } => {
+                    self.metrics.data_lost(now, writes, span_ns)
+                }
+                Effect::Writable { region, writable } => {
+                    self.metrics.set_writable(now, region, writable)
+                }
+            }
+        }
+        self.effects = effects;
+    }
+}

@@ -1,0 +1,415 @@
+//! One run of one strategy on one scenario: the world, its closed event enum and the loop.
+//!
+//! Owns `World` (topology + workload generators + one strategy + metrics + the fault state)
+//! and the `Event` enum that the engine's loop matches: client arrivals, requests reaching a
+//! region, service completions, message deliveries, strategy timers, answers reaching
+//! clients, client timeouts and retries, fault starts and ends, heartbeats and detector
+//! ticks, and client rerouting. Effects a strategy pushes are applied here: messages get a
+//! sampled route latency (never below the fibre floor; degraded links add latency, loss and
+//! queueing; partitions and outages drop them), replies travel back to the client. Also owns
+//! `run_all`, which runs several strategies in parallel on the same workload and returns
+//! results in scenario order.
+//!
+//! This file keeps the world's state, its construction, the event dispatch and the run
+//! entry points; the handlers live beside it, one idea per file:
+//!
+//! * `client`: operations of the clients (arrivals, attempts, answers, timeouts, retries and
+//!   the client's access + WAN path);
+//! * `capacity`: regions' service stations (admission, queueing, service, handing a request
+//!   to the strategy);
+//! * `effects`: applying the effects a strategy pushed, and the network path of a message
+//!   (`transmit`);
+//! * `faults`: fault starts and ends, client rerouting, the failure detector.
+//!
+//! Must not import the scenario spec (serde), report or io modules.
+
+mod capacity;
+mod client;
+mod effects;
+mod faults;
+
+use rayon::prelude::*;
+use slab::Slab;
+
+use crate::engine::{self, Model, Scheduler};
+use crate::faults::Fault;
+use crate::metrics::RunMetrics;
+use crate::residency::ResidencyMode;
+use crate::rng::{stream, SimRng, Stream};
+use crate::scenario::Scenario;
+use crate::strategy::{
+    ActiveActive, ActivePassive, Clock, Consensus, Ctx, EdgeCache, Effect, FollowTheSun,
+    MultiMaster, OpId, Quorum, Strategy, StrategyConfig,
+};
+use crate::time::SimTime;
+use crate::topology::{RegionId, Topology};
+use crate::workload::{GroupGen, OpKind};
+
+use capacity::{Job, Station};
+use client::OpState;
+use faults::Degraded;
+
+/// Everything that can happen in a run.
+#[derive(Copy, Clone, Debug)]
+pub enum Event<M, T> {
+    /// Client group `group` issues its next operation.
+    Arrival {
+        /// Group index.
+        group: u32,
+    },
+    /// An attempt of an operation reaches the servers of region `at`.
+    Request {
+        /// The operation.
+        op: OpId,
+        /// Attempt number (0 = first).
+        attempt: u32,
+        /// The serving region.
+        at: RegionId,
+    },
+    /// A server of region `at` finished serving an operation.
+    Served {
+        /// The operation.
+        op: OpId,
+        /// Attempt number.
+        attempt: u32,
+        /// The serving region.
+        at: RegionId,
+        /// Whether it is failed-over (foreign) traffic.
+        foreign: bool,
+        /// The region's incarnation when service began.
+        inc: u32,
+    },
+    /// A strategy message reaches region `to`.
+    Deliver {
+        /// Sender.
+        from: RegionId,
+        /// Receiver.
+        to: RegionId,
+        /// The sender's incarnation when it sent (a crash since loses the message).
+        inc: u32,
+        /// Payload.
+        msg: M,
+    },
+    /// A strategy timer fires.
+    Timer {
+        /// Where.
+        region: RegionId,
+        /// Payload.
+        timer: T,
+    },
+    /// An answer reaches its client.
+    Response {
+        /// The operation.
+        op: OpId,
+        /// Attempt the answer belongs to.
+        attempt: u32,
+    },
+    /// A client gives up waiting for an attempt.
+    Timeout {
+        /// The operation.
+        op: OpId,
+        /// The attempt.
+        attempt: u32,
+    },
+    /// A client sends its next attempt after backing off.
+    Retry {
+        /// The operation.
+        op: OpId,
+    },
+    /// Fault `index` of the timeline starts.
+    FaultStart {
+        /// Index in the timeline.
+        index: u32,
+    },
+    /// Fault `index` of the timeline ends.
+    FaultEnd {
+        /// Index in the timeline.
+        index: u32,
+    },
+    /// The failure detector of `region` sends heartbeats and checks its peers.
+    DetectorTick {
+        /// The region.
+        region: RegionId,
+    },
+    /// A heartbeat from `from` reaches `to`.
+    Heartbeat {
+        /// Sender.
+        from: RegionId,
+        /// Receiver.
+        to: RegionId,
+    },
+    /// Clients notice a change of region health and re-pick their serving regions.
+    Reroute,
+}
+
+/// The simulated world for one strategy.
+pub struct World<'a, S: Strategy> {
+    sc: &'a Scenario,
+    topo: &'a Topology,
+    strategy: S,
+    gens: Vec<GroupGen>,
+    group_region: Vec<RegionId>,
+    access_rng: Vec<SimRng>,
+    net_rng: Vec<SimRng>,
+    strat_rng: SimRng,
+    client_rng: SimRng,
+    service_rng: Vec<SimRng>,
+    ops: Slab<OpState>,
+    next_gen: u32,
+    effects: Vec<Effect<S::Msg, S::Timer>>,
+    metrics: RunMetrics,
+    arrivals_end: SimTime,
+    // Faults.
+    timeline: Vec<Fault>,
+    faulty: bool,
+    up: Vec<bool>,
+    incarnation: Vec<u32>,
+    cut: Vec<u16>,
+    degraded: Vec<Option<Degraded>>,
+    clocks: Vec<Clock>,
+    target: Vec<RegionId>,
+    stations: Vec<Station>,
+    circuit_breaker: Option<f64>,
+    enforce: bool,
+    last_heard: Vec<SimTime>,
+    suspected: Vec<bool>,
+}
+
+impl<'a, S: Strategy> World<'a, S> {
+    fn new(sc: &'a Scenario, strategy_index: usize, seed: u64, strategy: S) -> Self {
+        let topo = &sc.topology;
+        let n = topo.len();
+        let horizon = SimTime(sc.duration_ns) + sc.drain_ns;
+        let timeline =
+            crate::faults::timeline(&sc.faults, sc.random_faults.as_ref(), n, horizon, seed);
+        let starts: Vec<SimTime> = timeline.iter().map(|f| f.start).collect();
+        World {
+            sc,
+            topo,
+            strategy,
+            gens: sc
+                .workload
+                .groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| GroupGen::new(seed, i as u32, g, sc.workload.start_utc_ns))
+                .collect(),
+            group_region: sc.workload.groups.iter().map(|g| g.region).collect(),
+            access_rng: (0..n)
+                .map(|r| stream(seed, Stream::Access(r as u32)))
+                .collect(),
+            net_rng: (0..n * n)
+                .map(|i| stream(seed, Stream::Network((i / n) as u32, (i % n) as u32)))
+                .collect(),
+            strat_rng: stream(seed, Stream::Strategy(strategy_index as u32)),
+            client_rng: stream(seed, Stream::Faults(0xC11E)),
+            service_rng: (0..n)
+                .map(|r| stream(seed, Stream::Service(r as u32)))
+                .collect(),
+            ops: Slab::with_capacity(1024),
+            next_gen: 0,
+            effects: Vec::with_capacity(64),
+            metrics: RunMetrics::with_run(n, sc.workload.key_space(), sc.duration_ns, &starts),
+            arrivals_end: SimTime(sc.duration_ns),
+            faulty: !timeline.is_empty(),
+            timeline,
+            up: vec![true; n],
+            incarnation: vec![0; n],
+            cut: vec![0; n * n],
+            degraded: vec![None; n * n],
+            clocks: vec![Clock::default(); n],
+            target: (0..n as RegionId).collect(),
+            stations: vec![Station::default(); n],
+            circuit_breaker: sc.strategies[strategy_index].circuit_breaker,
+            enforce: sc.strategies[strategy_index].residency == ResidencyMode::Enforce,
+            last_heard: vec![SimTime::ZERO; n * n],
+            suspected: vec![false; n * n],
+        }
+    }
+
+    fn start(&mut self, sched: &mut Scheduler<Event<S::Msg, S::Timer>>) {
+        for g in 0..self.gens.len() {
+            let first = SimTime(self.gens[g].next_arrival(0));
+            if first < self.arrivals_end {
+                sched.schedule_at(first, Event::Arrival { group: g as u32 });
+            }
+        }
+        for (i, f) in self.timeline.iter().enumerate() {
+            sched.schedule_at(f.start, Event::FaultStart { index: i as u32 });
+            if f.end != SimTime::MAX {
+                sched.schedule_at(f.end, Event::FaultEnd { index: i as u32 });
+            }
+        }
+        if self.faulty {
+            for r in 0..self.topo.len() as RegionId {
+                sched.schedule_at(SimTime::ZERO, Event::DetectorTick { region: r });
+            }
+        }
+        let mut ctx = Ctx::new(
+            SimTime::ZERO,
+            (self.topo, &self.clocks, &self.sc.residency, self.enforce),
+            &mut self.strat_rng,
+            &mut self.effects,
+        );
+        self.strategy.on_start(&mut ctx);
+        self.apply_effects(SimTime::ZERO, sched);
+    }
+
+    /// Ends the run: operations still in flight count as failed.
+    fn finish(mut self, now: SimTime, events: u64) -> (RunMetrics, Vec<Fault>) {
+        let pending: Vec<(RegionId, OpKind, SimTime)> = self
+            .ops
+            .iter()
+            .map(|(_, s)| (s.client, s.kind, s.start))
+            .collect();
+        for (client, kind, start) in pending {
+            self.metrics.failed_op(client, kind, start);
+        }
+        self.metrics.close(now);
+        self.metrics.events = events;
+        self.metrics.extra = self.strategy.extra();
+        (self.metrics, self.timeline)
+    }
+}
+
+impl<S: Strategy> Model for World<'_, S> {
+    type Event = Event<S::Msg, S::Timer>;
+
+    #[inline]
+    fn handle(&mut self, now: SimTime, event: Self::Event, sched: &mut Scheduler<Self::Event>) {
+        match event {
+            Event::Arrival { group } => self.arrival(now, group, sched),
+            Event::Request { op, attempt, at } => self.request(now, op, attempt, at, sched),
+            Event::Served {
+                op,
+                attempt,
+                at,
+                foreign,
+                inc,
+            } => {
+                let job = Job {
+                    op,
+                    attempt,
+                    at,
+                    foreign,
+                    inc,
+                };
+                self.served(now, job, sched)
+            }
+            Event::Deliver { from, to, inc, msg } => {
+                if self.faulty
+                    && (!self.up[to as usize]
+                        || self.incarnation[from as usize] != inc
+                        || self.cut[from as usize * self.topo.len() + to as usize] > 0)
+                {
+                    return;
+                }
+                let mut ctx = Ctx::new(
+                    now,
+                    (self.topo, &self.clocks, &self.sc.residency, self.enforce),
+                    &mut self.strat_rng,
+                    &mut self.effects,
+                );
+                self.strategy.on_message(&mut ctx, to, from, msg);
+                self.apply_effects(now, sched);
+            }
+            Event::Timer { region, timer } => {
+                if !self.up[region as usize] {
+                    return;
+                }
+                let mut ctx = Ctx::new(
+                    now,
+                    (self.topo, &self.clocks, &self.sc.residency, self.enforce),
+                    &mut self.strat_rng,
+                    &mut self.effects,
+                );
+                self.strategy.on_timer(&mut ctx, region, timer);
+                self.apply_effects(now, sched);
+            }
+            Event::Response { op, attempt } => {
+                let live = self
+                    .ops
+                    .get(op.index())
+                    .is_some_and(|s| s.gen == op.gen() && s.attempt == attempt);
+                if live {
+                    self.response(now, op, sched);
+                }
+            }
+            Event::Timeout { op, attempt } => {
+                let live = self
+                    .ops
+                    .get(op.index())
+                    .is_some_and(|s| s.gen == op.gen() && s.attempt == attempt);
+                if live {
+                    self.give_up_attempt(now, op, sched);
+                }
+            }
+            Event::Retry { op } => {
+                if self.ops.get(op.index()).is_some_and(|s| s.gen == op.gen()) {
+                    self.send_attempt(now, op, sched);
+                }
+            }
+            Event::FaultStart { index } => self.fault(now, index as usize, true, sched),
+            Event::FaultEnd { index } => self.fault(now, index as usize, false, sched),
+            Event::DetectorTick { region } => self.detector_tick(now, region, sched),
+            Event::Heartbeat { from, to } => self.heartbeat(now, from, to, sched),
+            Event::Reroute => self.reroute(),
+        }
+    }
+}
+
+/// The results of one strategy run.
+pub struct RunResult {
+    /// What was measured.
+    pub metrics: RunMetrics,
+    /// The faults that happened (listed and random), in start order.
+    pub faults: Vec<Fault>,
+}
+
+/// Runs strategy `index` of `sc` with `seed` and returns its metrics.
+pub fn run_strategy(sc: &Scenario, index: usize, seed: u64) -> RunMetrics {
+    run_full(sc, index, seed).metrics
+}
+
+/// Runs strategy `index` of `sc` with `seed`.
+pub fn run_full(sc: &Scenario, index: usize, seed: u64) -> RunResult {
+    let n = sc.topology.len();
+    let keys = sc.workload.key_space();
+    match &sc.strategies[index].config {
+        StrategyConfig::ActivePassive(c) => {
+            run_with(sc, index, seed, ActivePassive::new(c.clone(), n, keys))
+        }
+        StrategyConfig::MultiMaster(c) => {
+            run_with(sc, index, seed, MultiMaster::new(c.clone(), n, keys))
+        }
+        StrategyConfig::ActiveActive(c) => {
+            run_with(sc, index, seed, ActiveActive::new(c.clone(), n, keys))
+        }
+        StrategyConfig::FollowTheSun(c) => {
+            run_with(sc, index, seed, FollowTheSun::new(c.clone(), n, keys))
+        }
+        StrategyConfig::Quorum(c) => run_with(sc, index, seed, Quorum::new(c.clone(), n, keys)),
+        StrategyConfig::Consensus(c) => {
+            run_with(sc, index, seed, Consensus::new(c.clone(), n, keys))
+        }
+        StrategyConfig::EdgeCache(c) => {
+            run_with(sc, index, seed, EdgeCache::new(c.clone(), n, keys))
+        }
+    }
+}
+
+fn run_with<S: Strategy>(sc: &Scenario, index: usize, seed: u64, strategy: S) -> RunResult {
+    let mut world = World::new(sc, index, seed, strategy);
+    let mut sched = Scheduler::with_capacity(4096);
+    world.start(&mut sched);
+    let horizon = SimTime(sc.duration_ns) + sc.drain_ns;
+    let events = engine::run(&mut world, &mut sched, horizon);
+    let end = sched.now().max(SimTime(sc.duration_ns));
+    let (metrics, faults) = world.finish(end, events);
+    RunResult { metrics, faults }
+}
+
+/// Runs the strategies at `indices` (in parallel) and returns their results in that order.
+pub fn run_all(sc: &Scenario, indices: &[usize], seed: u64) -> Vec<RunResult> {
+    indices.par_iter().map(|&i| run_full(sc, i, seed)).collect()
+}
