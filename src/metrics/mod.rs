@@ -5,18 +5,21 @@
 //! stale reads (against the newest version acknowledged to any client before the read began),
 //! conflicts, lost updates, replication lag and WAN bytes. Definitions are in docs/metrics.md.
 //!
+//! Submodules: `hist` (the streaming histograms), `faults` (per-fault lost data and RTO).
+//!
 //! Must not import the engine, the world, strategies' internals, scenario or report types.
 
-use hdrhistogram::Histogram;
+mod faults;
+mod hist;
+
+pub use faults::FaultCost;
+use faults::Recovery;
+pub use hist::{CoarseHist, LatencyStat};
 
 use crate::strategy::{Outcome, Version};
-use crate::time::{nanos_to_ms, SimTime};
+use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
-
-/// Largest value a latency histogram resolves (one simulated day, in ns); larger values are
-/// recorded as this value and still counted exactly in the mean and max.
-const HIST_MAX_NS: u64 = 86_400 * 1_000_000_000;
 
 /// Ages (ms) at which the staleness curve `t_visibility` is reported.
 pub const VISIBILITY_AGES_MS: [u64; 13] = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
@@ -37,138 +40,6 @@ impl Expect {
         version: Version::NONE,
         acked_at: SimTime::MAX,
     };
-}
-
-/// A streaming latency distribution.
-#[derive(Clone, Debug)]
-pub struct LatencyStat {
-    hist: Histogram<u64>,
-    sum_ns: u128,
-    max_ns: u64,
-}
-
-impl Default for LatencyStat {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl LatencyStat {
-    /// An empty distribution (3 significant digits).
-    pub fn new() -> Self {
-        LatencyStat {
-            hist: Histogram::new_with_bounds(1, HIST_MAX_NS, 3).expect("valid bounds"),
-            sum_ns: 0,
-            max_ns: 0,
-        }
-    }
-
-    /// Records one value in ns.
-    #[inline]
-    pub fn record(&mut self, ns: u64) {
-        self.hist.saturating_record(ns.max(1));
-        self.sum_ns += ns as u128;
-        self.max_ns = self.max_ns.max(ns);
-    }
-
-    /// Number of values.
-    pub fn count(&self) -> u64 {
-        self.hist.len()
-    }
-
-    /// Exact mean in ms (0 when empty).
-    pub fn mean_ms(&self) -> f64 {
-        if self.count() == 0 {
-            return 0.0;
-        }
-        self.sum_ns as f64 / self.count() as f64 / 1e6
-    }
-
-    /// The value at quantile `q` in ms (0 when empty), within 0.1 %.
-    pub fn quantile_ms(&self, q: f64) -> f64 {
-        if self.count() == 0 {
-            return 0.0;
-        }
-        nanos_to_ms(self.hist.value_at_quantile(q).min(self.max_ns))
-    }
-
-    /// Exact maximum in ms.
-    pub fn max_ms(&self) -> f64 {
-        nanos_to_ms(self.max_ns)
-    }
-
-    /// Adds another distribution into this one.
-    pub fn merge(&mut self, other: &LatencyStat) {
-        self.hist.add(&other.hist).expect("same bounds");
-        self.sum_ns += other.sum_ns;
-        self.max_ns = self.max_ns.max(other.max_ns);
-    }
-}
-
-/// A small log-linear histogram (16 bins per octave of microseconds, within 3.2 %) for
-/// per-bucket timeline percentiles.
-#[derive(Clone, Debug)]
-pub struct CoarseHist {
-    bins: Vec<u32>,
-}
-
-const COARSE_OCTAVES: usize = 34;
-
-impl Default for CoarseHist {
-    fn default() -> Self {
-        CoarseHist {
-            bins: vec![0; COARSE_OCTAVES * 16],
-        }
-    }
-}
-
-impl CoarseHist {
-    fn bin(ns: u64) -> usize {
-        let us = ns / 1000;
-        if us < 16 {
-            return us as usize;
-        }
-        let e = 63 - us.leading_zeros() as usize;
-        let sub = ((us >> (e - 4)) & 15) as usize;
-        (e * 16 + sub).min(COARSE_OCTAVES * 16 - 1)
-    }
-
-    /// The middle of a bin, in ms (within 3.2 % of any value in it).
-    fn mid_ms(bin: usize) -> f64 {
-        if bin < 16 {
-            return (bin as f64 + 0.5) / 1000.0;
-        }
-        let (e, sub) = (bin / 16, bin % 16);
-        let us = (16.0 + sub as f64 + 0.5) * (1u64 << (e - 4)) as f64;
-        us / 1000.0
-    }
-
-    /// Records a value in ns.
-    pub fn record(&mut self, ns: u64) {
-        self.bins[Self::bin(ns)] += 1;
-    }
-
-    /// Number of values.
-    pub fn count(&self) -> u64 {
-        self.bins.iter().map(|&b| b as u64).sum()
-    }
-
-    /// The middle (ms) of the bin holding quantile `q` (0 when empty).
-    pub fn quantile_ms(&self, q: f64) -> f64 {
-        let n = self.count();
-        if n == 0 {
-            return 0.0;
-        }
-        let rank = ((q * n as f64).ceil() as u64).clamp(1, n);
-        let mut acc = 0u64;
-        for (i, &b) in self.bins.iter().enumerate() {
-            acc += b as u64;
-            if acc >= rank {
-                return Self::mid_ms(i);
-            }
-        }
-        Self::mid_ms(self.bins.len() - 1)
-    }
 }
 
 /// One bucket of the timeline (operations attributed by the time they were issued).
@@ -194,61 +65,6 @@ pub struct Availability {
     pub attempted: [u64; 2],
     /// `[reads, writes]` that succeeded.
     pub succeeded: [u64; 2],
-}
-
-/// Recovery bookkeeping of one (client region, operation kind) within a fault's window.
-#[derive(Clone, Copy, Debug, Default)]
-struct Recovery {
-    /// Issue time of the latest failed operation.
-    last_fail: Option<SimTime>,
-    /// Completion of the first success issued after `last_fail`.
-    recovered: Option<SimTime>,
-}
-
-/// What one fault cost: data lost and time to recover.
-#[derive(Clone, Debug)]
-pub struct FaultCost {
-    /// When the fault started.
-    pub start: SimTime,
-    /// Acknowledged writes lost.
-    pub lost_writes: u64,
-    /// Largest span of lost data, ns.
-    pub lost_span_ns: u64,
-    recovery: Vec<[Recovery; 2]>,
-}
-
-impl FaultCost {
-    /// Time from the fault's start until every affected (client region, kind) succeeded
-    /// again: `Some(0)` when nothing failed, `None` when something never recovered.
-    pub fn rto_ns(&self) -> Option<u64> {
-        let mut worst = 0u64;
-        for r in self.recovery.iter().flatten() {
-            if r.last_fail.is_some() {
-                worst = worst.max(r.recovered?.saturating_since(self.start));
-            }
-        }
-        Some(worst)
-    }
-
-    /// The same per affected client region, in region order: `(region, Some(rto) or None
-    /// when it never recovered)`; regions whose operations never failed are left out.
-    pub fn rto_by_region(&self) -> Vec<(RegionId, Option<u64>)> {
-        self.recovery
-            .iter()
-            .enumerate()
-            .filter(|(_, kinds)| kinds.iter().any(|r| r.last_fail.is_some()))
-            .map(|(region, kinds)| {
-                let mut worst = Some(0u64);
-                for r in kinds.iter().filter(|r| r.last_fail.is_some()) {
-                    worst = match (worst, r.recovered) {
-                        (Some(w), Some(t)) => Some(w.max(t.saturating_since(self.start))),
-                        _ => None,
-                    };
-                }
-                (region as RegionId, worst)
-            })
-            .collect()
-    }
 }
 
 /// Everything one strategy run measures.
@@ -600,19 +416,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn latency_stat_is_exact_in_mean_and_close_in_quantiles() {
-        let mut s = LatencyStat::new();
-        for i in 1..=10_000u64 {
-            s.record(i * 1_000); // 1 us .. 10 ms
-        }
-        assert_eq!(s.count(), 10_000);
-        assert!((s.mean_ms() - 5.0005).abs() < 1e-12);
-        assert!((s.quantile_ms(0.5) - 5.0).abs() < 0.005);
-        assert!((s.quantile_ms(0.99) - 9.9).abs() < 0.01);
-        assert_eq!(s.max_ms(), 10.0);
-    }
-
-    #[test]
     fn stale_read_is_judged_against_the_snapshot_at_issue() {
         let mut m = RunMetrics::new(1, 4);
         let v1 = Version {
@@ -653,31 +456,5 @@ mod tests {
         // Both reads began 0 ms after the acknowledgement: bucket 0, one of two consistent.
         assert_eq!(m.visibility[0], [2, 1]);
         assert_eq!(m.staleness.count(), 1);
-    }
-}
-
-#[cfg(test)]
-mod coarse_tests {
-    use super::*;
-
-    #[test]
-    fn coarse_histogram_is_within_3_2_percent() {
-        // Every bin edge and middle over six octaves, plus values from reports.
-        let mut values: Vec<f64> = vec![0.004, 0.5, 3.0, 91.3, 167.092, 2500.0, 90_000.0];
-        for us in 16u64..1024 {
-            values.push(us as f64 / 1000.0);
-        }
-        for &ms in &values {
-            let mut h = CoarseHist::default();
-            h.record((ms * 1e6).round() as u64);
-            let q = h.quantile_ms(0.99);
-            assert!((q - ms).abs() <= 0.032 * ms + 0.0005, "{ms} -> {q}");
-        }
-        let mut h = CoarseHist::default();
-        for i in 1..=1000u64 {
-            h.record(i * 1_000_000);
-        }
-        assert!((h.quantile_ms(0.99) - 990.0).abs() < 0.032 * 990.0);
-        assert_eq!(h.count(), 1000);
     }
 }

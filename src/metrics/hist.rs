@@ -1,0 +1,184 @@
+//! Streaming latency distributions: `LatencyStat` (an HDR histogram in ns plus an exact sum
+//! and max) and `CoarseHist` (a small log-scale histogram within 3.2 %, for per-bucket
+//! timelines). Memory is fixed per histogram, whatever the number of values.
+//!
+//! Must not import any other geosim module but `time`.
+
+use hdrhistogram::Histogram;
+
+use crate::time::nanos_to_ms;
+
+/// Largest value a latency histogram resolves (one simulated day, in ns); larger values are
+/// recorded as this value and still counted exactly in the mean and max.
+const HIST_MAX_NS: u64 = 86_400 * 1_000_000_000;
+
+/// A streaming latency distribution.
+#[derive(Clone, Debug)]
+pub struct LatencyStat {
+    hist: Histogram<u64>,
+    sum_ns: u128,
+    max_ns: u64,
+}
+
+impl Default for LatencyStat {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LatencyStat {
+    /// An empty distribution (3 significant digits).
+    pub fn new() -> Self {
+        LatencyStat {
+            hist: Histogram::new_with_bounds(1, HIST_MAX_NS, 3).expect("valid bounds"),
+            sum_ns: 0,
+            max_ns: 0,
+        }
+    }
+
+    /// Records one value in ns.
+    #[inline]
+    pub fn record(&mut self, ns: u64) {
+        self.hist.saturating_record(ns.max(1));
+        self.sum_ns += ns as u128;
+        self.max_ns = self.max_ns.max(ns);
+    }
+
+    /// Number of values.
+    pub fn count(&self) -> u64 {
+        self.hist.len()
+    }
+
+    /// Exact mean in ms (0 when empty).
+    pub fn mean_ms(&self) -> f64 {
+        if self.count() == 0 {
+            return 0.0;
+        }
+        self.sum_ns as f64 / self.count() as f64 / 1e6
+    }
+
+    /// The value at quantile `q` in ms (0 when empty), within 0.1 %.
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        if self.count() == 0 {
+            return 0.0;
+        }
+        nanos_to_ms(self.hist.value_at_quantile(q).min(self.max_ns))
+    }
+
+    /// Exact maximum in ms.
+    pub fn max_ms(&self) -> f64 {
+        nanos_to_ms(self.max_ns)
+    }
+
+    /// Adds another distribution into this one.
+    pub fn merge(&mut self, other: &LatencyStat) {
+        self.hist.add(&other.hist).expect("same bounds");
+        self.sum_ns += other.sum_ns;
+        self.max_ns = self.max_ns.max(other.max_ns);
+    }
+}
+
+/// A small log-linear histogram (16 bins per octave of microseconds, within 3.2 %) for
+/// per-bucket timeline percentiles.
+#[derive(Clone, Debug)]
+pub struct CoarseHist {
+    bins: Vec<u32>,
+}
+
+const COARSE_OCTAVES: usize = 34;
+
+impl Default for CoarseHist {
+    fn default() -> Self {
+        CoarseHist {
+            bins: vec![0; COARSE_OCTAVES * 16],
+        }
+    }
+}
+
+impl CoarseHist {
+    fn bin(ns: u64) -> usize {
+        let us = ns / 1000;
+        if us < 16 {
+            return us as usize;
+        }
+        let e = 63 - us.leading_zeros() as usize;
+        let sub = ((us >> (e - 4)) & 15) as usize;
+        (e * 16 + sub).min(COARSE_OCTAVES * 16 - 1)
+    }
+
+    /// The middle of a bin, in ms (within 3.2 % of any value in it).
+    fn mid_ms(bin: usize) -> f64 {
+        if bin < 16 {
+            return (bin as f64 + 0.5) / 1000.0;
+        }
+        let (e, sub) = (bin / 16, bin % 16);
+        let us = (16.0 + sub as f64 + 0.5) * (1u64 << (e - 4)) as f64;
+        us / 1000.0
+    }
+
+    /// Records a value in ns.
+    pub fn record(&mut self, ns: u64) {
+        self.bins[Self::bin(ns)] += 1;
+    }
+
+    /// Number of values.
+    pub fn count(&self) -> u64 {
+        self.bins.iter().map(|&b| b as u64).sum()
+    }
+
+    /// The middle (ms) of the bin holding quantile `q` (0 when empty).
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        let n = self.count();
+        if n == 0 {
+            return 0.0;
+        }
+        let rank = ((q * n as f64).ceil() as u64).clamp(1, n);
+        let mut acc = 0u64;
+        for (i, &b) in self.bins.iter().enumerate() {
+            acc += b as u64;
+            if acc >= rank {
+                return Self::mid_ms(i);
+            }
+        }
+        Self::mid_ms(self.bins.len() - 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_stat_is_exact_in_mean_and_close_in_quantiles() {
+        let mut s = LatencyStat::new();
+        for i in 1..=10_000u64 {
+            s.record(i * 1_000); // 1 us .. 10 ms
+        }
+        assert_eq!(s.count(), 10_000);
+        assert!((s.mean_ms() - 5.0005).abs() < 1e-12);
+        assert!((s.quantile_ms(0.5) - 5.0).abs() < 0.005);
+        assert!((s.quantile_ms(0.99) - 9.9).abs() < 0.01);
+        assert_eq!(s.max_ms(), 10.0);
+    }
+
+    #[test]
+    fn coarse_histogram_is_within_3_2_percent() {
+        // Every bin edge and middle over six octaves, plus values from reports.
+        let mut values: Vec<f64> = vec![0.004, 0.5, 3.0, 91.3, 167.092, 2500.0, 90_000.0];
+        for us in 16u64..1024 {
+            values.push(us as f64 / 1000.0);
+        }
+        for &ms in &values {
+            let mut h = CoarseHist::default();
+            h.record((ms * 1e6).round() as u64);
+            let q = h.quantile_ms(0.99);
+            assert!((q - ms).abs() <= 0.032 * ms + 0.0005, "{ms} -> {q}");
+        }
+        let mut h = CoarseHist::default();
+        for i in 1..=1000u64 {
+            h.record(i * 1_000_000);
+        }
+        assert!((h.quantile_ms(0.99) - 990.0).abs() < 0.032 * 990.0);
+        assert_eq!(h.count(), 1000);
+    }
+}
