@@ -1,0 +1,91 @@
+//! The global log of `follow-the-sun`: the active primary orders every write (its
+//! `Version::stamp` is the log position, which keeps increasing across handoffs),
+//! acknowledges it at once and ships it to every other region; each region tracks the longest
+//! prefix of positions it has applied, plus those applied ahead of a gap.
+//!
+//! Owns running an operation at the active primary, applying a log entry at a region and
+//! merging another region's state (`Snapshot`).
+//!
+//! Must not import the engine, the world, metrics or scenario (serde) types.
+
+use super::{Cx, FollowTheSun, FtsMsg, Queued, ACK_RING};
+use crate::strategy::{Outcome, Version, HEADER_BYTES};
+use crate::time::SimTime;
+use crate::topology::RegionId;
+use crate::workload::{Key, OpKind};
+
+impl FollowTheSun {
+    /// Region `region` applies log entry `v` (its stamp is the log position).
+    pub(super) fn apply(&mut self, region: RegionId, key: Key, v: Version) {
+        let s = self.slot(region, key);
+        if v > self.store[s] {
+            self.store[s] = v;
+        }
+        let r = region as usize;
+        let pos = v.stamp;
+        if pos == self.upto[r] + 1 {
+            self.upto[r] = pos;
+            while self.ahead[r].remove(&(self.upto[r] + 1)) {
+                self.upto[r] += 1;
+            }
+        } else if pos > self.upto[r] {
+            self.ahead[r].insert(pos);
+        }
+    }
+
+    /// The active primary runs an operation.
+    pub(super) fn execute(&mut self, ctx: &mut Cx<'_>, p: RegionId, q: Queued) {
+        match q.kind {
+            OpKind::Read => {
+                let v = self.store[self.slot(p, q.key)];
+                self.answer(ctx, p, q.client, q.op, Outcome::Read(v));
+            }
+            OpKind::Write => {
+                self.log_pos += 1;
+                let version = Version {
+                    stamp: self.log_pos,
+                    origin: p,
+                };
+                self.apply(p, q.key, version);
+                self.answer(ctx, p, q.client, q.op, Outcome::Write(version));
+                let acked_at = ctx.now();
+                if self.ack_times.is_empty() {
+                    self.ack_times = vec![SimTime::ZERO; ACK_RING];
+                }
+                self.ack_times[self.log_pos as usize % ACK_RING] = acked_at;
+                let msg = FtsMsg::Replicate {
+                    key: q.key,
+                    version,
+                    acked_at,
+                };
+                let wire = HEADER_BYTES + q.bytes as u64;
+                for r in 0..self.regions as RegionId {
+                    if r != p {
+                        ctx.send(p, r, msg, wire);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Region `at` merges `from`'s state.
+    pub(super) fn install(&mut self, ctx: &mut Cx<'_>, at: RegionId, from: RegionId) {
+        let (src, dst) = (from as usize * self.keys, at as usize * self.keys);
+        for k in 0..self.keys {
+            let v = self.store[src + k];
+            if v > self.store[dst + k] {
+                self.store[dst + k] = v;
+            }
+        }
+        let r = at as usize;
+        let upto = self.upto[r].max(self.upto[from as usize]);
+        self.upto[r] = upto;
+        self.ahead[r] = self.ahead[r].split_off(&(upto + 1));
+        while self.ahead[r].remove(&(self.upto[r] + 1)) {
+            self.upto[r] += 1;
+        }
+        if self.handoff.is_some_and(|h| h.to == at) {
+            self.try_activate(ctx);
+        }
+    }
+}
