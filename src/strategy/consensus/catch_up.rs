@@ -1,0 +1,110 @@
+//! Catch-up of a member that was down or cut off in `consensus`: what a region keeps and loses
+//! when it goes down, how it comes back (possibly empty), and how it installs the leader's
+//! snapshot when the entries it needs were compacted. (The leader decides to send a
+//! snapshot in `replication::replicate`; resends of missing entries go through
+//! `AppendNack` there too.)
+//!
+//! Must not import the engine, the world, metrics or scenario (serde) types.
+
+use super::{CMsg, Consensus, Cx, Role};
+use crate::strategy::{Version, HEADER_BYTES};
+use crate::topology::RegionId;
+
+impl Consensus {
+    /// A member installs the leader's snapshot up to `index`.
+    pub(super) fn on_snapshot(
+        &mut self,
+        ctx: &mut Cx<'_>,
+        at: RegionId,
+        from: RegionId,
+        term: u32,
+        index: u64,
+        index_term: u32,
+    ) {
+        let mine = self.nodes[at as usize].term;
+        if term < mine {
+            let msg = CMsg::AppendNack {
+                term: mine,
+                next: 0,
+                lost: false,
+            };
+            ctx.send(at, from, msg, HEADER_BYTES);
+            return;
+        }
+        self.follow(ctx, at, from, term);
+        let n = &mut self.nodes[at as usize];
+        if index > n.applied {
+            if !(index <= n.last() && n.term_at(index) == Some(index_term)) {
+                n.base = index;
+                n.base_term = index_term;
+                n.runs.clear();
+            }
+            n.applied = index;
+            n.commit = n.commit.max(index);
+            // The leader's applied state (it may since have applied a little more; versions
+            // only grow, so that is harmless).
+            let (src, dst) = (from as usize * self.keys, at as usize * self.keys);
+            for k in 0..self.keys {
+                let v = self.store[src + k];
+                if v > self.store[dst + k] {
+                    self.store[dst + k] = v;
+                }
+            }
+        }
+        let n = &mut self.nodes[at as usize];
+        n.verified = n.verified.max(index.min(n.last()));
+        let resend = n.drain();
+        let matched = n.verified;
+        if let Some(h) = resend {
+            self.nack(ctx, at, from, h, false);
+        }
+        ctx.send(at, from, CMsg::AppendAck { term, matched }, HEADER_BYTES);
+        self.apply_follower(ctx, at);
+    }
+
+    /// `region` goes down: it keeps its durable state (log, term, vote, applied state) and
+    /// loses the rest.
+    pub(super) fn region_down(&mut self, ctx: &mut Cx<'_>, region: RegionId) {
+        self.step_down(ctx, region, false);
+        let n = &mut self.nodes[region as usize];
+        n.role = Role::Follower;
+        n.leader = None;
+        n.votes = 0;
+        n.pending.clear();
+        n.gap = None;
+        n.nack = None;
+        n.held.clear();
+        n.verified = n.verified.min(n.commit);
+        n.seq = n.seq.wrapping_add(1);
+        self.waiting[region as usize].clear();
+    }
+
+    /// `region` comes back as a follower (with `empty`, without log or state).
+    pub(super) fn region_up(&mut self, ctx: &mut Cx<'_>, region: RegionId, empty: bool) {
+        let n = &mut self.nodes[region as usize];
+        // Everyone is trusted until the restarted detector says otherwise.
+        n.suspects = 0;
+        if empty {
+            n.wiped = true;
+            n.base = 0;
+            n.base_term = 0;
+            n.runs.clear();
+            n.verified = 0;
+            n.commit = 0;
+            n.applied = 0;
+            let s = region as usize * self.keys;
+            self.store[s..s + self.keys].fill(Version::NONE);
+        }
+        if self.is_member(region) {
+            self.arm(ctx, region);
+        }
+        // It leads nothing after a restart: whoever still follows it must know (an outage
+        // shorter than the detector's timeout goes unnoticed otherwise).
+        let term = self.nodes[region as usize].term;
+        for r in 0..self.nodes.len() as RegionId {
+            if r != region {
+                ctx.send(region, r, CMsg::Resign { term }, HEADER_BYTES);
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Client operations at the leader and linearizable reads in `consensus`: the leader runs
+//! operations (writes go to replication), serves lease reads from its applied state, holds
+//! reads until its first entry is committed, and answers read-index requests; a member
+//! serves a read-index read once it has applied up to the index.
+//!
+//! Must not import the engine, the world, metrics or scenario (serde) types.
+
+use super::{CMsg, Consensus, Cx, Role};
+use crate::strategy::{OpId, Outcome, HEADER_BYTES};
+use crate::topology::RegionId;
+use crate::workload::{Key, OpKind};
+
+/// A read the leader holds until its first entry is committed.
+#[derive(Copy, Clone, Debug)]
+pub(super) struct Held {
+    pub(super) op: OpId,
+    pub(super) key: Key,
+    pub(super) reply_to: RegionId,
+    /// A read-index request (answer with the commit index) rather than a lease read.
+    pub(super) index_read: bool,
+}
+
+/// A read-index read waiting at a follower.
+#[derive(Copy, Clone, Debug, Default)]
+pub(super) struct WaitingRead {
+    pub(super) key: Key,
+    pub(super) index: u64,
+}
+
+impl Consensus {
+    /// The new leader's first entry is committed: it answers the reads it held.
+    pub(super) fn serve_held(&mut self, ctx: &mut Cx<'_>, l: RegionId) {
+        let held = std::mem::take(&mut self.nodes[l as usize].held);
+        let commit = self.nodes[l as usize].commit;
+        for h in &held {
+            if h.index_read && h.reply_to != l {
+                let msg = CMsg::ReadIndexReply {
+                    op: h.op,
+                    index: commit,
+                };
+                ctx.send(l, h.reply_to, msg, HEADER_BYTES);
+            } else {
+                self.leader_read(ctx, l, h.op, h.key, h.reply_to);
+            }
+        }
+        let mut held = held;
+        held.clear();
+        self.nodes[l as usize].held = held;
+    }
+
+    /// The leader serves a read from its applied state.
+    pub(super) fn leader_read(
+        &self,
+        ctx: &mut Cx<'_>,
+        l: RegionId,
+        op: OpId,
+        key: Key,
+        to: RegionId,
+    ) {
+        let v = self.store[self.slot(l, key)];
+        self.answer(ctx, l, op, to, Outcome::Read(v));
+    }
+
+    /// The leader `l` runs an operation for a client in region `to`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn execute(
+        &mut self,
+        ctx: &mut Cx<'_>,
+        l: RegionId,
+        op: OpId,
+        kind: OpKind,
+        key: Key,
+        bytes: u32,
+        to: RegionId,
+    ) {
+        if !self.serving(l) {
+            self.answer(ctx, l, op, to, Outcome::Failed);
+            if to != l && self.nodes[l as usize].role != Role::Leader {
+                // The sender still takes this region for its leader.
+                let term = self.nodes[l as usize].term;
+                ctx.send(l, to, CMsg::Resign { term }, HEADER_BYTES);
+            }
+            return;
+        }
+        match kind {
+            OpKind::Write => self.append_write(ctx, l, op, key, bytes, to),
+            OpKind::Read => {
+                let n = &mut self.nodes[l as usize];
+                if n.commit >= n.ready {
+                    self.leader_read(ctx, l, op, key, to);
+                } else {
+                    n.held.push(Held {
+                        op,
+                        key,
+                        reply_to: to,
+                        index_read: false,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The leader `at` is asked by `from` for its commit index (a read-index read).
+    pub(super) fn on_read_index(
+        &mut self,
+        ctx: &mut Cx<'_>,
+        at: RegionId,
+        from: RegionId,
+        op: OpId,
+    ) {
+        if !self.serving(at) {
+            self.answer(ctx, at, op, from, Outcome::Failed);
+            if self.nodes[at as usize].role != Role::Leader {
+                let term = self.nodes[at as usize].term;
+                ctx.send(at, from, CMsg::Resign { term }, HEADER_BYTES);
+            }
+            return;
+        }
+        let n = &mut self.nodes[at as usize];
+        if n.commit >= n.ready {
+            let index = n.commit;
+            ctx.send(at, from, CMsg::ReadIndexReply { op, index }, HEADER_BYTES);
+        } else {
+            n.held.push(Held {
+                op,
+                key: 0,
+                reply_to: from,
+                index_read: true,
+            });
+        }
+    }
+
+    /// A member learns the commit index its read must observe.
+    pub(super) fn on_read_index_reply(
+        &mut self,
+        ctx: &mut Cx<'_>,
+        at: RegionId,
+        op: OpId,
+        index: u64,
+    ) {
+        if self.nodes[at as usize].applied >= index {
+            let v = self.store[self.slot(at, self.reads[op.index()].key)];
+            ctx.reply(op, Outcome::Read(v));
+        } else {
+            self.reads[op.index()].index = index;
+            self.waiting[at as usize].push(op);
+            self.read_index_waits += 1;
+        }
+    }
+}
