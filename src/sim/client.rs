@@ -32,7 +32,7 @@ pub(super) struct OpState {
     pub(super) client: RegionId,
     pub(super) target: RegionId,
     pub(super) attempt: u32,
-    pub(super) gen: u32,
+    pub(super) gen: u64,
     pub(super) expect: Expect,
     pub(super) outcome: Outcome,
     pub(super) answered: bool,
@@ -86,7 +86,9 @@ impl<S: Strategy> World<'_, S> {
     }
 
     fn new_op_id(&mut self, slot: usize) -> OpId {
-        self.next_gen = (self.next_gen + 1) & 0xFFF;
+        // Every operation of the run gets its own generation: never reused, so no stale
+        // event (a timeout armed for an earlier attempt, a late answer) can match it.
+        self.next_gen = (self.next_gen + 1).min(crate::strategy::OP_GEN_MAX);
         OpId::new(slot as u32, self.next_gen)
     }
 

@@ -155,7 +155,7 @@ pub struct World<'a, S: Strategy> {
     client_rng: SimRng,
     service_rng: Vec<SimRng>,
     ops: Slab<OpState>,
-    next_gen: u32,
+    next_gen: u64,
     effects: Vec<Effect<S::Msg, S::Timer>>,
     metrics: RunMetrics,
     arrivals_end: SimTime,

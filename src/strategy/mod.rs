@@ -35,21 +35,27 @@ pub use quorum::{Quorum, QuorumConfig};
 /// Bytes of framing, routing and metadata on every replication or forwarding message.
 pub const HEADER_BYTES: u64 = 64;
 
-/// Handle of an in-flight client operation. Its index is small and reused, so strategies can
-/// keep side tables indexed by it.
+/// Handle of an in-flight client operation: its slot (small and reused, so strategies can
+/// keep side tables indexed by it) and a generation that is unique over the whole run (the
+/// operation's sequence number), so a late answer, timeout or retry of a finished operation
+/// can never be taken for the operation that reused its slot.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct OpId(pub u32);
+pub struct OpId(pub u64);
 
-/// Bits of an `OpId` that hold the slot; the rest hold a generation that tells a reused
-/// slot's new operation from a late answer to its previous one.
+/// Bits of an `OpId` that hold the slot; the other 44 bits hold the generation (2^44
+/// operations: more than a year at 500,000 ops/s, far beyond any run's event budget).
 pub const OP_SLOT_BITS: u32 = 20;
 
+/// Largest generation an `OpId` holds.
+pub const OP_GEN_MAX: u64 = (1 << (64 - OP_SLOT_BITS)) - 1;
+
 impl OpId {
-    /// The id of slot `slot` (< 2^20) in generation `gen` (kept modulo 2^12).
+    /// The id of slot `slot` (< 2^20) in generation `gen` (<= `OP_GEN_MAX`).
     #[inline]
-    pub fn new(slot: u32, gen: u32) -> OpId {
+    pub fn new(slot: u32, gen: u64) -> OpId {
         debug_assert!(slot < 1 << OP_SLOT_BITS);
-        OpId(((gen & 0xFFF) << OP_SLOT_BITS) | slot)
+        debug_assert!(gen <= OP_GEN_MAX);
+        OpId((gen << OP_SLOT_BITS) | slot as u64)
     }
 
     /// The slot index (dense, reused after the operation completes).
@@ -58,9 +64,9 @@ impl OpId {
         (self.0 & ((1 << OP_SLOT_BITS) - 1)) as usize
     }
 
-    /// The generation of the slot.
+    /// The generation: the operation's sequence number in the run.
     #[inline]
-    pub fn gen(self) -> u32 {
+    pub fn gen(self) -> u64 {
         self.0 >> OP_SLOT_BITS
     }
 }

@@ -2,6 +2,7 @@
 //! closed forms, the network's physical limit, the command line on good and bad input, and
 //! determinism.
 
+mod accounting;
 mod bad_input;
 mod charts;
 mod check;

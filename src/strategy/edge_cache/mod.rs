@@ -161,7 +161,7 @@ pub struct EdgeCache {
     /// Link to the next operation waiting on the same fetch, indexed by `OpId::index`.
     wait_next: Vec<u64>,
     /// The full id (slot and generation) of the operation in each slot.
-    wait_id: Vec<u32>,
+    wait_id: Vec<u64>,
     /// The sequence number of each slot's latest insertion into a waiting list.
     wait_seq: Vec<u32>,
     /// The last sequence number given out.
