@@ -218,6 +218,18 @@ impl ClientPolicy {
             .saturating_mul(1u64 << shift)
             .min(self.backoff_cap_ns)
     }
+
+    /// The longest a client operation can live, ns: every attempt's timeout plus the largest
+    /// backoff before each retry (saturating).
+    pub fn max_life_ns(&self) -> u64 {
+        let attempts = self.retries as u64 + 1;
+        let waits = self.timeout_ns.saturating_mul(attempts);
+        let backoffs = self
+            .backoff_cap_ns
+            .max(self.backoff_ns)
+            .saturating_mul(self.retries as u64);
+        waits.saturating_add(backoffs)
+    }
 }
 
 /// The heartbeat failure detector's settings.

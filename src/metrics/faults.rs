@@ -21,6 +21,8 @@ pub(super) struct Recovery {
 pub struct FaultCost {
     /// When the fault started.
     pub start: SimTime,
+    /// When it ended (`SimTime::MAX`: never).
+    pub end: SimTime,
     /// Acknowledged writes lost.
     pub lost_writes: u64,
     /// Largest span of lost data, ns.
@@ -29,6 +31,54 @@ pub struct FaultCost {
 }
 
 impl FaultCost {
+    /// Whether the fault was in effect at some time during `[from, to]` (an operation's life).
+    #[inline]
+    pub(super) fn overlaps(&self, from: SimTime, to: SimTime) -> bool {
+        self.start <= to && self.end >= from
+    }
+
+    /// Whether failures of (`client`, `kind`) were charged to this fault and no operation
+    /// issued after the last of them has succeeded yet.
+    #[inline]
+    pub(super) fn recovering(&self, client: usize, kind: usize) -> bool {
+        let r = &self.recovery[client][kind];
+        r.last_fail.is_some() && r.recovered.is_none()
+    }
+
+    /// Charges a failed operation of (`client`, `kind`) issued at `issued` to this fault.
+    #[inline]
+    pub(super) fn charge(&mut self, client: usize, kind: usize, issued: SimTime) {
+        let r = &mut self.recovery[client][kind];
+        r.last_fail = Some(r.last_fail.map_or(issued, |t| t.max(issued)));
+        r.recovered = None;
+    }
+
+    /// Issue time of the latest failure charged for (`client`, `kind`) (`ZERO`: none).
+    #[inline]
+    pub(super) fn last_fail(&self, client: usize, kind: usize) -> SimTime {
+        self.recovery[client][kind]
+            .last_fail
+            .unwrap_or(SimTime::ZERO)
+    }
+
+    /// A success of (`client`, `kind`) issued at `issued` completed at `now`: returns true
+    /// when it ends this fault's recovery of that pair.
+    #[inline]
+    pub(super) fn success(
+        &mut self,
+        client: usize,
+        kind: usize,
+        issued: SimTime,
+        now: SimTime,
+    ) -> bool {
+        let r = &mut self.recovery[client][kind];
+        if r.recovered.is_none() && r.last_fail.is_some_and(|t| issued > t) {
+            r.recovered = Some(now);
+            return true;
+        }
+        false
+    }
+
     /// Time from the fault's start until every affected (client region, kind) succeeded
     /// again: `Some(0)` when nothing failed, `None` when something never recovered.
     pub fn rto_ns(&self) -> Option<u64> {

@@ -16,6 +16,8 @@ pub use faults::FaultCost;
 use faults::Recovery;
 pub use hist::{CoarseHist, LatencyStat};
 
+use std::collections::VecDeque;
+
 use crate::strategy::{Outcome, Version};
 use crate::time::SimTime;
 use crate::topology::RegionId;
@@ -129,26 +131,51 @@ pub struct RunMetrics {
     split_since: Option<SimTime>,
     regions: usize,
     newest_acked: Vec<Expect>,
+    /// Per (client region, kind): how many faults are waiting for its recovery.
+    recovering: Vec<[u32; 2]>,
+    /// Per (client region * 2 + kind), in runs with faults: recent successes as `(issued,
+    /// done)`, issue times increasing, none issued more than `max_life_ns` ago. A failure is
+    /// known only when its last attempt gives up, after successes issued later may already
+    /// have completed: this is where its recovery is looked up.
+    recent: Vec<VecDeque<(SimTime, SimTime)>>,
+    /// The longest an operation can live (all attempts, timeouts and backoffs), capped.
+    max_life_ns: u64,
 }
+
+/// Longest operation life the RTO bookkeeping remembers successes for (one simulated hour):
+/// bounds its memory by rate x one hour even with absurd retry settings.
+const MAX_LIFE_WINDOW_NS: u64 = 3_600 * 1_000_000_000;
 
 impl RunMetrics {
     /// Empty metrics for `regions` regions, `keys` keys, a run of `duration_ns` of load and
-    /// faults starting at `fault_starts` (sorted).
-    pub fn with_run(regions: usize, keys: u64, duration_ns: u64, fault_starts: &[SimTime]) -> Self {
+    /// faults in effect over `fault_spans` (`(start, end)`, sorted by start).
+    pub fn with_run(
+        regions: usize,
+        keys: u64,
+        duration_ns: u64,
+        fault_spans: &[(SimTime, SimTime)],
+        max_life_ns: u64,
+    ) -> Self {
         let mut m = Self::new(regions, keys);
         let secs = duration_ns.div_ceil(1_000_000_000).max(1);
         let width = secs.div_ceil(MAX_TIMELINE_BUCKETS).max(1);
         m.bucket_ns = width * 1_000_000_000;
         m.timeline = vec![TimelineBucket::default(); secs.div_ceil(width) as usize];
-        m.faults = fault_starts
+        m.faults = fault_spans
             .iter()
-            .map(|&start| FaultCost {
+            .map(|&(start, end)| FaultCost {
                 start,
+                end,
                 lost_writes: 0,
                 lost_span_ns: 0,
                 recovery: vec![[Recovery::default(); 2]; regions],
             })
             .collect();
+        m.recovering = vec![[0; 2]; regions];
+        if !fault_spans.is_empty() {
+            m.recent = vec![VecDeque::new(); regions * 2];
+            m.max_life_ns = max_life_ns.min(MAX_LIFE_WINDOW_NS);
+        }
         m
     }
 
@@ -188,6 +215,9 @@ impl RunMetrics {
             split_since: None,
             regions,
             newest_acked: vec![Expect::NONE; keys as usize],
+            recovering: Vec::new(),
+            recent: Vec::new(),
+            max_life_ns: 0,
         }
     }
 
@@ -246,10 +276,26 @@ impl RunMetrics {
             b.succeeded += 1;
             b.latency.record(latency);
         }
-        if let Some(f) = self.fault_of(start) {
-            let r = &mut self.faults[f].recovery[client as usize][kind as usize];
-            if r.recovered.is_none() && r.last_fail.is_some_and(|t| start > t) {
-                r.recovered = Some(now);
+        let (c, k) = (client as usize, kind as usize);
+        if let Some(q) = self.recent.get_mut(c * 2 + k) {
+            // Dominated successes (issued no later than one already kept, done later) never
+            // answer "the first success issued after a failure": skip them.
+            if q.back().is_none_or(|&(issued, _)| start > issued) {
+                q.push_back((start, now));
+            }
+            let horizon = now.as_nanos().saturating_sub(self.max_life_ns);
+            while q
+                .front()
+                .is_some_and(|&(issued, _)| issued.as_nanos() < horizon)
+            {
+                q.pop_front();
+            }
+        }
+        if self.recovering.get(c).is_some_and(|r| r[k] > 0) {
+            for f in &mut self.faults {
+                if f.success(c, k, start, now) {
+                    self.recovering[c][k] -= 1;
+                }
             }
         }
         match outcome {
@@ -292,16 +338,52 @@ impl RunMetrics {
         self.failed += 1;
     }
 
-    /// An operation of a client in `client`, issued at `start`, failed (after its retries).
-    pub fn failed_op(&mut self, client: RegionId, kind: OpKind, start: SimTime) {
+    /// An operation of a client in `client`, issued at `start`, failed at `now` (after its
+    /// retries, or at the end of the run).
+    ///
+    /// The failure is charged to every fault in effect at some time during the operation's
+    /// life (`[start, now]`); when none was, to every fault whose recovery of this (client
+    /// region, kind) is still pending (its effect outlasts it, e.g. a failover not finished);
+    /// otherwise to none (an overload, not a fault). See docs/metrics.md, "RTO".
+    pub fn failed_op(&mut self, client: RegionId, kind: OpKind, start: SimTime, now: SimTime) {
         self.failed += 1;
         if let Some(b) = self.bucket(start) {
             b.failed += 1;
         }
-        if let Some(f) = self.fault_of(start) {
-            let r = &mut self.faults[f].recovery[client as usize][kind as usize];
-            r.last_fail = Some(r.last_fail.map_or(start, |t| t.max(start)));
-            r.recovered = None;
+        let (c, k) = (client as usize, kind as usize);
+        let started = self.faults.partition_point(|f| f.start <= now);
+        let mut charged = false;
+        for f in 0..started {
+            if self.faults[f].overlaps(start, now) {
+                charged = true;
+                self.charge(f, c, k, start);
+            }
+        }
+        if !charged {
+            for f in 0..started {
+                if self.faults[f].recovering(c, k) {
+                    self.charge(f, c, k, start);
+                }
+            }
+        }
+    }
+
+    fn charge(&mut self, f: usize, c: usize, k: usize, issued: SimTime) {
+        let was = self.faults[f].recovering(c, k);
+        self.faults[f].charge(c, k, issued);
+        // A success issued after this failure may have completed already (the failure is
+        // known only when its last attempt gives up): the first such one ends the recovery.
+        let last = self.faults[f].last_fail(c, k);
+        if let Some(q) = self.recent.get(c * 2 + k) {
+            let i = q.partition_point(|&(at, _)| at <= last);
+            if let Some(&(at, done)) = q.get(i) {
+                self.faults[f].success(c, k, at, done);
+            }
+        }
+        match (was, self.faults[f].recovering(c, k)) {
+            (false, true) => self.recovering[c][k] += 1,
+            (true, false) => self.recovering[c][k] -= 1,
+            _ => {}
         }
     }
 

@@ -105,7 +105,7 @@ impl<S: Strategy> World<'_, S> {
         let slot = self.ops.vacant_key();
         if slot >= 1 << crate::strategy::OP_SLOT_BITS {
             // More than a million operations in flight: the run is hopelessly overloaded.
-            self.metrics.failed_op(client, draw.kind, now);
+            self.metrics.failed_op(client, draw.kind, now, now);
             let next = SimTime(self.gens[g].next_arrival(now.as_nanos()));
             if next < self.arrivals_end {
                 sched.schedule_at(next, Event::Arrival { group });
@@ -169,9 +169,9 @@ impl<S: Strategy> World<'_, S> {
         }
     }
 
-    fn finish_failed(&mut self, op: OpId) {
+    fn finish_failed(&mut self, now: SimTime, op: OpId) {
         let s = self.ops.remove(op.index());
-        self.metrics.failed_op(s.client, s.kind, s.start);
+        self.metrics.failed_op(s.client, s.kind, s.start, now);
     }
 
     pub(super) fn response(
@@ -211,7 +211,7 @@ impl<S: Strategy> World<'_, S> {
         let retries = self.sc.clients.retries;
         let s = &mut self.ops[op.index()];
         if s.attempt >= retries {
-            self.finish_failed(op);
+            self.finish_failed(now, op);
             return;
         }
         s.attempt += 1;

@@ -182,7 +182,7 @@ impl<'a, S: Strategy> World<'a, S> {
         let horizon = SimTime(sc.duration_ns) + sc.drain_ns;
         let timeline =
             crate::faults::timeline(&sc.faults, sc.random_faults.as_ref(), n, horizon, seed);
-        let starts: Vec<SimTime> = timeline.iter().map(|f| f.start).collect();
+        let spans: Vec<(SimTime, SimTime)> = timeline.iter().map(|f| (f.start, f.end)).collect();
         World {
             sc,
             topo,
@@ -209,7 +209,13 @@ impl<'a, S: Strategy> World<'a, S> {
             ops: Slab::with_capacity(1024),
             next_gen: 0,
             effects: Vec::with_capacity(64),
-            metrics: RunMetrics::with_run(n, sc.workload.key_space(), sc.duration_ns, &starts),
+            metrics: RunMetrics::with_run(
+                n,
+                sc.workload.key_space(),
+                sc.duration_ns,
+                &spans,
+                sc.clients.max_life_ns(),
+            ),
             arrivals_end: SimTime(sc.duration_ns),
             faulty: !timeline.is_empty(),
             timeline,
@@ -263,7 +269,7 @@ impl<'a, S: Strategy> World<'a, S> {
             .map(|(_, s)| (s.client, s.kind, s.start))
             .collect();
         for (client, kind, start) in pending {
-            self.metrics.failed_op(client, kind, start);
+            self.metrics.failed_op(client, kind, start, now);
         }
         self.metrics.close(now);
         self.metrics.events = events;

@@ -61,3 +61,64 @@ fn a_stale_timeout_never_fails_another_operation() {
         assert_eq!(s.availability.overall, 1.0);
     }
 }
+
+/// Two regions, clients only in `p` (multi-master: every operation is served at `p`), no
+/// retries; `s` is down over [10 s, 20 s), then `p` over [100 s, 110 s). Hand count:
+/// - the first outage fails nothing (no client is served at `s`): its RTO is 0;
+/// - the second fails every operation in flight at 100 s or issued before 110 s; the first
+///   success is an operation issued at or after 110 s, done one access round trip (2 x 1 ms)
+///   later: RTO = 10 s + at most 1/rate + the round trip.
+///
+/// Operations in flight when the second outage starts were issued while only the first had
+/// ever started; charging them by issue time made the first fault "never recovered".
+fn two_outages() -> String {
+    crate::common::pair(
+        "duration_s = 200\ndrain_s = 10\nseed = 7\n[clients]\nretries = 0\nreroute_after_s = 60",
+        "",
+        "",
+        20.0,
+        r#"
+[[workload.clients]]
+region = "p"
+rate_rps = 5000
+read_fraction = 0.5
+keys = 100
+[[strategies]]
+kind = "multi-master"
+name = "mm"
+[[faults]]
+kind = "region-outage"
+region = "s"
+start_s = 10
+duration_s = 10
+[[faults]]
+kind = "region-outage"
+region = "p"
+start_s = 100
+duration_s = 10
+"#,
+    )
+}
+
+#[test]
+fn a_failure_is_charged_to_the_fault_that_caused_it() {
+    let r = run(&two_outages());
+    let s = r.strategy("mm").unwrap();
+    assert_eq!(s.faults.len(), 2);
+    assert_eq!(s.faults[0].rto_s, Some(0.0), "{:?}", s.faults[0]);
+    assert!(s.faults[0].rto_by_region.is_empty(), "{:?}", s.faults[0]);
+    let rto = s.faults[1].rto_s.expect("the second outage recovers");
+    assert!(
+        (10.0..=10.0 + 1.0 / 5000.0 + 0.002 + 1e-6).contains(&rto),
+        "{rto}"
+    );
+    // Failures: every operation issued in the outage (5000/s x 10 s, Poisson: within 5
+    // standard deviations), plus the few in flight at its start.
+    let expect = 5000.0 * 10.0;
+    let failed = s.ops.failed as f64;
+    assert!(
+        (failed - expect).abs() < 5.0 * expect.sqrt() + 20.0,
+        "{failed}"
+    );
+    assert_eq!(s.rto.max_s, Some(rto));
+}
