@@ -1,0 +1,371 @@
+//! Strategies as written: `[[strategies]]`, a tagged enum on `kind` with one settings struct
+//! per strategy, and the residency mode every strategy takes.
+//!
+//! Serde types only; `validate::strategies` turns them into `StrategyConfig`s. Must not import
+//! `strategy`.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// How a strategy treats data-residency rules.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResidencySpec {
+    /// Behave as without rules and count every violation.
+    #[default]
+    Ignore,
+    /// Keep placement, replication, caching and routing of each class inside its regions.
+    Enforce,
+}
+
+/// A strategy, tagged by `kind`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum StrategySpec {
+    /// One primary; standbys replicate from it.
+    ActivePassive(ActivePassiveSpec),
+    /// Every region accepts writes.
+    MultiMaster(MultiMasterSpec),
+    /// Every key has a home region that takes its writes.
+    ActiveActive(ActiveActiveSpec),
+    /// One primary at a time on a UTC schedule.
+    FollowTheSun(FollowTheSunSpec),
+    /// N replicas per key with R/W quorums.
+    Quorum(QuorumSpec),
+    /// A leader commits on a majority of members.
+    Consensus(ConsensusSpec),
+    /// An origin with TTL caches in every other region.
+    EdgeCache(EdgeCacheSpec),
+}
+
+impl StrategySpec {
+    /// The strategy's residency mode.
+    pub fn residency(&self) -> ResidencySpec {
+        match self {
+            StrategySpec::ActivePassive(s) => s.residency,
+            StrategySpec::MultiMaster(s) => s.residency,
+            StrategySpec::ActiveActive(s) => s.residency,
+            StrategySpec::FollowTheSun(s) => s.residency,
+            StrategySpec::Quorum(s) => s.residency,
+            StrategySpec::Consensus(s) => s.residency,
+            StrategySpec::EdgeCache(s) => s.residency,
+        }
+    }
+
+    /// The strategy's circuit-breaker override.
+    pub fn circuit_breaker(&self) -> Option<f64> {
+        match self {
+            StrategySpec::ActivePassive(s) => s.circuit_breaker,
+            StrategySpec::MultiMaster(s) => s.circuit_breaker,
+            StrategySpec::ActiveActive(s) => s.circuit_breaker,
+            StrategySpec::FollowTheSun(s) => s.circuit_breaker,
+            StrategySpec::Quorum(s) => s.circuit_breaker,
+            StrategySpec::Consensus(s) => s.circuit_breaker,
+            StrategySpec::EdgeCache(s) => s.circuit_breaker,
+        }
+    }
+
+    /// The strategy's name.
+    pub fn name(&self) -> &str {
+        match self {
+            StrategySpec::ActivePassive(s) => &s.name,
+            StrategySpec::MultiMaster(s) => &s.name,
+            StrategySpec::ActiveActive(s) => &s.name,
+            StrategySpec::FollowTheSun(s) => &s.name,
+            StrategySpec::Quorum(s) => &s.name,
+            StrategySpec::Consensus(s) => &s.name,
+            StrategySpec::EdgeCache(s) => &s.name,
+        }
+    }
+}
+
+/// Settings of `active-active`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActiveActiveSpec {
+    /// Unique name.
+    pub name: String,
+    /// Override of every region's `capacity.failover_share` for this strategy: the
+    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    #[serde(default)]
+    pub circuit_breaker: Option<f64>,
+    /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
+    #[serde(default)]
+    pub residency: ResidencySpec,
+    /// Key ownership by share: the key space is cut into contiguous ranges in proportion to
+    /// the shares, in list order. Default: each key's home is the region of the client group
+    /// whose range holds it (keys shared by several groups are dealt out among them in turn).
+    #[serde(default)]
+    pub homes: Option<Vec<HomeShareSpec>>,
+}
+
+/// A region's share of the key space.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HomeShareSpec {
+    /// The home region.
+    pub region: String,
+    /// Relative share of keys (> 0).
+    pub share: f64,
+}
+
+/// Settings of `follow-the-sun`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowTheSunSpec {
+    /// Unique name.
+    pub name: String,
+    /// Override of every region's `capacity.failover_share` for this strategy: the
+    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    #[serde(default)]
+    pub circuit_breaker: Option<f64>,
+    /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
+    #[serde(default)]
+    pub residency: ResidencySpec,
+    /// The rotation: each shift runs from its start until the next shift's start (UTC).
+    pub shifts: Vec<ShiftSpec>,
+    /// Writes during a handoff: `wait` (default) or `fail`.
+    #[serde(default)]
+    pub during_handoff: HandoffSpec,
+    /// `local` (default) or `primary`.
+    #[serde(default)]
+    pub read_from: ReadFromSpec,
+}
+
+/// One shift of a follow-the-sun rotation.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShiftSpec {
+    /// The primary during this shift.
+    pub region: String,
+    /// UTC hour the shift starts, [0, 24).
+    pub start_utc_h: f64,
+}
+
+/// Writes during a follow-the-sun handoff.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum HandoffSpec {
+    /// Wait for the next primary.
+    #[default]
+    Wait,
+    /// Fail.
+    Fail,
+}
+
+/// Settings of `quorum`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuorumSpec {
+    /// Unique name.
+    pub name: String,
+    /// Override of every region's `capacity.failover_share` for this strategy: the
+    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    #[serde(default)]
+    pub circuit_breaker: Option<f64>,
+    /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
+    #[serde(default)]
+    pub residency: ResidencySpec,
+    /// Replicas per key (default 3, at most the number of regions).
+    #[serde(default = "default_n")]
+    pub n: usize,
+    /// Read quorum, [1, n] (default 2).
+    #[serde(default = "default_rw")]
+    pub r: usize,
+    /// Write quorum, [1, n] (default 2).
+    #[serde(default = "default_rw")]
+    pub w: usize,
+    /// Replica regions for every key (exactly `n`). Default: the `n` regions nearest each
+    /// key's home (its own first), homes as in `active-active`.
+    #[serde(default)]
+    pub replicas: Option<Vec<String>>,
+    /// Repair replicas that answered a read with an old version (default false).
+    #[serde(default)]
+    pub read_repair: bool,
+    /// When a replica does not answer, write to the next healthy region instead and hand the
+    /// write back later (hinted handoff) (default false).
+    #[serde(default)]
+    pub sloppy: bool,
+}
+
+fn default_n() -> usize {
+    3
+}
+fn default_rw() -> usize {
+    2
+}
+
+/// Settings of `consensus`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsensusSpec {
+    /// Unique name.
+    pub name: String,
+    /// Override of every region's `capacity.failover_share` for this strategy: the
+    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    #[serde(default)]
+    pub circuit_breaker: Option<f64>,
+    /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
+    #[serde(default)]
+    pub residency: ResidencySpec,
+    /// The leader region.
+    pub leader: String,
+    /// Member regions (default: all); must include the leader.
+    #[serde(default)]
+    pub members: Option<Vec<String>>,
+    /// `lease` (default: reads at the leader) or `read-index`.
+    #[serde(default)]
+    pub reads: ConsensusReadsSpec,
+    /// Election timeout range in ms, randomised per election (default [1500, 3000]).
+    #[serde(default = "default_election_ms")]
+    pub election_timeout_ms: [f64; 2],
+}
+
+fn default_election_ms() -> [f64; 2] {
+    [1500.0, 3000.0]
+}
+
+/// Read mode of `consensus`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConsensusReadsSpec {
+    /// Reads served by the leader under its lease.
+    #[default]
+    Lease,
+    /// Reads served by a member after confirming the leader's commit index.
+    ReadIndex,
+}
+
+/// Settings of `edge-cache`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EdgeCacheSpec {
+    /// Unique name.
+    pub name: String,
+    /// Override of every region's `capacity.failover_share` for this strategy: the
+    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    #[serde(default)]
+    pub circuit_breaker: Option<f64>,
+    /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
+    #[serde(default)]
+    pub residency: ResidencySpec,
+    /// The region holding the data.
+    pub origin: String,
+    /// Seconds a cached entry may be served (> 0, default 30).
+    #[serde(default = "default_ttl")]
+    pub ttl_s: f64,
+    /// Entries per cache, LRU beyond (>= 1, default 1000).
+    #[serde(default = "default_capacity")]
+    pub capacity: usize,
+    /// Writes invalidate every cache (default false).
+    #[serde(default)]
+    pub invalidate: bool,
+}
+
+fn default_ttl() -> f64 {
+    30.0
+}
+fn default_capacity() -> usize {
+    1000
+}
+
+/// Settings of `active-passive`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivePassiveSpec {
+    /// Unique name.
+    pub name: String,
+    /// Override of every region's `capacity.failover_share` for this strategy: the
+    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    #[serde(default)]
+    pub circuit_breaker: Option<f64>,
+    /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
+    #[serde(default)]
+    pub residency: ResidencySpec,
+    /// The primary region's name.
+    pub primary: String,
+    /// `sync` or `async` (default).
+    #[serde(default)]
+    pub replication: ReplicationSpec,
+    /// `local` (default) or `primary`.
+    #[serde(default)]
+    pub read_from: ReadFromSpec,
+    /// Seconds from suspecting the primary to promoting a standby (default 5).
+    #[serde(default = "default_promotion_s")]
+    pub promotion_delay_s: f64,
+    /// `none` (default: an isolated old primary keeps accepting writes) or `fencing` (a
+    /// primary that cannot reach a majority stops).
+    #[serde(default)]
+    pub split_brain: SplitBrainSpec,
+    /// A region that counts toward the fencing majority without holding data (optional).
+    #[serde(default)]
+    pub witness: Option<String>,
+}
+
+fn default_promotion_s() -> f64 {
+    5.0
+}
+
+/// Split-brain policy of active-passive.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SplitBrainSpec {
+    /// No protection.
+    #[default]
+    None,
+    /// A primary without a majority stops accepting writes.
+    Fencing,
+}
+
+/// When the primary acknowledges a write.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReplicationSpec {
+    /// After every standby applied it.
+    Sync,
+    /// At once.
+    #[default]
+    Async,
+}
+
+/// Where reads are served.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadFromSpec {
+    /// The client's region.
+    #[default]
+    Local,
+    /// The primary.
+    Primary,
+}
+
+/// Settings of `multi-master`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MultiMasterSpec {
+    /// Unique name.
+    pub name: String,
+    /// Override of every region's `capacity.failover_share` for this strategy: the
+    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    #[serde(default)]
+    pub circuit_breaker: Option<f64>,
+    /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
+    #[serde(default)]
+    pub residency: ResidencySpec,
+    /// Conflict resolution: `lww` (default).
+    #[serde(default)]
+    pub resolution: ResolutionSpec,
+}
+
+/// Conflict resolution of `multi-master`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResolutionSpec {
+    /// Last writer wins on (timestamp, region id).
+    #[default]
+    Lww,
+    /// Concurrent versions kept as siblings for the application.
+    VersionVector,
+    /// Convergent merge (counter / LWW register with hybrid logical clocks).
+    Crdt,
+}

@@ -1,0 +1,70 @@
+//! The offered load as written: client groups with their region, rate, keys and daily profile
+//! (`[[workload.clients]]`).
+//!
+//! Serde types only; `validate::workload` checks them. Must not import `workload`.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The offered load.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSpec {
+    /// Client groups (at least one).
+    pub clients: Vec<ClientSpec>,
+}
+
+/// A group of clients in one region.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSpec {
+    /// The region the clients live in.
+    pub region: String,
+    /// Mean operations per second, Poisson arrivals (> 0).
+    pub rate_rps: f64,
+    /// Share of reads, [0, 1] (default 0.9).
+    #[serde(default = "default_read_fraction")]
+    pub read_fraction: f64,
+    /// Distinct keys (>= 1, default 10000).
+    #[serde(default = "default_keys")]
+    pub keys: u64,
+    /// First key of the group's range (default 0: groups share keys 0..keys).
+    #[serde(default)]
+    pub key_offset: u64,
+    /// Zipf exponent of key popularity (>= 0; 0 = uniform; default 0.99).
+    #[serde(default = "default_zipf")]
+    pub zipf: f64,
+    /// Bytes per written value (default 1024).
+    #[serde(default = "default_value_bytes")]
+    pub value_bytes: u32,
+    /// Daily load profile (default: flat).
+    #[serde(default)]
+    pub diurnal: Option<DiurnalSpec>,
+    /// The data class of this group's keys (default: none, unrestricted).
+    #[serde(default)]
+    pub data_class: Option<String>,
+}
+
+/// A daily load profile in the clients' local time.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiurnalSpec {
+    /// The clients' time zone as an offset from UTC in hours, [-12, 14].
+    pub utc_offset_h: f64,
+    /// 24 non-negative multipliers of `rate_rps`, one per local hour starting at 00:00; the
+    /// largest must be positive.
+    pub profile: Vec<f64>,
+}
+
+fn default_read_fraction() -> f64 {
+    0.9
+}
+fn default_keys() -> u64 {
+    10_000
+}
+fn default_zipf() -> f64 {
+    0.99
+}
+fn default_value_bytes() -> u32 {
+    1024
+}

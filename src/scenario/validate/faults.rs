@@ -1,0 +1,246 @@
+//! What goes wrong and how it is noticed: serving capacity per region, the clients' timeout
+//! and retry policy, the heartbeat failure detector, listed faults (partitions, outages, link
+//! degradations, clock skew) and seeded random faults.
+//!
+//! Must not import the engine, the world, metrics or report.
+
+use super::{Checker, Known};
+use crate::faults::{Capacity, ClientPolicy, Detection, Fault, FaultKind, RandomFaults, Recovery};
+use crate::scenario::spec::{
+    ClientsSpec, DetectionSpec, FaultSpec, RandomFaultsSpec, RecoverySpec, RegionSpec,
+};
+use crate::time::secs_to_nanos;
+use crate::time::SimTime;
+use crate::topology::RegionId;
+
+/// The serving capacity of every region (`regions[i].capacity`; `None`: unlimited, or bad).
+pub(super) fn capacity(c: &mut Checker, regions: &[RegionSpec]) -> Vec<Option<Capacity>> {
+    let mut capacity = Vec::new();
+    for (i, r) in regions.iter().enumerate() {
+        let f = |n: &str| format!("regions[{i}].capacity.{n}");
+        capacity.push(r.capacity.as_ref().and_then(|cap| {
+            if cap.servers == 0 {
+                c.bad(f("servers"), "must be at least 1");
+            }
+            let service = c.latency(&f("service_ms"), &cap.service_ms);
+            if let Some(s) = cap.failover_share {
+                if c.range(&f("failover_share"), s, 0.0, 1.0) && s == 0.0 {
+                    c.bad(f("failover_share"), "must be greater than 0");
+                }
+            }
+            match service {
+                Some(service) if cap.servers > 0 => Some(Capacity {
+                    servers: cap.servers,
+                    service,
+                    queue_limit: cap.queue_limit,
+                    failover_share: cap.failover_share,
+                }),
+                _ => None,
+            }
+        }));
+    }
+    capacity
+}
+
+/// The clients' timeout, retries, backoff and rerouting (`[clients]`).
+pub(super) fn clients(c: &mut Checker, cl: &ClientsSpec) -> ClientPolicy {
+    c.positive("clients.timeout_ms", cl.timeout_ms);
+    c.non_negative("clients.backoff_ms", cl.backoff_ms);
+    c.non_negative("clients.backoff_cap_ms", cl.backoff_cap_ms);
+    c.non_negative("clients.reroute_after_s", cl.reroute_after_s);
+    ClientPolicy {
+        timeout_ns: secs_to_nanos(cl.timeout_ms / 1e3),
+        retries: cl.retries,
+        backoff_ns: secs_to_nanos(cl.backoff_ms / 1e3),
+        backoff_cap_ns: secs_to_nanos(cl.backoff_cap_ms / 1e3),
+        reroute_after_ns: secs_to_nanos(cl.reroute_after_s),
+    }
+}
+
+/// The heartbeat failure detector (`[detection]`).
+pub(super) fn detection(c: &mut Checker, d: &DetectionSpec) -> Detection {
+    if c.positive("detection.heartbeat_ms", d.heartbeat_ms)
+        & c.positive("detection.timeout_ms", d.timeout_ms)
+        && d.timeout_ms <= d.heartbeat_ms
+    {
+        c.bad(
+            "detection.timeout_ms",
+            format!(
+                "must exceed heartbeat_ms ({}), got {}",
+                d.heartbeat_ms, d.timeout_ms
+            ),
+        );
+    }
+    Detection {
+        heartbeat_ns: secs_to_nanos(d.heartbeat_ms / 1e3),
+        timeout_ns: secs_to_nanos(d.timeout_ms / 1e3),
+    }
+}
+
+/// The listed faults (`[[faults]]`), in file order; a fault with a problem is left out.
+pub(super) fn faults(c: &mut Checker, specs: &[FaultSpec], known: &Known) -> Vec<Fault> {
+    let mut faults = Vec::new();
+    for (i, fs) in specs.iter().enumerate() {
+        let f = |n: &str| format!("faults[{i}].{n}");
+        let window =
+            |c: &mut Checker, start: f64, dur: Option<f64>| -> Option<(SimTime, SimTime)> {
+                let ok = c.non_negative(&f("start_s"), start);
+                let dok = dur.is_none_or(|d| c.positive(&f("duration_s"), d));
+                (ok && dok).then(|| {
+                    let s = SimTime::from_secs_f64(start);
+                    (s, dur.map_or(SimTime::MAX, |d| s + secs_to_nanos(d)))
+                })
+            };
+        let fault = match fs {
+            FaultSpec::Partition {
+                a,
+                b,
+                one_way,
+                start_s,
+                duration_s,
+            } => {
+                let side = |c: &mut Checker, name: &str, list: &[String]| -> Vec<RegionId> {
+                    if list.is_empty() {
+                        c.bad(f(name), "must list at least one region");
+                    }
+                    list.iter()
+                        .enumerate()
+                        .filter_map(|(j, r)| known.region_ref(c, f(&format!("{name}[{j}]")), r))
+                        .collect()
+                };
+                let (ra, rb) = (side(c, "a", a), side(c, "b", b));
+                if ra.iter().any(|r| rb.contains(r)) {
+                    c.bad(f("b"), "a region cannot be on both sides of a partition");
+                }
+                window(c, *start_s, *duration_s).map(|(start, end)| Fault {
+                    kind: FaultKind::Partition {
+                        a: ra,
+                        b: rb,
+                        one_way: *one_way,
+                    },
+                    start,
+                    end,
+                    random: false,
+                })
+            }
+            FaultSpec::RegionOutage {
+                region,
+                recover,
+                start_s,
+                duration_s,
+            } => {
+                let r = known.region_ref(c, f("region"), region);
+                let w = window(c, *start_s, *duration_s);
+                r.zip(w).map(|(region, (start, end))| Fault {
+                    kind: FaultKind::Outage {
+                        region,
+                        recover: match recover {
+                            RecoverySpec::Durable => Recovery::Durable,
+                            RecoverySpec::Empty => Recovery::Empty,
+                        },
+                    },
+                    start,
+                    end,
+                    random: false,
+                })
+            }
+            FaultSpec::LinkDegradation {
+                from,
+                to,
+                both_ways,
+                extra_latency,
+                loss,
+                bandwidth_mbps,
+                retransmit_ms,
+                start_s,
+                duration_s,
+            } => {
+                let a = known.region_ref(c, f("from"), from);
+                let b = known.region_ref(c, f("to"), to);
+                let extra = extra_latency
+                    .as_ref()
+                    .map(|l| c.latency(&f("extra_latency"), l));
+                let mut ok = extra.as_ref().is_none_or(|e| e.is_some());
+                if c.range(&f("loss"), *loss, 0.0, 1.0) && *loss >= 1.0 {
+                    c.bad(f("loss"), "must be below 1 (every message would be lost)");
+                    ok = false;
+                }
+                if let Some(bw) = bandwidth_mbps {
+                    ok &= c.positive(&f("bandwidth_mbps"), *bw);
+                }
+                ok &= c.positive(&f("retransmit_ms"), *retransmit_ms);
+                if a.is_some() && a == b {
+                    c.bad(f("to"), "must differ from `from`");
+                }
+                let w = window(c, *start_s, *duration_s);
+                match (a, b, w, ok) {
+                    (Some(from), Some(to), Some((start, end)), true) => Some(Fault {
+                        kind: FaultKind::LinkDegradation {
+                            from,
+                            to,
+                            both_ways: *both_ways,
+                            extra: extra.flatten(),
+                            loss: *loss,
+                            bandwidth_bps: bandwidth_mbps.map(|m| m * 1e6),
+                            retransmit_ns: secs_to_nanos(retransmit_ms / 1e3),
+                        },
+                        start,
+                        end,
+                        random: false,
+                    }),
+                    _ => None,
+                }
+            }
+            FaultSpec::ClockSkew {
+                region,
+                offset_ms,
+                drift_ppm,
+                start_s,
+                duration_s,
+            } => {
+                let r = known.region_ref(c, f("region"), region);
+                let ok = c.range(&f("offset_ms"), *offset_ms, -8.64e7, 8.64e7)
+                    & c.range(&f("drift_ppm"), *drift_ppm, -1e5, 1e5);
+                let w = window(c, *start_s, *duration_s);
+                match (r, w, ok) {
+                    (Some(region), Some((start, end)), true) => Some(Fault {
+                        kind: FaultKind::ClockSkew {
+                            region,
+                            offset_ns: (offset_ms * 1e6).round() as i64,
+                            drift_ppm: *drift_ppm,
+                        },
+                        start,
+                        end,
+                        random: false,
+                    }),
+                    _ => None,
+                }
+            }
+        };
+        faults.extend(fault);
+    }
+    faults
+}
+
+/// The seeded random fault generator (`[random_faults]`), if any.
+pub(super) fn random_faults(
+    c: &mut Checker,
+    random_faults: Option<&RandomFaultsSpec>,
+) -> Option<RandomFaults> {
+    random_faults.map(|rf| {
+        let pos = |c: &mut Checker, n: &str, v: Option<f64>| -> Option<u64> {
+            v.filter(|x| c.positive(&format!("random_faults.{n}"), *x))
+                .map(secs_to_nanos)
+        };
+        RandomFaults {
+            region_mtbf_ns: pos(c, "region_mtbf_s", rf.region_mtbf_s),
+            region_mttr_ns: pos(c, "region_mttr_s", Some(rf.region_mttr_s)).unwrap_or(1),
+            link_mtbf_ns: pos(c, "link_mtbf_s", rf.link_mtbf_s),
+            link_mttr_ns: pos(c, "link_mttr_s", Some(rf.link_mttr_s)).unwrap_or(1),
+            recover: match rf.recover {
+                RecoverySpec::Durable => Recovery::Durable,
+                RecoverySpec::Empty => Recovery::Empty,
+            },
+        }
+    })
+}

@@ -1,0 +1,178 @@
+//! Validation: a `ScenarioSpec` becomes a `Scenario`, or a list of every problem with its
+//! field path.
+//!
+//! One file per section of the scenario: `regions` (network model, regions, links, the
+//! topology), `workload` (client groups), `faults` (capacity, clients, detection, listed and
+//! random faults), `cost` (data classes, cost model, SLOs) and `strategies` (strategy configs,
+//! key homes and replica placement, enforced residency); `latency` turns latency specs into
+//! distributions for all of them. `validate` here calls the sections in a fixed order, which is
+//! the order problems come out in (tests check the messages: keep it). This file also owns the
+//! `Checker` that collects problems and the validated regions (`Known`) that later sections
+//! resolve region names against.
+//!
+//! Must not import the engine, the world, metrics or report.
+
+mod cost;
+mod faults;
+mod latency;
+mod regions;
+mod strategies;
+mod workload;
+
+use std::collections::BTreeMap;
+
+use crate::cost::RegionPrices;
+use crate::error::Problem;
+use crate::scenario::spec::ScenarioSpec;
+use crate::scenario::Scenario;
+use crate::time::secs_to_nanos;
+use crate::topology::{Region, RegionId};
+use crate::workload::Workload;
+
+/// Largest number of regions a scenario may have.
+pub const MAX_REGIONS: usize = 64;
+/// Largest key space (per scenario) geosim accepts; per-key state is dense.
+pub const MAX_KEYS: u64 = 10_000_000;
+
+/// Collects every problem; each check pushes one with its field path and says whether the value
+/// passed.
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn bad(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    /// A finite number within `[lo, hi]`.
+    fn range(&mut self, field: &str, v: f64, lo: f64, hi: f64) -> bool {
+        if !v.is_finite() {
+            self.bad(field, format!("must be a finite number, got {v}"));
+            false
+        } else if v < lo || v > hi {
+            self.bad(field, format!("must be in [{lo}, {hi}], got {v}"));
+            false
+        } else {
+            true
+        }
+    }
+
+    /// A finite number > 0.
+    fn positive(&mut self, field: &str, v: f64) -> bool {
+        if !v.is_finite() {
+            self.bad(field, format!("must be a finite number, got {v}"));
+            false
+        } else if v <= 0.0 {
+            self.bad(field, format!("must be greater than 0, got {v}"));
+            false
+        } else {
+            true
+        }
+    }
+
+    /// A finite number >= 0.
+    fn non_negative(&mut self, field: &str, v: f64) -> bool {
+        if !v.is_finite() {
+            self.bad(field, format!("must be a finite number, got {v}"));
+            false
+        } else if v < 0.0 {
+            self.bad(field, format!("must not be negative, got {v}"));
+            false
+        } else {
+            true
+        }
+    }
+}
+
+/// The regions as validated, shared by every later section: the id of each name (to resolve
+/// references), the domain regions and their prices, in file order.
+struct Known<'a> {
+    ids: BTreeMap<&'a str, RegionId>,
+    regions: Vec<Region>,
+    prices: Vec<RegionPrices>,
+}
+
+impl Known<'_> {
+    /// The id of the region called `name`, or a problem at `field`.
+    fn region_ref(&self, c: &mut Checker, field: String, name: &str) -> Option<RegionId> {
+        let id = self.ids.get(name).copied();
+        if id.is_none() {
+            c.bad(field, format!("unknown region `{name}`"));
+        }
+        id
+    }
+}
+
+/// Validates `spec`; `stem` names the scenario when the file does not.
+pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem>> {
+    let mut c = Checker {
+        problems: Vec::new(),
+    };
+    c.positive("duration_s", spec.duration_s);
+    c.non_negative("drain_s", spec.drain_s);
+    if c.range("start_utc_h", spec.start_utc_h, 0.0, 24.0) && spec.start_utc_h >= 24.0 {
+        c.bad("start_utc_h", "must be below 24");
+    }
+    let name = spec.name.clone().unwrap_or_else(|| stem.to_string());
+    if name.trim().is_empty() {
+        c.bad("name", "must not be empty");
+    }
+    let model = regions::network(&mut c, &spec.network);
+    let known = regions::regions(&mut c, spec);
+    let links = regions::links(&mut c, spec, &known);
+    let groups = workload::groups(&mut c, spec, &known);
+    let capacity = faults::capacity(&mut c, &spec.regions);
+    let clients = faults::clients(&mut c, &spec.clients);
+    let detection = faults::detection(&mut c, &spec.detection);
+    let faults = faults::faults(&mut c, &spec.faults, &known);
+    let random_faults = faults::random_faults(&mut c, spec.random_faults.as_ref());
+
+    let key_space = Workload {
+        groups: groups.clone(),
+        start_utc_ns: 0,
+    }
+    .key_space();
+    let start_utc_ns = secs_to_nanos(spec.start_utc_h * 3600.0);
+    let residency = cost::residency(&mut c, spec, &known, key_space);
+    let cost = cost::cost_model(&mut c, &spec.cost, &known, &groups, key_space);
+    let slos = cost::slos(&mut c, &spec.slo, &known, &groups);
+    let strategies = strategies::strategies(
+        &mut c,
+        spec,
+        &known,
+        &groups,
+        key_space,
+        start_utc_ns,
+        &residency,
+    );
+    workload::dense_state(&mut c, key_space, spec.regions.len());
+
+    if !c.problems.is_empty() {
+        return Err(c.problems);
+    }
+    let topology = regions::topology(spec, known.regions, links, model)?;
+    Ok(Scenario {
+        name,
+        seed: spec.seed,
+        duration_ns: secs_to_nanos(spec.duration_s),
+        drain_ns: secs_to_nanos(spec.drain_s),
+        topology,
+        workload: Workload {
+            groups,
+            start_utc_ns,
+        },
+        strategies,
+        faults,
+        random_faults,
+        clients,
+        detection,
+        capacity,
+        cost,
+        residency,
+        slos,
+    })
+}

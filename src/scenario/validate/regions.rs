@@ -1,0 +1,193 @@
+//! Regions, links and the network model: names, coordinates and prices of every region (a
+//! catalogue name fills in what the file leaves out), explicit WAN links (no link faster than
+//! light in fibre), and at the end the `Topology` built from them.
+//!
+//! Must not import the engine, the world, metrics or report.
+
+use std::collections::BTreeMap;
+
+use super::{Checker, Known, MAX_REGIONS};
+use crate::catalogue;
+use crate::cost::RegionPrices;
+use crate::error::Problem;
+use crate::latency::LatencyDist;
+use crate::scenario::spec::{NetworkSpec, ScenarioSpec, UnlinkedSpec};
+use crate::topology::{
+    fibre_floor_ms, great_circle_km, NetworkModel, Region, RegionId, Topology, TopologyError,
+    Unlinked, WanLink,
+};
+
+/// The geography-derived latency model (`[network]`).
+pub(super) fn network(c: &mut Checker, net: &NetworkSpec) -> NetworkModel {
+    c.range("network.route_inflation", net.route_inflation, 1.0, 100.0);
+    c.non_negative("network.overhead_ms", net.overhead_ms);
+    NetworkModel {
+        route_inflation: net.route_inflation,
+        overhead_ms: net.overhead_ms,
+        unlinked: match net.unlinked {
+            UnlinkedSpec::Geo => Unlinked::Geo,
+            UnlinkedSpec::Route => Unlinked::Route,
+        },
+    }
+}
+
+/// Every region, with the catalogue's coordinates, jurisdiction and prices where the file
+/// gives none: the name -> id map later sections resolve references with.
+pub(super) fn regions<'a>(c: &mut Checker, spec: &'a ScenarioSpec) -> Known<'a> {
+    if spec.regions.is_empty() {
+        c.bad("regions", "must list at least one region");
+    }
+    if spec.regions.len() > MAX_REGIONS {
+        c.bad(
+            "regions",
+            format!("at most {MAX_REGIONS} regions are supported"),
+        );
+    }
+    let mut ids: BTreeMap<&str, RegionId> = BTreeMap::new();
+    let mut regions = Vec::new();
+    let mut prices = Vec::new();
+    for (i, r) in spec.regions.iter().enumerate() {
+        let f = |n: &str| format!("regions[{i}].{n}");
+        if r.name.trim().is_empty() {
+            c.bad(f("name"), "must not be empty");
+        } else if ids.insert(&r.name, i as RegionId).is_some() {
+            c.bad(f("name"), format!("duplicate region name `{}`", r.name));
+        }
+        let cat = catalogue::find(&r.name);
+        let coord = |c: &mut Checker, name: &str, v: Option<f64>, cv: Option<f64>, lim: f64| match v
+            .or(cv)
+        {
+            Some(x) => {
+                c.range(&f(name), x, -lim, lim);
+                x
+            }
+            None => {
+                c.bad(
+                    f(name),
+                    format!(
+                        "missing (`{}` is not a catalogue region; see `geosim regions`)",
+                        r.name
+                    ),
+                );
+                0.0
+            }
+        };
+        let lat = coord(c, "lat", r.lat, cat.map(|x| x.lat), 90.0);
+        let lon = coord(c, "lon", r.lon, cat.map(|x| x.lon), 180.0);
+        let mut p = cat.map_or(RegionPrices::default(), |x| RegionPrices {
+            inter_region_usd_per_gb: x.inter_region_usd_per_gb,
+            internet_usd_per_gb: x.internet_usd_per_gb,
+            price_multiplier: x.price_multiplier,
+        });
+        if let Some(v) = r.inter_region_usd_per_gb {
+            c.non_negative(&f("inter_region_usd_per_gb"), v);
+            p.inter_region_usd_per_gb = v;
+        }
+        if let Some(v) = r.internet_usd_per_gb {
+            c.non_negative(&f("internet_usd_per_gb"), v);
+            p.internet_usd_per_gb = v;
+        }
+        if let Some(v) = r.price_multiplier {
+            c.non_negative(&f("price_multiplier"), v);
+            p.price_multiplier = v;
+        }
+        prices.push(p);
+        let intra = c.latency(&f("intra_ms"), &r.intra_ms);
+        regions.push(Region {
+            name: r.name.clone(),
+            lat,
+            lon,
+            jurisdiction: r
+                .jurisdiction
+                .clone()
+                .or(cat.map(|x| x.jurisdiction.to_string()))
+                .unwrap_or_else(|| "unspecified".to_string()),
+            intra: intra.unwrap_or(LatencyDist::constant(0.0)),
+        });
+    }
+    Known {
+        ids,
+        regions,
+        prices,
+    }
+}
+
+/// Explicit WAN links (`[[links]]`), one per direction.
+pub(super) fn links(c: &mut Checker, spec: &ScenarioSpec, known: &Known) -> Vec<WanLink> {
+    let regions = &known.regions;
+    let mut links = Vec::new();
+    let mut seen_pairs: BTreeMap<(RegionId, RegionId), usize> = BTreeMap::new();
+    for (i, l) in spec.links.iter().enumerate() {
+        let f = |n: &str| format!("links[{i}].{n}");
+        let from = known.region_ref(c, f("from"), &l.from);
+        let to = known.region_ref(c, f("to"), &l.to);
+        let latency = c.latency(&f("latency"), &l.latency);
+        let (Some(a), Some(b), Some(latency)) = (from, to, latency) else {
+            continue;
+        };
+        if a == b {
+            c.bad(
+                f("to"),
+                "a link must join two different regions (use intra_ms)",
+            );
+            continue;
+        }
+        let dirs: &[(RegionId, RegionId)] = if l.directed {
+            &[(a, b)]
+        } else {
+            &[(a, b), (b, a)]
+        };
+        for &(x, y) in dirs {
+            if let Some(prev) = seen_pairs.insert((x, y), i) {
+                c.bad(
+                    f("to"),
+                    format!(
+                        "duplicate link {} -> {} (also links[{prev}])",
+                        spec.regions[x as usize].name, spec.regions[y as usize].name
+                    ),
+                );
+            }
+        }
+        // A link whose median beats light in fibre is a typo, not a network.
+        let (ra, rb) = (&regions[a as usize], &regions[b as usize]);
+        let floor = fibre_floor_ms(great_circle_km(ra.lat, ra.lon, rb.lat, rb.lon));
+        let median = latency.median_ms();
+        if median.is_finite() && median < floor {
+            c.bad(
+                f("latency"),
+                format!(
+                    "median {median:.3} ms is below the fibre floor {floor:.3} ms between `{}` and `{}`",
+                    ra.name, rb.name
+                ),
+            );
+        }
+        for &(x, y) in dirs {
+            links.push(WanLink {
+                from: x,
+                to: y,
+                latency: latency.clone(),
+                explicit: true,
+            });
+        }
+    }
+    links
+}
+
+/// The topology of the validated regions and links; fails when `network.unlinked = "route"`
+/// leaves a pair without a route.
+pub(super) fn topology(
+    spec: &ScenarioSpec,
+    regions: Vec<Region>,
+    links: Vec<WanLink>,
+    model: NetworkModel,
+) -> Result<Topology, Vec<Problem>> {
+    Topology::new(regions, links, model).map_err(|e| match e {
+        TopologyError::Unreachable { from, to } => vec![Problem {
+            field: "links".to_string(),
+            message: format!(
+                "no route from `{}` to `{}` (network.unlinked = \"route\" needs a connected link graph)",
+                spec.regions[from as usize].name, spec.regions[to as usize].name
+            ),
+        }],
+    })
+}

@@ -1,0 +1,540 @@
+//! Strategies: every `[[strategies]]` entry becomes a `NamedStrategy` (unique name, the
+//! strategy's config with region names resolved, circuit breaker, residency mode), with the
+//! placement the configs need (the home region of every key, the replicas nearest a home) and,
+//! under `residency = "enforce"`, the checks that keep each strategy's data inside its class.
+//!
+//! Must not import the engine, the world, metrics or report.
+
+use std::collections::BTreeMap;
+
+use super::{Checker, Known};
+use crate::residency::{Residency, ResidencyMode};
+use crate::scenario::spec::{
+    ActivePassiveSpec, ConsensusReadsSpec, ConsensusSpec, EdgeCacheSpec, FollowTheSunSpec,
+    HandoffSpec, HomeShareSpec, QuorumSpec, ReadFromSpec, ReplicationSpec, ResidencySpec,
+    ResolutionSpec, ScenarioSpec, SplitBrainSpec, StrategySpec,
+};
+use crate::strategy::{
+    ActiveActiveConfig, ActivePassiveConfig, ConsensusConfig, ConsensusReads, EdgeCacheConfig,
+    FollowTheSunConfig, HandoffPolicy, MultiMasterConfig, NamedStrategy, QuorumConfig, ReadFrom,
+    Replication, Resolution, Shift, SplitBrain, StrategyConfig,
+};
+use crate::time::secs_to_nanos;
+use crate::topology::{great_circle_km, Region, RegionId};
+use crate::workload::ClientGroup;
+
+/// What the strategy checks read from the sections before them.
+struct Before<'a> {
+    /// The number of regions in the file.
+    n_regions: usize,
+    /// The validated regions.
+    known: &'a Known<'a>,
+    /// The validated client groups.
+    groups: &'a [ClientGroup],
+    /// Keys 0..key_space are in use.
+    key_space: u64,
+    /// UTC time of day at simulated time zero, ns.
+    start_utc_ns: u64,
+}
+
+/// The field path of strategy `i`'s field `n`.
+fn field(i: usize) -> impl Fn(&str) -> String {
+    move |n: &str| format!("strategies[{i}].{n}")
+}
+
+/// The strategies (`[[strategies]]`), in file order; a strategy with a problem is left out.
+pub(super) fn strategies(
+    c: &mut Checker,
+    spec: &ScenarioSpec,
+    known: &Known,
+    groups: &[ClientGroup],
+    key_space: u64,
+    start_utc_ns: u64,
+    residency: &Residency,
+) -> Vec<NamedStrategy> {
+    let regions = &known.regions;
+    let b = Before {
+        n_regions: spec.regions.len(),
+        known,
+        groups,
+        key_space,
+        start_utc_ns,
+    };
+    if spec.strategies.is_empty() {
+        c.bad("strategies", "must list at least one strategy");
+    }
+    let mut names = BTreeMap::new();
+    let mut strategies = Vec::new();
+    for (i, s) in spec.strategies.iter().enumerate() {
+        let f = field(i);
+        let name = s.name();
+        if name.trim().is_empty() {
+            c.bad(f("name"), "must not be empty");
+        } else if names.insert(name.to_string(), i).is_some() {
+            c.bad(f("name"), format!("duplicate strategy name `{name}`"));
+        }
+        let config = strategy_config(c, &b, i, s);
+        let circuit_breaker = s.circuit_breaker();
+        if let Some(cb) = circuit_breaker {
+            if c.range(&f("circuit_breaker"), cb, 0.0, 1.0) && cb == 0.0 {
+                c.bad(f("circuit_breaker"), "must be greater than 0");
+            }
+        }
+        let residency_mode = match s.residency() {
+            ResidencySpec::Ignore => ResidencyMode::Ignore,
+            ResidencySpec::Enforce => ResidencyMode::Enforce,
+        };
+        if residency_mode == ResidencyMode::Enforce {
+            enforce(c, &f, residency, regions, config.as_ref());
+        }
+        let config = rehome(config, residency_mode, residency, regions);
+        if let Some(config) = config {
+            strategies.push(NamedStrategy {
+                name: name.to_string(),
+                config,
+                circuit_breaker,
+                residency: residency_mode,
+            });
+        }
+    }
+    strategies
+}
+
+/// The config of one strategy, region names resolved; `None` (with problems) when invalid.
+fn strategy_config(
+    c: &mut Checker,
+    b: &Before,
+    i: usize,
+    s: &StrategySpec,
+) -> Option<StrategyConfig> {
+    let f = field(i);
+    match s {
+        StrategySpec::ActivePassive(ap) => active_passive(c, b, i, ap),
+        StrategySpec::MultiMaster(mm) => Some(StrategyConfig::MultiMaster(MultiMasterConfig {
+            resolution: match mm.resolution {
+                ResolutionSpec::Lww => Resolution::Lww,
+                ResolutionSpec::VersionVector => Resolution::VersionVector,
+                ResolutionSpec::Crdt => Resolution::Crdt,
+            },
+        })),
+        StrategySpec::ActiveActive(aa) => homes(
+            c,
+            &f("homes"),
+            aa.homes.as_deref(),
+            &b.known.ids,
+            b.groups,
+            b.key_space,
+        )
+        .map(|homes| StrategyConfig::ActiveActive(ActiveActiveConfig { homes })),
+        StrategySpec::FollowTheSun(fts) => follow_the_sun(c, b, i, fts),
+        StrategySpec::Quorum(q) => quorum(c, b, i, q),
+        StrategySpec::Consensus(cs) => consensus(c, b, i, cs),
+        StrategySpec::EdgeCache(ec) => edge_cache(c, b, i, ec),
+    }
+}
+
+/// `active-passive`: the primary, an optional witness, replication and promotion.
+fn active_passive(
+    c: &mut Checker,
+    b: &Before,
+    i: usize,
+    ap: &ActivePassiveSpec,
+) -> Option<StrategyConfig> {
+    let f = field(i);
+    let witness = ap
+        .witness
+        .as_ref()
+        .and_then(|w| b.known.region_ref(c, f("witness"), w));
+    c.non_negative(&f("promotion_delay_s"), ap.promotion_delay_s);
+    if witness.is_some() && ap.witness.as_deref() == Some(ap.primary.as_str()) {
+        c.bad(f("witness"), "the witness cannot be the primary");
+    }
+    b.known
+        .region_ref(c, f("primary"), &ap.primary)
+        .map(|primary| {
+            StrategyConfig::ActivePassive(ActivePassiveConfig {
+                primary,
+                promotion_delay_ns: secs_to_nanos(ap.promotion_delay_s),
+                split_brain: match ap.split_brain {
+                    SplitBrainSpec::None => SplitBrain::None,
+                    SplitBrainSpec::Fencing => SplitBrain::Fencing,
+                },
+                witness,
+                replication: match ap.replication {
+                    ReplicationSpec::Sync => Replication::Sync,
+                    ReplicationSpec::Async => Replication::Async,
+                },
+                read_from: match ap.read_from {
+                    ReadFromSpec::Local => ReadFrom::Local,
+                    ReadFromSpec::Primary => ReadFrom::Primary,
+                },
+            })
+        })
+}
+
+/// `follow-the-sun`: the shifts, sorted by start hour.
+fn follow_the_sun(
+    c: &mut Checker,
+    b: &Before,
+    i: usize,
+    fts: &FollowTheSunSpec,
+) -> Option<StrategyConfig> {
+    let f = field(i);
+    let mut shifts = Vec::new();
+    if fts.shifts.is_empty() {
+        c.bad(f("shifts"), "must list at least one shift");
+    }
+    for (j, sh) in fts.shifts.iter().enumerate() {
+        let sf = f(&format!("shifts[{j}]"));
+        let r = b.known.region_ref(c, format!("{sf}.region"), &sh.region);
+        let ok = c.range(&format!("{sf}.start_utc_h"), sh.start_utc_h, 0.0, 24.0);
+        if ok && sh.start_utc_h >= 24.0 {
+            c.bad(format!("{sf}.start_utc_h"), "must be below 24");
+        }
+        if let Some(region) = r {
+            shifts.push(Shift {
+                region,
+                start_utc_ns: secs_to_nanos(sh.start_utc_h * 3600.0),
+            });
+        }
+    }
+    shifts.sort_by_key(|s| s.start_utc_ns);
+    if shifts
+        .windows(2)
+        .any(|w| w[0].start_utc_ns == w[1].start_utc_ns)
+    {
+        c.bad(f("shifts"), "two shifts start at the same hour");
+    }
+    (shifts.len() == fts.shifts.len()).then_some(StrategyConfig::FollowTheSun(FollowTheSunConfig {
+        shifts,
+        during_handoff: match fts.during_handoff {
+            HandoffSpec::Wait => HandoffPolicy::Wait,
+            HandoffSpec::Fail => HandoffPolicy::Fail,
+        },
+        read_from: match fts.read_from {
+            ReadFromSpec::Local => ReadFrom::Local,
+            ReadFromSpec::Primary => ReadFrom::Primary,
+        },
+        start_utc_ns: b.start_utc_ns,
+    }))
+}
+
+/// `quorum`: n, r, w and the replica set of every home region.
+fn quorum(c: &mut Checker, b: &Before, i: usize, q: &QuorumSpec) -> Option<StrategyConfig> {
+    let f = field(i);
+    let n_regions = b.n_regions;
+    let mut ok = true;
+    if q.n == 0 || q.n > n_regions {
+        c.bad(
+            f("n"),
+            format!(
+                "must be in [1, {n_regions}] (the number of regions), got {}",
+                q.n
+            ),
+        );
+        ok = false;
+    }
+    if q.r == 0 || q.r > q.n {
+        c.bad(f("r"), format!("must be in [1, n = {}], got {}", q.n, q.r));
+        ok = false;
+    }
+    if q.w == 0 || q.w > q.n {
+        c.bad(f("w"), format!("must be in [1, n = {}], got {}", q.n, q.w));
+        ok = false;
+    }
+    let fixed = q.replicas.as_ref().map(|list| {
+        if list.len() != q.n {
+            c.bad(
+                f("replicas"),
+                format!("must list exactly n = {} regions, got {}", q.n, list.len()),
+            );
+        }
+        let mut out: Vec<RegionId> = Vec::new();
+        for (j, name) in list.iter().enumerate() {
+            if let Some(r) = b.known.region_ref(c, f(&format!("replicas[{j}]")), name) {
+                if out.contains(&r) {
+                    c.bad(
+                        f(&format!("replicas[{j}]")),
+                        format!("region `{name}` listed twice"),
+                    );
+                }
+                out.push(r);
+            }
+        }
+        out
+    });
+    let homes = homes(c, &f("homes"), None, &b.known.ids, b.groups, b.key_space);
+    match (ok, homes) {
+        (true, Some(homes)) => {
+            let replicas = (0..n_regions as RegionId)
+                .map(|h| match &fixed {
+                    Some(list) => list.clone(),
+                    None => nearest(&b.known.regions, h, q.n),
+                })
+                .collect();
+            Some(StrategyConfig::Quorum(QuorumConfig {
+                n: q.n,
+                r: q.r,
+                w: q.w,
+                homes,
+                replicas,
+                read_repair: q.read_repair,
+                sloppy: q.sloppy,
+            }))
+        }
+        _ => None,
+    }
+}
+
+/// `consensus`: the leader, the members and the election timeout range.
+fn consensus(c: &mut Checker, b: &Before, i: usize, cs: &ConsensusSpec) -> Option<StrategyConfig> {
+    let f = field(i);
+    let leader = b.known.region_ref(c, f("leader"), &cs.leader);
+    let mut members: Vec<RegionId> = match &cs.members {
+        None => (0..b.n_regions as RegionId).collect(),
+        Some(list) => list
+            .iter()
+            .enumerate()
+            .filter_map(|(j, name)| b.known.region_ref(c, f(&format!("members[{j}]")), name))
+            .collect(),
+    };
+    members.sort_unstable();
+    let before = members.len();
+    members.dedup();
+    if members.len() != before {
+        c.bad(f("members"), "a region is listed twice");
+    }
+    if let Some(l) = leader {
+        if !members.contains(&l) {
+            c.bad(
+                f("leader"),
+                format!("leader `{}` is not a member", cs.leader),
+            );
+        }
+    }
+    let [lo, hi] = cs.election_timeout_ms;
+    let field = f("election_timeout_ms");
+    if c.positive(&format!("{field}[0]"), lo) & c.positive(&format!("{field}[1]"), hi) && hi < lo {
+        c.bad(
+            format!("{field}[1]"),
+            format!("must be >= the minimum ({lo}), got {hi}"),
+        );
+    }
+    leader.map(|leader| {
+        StrategyConfig::Consensus(ConsensusConfig {
+            leader,
+            members,
+            election_timeout_ns: [secs_to_nanos(lo / 1e3), secs_to_nanos(hi / 1e3)],
+            reads: match cs.reads {
+                ConsensusReadsSpec::Lease => ConsensusReads::Lease,
+                ConsensusReadsSpec::ReadIndex => ConsensusReads::ReadIndex,
+            },
+        })
+    })
+}
+
+/// `edge-cache`: the origin, the TTL and the size of each cache.
+fn edge_cache(c: &mut Checker, b: &Before, i: usize, ec: &EdgeCacheSpec) -> Option<StrategyConfig> {
+    let f = field(i);
+    let origin = b.known.region_ref(c, f("origin"), &ec.origin);
+    let ok = c.positive(&f("ttl_s"), ec.ttl_s);
+    if ec.capacity == 0 {
+        c.bad(f("capacity"), "must be at least 1");
+    }
+    match (origin, ok && ec.capacity > 0) {
+        (Some(origin), true) => Some(StrategyConfig::EdgeCache(EdgeCacheConfig {
+            origin,
+            ttl_ns: secs_to_nanos(ec.ttl_s),
+            capacity: ec.capacity,
+            invalidate: ec.invalidate,
+        })),
+        _ => None,
+    }
+}
+
+/// Under `residency = "enforce"`: the strategy's data, primary, members, replicas or origin must
+/// lie inside every data class; kinds that cannot keep data in its class are refused.
+fn enforce(
+    c: &mut Checker,
+    f: &impl Fn(&str) -> String,
+    residency: &Residency,
+    regions: &[Region],
+    config: Option<&StrategyConfig>,
+) {
+    match config {
+        Some(StrategyConfig::MultiMaster(_)) => {}
+        Some(StrategyConfig::EdgeCache(ec)) => {
+            for dc in &residency.classes {
+                if dc.allowed & (1u64 << ec.origin) == 0 {
+                    c.bad(
+                        f("origin"),
+                        format!(
+                            "residency = \"enforce\" needs the origin inside every data class, but class `{}` may not live in `{}`",
+                            dc.name, regions[ec.origin as usize].name
+                        ),
+                    );
+                }
+            }
+        }
+        Some(StrategyConfig::ActivePassive(ap)) => {
+            need_inside(c, &f("primary"), residency, regions, &[ap.primary]);
+        }
+        Some(StrategyConfig::Consensus(cs)) => {
+            need_inside(c, &f("members"), residency, regions, &cs.members);
+        }
+        Some(StrategyConfig::Quorum(q)) => {
+            // Every replica set that holds restricted keys must lie inside their class.
+            for (k, &home) in q.homes.iter().enumerate() {
+                let Some(cl) = residency.class(k as u64) else { continue };
+                let set = &q.replicas[home as usize];
+                if let Some(&out) = set.iter().find(|&&r| residency.classes[cl].allowed & (1u64 << r) == 0) {
+                    c.bad(
+                        f("replicas"),
+                        format!(
+                            "residency = \"enforce\": key {k} of class `{}` would have a replica in `{}`",
+                            residency.classes[cl].name, regions[out as usize].name
+                        ),
+                    );
+                    break;
+                }
+            }
+        }
+        Some(StrategyConfig::ActiveActive(_)) => {}
+        Some(other) => c.bad(
+            f("residency"),
+            format!(
+                "residency = \"enforce\" is not supported by `{}` (supported: multi-master, active-active, active-passive, quorum, consensus, edge-cache)",
+                other.kind()
+            ),
+        ),
+        None => {}
+    }
+}
+
+/// Under enforced residency an active-active key lives at home in an allowed region.
+fn rehome(
+    config: Option<StrategyConfig>,
+    mode: ResidencyMode,
+    residency: &Residency,
+    regions: &[Region],
+) -> Option<StrategyConfig> {
+    match (config, mode) {
+        (Some(StrategyConfig::ActiveActive(mut aa)), ResidencyMode::Enforce) => {
+            for (k, home) in aa.homes.iter_mut().enumerate() {
+                if !residency.allowed(k as u64, *home) {
+                    if let Some(r) = nearest(regions, *home, regions.len())
+                        .into_iter()
+                        .find(|&r| residency.allowed(k as u64, r))
+                    {
+                        *home = r;
+                    }
+                }
+            }
+            Some(StrategyConfig::ActiveActive(aa))
+        }
+        (other, _) => other,
+    }
+}
+
+/// The home region of every key: by shares (contiguous ranges in list order), or by the
+/// client groups whose ranges hold the key (shared keys dealt out among them in turn).
+fn homes(
+    c: &mut Checker,
+    field: &str,
+    shares: Option<&[HomeShareSpec]>,
+    ids: &BTreeMap<&str, RegionId>,
+    groups: &[ClientGroup],
+    key_space: u64,
+) -> Option<Vec<RegionId>> {
+    let mut homes = vec![0 as RegionId; key_space as usize];
+    match shares {
+        Some(list) => {
+            if list.is_empty() {
+                c.bad(field, "must list at least one region");
+                return None;
+            }
+            let mut regions = Vec::new();
+            for (j, s) in list.iter().enumerate() {
+                let ok = c.positive(&format!("{field}[{j}].share"), s.share);
+                match ids.get(s.region.as_str()) {
+                    Some(&r) if ok => regions.push((r, s.share)),
+                    Some(_) => {}
+                    None => c.bad(
+                        format!("{field}[{j}].region"),
+                        format!("unknown region `{}`", s.region),
+                    ),
+                }
+            }
+            if regions.len() != list.len() {
+                return None;
+            }
+            let total: f64 = regions.iter().map(|r| r.1).sum();
+            let mut start = 0u64;
+            let mut acc = 0.0;
+            for (i, (r, share)) in regions.iter().enumerate() {
+                acc += share;
+                let end = if i + 1 == regions.len() {
+                    key_space
+                } else {
+                    ((acc / total) * key_space as f64).round() as u64
+                };
+                for h in homes.iter_mut().take(end as usize).skip(start as usize) {
+                    *h = *r;
+                }
+                start = end.max(start);
+            }
+        }
+        None => {
+            for (k, h) in homes.iter_mut().enumerate() {
+                let k = k as u64;
+                let owners: Vec<RegionId> = groups
+                    .iter()
+                    .filter(|g| (g.key_offset..g.key_offset + g.keys).contains(&k))
+                    .map(|g| g.region)
+                    .collect();
+                if !owners.is_empty() {
+                    *h = owners[k as usize % owners.len()];
+                }
+            }
+        }
+    }
+    Some(homes)
+}
+
+/// The `n` regions nearest `home` by great-circle distance (ties by region order), `home`
+/// first.
+fn nearest(regions: &[Region], home: RegionId, n: usize) -> Vec<RegionId> {
+    let h = &regions[home as usize];
+    let mut order: Vec<(f64, RegionId)> = regions
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != home as usize)
+        .map(|(i, r)| (great_circle_km(h.lat, h.lon, r.lat, r.lon), i as RegionId))
+        .collect();
+    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    std::iter::once(home)
+        .chain(order.into_iter().map(|x| x.1))
+        .take(n)
+        .collect()
+}
+
+/// Under enforced residency, `who` (primary, members) must be allowed for every data class.
+fn need_inside(
+    c: &mut Checker,
+    field: &str,
+    residency: &Residency,
+    regions: &[Region],
+    who: &[RegionId],
+) {
+    for dc in &residency.classes {
+        if let Some(&r) = who.iter().find(|&&r| dc.allowed & (1u64 << r) == 0) {
+            c.bad(
+                field,
+                format!(
+                    "residency = \"enforce\" needs `{}` inside every data class, but class `{}` may not live there",
+                    regions[r as usize].name, dc.name
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! The offered load: client groups (region, rate, read share, keys, daily profile), and the
+//! limit on the key space that dense per-key state puts on a scenario.
+//!
+//! Must not import the engine, the world, metrics or report.
+
+use super::{Checker, Known, MAX_KEYS};
+use crate::scenario::spec::ScenarioSpec;
+use crate::workload::{ClientGroup, Diurnal};
+
+/// The client groups (`[[workload.clients]]`); a group in an unknown region is left out.
+pub(super) fn groups(c: &mut Checker, spec: &ScenarioSpec, known: &Known) -> Vec<ClientGroup> {
+    if spec.workload.clients.is_empty() {
+        c.bad("workload.clients", "must list at least one client group");
+    }
+    let mut groups = Vec::new();
+    for (i, g) in spec.workload.clients.iter().enumerate() {
+        let f = |n: &str| format!("workload.clients[{i}].{n}");
+        let region = known.region_ref(c, f("region"), &g.region);
+        c.positive(&f("rate_rps"), g.rate_rps);
+        c.range(&f("read_fraction"), g.read_fraction, 0.0, 1.0);
+        c.non_negative(&f("zipf"), g.zipf);
+        if g.keys == 0 {
+            c.bad(f("keys"), "must be at least 1");
+        }
+        if g.key_offset.saturating_add(g.keys) > MAX_KEYS {
+            c.bad(
+                f("keys"),
+                format!("key_offset + keys must not exceed {MAX_KEYS}"),
+            );
+        }
+        let diurnal = g.diurnal.as_ref().and_then(|d| {
+            let ok = c.range(&f("diurnal.utc_offset_h"), d.utc_offset_h, -12.0, 14.0);
+            if d.profile.len() != 24 {
+                c.bad(
+                    f("diurnal.profile"),
+                    format!("needs 24 hourly multipliers, got {}", d.profile.len()),
+                );
+                return None;
+            }
+            let mut all = ok;
+            for (h, v) in d.profile.iter().enumerate() {
+                all &= c.non_negative(&f(&format!("diurnal.profile[{h}]")), *v);
+            }
+            if all && d.profile.iter().all(|v| *v == 0.0) {
+                c.bad(f("diurnal.profile"), "at least one hour must have load");
+                return None;
+            }
+            let mut profile = [0.0; 24];
+            profile.copy_from_slice(&d.profile);
+            all.then(|| Diurnal {
+                utc_offset_ns: (d.utc_offset_h * 3.6e12).round() as i64,
+                profile,
+            })
+        });
+        if let Some(region) = region {
+            groups.push(ClientGroup {
+                diurnal,
+                region,
+                rate_rps: g.rate_rps,
+                read_fraction: g.read_fraction,
+                keys: g.keys,
+                key_offset: g.key_offset,
+                zipf: g.zipf,
+                value_bytes: g.value_bytes,
+            });
+        }
+    }
+    groups
+}
+
+/// Per-key state is dense: keys x regions^2 counters for multi-master.
+pub(super) fn dense_state(c: &mut Checker, key_space: u64, n_regions: usize) {
+    let keys = key_space;
+    let n = n_regions as u64;
+    if keys.saturating_mul(n * n) > 400_000_000 {
+        c.bad(
+            "workload.clients",
+            format!("key space {keys} x {n}^2 regions is too large (limit 4e8 per-key counters)"),
+        );
+    }
+}
