@@ -45,11 +45,14 @@
 //! assert!(mm.latency_ms.write.p50 < 10.0);
 //! ```
 //!
-//! Module map (each module's header says what it owns and what it must not import):
-//! `time`, `rng` and `engine` are the kernel; `latency` and `topology` the network;
-//! `workload` the load; `strategy` the extension point and one file per strategy; `metrics`
-//! what a run measures; `sim` one run; `scenario` the file format and validation; `report`
-//! the output; `io` the only file access.
+//! Module map (each module's header says what it owns and what it must not import; the
+//! floors and a tour of one operation are in docs/architecture.md): `time`, `rng` and
+//! `engine` are the kernel; `latency`, `catalogue` and `topology` the network; `workload`,
+//! `faults`, `residency` and `objective` the domain of a scenario; `strategy` the extension
+//! point with one file or folder per strategy; `metrics` what a run measures; `sim` one run;
+//! `scenario` the file format and validation; `report` the output and `slo` its verdicts;
+//! `plot`, `html` and `render` its pictures; `sweep` and `check` many runs and regressions;
+//! `io` the only file access.
 
 #![deny(missing_docs)]
 
