@@ -14,6 +14,7 @@ use rand::RngExt;
 
 use crate::engine::Scheduler;
 use crate::metrics::Expect;
+use crate::strategy::replica::nearest_by_rtt;
 use crate::strategy::{OpId, Outcome, Strategy};
 use crate::time::SimTime;
 use crate::topology::RegionId;
@@ -227,15 +228,11 @@ impl<S: Strategy> World<'_, S> {
         sched.schedule_at(now + base / 2 + jitter, Event::Retry { op });
     }
 
-    /// The healthy region nearest `home` that may hold `key`.
+    /// The healthy region nearest `home` (median round trip, ties: lower id) that may hold
+    /// `key`.
     fn nearest_allowed(&self, home: RegionId, key: Key) -> Option<RegionId> {
-        (0..self.topo.len() as RegionId)
-            .filter(|&r| self.up[r as usize] && self.sc.residency.allowed(key, r))
-            .min_by(|&a, &b| {
-                self.topo
-                    .median_rtt_ms(home, a)
-                    .total_cmp(&self.topo.median_rtt_ms(home, b))
-                    .then(a.cmp(&b))
-            })
+        let allowed = (0..self.topo.len() as RegionId)
+            .filter(|&r| self.up[r as usize] && self.sc.residency.allowed(key, r));
+        nearest_by_rtt(self.topo, home, allowed)
     }
 }

@@ -11,6 +11,7 @@
 
 use crate::engine::Scheduler;
 use crate::faults::{FaultKind, Recovery};
+use crate::strategy::replica::nearest_by_rtt;
 use crate::strategy::{Clock, Ctx, Strategy};
 use crate::time::SimTime;
 use crate::topology::RegionId;
@@ -124,22 +125,16 @@ impl<S: Strategy> World<'_, S> {
         }
     }
 
-    /// Clients pick the region they send to: their own when it is up, else the nearest up.
+    /// Clients pick the region they send to: their own when it is up, else the nearest up
+    /// (median round trip, ties: lower id).
     pub(super) fn reroute(&mut self) {
         let n = self.topo.len();
         for home in 0..n as RegionId {
             self.target[home as usize] = if self.up[home as usize] {
                 home
             } else {
-                (0..n as RegionId)
-                    .filter(|&r| self.up[r as usize])
-                    .min_by(|&a, &b| {
-                        self.topo
-                            .median_rtt_ms(home, a)
-                            .total_cmp(&self.topo.median_rtt_ms(home, b))
-                            .then(a.cmp(&b))
-                    })
-                    .unwrap_or(home)
+                let up = (0..n as RegionId).filter(|&r| self.up[r as usize]);
+                nearest_by_rtt(self.topo, home, up).unwrap_or(home)
             };
         }
     }

@@ -41,6 +41,7 @@
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
+use crate::strategy::replica::{self, CarriesAnswer, RegionSet, RegionStore, Suspects};
 use crate::strategy::{Ctx, OpId, Outcome, Request, Strategy, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
@@ -94,20 +95,25 @@ pub enum AaMsg {
     },
 }
 
+impl CarriesAnswer for AaMsg {
+    fn done(op: OpId, outcome: Outcome) -> Self {
+        AaMsg::Done { op, outcome }
+    }
+}
+
 /// The active-active strategy's state.
 pub struct ActiveActive {
     cfg: ActiveActiveConfig,
     regions: usize,
-    keys: usize,
-    /// Current version per (region, key), row-major by region.
-    store: Vec<Version>,
+    /// Current version per (region, key).
+    store: RegionStore,
     /// Keys homed at each region.
     homed: Vec<u64>,
-    /// Regions each region's failure detector suspects (bit = region id).
-    suspects: Vec<u64>,
-    /// Per region that came back empty, the regions whose full snapshot it still awaits
-    /// (bit = region id); it takes no writes as a home until none is left.
-    restoring: Vec<u64>,
+    /// Regions each region's failure detector suspects.
+    suspects: Suspects,
+    /// Per region that came back empty, the regions whose full snapshot it still awaits; it
+    /// takes no writes as a home until none is left.
+    restoring: Vec<RegionSet>,
     /// Snapshots merged.
     catch_ups: u64,
 }
@@ -123,18 +129,12 @@ impl ActiveActive {
         ActiveActive {
             cfg,
             regions,
-            keys,
-            store: vec![Version::NONE; regions * keys],
+            store: RegionStore::new(regions, keys),
             homed,
-            suspects: vec![0; regions],
-            restoring: vec![0; regions],
+            suspects: Suspects::new(regions),
+            restoring: vec![RegionSet::EMPTY; regions],
             catch_ups: 0,
         }
-    }
-
-    #[inline]
-    fn suspects(&self, at: RegionId, peer: RegionId) -> bool {
-        self.suspects[at as usize] >> peer & 1 == 1
     }
 
     /// `at` asks every other region for a snapshot.
@@ -144,11 +144,6 @@ impl ActiveActive {
                 ctx.send(at, r, AaMsg::CatchUp { full }, HEADER_BYTES);
             }
         }
-    }
-
-    #[inline]
-    fn slot(&self, region: RegionId, key: Key) -> usize {
-        region as usize * self.keys + key as usize
     }
 
     #[inline]
@@ -167,39 +162,26 @@ impl ActiveActive {
         bytes: u32,
     ) {
         let home = self.home(key);
-        if self.restoring[home as usize] != 0 {
+        if !self.restoring[home as usize].is_empty() {
             // Back empty and not yet restored: its copy of the key may be behind.
-            let outcome = Outcome::Failed;
-            if client == home {
-                ctx.reply(op, outcome);
-            } else {
-                ctx.send(home, client, AaMsg::Done { op, outcome }, HEADER_BYTES);
-            }
+            ctx.answer(home, client, op, Outcome::Failed);
             return;
         }
-        let s = self.slot(home, key);
         let version = Version {
-            stamp: self.store[s].stamp + 1,
+            stamp: self.store.get(home, key).stamp + 1,
             origin: home,
         };
-        self.store[s] = version;
-        if client == home {
-            ctx.reply(op, Outcome::Write(version));
-        } else {
-            let outcome = Outcome::Write(version);
-            ctx.send(home, client, AaMsg::Done { op, outcome }, HEADER_BYTES);
-        }
+        self.store.set(home, key, version);
+        ctx.answer(home, client, op, Outcome::Write(version));
         let acked_at = ctx.now();
         let wire = HEADER_BYTES + bytes as u64;
-        for r in 0..self.regions as RegionId {
-            if r != home && (!ctx.enforce_residency() || ctx.allowed(key, r)) {
-                let msg = AaMsg::Replicate {
-                    key,
-                    version,
-                    acked_at,
-                };
-                ctx.send_data(home, r, key, msg, wire);
-            }
+        for r in replica::copy_targets(ctx, self.regions, home, key).iter() {
+            let msg = AaMsg::Replicate {
+                key,
+                version,
+                acked_at,
+            };
+            ctx.send_data(home, r, key, msg, wire);
         }
     }
 }
@@ -211,14 +193,14 @@ impl Strategy for ActiveActive {
     fn on_request(&mut self, ctx: &mut Ctx<'_, AaMsg, ()>, at: RegionId, req: Request) {
         match req.kind {
             OpKind::Read => {
-                let v = self.store[self.slot(at, req.key)];
+                let v = self.store.get(at, req.key);
                 ctx.reply(req.op, Outcome::Read(v));
             }
             OpKind::Write => {
                 let home = self.home(req.key);
                 if at == home {
                     self.write_at_home(ctx, at, req.op, req.key, req.bytes);
-                } else if self.suspects(at, home) {
+                } else if self.suspects.contains(at, home) {
                     // The home is unreachable: fail fast, the client retries.
                     ctx.reply(req.op, Outcome::Failed);
                 } else {
@@ -248,34 +230,25 @@ impl Strategy for ActiveActive {
                 version,
                 acked_at,
             } => {
-                let s = self.slot(at, key);
-                if version > self.store[s] {
-                    self.store[s] = version;
-                }
+                self.store.apply(at, key, version);
                 ctx.applied(acked_at);
             }
             AaMsg::CatchUp { full } => {
                 let keys = if full {
-                    self.keys as u64
+                    self.store.keys() as u64
                 } else {
                     self.homed[at as usize]
                 };
                 let msg = AaMsg::Snapshot { full };
-                ctx.send(at, from, msg, HEADER_BYTES + keys * 16);
+                ctx.send(at, from, msg, replica::snapshot_bytes(keys));
             }
             AaMsg::Snapshot { full } => {
-                let (src, dst) = (from as usize * self.keys, at as usize * self.keys);
-                for k in 0..self.keys {
-                    if full || self.cfg.homes[k] == from {
-                        let v = self.store[src + k];
-                        if v > self.store[dst + k] {
-                            self.store[dst + k] = v;
-                        }
-                    }
-                }
+                let homes = &self.cfg.homes;
+                self.store
+                    .merge_newer(at, from, |k| full || homes[k] == from);
                 self.catch_ups += 1;
                 if full {
-                    self.restoring[at as usize] &= !(1u64 << from);
+                    self.restoring[at as usize].remove(from);
                 }
             }
         }
@@ -288,38 +261,37 @@ impl Strategy for ActiveActive {
         peer: RegionId,
         suspected: bool,
     ) {
+        self.suspects.set(at, peer, suspected);
         if suspected {
-            self.suspects[at as usize] |= 1u64 << peer;
             // Do not wait for a restore from a region that is out of reach.
-            self.restoring[at as usize] &= !(1u64 << peer);
+            self.restoring[at as usize].remove(peer);
         } else {
-            self.suspects[at as usize] &= !(1u64 << peer);
             // Replication from `peer` may have been lost while it was out of reach.
             ctx.send(at, peer, AaMsg::CatchUp { full: false }, HEADER_BYTES);
         }
     }
 
     fn on_region_up(&mut self, ctx: &mut Ctx<'_, AaMsg, ()>, region: RegionId, empty: bool) {
-        self.suspects[region as usize] = 0;
+        self.suspects.clear_region(region);
         if empty {
             // The writes it acknowledged that no other region has are gone (per key, one
             // stamp per write).
-            let r = region as usize;
             let mut lost = 0;
-            for k in 0..self.keys {
+            for k in 0..self.store.keys() {
                 if self.cfg.homes[k] != region {
                     continue;
                 }
-                let newest = (0..self.regions)
-                    .filter(|&x| x != r)
-                    .map(|x| self.store[x * self.keys + k].stamp)
+                let k = k as Key;
+                let newest = (0..self.regions as RegionId)
+                    .filter(|&x| x != region)
+                    .map(|x| self.store.get(x, k).stamp)
                     .max()
                     .unwrap_or(0);
-                lost += self.store[r * self.keys + k].stamp.saturating_sub(newest);
+                lost += self.store.get(region, k).stamp.saturating_sub(newest);
             }
             ctx.data_lost(lost, 0);
-            self.store[r * self.keys..(r + 1) * self.keys].fill(Version::NONE);
-            self.restoring[r] = ((1u128 << self.regions) - 1) as u64 & !(1u64 << region);
+            self.store.wipe(region);
+            self.restoring[region as usize] = RegionSet::all_but(self.regions, region);
         }
         self.catch_up(ctx, region, empty);
     }

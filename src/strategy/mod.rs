@@ -5,7 +5,9 @@
 //! world applies after each callback, and the small vocabulary types (`OpId`, `Request`,
 //! `Version`, `Outcome`). A strategy does no I/O and sees no engine internals: it reacts to a
 //! client request, a message or a timer at one region, and pushes effects. Randomness comes
-//! only from the context's seeded stream. Each strategy lives in its own file.
+//! only from the context's seeded stream. Each strategy lives in its own file or folder; the
+//! replication mechanics several of them share (suspicions, per-region stores, snapshots,
+//! answering a client's region, placement, acknowledgement rings) live once in `replica`.
 //!
 //! Must not import the engine, the simulation world, metrics internals or scenario (serde)
 //! types.
@@ -17,6 +19,7 @@ pub mod edge_cache;
 pub mod follow_the_sun;
 pub mod multi_master;
 pub mod quorum;
+pub mod replica;
 
 use crate::residency::{Residency, ResidencyMode};
 use crate::rng::SimRng;

@@ -17,7 +17,7 @@
 
 use slab::Slab;
 
-use crate::strategy::{Ctx, Outcome, Request, Strategy, Version, HEADER_BYTES};
+use crate::strategy::{replica, Ctx, Outcome, Request, Strategy, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
@@ -147,24 +147,15 @@ impl MultiMaster {
         self.write_vv[dst..dst + n].copy_from_slice(&self.vv[src..src + n]);
         let wire = HEADER_BYTES + req.bytes as u64 + 4 * n as u64;
         // Under enforced residency a key is replicated only to regions its class allows.
-        let enforce = ctx.enforce_residency();
-        let mut sent = 0;
-        for r in 0..n as RegionId {
-            if r != at && (!enforce || ctx.allowed(req.key, r)) {
-                ctx.send_data(
-                    at,
-                    r,
-                    req.key,
-                    MmMsg::Replicate { write: slot as u32 },
-                    wire,
-                );
-                sent += 1;
-            }
+        let targets = replica::copy_targets(ctx, n, at, req.key);
+        for r in targets.iter() {
+            let msg = MmMsg::Replicate { write: slot as u32 };
+            ctx.send_data(at, r, req.key, msg, wire);
         }
-        if sent == 0 {
+        if targets.is_empty() {
             self.writes.remove(slot);
         } else {
-            self.writes[slot].remaining = sent;
+            self.writes[slot].remaining = targets.len() as u16;
         }
     }
 

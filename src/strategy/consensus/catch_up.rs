@@ -6,8 +6,9 @@
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
-use super::{CMsg, Consensus, Cx, Role};
-use crate::strategy::{Version, HEADER_BYTES};
+use super::{CMsg, Consensus, Cx};
+use crate::strategy::replica::RegionSet;
+use crate::strategy::HEADER_BYTES;
 use crate::topology::RegionId;
 
 impl Consensus {
@@ -21,14 +22,7 @@ impl Consensus {
         index: u64,
         index_term: u32,
     ) {
-        let mine = self.nodes[at as usize].term;
-        if term < mine {
-            let msg = CMsg::AppendNack {
-                term: mine,
-                next: 0,
-                lost: false,
-            };
-            ctx.send(at, from, msg, HEADER_BYTES);
+        if self.refuse_stale(ctx, at, from, term) {
             return;
         }
         self.follow(ctx, at, from, term);
@@ -43,13 +37,7 @@ impl Consensus {
             n.commit = n.commit.max(index);
             // The leader's applied state (it may since have applied a little more; versions
             // only grow, so that is harmless).
-            let (src, dst) = (from as usize * self.keys, at as usize * self.keys);
-            for k in 0..self.keys {
-                let v = self.store[src + k];
-                if v > self.store[dst + k] {
-                    self.store[dst + k] = v;
-                }
-            }
+            self.store.merge_newer(at, from, |_| true);
         }
         let n = &mut self.nodes[at as usize];
         n.verified = n.verified.max(index.min(n.last()));
@@ -67,14 +55,8 @@ impl Consensus {
     pub(super) fn region_down(&mut self, ctx: &mut Cx<'_>, region: RegionId) {
         self.step_down(ctx, region, false);
         let n = &mut self.nodes[region as usize];
-        n.role = Role::Follower;
-        n.leader = None;
-        n.votes = 0;
-        n.pending.clear();
-        n.gap = None;
-        n.nack = None;
+        n.leaderless();
         n.held.clear();
-        n.verified = n.verified.min(n.commit);
         n.seq = n.seq.wrapping_add(1);
         self.waiting[region as usize].clear();
     }
@@ -83,7 +65,7 @@ impl Consensus {
     pub(super) fn region_up(&mut self, ctx: &mut Cx<'_>, region: RegionId, empty: bool) {
         let n = &mut self.nodes[region as usize];
         // Everyone is trusted until the restarted detector says otherwise.
-        n.suspects = 0;
+        n.suspects = RegionSet::EMPTY;
         if empty {
             n.wiped = true;
             n.base = 0;
@@ -92,8 +74,7 @@ impl Consensus {
             n.verified = 0;
             n.commit = 0;
             n.applied = 0;
-            let s = region as usize * self.keys;
-            self.store[s..s + self.keys].fill(Version::NONE);
+            self.store.wipe(region);
         }
         if self.is_member(region) {
             self.arm(ctx, region);

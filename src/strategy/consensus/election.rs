@@ -1,5 +1,7 @@
 //! Terms and leader election in `consensus`: the election timer, stepping down, following a
-//! newer term, pre-vote and vote (requests and answers), and a candidate becoming leader.
+//! newer term, pre-vote and vote (requests and answers), a candidate becoming leader, and
+//! what a node forgets when it is left without a leader (`Node::leaderless`, also used when
+//! a region goes down).
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
@@ -8,7 +10,7 @@ use std::collections::VecDeque;
 use rand::RngExt;
 
 use super::log::{Data, TermLog};
-use super::{CMsg, CTimer, Consensus, Cx, Role};
+use super::{CMsg, CTimer, Consensus, Cx, Node, Role};
 use crate::strategy::{OpId, Outcome, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
@@ -55,11 +57,11 @@ impl Consensus {
                 continue;
             }
             if let Some(d) = self.data(i, term).filter(|d| d.write) {
-                self.answer(ctx, at, d.op, d.reply_to, Outcome::Failed);
+                ctx.answer(at, d.reply_to, d.op, Outcome::Failed);
             }
         }
         for h in held {
-            self.answer(ctx, at, h.op, h.reply_to, Outcome::Failed);
+            ctx.answer(at, h.reply_to, h.op, Outcome::Failed);
         }
         // Followers must not keep treating it as their live leader.
         for r in 0..self.nodes.len() as RegionId {
@@ -83,14 +85,7 @@ impl Consensus {
         let n = &mut self.nodes[at as usize];
         n.term = term;
         n.voted_for = None;
-        n.role = Role::Follower;
-        n.leader = None;
-        n.votes = 0;
-        n.pending.clear();
-        n.gap = None;
-        n.nack = None;
-        // Only committed entries are known to match the next leader's log.
-        n.verified = n.verified.min(n.commit);
+        n.leaderless();
     }
 
     /// A message carried `term`: when it is newer, `at` follows it (leaderless, waiting for
@@ -351,5 +346,20 @@ impl Consensus {
             n.term = term;
             n.leader = Some(from);
         }
+    }
+}
+
+impl Node {
+    /// Drops what the node knew from its leader and its elections: it becomes a leaderless
+    /// follower without votes, entries buffered ahead of a gap or a pending resend request;
+    /// only committed entries are known to match the next leader's log.
+    pub(super) fn leaderless(&mut self) {
+        self.role = Role::Follower;
+        self.leader = None;
+        self.votes = 0;
+        self.pending.clear();
+        self.gap = None;
+        self.nack = None;
+        self.verified = self.verified.min(self.commit);
     }
 }

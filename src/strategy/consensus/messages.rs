@@ -5,6 +5,7 @@
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
+use crate::strategy::replica::CarriesAnswer;
 use crate::strategy::{OpId, Outcome};
 use crate::workload::{Key, OpKind};
 
@@ -138,6 +139,12 @@ pub enum CMsg {
         /// The term it led.
         term: u32,
     },
+}
+
+impl CarriesAnswer for CMsg {
+    fn done(op: OpId, outcome: Outcome) -> Self {
+        CMsg::Done { op, outcome }
+    }
 }
 
 /// Timers of the consensus protocol.

@@ -112,10 +112,11 @@ mod tests;
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::strategy::{Ctx, OpId, Outcome, Request, Strategy, Version, HEADER_BYTES};
+use crate::strategy::replica::{self, RegionSet, RegionStore};
+use crate::strategy::{Ctx, OpId, Outcome, Request, Strategy, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
-use crate::workload::{Key, OpKind};
+use crate::workload::OpKind;
 
 pub use messages::{CMsg, CTimer};
 
@@ -202,8 +203,8 @@ struct Node {
     /// Leader: next index to send and highest index known replicated, per member position.
     next: Vec<u64>,
     matched: Vec<u64>,
-    /// Regions this region's failure detector suspects (bit = region id).
-    suspects: u64,
+    /// Regions this region's failure detector suspects.
+    suspects: RegionSet,
     /// Leader: reads waiting for `ready`.
     held: Vec<Held>,
 }
@@ -211,14 +212,13 @@ struct Node {
 /// The consensus strategy's state.
 pub struct Consensus {
     cfg: ConsensusConfig,
-    keys: usize,
     /// Position of each region in `members` (`NONE` for non-members).
     pos: Vec<usize>,
     /// Members needed to commit or to win an election.
     majority: usize,
     nodes: Vec<Node>,
-    /// Applied version per (region, key), row-major by region.
-    store: Vec<Version>,
+    /// Applied version per (region, key).
+    store: RegionStore,
     /// Entry contents by term.
     terms: BTreeMap<u32, TermLog>,
     /// Contents up to this index may be gone.
@@ -276,7 +276,7 @@ impl Consensus {
             ready: 0,
             next: vec![1; m],
             matched: vec![0; m],
-            suspects: 0,
+            suspects: RegionSet::EMPTY,
             held: Vec::new(),
         };
         let mut nodes = vec![node; regions];
@@ -295,11 +295,10 @@ impl Consensus {
         let mut writable = vec![false; regions];
         writable[cfg.leader as usize] = true;
         Consensus {
-            majority: m / 2 + 1,
-            keys: keys as usize,
+            majority: replica::majority(m),
             pos,
             nodes,
-            store: vec![Version::NONE; regions * keys as usize],
+            store: RegionStore::new(regions, keys as usize),
             terms,
             compacted: 0,
             last_compact: 0,
@@ -319,11 +318,6 @@ impl Consensus {
     }
 
     #[inline]
-    fn slot(&self, region: RegionId, key: Key) -> usize {
-        region as usize * self.keys + key as usize
-    }
-
-    #[inline]
     fn is_member(&self, r: RegionId) -> bool {
         self.pos[r as usize] != NONE
     }
@@ -335,7 +329,7 @@ impl Consensus {
 
     #[inline]
     fn suspects(&self, at: RegionId, peer: RegionId) -> bool {
-        self.nodes[at as usize].suspects >> peer & 1 == 1
+        self.nodes[at as usize].suspects.contains(peer)
     }
 
     /// Whether `at` suspects a majority of the members (itself counted as reachable).
@@ -357,15 +351,6 @@ impl Consensus {
 
     fn serving(&self, at: RegionId) -> bool {
         self.nodes[at as usize].role == Role::Leader && !self.fenced(at)
-    }
-
-    /// Answers the operation `op` held at `from` to its client's region `to`.
-    fn answer(&self, ctx: &mut Cx<'_>, from: RegionId, op: OpId, to: RegionId, outcome: Outcome) {
-        if to == from {
-            ctx.reply(op, outcome);
-        } else {
-            ctx.send(from, to, CMsg::Done { op, outcome }, HEADER_BYTES);
-        }
     }
 }
 
@@ -481,11 +466,8 @@ impl Strategy for Consensus {
     }
 
     fn on_suspect(&mut self, ctx: &mut Cx<'_>, at: RegionId, peer: RegionId, suspected: bool) {
-        let n = &mut self.nodes[at as usize];
-        if suspected {
-            n.suspects |= 1u64 << peer;
-        } else {
-            n.suspects &= !(1u64 << peer);
+        self.nodes[at as usize].suspects.set(peer, suspected);
+        if !suspected {
             // Heartbeats carry the sender's role: a leader that stopped leading (its
             // `Resign` may have been lost) is no longer followed.
             let p = &self.nodes[peer as usize];

@@ -57,8 +57,8 @@ impl Consensus {
         key: Key,
         to: RegionId,
     ) {
-        let v = self.store[self.slot(l, key)];
-        self.answer(ctx, l, op, to, Outcome::Read(v));
+        let v = self.store.get(l, key);
+        ctx.answer(l, to, op, Outcome::Read(v));
     }
 
     /// The leader `l` runs an operation for a client in region `to`.
@@ -74,7 +74,7 @@ impl Consensus {
         to: RegionId,
     ) {
         if !self.serving(l) {
-            self.answer(ctx, l, op, to, Outcome::Failed);
+            ctx.answer(l, to, op, Outcome::Failed);
             if to != l && self.nodes[l as usize].role != Role::Leader {
                 // The sender still takes this region for its leader.
                 let term = self.nodes[l as usize].term;
@@ -109,7 +109,7 @@ impl Consensus {
         op: OpId,
     ) {
         if !self.serving(at) {
-            self.answer(ctx, at, op, from, Outcome::Failed);
+            ctx.answer(at, from, op, Outcome::Failed);
             if self.nodes[at as usize].role != Role::Leader {
                 let term = self.nodes[at as usize].term;
                 ctx.send(at, from, CMsg::Resign { term }, HEADER_BYTES);
@@ -139,7 +139,7 @@ impl Consensus {
         index: u64,
     ) {
         if self.nodes[at as usize].applied >= index {
-            let v = self.store[self.slot(at, self.reads[op.index()].key)];
+            let v = self.store.get(at, self.reads[op.index()].key);
             ctx.reply(op, Outcome::Read(v));
         } else {
             self.reads[op.index()].index = index;

@@ -1,13 +1,14 @@
 //! Replication in `consensus`: the leader appends client writes and ships entries to the
 //! members (`Append`), counts acknowledgements into a commit index, applies and acknowledges;
 //! followers fit what they receive, ask for resends (`AppendNack`) and apply committed
-//! entries in log order.
+//! entries in log order. A member refuses an `Append` or a `Snapshot` of an older term
+//! (`refuse_stale`).
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
 use super::log::{Batch, Data, Fit};
 use super::{CMsg, Consensus, Cx, Role, COMPACT_EVERY, GAP_NACK_NS, MAX_BATCH, NONE};
-use crate::strategy::{OpId, Outcome, Version, HEADER_BYTES};
+use crate::strategy::{replica, OpId, Outcome, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::Key;
@@ -66,7 +67,7 @@ impl Consensus {
                 index,
                 index_term,
             };
-            ctx.send(l, m, msg, HEADER_BYTES + self.keys as u64 * 16);
+            ctx.send(l, m, msg, replica::snapshot_bytes(self.store.keys() as u64));
             self.snapshots += 1;
             next = index + 1;
             probe = false;
@@ -145,10 +146,9 @@ impl Consensus {
                 stamp: i,
                 origin: d.origin,
             };
-            let s = self.slot(l, d.key);
-            self.store[s] = self.store[s].max(version);
+            self.store.apply(l, d.key, version);
             if own {
-                self.answer(ctx, l, d.op, d.reply_to, Outcome::Write(version));
+                ctx.answer(l, d.reply_to, d.op, Outcome::Write(version));
             }
         }
         let n = &mut self.nodes[l as usize];
@@ -194,11 +194,11 @@ impl Consensus {
                 break;
             };
             if d.write {
-                let s = self.slot(at, d.key);
-                self.store[s] = self.store[s].max(Version {
+                let version = Version {
                     stamp: i,
                     origin: d.origin,
-                });
+                };
+                self.store.apply(at, d.key, version);
                 if d.acked_at != SimTime::MAX {
                     ctx.applied(d.acked_at);
                 }
@@ -216,16 +216,13 @@ impl Consensus {
         if waiting.is_empty() {
             return;
         }
-        let (reads, store, keys) = (&self.reads, &self.store, self.keys);
+        let (reads, store) = (&self.reads, &self.store);
         waiting.retain(|&op| {
             let w = reads[op.index()];
             if w.index > applied {
                 return true;
             }
-            ctx.reply(
-                op,
-                Outcome::Read(store[at as usize * keys + w.key as usize]),
-            );
+            ctx.reply(op, Outcome::Read(store.get(at, w.key)));
             false
         });
     }
@@ -258,6 +255,28 @@ impl Consensus {
         ctx.send(at, to, msg, HEADER_BYTES);
     }
 
+    /// A member refuses a message of the stale leader `from` of an older `term`, telling it
+    /// the newer term; returns whether it did.
+    pub(super) fn refuse_stale(
+        &self,
+        ctx: &mut Cx<'_>,
+        at: RegionId,
+        from: RegionId,
+        term: u32,
+    ) -> bool {
+        let mine = self.nodes[at as usize].term;
+        if term < mine {
+            let msg = CMsg::AppendNack {
+                term: mine,
+                next: 0,
+                lost: false,
+            };
+            ctx.send(at, from, msg, HEADER_BYTES);
+            return true;
+        }
+        false
+    }
+
     /// A member receives entries (or a probe) from the leader `from`.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn on_append(
@@ -273,14 +292,7 @@ impl Consensus {
         commit: u64,
         probe: bool,
     ) {
-        let mine = self.nodes[at as usize].term;
-        if term < mine {
-            let msg = CMsg::AppendNack {
-                term: mine,
-                next: 0,
-                lost: false,
-            };
-            ctx.send(at, from, msg, HEADER_BYTES);
+        if self.refuse_stale(ctx, at, from, term) {
             return;
         }
         self.follow(ctx, at, from, term);

@@ -31,7 +31,7 @@ impl EdgeCache {
     /// A read at cache region `at`.
     pub(super) fn cache_read(&mut self, ctx: &mut Ctx<'_, EcMsg, ()>, at: RegionId, req: Request) {
         let now = ctx.now();
-        let origin_down = self.suspects(at, self.cfg.origin);
+        let origin_down = self.suspects.contains(at, self.cfg.origin);
         if let Some(i) = self.lookup(at, req.key) {
             let e = self.entries[i as usize];
             let fresh = now.saturating_since(e.fetched_at) < self.cfg.ttl_ns;

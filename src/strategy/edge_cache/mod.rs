@@ -72,6 +72,7 @@ mod origin;
 #[cfg(test)]
 mod tests;
 
+use crate::strategy::replica::{CarriesAnswer, Suspects};
 use crate::strategy::{Ctx, OpId, Outcome, Request, Strategy, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
@@ -109,8 +110,8 @@ pub enum EcMsg {
     Done {
         /// The operation.
         op: OpId,
-        /// The version the write got.
-        version: Version,
+        /// The write's outcome (the version it got).
+        outcome: Outcome,
     },
     /// A cache missed on `key` and asks the origin for it.
     Fetch {
@@ -133,6 +134,12 @@ pub enum EcMsg {
         /// When the origin acknowledged the write.
         acked_at: SimTime,
     },
+}
+
+impl CarriesAnswer for EcMsg {
+    fn done(op: OpId, outcome: Outcome) -> Self {
+        EcMsg::Done { op, outcome }
+    }
 }
 
 /// The edge-cache strategy's state.
@@ -171,8 +178,8 @@ pub struct EdgeCache {
     /// Oldest version the fetch in flight for (region, key) may cache (raised by
     /// invalidations that arrive while it is in flight).
     fetch_floor: Vec<Version>,
-    /// Regions each region's failure detector suspects (bit = region id).
-    suspects: Vec<u64>,
+    /// Regions each region's failure detector suspects.
+    suspects: Suspects,
     /// Writes the origin acknowledged since it last came back empty.
     acked: u64,
     stale_if_error: u64,
@@ -207,7 +214,7 @@ impl EdgeCache {
             wait_seq: Vec::new(),
             seq: 0,
             fetch_floor: vec![Version::NONE; regions * k],
-            suspects: vec![0; regions],
+            suspects: Suspects::new(regions),
             acked: 0,
             stale_if_error: 0,
             hits: 0,
@@ -220,11 +227,6 @@ impl EdgeCache {
     #[inline]
     fn slot(&self, region: RegionId, key: Key) -> usize {
         region as usize * self.keys + key as usize
-    }
-
-    #[inline]
-    fn suspects(&self, at: RegionId, peer: RegionId) -> bool {
-        self.suspects[at as usize] >> peer & 1 == 1
     }
 }
 
@@ -240,7 +242,7 @@ impl Strategy for EdgeCache {
             }
             OpKind::Read => self.cache_read(ctx, at, req),
             OpKind::Write if at == o => self.write(ctx, at, req.op, req.key, req.bytes),
-            OpKind::Write if self.suspects(at, o) => ctx.reply(req.op, Outcome::Failed),
+            OpKind::Write if self.suspects.contains(at, o) => ctx.reply(req.op, Outcome::Failed),
             OpKind::Write => {
                 let msg = EcMsg::Forward {
                     op: req.op,
@@ -261,7 +263,7 @@ impl Strategy for EdgeCache {
     ) {
         match msg {
             EcMsg::Forward { op, key, bytes } => self.write(ctx, from, op, key, bytes),
-            EcMsg::Done { op, version } => ctx.reply(op, Outcome::Write(version)),
+            EcMsg::Done { op, outcome } => ctx.reply(op, outcome),
             EcMsg::Fetch { key } => {
                 let version = self.store[key as usize];
                 let wire = HEADER_BYTES + self.value_bytes[key as usize] as u64;
@@ -303,14 +305,10 @@ impl Strategy for EdgeCache {
         peer: RegionId,
         suspected: bool,
     ) {
-        if suspected {
-            self.suspects[at as usize] |= 1u64 << peer;
-            if peer == self.cfg.origin {
-                // The fetches' answers will not come: answer their reads now.
-                self.abandon_fetches(Some(ctx), at);
-            }
-        } else {
-            self.suspects[at as usize] &= !(1u64 << peer);
+        self.suspects.set(at, peer, suspected);
+        if suspected && peer == self.cfg.origin {
+            // The fetches' answers will not come: answer their reads now.
+            self.abandon_fetches(Some(ctx), at);
         }
     }
 
@@ -323,7 +321,7 @@ impl Strategy for EdgeCache {
     }
 
     fn on_region_up(&mut self, ctx: &mut Ctx<'_, EcMsg, ()>, region: RegionId, empty: bool) {
-        self.suspects[region as usize] = 0;
+        self.suspects.clear_region(region);
         if empty && region == self.cfg.origin {
             ctx.data_lost(self.acked, 0);
             self.acked = 0;

@@ -32,11 +32,7 @@ impl EdgeCache {
         self.store[key as usize] = version;
         self.value_bytes[key as usize] = bytes;
         self.acked += 1;
-        if client == o {
-            ctx.reply(op, Outcome::Write(version));
-        } else {
-            ctx.send(o, client, EcMsg::Done { op, version }, HEADER_BYTES);
-        }
+        ctx.answer(o, client, op, Outcome::Write(version));
         if self.cfg.invalidate {
             let acked_at = ctx.now();
             for r in (0..self.regions as RegionId).filter(|&r| r != o) {

@@ -9,8 +9,8 @@
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
-use super::{Cx, FollowTheSun, FtsMsg, ACK_RING};
-use crate::strategy::HEADER_BYTES;
+use super::{Cx, FollowTheSun, FtsMsg};
+use crate::strategy::replica::{self, AckRing};
 use crate::time::SimTime;
 use crate::topology::RegionId;
 
@@ -25,12 +25,13 @@ impl FollowTheSun {
     /// failed, not a backlog from an earlier cut). Without a current one, the most
     /// up-to-date region `r` can reach (ties: schedule order).
     fn candidate(&self, now: SimTime, r: RegionId, old: RegionId) -> Option<RegionId> {
-        let reachable = |c: RegionId| c != old && self.up[c as usize] && !self.suspects(r, c);
+        let reachable =
+            |c: RegionId| c != old && self.up[c as usize] && !self.suspects.contains(r, c);
         let current = |c: RegionId| {
             let first = self.upto[c as usize] + 1;
             first > self.log_pos
-                || (self.log_pos - first < ACK_RING as u64 && {
-                    let t = |p: u64| self.ack_times[p as usize % ACK_RING];
+                || (self.log_pos - first < AckRing::LEN as u64 && {
+                    let t = |p: u64| self.ack_times.at(p);
                     t(self.log_pos).saturating_since(t(first)) <= FRESH_NS
                 })
         };
@@ -66,11 +67,11 @@ impl FollowTheSun {
     /// suspects it too and `r` is first among the candidates it can reach.
     fn maybe_promote(&mut self, ctx: &mut Cx<'_>, r: RegionId) -> bool {
         let old = self.holder();
-        if r == old || !self.up[r as usize] || !self.suspects(r, old) {
+        if r == old || !self.up[r as usize] || !self.suspects.contains(r, old) {
             return false;
         }
         let votes = (0..self.regions as RegionId)
-            .filter(|&x| x != old && (!self.up[x as usize] || self.suspects(x, old)))
+            .filter(|&x| x != old && (!self.up[x as usize] || self.suspects.contains(x, old)))
             .count();
         if votes * 2 < self.regions || self.candidate(ctx.now(), r, old) != Some(r) {
             return false;
@@ -91,9 +92,7 @@ impl FollowTheSun {
                 .rev()
                 .find(|p| !self.ahead[r].contains(p))
                 .unwrap_or(first);
-            let first = first.max((last + 1).saturating_sub(ACK_RING as u64));
-            let t = |p: u64| self.ack_times[p as usize % ACK_RING];
-            ctx.data_lost(missing, t(last).saturating_since(t(first)));
+            ctx.data_lost(missing, self.ack_times.span(first, last));
         }
         self.upto[r] = self.log_pos;
         self.ahead[r].clear();
@@ -108,8 +107,13 @@ impl FollowTheSun {
         }
         // Positions lost with the old primary must not hold anyone back.
         for x in 0..self.regions as RegionId {
-            if x != c && !self.suspects(c, x) {
-                ctx.send(c, x, FtsMsg::Snapshot, HEADER_BYTES + self.keys as u64 * 16);
+            if x != c && !self.suspects.contains(c, x) {
+                ctx.send(
+                    c,
+                    x,
+                    FtsMsg::Snapshot,
+                    replica::snapshot_bytes(self.store.keys() as u64),
+                );
             }
         }
     }

@@ -11,7 +11,7 @@
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
 use super::{Cx, FollowTheSun, FtsMsg, FtsTimer, Handoff, HandoffPolicy, Queued};
-use crate::strategy::{Outcome, HEADER_BYTES};
+use crate::strategy::{replica, Outcome, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::OpKind;
@@ -27,7 +27,7 @@ impl FollowTheSun {
         let i = self.shift_at(now);
         (0..shifts.len())
             .map(|k| shifts[(i + k) % shifts.len()].region)
-            .find(|&r| r == p || !self.suspects(p, r))
+            .find(|&r| r == p || !self.suspects.contains(p, r))
             .filter(|&r| r != p)
     }
 
@@ -54,7 +54,7 @@ impl FollowTheSun {
         match self.cfg.during_handoff {
             HandoffPolicy::Fail => {
                 self.handoff_failed += 1;
-                self.answer(ctx, at, q.client, q.op, Outcome::Failed);
+                ctx.answer(at, q.client, q.op, Outcome::Failed);
             }
             HandoffPolicy::Wait if at == h.to => {
                 self.handoff_queued += 1;
@@ -130,7 +130,7 @@ impl FollowTheSun {
         let mut queue = std::mem::take(&mut self.queue);
         for q in queue.drain(..) {
             if self.up[at as usize] {
-                self.answer(ctx, at, q.client, q.op, Outcome::Failed);
+                ctx.answer(at, q.client, q.op, Outcome::Failed);
             }
         }
         self.queue = queue;
@@ -143,7 +143,7 @@ impl FollowTheSun {
             return;
         };
         self.handoff_retries += 1;
-        if self.suspects(at, h.to) {
+        if self.suspects.contains(at, h.to) {
             // The incoming primary is out of reach: skip it, or keep the role.
             self.fail_queue(ctx, h.to);
             self.handoff = None;
@@ -159,7 +159,7 @@ impl FollowTheSun {
             at,
             h.to,
             FtsMsg::Snapshot,
-            HEADER_BYTES + self.keys as u64 * 16,
+            replica::snapshot_bytes(self.store.keys() as u64),
         );
         let msg = FtsMsg::Handoff {
             last_pos: h.last_pos,

@@ -8,19 +8,15 @@
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
-use super::{Cx, FollowTheSun, FtsMsg, Queued, ACK_RING};
+use super::{Cx, FollowTheSun, FtsMsg, Queued};
 use crate::strategy::{Outcome, Version, HEADER_BYTES};
-use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
 
 impl FollowTheSun {
     /// Region `region` applies log entry `v` (its stamp is the log position).
     pub(super) fn apply(&mut self, region: RegionId, key: Key, v: Version) {
-        let s = self.slot(region, key);
-        if v > self.store[s] {
-            self.store[s] = v;
-        }
+        self.store.apply(region, key, v);
         let r = region as usize;
         let pos = v.stamp;
         if pos == self.upto[r] + 1 {
@@ -37,8 +33,8 @@ impl FollowTheSun {
     pub(super) fn execute(&mut self, ctx: &mut Cx<'_>, p: RegionId, q: Queued) {
         match q.kind {
             OpKind::Read => {
-                let v = self.store[self.slot(p, q.key)];
-                self.answer(ctx, p, q.client, q.op, Outcome::Read(v));
+                let v = self.store.get(p, q.key);
+                ctx.answer(p, q.client, q.op, Outcome::Read(v));
             }
             OpKind::Write => {
                 self.log_pos += 1;
@@ -47,12 +43,9 @@ impl FollowTheSun {
                     origin: p,
                 };
                 self.apply(p, q.key, version);
-                self.answer(ctx, p, q.client, q.op, Outcome::Write(version));
+                ctx.answer(p, q.client, q.op, Outcome::Write(version));
                 let acked_at = ctx.now();
-                if self.ack_times.is_empty() {
-                    self.ack_times = vec![SimTime::ZERO; ACK_RING];
-                }
-                self.ack_times[self.log_pos as usize % ACK_RING] = acked_at;
+                self.ack_times.record(self.log_pos, acked_at);
                 let msg = FtsMsg::Replicate {
                     key: q.key,
                     version,
@@ -70,13 +63,7 @@ impl FollowTheSun {
 
     /// Region `at` merges `from`'s state.
     pub(super) fn install(&mut self, ctx: &mut Cx<'_>, at: RegionId, from: RegionId) {
-        let (src, dst) = (from as usize * self.keys, at as usize * self.keys);
-        for k in 0..self.keys {
-            let v = self.store[src + k];
-            if v > self.store[dst + k] {
-                self.store[dst + k] = v;
-            }
-        }
+        self.store.merge_newer(at, from, |_| true);
         let r = at as usize;
         let upto = self.upto[r].max(self.upto[from as usize]);
         self.upto[r] = upto;

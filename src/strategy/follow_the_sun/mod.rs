@@ -77,6 +77,7 @@ mod tests;
 
 use std::collections::BTreeSet;
 
+use crate::strategy::replica::{self, AckRing, CarriesAnswer, RegionStore, Suspects};
 use crate::strategy::{Ctx, OpId, Outcome, ReadFrom, Request, Strategy, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
@@ -158,6 +159,12 @@ pub enum FtsMsg {
     Snapshot,
 }
 
+impl CarriesAnswer for FtsMsg {
+    fn done(op: OpId, outcome: Outcome) -> Self {
+        FtsMsg::Done { op, outcome }
+    }
+}
+
 /// Timers of the follow-the-sun protocol.
 #[derive(Copy, Clone, Debug)]
 pub enum FtsTimer {
@@ -174,9 +181,6 @@ pub enum FtsTimer {
 }
 
 type Cx<'a> = Ctx<'a, FtsMsg, FtsTimer>;
-
-/// Acknowledgement times kept for the time span of lost writes (by log position).
-const ACK_RING: usize = 1 << 16;
 
 /// An operation waiting for the incoming primary.
 #[derive(Copy, Clone, Debug)]
@@ -204,9 +208,8 @@ struct Handoff {
 pub struct FollowTheSun {
     cfg: FollowTheSunConfig,
     regions: usize,
-    keys: usize,
-    /// Current version per (region, key), row-major by region.
-    store: Vec<Version>,
+    /// Current version per (region, key).
+    store: RegionStore,
     /// The last log position written (by any primary).
     log_pos: u64,
     /// Per region, every log position up to this one is applied (or lost for good).
@@ -220,8 +223,8 @@ pub struct FollowTheSun {
     last_boundary: SimTime,
     /// Operations waiting for the incoming primary (reused).
     queue: Vec<Queued>,
-    /// Regions each region's failure detector suspects (bit = region id).
-    suspects: Vec<u64>,
+    /// Regions each region's failure detector suspects.
+    suspects: Suspects,
     /// Regions that are up.
     up: Vec<bool>,
     /// Regions recorded as writable.
@@ -230,8 +233,8 @@ pub struct FollowTheSun {
     boundary_seq: u32,
     /// Bumped at every handoff start and failover (stale timers and messages are ignored).
     epoch: u32,
-    /// When each log position was acknowledged (ring).
-    ack_times: Vec<SimTime>,
+    /// When each log position was acknowledged (for the time span of lost writes).
+    ack_times: AckRing,
     handoffs: u64,
     handoff_ns: u128,
     handoff_failed: u64,
@@ -248,8 +251,7 @@ impl FollowTheSun {
         let mut s = FollowTheSun {
             cfg,
             regions,
-            keys: keys as usize,
-            store: vec![Version::NONE; regions * keys as usize],
+            store: RegionStore::new(regions, keys as usize),
             log_pos: 0,
             upto: vec![0; regions],
             ahead: vec![BTreeSet::new(); regions],
@@ -257,12 +259,12 @@ impl FollowTheSun {
             handoff: None,
             last_boundary: SimTime::ZERO,
             queue: Vec::with_capacity(1024),
-            suspects: vec![0; regions],
+            suspects: Suspects::new(regions),
             up: vec![true; regions],
             writable: vec![false; regions],
             boundary_seq: 0,
             epoch: 0,
-            ack_times: Vec::new(),
+            ack_times: AckRing::new(),
             handoffs: 0,
             handoff_ns: 0,
             handoff_failed: 0,
@@ -275,16 +277,6 @@ impl FollowTheSun {
         s
     }
 
-    #[inline]
-    fn slot(&self, region: RegionId, key: Key) -> usize {
-        region as usize * self.keys + key as usize
-    }
-
-    #[inline]
-    fn suspects(&self, at: RegionId, peer: RegionId) -> bool {
-        self.suspects[at as usize] >> peer & 1 == 1
-    }
-
     fn set_writable(&mut self, ctx: &mut Cx<'_>, r: RegionId, w: bool) {
         if self.writable[r as usize] != w {
             self.writable[r as usize] = w;
@@ -292,18 +284,10 @@ impl FollowTheSun {
         }
     }
 
-    fn answer(&self, ctx: &mut Cx<'_>, at: RegionId, client: RegionId, op: OpId, outcome: Outcome) {
-        if at == client {
-            ctx.reply(op, outcome);
-        } else {
-            ctx.send(at, client, FtsMsg::Done { op, outcome }, HEADER_BYTES);
-        }
-    }
-
     /// Forwards `q` from `at` to `to`, or fails it when `at` suspects `to`.
     fn forward(&self, ctx: &mut Cx<'_>, at: RegionId, to: RegionId, q: Queued) {
-        if self.suspects(at, to) {
-            self.answer(ctx, at, q.client, q.op, Outcome::Failed);
+        if self.suspects.contains(at, to) {
+            ctx.answer(at, q.client, q.op, Outcome::Failed);
             return;
         }
         let msg = FtsMsg::Forward {
@@ -352,7 +336,7 @@ impl Strategy for FollowTheSun {
 
     fn on_request(&mut self, ctx: &mut Cx<'_>, at: RegionId, req: Request) {
         if req.kind == OpKind::Read && self.cfg.read_from == ReadFrom::Local {
-            let v = self.store[self.slot(at, req.key)];
+            let v = self.store.get(at, req.key);
             ctx.reply(req.op, Outcome::Read(v));
             return;
         }
@@ -366,7 +350,7 @@ impl Strategy for FollowTheSun {
         // Route by the schedule; around a scheduled primary known to be out of reach, to
         // whichever region holds the role.
         let scheduled = self.primary_at(ctx.now());
-        let p = if self.suspects(at, scheduled) {
+        let p = if self.suspects.contains(at, scheduled) {
             self.target()
         } else {
             scheduled
@@ -421,7 +405,7 @@ impl Strategy for FollowTheSun {
                     at,
                     from,
                     FtsMsg::Snapshot,
-                    HEADER_BYTES + self.keys as u64 * 16,
+                    replica::snapshot_bytes(self.store.keys() as u64),
                 );
             }
             FtsMsg::Snapshot => self.install(ctx, at, from),
@@ -436,10 +420,8 @@ impl Strategy for FollowTheSun {
     }
 
     fn on_suspect(&mut self, ctx: &mut Cx<'_>, at: RegionId, peer: RegionId, suspected: bool) {
-        if suspected {
-            self.suspects[at as usize] |= 1u64 << peer;
-        } else {
-            self.suspects[at as usize] &= !(1u64 << peer);
+        self.suspects.set(at, peer, suspected);
+        if !suspected {
             if peer == self.holder() && at != peer {
                 // Replication from the primary may have been lost meanwhile.
                 ctx.send(at, peer, FtsMsg::CatchUp, HEADER_BYTES);
@@ -466,9 +448,9 @@ impl Strategy for FollowTheSun {
     fn on_region_up(&mut self, ctx: &mut Cx<'_>, region: RegionId, empty: bool) {
         let r = region as usize;
         self.up[r] = true;
-        self.suspects[r] = 0;
+        self.suspects.clear_region(region);
         if empty {
-            self.store[r * self.keys..(r + 1) * self.keys].fill(Version::NONE);
+            self.store.wipe(region);
             self.upto[r] = 0;
             self.ahead[r].clear();
         }
@@ -485,12 +467,8 @@ impl Strategy for FollowTheSun {
             return;
         }
         // The primary came back empty: the most up-to-date region that is up takes over.
-        let best = (0..self.regions as RegionId)
-            .filter(|&x| x != region && self.up[x as usize])
-            .max_by(|&a, &b| {
-                let (ua, ub) = (self.upto[a as usize], self.upto[b as usize]);
-                ua.cmp(&ub).then(b.cmp(&a))
-            });
+        let up = (0..self.regions as RegionId).filter(|&x| x != region && self.up[x as usize]);
+        let best = replica::most_up_to_date(up, |x| self.upto[x as usize]);
         if let Some(c) = best {
             self.promote(ctx, c, region);
         }

@@ -61,7 +61,7 @@ impl Quorum {
         targets.clear();
         let mut live = 0;
         for &rep in &self.cfg.replicas[home] {
-            if !self.suspects(at, rep) {
+            if !self.suspects.contains(at, rep) {
                 targets.push((rep, NO_HINT));
                 live += 1;
             } else if !self.cfg.sloppy {
@@ -114,7 +114,7 @@ impl Quorum {
         let live = self
             .targets
             .iter()
-            .filter(|&&(r, _)| !self.suspects(at, r))
+            .filter(|&&(r, _)| !self.suspects.contains(at, r))
             .count();
         if live < self.cfg.r {
             ctx.reply(req.op, Outcome::Failed);

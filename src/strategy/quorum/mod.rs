@@ -83,6 +83,7 @@ use std::collections::BTreeMap;
 
 use slab::Slab;
 
+use crate::strategy::replica::{RegionStore, Suspects};
 use crate::strategy::{Ctx, OpId, Outcome, Request, Strategy, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
@@ -227,9 +228,8 @@ struct InFlight {
 /// The quorum strategy's state.
 pub struct Quorum {
     cfg: QuorumConfig,
-    keys: usize,
-    /// Copy per (region, key), row-major by region (only replica regions use theirs).
-    store: Vec<Cell>,
+    /// Copy per (region, key) (only replica regions use theirs).
+    store: RegionStore<Cell>,
     /// Last stamp issued per coordinator region.
     last_stamp: Vec<u64>,
     /// Operations in flight.
@@ -239,8 +239,8 @@ pub struct Quorum {
     /// Read answers per `ops` entry (`n` each): the replicas that answered, in order.
     answered: Vec<RegionId>,
     read_repairs: u64,
-    /// Regions each region's failure detector suspects (bit = region id).
-    suspects: Vec<u64>,
+    /// Regions each region's failure detector suspects.
+    suspects: Suspects,
     /// Preference list per home region (sloppy quorums): its replicas, then every other
     /// region nearest first.
     prefs: Vec<Vec<RegionId>>,
@@ -259,14 +259,13 @@ impl Quorum {
         let keys = keys as usize;
         Quorum {
             cfg,
-            keys,
-            store: vec![Cell::default(); regions * keys],
+            store: RegionStore::new(regions, keys),
             last_stamp: vec![0; regions],
             ops: Slab::with_capacity(1024),
             gens: Vec::new(),
             answered: Vec::new(),
             read_repairs: 0,
-            suspects: vec![0; regions],
+            suspects: Suspects::new(regions),
             prefs: Vec::new(),
             hints: vec![BTreeMap::new(); regions],
             targets: Vec::new(),
@@ -276,21 +275,11 @@ impl Quorum {
         }
     }
 
-    #[inline]
-    fn suspects(&self, at: RegionId, peer: RegionId) -> bool {
-        self.suspects[at as usize] >> peer & 1 == 1
-    }
-
-    #[inline]
-    fn cell(&self, region: RegionId, key: Key) -> usize {
-        region as usize * self.keys + key as usize
-    }
-
     /// A replica keeps `version` of `key` if it is newer than its copy.
     fn keep(&mut self, at: RegionId, key: Key, version: Version, bytes: u32) {
-        let c = self.cell(at, key);
-        if version > self.store[c].version {
-            self.store[c] = Cell { version, bytes };
+        let c = self.store.get_mut(at, key);
+        if version > c.version {
+            *c = Cell { version, bytes };
         }
     }
 }
@@ -337,7 +326,7 @@ impl Strategy for Quorum {
             }
             QMsg::WriteAck { slot, gen } => self.write_ack(ctx, slot, gen),
             QMsg::Read { slot, gen, key } => {
-                let c = self.store[self.cell(at, key)];
+                let c = self.store.get(at, key);
                 let msg = QMsg::ReadAnswer {
                     slot,
                     gen,
@@ -380,12 +369,10 @@ impl Strategy for Quorum {
     }
 
     fn on_suspect(&mut self, ctx: &mut Cx<'_>, at: RegionId, peer: RegionId, suspected: bool) {
-        let s = &mut self.suspects[at as usize];
+        self.suspects.set(at, peer, suspected);
         if suspected {
-            *s |= 1u64 << peer;
             return;
         }
-        *s &= !(1u64 << peer);
         // Hand back the hints held for the replica that is reachable again.
         self.hand_back(ctx, at, peer);
     }
@@ -396,10 +383,9 @@ impl Strategy for Quorum {
     }
 
     fn on_region_up(&mut self, _ctx: &mut Cx<'_>, region: RegionId, empty: bool) {
-        self.suspects[region as usize] = 0;
+        self.suspects.clear_region(region);
         if empty {
-            let s = region as usize * self.keys;
-            self.store[s..s + self.keys].fill(Cell::default());
+            self.store.wipe(region);
             self.hints[region as usize].clear();
         }
     }

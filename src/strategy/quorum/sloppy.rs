@@ -1,15 +1,16 @@
 //! Sloppy quorums and hinted handoff.
 //!
 //! Owns the preference list of every home region (its `n` replicas, then every other region
-//! by median round trip from the home, nearest first), the choice of a stand-in for a replica
-//! the coordinator suspects, the hints a stand-in keeps (newest version per intended replica
-//! and key, not in its own copy), and handing them back (`Handoff` / `HandoffAck`) when the
-//! holder stops suspecting the intended replica. There is no handoff timer: a handoff lost to
-//! a fault is repeated the next time the holder stops suspecting that replica. See the module
-//! header in `mod.rs` for the protocol.
+//! by median round trip from the home, nearest first: `replica::rtt_order`), the choice of a
+//! stand-in for a replica the coordinator suspects, the hints a stand-in keeps (newest
+//! version per intended replica and key, not in its own copy), and handing them back
+//! (`Handoff` / `HandoffAck`) when the holder stops suspecting the intended replica. There is
+//! no handoff timer: a handoff lost to a fault is repeated the next time the holder stops
+//! suspecting that replica. See the module header in `mod.rs` for the protocol.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
+use crate::strategy::replica::rtt_order;
 use crate::strategy::{Version, HEADER_BYTES};
 use crate::topology::RegionId;
 use crate::workload::Key;
@@ -20,7 +21,7 @@ impl Quorum {
     /// Builds the preference list of every home region (sloppy quorums only).
     pub(super) fn preference_lists(&mut self, ctx: &mut Cx<'_>) {
         let topo = ctx.topology();
-        let regions = self.suspects.len() as RegionId;
+        let regions = self.suspects.regions() as RegionId;
         self.prefs = self
             .cfg
             .replicas
@@ -29,11 +30,7 @@ impl Quorum {
             .map(|(home, reps)| {
                 let home = home as RegionId;
                 let mut rest: Vec<RegionId> = (0..regions).filter(|r| !reps.contains(r)).collect();
-                rest.sort_by(|&a, &b| {
-                    topo.median_rtt_ms(home, a)
-                        .total_cmp(&topo.median_rtt_ms(home, b))
-                        .then(a.cmp(&b))
-                });
+                rest.sort_by(|&a, &b| rtt_order(topo, home, a, b));
                 reps.iter().copied().chain(rest).collect()
             })
             .collect();
@@ -50,7 +47,7 @@ impl Quorum {
     ) -> Option<RegionId> {
         self.prefs[home][self.cfg.n..]
             .iter()
-            .find(|&&r| !self.suspects(at, r) && !targets.iter().any(|&(t, _)| t == r))
+            .find(|&&r| !self.suspects.contains(at, r) && !targets.iter().any(|&(t, _)| t == r))
             .copied()
     }
 

@@ -10,22 +10,23 @@
 //! stale) or by the primary. Messages per write: 1 forward + 1 answer from a remote region,
 //! plus one replicate per standby (and one ack each with sync).
 //!
-//! Failover: when a standby suspects the primary (heartbeat detector), it waits
-//! `promotion_delay`, then a failover controller (a single logical arbiter, as in managed
-//! databases) promotes the most up-to-date standby the suspecting standby can reach
-//! (ties: lowest region id) into a new epoch; the new primary announces itself to every
-//! region, and again to any region it stops suspecting. Writes the old primary acknowledged
-//! that the new one never applied are lost (counted as RPO). Log entries of an older epoch
-//! that arrive after a promotion are discarded. Split brain: with `SplitBrain::None` an old
-//! primary that is only partitioned away keeps accepting writes until it hears of the new
-//! epoch; those divergent writes are then discarded (counted as conflicts, lost updates and
-//! lost data). With `SplitBrain::Fencing` a primary that cannot reach a majority of regions
-//! (a witness counted) stops accepting writes. A witness region votes in that majority but
-//! holds no data: it receives no log entries and is never promoted. A region that comes back from an outage asks
-//! the primary for a snapshot and catches up.
+//! Failover (see `failover`): when a standby suspects the primary, a failover controller
+//! promotes the most up-to-date standby it can reach into a new epoch; writes the new primary
+//! never applied are lost, and with `SplitBrain::Fencing` a primary that cannot reach a
+//! majority stops accepting writes. A witness region votes in that majority but holds no
+//! data: it receives no log entries and is never promoted. A region that comes back from an
+//! outage asks the primary for a snapshot and catches up (the newer-wins merge, the store and
+//! the suspicions are the shared helpers of `strategy::replica`).
+//!
+//! Files: `failover` (promotion, stepping down, fencing) and `tests`.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
+mod failover;
+#[cfg(test)]
+mod tests;
+
+use crate::strategy::replica::{self, AckRing, CarriesAnswer, RegionStore, Suspects};
 use crate::strategy::{Ctx, OpId, Outcome, Request, Strategy, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
@@ -145,6 +146,12 @@ pub enum ApMsg {
     },
 }
 
+impl CarriesAnswer for ApMsg {
+    fn done(op: OpId, outcome: Outcome) -> Self {
+        ApMsg::Done { op, outcome }
+    }
+}
+
 /// Timers of the active-passive protocol.
 #[derive(Copy, Clone, Debug)]
 pub enum ApTimer {
@@ -172,16 +179,12 @@ struct Pending {
     op: Option<OpId>,
 }
 
-/// Ack times of the most recent writes of the current epoch (for the span of lost data).
-const ACK_RING: usize = 1 << 16;
-
 /// The active-passive strategy's state.
 pub struct ActivePassive {
     cfg: ActivePassiveConfig,
     regions: usize,
-    keys: usize,
-    /// Current version per (region, key), row-major by region.
-    store: Vec<Version>,
+    /// Current version per (region, key).
+    store: RegionStore,
     /// Who each region believes is primary, and in which epoch.
     view: Vec<(RegionId, u32)>,
     /// The failover controller's epoch (the arbiter's lock).
@@ -190,10 +193,10 @@ pub struct ActivePassive {
     applied: Vec<u64>,
     /// Per region: log entries it has acknowledged as primary in its epoch.
     acked: Vec<u64>,
-    /// Ack times of the primary's recent writes, ring indexed by position.
-    ack_times: Vec<SimTime>,
-    /// Per region: the set of peers it suspects, as a bit set.
-    suspects: Vec<u64>,
+    /// Ack times of the primary's recent writes of its epoch, indexed by its count.
+    ack_times: AckRing,
+    /// Per region: the peers it suspects.
+    suspects: Suspects,
     /// Per region: currently accepting writes as primary.
     writable: Vec<bool>,
     /// Next log position of each region as primary.
@@ -214,14 +217,13 @@ impl ActivePassive {
         writable[p as usize] = true;
         ActivePassive {
             regions,
-            keys: keys as usize,
-            store: vec![Version::NONE; regions * keys as usize],
+            store: RegionStore::new(regions, keys as usize),
             view: vec![(p, 0); regions],
             controller_epoch: 0,
             applied: vec![0; regions],
             acked: vec![0; regions],
-            ack_times: vec![SimTime::ZERO; ACK_RING],
-            suspects: vec![0; regions],
+            ack_times: AckRing::new(),
+            suspects: Suspects::new(regions),
             writable,
             log_pos: vec![0; regions],
             pending: Vec::new(),
@@ -229,59 +231,8 @@ impl ActivePassive {
         }
     }
 
-    #[inline]
-    fn slot(&self, region: RegionId, key: Key) -> usize {
-        region as usize * self.keys + key as usize
-    }
-
-    fn suspects(&self, at: RegionId, peer: RegionId) -> bool {
-        self.suspects[at as usize] & (1u64 << peer) != 0
-    }
-
     fn is_primary(&self, r: RegionId) -> bool {
         self.view[r as usize].0 == r
-    }
-
-    fn apply(&mut self, region: RegionId, key: Key, v: Version) {
-        let s = self.slot(region, key);
-        if v > self.store[s] {
-            self.store[s] = v;
-        }
-    }
-
-    fn answer(
-        &self,
-        ctx: &mut Ctx<'_, ApMsg, ApTimer>,
-        from: RegionId,
-        op: OpId,
-        to: RegionId,
-        outcome: Outcome,
-    ) {
-        if to == from {
-            ctx.reply(op, outcome);
-        } else {
-            ctx.send(from, to, ApMsg::Done { op, outcome }, HEADER_BYTES);
-        }
-    }
-
-    /// Whether the primary `p` may accept writes under the split-brain policy.
-    fn fenced(&self, p: RegionId) -> bool {
-        if self.cfg.split_brain == SplitBrain::None {
-            return false;
-        }
-        let total = self.regions;
-        let reachable = 1
-            + (0..self.regions as RegionId)
-                .filter(|&r| r != p && !self.suspects(p, r))
-                .count();
-        reachable * 2 <= total
-    }
-
-    fn set_writable(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, r: RegionId, w: bool) {
-        if self.writable[r as usize] != w {
-            self.writable[r as usize] = w;
-            ctx.writable(r, w);
-        }
     }
 
     /// Region `p` (which believes it is primary) executes an operation for a client in
@@ -301,12 +252,12 @@ impl ActivePassive {
         } = work;
         match kind {
             OpKind::Read => {
-                let v = self.store[self.slot(p, key)];
-                self.answer(ctx, p, op, origin, Outcome::Read(v));
+                let v = self.store.get(p, key);
+                ctx.answer(p, origin, op, Outcome::Read(v));
             }
             OpKind::Write => {
                 if self.fenced(p) {
-                    self.answer(ctx, p, op, origin, Outcome::Failed);
+                    ctx.answer(p, origin, op, Outcome::Failed);
                     return;
                 }
                 let epoch = self.view[p as usize].1;
@@ -315,28 +266,20 @@ impl ActivePassive {
                     stamp: stamp(epoch, self.log_pos[p as usize]),
                     origin: p,
                 };
-                self.apply(p, key, version);
+                self.store.apply(p, key, version);
                 let wire = HEADER_BYTES + bytes as u64;
-                let sync = self.cfg.replication == Replication::Sync;
-                let enforce = ctx.enforce_residency();
-                // The standbys that get a copy, as a bit set: all of them (sync: those not
+                // The standbys that get a copy: all of them but a witness (sync: those not
                 // suspected), and under enforced residency only those the key may live in.
-                let witness = self.cfg.witness;
-                let copies: u64 = (0..self.regions as RegionId)
-                    .filter(|&r| r != p && Some(r) != witness && !(sync && self.suspects(p, r)))
-                    .filter(|&r| !enforce || ctx.allowed(key, r))
-                    .fold(0, |m, r| m | 1u64 << r);
-                let targets = copies.count_ones() as usize;
+                let mut all = replica::copy_targets(ctx, self.regions, p, key);
+                if let Some(w) = self.cfg.witness {
+                    all.remove(w);
+                }
                 match self.cfg.replication {
                     Replication::Async => {
                         self.acknowledge(ctx, p, version);
-                        self.answer(ctx, p, op, origin, Outcome::Write(version));
+                        ctx.answer(p, origin, op, Outcome::Write(version));
                         let acked_at = ctx.now();
-                        let all = (0..self.regions as RegionId)
-                            .filter(|&r| r != p && Some(r) != witness)
-                            .filter(|&r| !enforce || ctx.allowed(key, r))
-                            .fold(0u64, |m, r| m | 1u64 << r);
-                        for s in (0..self.regions as RegionId).filter(|&r| all & (1u64 << r) != 0) {
+                        for s in all.iter() {
                             let msg = ApMsg::Replicate {
                                 key,
                                 version,
@@ -347,9 +290,11 @@ impl ActivePassive {
                         }
                     }
                     Replication::Sync => {
+                        let copies = all.minus(self.suspects.of(p));
+                        let targets = copies.len();
                         if targets == 0 {
                             self.acknowledge(ctx, p, version);
-                            self.answer(ctx, p, op, origin, Outcome::Write(version));
+                            ctx.answer(p, origin, op, Outcome::Write(version));
                             return;
                         }
                         if self.pending.len() <= op.index() {
@@ -361,9 +306,7 @@ impl ActivePassive {
                             version,
                             op: Some(op),
                         };
-                        for s in
-                            (0..self.regions as RegionId).filter(|&r| copies & (1u64 << r) != 0)
-                        {
+                        for s in copies.iter() {
                             let msg = ApMsg::Replicate {
                                 key,
                                 version,
@@ -381,89 +324,9 @@ impl ActivePassive {
     /// The primary acknowledges a write (bookkeeping for RPO).
     fn acknowledge(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, p: RegionId, _v: Version) {
         let n = self.acked[p as usize];
-        self.ack_times[n as usize % ACK_RING] = ctx.now();
+        self.ack_times.record(n, ctx.now());
         self.acked[p as usize] = n + 1;
         self.applied[p as usize] = n + 1;
-    }
-
-    /// The controller promotes the best standby reachable from `asker`.
-    fn promote(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, asker: RegionId) {
-        let (old, epoch) = self.view[asker as usize];
-        if epoch != self.controller_epoch || !self.suspects(asker, old) {
-            return;
-        }
-        let best = (0..self.regions as RegionId)
-            .filter(|&r| r != old && Some(r) != self.cfg.witness)
-            .filter(|&r| r == asker || !self.suspects(asker, r))
-            .max_by(|&a, &b| {
-                self.applied[a as usize]
-                    .cmp(&self.applied[b as usize])
-                    .then(b.cmp(&a))
-            });
-        let Some(new) = best else { return };
-        self.controller_epoch += 1;
-        let e = self.controller_epoch;
-        // Writes the old primary acknowledged that the new one never applied are lost.
-        let acked = self.acked[old as usize];
-        let lost = acked.saturating_sub(self.applied[new as usize]);
-        if lost > 0 {
-            let last = self.ack_times[(acked - 1) as usize % ACK_RING];
-            let first_i = acked - lost.min(ACK_RING as u64);
-            let first = self.ack_times[first_i as usize % ACK_RING];
-            ctx.data_lost(lost, last.saturating_since(first));
-        }
-        self.take_over(ctx, new, e);
-        // The old primary's count restarts for what it accepts from now on (split brain).
-        self.acked[old as usize] = 0;
-        for r in 0..self.regions as RegionId {
-            if r != new {
-                ctx.send(
-                    new,
-                    r,
-                    ApMsg::NewPrimary {
-                        epoch: e,
-                        primary: new,
-                    },
-                    HEADER_BYTES,
-                );
-            }
-        }
-    }
-
-    fn take_over(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, new: RegionId, epoch: u32) {
-        self.view[new as usize] = (new, epoch);
-        self.log_pos[new as usize] = 0;
-        self.acked[new as usize] = 0;
-        self.applied[new as usize] = 0;
-        let fenced = self.fenced(new);
-        self.set_writable(ctx, new, !fenced);
-    }
-
-    /// Region `r` learns that `primary` leads `epoch`.
-    fn learn(
-        &mut self,
-        ctx: &mut Ctx<'_, ApMsg, ApTimer>,
-        r: RegionId,
-        epoch: u32,
-        primary: RegionId,
-    ) {
-        let (cur, e) = self.view[r as usize];
-        if epoch <= e {
-            return;
-        }
-        if cur == r {
-            // An old primary steps down; whatever it accepted in its stale epoch is discarded.
-            let divergent = self.acked[r as usize];
-            for _ in 0..divergent {
-                ctx.conflict();
-                ctx.lost_update(r);
-            }
-            ctx.data_lost(divergent, 0);
-            self.set_writable(ctx, r, false);
-            ctx.send(r, primary, ApMsg::CatchUp, HEADER_BYTES);
-        }
-        self.view[r as usize] = (primary, epoch);
-        self.applied[r as usize] = 0;
     }
 }
 
@@ -479,7 +342,7 @@ impl Strategy for ActivePassive {
         let p = self.view[at as usize].0;
         let local_read = req.kind == OpKind::Read && self.cfg.read_from == ReadFrom::Local;
         if local_read {
-            let v = self.store[self.slot(at, req.key)];
+            let v = self.store.get(at, req.key);
             ctx.reply(req.op, Outcome::Read(v));
         } else if at == p {
             let work = Work {
@@ -489,7 +352,7 @@ impl Strategy for ActivePassive {
                 bytes: req.bytes,
             };
             self.execute(ctx, at, at, work);
-        } else if self.suspects(at, p) {
+        } else if self.suspects.contains(at, p) {
             // The local proxy knows the primary is unreachable: fail fast, clients retry.
             ctx.reply(req.op, Outcome::Failed);
         } else {
@@ -531,7 +394,7 @@ impl Strategy for ActivePassive {
                     self.execute(ctx, at, from, work);
                 } else {
                     // No longer primary: refuse, the client retries via its region.
-                    self.answer(ctx, at, op, from, Outcome::Failed);
+                    ctx.answer(at, from, op, Outcome::Failed);
                 }
             }
             ApMsg::Done { op, outcome } => ctx.reply(op, outcome),
@@ -545,7 +408,7 @@ impl Strategy for ActivePassive {
                 if epoch != self.view[at as usize].1 || self.is_primary(at) {
                     return; // An entry of another epoch: fenced off.
                 }
-                self.apply(at, key, version);
+                self.store.apply(at, key, version);
                 self.applied[at as usize] += 1;
                 ctx.applied(acked_at);
                 if acked_at == SimTime::MAX {
@@ -565,7 +428,7 @@ impl Strategy for ActivePassive {
                     p.op = None;
                     if self.is_primary(at) {
                         self.acknowledge(ctx, at, v);
-                        self.answer(ctx, at, op, to, Outcome::Write(v));
+                        ctx.answer(at, to, op, Outcome::Write(v));
                     }
                 }
             }
@@ -573,29 +436,18 @@ impl Strategy for ActivePassive {
             ApMsg::CatchUp => {
                 if self.is_primary(at) {
                     let epoch = self.view[at as usize].1;
-                    let entries = self.keys as u64;
-                    ctx.send(
-                        at,
-                        from,
-                        ApMsg::Snapshot { epoch, entries },
-                        HEADER_BYTES + entries * 16,
-                    );
+                    let entries = self.store.keys() as u64;
+                    let msg = ApMsg::Snapshot { epoch, entries };
+                    ctx.send(at, from, msg, replica::snapshot_bytes(entries));
                 }
             }
             ApMsg::Snapshot { epoch, .. } => {
-                let p = from as usize;
                 if epoch < self.view[at as usize].1 {
                     return;
                 }
-                let (src, dst) = (p * self.keys, at as usize * self.keys);
-                for k in 0..self.keys {
-                    let v = self.store[src + k];
-                    if v > self.store[dst + k] {
-                        self.store[dst + k] = v;
-                    }
-                }
+                self.store.merge_newer(at, from, |_| true);
                 self.view[at as usize] = (from, epoch);
-                self.applied[at as usize] = self.acked[p];
+                self.applied[at as usize] = self.acked[from as usize];
             }
         }
     }
@@ -617,11 +469,7 @@ impl Strategy for ActivePassive {
         peer: RegionId,
         suspected: bool,
     ) {
-        if suspected {
-            self.suspects[at as usize] |= 1u64 << peer;
-        } else {
-            self.suspects[at as usize] &= !(1u64 << peer);
-        }
+        self.suspects.set(at, peer, suspected);
         let (p, epoch) = self.view[at as usize];
         if at == p && !suspected {
             // Heartbeats carry the sender's view: an old primary that hears from a peer
@@ -655,11 +503,11 @@ impl Strategy for ActivePassive {
 
     fn on_region_up(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, region: RegionId, empty: bool) {
         if empty {
-            let s = region as usize * self.keys;
-            self.store[s..s + self.keys].fill(Version::NONE);
+            self.store.wipe(region);
         }
-        // Everyone is suspect until heard from again; ask whoever leads for a snapshot.
-        self.suspects[region as usize] = 0;
+        // Everyone is trusted until the restarted detector says otherwise; ask whoever leads
+        // for a snapshot.
+        self.suspects.clear_region(region);
         let (p, _) = self.view[region as usize];
         if p == region {
             let ok = !self.fenced(region);
@@ -667,52 +515,5 @@ impl Strategy for ActivePassive {
         } else {
             ctx.send(region, p, ApMsg::CatchUp, HEADER_BYTES);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::path::Path;
-
-    use crate::scenario::{from_str, Format};
-    use crate::sim::run_strategy;
-
-    #[test]
-    fn a_witness_gets_no_data_but_a_standby_does() {
-        let text = r#"
-duration_s = 20
-[[regions]]
-name = "p"
-lat = 0.0
-lon = 0.0
-[[regions]]
-name = "s"
-lat = 0.0
-lon = 5.0
-[[regions]]
-name = "w"
-lat = 5.0
-lon = 0.0
-[[workload.clients]]
-region = "p"
-rate_rps = 100
-read_fraction = 0.0
-[[strategies]]
-kind = "active-passive"
-name = "ap"
-primary = "p"
-split_brain = "fencing"
-witness = "w"
-"#;
-        let sc = from_str(text, Format::Toml, Path::new("t.toml")).unwrap();
-        let m = run_strategy(&sc, 0, 1);
-        assert!(m.writes > 1000);
-        assert!(m.bytes_matrix[1] > 0, "p -> s carries the log");
-        assert_eq!(m.bytes_matrix[2], 0, "p -> w carries nothing");
-        assert_eq!(
-            m.lag.count(),
-            m.writes,
-            "one application per write, at s only"
-        );
     }
 }

@@ -1,0 +1,30 @@
+//! Answering a client from the region that ran its operation.
+//!
+//! Owns `CarriesAnswer` (a protocol whose messages include a `Done { op, outcome }` back to
+//! the client's region) and `Ctx::answer`: reply at once when the operation ran in the
+//! client's own region, else send the answer there (header only), where the strategy's
+//! `Done` arm replies.
+//!
+//! Must not import the engine, the simulation world, metrics or scenario (serde) types.
+
+use crate::strategy::{Ctx, OpId, Outcome, HEADER_BYTES};
+use crate::topology::RegionId;
+
+/// A protocol's messages can carry an operation's answer back to its client's region.
+pub trait CarriesAnswer {
+    /// The message that carries `outcome` of `op` (the protocol's `Done`).
+    fn done(op: OpId, outcome: Outcome) -> Self;
+}
+
+impl<M: CarriesAnswer, T> Ctx<'_, M, T> {
+    /// Answers `op`, run at `at`, to its client's region `client`: a reply when that is
+    /// `at`, else a `Done` message from `at` to `client`.
+    #[inline]
+    pub fn answer(&mut self, at: RegionId, client: RegionId, op: OpId, outcome: Outcome) {
+        if at == client {
+            self.reply(op, outcome);
+        } else {
+            self.send(at, client, M::done(op, outcome), HEADER_BYTES);
+        }
+    }
+}
