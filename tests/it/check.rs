@@ -645,3 +645,19 @@ fn validate_json_lists_every_problem() {
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["problems"][0]["line"], 1, "{v}");
 }
+
+#[test]
+fn control_characters_in_names_never_reach_the_terminal_raw() {
+    let base = report_value();
+    let mut evil = base.clone();
+    evil["strategies"][0]["name"] = Value::from("evil\u{1b}[2J\u{7}");
+    let f = setup(&evil);
+    let o = check(&f, &base, &["--allow-new"]);
+    fails_with(&o, "strategy evil\\u{1b}[2J\\u{7} is only in the baseline");
+    for text in [stdout(&o), stderr(&o)] {
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+    }
+}
