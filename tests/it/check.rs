@@ -638,6 +638,32 @@ fn validate_json_lists_every_problem() {
     assert_eq!(p["field"], "seed", "{v}");
     assert!(p["line"].as_u64().is_some(), "{v}");
 
+    // Every problem of an invalid file, each with its field path.
+    let invalid = dir.path().join("invalid.toml");
+    let text = text
+        .replace("read_fraction = 0.9", "read_fraction = 2")
+        .replacen("rate_rps = 400", "rate_rps = -1", 1);
+    std::fs::write(&invalid, text).unwrap();
+    let o = geosim(&["validate", invalid.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let fields: Vec<&str> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "workload.clients[0].rate_rps",
+            "workload.clients[0].read_fraction",
+            "workload.clients[1].read_fraction",
+            "workload.clients[2].read_fraction"
+        ],
+        "{v}"
+    );
+
     let syntax = dir.path().join("syntax.toml");
     std::fs::write(&syntax, "name = \n").unwrap();
     let o = geosim(&["validate", syntax.to_str().unwrap(), "--format", "json"]);
