@@ -50,11 +50,14 @@ enum Command {
     },
     /// Check a scenario file and report every problem.
     #[command(
-        after_help = "Examples:\n  geosim validate scenarios/three-regions.toml\n\nExit codes: 0 valid, 2 invalid (file, field path and reason printed)."
+        after_help = "Examples:\n  geosim validate scenarios/three-regions.toml\n  geosim validate scenarios/three-regions.toml --format json\n\nExit codes: 0 valid, 2 invalid (file, field path and reason printed). With --format json,\nstdout holds one JSON object (format geosim-validate/1: valid, problems[] with field, line,\ncolumn, message) whatever the outcome; docs/ci.md."
     )]
     Validate {
         /// The scenario file (.toml or .json).
         scenario: PathBuf,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+        format: ValidateFormat,
     },
     /// List the built-in region catalogue, or the derived round trip between two regions.
     #[command(
@@ -117,7 +120,7 @@ enum Command {
     },
     /// Compare a result with a baseline metric by metric; fail when something got worse.
     #[command(
-        after_help = "Examples:\n  geosim check results/three-regions/report.json --baseline results/baselines/three-regions.json\n  geosim check target/ci/sweep/sweep.json --baseline baselines/sweep.json --tolerances tol.toml\n  geosim check results/three-regions/report.json --baseline results/baselines/three-regions.json --update\n\nPrints the metrics that changed (all with --all). Tolerances and directions: docs/ci.md.\nExit codes: 0 nothing regressed beyond tolerance, 1 something did (or the baseline could\nnot be written), 2 bad input: missing or unparseable file, different scenarios or seeds."
+        after_help = "Examples:\n  geosim check results/three-regions/report.json --baseline results/baselines/three-regions.json\n  geosim check target/ci/sweep/sweep.json --baseline baselines/sweep.json --tolerances tol.toml\n  geosim check new/sweep.json --baseline old/sweep.json --stat --alpha 0.01\n  geosim check results/three-regions/report.json --baseline b.json --format junit > check.xml\n  geosim check results/three-regions/report.json --baseline results/baselines/three-regions.json --update\n\nPrints the metrics that changed (all with --all). Tolerances, directions, the statistical\nmode and the JSON / JUnit formats: docs/ci.md.\nExit codes: 0 nothing regressed beyond tolerance; 1 something did, or the comparison is\nincomplete (nothing compared, a strategy or metric in one file only), or the baseline could\nnot be written; 2 bad input: missing or unparseable file, different scenarios or seeds,\n--update over a baseline of another kind."
     )]
     Check {
         /// The current report.json or sweep.json.
@@ -128,13 +131,54 @@ enum Command {
         /// TOML file of tolerances: metric glob = { rel = 0.05, abs = 0.5, direction = "lower" }.
         #[arg(long)]
         tolerances: Option<PathBuf>,
-        /// Rewrite the baseline with the report (atomically) instead of failing.
-        #[arg(long)]
+        /// Rewrite the baseline with the report (atomically) instead of failing; refuses to
+        /// overwrite a file that is not a result of the same kind.
+        #[arg(long, conflicts_with_all = ["stat", "format"])]
         update: bool,
         /// Show every metric, not only those that changed.
         #[arg(long)]
         all: bool,
+        /// Strategies and metrics only in the baseline (intended removals) do not fail.
+        #[arg(long)]
+        allow_removed: bool,
+        /// Strategies (sweeps: rows) only in the result (intended additions) do not fail.
+        #[arg(long)]
+        allow_new: bool,
+        /// Statistical mode for two sweep.json files of several seeds per point: a row
+        /// regresses only when Welch's t-test says it got worse beyond its tolerance.
+        #[arg(long)]
+        stat: bool,
+        /// Statistical mode: the false-failure rate of each row's test.
+        #[arg(long, value_name = "A", default_value_t = 0.05, requires = "stat")]
+        alpha: f64,
+        /// Statistical mode: divide --alpha by the number of rows tested (Bonferroni), so
+        /// the whole check fails falsely with probability at most --alpha.
+        #[arg(long, requires = "stat")]
+        bonferroni: bool,
+        /// Output format on stdout: a table, JSON (geosim-check/1) or JUnit XML.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
     },
+}
+
+/// Output formats of `geosim validate`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ValidateFormat {
+    /// One line for people.
+    Text,
+    /// A JSON object for CI systems.
+    Json,
+}
+
+/// Output formats of `geosim check`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum CheckFormat {
+    /// The diff table for people.
+    Text,
+    /// A JSON object for CI systems.
+    Json,
+    /// JUnit XML: a test case per metric.
+    Junit,
 }
 
 /// Runs the command line and returns the process exit code.
@@ -143,7 +187,11 @@ pub fn main() -> ExitCode {
     match dispatch(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Names in messages come from input files: no control character reaches the
+            // terminal raw (multi-line messages keep their lines).
+            let text = e.to_string();
+            let lines: Vec<_> = text.lines().map(report::escape).collect();
+            eprintln!("error: {}", lines.join("\n"));
             ExitCode::from(e.exit_code())
         }
     }
@@ -158,17 +206,7 @@ fn dispatch(command: Command) -> Result<(), Error> {
             strategies,
             no_charts,
         } => run(&scenario, seed, out, &strategies, no_charts),
-        Command::Validate { scenario } => {
-            let (sc, _) = io::load_scenario(&scenario)?;
-            println!(
-                "{}: ok ({} regions, {} client groups, {} strategies)",
-                scenario.display(),
-                sc.topology.len(),
-                sc.workload.groups.len(),
-                sc.strategies.len()
-            );
-            Ok(())
-        }
+        Command::Validate { scenario, format } => validate(&scenario, format),
         Command::Regions { rtt } => regions(rtt),
         Command::Schema => {
             print!("{}", scenario::json_schema());
@@ -190,7 +228,29 @@ fn dispatch(command: Command) -> Result<(), Error> {
             tolerances,
             update,
             all,
-        } => check(&report, &baseline, tolerances.as_deref(), update, all),
+            allow_removed,
+            allow_new,
+            stat,
+            alpha,
+            bonferroni,
+            format,
+        } => {
+            let options = check::Options {
+                allow_removed,
+                allow_new,
+                stat: stat.then_some(check::StatOptions { alpha, bonferroni }),
+            };
+            let files = CheckFiles {
+                report: &report,
+                baseline: &baseline,
+                tolerances: tolerances.as_deref(),
+            };
+            if update {
+                check_update(&files, all)
+            } else {
+                check(&files, &options, all, format)
+            }
+        }
     }
 }
 
@@ -259,39 +319,185 @@ fn plot(result: &Path, out: Option<PathBuf>) -> Result<(), Error> {
     Ok(())
 }
 
-fn check(
-    report: &Path,
-    baseline: &Path,
-    tolerances: Option<&Path>,
-    update: bool,
-    all: bool,
-) -> Result<(), Error> {
-    let (current, _) = plot::read_result(report)?;
-    let tol = match tolerances {
-        Some(p) => check::Tolerances::from_toml(&io::read_text(p)?, p)?,
-        None => check::Tolerances::default(),
-    };
-    if update {
-        // Show what changes when the old baseline is comparable; write the new one anyway.
-        if let Ok((old, _)) = plot::read_result(baseline) {
-            if let Ok(cmp) = check::compare(&current, &old, &tol) {
-                print!("{}", cmp.table(all));
+/// The files of `geosim check`.
+struct CheckFiles<'a> {
+    report: &'a Path,
+    baseline: &'a Path,
+    tolerances: Option<&'a Path>,
+}
+
+impl CheckFiles<'_> {
+    fn tolerances(&self) -> Result<check::Tolerances, Error> {
+        match self.tolerances {
+            Some(p) => check::Tolerances::from_toml(&io::read_text(p)?, p),
+            None => Ok(check::Tolerances::default()),
+        }
+    }
+
+    fn compare(&self, options: &check::Options) -> Result<check::Comparison, Error> {
+        if let Some(s) = options.stat {
+            if !(s.alpha > 0.0 && s.alpha < 0.5) {
+                return Err(Error::Usage(format!(
+                    "--alpha must be in (0, 0.5), not {}",
+                    s.alpha
+                )));
             }
         }
-        io::write_atomic(baseline, io::read_text(report)?.as_bytes())?;
-        println!("baseline updated: {}", baseline.display());
-        return Ok(());
+        let (current, _) = plot::read_result(self.report)?;
+        let tol = self.tolerances()?;
+        let (old, _) = plot::read_result(self.baseline)?;
+        check::compare(&current, &old, &tol, options)
     }
-    let (old, _) = plot::read_result(baseline)?;
-    let cmp = check::compare(&current, &old, &tol)?;
-    print!("{}", cmp.table(all));
-    match cmp.regressed() {
-        Some(e) => Err(e),
-        None => {
-            println!("ok: nothing regressed beyond tolerance");
-            Ok(())
+}
+
+fn check(
+    files: &CheckFiles,
+    options: &check::Options,
+    all: bool,
+    format: CheckFormat,
+) -> Result<(), Error> {
+    let outcome = files.compare(options);
+    let suite = files.report.display().to_string();
+    match (format, outcome) {
+        (CheckFormat::Text, Err(e)) => Err(e),
+        (CheckFormat::Json, Err(e)) => {
+            print!("{}", check::error_json(&e));
+            Err(e)
+        }
+        (CheckFormat::Junit, Err(e)) => {
+            print!("{}", check::error_junit(&suite, &e));
+            Err(e)
+        }
+        (format, Ok(cmp)) => {
+            match format {
+                CheckFormat::Text => print!("{}", cmp.table(all)),
+                CheckFormat::Json => print!("{}", cmp.to_json()),
+                CheckFormat::Junit => print!("{}", cmp.to_junit(&suite)),
+            }
+            match cmp.gate() {
+                Some(e) => Err(e),
+                None => {
+                    if format == CheckFormat::Text {
+                        println!("ok: nothing regressed beyond tolerance");
+                    }
+                    Ok(())
+                }
+            }
         }
     }
+}
+
+/// `geosim check --update`: shows what changes, then rewrites the baseline, unless the file
+/// there is not a result of the same kind (a sweep.json over a report.json, or something else).
+fn check_update(files: &CheckFiles, all: bool) -> Result<(), Error> {
+    let (current, kind) = plot::read_result(files.report)?;
+    let tol = files.tolerances()?;
+    if files.baseline.exists() {
+        let refuse = |why: String| {
+            Err(Error::Usage(format!(
+                "--update refuses to overwrite {}: {why} (delete it first if this is intended)",
+                files.baseline.display()
+            )))
+        };
+        let name = |k: plot::ResultKind| match k {
+            plot::ResultKind::Report => "a report.json",
+            plot::ResultKind::Sweep => "a sweep.json",
+        };
+        match plot::read_result(files.baseline) {
+            Err(e) => return refuse(format!("it is not a geosim result ({e})")),
+            Ok((_, old_kind)) if old_kind != kind => {
+                return refuse(format!(
+                    "it is {} baseline but {} is {}",
+                    name(old_kind),
+                    files.report.display(),
+                    name(kind)
+                ))
+            }
+            Ok((old, _)) => {
+                let options = check::Options {
+                    allow_removed: true,
+                    allow_new: true,
+                    stat: None,
+                };
+                if let Ok(cmp) = check::compare(&current, &old, &tol, &options) {
+                    print!("{}", cmp.table(all));
+                }
+            }
+        }
+    }
+    io::write_atomic(files.baseline, io::read_text(files.report)?.as_bytes())?;
+    println!("baseline updated: {}", files.baseline.display());
+    Ok(())
+}
+
+fn validate(path: &Path, format: ValidateFormat) -> Result<(), Error> {
+    let loaded = io::load_scenario(path);
+    if format == ValidateFormat::Text {
+        let (sc, _) = loaded?;
+        println!(
+            "{}: ok ({} regions, {} client groups, {} strategies)",
+            path.display(),
+            sc.topology.len(),
+            sc.workload.groups.len(),
+            sc.strategies.len()
+        );
+        return Ok(());
+    }
+    let problem = |field: Option<&str>,
+                   line: Option<usize>,
+                   column: Option<usize>,
+                   message: &str| {
+        serde_json::json!({"field": field, "line": line, "column": column, "message": message})
+    };
+    let (counts, problems, result) = match loaded {
+        Ok((sc, _)) => (
+            Some((
+                sc.topology.len(),
+                sc.workload.groups.len(),
+                sc.strategies.len(),
+            )),
+            Vec::new(),
+            Ok(()),
+        ),
+        Err(e) => {
+            let problems = match &e {
+                Error::Invalid { problems, .. } => problems
+                    .iter()
+                    .map(|p| problem(Some(&p.field), None, None, &p.message))
+                    .collect(),
+                Error::Field {
+                    field,
+                    line,
+                    column,
+                    message,
+                    ..
+                } => vec![problem(Some(field), *line, *column, message)],
+                Error::Syntax {
+                    line,
+                    column,
+                    message,
+                    ..
+                } => vec![problem(None, Some(*line), Some(*column), message)],
+                other => vec![problem(None, None, None, &other.to_string())],
+            };
+            (None, problems, Err(e))
+        }
+    };
+    let doc = serde_json::json!({
+        "format": "geosim-validate/1",
+        "file": path.display().to_string(),
+        "valid": result.is_ok(),
+        "exit_code": result.as_ref().map_or_else(|e| e.exit_code(), |_| 0),
+        "regions": counts.map(|c| c.0),
+        "client_groups": counts.map(|c| c.1),
+        "strategies": counts.map(|c| c.2),
+        "problems": problems,
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&doc).expect("serialises")
+    );
+    result
 }
 
 fn regions(rtt: Option<Vec<String>>) -> Result<(), Error> {

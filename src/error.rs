@@ -110,13 +110,12 @@ pub enum Error {
     /// A chart could not be drawn (a bug in geosim, not the input). Exit code 1.
     #[error("cannot draw a chart: {0}")]
     Chart(String),
-    /// `geosim check` found metrics worse than the baseline beyond tolerance. Exit code 1.
-    #[error("{count} metric(s) regressed beyond tolerance: {names}")]
-    Regressed {
-        /// How many.
-        count: usize,
-        /// Which (`strategy: metric`, comma-separated).
-        names: String,
+    /// `geosim check` failed: metrics regressed beyond tolerance, or the comparison was
+    /// incomplete (nothing compared, a strategy or metric in one file only). Exit code 1.
+    #[error("check failed: {}", problems.join("; "))]
+    CheckFailed {
+        /// Every reason, one sentence each (naming `strategy: metric`).
+        problems: Vec<String>,
     },
 }
 
@@ -141,7 +140,7 @@ impl Error {
     pub fn is_input_error(&self) -> bool {
         !matches!(
             self,
-            Error::Write { .. } | Error::Chart(_) | Error::Regressed { .. } | Error::Interrupted
+            Error::Write { .. } | Error::Chart(_) | Error::CheckFailed { .. } | Error::Interrupted
         )
     }
 

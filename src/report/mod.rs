@@ -13,7 +13,7 @@ mod build;
 mod table;
 
 pub use build::{availability, build, fault_reports, timeline, topology_info};
-pub use table::{cost_table, render, resilience_table, table};
+pub use table::{cost_table, escape, render, resilience_table, table};
 
 use serde::{Deserialize, Serialize};
 

@@ -1,8 +1,11 @@
 //! The terminal tables `geosim run` prints: the side-by-side comparison, resilience under
 //! faults and cost.
 //!
-//! Owns `table`, `resilience_table`, `cost_table` and `render` (aligned columns). Must not
+//! Owns `table`, `resilience_table`, `cost_table`, `render` (aligned columns) and `escape`
+//! (no control character of a name reaches the terminal raw). Must not
 //! import the engine, the world or the scenario; does no I/O.
+
+use std::borrow::Cow;
 
 use super::Report;
 
@@ -88,7 +91,7 @@ pub fn cost_table(report: &Report) -> String {
         out.push('\n');
         for s in &report.strategies {
             if let Some(v) = &s.slo {
-                out.push_str(&format!("{}: {}\n", s.name, v.verdict));
+                out.push_str(&format!("{}: {}\n", escape(&s.name), escape(&v.verdict)));
             }
         }
     }
@@ -143,8 +146,8 @@ pub fn resilience_table(report: &Report) -> String {
         out.push_str(&format!(
             "\nRTO by client region, fault {} ({} {} at {} s):\n",
             f + 1,
-            first.kind,
-            first.target,
+            escape(&first.kind),
+            escape(&first.target),
             first.start_s
         ));
         for s in &report.strategies {
@@ -161,15 +164,41 @@ pub fn resilience_table(report: &Report) -> String {
             } else {
                 parts.join(", ")
             };
-            out.push_str(&format!("  {}: {parts}\n", s.name));
+            out.push_str(&format!("  {}: {}\n", escape(&s.name), escape(&parts)));
         }
     }
     out
 }
 
+/// `s` safe for a terminal: control characters (escape sequences, newlines, tabs, C1
+/// controls) and invisible direction overrides as `\u{..}`, everything else as is.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    let raw = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(raw) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if raw(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Renders rows as an aligned text table: first column left-aligned, others right-aligned,
-/// a rule under the header.
+/// a rule under the header. Cells are escaped (`escape`) and padded by hand, so a cell of
+/// any width is fine.
 pub fn render(rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<Cow<'_, str>>> = rows
+        .iter()
+        .map(|r| r.iter().map(|s| escape(s)).collect())
+        .collect();
     let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {
@@ -186,10 +215,11 @@ pub fn render(rows: &[Vec<String>]) -> String {
             .iter()
             .enumerate()
             .map(|(c, s)| {
+                let pad = " ".repeat(widths[c] - s.chars().count());
                 if c == 0 {
-                    format!("{s:<w$}", w = widths[c])
+                    format!("{s}{pad}")
                 } else {
-                    format!("{s:>w$}", w = widths[c])
+                    format!("{pad}{s}")
                 }
             })
             .collect();
@@ -202,4 +232,40 @@ pub fn render(rows: &[Vec<String>]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_never_reach_the_terminal_raw() {
+        assert_eq!(escape("eu-west-1"), "eu-west-1");
+        assert_eq!(
+            escape("a\u{1b}[2Jb\nc\td\u{202e}"),
+            "a\\u{1b}[2Jb\\u{a}c\\u{9}d\\u{202e}"
+        );
+        let rows = vec![
+            vec!["strategy".to_string(), "x".to_string()],
+            vec!["\u{1b}]0;pwned\u{7}mm".to_string(), "1".to_string()],
+        ];
+        let t = render(&rows);
+        assert!(!t.chars().any(|c| c.is_control() && c != '\n'), "{t:?}");
+        assert!(t.contains("\\u{1b}]0;pwned\\u{7}mm"), "{t}");
+        // Columns stay aligned on the escaped width.
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines[0].chars().count(), lines[2].chars().count());
+    }
+
+    #[test]
+    fn a_very_wide_cell_is_padded_without_panicking() {
+        let wide = "n".repeat(70_000);
+        let rows = vec![
+            vec!["strategy".to_string(), "x".to_string()],
+            vec![wide.clone(), "1".to_string()],
+        ];
+        let t = render(&rows);
+        assert!(t.lines().nth(2).unwrap().starts_with(&wide));
+        assert!(t.lines().next().unwrap().ends_with(" x"));
+    }
 }

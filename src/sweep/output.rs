@@ -269,7 +269,7 @@ impl Results {
     pub fn to_csv(&self) -> String {
         let h = &self.header;
         let mut w = csv::Writer::from_writer(Vec::new());
-        let mut head: Vec<String> = h.parameters.iter().map(|p| p.path.clone()).collect();
+        let mut head: Vec<String> = h.parameters.iter().map(|p| text_cell(&p.path)).collect();
         for c in [
             "strategy",
             "metric",
@@ -286,8 +286,8 @@ impl Results {
         w.write_record(&head).expect("writes to memory");
         for row in self.rows() {
             let mut rec: Vec<String> = h.points[row.point].values.iter().map(cell).collect();
-            rec.push(row.strategy.to_string());
-            rec.push(row.metric.to_string());
+            rec.push(text_cell(row.strategy));
+            rec.push(text_cell(row.metric));
             match row.summary {
                 Some(s) => {
                     rec.push(s.n.to_string());
@@ -357,11 +357,25 @@ impl Results {
     }
 }
 
-/// A CSV cell for a parameter value: strings bare, numbers as written, anything else as JSON.
+/// A CSV cell for a parameter value: strings bare (neutralised, `text_cell`), numbers as
+/// written, anything else as JSON.
 fn cell(v: &Value) -> String {
     match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::String(s) => text_cell(s),
+        Value::Number(n) => n.to_string(),
+        other => text_cell(&other.to_string()),
+    }
+}
+
+/// A text cell a spreadsheet will not run as a formula: one that begins with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return gets a `'` in front (OWASP, "CSV Injection"), unless it
+/// is a finite number as written (`-1.5`, `+3e8`), which a spreadsheet reads as a number.
+fn text_cell(s: &str) -> String {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && !s.parse::<f64>().is_ok_and(f64::is_finite) {
+        format!("'{s}")
+    } else {
+        s.to_string()
     }
 }
 
@@ -535,6 +549,27 @@ pub fn merge(files: &[(PathBuf, String)]) -> Result<Results> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_text_cells_cannot_start_a_formula() {
+        for (raw, cell) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+cmd", "'+cmd"),
+            ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("-inf", "'-inf"),
+            ("-1.5", "-1.5"),
+            ("+3e8", "+3e8"),
+            ("lww", "lww"),
+            ("eu-west-1", "eu-west-1"),
+        ] {
+            assert_eq!(text_cell(raw), cell, "{raw}");
+        }
+        assert_eq!(cell(&Value::from(-1.5)), "-1.5");
+        assert_eq!(cell(&Value::from("=1+1")), "'=1+1");
+        assert_eq!(cell(&Value::from("-3")), "-3");
+    }
 
     #[test]
     fn significant_digits_are_stable() {
