@@ -135,6 +135,19 @@ pub enum Effect<M, T> {
         /// The key whose value the message carries, if any (residency accounting).
         data: Option<Key>,
     },
+    /// A message just sent from `from` to `to` also carries the value of `key`, `bytes` of
+    /// it (an entry of a batch, a key of a snapshot): residency accounting only, no bytes on
+    /// the wire beyond the message's own.
+    Carries {
+        /// Sender.
+        from: RegionId,
+        /// Receiver.
+        to: RegionId,
+        /// The key whose value travels.
+        key: Key,
+        /// Bytes attributed to that value.
+        bytes: u64,
+    },
     /// Fire `timer` at `region` after `after` ns.
     Timer {
         /// Where the timer fires.
@@ -288,6 +301,22 @@ impl<'a, M, T> Ctx<'a, M, T> {
             bytes,
             data: Some(key),
         });
+    }
+
+    /// Records that a message sent from `from` to `to` (with `send`) also carries the value of
+    /// `key`, `bytes` of it: one residency check per value in a batch or a snapshot (counted
+    /// as a violation when `to` is outside the key's data class). Costs nothing when the
+    /// copy is allowed.
+    #[inline]
+    pub fn carries(&mut self, from: RegionId, to: RegionId, key: Key, bytes: u64) {
+        if from != to && !self.residency.allowed(key, to) {
+            self.out.push(Effect::Carries {
+                from,
+                to,
+                key,
+                bytes,
+            });
+        }
     }
 
     /// Whether this strategy enforces data residency.

@@ -438,7 +438,7 @@ impl Strategy for ActivePassive {
                     let epoch = self.view[at as usize].1;
                     let entries = self.store.keys() as u64;
                     let msg = ApMsg::Snapshot { epoch, entries };
-                    ctx.send(at, from, msg, replica::snapshot_bytes(entries));
+                    replica::send_snapshot(ctx, &self.store, at, from, msg);
                 }
             }
             ApMsg::Snapshot { epoch, .. } => {

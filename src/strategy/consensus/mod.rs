@@ -395,7 +395,11 @@ impl Strategy for Consensus {
                 key: req.key,
                 bytes: req.bytes,
             };
-            ctx.send(at, l, msg, HEADER_BYTES + req.bytes as u64);
+            if req.kind == OpKind::Write {
+                ctx.send_data(at, l, req.key, msg, HEADER_BYTES + req.bytes as u64);
+            } else {
+                ctx.send(at, l, msg, HEADER_BYTES + req.bytes as u64);
+            }
         }
     }
 
