@@ -108,6 +108,32 @@ impl Version {
     };
 }
 
+/// Whether leadership goes back to the preferred region after it recovers.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Failback {
+    /// Leadership stays where failover put it (today's behaviour; an operator moves it).
+    Manual,
+    /// Once the current leader has heard from the preferred region continuously for
+    /// `hold_ns`, it hands leadership back in a planned, drained handoff.
+    Auto {
+        /// Hold time after the preferred region is reachable again, ns.
+        hold_ns: u64,
+    },
+}
+
+/// One change of leadership: from `t` on, `region` is the primary (leader); `reason` is
+/// `start`, `failover` (promoted or elected after the leader failed) or `failback` (handed
+/// back to the preferred region).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Leadership {
+    /// When the region took over.
+    pub t: SimTime,
+    /// The new primary or leader.
+    pub region: RegionId,
+    /// `start`, `failover` or `failback`.
+    pub reason: &'static str,
+}
+
 /// What an operation returned.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -428,6 +454,11 @@ pub trait Strategy {
         _region: RegionId,
         _empty: bool,
     ) {
+    }
+    /// The leadership timeline, for strategies with one primary or leader at a time (`None`
+    /// for the others), read once at the end of the run.
+    fn leadership(&self) -> Option<Vec<Leadership>> {
+        None
     }
     /// Strategy-specific figures for the report (e.g. a cache hit ratio), read once at the
     /// end of the run. Names must be unique and stable.

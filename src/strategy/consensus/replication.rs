@@ -393,6 +393,7 @@ impl Consensus {
         n.matched[p] = n.matched[p].max(matched);
         n.next[p] = n.next[p].max(n.matched[p] + 1);
         self.advance_commit(ctx, at);
+        self.transfer_if_caught_up(ctx, at);
     }
 
     /// The leader `at` is asked by member `from` to resend from `next`.
