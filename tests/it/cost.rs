@@ -251,16 +251,57 @@ data_class = "eu-personal"
 }
 
 fn hand_counted_violations(strategy: &str, name: &str) {
-    let r = run(&eu_keys_served_from_the_us(strategy));
+    hand_counted_with(strategy, name, "", 0);
+}
+
+/// As above, plus `snapshots` snapshots to AP of the 10 (by then all written) keys: 10
+/// violations of 16 bytes each per snapshot.
+fn hand_counted_with(strategy: &str, name: &str, faults: &str, snapshots: u64) {
+    let r = run(&format!(
+        "{}\n{faults}",
+        eu_keys_served_from_the_us(strategy)
+    ));
     let s = r.strategy(name).unwrap();
     let writes = s.ops.writes;
     assert!(writes > 1000, "{writes}");
-    assert_eq!(s.ops.failed, 0, "fault-free: every write completes");
+    assert_eq!(s.ops.failed, 0, "every write completes");
     let res = s.residency.clone().unwrap();
     assert!(!res.enforced);
-    assert_eq!(res.violations, 2 * writes, "{name}: {res:?}");
-    assert_eq!(res.bytes_outside, 2 * writes * 164, "{name}: {res:?}");
+    assert_eq!(
+        res.violations,
+        2 * writes + 10 * snapshots,
+        "{name}: {res:?}"
+    );
+    assert_eq!(
+        res.bytes_outside,
+        2 * writes * 164 + 160 * snapshots,
+        "{name}: {res:?}"
+    );
     assert_eq!(res.keys_outside, 10, "{name}: {res:?}");
+}
+
+/// AP (Tokyo) is down from 10 s to 15 s: the async log entries sent to it meanwhile are
+/// still counted when sent (2 x writes as before), and when it comes back it asks the
+/// primary (US) for one snapshot, which carries all 10 EU keys outside the class.
+const AP_OUTAGE: &str = "[[faults]]\nkind = \"region-outage\"\nregion = \"ap-northeast-1\"\nstart_s = 10\nduration_s = 5\n";
+
+#[test]
+fn snapshots_count_each_restricted_key_they_carry() {
+    hand_counted_with(
+        "[[strategies]]\nkind = \"active-passive\"\nname = \"ap\"\nprimary = \"us-east-1\"\n",
+        "ap",
+        AP_OUTAGE,
+        1,
+    );
+    hand_counted_with(
+        "[[strategies]]\nkind = \"follow-the-sun\"\nname = \"fts\"\n\
+         [[strategies.shifts]]\nregion = \"ap-northeast-1\"\nstart_utc_h = 0\n\
+         [[strategies.shifts]]\nregion = \"eu-west-1\"\nstart_utc_h = 8\n\
+         [[strategies.shifts]]\nregion = \"us-east-1\"\nstart_utc_h = 16\n",
+        "fts",
+        AP_OUTAGE,
+        1,
+    );
 }
 
 /// Consensus: the forward to the US leader and the `Append` to the AP member carry the value
