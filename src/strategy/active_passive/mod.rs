@@ -18,7 +18,9 @@
 //! outage asks the primary for a snapshot and catches up (the newer-wins merge, the store and
 //! the suspicions are the shared helpers of `strategy::replica`).
 //!
-//! Files: `failover` (promotion, stepping down, fencing) and `tests`.
+//! Files: `failover` (promotion, stepping down, fencing), `failback` (the planned handoff
+//! back to the configured primary with `failback = "auto"`, the leadership timeline) and
+//! `tests`.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 

@@ -9,7 +9,8 @@
 //! table of entry contents; `replication` appending, shipping, committing and applying
 //! entries; `election` terms, stepping down and elections; `reads` client operations at the
 //! leader, lease, held and read-index reads; `catch_up` a region going down, coming back and
-//! installing a snapshot; `tests` the unit tests.
+//! installing a snapshot; `failback` the leadership transfer back to the preferred member
+//! (`TimeoutNow`) and the leadership timeline; `tests` the unit tests.
 //!
 //! **Log.** Every member keeps its own log, described by a base (the index and term of the
 //! last entry folded into a snapshot) and runs of consecutive entries of the same term
