@@ -126,6 +126,13 @@ impl CoarseHist {
         self.bins.iter().map(|&b| b as u64).sum()
     }
 
+    /// Adds `other`'s values.
+    pub fn merge(&mut self, other: &CoarseHist) {
+        for (a, b) in self.bins.iter_mut().zip(&other.bins) {
+            *a += b;
+        }
+    }
+
     /// The middle (ms) of the bin holding quantile `q` (0 when empty).
     pub fn quantile_ms(&self, q: f64) -> f64 {
         let n = self.count();

@@ -55,6 +55,8 @@ pub struct TimelineBucket {
     pub failed: u64,
     /// Latency of the successful ones.
     pub latency: CoarseHist,
+    /// Latency of the successful writes among them.
+    pub write_latency: CoarseHist,
 }
 
 /// Most timeline buckets kept; longer runs get wider buckets.
@@ -115,6 +117,9 @@ pub struct RunMetrics {
     pub staleness: LatencyStat,
     /// Strategy-specific figures, in the strategy's order.
     pub extra: Vec<(&'static str, f64)>,
+    /// The strategy's leadership timeline `(since, region, reason)` (`None`: no single
+    /// leader).
+    pub leadership: Option<Vec<(SimTime, RegionId, &'static str)>>,
     /// Availability per client region.
     pub availability: Vec<Availability>,
     /// Per fault (in timeline order): lost data and recovery.
@@ -205,6 +210,7 @@ impl RunMetrics {
             visibility: [[0; 2]; VISIBILITY_AGES_MS.len()],
             staleness: LatencyStat::new(),
             extra: Vec::new(),
+            leadership: None,
             availability: vec![Availability::default(); regions],
             faults: Vec::new(),
             split_brain_ns: 0,
@@ -275,6 +281,9 @@ impl RunMetrics {
         if let Some(b) = self.bucket(start) {
             b.succeeded += 1;
             b.latency.record(latency);
+            if kind == OpKind::Write {
+                b.write_latency.record(latency);
+            }
         }
         let (c, k) = (client as usize, kind as usize);
         if let Some(q) = self.recent.get_mut(c * 2 + k) {

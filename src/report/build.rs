@@ -5,13 +5,13 @@
 //! scenario spec or `slo`; does no I/O.
 
 use super::{
-    AvailabilityReport, Consistency, CostReport, FaultReport, Lag, Latency, LinkInfo, Ops,
-    ReadWrite, RegionAvailability, RegionInfo, RegionLatency, RegionRto, Report, ResidencyReport,
-    Rpo, Rto, ScenarioInfo, SplitBrain, Staleness, StrategyReport, Timeline, TopologyInfo,
-    Visibility,
+    AvailabilityReport, Consistency, CostReport, FaultReport, Lag, Latency, LeadershipChange,
+    LinkInfo, Ops, PhaseLatency, ReadWrite, RegionAvailability, RegionInfo, RegionLatency,
+    RegionRto, Report, ResidencyReport, Rpo, Rto, ScenarioInfo, SplitBrain, Staleness,
+    StrategyReport, Timeline, TopologyInfo, Visibility,
 };
 use crate::faults::{Fault, FaultKind};
-use crate::metrics::{LatencyStat, RunMetrics, VISIBILITY_AGES_MS};
+use crate::metrics::{CoarseHist, LatencyStat, RunMetrics, VISIBILITY_AGES_MS};
 use crate::scenario::Scenario;
 use crate::sim::RunResult;
 use crate::time::SimTime;
@@ -138,6 +138,20 @@ pub fn build(
                     seconds: secs(m.split_brain_ns),
                     writes: m.split_brain_writes,
                 },
+                leadership: m.leadership.as_ref().map(|v| {
+                    v.iter()
+                        .map(|&(t, r, reason)| LeadershipChange {
+                            t_s: secs(t.as_nanos()),
+                            region: sc.topology.region(r).name.clone(),
+                            reason: reason.to_string(),
+                        })
+                        .collect()
+                }),
+                final_leader: m
+                    .leadership
+                    .as_ref()
+                    .and_then(|v| v.last())
+                    .map(|&(_, r, _)| sc.topology.region(r).name.clone()),
                 faults,
                 timeline: timeline(m),
                 cost: Some(CostReport {
@@ -261,6 +275,7 @@ pub fn fault_reports(
                     rto_s: rto.map(secs),
                 })
                 .collect(),
+            write_p50_ms: phase_latency(m, faults, f),
         })
         .collect();
     let rpo = Rpo {
@@ -293,6 +308,61 @@ pub fn timeline(m: &RunMetrics) -> Timeline {
             .iter()
             .map(|b| ms(b.latency.quantile_ms(0.99)))
             .collect(),
+        write_p50_ms: m
+            .timeline
+            .iter()
+            .map(|b| ms(b.write_latency.quantile_ms(0.5)))
+            .collect(),
+    }
+}
+
+/// Write p50 over the timeline buckets that lie wholly in `[lo, hi)` (`whole`) or overlap
+/// it, ns; `None` when no write succeeded there.
+fn window_p50(m: &RunMetrics, lo: u64, hi: u64, whole: bool) -> Option<f64> {
+    let w = m.bucket_ns;
+    let mut h = CoarseHist::default();
+    for (i, b) in m.timeline.iter().enumerate() {
+        let (s, e) = (i as u64 * w, (i as u64 + 1) * w);
+        let inside = if whole {
+            s >= lo && e <= hi
+        } else {
+            s < hi && e > lo
+        };
+        if inside {
+            h.merge(&b.write_latency);
+        }
+    }
+    (h.count() > 0).then(|| ms(h.quantile_ms(0.5)))
+}
+
+/// Write p50 before, during and after fault `f` of `faults`.
+fn phase_latency(m: &RunMetrics, faults: &[Fault], f: &Fault) -> PhaseLatency {
+    let (start, end) = (f.start.as_nanos(), f.end.as_nanos());
+    let horizon = m.timeline.len() as u64 * m.bucket_ns;
+    let prev_end = faults
+        .iter()
+        .map(|g| g.end.as_nanos())
+        .filter(|&e| e <= start)
+        .max()
+        .unwrap_or(0);
+    let next_start = faults
+        .iter()
+        .map(|g| g.start.as_nanos())
+        .filter(|&s| s >= end && f.end != SimTime::MAX)
+        .min()
+        .unwrap_or(horizon);
+    // Another fault in effect at this one's start leaves no clean "before".
+    let overlapped = faults.iter().any(|g| g.start < f.start && g.end > f.start);
+    PhaseLatency {
+        before: if overlapped {
+            None
+        } else {
+            window_p50(m, prev_end, start, true)
+        },
+        during: window_p50(m, start, end.min(horizon), false),
+        after: (f.end != SimTime::MAX)
+            .then(|| window_p50(m, end, next_start, true))
+            .flatten(),
     }
 }
 

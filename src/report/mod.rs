@@ -80,6 +80,12 @@ pub struct StrategyReport {
     pub rto: Rto,
     /// Time with two writable primaries.
     pub split_brain: SplitBrain,
+    /// Who led (primary or leader) from when, and why (`null`: no single leader).
+    #[serde(default)]
+    pub leadership: Option<Vec<LeadershipChange>>,
+    /// The primary or leader at the end of the run (`null`: no single leader).
+    #[serde(default)]
+    pub final_leader: Option<String>,
     /// The faults that happened, with what each cost.
     pub faults: Vec<FaultReport>,
     /// Per-bucket counts and p99 latency, for charts.
@@ -302,6 +308,29 @@ pub struct Rto {
     pub unrecovered: u64,
 }
 
+/// One change of primary or leader.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LeadershipChange {
+    /// When it took over, seconds.
+    pub t_s: f64,
+    /// The region.
+    pub region: String,
+    /// `start`, `failover` or `failback`.
+    pub reason: String,
+}
+
+/// Median latency of successful writes issued before, during and after a fault, ms
+/// (`null`: no write succeeded in that window).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct PhaseLatency {
+    /// Issued from the end of the previous fault (or the start) to this fault's start.
+    pub before: Option<f64>,
+    /// Issued while the fault was in effect.
+    pub during: Option<f64>,
+    /// Issued from the fault's end to the next fault's start (or the end of the run).
+    pub after: Option<f64>,
+}
+
 /// Split-brain exposure.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SplitBrain {
@@ -333,6 +362,9 @@ pub struct FaultReport {
     /// The same per affected client region (regions whose operations failed).
     #[serde(default)]
     pub rto_by_region: Vec<RegionRto>,
+    /// Write p50 before, during and after the fault (whole timeline buckets).
+    #[serde(default)]
+    pub write_p50_ms: PhaseLatency,
 }
 
 /// Recovery time of one client region after a fault.
@@ -358,6 +390,9 @@ pub struct Timeline {
     pub failed: Vec<u64>,
     /// p99 latency of the successful ones (ms, within 3.2 %; 0 when none).
     pub p99_ms: Vec<f64>,
+    /// p50 latency of the successful writes (ms, within 3.2 %; 0 when none).
+    #[serde(default)]
+    pub write_p50_ms: Vec<f64>,
 }
 
 /// The scenario's regions and links, as drawn on the map.

@@ -166,6 +166,34 @@ pub fn resilience_table(report: &Report) -> String {
             };
             out.push_str(&format!("  {}: {}\n", escape(&s.name), escape(&parts)));
         }
+        out.push_str("Write p50 before / during / after this fault:\n");
+        let p50 = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.1}"));
+        for s in &report.strategies {
+            let w = &s.faults[f].write_p50_ms;
+            out.push_str(&format!(
+                "  {}: {} / {} / {} ms\n",
+                s.name,
+                p50(w.before),
+                p50(w.during),
+                p50(w.after)
+            ));
+        }
+    }
+    // Who led when, for strategies with a single primary or leader.
+    let led: Vec<_> = report
+        .strategies
+        .iter()
+        .filter_map(|s| s.leadership.as_ref().map(|l| (s, l)))
+        .collect();
+    if !led.is_empty() {
+        out.push_str("\nLeadership (region, why, from):\n");
+        for (s, l) in led {
+            let steps: Vec<String> = l
+                .iter()
+                .map(|c| format!("{} ({} {:.1} s)", c.region, c.reason, c.t_s))
+                .collect();
+            out.push_str(&format!("  {}: {}\n", s.name, steps.join(" -> ")));
+        }
     }
     out
 }

@@ -96,6 +96,16 @@ impl<S: Strategy> World<'_, S> {
                         sched.schedule_at(now + delay, Event::Deliver { from, to, inc, msg });
                     }
                 }
+                Effect::Carries {
+                    from,
+                    to,
+                    key,
+                    bytes,
+                } => {
+                    if from != to && !self.sc.residency.allowed(key, to) {
+                        self.metrics.violation(key, bytes);
+                    }
+                }
                 Effect::Timer {
                     region,
                     after,

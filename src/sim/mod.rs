@@ -274,6 +274,10 @@ impl<'a, S: Strategy> World<'a, S> {
         self.metrics.close(now);
         self.metrics.events = events;
         self.metrics.extra = self.strategy.extra();
+        self.metrics.leadership = self
+            .strategy
+            .leadership()
+            .map(|v| v.into_iter().map(|l| (l.t, l.region, l.reason)).collect());
         (self.metrics, self.timeline)
     }
 }

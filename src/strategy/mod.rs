@@ -108,6 +108,32 @@ impl Version {
     };
 }
 
+/// Whether leadership goes back to the preferred region after it recovers.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Failback {
+    /// Leadership stays where failover put it (today's behaviour; an operator moves it).
+    Manual,
+    /// Once the current leader has heard from the preferred region continuously for
+    /// `hold_ns`, it hands leadership back in a planned, drained handoff.
+    Auto {
+        /// Hold time after the preferred region is reachable again, ns.
+        hold_ns: u64,
+    },
+}
+
+/// One change of leadership: from `t` on, `region` is the primary (leader); `reason` is
+/// `start`, `failover` (promoted or elected after the leader failed) or `failback` (handed
+/// back to the preferred region).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Leadership {
+    /// When the region took over.
+    pub t: SimTime,
+    /// The new primary or leader.
+    pub region: RegionId,
+    /// `start`, `failover` or `failback`.
+    pub reason: &'static str,
+}
+
 /// What an operation returned.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -134,6 +160,19 @@ pub enum Effect<M, T> {
         bytes: u64,
         /// The key whose value the message carries, if any (residency accounting).
         data: Option<Key>,
+    },
+    /// A message just sent from `from` to `to` also carries the value of `key`, `bytes` of
+    /// it (an entry of a batch, a key of a snapshot): residency accounting only, no bytes on
+    /// the wire beyond the message's own.
+    Carries {
+        /// Sender.
+        from: RegionId,
+        /// Receiver.
+        to: RegionId,
+        /// The key whose value travels.
+        key: Key,
+        /// Bytes attributed to that value.
+        bytes: u64,
     },
     /// Fire `timer` at `region` after `after` ns.
     Timer {
@@ -290,6 +329,22 @@ impl<'a, M, T> Ctx<'a, M, T> {
         });
     }
 
+    /// Records that a message sent from `from` to `to` (with `send`) also carries the value of
+    /// `key`, `bytes` of it: one residency check per value in a batch or a snapshot (counted
+    /// as a violation when `to` is outside the key's data class). Costs nothing when the
+    /// copy is allowed.
+    #[inline]
+    pub fn carries(&mut self, from: RegionId, to: RegionId, key: Key, bytes: u64) {
+        if from != to && !self.residency.allowed(key, to) {
+            self.out.push(Effect::Carries {
+                from,
+                to,
+                key,
+                bytes,
+            });
+        }
+    }
+
     /// Whether this strategy enforces data residency.
     #[inline]
     pub fn enforce_residency(&self) -> bool {
@@ -399,6 +454,11 @@ pub trait Strategy {
         _region: RegionId,
         _empty: bool,
     ) {
+    }
+    /// The leadership timeline, for strategies with one primary or leader at a time (`None`
+    /// for the others), read once at the end of the run.
+    fn leadership(&self) -> Option<Vec<Leadership>> {
+        None
     }
     /// Strategy-specific figures for the report (e.g. a cache hit ratio), read once at the
     /// end of the run. Names must be unique and stable.

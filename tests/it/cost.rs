@@ -209,3 +209,120 @@ name = "aa-ignore"
     .to_string();
     assert!(err.contains("strategies[4].primary"), "{err}");
 }
+
+/// EU-class keys written only by clients in `eu-west-1`, with the serving region for their
+/// writes in `us-east-1` and a third member in `ap-northeast-1` (three-regions, constant
+/// links, no faults): each write is one forward EU -> US and one copy US -> AP outside the
+/// class (the copy US -> EU stays inside), so the violations are exactly 2 x writes, each
+/// message `64 + 100` bytes.
+fn eu_keys_served_from_the_us(strategy: &str) -> String {
+    format!(
+        r#"name = "residency-hand-count"
+seed = 3
+duration_s = 30
+drain_s = 10
+start_utc_h = 17.0
+{regions}
+[[links]]
+from = "us-east-1"
+to = "eu-west-1"
+latency = 40.0
+[[links]]
+from = "us-east-1"
+to = "ap-northeast-1"
+latency = 80.0
+[[links]]
+from = "eu-west-1"
+to = "ap-northeast-1"
+latency = 110.0
+[[data_classes]]
+name = "eu-personal"
+allowed_jurisdictions = ["EU"]
+[[workload.clients]]
+region = "eu-west-1"
+rate_rps = 40
+read_fraction = 0.0
+keys = 10
+value_bytes = 100
+data_class = "eu-personal"
+{strategy}"#,
+        regions = crate::common::THREE_REGIONS
+    )
+}
+
+fn hand_counted_violations(strategy: &str, name: &str) {
+    hand_counted_with(strategy, name, "", 0);
+}
+
+/// As above, plus `snapshots` snapshots to AP of the 10 (by then all written) keys: 10
+/// violations of 16 bytes each per snapshot.
+fn hand_counted_with(strategy: &str, name: &str, faults: &str, snapshots: u64) {
+    let r = run(&format!(
+        "{}\n{faults}",
+        eu_keys_served_from_the_us(strategy)
+    ));
+    let s = r.strategy(name).unwrap();
+    let writes = s.ops.writes;
+    assert!(writes > 1000, "{writes}");
+    assert_eq!(s.ops.failed, 0, "every write completes");
+    let res = s.residency.clone().unwrap();
+    assert!(!res.enforced);
+    assert_eq!(
+        res.violations,
+        2 * writes + 10 * snapshots,
+        "{name}: {res:?}"
+    );
+    assert_eq!(
+        res.bytes_outside,
+        2 * writes * 164 + 160 * snapshots,
+        "{name}: {res:?}"
+    );
+    assert_eq!(res.keys_outside, 10, "{name}: {res:?}");
+}
+
+/// AP (Tokyo) is down from 10 s to 15 s: the async log entries sent to it meanwhile are
+/// still counted when sent (2 x writes as before), and when it comes back it asks the
+/// primary (US) for one snapshot, which carries all 10 EU keys outside the class.
+const AP_OUTAGE: &str = "[[faults]]\nkind = \"region-outage\"\nregion = \"ap-northeast-1\"\nstart_s = 10\nduration_s = 5\n";
+
+#[test]
+fn snapshots_count_each_restricted_key_they_carry() {
+    hand_counted_with(
+        "[[strategies]]\nkind = \"active-passive\"\nname = \"ap\"\nprimary = \"us-east-1\"\n",
+        "ap",
+        AP_OUTAGE,
+        1,
+    );
+    hand_counted_with(
+        "[[strategies]]\nkind = \"follow-the-sun\"\nname = \"fts\"\n\
+         [[strategies.shifts]]\nregion = \"ap-northeast-1\"\nstart_utc_h = 0\n\
+         [[strategies.shifts]]\nregion = \"eu-west-1\"\nstart_utc_h = 8\n\
+         [[strategies.shifts]]\nregion = \"us-east-1\"\nstart_utc_h = 16\n",
+        "fts",
+        AP_OUTAGE,
+        1,
+    );
+}
+
+/// Consensus: the forward to the US leader and the `Append` to the AP member carry the value
+/// (issue 11, item 6: they used to be sent uncounted).
+#[test]
+fn consensus_counts_forwards_and_appends_outside_the_class() {
+    hand_counted_violations(
+        "[[strategies]]\nkind = \"consensus\"\nname = \"raft\"\nleader = \"us-east-1\"\n",
+        "raft",
+    );
+}
+
+/// Follow-the-sun with the US on shift (16-24 UTC; the run is at 17 UTC): the forward to
+/// the primary and its replication to AP carry the value.
+#[test]
+fn follow_the_sun_counts_forwards_and_replication_outside_the_class() {
+    hand_counted_violations(
+        "[[strategies]]\nkind = \"follow-the-sun\"\nname = \"fts\"\n\
+         [[strategies.shifts]]\nregion = \"ap-northeast-1\"\nstart_utc_h = 0\n\
+         [[strategies.shifts]]\nregion = \"eu-west-1\"\nstart_utc_h = 8\n\
+         [[strategies.shifts]]\nregion = \"us-east-1\"\nstart_utc_h = 16\n",
+        "fts",
+    );
+}

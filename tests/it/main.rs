@@ -9,6 +9,7 @@ mod check;
 mod common;
 mod cost;
 mod determinism;
+mod failback;
 mod faults;
 mod html;
 mod layering;

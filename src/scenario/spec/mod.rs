@@ -30,8 +30,9 @@ pub use latency::{DistSpec, LatencySpec, MixtureComponent};
 pub use region::{CapacitySpec, LinkSpec, NetworkSpec, RegionSpec, UnlinkedSpec};
 pub use strategy::{
     ActiveActiveSpec, ActivePassiveSpec, ConsensusReadsSpec, ConsensusSpec, EdgeCacheSpec,
-    FollowTheSunSpec, HandoffSpec, HomeShareSpec, MultiMasterSpec, QuorumSpec, ReadFromSpec,
-    ReplicationSpec, ResidencySpec, ResolutionSpec, ShiftSpec, SplitBrainSpec, StrategySpec,
+    FailbackSpec, FollowTheSunSpec, HandoffSpec, HomeShareSpec, MultiMasterSpec, QuorumSpec,
+    ReadFromSpec, ReplicationSpec, ResidencySpec, ResolutionSpec, ShiftSpec, SplitBrainSpec,
+    StrategySpec, DEFAULT_FAILBACK_HOLD_S,
 };
 pub use workload::{ClientSpec, DiurnalSpec, WorkloadSpec};
 

@@ -219,6 +219,18 @@ pub struct ConsensusSpec {
     /// Election timeout range in ms, randomised per election (default [1500, 3000]).
     #[serde(default = "default_election_ms")]
     pub election_timeout_ms: [f64; 2],
+    /// `manual` (default: the primary stays where failover put it) or `auto` (after the
+    /// preferred region recovers and `failback_hold_s` passes, a planned, drained handoff
+    /// gives it back).
+    #[serde(default)]
+    pub failback: FailbackSpec,
+    /// Seconds the leader must reach the preferred region continuously before it hands
+    /// leadership back (>= 0; `failback = "auto"` only; default 30).
+    #[serde(default)]
+    pub failback_hold_s: Option<f64>,
+    /// The member leadership fails back to (`failback = "auto"` only; default `leader`).
+    #[serde(default)]
+    pub preferred_leader: Option<String>,
 }
 
 fn default_election_ms() -> [f64; 2] {
@@ -300,11 +312,34 @@ pub struct ActivePassiveSpec {
     /// A region that counts toward the fencing majority without holding data (optional).
     #[serde(default)]
     pub witness: Option<String>,
+    /// `manual` (default: the primary stays where failover put it) or `auto` (after the
+    /// preferred region recovers and `failback_hold_s` passes, a planned, drained handoff
+    /// gives it back).
+    #[serde(default)]
+    pub failback: FailbackSpec,
+    /// Seconds the leader must reach the preferred region continuously before it hands
+    /// leadership back (>= 0; `failback = "auto"` only; default 30).
+    #[serde(default)]
+    pub failback_hold_s: Option<f64>,
 }
 
 fn default_promotion_s() -> f64 {
     5.0
 }
+
+/// Whether leadership returns to the preferred region after it recovers.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailbackSpec {
+    /// Leadership stays where failover put it.
+    #[default]
+    Manual,
+    /// A planned, drained handoff back to the preferred region after the hold time.
+    Auto,
+}
+
+/// Default failback hold time, seconds.
+pub const DEFAULT_FAILBACK_HOLD_S: f64 = 30.0;
 
 /// Split-brain policy of active-passive.
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]

@@ -10,14 +10,14 @@ use std::collections::BTreeMap;
 use super::{Checker, Known};
 use crate::residency::{Residency, ResidencyMode};
 use crate::scenario::spec::{
-    ActivePassiveSpec, ConsensusReadsSpec, ConsensusSpec, EdgeCacheSpec, FollowTheSunSpec,
-    HandoffSpec, HomeShareSpec, QuorumSpec, ReadFromSpec, ReplicationSpec, ResidencySpec,
-    ResolutionSpec, ScenarioSpec, SplitBrainSpec, StrategySpec,
+    ActivePassiveSpec, ConsensusReadsSpec, ConsensusSpec, EdgeCacheSpec, FailbackSpec,
+    FollowTheSunSpec, HandoffSpec, HomeShareSpec, QuorumSpec, ReadFromSpec, ReplicationSpec,
+    ResidencySpec, ResolutionSpec, ScenarioSpec, SplitBrainSpec, StrategySpec,
 };
 use crate::strategy::{
     ActiveActiveConfig, ActivePassiveConfig, ConsensusConfig, ConsensusReads, EdgeCacheConfig,
-    FollowTheSunConfig, HandoffPolicy, MultiMasterConfig, NamedStrategy, QuorumConfig, ReadFrom,
-    Replication, Resolution, Shift, SplitBrain, StrategyConfig,
+    Failback, FollowTheSunConfig, HandoffPolicy, MultiMasterConfig, NamedStrategy, QuorumConfig,
+    ReadFrom, Replication, Resolution, Shift, SplitBrain, StrategyConfig,
 };
 use crate::time::secs_to_nanos;
 use crate::topology::{great_circle_km, Region, RegionId};
@@ -133,6 +133,38 @@ fn strategy_config(
     }
 }
 
+/// The failback policy: `failback_hold_s` (and `preferred_leader`, checked by the caller)
+/// only with `failback = "auto"`, where it must be >= 0.
+fn failback(
+    c: &mut Checker,
+    f: &impl Fn(&str) -> String,
+    mode: FailbackSpec,
+    hold_s: Option<f64>,
+) -> Failback {
+    match mode {
+        FailbackSpec::Manual => {
+            if hold_s.is_some() {
+                c.bad(
+                    f("failback_hold_s"),
+                    "has no effect with failback = \"manual\" (the default): set failback = \"auto\" or remove it",
+                );
+            }
+            Failback::Manual
+        }
+        FailbackSpec::Auto => {
+            let hold = hold_s.unwrap_or(crate::scenario::spec::DEFAULT_FAILBACK_HOLD_S);
+            c.non_negative(&f("failback_hold_s"), hold);
+            Failback::Auto {
+                hold_ns: if hold.is_finite() && hold >= 0.0 {
+                    secs_to_nanos(hold)
+                } else {
+                    0
+                },
+            }
+        }
+    }
+}
+
 /// `active-passive`: the primary, an optional witness, replication and promotion.
 fn active_passive(
     c: &mut Checker,
@@ -146,6 +178,7 @@ fn active_passive(
         .as_ref()
         .and_then(|w| b.known.region_ref(c, f("witness"), w));
     c.non_negative(&f("promotion_delay_s"), ap.promotion_delay_s);
+    let failback = failback(c, &f, ap.failback, ap.failback_hold_s);
     if witness.is_some() && ap.witness.as_deref() == Some(ap.primary.as_str()) {
         c.bad(f("witness"), "the witness cannot be the primary");
     }
@@ -160,6 +193,7 @@ fn active_passive(
                     SplitBrainSpec::Fencing => SplitBrain::Fencing,
                 },
                 witness,
+                failback,
                 replication: match ap.replication {
                     ReplicationSpec::Sync => Replication::Sync,
                     ReplicationSpec::Async => Replication::Async,
@@ -312,6 +346,27 @@ fn consensus(c: &mut Checker, b: &Before, i: usize, cs: &ConsensusSpec) -> Optio
             );
         }
     }
+    let fb = failback(c, &f, cs.failback, cs.failback_hold_s);
+    let preferred = match (&cs.preferred_leader, fb) {
+        (None, _) => leader,
+        (Some(_), Failback::Manual) => {
+            c.bad(
+                f("preferred_leader"),
+                "has no effect with failback = \"manual\" (the default): set failback = \"auto\" or remove it",
+            );
+            leader
+        }
+        (Some(name), Failback::Auto { .. }) => {
+            let p = b.known.region_ref(c, f("preferred_leader"), name);
+            if p.is_some_and(|p| !members.contains(&p)) {
+                c.bad(
+                    f("preferred_leader"),
+                    format!("preferred leader `{name}` is not a member"),
+                );
+            }
+            p
+        }
+    };
     let [lo, hi] = cs.election_timeout_ms;
     let field = f("election_timeout_ms");
     if c.positive(&format!("{field}[0]"), lo) & c.positive(&format!("{field}[1]"), hi) && hi < lo {
@@ -320,10 +375,12 @@ fn consensus(c: &mut Checker, b: &Before, i: usize, cs: &ConsensusSpec) -> Optio
             format!("must be >= the minimum ({lo}), got {hi}"),
         );
     }
-    leader.map(|leader| {
+    leader.zip(preferred).map(|(leader, preferred)| {
         StrategyConfig::Consensus(ConsensusConfig {
             leader,
             members,
+            failback: fb,
+            preferred,
             election_timeout_ns: [secs_to_nanos(lo / 1e3), secs_to_nanos(hi / 1e3)],
             reads: match cs.reads {
                 ConsensusReadsSpec::Lease => ConsensusReads::Lease,

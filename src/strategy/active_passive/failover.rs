@@ -62,9 +62,21 @@ impl ActivePassive {
         if lost > 0 {
             ctx.data_lost(lost, self.ack_times.span(acked - lost, acked - 1));
         }
-        self.take_over(ctx, new, e);
         // The old primary's count restarts for what it accepts from now on (split brain).
         self.acked[old as usize] = 0;
+        self.install(ctx, new, e, "failover");
+    }
+
+    /// `new` takes over `epoch` and announces itself to every other region.
+    pub(super) fn install(
+        &mut self,
+        ctx: &mut Ctx<'_, ApMsg, ApTimer>,
+        new: RegionId,
+        e: u32,
+        reason: &'static str,
+    ) {
+        self.take_over(ctx, new, e);
+        self.took_over(ctx, new, e, reason);
         for r in 0..self.regions as RegionId {
             if r != new {
                 ctx.send(
@@ -110,7 +122,12 @@ impl ActivePassive {
             }
             ctx.data_lost(divergent, 0);
             self.set_writable(ctx, r, false);
-            ctx.send(r, primary, ApMsg::CatchUp, HEADER_BYTES);
+            if self.draining.is_some_and(|(d, _)| d == r) {
+                // A planned failback: the new primary copied this store; nothing to fetch.
+                self.draining = None;
+            } else {
+                ctx.send(r, primary, ApMsg::CatchUp, HEADER_BYTES);
+            }
         }
         self.view[r as usize] = (primary, epoch);
         self.applied[r as usize] = 0;

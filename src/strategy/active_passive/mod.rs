@@ -18,16 +18,21 @@
 //! outage asks the primary for a snapshot and catches up (the newer-wins merge, the store and
 //! the suspicions are the shared helpers of `strategy::replica`).
 //!
-//! Files: `failover` (promotion, stepping down, fencing) and `tests`.
+//! Files: `failover` (promotion, stepping down, fencing), `failback` (the planned handoff
+//! back to the configured primary with `failback = "auto"`, the leadership timeline) and
+//! `tests`.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
+mod failback;
 mod failover;
 #[cfg(test)]
 mod tests;
 
 use crate::strategy::replica::{self, AckRing, CarriesAnswer, RegionStore, Suspects};
-use crate::strategy::{Ctx, OpId, Outcome, Request, Strategy, Version, HEADER_BYTES};
+use crate::strategy::{
+    Ctx, Failback, Leadership, OpId, Outcome, Request, Strategy, Version, HEADER_BYTES,
+};
 use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
@@ -74,6 +79,8 @@ pub struct ActivePassiveConfig {
     pub split_brain: SplitBrain,
     /// A region that votes in the fencing majority without holding data.
     pub witness: Option<RegionId>,
+    /// Whether the primary role goes back to `primary` after it recovers.
+    pub failback: Failback,
 }
 
 impl ActivePassiveConfig {
@@ -86,6 +93,7 @@ impl ActivePassiveConfig {
             promotion_delay_ns: 5_000_000_000,
             split_brain: SplitBrain::None,
             witness: None,
+            failback: Failback::Manual,
         }
     }
 }
@@ -136,6 +144,13 @@ pub enum ApMsg {
     },
     /// A recovered region asks the primary for its state.
     CatchUp,
+    /// A drained primary hands the role back to the preferred region (planned failback):
+    /// it accepts no writes since it sent this, so the receiver's copy of its store as of
+    /// delivery holds every write it acknowledged.
+    Handoff {
+        /// The drained primary's epoch.
+        epoch: u32,
+    },
     /// The primary's state (modelled as one message; the receiver copies the primary's
     /// store as of delivery).
     Snapshot {
@@ -158,6 +173,12 @@ pub enum ApTimer {
     /// Promote a standby if the primary of `epoch` is still suspected.
     Promote {
         /// The epoch whose primary was suspected.
+        epoch: u32,
+    },
+    /// Failback: the hold time may have passed (or the preferred region may have caught
+    /// up, or a drain may have stalled) for the primary of `epoch`.
+    Failback {
+        /// The primary's epoch.
         epoch: u32,
     },
 }
@@ -203,6 +224,12 @@ pub struct ActivePassive {
     log_pos: Vec<u64>,
     /// Sync writes awaiting standby acks, indexed by `OpId::index`.
     pending: Vec<Pending>,
+    /// Since when the primary has continuously reached the preferred region (failback).
+    preferred_seen: SimTime,
+    /// A planned failback in progress: the drained primary and the region taking over.
+    draining: Option<(RegionId, RegionId)>,
+    /// Who led from when, and why.
+    leadership: Vec<Leadership>,
 }
 
 fn stamp(epoch: u32, pos: u64) -> u64 {
@@ -227,6 +254,13 @@ impl ActivePassive {
             writable,
             log_pos: vec![0; regions],
             pending: Vec::new(),
+            preferred_seen: SimTime::MAX,
+            draining: None,
+            leadership: vec![Leadership {
+                t: SimTime::ZERO,
+                region: p,
+                reason: "start",
+            }],
             cfg,
         }
     }
@@ -256,7 +290,7 @@ impl ActivePassive {
                 ctx.answer(p, origin, op, Outcome::Read(v));
             }
             OpKind::Write => {
-                if self.fenced(p) {
+                if self.fenced(p) || self.draining.is_some_and(|(d, _)| d == p) {
                     ctx.answer(p, origin, op, Outcome::Failed);
                     return;
                 }
@@ -438,9 +472,10 @@ impl Strategy for ActivePassive {
                     let epoch = self.view[at as usize].1;
                     let entries = self.store.keys() as u64;
                     let msg = ApMsg::Snapshot { epoch, entries };
-                    ctx.send(at, from, msg, replica::snapshot_bytes(entries));
+                    replica::send_snapshot(ctx, &self.store, at, from, msg);
                 }
             }
+            ApMsg::Handoff { epoch } => self.take_back(ctx, at, from, epoch),
             ApMsg::Snapshot { epoch, .. } => {
                 if epoch < self.view[at as usize].1 {
                     return;
@@ -459,6 +494,7 @@ impl Strategy for ActivePassive {
                     self.promote(ctx, at);
                 }
             }
+            ApTimer::Failback { epoch } => self.failback_check(ctx, at, epoch),
         }
     }
 
@@ -471,6 +507,9 @@ impl Strategy for ActivePassive {
     ) {
         self.suspects.set(at, peer, suspected);
         let (p, epoch) = self.view[at as usize];
+        if at == p && peer == self.cfg.primary {
+            self.preferred_reachable(ctx, at, epoch, !suspected);
+        }
         if at == p && !suspected {
             // Heartbeats carry the sender's view: an old primary that hears from a peer
             // that follows a newer epoch steps down before it accepts another write.
@@ -497,8 +536,20 @@ impl Strategy for ActivePassive {
         }
     }
 
+    fn leadership(&self) -> Option<Vec<Leadership>> {
+        Some(self.leadership.clone())
+    }
+
     fn on_region_down(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, region: RegionId) {
         self.set_writable(ctx, region, false);
+        if let Some((d, t)) = self.draining.filter(|&(d, t)| d == region || t == region) {
+            // A drain does not survive either end's outage: the primary resumes.
+            self.draining = None;
+            if t == region && self.is_primary(d) {
+                let ok = !self.fenced(d);
+                self.set_writable(ctx, d, ok);
+            }
+        }
     }
 
     fn on_region_up(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, region: RegionId, empty: bool) {

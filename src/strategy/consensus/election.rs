@@ -116,6 +116,12 @@ impl Consensus {
 
     /// `c` won a majority of pre-votes: it stands for election in the next term.
     pub(super) fn start_election(&mut self, ctx: &mut Cx<'_>, c: RegionId) {
+        self.start_election_as(ctx, c, false);
+    }
+
+    /// `c` stands for election in the next term; with `transfer`, at its leader's request
+    /// (`TimeoutNow`).
+    pub(super) fn start_election_as(&mut self, ctx: &mut Cx<'_>, c: RegionId, transfer: bool) {
         let term = self.nodes[c as usize].term + 1;
         self.enter_term(ctx, c, term);
         let bit = self.bit(c);
@@ -134,6 +140,7 @@ impl Consensus {
             term,
             last_index,
             last_term,
+            transfer,
         };
         for i in 0..self.cfg.members.len() {
             let m = self.cfg.members[i];
@@ -169,6 +176,7 @@ impl Consensus {
         };
         self.create(l, noop);
         self.leader_changes += 1;
+        self.took_over(ctx, l);
         self.set_writable(ctx, l, true);
         self.replicate_all(ctx, l, true);
         for r in 0..self.nodes.len() as RegionId {
@@ -262,6 +270,7 @@ impl Consensus {
     }
 
     /// A member is asked for its vote.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn on_request_vote(
         &mut self,
         ctx: &mut Cx<'_>,
@@ -270,6 +279,7 @@ impl Consensus {
         term: u32,
         last_index: u64,
         last_term: u32,
+        transfer: bool,
     ) {
         if !self.is_member(at) {
             return;
@@ -285,7 +295,7 @@ impl Consensus {
         }
         let n = &self.nodes[at as usize];
         let follower = n.role != Role::Leader;
-        if term > mine && follower && self.live_leader(at) && n.leader != Some(from) {
+        if term > mine && follower && self.live_leader(at) && n.leader != Some(from) && !transfer {
             // Following a live leader: neither adopt the term nor vote.
             let reply = CMsg::Vote {
                 term,

@@ -121,6 +121,14 @@ pub enum CMsg {
         last_index: u64,
         /// The candidate's last log term.
         last_term: u32,
+        /// A leadership transfer (`TimeoutNow`): members vote even while they follow a live
+        /// leader.
+        transfer: bool,
+    },
+    /// The leader hands leadership over: the receiver stands for election at once.
+    TimeoutNow {
+        /// The leader's term.
+        term: u32,
     },
     /// The answer to a vote request.
     Vote {
@@ -154,5 +162,11 @@ pub enum CTimer {
     Election {
         /// The arming sequence number.
         seq: u32,
+    },
+    /// Failback: the hold time may have passed, or a transfer may have stalled, for the
+    /// leader of `term`.
+    Failback {
+        /// The leader's term.
+        term: u32,
     },
 }

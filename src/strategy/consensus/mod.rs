@@ -9,7 +9,8 @@
 //! table of entry contents; `replication` appending, shipping, committing and applying
 //! entries; `election` terms, stepping down and elections; `reads` client operations at the
 //! leader, lease, held and read-index reads; `catch_up` a region going down, coming back and
-//! installing a snapshot; `tests` the unit tests.
+//! installing a snapshot; `failback` the leadership transfer back to the preferred member
+//! (`TimeoutNow`) and the leadership timeline; `tests` the unit tests.
 //!
 //! **Log.** Every member keeps its own log, described by a base (the index and term of the
 //! last entry folded into a snapshot) and runs of consecutive entries of the same term
@@ -103,6 +104,7 @@
 
 mod catch_up;
 mod election;
+mod failback;
 mod log;
 mod messages;
 mod reads;
@@ -113,7 +115,7 @@ mod tests;
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::strategy::replica::{self, RegionSet, RegionStore};
-use crate::strategy::{Ctx, OpId, Outcome, Request, Strategy, HEADER_BYTES};
+use crate::strategy::{Ctx, Failback, Leadership, OpId, Outcome, Request, Strategy, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::OpKind;
@@ -145,6 +147,10 @@ pub struct ConsensusConfig {
     /// Election timeout range `[min, max]` in ns: a member that suspects its leader waits a
     /// time drawn uniformly from it before it stands for election.
     pub election_timeout_ns: [u64; 2],
+    /// Whether leadership goes back to `preferred` after it recovers.
+    pub failback: Failback,
+    /// The member leadership fails back to (a member).
+    pub preferred: RegionId,
 }
 
 type Cx<'a> = Ctx<'a, CMsg, CTimer>;
@@ -244,6 +250,12 @@ pub struct Consensus {
     elections: u64,
     leader_changes: u64,
     snapshots: u64,
+    /// Since when the leader has continuously reached the preferred member (failback).
+    preferred_seen: SimTime,
+    /// A leadership transfer in progress (failback).
+    transfer: Option<failback::Transfer>,
+    /// Who led from when, and why.
+    leadership: Vec<Leadership>,
 }
 
 impl Consensus {
@@ -313,6 +325,13 @@ impl Consensus {
             elections: 0,
             leader_changes: 0,
             snapshots: 0,
+            preferred_seen: SimTime::MAX,
+            transfer: None,
+            leadership: vec![Leadership {
+                t: SimTime::ZERO,
+                region: cfg.leader,
+                reason: "start",
+            }],
             cfg,
         }
     }
@@ -395,7 +414,11 @@ impl Strategy for Consensus {
                 key: req.key,
                 bytes: req.bytes,
             };
-            ctx.send(at, l, msg, HEADER_BYTES + req.bytes as u64);
+            if req.kind == OpKind::Write {
+                ctx.send_data(at, l, req.key, msg, HEADER_BYTES + req.bytes as u64);
+            } else {
+                ctx.send(at, l, msg, HEADER_BYTES + req.bytes as u64);
+            }
         }
     }
 
@@ -453,7 +476,9 @@ impl Strategy for Consensus {
                 term,
                 last_index,
                 last_term,
-            } => self.on_request_vote(ctx, at, from, term, last_index, last_term),
+                transfer,
+            } => self.on_request_vote(ctx, at, from, term, last_index, last_term, transfer),
+            CMsg::TimeoutNow { term } => self.on_timeout_now(ctx, at, from, term),
             CMsg::Vote { term, granted } => self.on_vote(ctx, at, from, term, granted),
             CMsg::Resign { term } => self.on_resign(ctx, at, from, term),
             CMsg::Leader { term } => self.on_leader(at, from, term),
@@ -461,12 +486,18 @@ impl Strategy for Consensus {
     }
 
     fn on_timer(&mut self, ctx: &mut Cx<'_>, at: RegionId, timer: CTimer) {
-        let CTimer::Election { seq } = timer;
-        self.on_election_timer(ctx, at, seq);
+        match timer {
+            CTimer::Election { seq } => self.on_election_timer(ctx, at, seq),
+            CTimer::Failback { term } => self.on_failback_timer(ctx, at, term),
+        }
     }
 
     fn on_suspect(&mut self, ctx: &mut Cx<'_>, at: RegionId, peer: RegionId, suspected: bool) {
         self.nodes[at as usize].suspects.set(peer, suspected);
+        if peer == self.cfg.preferred && self.nodes[at as usize].role == Role::Leader {
+            let term = self.nodes[at as usize].term;
+            self.preferred_reachable(ctx, at, term, !suspected);
+        }
         if !suspected {
             // Heartbeats carry the sender's role: a leader that stopped leading (its
             // `Resign` may have been lost) is no longer followed.
@@ -503,6 +534,10 @@ impl Strategy for Consensus {
 
     fn on_region_up(&mut self, ctx: &mut Cx<'_>, region: RegionId, empty: bool) {
         self.region_up(ctx, region, empty);
+    }
+
+    fn leadership(&self) -> Option<Vec<Leadership>> {
+        Some(self.leadership.clone())
     }
 
     fn extra(&self) -> Vec<(&'static str, f64)> {

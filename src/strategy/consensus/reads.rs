@@ -83,6 +83,8 @@ impl Consensus {
             return;
         }
         match kind {
+            // A leader handing over takes no new writes (they fail fast; clients retry).
+            OpKind::Write if self.transferring(l) => ctx.answer(l, to, op, Outcome::Failed),
             OpKind::Write => self.append_write(ctx, l, op, key, bytes, to),
             OpKind::Read => {
                 let n = &mut self.nodes[l as usize];

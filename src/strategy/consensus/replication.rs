@@ -67,7 +67,7 @@ impl Consensus {
                 index,
                 index_term,
             };
-            ctx.send(l, m, msg, replica::snapshot_bytes(self.store.keys() as u64));
+            replica::send_snapshot(ctx, &self.store, l, m, msg);
             self.snapshots += 1;
             next = index + 1;
             probe = false;
@@ -93,6 +93,12 @@ impl Consensus {
             let value: u64 = (next..=end)
                 .map(|i| self.data(i, entry_term).map_or(0, |d| d.bytes as u64))
                 .sum();
+            // The values it carries (residency): one write's as the whole message, or each
+            // write of a batch with its own value size.
+            let single = self
+                .data(end, entry_term)
+                .filter(|d| d.write && next == end)
+                .map(|d| d.key);
             let msg = CMsg::Append {
                 term,
                 prev,
@@ -102,7 +108,17 @@ impl Consensus {
                 commit,
                 probe,
             };
-            ctx.send(l, m, msg, HEADER_BYTES + value);
+            match single {
+                Some(key) => ctx.send_data(l, m, key, msg, HEADER_BYTES + value),
+                None => {
+                    ctx.send(l, m, msg, HEADER_BYTES + value);
+                    for i in next..=end {
+                        if let Some(d) = self.data(i, entry_term).filter(|d| d.write) {
+                            ctx.carries(l, m, d.key, d.bytes as u64);
+                        }
+                    }
+                }
+            }
             probe = false;
             next = end + 1;
         }
@@ -377,6 +393,7 @@ impl Consensus {
         n.matched[p] = n.matched[p].max(matched);
         n.next[p] = n.next[p].max(n.matched[p] + 1);
         self.advance_commit(ctx, at);
+        self.transfer_if_caught_up(ctx, at);
     }
 
     /// The leader `at` is asked by member `from` to resend from `next`.

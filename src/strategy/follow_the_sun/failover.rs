@@ -108,12 +108,7 @@ impl FollowTheSun {
         // Positions lost with the old primary must not hold anyone back.
         for x in 0..self.regions as RegionId {
             if x != c && !self.suspects.contains(c, x) {
-                ctx.send(
-                    c,
-                    x,
-                    FtsMsg::Snapshot,
-                    replica::snapshot_bytes(self.store.keys() as u64),
-                );
+                replica::send_snapshot(ctx, &self.store, c, x, FtsMsg::Snapshot);
             }
         }
     }

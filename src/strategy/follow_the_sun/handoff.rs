@@ -155,12 +155,7 @@ impl FollowTheSun {
             return;
         }
         // Replication or the handoff itself may have been lost: send both again.
-        ctx.send(
-            at,
-            h.to,
-            FtsMsg::Snapshot,
-            replica::snapshot_bytes(self.store.keys() as u64),
-        );
+        replica::send_snapshot(ctx, &self.store, at, h.to, FtsMsg::Snapshot);
         let msg = FtsMsg::Handoff {
             last_pos: h.last_pos,
             epoch,

@@ -54,7 +54,7 @@ impl FollowTheSun {
                 let wire = HEADER_BYTES + q.bytes as u64;
                 for r in 0..self.regions as RegionId {
                     if r != p {
-                        ctx.send(p, r, msg, wire);
+                        ctx.send_data(p, r, q.key, msg, wire);
                     }
                 }
             }

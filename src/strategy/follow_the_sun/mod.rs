@@ -297,7 +297,11 @@ impl FollowTheSun {
             bytes: q.bytes,
             client: q.client,
         };
-        ctx.send(at, to, msg, HEADER_BYTES + q.bytes as u64);
+        if q.kind == OpKind::Write {
+            ctx.send_data(at, to, q.key, msg, HEADER_BYTES + q.bytes as u64);
+        } else {
+            ctx.send(at, to, msg, HEADER_BYTES + q.bytes as u64);
+        }
     }
 
     /// Where a region sends what it cannot serve: the incoming primary during a handoff,
@@ -401,12 +405,7 @@ impl Strategy for FollowTheSun {
                 self.try_activate(ctx);
             }
             FtsMsg::CatchUp => {
-                ctx.send(
-                    at,
-                    from,
-                    FtsMsg::Snapshot,
-                    replica::snapshot_bytes(self.store.keys() as u64),
-                );
+                replica::send_snapshot(ctx, &self.store, at, from, FtsMsg::Snapshot);
             }
             FtsMsg::Snapshot => self.install(ctx, at, from),
         }

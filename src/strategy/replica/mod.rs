@@ -32,5 +32,5 @@ pub use placement::{
 };
 pub use regions::{RegionSet, Suspects};
 pub use reply::CarriesAnswer;
-pub use snapshot::snapshot_bytes;
+pub use snapshot::{send_snapshot, snapshot_bytes};
 pub use store::RegionStore;

@@ -2,8 +2,9 @@
 //! restart) receives another region's copies and keeps, key by key, the newer one.
 //!
 //! Owns the size of a snapshot on the wire (`snapshot_bytes`: a header plus 16 bytes per
-//! key) and the newer-wins merge of the sender's row into the receiver's, optionally limited
-//! to some keys (`RegionStore::merge_newer`). A snapshot is modelled as one message; the
+//! key), sending one with its residency accounting (`send_snapshot`: one check per written
+//! key it carries) and the newer-wins merge of the sender's row into the receiver's,
+//! optionally limited to some keys (`RegionStore::merge_newer`). A snapshot is modelled as one message; the
 //! receiver reads the sender's copies as they are when it arrives (versions only grow, so
 //! that is never older than what was sent). When to ask for one, and what else a strategy
 //! resets on an empty restart, stay in the strategies.
@@ -11,8 +12,29 @@
 //! Must not import the engine, the simulation world, metrics or scenario (serde) types.
 
 use super::RegionStore;
-use crate::strategy::{Version, HEADER_BYTES};
+use crate::strategy::{Ctx, Version, HEADER_BYTES};
 use crate::topology::RegionId;
+
+/// Sends `msg`, a snapshot of `from`'s copies, to `to`, and records every written key it
+/// carries (16 bytes each) for residency accounting: a snapshot that takes a restricted key's
+/// value out of its class counts one violation per such key.
+pub fn send_snapshot<M, T>(
+    ctx: &mut Ctx<'_, M, T>,
+    store: &RegionStore<Version>,
+    from: RegionId,
+    to: RegionId,
+    msg: M,
+) {
+    ctx.send(from, to, msg, snapshot_bytes(store.keys() as u64));
+    if from == to {
+        return;
+    }
+    for (k, v) in store.row(from).iter().enumerate() {
+        if *v != Version::NONE {
+            ctx.carries(from, to, k as u64, 16);
+        }
+    }
+}
 
 /// Bytes on the wire of a snapshot of `keys` keys (16 bytes a key: key and version).
 #[inline]
