@@ -129,7 +129,9 @@ impl Breaker {
         if epoch != self.epoch {
             return false;
         }
-        let trips = |failed: u32, calls: u32| failed as f64 >= p.failure_rate * calls as f64;
+        // The share as a correctly rounded quotient: 3 of 10 is exactly the double nearest 0.3,
+        // as a written `failure_rate = 0.3` is (0.3 x 10 would round above 3).
+        let trips = |failed: u32, calls: u32| failed as f64 / calls as f64 >= p.failure_rate;
         match &mut self.state {
             State::Closed => {
                 let (word, bit) = ((self.pos / 64) as usize, self.pos % 64);
@@ -296,6 +298,24 @@ mod tests {
         assert!(matches!(b.state(), State::HalfOpen { done: 0, .. }));
         b.record(&p, SimTime(2_002), trial, false);
         assert!(matches!(b.state(), State::HalfOpen { done: 1, .. }));
+    }
+
+    #[test]
+    fn a_share_equal_to_the_rate_opens_it() {
+        let p = BreakerPolicy {
+            failure_rate: 0.3,
+            window: 10,
+            min_calls: 10,
+            ..policy()
+        };
+        let mut b = Breaker::new(&p);
+        // 7 successes, then 3 failures: 3 / 10 = 0.3 >= 0.3 at the tenth outcome.
+        for t in 0..9u64 {
+            let e = go(&mut b, &p, t);
+            assert!(!b.record(&p, SimTime(t), e, t >= 7));
+        }
+        let e = go(&mut b, &p, 9);
+        assert!(b.record(&p, SimTime(9), e, true));
     }
 
     #[test]
