@@ -3,7 +3,7 @@
 //! Owns `Report` and its parts (serde types, documented in docs/report.md). Submodules:
 //! `build` (metrics -> report, values rounded so the JSON is stable and readable;
 //! availability, per-fault RPO/RTO, timeline, topology) and `table` (the side-by-side
-//! comparison, resilience and cost tables printed by `geosim run`). Nothing here reads a
+//! comparison, resilience, serving-region and cost tables printed by `geosim run`). Nothing here reads a
 //! clock: the report holds simulated quantities only. SLO verdicts are filled in afterwards
 //! by `slo`, which sits above this module.
 //!
@@ -13,7 +13,7 @@ mod build;
 mod table;
 
 pub use build::{availability, build, fault_reports, timeline, topology_info};
-pub use table::{cost_table, render, resilience_table, table};
+pub use table::{cost_table, render, resilience_table, serving_table, table};
 
 use serde::{Deserialize, Serialize};
 
