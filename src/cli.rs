@@ -289,6 +289,10 @@ fn run(
         println!("\nresilience ({faults} faults)\n");
         print!("{}", report::resilience_table(&report));
     }
+    if let Some(t) = report::serving_table(&report) {
+        println!("\nserving regions\n");
+        print!("{t}");
+    }
     println!("\ncost over {} simulated s\n", report.duration_s);
     print!("{}", report::cost_table(&report));
     println!("\nreport: {}", file.display());

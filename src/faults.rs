@@ -4,8 +4,10 @@
 //! Owns `Fault` and `FaultKind` (partitions, region outages, link degradation, clock skew),
 //! `RandomFaults` and its seeded expansion into a concrete timeline, `ClientPolicy`
 //! (request timeout, retries with capped exponential backoff, rerouting after a detection
-//! delay), `Detection` (heartbeat interval and timeout) and `Capacity` (servers and service
-//! time of a region). The world (`sim`) applies faults; strategies only see their effects.
+//! delay), `Detection` (heartbeat interval and timeout), `Capacity` (servers and service
+//! time of a region, its queue limit and bulkhead) and `BreakerPolicy` (the settings of the
+//! clients' circuit breakers). The world (`sim`) applies faults; strategies only see their
+//! effects.
 //!
 //! Must not import the engine, the world, strategies, metrics or scenario (serde) types.
 
@@ -260,8 +262,38 @@ pub struct Capacity {
     /// Requests allowed to wait; beyond it they are shed (None: unbounded).
     pub queue_limit: Option<usize>,
     /// Largest share of the servers that failed-over traffic (clients of other regions) may
-    /// hold at once; beyond it such requests are shed (a circuit breaker / bulkhead).
+    /// hold at once; beyond it such requests are shed (a bulkhead).
     pub failover_share: Option<f64>,
+}
+
+impl Capacity {
+    /// Whether the station can shed a request: it has a queue limit or a bulkhead
+    /// (`bulkhead`: the strategy's override of `failover_share`).
+    pub fn can_shed(&self, bulkhead: Option<f64>) -> bool {
+        self.queue_limit.is_some() || bulkhead.or(self.failover_share).is_some()
+    }
+}
+
+/// The settings of a client-side circuit breaker (one per client region and serving region).
+///
+/// Count-based: the breaker remembers the outcomes of the last `window` calls it let through
+/// while closed; once it holds at least `min_calls` of them and the failed share is at least
+/// `failure_rate`, it opens. Open, it rejects every call for `open_ns`; the first call after
+/// that makes it half-open, which lets `half_open_calls` trial calls through and rejects the
+/// rest until all trials are answered: it closes (empty window) when their failed share is
+/// below `failure_rate`, else opens again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BreakerPolicy {
+    /// Failed share of the window at or above which the breaker opens, in (0, 1].
+    pub failure_rate: f64,
+    /// Calls in the sliding window (>= 1).
+    pub window: u32,
+    /// Calls the window must hold before the breaker may open (1..=window).
+    pub min_calls: u32,
+    /// How long it stays open before trying again, ns (> 0).
+    pub open_ns: u64,
+    /// Trial calls let through when half-open (>= 1).
+    pub half_open_calls: u32,
 }
 
 #[cfg(test)]

@@ -5,16 +5,19 @@
 //! stale reads (against the newest version acknowledged to any client before the read began),
 //! conflicts, lost updates, replication lag and WAN bytes. Definitions are in docs/metrics.md.
 //!
-//! Submodules: `hist` (the streaming histograms), `faults` (per-fault lost data and RTO).
+//! Submodules: `hist` (the streaming histograms), `faults` (per-fault lost data and RTO),
+//! `station` (per serving region: utilisation, queue waits, shed and breaker-rejected calls).
 //!
 //! Must not import the engine, the world, strategies' internals, scenario or report types.
 
 mod faults;
 mod hist;
+mod station;
 
 pub use faults::FaultCost;
 use faults::Recovery;
 pub use hist::{CoarseHist, LatencyStat};
+pub use station::{StationStats, Stations};
 
 use std::collections::VecDeque;
 
@@ -132,6 +135,9 @@ pub struct RunMetrics {
     pub bucket_ns: u64,
     /// Per-bucket operation counts and latency.
     pub timeline: Vec<TimelineBucket>,
+    /// Per serving region: capacity station and circuit-breaker figures (empty unless the
+    /// world sets it up).
+    pub stations: Stations,
     writable: Vec<bool>,
     split_since: Option<SimTime>,
     regions: usize,
@@ -217,6 +223,7 @@ impl RunMetrics {
             split_brain_writes: 0,
             bucket_ns: 1_000_000_000,
             timeline: Vec::new(),
+            stations: Stations::default(),
             writable: vec![false; regions],
             split_since: None,
             regions,
@@ -439,6 +446,7 @@ impl RunMetrics {
 
     /// Closes open intervals at the end of the run.
     pub fn close(&mut self, now: SimTime) {
+        self.stations.close(now);
         if let Some(s) = self.split_since.take() {
             self.split_brain_ns += now.saturating_since(s);
         }

@@ -7,8 +7,8 @@
 use super::{
     AvailabilityReport, Consistency, CostReport, FaultReport, Lag, Latency, LeadershipChange,
     LinkInfo, Ops, PhaseLatency, ReadWrite, RegionAvailability, RegionInfo, RegionLatency,
-    RegionRto, Report, ResidencyReport, Rpo, Rto, ScenarioInfo, SplitBrain, Staleness,
-    StrategyReport, Timeline, TopologyInfo, Visibility,
+    RegionRto, Report, ResidencyReport, Rpo, Rto, ScenarioInfo, ServingRegion, SplitBrain,
+    Staleness, StrategyReport, Timeline, TopologyInfo, Visibility,
 };
 use crate::faults::{Fault, FaultKind};
 use crate::metrics::{CoarseHist, LatencyStat, RunMetrics, VISIBILITY_AGES_MS};
@@ -169,6 +169,7 @@ pub fn build(
                     bytes_outside: m.bytes_outside,
                     keys_outside: m.keys_outside(),
                 }),
+                serving: serving(sc, s, m),
                 slo: None,
             }
         })
@@ -181,6 +182,36 @@ pub fn build(
         strategies,
         topology: Some(topology_info(&sc.topology)),
     }
+}
+
+/// Every region as a server (capacity station and breaker figures), `null` where they do not
+/// apply.
+fn serving(
+    sc: &Scenario,
+    s: &crate::strategy::NamedStrategy,
+    m: &RunMetrics,
+) -> Vec<ServingRegion> {
+    (0..sc.topology.len())
+        .map(|r| {
+            let cap = sc.capacity.get(r).and_then(|c| c.as_ref());
+            let st = m.stations.regions.get(r);
+            ServingRegion {
+                region: sc.topology.region(r as u16).name.clone(),
+                utilisation: cap.and(st.and_then(|st| st.utilisation())).map(rate),
+                queue_wait_p99_ms: cap
+                    .and(st.and_then(|st| st.queue_wait.as_ref()))
+                    .filter(|w| w.count() > 0)
+                    .map(|w| ms(w.quantile_ms(0.99))),
+                shed: cap
+                    .filter(|c| c.can_shed(s.bulkhead))
+                    .map(|_| st.map_or(0, |st| st.shed)),
+                breaker_rejected: s
+                    .circuit_breaker
+                    .as_ref()
+                    .map(|_| st.map_or(0, |st| st.breaker_rejected)),
+            }
+        })
+        .collect()
 }
 
 fn share(ok: u64, attempted: u64) -> f64 {

@@ -3,7 +3,7 @@
 //! Owns `Report` and its parts (serde types, documented in docs/report.md). Submodules:
 //! `build` (metrics -> report, values rounded so the JSON is stable and readable;
 //! availability, per-fault RPO/RTO, timeline, topology) and `table` (the side-by-side
-//! comparison, resilience and cost tables printed by `geosim run`). Nothing here reads a
+//! comparison, resilience, serving-region and cost tables printed by `geosim run`). Nothing here reads a
 //! clock: the report holds simulated quantities only. SLO verdicts are filled in afterwards
 //! by `slo`, which sits above this module.
 //!
@@ -13,7 +13,7 @@ mod build;
 mod table;
 
 pub use build::{availability, build, fault_reports, timeline, topology_info};
-pub use table::{cost_table, escape, render, resilience_table, table};
+pub use table::{cost_table, escape, render, resilience_table, serving_table, table};
 
 use serde::{Deserialize, Serialize};
 
@@ -96,6 +96,11 @@ pub struct StrategyReport {
     /// Data-residency violations.
     #[serde(default)]
     pub residency: Option<ResidencyReport>,
+    /// Per region, in scenario order, as a server: its capacity station's utilisation, queue
+    /// wait and shed requests, and the calls the clients' circuit breakers rejected before
+    /// they reached it (absent in reports of older versions).
+    #[serde(default)]
+    pub serving: Vec<ServingRegion>,
     /// Verdicts against the scenario's service-level objectives (absent when it has none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slo: Option<SloSummary>,
@@ -118,6 +123,24 @@ pub struct CostReport {
     pub per_million_ops_usd: f64,
     /// Total projected to a 730-hour month.
     pub monthly_usd: f64,
+}
+
+/// One region as a server. Every figure is `null` where it does not apply: the first three
+/// without a capacity station (`shed` also when the station has neither a queue limit nor a
+/// bulkhead), `breaker_rejected` when the strategy has no circuit breaker.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ServingRegion {
+    /// Region name.
+    pub region: String,
+    /// Busy server time / (servers x time up), over the load's duration.
+    pub utilisation: Option<f64>,
+    /// 99th percentile of the time from arrival at the station to the start of service, ms
+    /// (`null` also when no request started service).
+    pub queue_wait_p99_ms: Option<f64>,
+    /// Requests the station answered `Failed` (queue full or bulkhead full).
+    pub shed: Option<u64>,
+    /// Attempts to this region that its clients' circuit breakers rejected (failed fast).
+    pub breaker_rejected: Option<u64>,
 }
 
 /// Data-residency violations.

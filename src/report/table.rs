@@ -219,6 +219,45 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The serving-regions table: per strategy and region, the station's utilisation, queue-wait
+/// p99 and shed requests and the breaker-rejected attempts (`n/a` where they do not apply).
+/// Lists only regions with some figure; `None` when no strategy has any (no capacity, no
+/// breaker).
+pub fn serving_table(report: &Report) -> Option<String> {
+    let header = [
+        "strategy",
+        "region",
+        "utilisation",
+        "queue p99",
+        "shed",
+        "breaker rejected",
+    ];
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    let na = || "n/a".to_string();
+    for s in &report.strategies {
+        for r in &s.serving {
+            if r.utilisation.is_none()
+                && r.queue_wait_p99_ms.is_none()
+                && r.shed.is_none()
+                && r.breaker_rejected.is_none()
+            {
+                continue;
+            }
+            rows.push(vec![
+                s.name.clone(),
+                r.region.clone(),
+                r.utilisation
+                    .map_or_else(na, |u| format!("{:.1}%", u * 100.0)),
+                r.queue_wait_p99_ms
+                    .map_or_else(na, |v| format!("{v:.1} ms")),
+                r.shed.map_or_else(na, |v| v.to_string()),
+                r.breaker_rejected.map_or_else(na, |v| v.to_string()),
+            ]);
+        }
+    }
+    (rows.len() > 1).then(|| render(&rows))
+}
+
 /// Renders rows as an aligned text table: first column left-aligned, others right-aligned,
 /// a rule under the header. Cells are escaped (`escape`) and padded by hand, so a cell of
 /// any width is fine.

@@ -1,10 +1,12 @@
 //! Regions' service capacity: an M/M/c FIFO station per region with a capacity.
 //!
 //! Owns `Station` and `Job` and the `World` handlers of a request at its serving region:
-//! admission (stale attempts and down regions drop it; the failed-over bulkhead or circuit
-//! breaker and a full queue shed it with an explicit failure), queueing, service completion
-//! (a completion from before the region's last crash is ignored, the station was reset), and
-//! handing the request to the strategy (`serve`). A region without a capacity serves at once.
+//! admission (stale attempts and down regions drop it; the failed-over bulkhead and a full
+//! queue shed it with an explicit failure), queueing, service completion (a completion from
+//! before the region's last crash is ignored, the station was reset), and handing the request
+//! to the strategy (`serve`). A region without a capacity serves at once. Every change of the
+//! busy servers, every service start (with its queue wait) and every shed request is reported
+//! to `metrics::Stations`.
 //!
 //! Must not import the scenario spec (serde), report or io modules, nor a concrete strategy.
 
@@ -33,7 +35,8 @@ pub(super) struct Station {
     pub(super) busy: u32,
     /// Failed-over requests in the station (waiting or in service).
     pub(super) foreign: u32,
-    pub(super) queue: VecDeque<(OpId, u32, bool)>,
+    /// Waiting requests: operation, attempt, foreign, arrival at the station.
+    pub(super) queue: VecDeque<(OpId, u32, bool, SimTime)>,
 }
 
 impl<S: Strategy> World<'_, S> {
@@ -58,11 +61,12 @@ impl<S: Strategy> World<'_, S> {
         };
         let st = &mut self.stations[at as usize];
         let foreign_cap = self
-            .circuit_breaker
+            .bulkhead
             .or(cap.failover_share)
             .map(|share| ((share * cap.servers as f64).floor() as u32).max(1));
         if foreign && foreign_cap.is_some_and(|c| st.foreign >= c) {
             // Bulkhead full for failed-over traffic: shed at once.
+            self.metrics.stations.shed(at);
             self.reply(now, op, Outcome::Failed, sched);
             return;
         }
@@ -70,6 +74,8 @@ impl<S: Strategy> World<'_, S> {
         if st.busy < cap.servers {
             st.busy += 1;
             st.foreign += foreign as u32;
+            self.metrics.stations.busy(at, now, st.busy);
+            self.metrics.stations.waited(at, 0);
             let d = cap.service.sample_nanos(&mut self.service_rng[at as usize]);
             sched.schedule_at(
                 now + d,
@@ -83,8 +89,9 @@ impl<S: Strategy> World<'_, S> {
             );
         } else if cap.queue_limit.is_none_or(|l| st.queue.len() < l) {
             st.foreign += foreign as u32;
-            st.queue.push_back((op, attempt, foreign));
+            st.queue.push_back((op, attempt, foreign, now));
         } else {
+            self.metrics.stations.shed(at);
             self.reply(now, op, Outcome::Failed, sched);
         }
     }
@@ -109,8 +116,11 @@ impl<S: Strategy> World<'_, S> {
         st.busy -= 1;
         st.foreign -= foreign as u32;
         let cap = self.sc.capacity[at as usize].as_ref().expect("station");
-        if let Some((next, att, fgn)) = st.queue.pop_front() {
+        if let Some((next, att, fgn, since)) = st.queue.pop_front() {
             st.busy += 1;
+            self.metrics
+                .stations
+                .waited(at, now.saturating_since(since));
             let d = cap.service.sample_nanos(&mut self.service_rng[at as usize]);
             let ev = Event::Served {
                 op: next,
@@ -121,6 +131,7 @@ impl<S: Strategy> World<'_, S> {
             };
             sched.schedule_at(now + d, ev);
         }
+        self.metrics.stations.busy(at, now, st.busy);
         let live = self
             .ops
             .get(op.index())

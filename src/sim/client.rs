@@ -5,8 +5,11 @@
 //! nearest allowed region under enforced residency), the strategy's answer travelling back
 //! (`reply`; the first answer to an attempt wins), the answer reaching the client
 //! (`response`), and giving up an attempt (backoff with jitter from the clients' own stream,
-//! then a retry, or failure). Also owns the delay of the client's access network plus the
-//! WAN path when it is served elsewhere.
+//! then a retry, or failure). With circuit breakers, an attempt first asks the breaker of
+//! (client region, serving region): a rejected attempt fails at once without leaving the
+//! client (counted as breaker-rejected at the serving region), and every attempt let through
+//! reports its outcome to that breaker. Also owns the delay of the client's access network
+//! plus the WAN path when it is served elsewhere.
 //!
 //! Must not import the scenario spec (serde), report or io modules, nor a concrete strategy.
 
@@ -20,6 +23,7 @@ use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
 
+use super::breaker::Admit;
 use super::{Event, World};
 
 /// One client operation in flight (index = its `OpId` slot).
@@ -37,6 +41,8 @@ pub(super) struct OpState {
     pub(super) expect: Expect,
     pub(super) outcome: Outcome,
     pub(super) answered: bool,
+    /// The breaker epoch the current attempt was let through in.
+    pub(super) epoch: u32,
 }
 
 impl<S: Strategy> World<'_, S> {
@@ -127,6 +133,7 @@ impl<S: Strategy> World<'_, S> {
             expect,
             outcome: Outcome::Failed,
             answered: false,
+            epoch: 0,
         });
         self.send_attempt(now, op, sched);
         let next = SimTime(self.gens[g].next_arrival(now.as_nanos()));
@@ -153,6 +160,18 @@ impl<S: Strategy> World<'_, S> {
         let state = &mut self.ops[op.index()];
         state.target = target;
         let attempt = state.attempt;
+        if let Some(p) = &self.breaker {
+            let n = self.topo.len();
+            match self.breakers[client as usize * n + target as usize].admit(p, now) {
+                Admit::Go(epoch) => state.epoch = epoch,
+                Admit::Reject => {
+                    // Fail fast: the attempt never leaves the client.
+                    self.metrics.stations.breaker_rejected(target);
+                    self.give_up_attempt(now, op, sched);
+                    return;
+                }
+            }
+        }
         let delay = self.client_path_nanos(client, target, true);
         sched.schedule_at(
             now + delay,
@@ -162,7 +181,7 @@ impl<S: Strategy> World<'_, S> {
                 at: target,
             },
         );
-        if self.faulty || self.sc.capacity.iter().any(|c| c.is_some()) {
+        if self.arm_timeouts {
             sched.schedule_at(
                 now + self.sc.clients.timeout_ns,
                 Event::Timeout { op, attempt },
@@ -187,7 +206,9 @@ impl<S: Strategy> World<'_, S> {
         if s.gen != op.gen() {
             return;
         }
-        if s.outcome == Outcome::Failed {
+        let failed = s.outcome == Outcome::Failed;
+        self.breaker_outcome(now, op, failed);
+        if failed {
             // An explicit failure: retry like a timeout, at once after backing off.
             self.give_up_attempt(now, op, sched);
             return;
@@ -200,6 +221,16 @@ impl<S: Strategy> World<'_, S> {
         self.metrics.egress_bytes[s.target as usize] += answer;
         self.metrics
             .completed(s.client, s.key, s.start, now, s.expect, s.outcome);
+    }
+
+    /// Tells the breaker the current attempt of `op` went through whether it `failed` (an
+    /// explicit failure or a timeout) or succeeded.
+    pub(super) fn breaker_outcome(&mut self, now: SimTime, op: OpId, failed: bool) {
+        if let Some(p) = &self.breaker {
+            let s = &self.ops[op.index()];
+            let i = s.client as usize * self.topo.len() + s.target as usize;
+            self.breakers[i].record(p, now, s.epoch, failed);
+        }
     }
 
     /// The current attempt failed (timeout or explicit failure): back off and retry, or fail.

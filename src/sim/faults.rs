@@ -72,7 +72,9 @@ impl<S: Strategy> World<'_, S> {
                     st.queue.clear();
                     st.busy = 0;
                     st.foreign = 0;
+                    self.metrics.stations.up(region, now, false);
                 } else {
+                    self.metrics.stations.up(region, now, true);
                     let empty = recover == Recovery::Empty;
                     self.strategy.on_region_up(&mut ctx, region, empty);
                     // Its detector starts again with a clean slate.

@@ -17,12 +17,15 @@
 //!   the client's access + WAN path);
 //! * `capacity`: regions' service stations (admission, queueing, service, handing a request
 //!   to the strategy);
+//! * `breaker`: the clients' circuit breakers (closed / open / half-open), one per client
+//!   region and serving region;
 //! * `effects`: applying the effects a strategy pushed, and the network path of a message
 //!   (`transmit`);
 //! * `faults`: fault starts and ends, client rerouting, the failure detector.
 //!
 //! Must not import the scenario spec (serde), report or io modules.
 
+mod breaker;
 mod capacity;
 mod client;
 mod effects;
@@ -32,8 +35,8 @@ use rayon::prelude::*;
 use slab::Slab;
 
 use crate::engine::{self, Model, Scheduler};
-use crate::faults::Fault;
-use crate::metrics::RunMetrics;
+use crate::faults::{BreakerPolicy, Fault};
+use crate::metrics::{RunMetrics, Stations};
 use crate::residency::ResidencyMode;
 use crate::rng::{stream, SimRng, Stream};
 use crate::scenario::Scenario;
@@ -45,6 +48,7 @@ use crate::time::SimTime;
 use crate::topology::{RegionId, Topology};
 use crate::workload::{GroupGen, OpKind};
 
+use breaker::Breaker;
 use capacity::{Job, Station};
 use client::OpState;
 use faults::Degraded;
@@ -169,7 +173,13 @@ pub struct World<'a, S: Strategy> {
     clocks: Vec<Clock>,
     target: Vec<RegionId>,
     stations: Vec<Station>,
-    circuit_breaker: Option<f64>,
+    bulkhead: Option<f64>,
+    /// The clients' circuit-breaker settings (`None`: no breakers).
+    breaker: Option<BreakerPolicy>,
+    /// One breaker per (client region * n + serving region); empty without breakers.
+    breakers: Vec<Breaker>,
+    /// Whether attempts arm a client timeout (faults, capacities or breakers).
+    arm_timeouts: bool,
     enforce: bool,
     last_heard: Vec<SimTime>,
     suspected: Vec<bool>,
@@ -183,6 +193,27 @@ impl<'a, S: Strategy> World<'a, S> {
         let timeline =
             crate::faults::timeline(&sc.faults, sc.random_faults.as_ref(), n, horizon, seed);
         let spans: Vec<(SimTime, SimTime)> = timeline.iter().map(|f| (f.start, f.end)).collect();
+        let named = &sc.strategies[strategy_index];
+        let breaker = named.circuit_breaker.clone();
+        let breakers = match &breaker {
+            Some(p) => vec![Breaker::new(p); n * n],
+            None => Vec::new(),
+        };
+        let arm_timeouts =
+            !timeline.is_empty() || sc.capacity.iter().any(|c| c.is_some()) || breaker.is_some();
+        let servers: Vec<Option<u32>> = sc
+            .capacity
+            .iter()
+            .map(|c| c.as_ref().map(|c| c.servers))
+            .collect();
+        let mut metrics = RunMetrics::with_run(
+            n,
+            sc.workload.key_space(),
+            sc.duration_ns,
+            &spans,
+            sc.clients.max_life_ns(),
+        );
+        metrics.stations = Stations::new(&servers, sc.duration_ns);
         World {
             sc,
             topo,
@@ -209,13 +240,7 @@ impl<'a, S: Strategy> World<'a, S> {
             ops: Slab::with_capacity(1024),
             next_gen: 0,
             effects: Vec::with_capacity(64),
-            metrics: RunMetrics::with_run(
-                n,
-                sc.workload.key_space(),
-                sc.duration_ns,
-                &spans,
-                sc.clients.max_life_ns(),
-            ),
+            metrics,
             arrivals_end: SimTime(sc.duration_ns),
             faulty: !timeline.is_empty(),
             timeline,
@@ -226,8 +251,11 @@ impl<'a, S: Strategy> World<'a, S> {
             clocks: vec![Clock::default(); n],
             target: (0..n as RegionId).collect(),
             stations: vec![Station::default(); n],
-            circuit_breaker: sc.strategies[strategy_index].circuit_breaker,
-            enforce: sc.strategies[strategy_index].residency == ResidencyMode::Enforce,
+            bulkhead: named.bulkhead,
+            breaker,
+            breakers,
+            arm_timeouts,
+            enforce: named.residency == ResidencyMode::Enforce,
             last_heard: vec![SimTime::ZERO; n * n],
             suspected: vec![false; n * n],
         }
@@ -351,6 +379,7 @@ impl<S: Strategy> Model for World<'_, S> {
                     .get(op.index())
                     .is_some_and(|s| s.gen == op.gen() && s.attempt == attempt);
                 if live {
+                    self.breaker_outcome(now, op, true);
                     self.give_up_attempt(now, op, sched);
                 }
             }

@@ -508,8 +508,10 @@ pub struct NamedStrategy {
     pub name: String,
     /// Kind and settings.
     pub config: StrategyConfig,
-    /// Overrides the regions' `failover_share` (circuit breaker) for this strategy.
-    pub circuit_breaker: Option<f64>,
+    /// Overrides the regions' `failover_share` (the bulkhead) for this strategy.
+    pub bulkhead: Option<f64>,
+    /// The clients' circuit breakers in this strategy's run (`None`: none).
+    pub circuit_breaker: Option<crate::faults::BreakerPolicy>,
     /// Whether the strategy enforces data residency.
     pub residency: ResidencyMode,
 }

@@ -4,6 +4,7 @@
 
 mod accounting;
 mod bad_input;
+mod breaker;
 mod charts;
 mod check;
 mod common;

@@ -1,10 +1,12 @@
 //! What goes wrong and how clients and servers notice, as written: client timeouts and
 //! retries (`[clients]`), the heartbeat detector (`[detection]`), listed faults (`[[faults]]`,
-//! tagged by `kind`) and seeded random faults (`[random_faults]`).
+//! tagged by `kind`), seeded random faults (`[random_faults]`) and the clients' circuit
+//! breaker a strategy may set (`strategies[i].circuit_breaker`).
 //!
 //! Serde types only; `validate::faults` checks them. Must not import domain types (`faults`).
 
 use schemars::JsonSchema;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use super::LatencySpec;
@@ -57,6 +59,86 @@ fn default_backoff_cap_ms() -> f64 {
 }
 fn default_reroute_s() -> f64 {
     30.0
+}
+
+/// A client-side circuit breaker (per client region and serving region): count-based
+/// sliding window, closed / open / half-open. Defaults are resilience4j's.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CircuitBreakerSpec {
+    /// Failed share of the window at or above which the breaker opens, (0, 1] (default 0.5).
+    #[serde(default = "default_failure_rate")]
+    pub failure_rate: f64,
+    /// Outcomes of the last calls the window holds, >= 1 (default 100).
+    #[serde(default = "default_window_calls")]
+    pub window_calls: u32,
+    /// Outcomes the window must hold before the breaker may open, 1..=window_calls
+    /// (default: window_calls).
+    #[serde(default)]
+    pub min_calls: Option<u32>,
+    /// How long the breaker stays open (rejecting every call) before it lets trial calls
+    /// through, ms (> 0, default 60000).
+    #[serde(default = "default_open_ms")]
+    pub open_ms: f64,
+    /// Trial calls let through when half-open, >= 1 (default 10).
+    #[serde(default = "default_half_open_calls")]
+    pub half_open_calls: u32,
+}
+
+fn default_failure_rate() -> f64 {
+    0.5
+}
+fn default_window_calls() -> u32 {
+    100
+}
+fn default_open_ms() -> f64 {
+    60_000.0
+}
+fn default_half_open_calls() -> u32 {
+    10
+}
+
+/// Reads `circuit_breaker`: a table of breaker settings. A bare number was, before geosim had
+/// a real breaker, the bulkhead share: it is refused with a pointer to `bulkhead`.
+pub(super) fn circuit_breaker<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<CircuitBreakerSpec>, D::Error> {
+    struct V;
+    fn moved<E: de::Error>(v: f64) -> E {
+        E::custom(format!(
+            "a number here was the bulkhead share, now written `bulkhead = {v}`; \
+             `circuit_breaker` is a table of breaker settings (failure_rate, window_calls, \
+             min_calls, open_ms, half_open_calls)"
+        ))
+    }
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<CircuitBreakerSpec>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a table of circuit-breaker settings")
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Err(moved(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Err(moved(v as f64))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Err(moved(v as f64))
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(V)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            CircuitBreakerSpec::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
+    }
+    d.deserialize_any(V)
 }
 
 /// Heartbeat failure detector settings (active when the scenario has faults).

@@ -25,7 +25,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use cost::{CostSpec, DataClassSpec, InstancesSpec, PairPriceSpec, SloOp, SloSpec};
-pub use faults::{ClientsSpec, DetectionSpec, FaultSpec, RandomFaultsSpec, RecoverySpec};
+pub use faults::{
+    CircuitBreakerSpec, ClientsSpec, DetectionSpec, FaultSpec, RandomFaultsSpec, RecoverySpec,
+};
 pub use latency::{DistSpec, LatencySpec, MixtureComponent};
 pub use region::{CapacitySpec, LinkSpec, NetworkSpec, RegionSpec, UnlinkedSpec};
 pub use strategy::{

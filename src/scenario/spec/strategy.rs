@@ -1,11 +1,14 @@
 //! Strategies as written: `[[strategies]]`, a tagged enum on `kind` with one settings struct
-//! per strategy, and the residency mode every strategy takes.
+//! per strategy, and the settings every strategy takes (residency mode, bulkhead, circuit
+//! breaker).
 //!
 //! Serde types only; `validate::strategies` turns them into `StrategyConfig`s. Must not import
 //! `strategy`.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use super::CircuitBreakerSpec;
 
 /// How a strategy treats data-residency rules.
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
@@ -52,16 +55,29 @@ impl StrategySpec {
         }
     }
 
-    /// The strategy's circuit-breaker override.
-    pub fn circuit_breaker(&self) -> Option<f64> {
+    /// The strategy's bulkhead (override of the regions' `failover_share`).
+    pub fn bulkhead(&self) -> Option<f64> {
         match self {
-            StrategySpec::ActivePassive(s) => s.circuit_breaker,
-            StrategySpec::MultiMaster(s) => s.circuit_breaker,
-            StrategySpec::ActiveActive(s) => s.circuit_breaker,
-            StrategySpec::FollowTheSun(s) => s.circuit_breaker,
-            StrategySpec::Quorum(s) => s.circuit_breaker,
-            StrategySpec::Consensus(s) => s.circuit_breaker,
-            StrategySpec::EdgeCache(s) => s.circuit_breaker,
+            StrategySpec::ActivePassive(s) => s.bulkhead,
+            StrategySpec::MultiMaster(s) => s.bulkhead,
+            StrategySpec::ActiveActive(s) => s.bulkhead,
+            StrategySpec::FollowTheSun(s) => s.bulkhead,
+            StrategySpec::Quorum(s) => s.bulkhead,
+            StrategySpec::Consensus(s) => s.bulkhead,
+            StrategySpec::EdgeCache(s) => s.bulkhead,
+        }
+    }
+
+    /// The strategy's circuit-breaker settings.
+    pub fn circuit_breaker(&self) -> Option<&CircuitBreakerSpec> {
+        match self {
+            StrategySpec::ActivePassive(s) => s.circuit_breaker.as_ref(),
+            StrategySpec::MultiMaster(s) => s.circuit_breaker.as_ref(),
+            StrategySpec::ActiveActive(s) => s.circuit_breaker.as_ref(),
+            StrategySpec::FollowTheSun(s) => s.circuit_breaker.as_ref(),
+            StrategySpec::Quorum(s) => s.circuit_breaker.as_ref(),
+            StrategySpec::Consensus(s) => s.circuit_breaker.as_ref(),
+            StrategySpec::EdgeCache(s) => s.circuit_breaker.as_ref(),
         }
     }
 
@@ -85,10 +101,15 @@ impl StrategySpec {
 pub struct ActiveActiveSpec {
     /// Unique name.
     pub name: String,
-    /// Override of every region's `capacity.failover_share` for this strategy: the
-    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    /// Override of every region's `capacity.failover_share` for this strategy (the
+    /// bulkhead): the largest share of a region's servers that failed-over clients may hold,
+    /// (0, 1].
     #[serde(default)]
-    pub circuit_breaker: Option<f64>,
+    pub bulkhead: Option<f64>,
+    /// The clients' circuit breakers (one per client region and serving region); default
+    /// none.
+    #[serde(default, deserialize_with = "super::faults::circuit_breaker")]
+    pub circuit_breaker: Option<CircuitBreakerSpec>,
     /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
     #[serde(default)]
     pub residency: ResidencySpec,
@@ -115,10 +136,15 @@ pub struct HomeShareSpec {
 pub struct FollowTheSunSpec {
     /// Unique name.
     pub name: String,
-    /// Override of every region's `capacity.failover_share` for this strategy: the
-    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    /// Override of every region's `capacity.failover_share` for this strategy (the
+    /// bulkhead): the largest share of a region's servers that failed-over clients may hold,
+    /// (0, 1].
     #[serde(default)]
-    pub circuit_breaker: Option<f64>,
+    pub bulkhead: Option<f64>,
+    /// The clients' circuit breakers (one per client region and serving region); default
+    /// none.
+    #[serde(default, deserialize_with = "super::faults::circuit_breaker")]
+    pub circuit_breaker: Option<CircuitBreakerSpec>,
     /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
     #[serde(default)]
     pub residency: ResidencySpec,
@@ -159,10 +185,15 @@ pub enum HandoffSpec {
 pub struct QuorumSpec {
     /// Unique name.
     pub name: String,
-    /// Override of every region's `capacity.failover_share` for this strategy: the
-    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    /// Override of every region's `capacity.failover_share` for this strategy (the
+    /// bulkhead): the largest share of a region's servers that failed-over clients may hold,
+    /// (0, 1].
     #[serde(default)]
-    pub circuit_breaker: Option<f64>,
+    pub bulkhead: Option<f64>,
+    /// The clients' circuit breakers (one per client region and serving region); default
+    /// none.
+    #[serde(default, deserialize_with = "super::faults::circuit_breaker")]
+    pub circuit_breaker: Option<CircuitBreakerSpec>,
     /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
     #[serde(default)]
     pub residency: ResidencySpec,
@@ -201,10 +232,15 @@ fn default_rw() -> usize {
 pub struct ConsensusSpec {
     /// Unique name.
     pub name: String,
-    /// Override of every region's `capacity.failover_share` for this strategy: the
-    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    /// Override of every region's `capacity.failover_share` for this strategy (the
+    /// bulkhead): the largest share of a region's servers that failed-over clients may hold,
+    /// (0, 1].
     #[serde(default)]
-    pub circuit_breaker: Option<f64>,
+    pub bulkhead: Option<f64>,
+    /// The clients' circuit breakers (one per client region and serving region); default
+    /// none.
+    #[serde(default, deserialize_with = "super::faults::circuit_breaker")]
+    pub circuit_breaker: Option<CircuitBreakerSpec>,
     /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
     #[serde(default)]
     pub residency: ResidencySpec,
@@ -254,10 +290,15 @@ pub enum ConsensusReadsSpec {
 pub struct EdgeCacheSpec {
     /// Unique name.
     pub name: String,
-    /// Override of every region's `capacity.failover_share` for this strategy: the
-    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    /// Override of every region's `capacity.failover_share` for this strategy (the
+    /// bulkhead): the largest share of a region's servers that failed-over clients may hold,
+    /// (0, 1].
     #[serde(default)]
-    pub circuit_breaker: Option<f64>,
+    pub bulkhead: Option<f64>,
+    /// The clients' circuit breakers (one per client region and serving region); default
+    /// none.
+    #[serde(default, deserialize_with = "super::faults::circuit_breaker")]
+    pub circuit_breaker: Option<CircuitBreakerSpec>,
     /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
     #[serde(default)]
     pub residency: ResidencySpec,
@@ -287,10 +328,15 @@ fn default_capacity() -> usize {
 pub struct ActivePassiveSpec {
     /// Unique name.
     pub name: String,
-    /// Override of every region's `capacity.failover_share` for this strategy: the
-    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    /// Override of every region's `capacity.failover_share` for this strategy (the
+    /// bulkhead): the largest share of a region's servers that failed-over clients may hold,
+    /// (0, 1].
     #[serde(default)]
-    pub circuit_breaker: Option<f64>,
+    pub bulkhead: Option<f64>,
+    /// The clients' circuit breakers (one per client region and serving region); default
+    /// none.
+    #[serde(default, deserialize_with = "super::faults::circuit_breaker")]
+    pub circuit_breaker: Option<CircuitBreakerSpec>,
     /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
     #[serde(default)]
     pub residency: ResidencySpec,
@@ -380,10 +426,15 @@ pub enum ReadFromSpec {
 pub struct MultiMasterSpec {
     /// Unique name.
     pub name: String,
-    /// Override of every region's `capacity.failover_share` for this strategy: the
-    /// largest share of a region's servers that failed-over clients may hold (0, 1].
+    /// Override of every region's `capacity.failover_share` for this strategy (the
+    /// bulkhead): the largest share of a region's servers that failed-over clients may hold,
+    /// (0, 1].
     #[serde(default)]
-    pub circuit_breaker: Option<f64>,
+    pub bulkhead: Option<f64>,
+    /// The clients' circuit breakers (one per client region and serving region); default
+    /// none.
+    #[serde(default, deserialize_with = "super::faults::circuit_breaker")]
+    pub circuit_breaker: Option<CircuitBreakerSpec>,
     /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
     #[serde(default)]
     pub residency: ResidencySpec,

@@ -1,18 +1,20 @@
 //! Strategies: every `[[strategies]]` entry becomes a `NamedStrategy` (unique name, the
-//! strategy's config with region names resolved, circuit breaker, residency mode), with the
-//! placement the configs need (the home region of every key, the replicas nearest a home) and,
-//! under `residency = "enforce"`, the checks that keep each strategy's data inside its class.
+//! strategy's config with region names resolved, bulkhead, circuit breaker, residency mode),
+//! with the placement the configs need (the home region of every key, the replicas nearest a
+//! home) and, under `residency = "enforce"`, the checks that keep each strategy's data inside
+//! its class.
 //!
 //! Must not import the engine, the world, metrics or report.
 
 use std::collections::BTreeMap;
 
 use super::{Checker, Known};
+use crate::faults::BreakerPolicy;
 use crate::residency::{Residency, ResidencyMode};
 use crate::scenario::spec::{
-    ActivePassiveSpec, ConsensusReadsSpec, ConsensusSpec, EdgeCacheSpec, FailbackSpec,
-    FollowTheSunSpec, HandoffSpec, HomeShareSpec, QuorumSpec, ReadFromSpec, ReplicationSpec,
-    ResidencySpec, ResolutionSpec, ScenarioSpec, SplitBrainSpec, StrategySpec,
+    ActivePassiveSpec, CircuitBreakerSpec, ConsensusReadsSpec, ConsensusSpec, EdgeCacheSpec,
+    FailbackSpec, FollowTheSunSpec, HandoffSpec, HomeShareSpec, QuorumSpec, ReadFromSpec,
+    ReplicationSpec, ResidencySpec, ResolutionSpec, ScenarioSpec, SplitBrainSpec, StrategySpec,
 };
 use crate::strategy::{
     ActiveActiveConfig, ActivePassiveConfig, ConsensusConfig, ConsensusReads, EdgeCacheConfig,
@@ -74,11 +76,30 @@ pub(super) fn strategies(
             c.bad(f("name"), format!("duplicate strategy name `{name}`"));
         }
         let config = strategy_config(c, &b, i, s);
-        let circuit_breaker = s.circuit_breaker();
-        if let Some(cb) = circuit_breaker {
-            if c.range(&f("circuit_breaker"), cb, 0.0, 1.0) && cb == 0.0 {
-                c.bad(f("circuit_breaker"), "must be greater than 0");
+        let has_capacity = spec.regions.iter().any(|r| r.capacity.is_some());
+        let bulkhead = s.bulkhead();
+        if let Some(share) = bulkhead {
+            if c.range(&f("bulkhead"), share, 0.0, 1.0) && share == 0.0 {
+                c.bad(f("bulkhead"), "must be greater than 0");
+            } else if !has_capacity {
+                c.bad(
+                    f("bulkhead"),
+                    "has no effect: no region has a `capacity` (the bulkhead limits a share of its servers)",
+                );
             }
+        }
+        let circuit_breaker = s
+            .circuit_breaker()
+            .and_then(|cb| breaker(c, &f("circuit_breaker"), cb));
+        if circuit_breaker.is_some()
+            && !has_capacity
+            && spec.faults.is_empty()
+            && spec.random_faults.is_none()
+        {
+            c.bad(
+                f("circuit_breaker"),
+                "has no effect: without faults or region capacity no call ever fails",
+            );
         }
         let residency_mode = match s.residency() {
             ResidencySpec::Ignore => ResidencyMode::Ignore,
@@ -92,12 +113,52 @@ pub(super) fn strategies(
             strategies.push(NamedStrategy {
                 name: name.to_string(),
                 config,
+                bulkhead,
                 circuit_breaker,
                 residency: residency_mode,
             });
         }
     }
     strategies
+}
+
+/// A circuit breaker's settings (`strategies[i].circuit_breaker`); `None` (with problems)
+/// when invalid.
+fn breaker(c: &mut Checker, path: &str, cb: &CircuitBreakerSpec) -> Option<BreakerPolicy> {
+    let f = |n: &str| format!("{path}.{n}");
+    let before = c.problems.len();
+    if c.range(&f("failure_rate"), cb.failure_rate, 0.0, 1.0) && cb.failure_rate == 0.0 {
+        c.bad(f("failure_rate"), "must be greater than 0");
+    }
+    if cb.window_calls == 0 {
+        c.bad(f("window_calls"), "must be at least 1");
+    }
+    let min_calls = cb.min_calls.unwrap_or(cb.window_calls);
+    if cb.min_calls == Some(0) {
+        c.bad(f("min_calls"), "must be at least 1");
+    } else if min_calls > cb.window_calls && cb.window_calls > 0 {
+        c.bad(
+            f("min_calls"),
+            format!(
+                "must not exceed window_calls ({}): the window never holds more, so the breaker could never open",
+                cb.window_calls
+            ),
+        );
+    }
+    let open_ok = c.positive(&f("open_ms"), cb.open_ms);
+    if open_ok && secs_to_nanos(cb.open_ms / 1e3) == 0 {
+        c.bad(f("open_ms"), "must be at least 1 ns");
+    }
+    if cb.half_open_calls == 0 {
+        c.bad(f("half_open_calls"), "must be at least 1");
+    }
+    (c.problems.len() == before).then(|| BreakerPolicy {
+        failure_rate: cb.failure_rate,
+        window: cb.window_calls,
+        min_calls,
+        open_ns: secs_to_nanos(cb.open_ms / 1e3),
+        half_open_calls: cb.half_open_calls,
+    })
 }
 
 /// The config of one strategy, region names resolved; `None` (with problems) when invalid.
