@@ -56,6 +56,9 @@ pub struct WanLink {
     pub latency: LatencyDist,
     /// True when given in the scenario, false when derived from geography.
     pub explicit: bool,
+    /// True when a channel over this link delivers in send order (as over TCP); a route is
+    /// ordered only when all its links are.
+    pub fifo: bool,
 }
 
 /// What to do for region pairs without an explicit link.
@@ -76,6 +79,9 @@ pub struct NetworkModel {
     pub overhead_ms: f64,
     /// Treatment of pairs without an explicit link.
     pub unlinked: Unlinked,
+    /// Default ordering of channels: derived links and the access network take it; explicit
+    /// links may override it.
+    pub fifo: bool,
 }
 
 impl Default for NetworkModel {
@@ -84,6 +90,7 @@ impl Default for NetworkModel {
             route_inflation: DEFAULT_ROUTE_INFLATION,
             overhead_ms: DEFAULT_OVERHEAD_MS,
             unlinked: Unlinked::Geo,
+            fifo: true,
         }
     }
 }
@@ -130,6 +137,7 @@ pub struct Topology {
     routes: Vec<(u32, u32)>,
     hops: Vec<Hop>,
     median_ms: Vec<f64>,
+    fifo: Vec<bool>,
     model: NetworkModel,
 }
 
@@ -170,6 +178,7 @@ impl Topology {
                         to: b as RegionId,
                         latency: LatencyDist::constant(model.derived_ms(km)),
                         explicit: false,
+                        fifo: model.fifo,
                     });
                 }
             }
@@ -183,6 +192,7 @@ impl Topology {
         let mut routes = vec![(0u32, 0u32); n * n];
         let mut hops = Vec::new();
         let mut median_ms = vec![0.0; n * n];
+        let mut fifo = vec![model.fifo; n * n];
         for a in 0..n {
             // Dijkstra from `a` on link medians, then walk predecessors back from each target.
             let dist = dijkstra(&graph, nodes[a], None, |e| link_median[*e.weight()]);
@@ -228,6 +238,7 @@ impl Topology {
                 }
                 routes[a * n + b] = (start, hops.len() as u32);
                 median_ms[a * n + b] = total;
+                fifo[a * n + b] = hops[start as usize..].iter().all(|h| links[h.link].fifo);
             }
         }
         Ok(Topology {
@@ -237,6 +248,7 @@ impl Topology {
             routes,
             hops,
             median_ms,
+            fifo,
             model,
         })
     }
@@ -302,6 +314,13 @@ impl Topology {
     /// The median round trip between `a` and `b`, in ms.
     pub fn median_rtt_ms(&self, a: RegionId, b: RegionId) -> f64 {
         self.median_one_way_ms(a, b) + self.median_one_way_ms(b, a)
+    }
+
+    /// True when a channel from `a` to `b` delivers in send order: every link of its route
+    /// is ordered (within a region: the network-wide default).
+    #[inline]
+    pub fn fifo(&self, a: RegionId, b: RegionId) -> bool {
+        self.fifo[a as usize * self.regions.len() + b as usize]
     }
 
     /// The regions on the route from `a` to `b`, both ends included.
@@ -382,6 +401,7 @@ mod tests {
             to: t,
             latency: LatencyDist::constant(ms),
             explicit: true,
+            fifo: true,
         };
         // a->c direct is slow (50 ms); a->b->c is 10 + 10.
         let links = vec![
@@ -425,6 +445,7 @@ mod tests {
             to: 1,
             latency: LatencyDist::uniform(0.0, 1.0),
             explicit: true,
+            fifo: true,
         }];
         let t = Topology::new(regions, links, NetworkModel::default()).unwrap();
         let floor = t.path_floor_nanos(0, 1);

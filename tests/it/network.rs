@@ -57,10 +57,10 @@ proptest! {
             .enumerate()
             .filter_map(|(i, d)| {
                 let (a, b) = ((i % n) as u16, ((i * 7 + 1) % n) as u16);
-                (a != b).then(|| WanLink { from: a, to: b, latency: d.clone(), explicit: true })
+                (a != b).then(|| WanLink { from: a, to: b, latency: d.clone(), explicit: true, fifo: true })
             })
             .collect();
-        let model = NetworkModel { route_inflation: inflation, overhead_ms: overhead, unlinked: Unlinked::Geo };
+        let model = NetworkModel { route_inflation: inflation, overhead_ms: overhead, unlinked: Unlinked::Geo, fifo: true };
         let topo = Topology::new(regions, links, model).unwrap();
         for a in 0..n as u16 {
             for b in 0..n as u16 {

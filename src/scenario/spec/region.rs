@@ -27,6 +27,11 @@ pub struct NetworkSpec {
     /// Pairs without an explicit link: `geo` derives one, `route` routes over explicit links.
     #[serde(default)]
     pub unlinked: UnlinkedSpec,
+    /// Deliver the messages of one channel (a strategy's stream between two regions, the
+    /// clients of a region talking to a remote one) in send order, as over TCP (default
+    /// true); `false` for datagram-like traffic where every message travels alone.
+    #[serde(default = "default_true")]
+    pub fifo: bool,
 }
 
 impl Default for NetworkSpec {
@@ -35,8 +40,13 @@ impl Default for NetworkSpec {
             route_inflation: DEFAULT_ROUTE_INFLATION,
             overhead_ms: DEFAULT_OVERHEAD_MS,
             unlinked: UnlinkedSpec::Geo,
+            fifo: true,
         }
     }
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_inflation() -> f64 {
@@ -194,4 +204,8 @@ pub struct LinkSpec {
     /// (default).
     #[serde(default)]
     pub directed: bool,
+    /// Whether channels routed over this link deliver in send order (default:
+    /// `network.fifo`).
+    #[serde(default)]
+    pub fifo: Option<bool>,
 }

@@ -28,6 +28,7 @@ pub(super) fn network(c: &mut Checker, net: &NetworkSpec) -> NetworkModel {
             UnlinkedSpec::Geo => Unlinked::Geo,
             UnlinkedSpec::Route => Unlinked::Route,
         },
+        fifo: net.fifo,
     }
 }
 
@@ -167,6 +168,7 @@ pub(super) fn links(c: &mut Checker, spec: &ScenarioSpec, known: &Known) -> Vec<
                 to: y,
                 latency: latency.clone(),
                 explicit: true,
+                fifo: l.fifo.unwrap_or(spec.network.fifo),
             });
         }
     }
