@@ -29,6 +29,34 @@ pub const DEFAULT_ROUTE_INFLATION: f64 = 1.43;
 pub const DEFAULT_OVERHEAD_MS: f64 = 5.9;
 /// Default intra-region one-way latency in ms (half the median AWS intra-region round trip).
 pub const DEFAULT_INTRA_MS: f64 = 1.5;
+/// With `Variation::Lognormal`: the 99th percentile of a derived link's one-way latency as a
+/// multiple of its median (docs/network.md, "Variation").
+pub const WAN_P99_OVER_P50: f64 = 1.15;
+/// With `Variation::Lognormal`: the 99th percentile of the default access latency as a
+/// multiple of its median (docs/network.md, "Variation").
+pub const INTRA_P99_OVER_P50: f64 = 2.5;
+
+/// How derived links and the default access latency vary from message to message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variation {
+    /// Lognormal through the model's median and `median x *_P99_OVER_P50` at the 99th
+    /// percentile.
+    Lognormal,
+    /// Every message takes the median.
+    Constant,
+}
+
+impl Variation {
+    /// The access latency of a region whose scenario gives no `intra_ms`.
+    pub fn default_intra(self) -> LatencyDist {
+        match self {
+            Variation::Lognormal => {
+                LatencyDist::lognormal(DEFAULT_INTRA_MS, DEFAULT_INTRA_MS * INTRA_P99_OVER_P50)
+            }
+            Variation::Constant => LatencyDist::constant(DEFAULT_INTRA_MS),
+        }
+    }
+}
 
 /// A region: a place where a strategy may run servers and clients live.
 #[derive(Clone, Debug)]
@@ -82,6 +110,8 @@ pub struct NetworkModel {
     /// Default ordering of channels: derived links and the access network take it; explicit
     /// links may override it.
     pub fifo: bool,
+    /// Variation of derived links (and of the default access latency).
+    pub variation: Variation,
 }
 
 impl Default for NetworkModel {
@@ -91,11 +121,22 @@ impl Default for NetworkModel {
             overhead_ms: DEFAULT_OVERHEAD_MS,
             unlinked: Unlinked::Geo,
             fifo: true,
+            variation: Variation::Lognormal,
         }
     }
 }
 
 impl NetworkModel {
+    /// The latency distribution of a derived link over a great-circle distance of `km`: its
+    /// median is `derived_ms(km)`.
+    pub fn derived_link(&self, km: f64) -> LatencyDist {
+        let median = self.derived_ms(km);
+        match self.variation {
+            Variation::Lognormal => LatencyDist::lognormal(median, median * WAN_P99_OVER_P50),
+            Variation::Constant => LatencyDist::constant(median),
+        }
+    }
+
     /// The derived one-way latency (ms) over a great-circle distance of `km`.
     pub fn derived_ms(&self, km: f64) -> f64 {
         fibre_floor_ms(km) * self.route_inflation + self.overhead_ms
@@ -176,7 +217,7 @@ impl Topology {
                     links.push(WanLink {
                         from: a as RegionId,
                         to: b as RegionId,
-                        latency: LatencyDist::constant(model.derived_ms(km)),
+                        latency: model.derived_link(km),
                         explicit: false,
                         fifo: model.fifo,
                     });
@@ -349,6 +390,32 @@ impl Topology {
             total = total.saturating_add(d.max(hop.floor_ns));
         }
         total
+    }
+
+    /// Quantiles `qs` (in [0, 1]) of the round trip between `a` and `b` in ms, estimated from
+    /// `draws` seeded round trips (one draw on the route there, one back): deterministic for
+    /// a given `seed`. For display (`geosim regions --rtt`), never used by a run.
+    pub fn rtt_quantiles_ms(
+        &self,
+        a: RegionId,
+        b: RegionId,
+        qs: &[f64],
+        draws: usize,
+        seed: u64,
+    ) -> Vec<f64> {
+        use crate::rng::{stream, Stream};
+        let mut there = stream(seed, Stream::Network(a as u32, b as u32));
+        let mut back = stream(seed, Stream::Network(b as u32, a as u32));
+        let mut v: Vec<u64> = (0..draws.max(1))
+            .map(|_| self.sample_nanos(a, b, &mut there) + self.sample_nanos(b, a, &mut back))
+            .collect();
+        v.sort_unstable();
+        qs.iter()
+            .map(|q| {
+                let i = ((v.len() as f64 * q).ceil() as usize).clamp(1, v.len()) - 1;
+                v[i] as f64 / 1e6
+            })
+            .collect()
     }
 
     /// Samples the access latency between a client and its region's servers, in ns.

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 pub use cost::{CostSpec, DataClassSpec, InstancesSpec, PairPriceSpec, SloOp, SloSpec};
 pub use faults::{ClientsSpec, DetectionSpec, FaultSpec, RandomFaultsSpec, RecoverySpec};
 pub use latency::{DistSpec, LatencySpec, MixtureComponent};
-pub use region::{CapacitySpec, LinkSpec, NetworkSpec, RegionSpec, UnlinkedSpec};
+pub use region::{CapacitySpec, LinkSpec, NetworkSpec, RegionSpec, UnlinkedSpec, VariationSpec};
 pub use strategy::{
     ActiveActiveSpec, ActivePassiveSpec, ConsensusReadsSpec, ConsensusSpec, EdgeCacheSpec,
     FollowTheSunSpec, HandoffSpec, HomeShareSpec, MultiMasterSpec, QuorumSpec, ReadFromSpec,

@@ -12,7 +12,7 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::LatencySpec;
-use crate::topology::{DEFAULT_INTRA_MS, DEFAULT_OVERHEAD_MS, DEFAULT_ROUTE_INFLATION};
+use crate::topology::{DEFAULT_OVERHEAD_MS, DEFAULT_ROUTE_INFLATION};
 
 /// Settings of the geography-derived latency model.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -32,6 +32,21 @@ pub struct NetworkSpec {
     /// true); `false` for datagram-like traffic where every message travels alone.
     #[serde(default = "default_true")]
     pub fifo: bool,
+    /// How derived links and the default access latency (`intra_ms` not given) vary:
+    /// `lognormal` (default) or `constant` (every message takes the median).
+    #[serde(default)]
+    pub variation: VariationSpec,
+}
+
+/// How derived links and the default access latency vary from message to message.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum VariationSpec {
+    /// Lognormal through the model's median and a calibrated 99th percentile.
+    #[default]
+    Lognormal,
+    /// Every message takes the median.
+    Constant,
 }
 
 impl Default for NetworkSpec {
@@ -41,6 +56,7 @@ impl Default for NetworkSpec {
             overhead_ms: DEFAULT_OVERHEAD_MS,
             unlinked: UnlinkedSpec::Geo,
             fifo: true,
+            variation: VariationSpec::Lognormal,
         }
     }
 }
@@ -109,9 +125,10 @@ pub struct RegionSpec {
     #[serde(default)]
     #[schemars(description = "Compute price multiplier.")]
     pub price_multiplier: Option<f64>,
-    /// One-way latency between clients and servers in the region (default 1.5 ms).
-    #[serde(default = "default_intra")]
-    pub intra_ms: LatencySpec,
+    /// One-way latency between clients and servers in the region (default: median 1.5 ms,
+    /// lognormal per `network.variation`).
+    #[serde(default)]
+    pub intra_ms: Option<LatencySpec>,
     /// Serving capacity (default: unlimited, no queueing).
     #[serde(default)]
     #[schemars(description = "Serving capacity (default: unlimited).")]
@@ -164,7 +181,7 @@ impl RegionSpec {
             inter_region_usd_per_gb: None,
             internet_usd_per_gb: None,
             price_multiplier: None,
-            intra_ms: default_intra(),
+            intra_ms: None,
             capacity: None,
         }
     }
@@ -184,10 +201,6 @@ pub struct CapacitySpec {
     /// no limit).
     #[serde(default)]
     pub failover_share: Option<f64>,
-}
-
-fn default_intra() -> LatencySpec {
-    LatencySpec::Ms(DEFAULT_INTRA_MS)
 }
 
 /// An explicit WAN link.
