@@ -1,9 +1,11 @@
 //! Geography and the wide-area network: regions, WAN links, routes and the fibre floor.
 //!
 //! Owns `Region`, `WanLink`, `NetworkModel` and `Topology`. Links live in a petgraph graph;
-//! pairs without an explicit link either get a link derived from geography (great-circle
-//! distance x 4.897 us/km x route inflation + overhead) or are reached over the lowest-median
-//! route of explicit links (petgraph's Dijkstra). Every sampled hop is clamped to the
+//! pairs without an explicit link either get a link derived from geography (median:
+//! great-circle distance x 4.897 us/km x route inflation + overhead; lognormal around it
+//! unless `Variation::Constant`) or are reached over the lowest-median route of explicit
+//! links (petgraph's Dijkstra). Also which region pairs are ordered channels (`fifo`: every
+//! link of the route is). Every sampled hop is clamped to the
 //! fibre floor of that hop, so no message ever arrives faster than light in fibre along its
 //! path.
 //!
