@@ -59,14 +59,22 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
         format: ValidateFormat,
     },
-    /// List the built-in region catalogue, or the derived round trip between two regions.
+    /// List the built-in region catalogue, the derived round trip between two regions, or the
+    /// derived matrix of several.
     #[command(
-        after_help = "Examples:\n  geosim regions\n  geosim regions --rtt aws:eu-west-1 gcp:europe-west3\n\nCatalogue names can be used in scenarios: [[regions]] name = \"aws:eu-west-1\", or\nregions = [\"aws:eu-west-1\", ...]."
+        after_help = "Examples:\n  geosim regions\n  geosim regions --rtt aws:eu-west-1 gcp:europe-west3\n  geosim regions --matrix aws:us-east-1 aws:eu-west-1 aws:ap-northeast-1 --format csv\n\nRound trips use the default network model (docs/network.md): p50 is the model's median,\np99 is estimated from 200,000 seeded draws (deterministic).\nCatalogue names can be used in scenarios: [[regions]] name = \"aws:eu-west-1\", or\nregions = [\"aws:eu-west-1\", ...]."
     )]
     Regions {
         /// Print the geo-derived round trip between two catalogue regions.
-        #[arg(long, num_args = 2, value_names = ["A", "B"])]
+        #[arg(long, num_args = 2, value_names = ["A", "B"], conflicts_with = "matrix")]
         rtt: Option<Vec<String>>,
+        /// Export the derived round trips between every ordered pair of these catalogue
+        /// regions.
+        #[arg(long, num_args = 2.., value_name = "REGION")]
+        matrix: Option<Vec<String>>,
+        /// Format of `--matrix`: table (default), csv or json.
+        #[arg(long, value_enum, default_value = "table", requires = "matrix")]
+        format: MatrixFormat,
     },
     /// Run a parameter sweep: every grid point with several seeds, in parallel.
     #[command(
@@ -207,7 +215,11 @@ fn dispatch(command: Command) -> Result<(), Error> {
             no_charts,
         } => run(&scenario, seed, out, &strategies, no_charts),
         Command::Validate { scenario, format } => validate(&scenario, format),
-        Command::Regions { rtt } => regions(rtt),
+        Command::Regions {
+            rtt,
+            matrix,
+            format,
+        } => regions(rtt, matrix, format),
         Command::Schema => {
             print!("{}", scenario::json_schema());
             Ok(())
@@ -504,32 +516,162 @@ fn validate(path: &Path, format: ValidateFormat) -> Result<(), Error> {
     result
 }
 
-fn regions(rtt: Option<Vec<String>>) -> Result<(), Error> {
+/// Output format of `geosim regions --matrix`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum MatrixFormat {
+    /// An aligned table.
+    Table,
+    /// `from,to,km,floor_rtt_ms,rtt_p50_ms,rtt_p99_ms`.
+    Csv,
+    /// An array of objects with the CSV's fields.
+    Json,
+}
+
+/// Writes `text` to stdout; a closed pipe (`| head`) is not an error.
+fn print_quietly(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+/// Draws behind the p99 printed by `geosim regions`.
+const RTT_DRAWS: usize = 200_000;
+
+/// The catalogue regions named, as a topology under the default network model.
+fn catalogue_topology(names: &[String], flag: &str) -> Result<geosim::topology::Topology, Error> {
+    use geosim::catalogue::find;
+    use geosim::topology::{region, NetworkModel, Topology};
+    let mut regions = Vec::new();
+    for n in names {
+        let r = find(n).ok_or_else(|| {
+            Error::Usage(format!(
+                "{flag}: `{n}` is not a catalogue region (see `geosim regions`)"
+            ))
+        })?;
+        if regions
+            .iter()
+            .any(|x: &geosim::topology::Region| x.name == r.name)
+        {
+            return Err(Error::Usage(format!("{flag}: `{n}` is given twice")));
+        }
+        regions.push(region(r.name, r.lat, r.lon, r.jurisdiction));
+    }
+    Topology::new(regions, vec![], NetworkModel::default())
+        .map_err(|e| Error::Usage(format!("{flag}: {e:?}")))
+}
+
+/// One ordered pair of the derived matrix.
+#[derive(serde::Serialize)]
+struct RttRow {
+    from: String,
+    to: String,
+    km: f64,
+    floor_rtt_ms: f64,
+    rtt_p50_ms: f64,
+    rtt_p99_ms: f64,
+    route: Vec<String>,
+}
+
+fn rtt_row(t: &geosim::topology::Topology, a: u16, b: u16) -> RttRow {
+    let r3 = |v: f64| (v * 1e3).round() / 1e3;
+    let p99 = t.rtt_quantiles_ms(a, b, &[0.99], RTT_DRAWS, 1)[0];
+    RttRow {
+        from: t.region(a).name.clone(),
+        to: t.region(b).name.clone(),
+        km: r3(t.distance_km(a, b)),
+        floor_rtt_ms: r3((t.path_floor_nanos(a, b) + t.path_floor_nanos(b, a)) as f64 / 1e6),
+        rtt_p50_ms: r3(t.median_rtt_ms(a, b)),
+        rtt_p99_ms: r3(p99),
+        route: t
+            .route_regions(a, b)
+            .into_iter()
+            .map(|r| t.region(r).name.clone())
+            .collect(),
+    }
+}
+
+fn regions(
+    rtt: Option<Vec<String>>,
+    matrix: Option<Vec<String>>,
+    format: MatrixFormat,
+) -> Result<(), Error> {
     use geosim::catalogue::{find, CATALOGUE};
-    use geosim::topology::{fibre_floor_ms, great_circle_km, NetworkModel};
+    if let Some(names) = matrix {
+        let t = catalogue_topology(&names, "--matrix")?;
+        let n = t.len() as u16;
+        let rows: Vec<RttRow> = (0..n)
+            .flat_map(|a| (0..n).filter(move |&b| b != a).map(move |b| (a, b)))
+            .map(|(a, b)| rtt_row(&t, a, b))
+            .collect();
+        match format {
+            MatrixFormat::Json => {
+                let text = serde_json::to_string_pretty(&rows)
+                    .map_err(|e| Error::Usage(format!("--matrix: {e}")))?;
+                print_quietly(&format!("{text}\n"));
+            }
+            MatrixFormat::Csv => {
+                let mut text = String::from("from,to,km,floor_rtt_ms,rtt_p50_ms,rtt_p99_ms\n");
+                for r in &rows {
+                    text.push_str(&format!(
+                        "{},{},{},{},{},{}\n",
+                        r.from, r.to, r.km, r.floor_rtt_ms, r.rtt_p50_ms, r.rtt_p99_ms
+                    ));
+                }
+                print_quietly(&text);
+            }
+            MatrixFormat::Table => {
+                let mut table = vec![[
+                    "from",
+                    "to",
+                    "km",
+                    "floor RTT ms",
+                    "RTT p50 ms",
+                    "RTT p99 ms",
+                ]
+                .map(String::from)
+                .to_vec()];
+                for r in &rows {
+                    table.push(vec![
+                        r.from.clone(),
+                        r.to.clone(),
+                        format!("{:.0}", r.km),
+                        format!("{:.1}", r.floor_rtt_ms),
+                        format!("{:.1}", r.rtt_p50_ms),
+                        format!("{:.1}", r.rtt_p99_ms),
+                    ]);
+                }
+                print_quietly(&report::render(&table));
+            }
+        }
+        return Ok(());
+    }
     match rtt {
         Some(pair) => {
-            let get = |n: &str| {
-                find(n).ok_or_else(|| {
-                    Error::Usage(format!(
-                        "--rtt: `{n}` is not a catalogue region (see `geosim regions`)"
-                    ))
-                })
+            let t = catalogue_topology(&pair, "--rtt")?;
+            let r = rtt_row(&t, 0, 1);
+            let (a, b) = (
+                find(&pair[0]).expect("checked"),
+                find(&pair[1]).expect("checked"),
+            );
+            let model = t.model();
+            let route = if r.route.len() <= 2 {
+                "direct (derived link, great circle)".to_string()
+            } else {
+                r.route.join(" -> ")
             };
-            let (a, b) = (get(&pair[0])?, get(&pair[1])?);
-            let km = great_circle_km(a.lat, a.lon, b.lat, b.lon);
-            let model = NetworkModel::default();
             println!(
-                "{} ({}) <-> {} ({}): {:.0} km, derived RTT {:.1} ms (fibre floor {:.1} ms; inflation {}, overhead {} ms one way)",
+                "{} ({}) <-> {} ({}): {:.0} km\n  derived RTT p50 {:.1} ms, p99 {:.1} ms\n  route: {}\n  fibre floor RTT {:.1} ms\n  model: inflation {}, overhead {} ms one way, variation {:?}",
                 a.name,
                 a.city,
                 b.name,
                 b.city,
-                km,
-                2.0 * model.derived_ms(km),
-                2.0 * fibre_floor_ms(km),
+                r.km,
+                r.rtt_p50_ms,
+                r.rtt_p99_ms,
+                route,
+                r.floor_rtt_ms,
                 model.route_inflation,
-                model.overhead_ms
+                model.overhead_ms,
+                model.variation,
             );
         }
         None => {

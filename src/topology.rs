@@ -1,9 +1,11 @@
 //! Geography and the wide-area network: regions, WAN links, routes and the fibre floor.
 //!
 //! Owns `Region`, `WanLink`, `NetworkModel` and `Topology`. Links live in a petgraph graph;
-//! pairs without an explicit link either get a link derived from geography (great-circle
-//! distance x 4.897 us/km x route inflation + overhead) or are reached over the lowest-median
-//! route of explicit links (petgraph's Dijkstra). Every sampled hop is clamped to the
+//! pairs without an explicit link either get a link derived from geography (median:
+//! great-circle distance x 4.897 us/km x route inflation + overhead; lognormal around it
+//! unless `Variation::Constant`) or are reached over the lowest-median route of explicit
+//! links (petgraph's Dijkstra). Also which region pairs are ordered channels (`fifo`: every
+//! link of the route is). Every sampled hop is clamped to the
 //! fibre floor of that hop, so no message ever arrives faster than light in fibre along its
 //! path.
 //!
@@ -29,6 +31,34 @@ pub const DEFAULT_ROUTE_INFLATION: f64 = 1.43;
 pub const DEFAULT_OVERHEAD_MS: f64 = 5.9;
 /// Default intra-region one-way latency in ms (half the median AWS intra-region round trip).
 pub const DEFAULT_INTRA_MS: f64 = 1.5;
+/// With `Variation::Lognormal`: the 99th percentile of a derived link's one-way latency as a
+/// multiple of its median (docs/network.md, "Variation").
+pub const WAN_P99_OVER_P50: f64 = 1.15;
+/// With `Variation::Lognormal`: the 99th percentile of the default access latency as a
+/// multiple of its median (docs/network.md, "Variation").
+pub const INTRA_P99_OVER_P50: f64 = 2.5;
+
+/// How derived links and the default access latency vary from message to message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variation {
+    /// Lognormal through the model's median and `median x *_P99_OVER_P50` at the 99th
+    /// percentile.
+    Lognormal,
+    /// Every message takes the median.
+    Constant,
+}
+
+impl Variation {
+    /// The access latency of a region whose scenario gives no `intra_ms`.
+    pub fn default_intra(self) -> LatencyDist {
+        match self {
+            Variation::Lognormal => {
+                LatencyDist::lognormal(DEFAULT_INTRA_MS, DEFAULT_INTRA_MS * INTRA_P99_OVER_P50)
+            }
+            Variation::Constant => LatencyDist::constant(DEFAULT_INTRA_MS),
+        }
+    }
+}
 
 /// A region: a place where a strategy may run servers and clients live.
 #[derive(Clone, Debug)]
@@ -56,6 +86,9 @@ pub struct WanLink {
     pub latency: LatencyDist,
     /// True when given in the scenario, false when derived from geography.
     pub explicit: bool,
+    /// True when a channel over this link delivers in send order (as over TCP); a route is
+    /// ordered only when all its links are.
+    pub fifo: bool,
 }
 
 /// What to do for region pairs without an explicit link.
@@ -76,6 +109,11 @@ pub struct NetworkModel {
     pub overhead_ms: f64,
     /// Treatment of pairs without an explicit link.
     pub unlinked: Unlinked,
+    /// Default ordering of channels: derived links and the access network take it; explicit
+    /// links may override it.
+    pub fifo: bool,
+    /// Variation of derived links (and of the default access latency).
+    pub variation: Variation,
 }
 
 impl Default for NetworkModel {
@@ -84,11 +122,23 @@ impl Default for NetworkModel {
             route_inflation: DEFAULT_ROUTE_INFLATION,
             overhead_ms: DEFAULT_OVERHEAD_MS,
             unlinked: Unlinked::Geo,
+            fifo: true,
+            variation: Variation::Lognormal,
         }
     }
 }
 
 impl NetworkModel {
+    /// The latency distribution of a derived link over a great-circle distance of `km`: its
+    /// median is `derived_ms(km)`.
+    pub fn derived_link(&self, km: f64) -> LatencyDist {
+        let median = self.derived_ms(km);
+        match self.variation {
+            Variation::Lognormal => LatencyDist::lognormal(median, median * WAN_P99_OVER_P50),
+            Variation::Constant => LatencyDist::constant(median),
+        }
+    }
+
     /// The derived one-way latency (ms) over a great-circle distance of `km`.
     pub fn derived_ms(&self, km: f64) -> f64 {
         fibre_floor_ms(km) * self.route_inflation + self.overhead_ms
@@ -130,6 +180,7 @@ pub struct Topology {
     routes: Vec<(u32, u32)>,
     hops: Vec<Hop>,
     median_ms: Vec<f64>,
+    fifo: Vec<bool>,
     model: NetworkModel,
 }
 
@@ -168,8 +219,9 @@ impl Topology {
                     links.push(WanLink {
                         from: a as RegionId,
                         to: b as RegionId,
-                        latency: LatencyDist::constant(model.derived_ms(km)),
+                        latency: model.derived_link(km),
                         explicit: false,
+                        fifo: model.fifo,
                     });
                 }
             }
@@ -183,6 +235,7 @@ impl Topology {
         let mut routes = vec![(0u32, 0u32); n * n];
         let mut hops = Vec::new();
         let mut median_ms = vec![0.0; n * n];
+        let mut fifo = vec![model.fifo; n * n];
         for a in 0..n {
             // Dijkstra from `a` on link medians, then walk predecessors back from each target.
             let dist = dijkstra(&graph, nodes[a], None, |e| link_median[*e.weight()]);
@@ -228,6 +281,7 @@ impl Topology {
                 }
                 routes[a * n + b] = (start, hops.len() as u32);
                 median_ms[a * n + b] = total;
+                fifo[a * n + b] = hops[start as usize..].iter().all(|h| links[h.link].fifo);
             }
         }
         Ok(Topology {
@@ -237,6 +291,7 @@ impl Topology {
             routes,
             hops,
             median_ms,
+            fifo,
             model,
         })
     }
@@ -304,6 +359,13 @@ impl Topology {
         self.median_one_way_ms(a, b) + self.median_one_way_ms(b, a)
     }
 
+    /// True when a channel from `a` to `b` delivers in send order: every link of its route
+    /// is ordered (within a region: the network-wide default).
+    #[inline]
+    pub fn fifo(&self, a: RegionId, b: RegionId) -> bool {
+        self.fifo[a as usize * self.regions.len() + b as usize]
+    }
+
     /// The regions on the route from `a` to `b`, both ends included.
     pub fn route_regions(&self, a: RegionId, b: RegionId) -> Vec<RegionId> {
         let mut out = vec![a];
@@ -330,6 +392,32 @@ impl Topology {
             total = total.saturating_add(d.max(hop.floor_ns));
         }
         total
+    }
+
+    /// Quantiles `qs` (in [0, 1]) of the round trip between `a` and `b` in ms, estimated from
+    /// `draws` seeded round trips (one draw on the route there, one back): deterministic for
+    /// a given `seed`. For display (`geosim regions --rtt`), never used by a run.
+    pub fn rtt_quantiles_ms(
+        &self,
+        a: RegionId,
+        b: RegionId,
+        qs: &[f64],
+        draws: usize,
+        seed: u64,
+    ) -> Vec<f64> {
+        use crate::rng::{stream, Stream};
+        let mut there = stream(seed, Stream::Network(a as u32, b as u32));
+        let mut back = stream(seed, Stream::Network(b as u32, a as u32));
+        let mut v: Vec<u64> = (0..draws.max(1))
+            .map(|_| self.sample_nanos(a, b, &mut there) + self.sample_nanos(b, a, &mut back))
+            .collect();
+        v.sort_unstable();
+        qs.iter()
+            .map(|q| {
+                let i = ((v.len() as f64 * q).ceil() as usize).clamp(1, v.len()) - 1;
+                v[i] as f64 / 1e6
+            })
+            .collect()
     }
 
     /// Samples the access latency between a client and its region's servers, in ns.
@@ -382,6 +470,7 @@ mod tests {
             to: t,
             latency: LatencyDist::constant(ms),
             explicit: true,
+            fifo: true,
         };
         // a->c direct is slow (50 ms); a->b->c is 10 + 10.
         let links = vec![
@@ -425,6 +514,7 @@ mod tests {
             to: 1,
             latency: LatencyDist::uniform(0.0, 1.0),
             explicit: true,
+            fifo: true,
         }];
         let t = Topology::new(regions, links, NetworkModel::default()).unwrap();
         let floor = t.path_floor_nanos(0, 1);

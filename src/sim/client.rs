@@ -63,7 +63,7 @@ impl<S: Strategy> World<'_, S> {
             self.metrics.server_acked_write();
         }
         let (client, target, attempt) = (state.client, state.target, state.attempt);
-        let delay = self.client_path_nanos(client, target, false);
+        let delay = self.client_path_nanos(now, client, target, false);
         // The first answer to an attempt is the one its client gets; later answers (a
         // quorum deadline after a success, a duplicate) are dropped.
         let state = self.ops.get_mut(op.index()).expect("present");
@@ -75,8 +75,17 @@ impl<S: Strategy> World<'_, S> {
     /// The delay of one message between a client of region `client` and the servers of
     /// `server` (`to_server`: request, else answer): the client's access network, plus the
     /// WAN path when it is served elsewhere. Clients reach a remote region over the internet,
-    /// not through their own region's servers, so only the path's latency applies.
-    fn client_path_nanos(&mut self, client: RegionId, server: RegionId, to_server: bool) -> u64 {
+    /// not through their own region's servers, so only the path's latency applies. The WAN
+    /// leg of the clients of one region to (or from) one remote region is one channel,
+    /// delivered in send order when its route is ordered (`network.fifo`); the access leg is
+    /// each client's own and is not ordered against other clients.
+    fn client_path_nanos(
+        &mut self,
+        now: SimTime,
+        client: RegionId,
+        server: RegionId,
+        to_server: bool,
+    ) -> u64 {
         let mut delay = self
             .topo
             .sample_access_nanos(client, &mut self.access_rng[client as usize]);
@@ -87,7 +96,14 @@ impl<S: Strategy> World<'_, S> {
                 (server, client)
             };
             let pair = from as usize * self.topo.len() + to as usize;
-            delay += self.topo.sample_nanos(from, to, &mut self.net_rng[pair]);
+            let wan = self.topo.sample_nanos(from, to, &mut self.net_rng[pair]);
+            delay += if self.topo.fifo(from, to) {
+                // The WAN leg starts once the access leg is done.
+                let start = now + delay;
+                super::effects::in_order(&mut self.client_last[pair], start, wan)
+            } else {
+                wan
+            };
         }
         delay
     }
@@ -172,7 +188,7 @@ impl<S: Strategy> World<'_, S> {
                 }
             }
         }
-        let delay = self.client_path_nanos(client, target, true);
+        let delay = self.client_path_nanos(now, client, target, true);
         sched.schedule_at(
             now + delay,
             Event::Request {

@@ -5,7 +5,8 @@
 //! between regions, sampled on the route (never below the fibre floor), with a degraded link's
 //! extra latency, retransmissions for loss and bandwidth queueing, or `None` when a partition
 //! or the sender's outage drops it. Residency violations of data-carrying sends are counted
-//! here.
+//! here. A strategy's messages from one region to another form one channel, delivered in
+//! send order when the route is ordered (`in_order`; `network.fifo`).
 //!
 //! Must not import the scenario spec (serde), report or io modules, nor a concrete strategy.
 
@@ -18,6 +19,16 @@ use crate::time::SimTime;
 use crate::topology::RegionId;
 
 use super::{Event, World};
+
+/// The delay of a message sent at `now` with its own sampled `delay` on an ordered channel
+/// whose latest arrival so far is `last`: it arrives at max(own arrival, `last`), as over
+/// TCP, and becomes the channel's latest arrival.
+#[inline]
+pub(super) fn in_order(last: &mut SimTime, now: SimTime, delay: u64) -> u64 {
+    let at = (now + delay).max(*last);
+    *last = at;
+    at.saturating_since(now)
+}
 
 impl<S: Strategy> World<'_, S> {
     /// One-way delay of a message, or None when it is dropped (partition, outage).
@@ -91,7 +102,11 @@ impl<S: Strategy> World<'_, S> {
                             self.metrics.violation(key, bytes);
                         }
                     }
-                    if let Some(delay) = self.transmit(now, from, to, bytes) {
+                    if let Some(mut delay) = self.transmit(now, from, to, bytes) {
+                        if self.topo.fifo(from, to) {
+                            let pair = from as usize * self.topo.len() + to as usize;
+                            delay = in_order(&mut self.chan_last[pair], now, delay);
+                        }
                         let inc = self.incarnation[from as usize];
                         sched.schedule_at(now + delay, Event::Deliver { from, to, inc, msg });
                     }

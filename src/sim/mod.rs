@@ -155,6 +155,10 @@ pub struct World<'a, S: Strategy> {
     group_region: Vec<RegionId>,
     access_rng: Vec<SimRng>,
     net_rng: Vec<SimRng>,
+    /// Per ordered region pair: the latest arrival on the strategy's channel.
+    chan_last: Vec<SimTime>,
+    /// Per ordered region pair: the latest arrival on the clients' WAN channel.
+    client_last: Vec<SimTime>,
     strat_rng: SimRng,
     client_rng: SimRng,
     service_rng: Vec<SimRng>,
@@ -232,6 +236,8 @@ impl<'a, S: Strategy> World<'a, S> {
             net_rng: (0..n * n)
                 .map(|i| stream(seed, Stream::Network((i / n) as u32, (i % n) as u32)))
                 .collect(),
+            chan_last: vec![SimTime::ZERO; n * n],
+            client_last: vec![SimTime::ZERO; n * n],
             strat_rng: stream(seed, Stream::Strategy(strategy_index as u32)),
             client_rng: stream(seed, Stream::Faults(0xC11E)),
             service_rng: (0..n)

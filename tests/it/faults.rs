@@ -95,6 +95,11 @@ fn erlang_c_known_value() {
 /// Two regions 50 ms apart, the primary lost at 100 s; clients in the standby region write
 /// 400 per second (all forwarded to the primary).
 fn primary_outage(replication: &str, seed: u64) -> geosim::report::StrategyReport {
+    primary_outage_over(replication, seed, "50.0")
+}
+
+/// `primary_outage` with the link's latency (and any more link fields) written as `link`.
+fn primary_outage_over(replication: &str, seed: u64, link: &str) -> geosim::report::StrategyReport {
     let rest = format!(
         r#"
 [clients]
@@ -127,7 +132,8 @@ promotion_delay_s = 5
         "",
         50.0,
         &rest,
-    );
+    )
+    .replace("latency = 50.0", &format!("latency = {link}"));
     run(&text).strategies.remove(0)
 }
 
@@ -143,7 +149,8 @@ fn sync_replication_loses_no_acknowledged_write() {
 }
 
 /// Little's law: the writes in flight to the standby when the primary dies are
-/// lambda x W = 400/s x 50 ms = 20 on average. Each seed's count is Poisson (sd 4.5); the
+/// lambda x W = 400/s x 50 ms = 20 on average. With a constant link, ordered delivery changes
+/// nothing (every message takes the same time). Each seed's count is Poisson (sd 4.5); the
 /// mean of 10 seeds has sd 1.4, so a tolerance of 5 is 3.5 sd.
 #[test]
 fn async_replication_loses_lambda_times_lag() {
@@ -153,6 +160,99 @@ fn async_replication_loses_lambda_times_lag() {
     let mean = lost.iter().sum::<u64>() as f64 / lost.len() as f64;
     assert!((mean - 20.0).abs() < 5.0, "mean lost {mean} ({lost:?})");
     assert!(lost.iter().all(|&l| l > 0), "{lost:?}");
+}
+
+/// The writes an async standby lacks when the primary dies, by a Monte Carlo of the
+/// protocol's messages written here (not geosim's code): Poisson writes at `rate` per ms
+/// from the standby's clients are forwarded to the primary over the s -> p channel; the
+/// primary acknowledges each on arrival and sends its answer, then the log entry, over the
+/// p -> s channel. Every message draws its own lognormal delay (median `p50`, 99th
+/// percentile `p99`, ms). Ordered (`fifo`): a message arrives at max(its own arrival, the
+/// channel's previous arrival). The primary dies at `t`; the standby holds the entries that
+/// arrived before: lost = acknowledged before `t` but not yet delivered. Returns the mean
+/// and standard deviation over `runs` independent outages.
+fn mc_async_lost(rate: f64, p50: f64, p99: f64, fifo: bool, runs: u32) -> (f64, f64) {
+    use rand::{RngExt, SeedableRng};
+    let sigma = (p99 / p50).ln() / 2.326_347_874_040_841;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x5eed);
+    let delay = |rng: &mut rand_chacha::ChaCha8Rng| {
+        // Box-Muller for a standard normal draw.
+        let (u1, u2): (f64, f64) = (1.0 - rng.random::<f64>(), rng.random());
+        let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+        p50 * (sigma * z).exp()
+    };
+    // Three seconds of writes before the outage: the channels forget their state within a
+    // fraction of a second at this rate and spread.
+    let t = 3000.0;
+    let counts: Vec<f64> = (0..runs)
+        .map(|_| {
+            let (mut now, mut fwd, mut back, mut lost) = (0.0f64, 0.0f64, 0.0f64, 0u32);
+            loop {
+                now += -(1.0 - rng.random::<f64>()).ln() / rate;
+                if now >= t {
+                    break;
+                }
+                let own = now + delay(&mut rng);
+                let at_primary = if fifo { fwd.max(own) } else { own };
+                fwd = at_primary;
+                let answer = at_primary + delay(&mut rng);
+                let entry = at_primary + delay(&mut rng);
+                let applied = if fifo {
+                    back = back.max(answer).max(entry);
+                    back
+                } else {
+                    entry
+                };
+                if at_primary < t && applied > t {
+                    lost += 1;
+                }
+            }
+            lost as f64
+        })
+        .collect();
+    let mean = counts.iter().sum::<f64>() / runs as f64;
+    let var = counts.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / (runs - 1) as f64;
+    (mean, var.sqrt())
+}
+
+/// Ordered delivery over a jittery link (lognormal, median 50 ms, p99 150 ms): the standby
+/// holds a prefix of the primary's log, so an entry stuck behind a slow one is lost with it.
+/// geosim's mean over 20 seeds against the Monte Carlo above; with `fifo = false` against
+/// Little's law for unordered delivery, lambda x E[D] = 400/s x 50 ms x exp(sigma^2 / 2)
+/// (the in-flight count of an M/G/inf system is Poisson), which ordering more than doubles.
+#[test]
+fn async_replication_over_an_ordered_jittery_link_loses_a_prefix() {
+    let link = r#"{ dist = "lognormal", p50_ms = 50, p99_ms = 150 }"#;
+    let seeds = 20u64;
+    let mean_of = |fifo: bool| {
+        let link = format!("{link}\nfifo = {fifo}");
+        let lost: Vec<u64> = (1..=seeds)
+            .map(|seed| primary_outage_over("async", seed, &link).rpo.lost_writes)
+            .collect();
+        (lost.iter().sum::<u64>() as f64 / seeds as f64, lost)
+    };
+    let (mc_mean, mc_sd) = mc_async_lost(0.4, 50.0, 150.0, true, 4000);
+    let (ordered, lost) = mean_of(true);
+    let tol = 3.5 * mc_sd / (seeds as f64).sqrt() + 3.5 * mc_sd / 4000f64.sqrt();
+    assert!(
+        (ordered - mc_mean).abs() < tol,
+        "ordered: mean lost {ordered} vs Monte Carlo {mc_mean} (sd {mc_sd}, tol {tol}) {lost:?}"
+    );
+    let sigma = (3.0f64).ln() / 2.326_347_874_040_841;
+    let little = 400.0 * 0.050 * (sigma * sigma / 2.0).exp();
+    let (unordered, lost) = mean_of(false);
+    let tol = 3.5 * (little / seeds as f64).sqrt();
+    assert!(
+        (unordered - little).abs() < tol,
+        "unordered: mean lost {unordered} vs Little {little} (tol {tol}) {lost:?}"
+    );
+    // The Monte Carlo of unordered delivery agrees with Little's law (a check of the MC).
+    let (mc_unordered, _) = mc_async_lost(0.4, 50.0, 150.0, false, 4000);
+    assert!(
+        (mc_unordered - little).abs() < 0.5,
+        "{mc_unordered} vs {little}"
+    );
+    assert!(mc_mean > 2.0 * little, "{mc_mean} vs {little}");
 }
 
 /// RTO of active-passive = detection timeout + promotion delay, within one heartbeat

@@ -29,7 +29,7 @@ pub use faults::{
     CircuitBreakerSpec, ClientsSpec, DetectionSpec, FaultSpec, RandomFaultsSpec, RecoverySpec,
 };
 pub use latency::{DistSpec, LatencySpec, MixtureComponent};
-pub use region::{CapacitySpec, LinkSpec, NetworkSpec, RegionSpec, UnlinkedSpec};
+pub use region::{CapacitySpec, LinkSpec, NetworkSpec, RegionSpec, UnlinkedSpec, VariationSpec};
 pub use strategy::{
     ActiveActiveSpec, ActivePassiveSpec, ConsensusReadsSpec, ConsensusSpec, EdgeCacheSpec,
     FailbackSpec, FollowTheSunSpec, HandoffSpec, HomeShareSpec, MultiMasterSpec, QuorumSpec,

@@ -12,7 +12,7 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::LatencySpec;
-use crate::topology::{DEFAULT_INTRA_MS, DEFAULT_OVERHEAD_MS, DEFAULT_ROUTE_INFLATION};
+use crate::topology::{DEFAULT_OVERHEAD_MS, DEFAULT_ROUTE_INFLATION};
 
 /// Settings of the geography-derived latency model.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -27,6 +27,26 @@ pub struct NetworkSpec {
     /// Pairs without an explicit link: `geo` derives one, `route` routes over explicit links.
     #[serde(default)]
     pub unlinked: UnlinkedSpec,
+    /// Deliver the messages of one channel (a strategy's stream between two regions, the
+    /// clients of a region talking to a remote one) in send order, as over TCP (default
+    /// true); `false` for datagram-like traffic where every message travels alone.
+    #[serde(default = "default_true")]
+    pub fifo: bool,
+    /// How derived links and the default access latency (`intra_ms` not given) vary:
+    /// `lognormal` (default) or `constant` (every message takes the median).
+    #[serde(default)]
+    pub variation: VariationSpec,
+}
+
+/// How derived links and the default access latency vary from message to message.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum VariationSpec {
+    /// Lognormal through the model's median and a calibrated 99th percentile.
+    #[default]
+    Lognormal,
+    /// Every message takes the median.
+    Constant,
 }
 
 impl Default for NetworkSpec {
@@ -35,8 +55,14 @@ impl Default for NetworkSpec {
             route_inflation: DEFAULT_ROUTE_INFLATION,
             overhead_ms: DEFAULT_OVERHEAD_MS,
             unlinked: UnlinkedSpec::Geo,
+            fifo: true,
+            variation: VariationSpec::Lognormal,
         }
     }
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_inflation() -> f64 {
@@ -99,9 +125,10 @@ pub struct RegionSpec {
     #[serde(default)]
     #[schemars(description = "Compute price multiplier.")]
     pub price_multiplier: Option<f64>,
-    /// One-way latency between clients and servers in the region (default 1.5 ms).
-    #[serde(default = "default_intra")]
-    pub intra_ms: LatencySpec,
+    /// One-way latency between clients and servers in the region (default: median 1.5 ms,
+    /// lognormal per `network.variation`).
+    #[serde(default)]
+    pub intra_ms: Option<LatencySpec>,
     /// Serving capacity (default: unlimited, no queueing).
     #[serde(default)]
     #[schemars(description = "Serving capacity (default: unlimited).")]
@@ -154,7 +181,7 @@ impl RegionSpec {
             inter_region_usd_per_gb: None,
             internet_usd_per_gb: None,
             price_multiplier: None,
-            intra_ms: default_intra(),
+            intra_ms: None,
             capacity: None,
         }
     }
@@ -176,10 +203,6 @@ pub struct CapacitySpec {
     pub failover_share: Option<f64>,
 }
 
-fn default_intra() -> LatencySpec {
-    LatencySpec::Ms(DEFAULT_INTRA_MS)
-}
-
 /// An explicit WAN link.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -194,4 +217,8 @@ pub struct LinkSpec {
     /// (default).
     #[serde(default)]
     pub directed: bool,
+    /// Whether channels routed over this link deliver in send order (default:
+    /// `network.fifo`).
+    #[serde(default)]
+    pub fifo: Option<bool>,
 }

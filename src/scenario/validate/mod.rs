@@ -122,7 +122,7 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
         c.bad("name", "must not be empty");
     }
     let model = regions::network(&mut c, &spec.network);
-    let known = regions::regions(&mut c, spec);
+    let known = regions::regions(&mut c, spec, model.variation);
     let links = regions::links(&mut c, spec, &known);
     let groups = workload::groups(&mut c, spec, &known);
     let capacity = faults::capacity(&mut c, &spec.regions);

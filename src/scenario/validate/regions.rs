@@ -11,10 +11,10 @@ use crate::catalogue;
 use crate::cost::RegionPrices;
 use crate::error::Problem;
 use crate::latency::LatencyDist;
-use crate::scenario::spec::{NetworkSpec, ScenarioSpec, UnlinkedSpec};
+use crate::scenario::spec::{NetworkSpec, ScenarioSpec, UnlinkedSpec, VariationSpec};
 use crate::topology::{
     fibre_floor_ms, great_circle_km, NetworkModel, Region, RegionId, Topology, TopologyError,
-    Unlinked, WanLink,
+    Unlinked, Variation, WanLink,
 };
 
 /// The geography-derived latency model (`[network]`).
@@ -28,12 +28,21 @@ pub(super) fn network(c: &mut Checker, net: &NetworkSpec) -> NetworkModel {
             UnlinkedSpec::Geo => Unlinked::Geo,
             UnlinkedSpec::Route => Unlinked::Route,
         },
+        fifo: net.fifo,
+        variation: match net.variation {
+            VariationSpec::Lognormal => Variation::Lognormal,
+            VariationSpec::Constant => Variation::Constant,
+        },
     }
 }
 
 /// Every region, with the catalogue's coordinates, jurisdiction and prices where the file
 /// gives none: the name -> id map later sections resolve references with.
-pub(super) fn regions<'a>(c: &mut Checker, spec: &'a ScenarioSpec) -> Known<'a> {
+pub(super) fn regions<'a>(
+    c: &mut Checker,
+    spec: &'a ScenarioSpec,
+    variation: Variation,
+) -> Known<'a> {
     if spec.regions.is_empty() {
         c.bad("regions", "must list at least one region");
     }
@@ -92,7 +101,10 @@ pub(super) fn regions<'a>(c: &mut Checker, spec: &'a ScenarioSpec) -> Known<'a> 
             p.price_multiplier = v;
         }
         prices.push(p);
-        let intra = c.latency(&f("intra_ms"), &r.intra_ms);
+        let intra = match &r.intra_ms {
+            Some(l) => c.latency(&f("intra_ms"), l),
+            None => Some(variation.default_intra()),
+        };
         regions.push(Region {
             name: r.name.clone(),
             lat,
@@ -167,6 +179,7 @@ pub(super) fn links(c: &mut Checker, spec: &ScenarioSpec, known: &Known) -> Vec<
                 to: y,
                 latency: latency.clone(),
                 explicit: true,
+                fifo: l.fifo.unwrap_or(spec.network.fifo),
             });
         }
     }

@@ -77,10 +77,12 @@ fn jittery_links() -> String {
 }
 
 fn scenario(duration_s: u32, clients: &str, jitter: bool, strategies: &str) -> Scenario {
+    // Jittery links are unordered (messages overtake each other); without jitter every
+    // latency is constant.
     let links = if jitter {
-        jittery_links()
+        format!("[network]\nfifo = false\n{}", jittery_links())
     } else {
-        String::new()
+        "[network]\nvariation = \"constant\"\n".to_string()
     };
     let text = format!(
         "name = \"t\"\nseed = 7\nduration_s = {duration_s}\ndrain_s = 10\n\

@@ -70,7 +70,7 @@ fn overlapping_quorums_are_never_stale() {
     let regions = ["us-east-1", "eu-west-1", "ap-northeast-1", "sa-east-1"];
     let reps = "replicas = [\"us-east-1\", \"eu-west-1\", \"ap-northeast-1\"]";
     let text = format!(
-        "duration_s = 4\ndrain_s = 2\n{REGIONS}\n{}{}{}{}{}",
+        "duration_s = 4\ndrain_s = 2\n[network]\nvariation = \"constant\"\n{REGIONS}\n{}{}{}{}{}",
         clients(&regions, 250.0, 0.6, 5),
         quorum("r2w2", 3, 2, 2, false, reps),
         quorum("r2w2-repair", 3, 2, 2, true, reps),
@@ -115,7 +115,8 @@ fn overlapping_quorums_are_never_stale() {
 /// N = 3, R = W = 1 on exponential links: stale reads, less likely the older the write.
 #[test]
 fn sloppy_quorums_become_consistent_with_age() {
-    let mut text = String::from("duration_s = 10\ndrain_s = 2\n");
+    // Independent message delays, as in the PBS model: unordered links.
+    let mut text = String::from("duration_s = 10\ndrain_s = 2\n[network]\nfifo = false\n");
     for (i, name) in ["a", "b", "c"].iter().enumerate() {
         text.push_str(&format!(
             "[[regions]]\nname = \"{name}\"\nlat = 50.0\nlon = {}\n",
