@@ -5,16 +5,19 @@
 //! stale reads (against the newest version acknowledged to any client before the read began),
 //! conflicts, lost updates, replication lag and WAN bytes. Definitions are in docs/metrics.md.
 //!
-//! Submodules: `hist` (the streaming histograms), `faults` (per-fault lost data and RTO).
+//! Submodules: `hist` (the streaming histograms), `faults` (per-fault lost data and RTO),
+//! `probes` (the exact staleness curve of probe reads).
 //!
 //! Must not import the engine, the world, strategies' internals, scenario or report types.
 
 mod faults;
 mod hist;
+mod probes;
 
 pub use faults::FaultCost;
 use faults::Recovery;
 pub use hist::{CoarseHist, LatencyStat};
+pub use probes::ProbeCurve;
 
 use std::collections::VecDeque;
 
@@ -113,6 +116,8 @@ pub struct RunMetrics {
     pub visibility: [[u64; 2]; VISIBILITY_AGES_MS.len()],
     /// Age of the missed version, over stale reads.
     pub staleness: LatencyStat,
+    /// Probe reads at exact delays after sampled writes (`None`: probes not configured).
+    pub probes: Option<ProbeCurve>,
     /// Strategy-specific figures, in the strategy's order.
     pub extra: Vec<(&'static str, f64)>,
     /// Availability per client region.
@@ -204,6 +209,7 @@ impl RunMetrics {
             events: 0,
             visibility: [[0; 2]; VISIBILITY_AGES_MS.len()],
             staleness: LatencyStat::new(),
+            probes: None,
             extra: Vec::new(),
             availability: vec![Availability::default(); regions],
             faults: Vec::new(),
