@@ -214,3 +214,41 @@ impl<S: Strategy> World<'_, S> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_nth_write_is_sampled_from_the_client_regions_in_turn() {
+        let plan = ProbePlan {
+            delays_ms: vec![0, 5],
+            every: 3,
+            from: None,
+        };
+        // Client groups in regions 4, 1, 4: the sources are 1 then 4, in region order.
+        let mut p = Probes::new(&plan, &[4, 1, 4]);
+        assert_eq!(p.delays_ns, vec![0, 5_000_000]);
+        let roles: Vec<Role> = (0..9).map(|_| p.role_of_write()).collect();
+        let sampled: Vec<(usize, RegionId)> = roles
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| match r {
+                Role::Sampled { source } => Some((i + 1, *source)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sampled, vec![(3, 1), (6, 4), (9, 1)]);
+        // A configured source takes every probe.
+        let mut p = Probes::new(
+            &ProbePlan {
+                from: Some(7),
+                ..plan
+            },
+            &[4, 1],
+        );
+        let sources: Vec<Role> = (0..6).map(|_| p.role_of_write()).collect();
+        assert_eq!(sources[2], Role::Sampled { source: 7 });
+        assert_eq!(sources[5], Role::Sampled { source: 7 });
+    }
+}

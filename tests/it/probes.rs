@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp};
 
-use crate::common::run;
+use crate::common::{run, THREE_REGIONS};
 
 /// Five regions at one spot (fibre floor 0): writer `w` (the only client region), replicas
 /// `x`, `y`, `z` of a quorum N = 3, R = 1, W = 1, and prober `p`. Every pair has an explicit
@@ -211,4 +211,38 @@ fn probes_are_off_by_default_and_leave_the_client_workload_alone() {
     // Read at w, whose clients' coordinator is w: the answer is the first of x (80 ms), y
     // (10 ms) and z (30 ms) to answer, y, which acknowledged the write itself.
     assert_eq!(curve[0].p_consistent, Some(1.0));
+}
+
+#[test]
+fn probes_do_not_change_the_client_operations_on_random_links() {
+    // Derived (random) WAN latencies, three client regions, every 5th write probed from
+    // each client region in turn: the client operations issued are the same draws.
+    let text = format!(
+        "name = \"mm\"\nseed = 9\nduration_s = 20\n{THREE_REGIONS}\n\
+         [[workload.clients]]\nregion = \"us-east-1\"\nrate_rps = 40\nread_fraction = 0.5\nkeys = 50\n\
+         [[workload.clients]]\nregion = \"eu-west-1\"\nrate_rps = 40\nread_fraction = 0.5\nkeys = 50\n\
+         [[workload.clients]]\nregion = \"ap-northeast-1\"\nrate_rps = 40\nread_fraction = 0.5\nkeys = 50\n\
+         [[strategies]]\nkind = \"multi-master\"\nname = \"mm\"\n"
+    );
+    let off = run(&text);
+    let on = run(&format!(
+        "{text}[consistency]\nprobes_ms = [0, 50, 500]\nprobe_every = 5\n"
+    ));
+    let (a, b) = (&off.strategies[0], &on.strategies[0]);
+    assert_eq!(a.ops, b.ops);
+    let counts = |s: &geosim::report::StrategyReport| -> Vec<(u64, u64)> {
+        s.per_region
+            .iter()
+            .map(|r| (r.latency_ms.read.count, r.latency_ms.write.count))
+            .collect()
+    };
+    assert_eq!(counts(a), counts(b));
+    assert_eq!(a.availability, b.availability);
+    let curve = b.consistency.t_visibility_exact.as_ref().unwrap();
+    for pt in curve {
+        assert_eq!(pt.probes + pt.failed, b.ops.writes / 5, "t = {}", pt.t_ms);
+    }
+    // Multi-master replicates every write everywhere within ~half a second at most.
+    assert_eq!(curve[2].p_consistent, Some(1.0));
+    assert!(curve[0].p_consistent.unwrap() < 1.0);
 }
