@@ -4,7 +4,8 @@
 //! stream into inter-arrival gaps (Poisson arrivals at `rate_rps`) and operations (read or
 //! write, a key from a Zipf popularity over the group's key range, a value size). Each group
 //! draws from its own stream, so every strategy in a run sees the same operations at the same
-//! times, and adding a group does not change the others.
+//! times, and adding a group does not change the others. Also owns `ProbePlan`, the opt-in
+//! probe reads that measure `t_visibility_exact` (issued by the world, not by a group).
 //!
 //! Must not import the engine, strategies, metrics or scenario (serde) types.
 
@@ -103,6 +104,25 @@ impl Workload {
     pub fn total_rate_rps(&self) -> f64 {
         self.groups.iter().map(|g| g.rate_rps).sum()
     }
+}
+
+/// Most probe delays a scenario may list (`consistency.probes_ms`).
+pub const MAX_PROBES: usize = 32;
+/// Largest probe delay, ms.
+pub const MAX_PROBE_MS: u64 = 60_000;
+
+/// Opt-in probe reads (`[consistency]`): after every `every`-th write (in issue order) is
+/// acknowledged, one read of its key at each delay of `delays_ms` (sorted, unique), served
+/// like a client read of region `from` (or of each client region in turn) but measured
+/// apart. See docs/metrics.md, "Exact staleness curve".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProbePlan {
+    /// Delays after the acknowledgement, ms (1 to `MAX_PROBES`, each <= `MAX_PROBE_MS`).
+    pub delays_ms: Vec<u64>,
+    /// Probe every `every`-th write (>= 1).
+    pub every: u64,
+    /// The client region every probe is issued from; `None`: the client regions in turn.
+    pub from: Option<RegionId>,
 }
 
 /// One operation drawn by a generator.

@@ -54,6 +54,12 @@ pub const DEFAULT_RULES: &[(&str, Direction, f64, f64)] = &[
         0.0,
         0.001,
     ),
+    (
+        "consistency.t_visibility_exact.*.p_consistent",
+        Higher,
+        0.0,
+        0.001,
+    ),
     ("*lost_updates", Lower, 0.05, 0.0),
     ("consistency.*", Info, 0.0, 0.0),
     ("availability.*", Higher, 0.0, 0.0005),

@@ -7,16 +7,19 @@
 //!
 //! Submodules: `hist` (the streaming histograms), `faults` (per-fault lost data and RTO),
 //! `station` (per serving region: utilisation, queue waits, shed and breaker-rejected calls).
+//! `probes` (the exact staleness curve of probe reads).
 //!
 //! Must not import the engine, the world, strategies' internals, scenario or report types.
 
 mod faults;
 mod hist;
+mod probes;
 mod station;
 
 pub use faults::FaultCost;
 use faults::Recovery;
 pub use hist::{CoarseHist, LatencyStat};
+pub use probes::ProbeCurve;
 pub use station::{StationStats, Stations};
 
 use std::collections::VecDeque;
@@ -118,6 +121,8 @@ pub struct RunMetrics {
     pub visibility: [[u64; 2]; VISIBILITY_AGES_MS.len()],
     /// Age of the missed version, over stale reads.
     pub staleness: LatencyStat,
+    /// Probe reads at exact delays after sampled writes (`None`: probes not configured).
+    pub probes: Option<ProbeCurve>,
     /// Strategy-specific figures, in the strategy's order.
     pub extra: Vec<(&'static str, f64)>,
     /// The strategy's leadership timeline `(since, region, reason)` (`None`: no single
@@ -215,6 +220,7 @@ impl RunMetrics {
             events: 0,
             visibility: [[0; 2]; VISIBILITY_AGES_MS.len()],
             staleness: LatencyStat::new(),
+            probes: None,
             extra: Vec::new(),
             leadership: None,
             availability: vec![Availability::default(); regions],

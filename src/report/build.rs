@@ -5,10 +5,10 @@
 //! scenario spec or `slo`; does no I/O.
 
 use super::{
-    AvailabilityReport, Consistency, CostReport, FaultReport, Lag, Latency, LeadershipChange,
-    LinkInfo, Ops, PhaseLatency, ReadWrite, RegionAvailability, RegionInfo, RegionLatency,
-    RegionRto, Report, ResidencyReport, Rpo, Rto, ScenarioInfo, ServingRegion, SplitBrain,
-    Staleness, StrategyReport, Timeline, TopologyInfo, Visibility,
+    AvailabilityReport, Consistency, CostReport, ExactVisibility, FaultReport, Lag, Latency,
+    LeadershipChange, LinkInfo, Ops, PhaseLatency, ReadWrite, RegionAvailability, RegionInfo,
+    RegionLatency, RegionRto, Report, ResidencyReport, Rpo, Rto, ScenarioInfo, ServingRegion,
+    SplitBrain, Staleness, StrategyReport, Timeline, TopologyInfo, Visibility,
 };
 use crate::faults::{Fault, FaultKind};
 use crate::metrics::{CoarseHist, LatencyStat, RunMetrics, VISIBILITY_AGES_MS};
@@ -115,6 +115,16 @@ pub fn build(
                             reads,
                         })
                         .collect(),
+                    t_visibility_exact: m.probes.as_ref().map(|c| {
+                        (0..c.delays_ms.len())
+                            .map(|i| ExactVisibility {
+                                t_ms: c.delays_ms[i],
+                                p_consistent: c.p_consistent(i).map(rate),
+                                probes: c.counts[i][0],
+                                failed: c.counts[i][2],
+                            })
+                            .collect()
+                    }),
                     staleness_ms: Staleness {
                         p50: ms(m.staleness.quantile_ms(0.5)),
                         p99: ms(m.staleness.quantile_ms(0.99)),

@@ -250,8 +250,26 @@ pub struct Consistency {
     /// Probability that a read returns the newest acknowledged version (or newer), by the
     /// read's age: time from that version's acknowledgement to the read's start.
     pub t_visibility: Vec<Visibility>,
+    /// The exact PBS curve from probe reads: probability that a read reaching the servers
+    /// exactly `t_ms` after a sampled write was acknowledged returns it or a newer version
+    /// (`null` when the scenario configures no probes).
+    pub t_visibility_exact: Option<Vec<ExactVisibility>>,
     /// Age of the missed version over stale reads.
     pub staleness_ms: Staleness,
+}
+
+/// One point of the exact staleness curve (probe reads).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExactVisibility {
+    /// Delay of the probes after the acknowledgement, ms.
+    pub t_ms: u64,
+    /// Share of answered probes that returned the probed write or a newer version (`null`
+    /// when no probe at this delay was answered).
+    pub p_consistent: Option<f64>,
+    /// Probes answered at this delay.
+    pub probes: u64,
+    /// Probes at this delay that failed or got no answer by the end of the run.
+    pub failed: u64,
 }
 
 /// One point of the staleness curve.

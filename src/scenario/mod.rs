@@ -20,7 +20,7 @@ use crate::objective::Objective;
 use crate::residency::Residency;
 use crate::strategy::NamedStrategy;
 use crate::topology::Topology;
-use crate::workload::Workload;
+use crate::workload::{ProbePlan, Workload};
 
 pub use spec::ScenarioSpec;
 
@@ -60,6 +60,8 @@ pub struct Scenario {
     pub residency: Residency,
     /// Service-level objectives.
     pub slos: Vec<Objective>,
+    /// Opt-in probe reads for the exact staleness curve (`[consistency]`).
+    pub probes: Option<ProbePlan>,
 }
 
 impl Scenario {

@@ -142,7 +142,7 @@ impl<S: Strategy> World<'_, S> {
     }
 
     /// Hands a request to the strategy at region `at`.
-    fn serve(
+    pub(super) fn serve(
         &mut self,
         now: SimTime,
         op: OpId,

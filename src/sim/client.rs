@@ -24,6 +24,7 @@ use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
 
 use super::breaker::Admit;
+use super::probes::Role;
 use super::{Event, World};
 
 /// One client operation in flight (index = its `OpId` slot).
@@ -43,6 +44,8 @@ pub(super) struct OpState {
     pub(super) answered: bool,
     /// The breaker epoch the current attempt was let through in.
     pub(super) epoch: u32,
+    /// A client operation, a sampled write, or a probe read (`probes`).
+    pub(super) role: Role,
 }
 
 impl<S: Strategy> World<'_, S> {
@@ -59,9 +62,24 @@ impl<S: Strategy> World<'_, S> {
         if state.gen != op.gen() || state.answered {
             return;
         }
+        match (state.role, outcome) {
+            (Role::Probe { delay, written }, _) => {
+                // A probe read: measured apart, its answer travels nowhere.
+                self.probe_answer(op, delay, written, outcome);
+                return;
+            }
+            (Role::Sampled { source }, Outcome::Write(v)) => {
+                // The strategy acknowledges a sampled write: its probes start from here.
+                state.role = Role::Client;
+                let key = state.key;
+                self.probe_commit(now, key, v, source, sched);
+            }
+            _ => {}
+        }
         if matches!(outcome, Outcome::Write(_)) {
             self.metrics.server_acked_write();
         }
+        let state = &self.ops[op.index()];
         let (client, target, attempt) = (state.client, state.target, state.attempt);
         let delay = self.client_path_nanos(now, client, target, false);
         // The first answer to an attempt is the one its client gets; later answers (a
@@ -108,7 +126,7 @@ impl<S: Strategy> World<'_, S> {
         delay
     }
 
-    fn new_op_id(&mut self, slot: usize) -> OpId {
+    pub(super) fn new_op_id(&mut self, slot: usize) -> OpId {
         // Every operation of the run gets its own generation: never reused, so no stale
         // event (a timeout armed for an earlier attempt, a late answer) can match it.
         self.next_gen = (self.next_gen + 1).min(crate::strategy::OP_GEN_MAX);
@@ -125,6 +143,10 @@ impl<S: Strategy> World<'_, S> {
         let draw = self.gens[g].next_op();
         let client = self.group_region[g];
         let expect = self.metrics.issued_at(now, client, draw.kind, draw.key);
+        let role = match (&mut self.probes, draw.kind) {
+            (Some(p), OpKind::Write) => p.role_of_write(),
+            _ => Role::Client,
+        };
         let slot = self.ops.vacant_key();
         if slot >= 1 << crate::strategy::OP_SLOT_BITS {
             // More than a million operations in flight: the run is hopelessly overloaded.
@@ -150,6 +172,7 @@ impl<S: Strategy> World<'_, S> {
             outcome: Outcome::Failed,
             answered: false,
             epoch: 0,
+            role,
         });
         self.send_attempt(now, op, sched);
         let next = SimTime(self.gens[g].next_arrival(now.as_nanos()));
@@ -277,7 +300,7 @@ impl<S: Strategy> World<'_, S> {
 
     /// The healthy region nearest `home` (median round trip, ties: lower id) that may hold
     /// `key`.
-    fn nearest_allowed(&self, home: RegionId, key: Key) -> Option<RegionId> {
+    pub(super) fn nearest_allowed(&self, home: RegionId, key: Key) -> Option<RegionId> {
         let allowed = (0..self.topo.len() as RegionId)
             .filter(|&r| self.up[r as usize] && self.sc.residency.allowed(key, r));
         nearest_by_rtt(self.topo, home, allowed)

@@ -21,7 +21,9 @@
 //!   region and serving region;
 //! * `effects`: applying the effects a strategy pushed, and the network path of a message
 //!   (`transmit`);
-//! * `faults`: fault starts and ends, client rerouting, the failure detector.
+//! * `faults`: fault starts and ends, client rerouting, the failure detector;
+//! * `probes`: opt-in probe reads at exact delays after sampled writes are acknowledged
+//!   (the exact staleness curve), measured apart from the clients' operations.
 //!
 //! Must not import the scenario spec (serde), report or io modules.
 
@@ -30,6 +32,7 @@ mod capacity;
 mod client;
 mod effects;
 mod faults;
+mod probes;
 
 use rayon::prelude::*;
 use slab::Slab;
@@ -52,6 +55,7 @@ use breaker::Breaker;
 use capacity::{Job, Station};
 use client::OpState;
 use faults::Degraded;
+use probes::{Probes, Role};
 
 /// Everything that can happen in a run.
 #[derive(Copy, Clone, Debug)]
@@ -144,6 +148,11 @@ pub enum Event<M, T> {
     },
     /// Clients notice a change of region health and re-pick their serving regions.
     Reroute,
+    /// The next probe read of an acknowledged sampled write is due (`probes`).
+    Probe {
+        /// The write's entry in the table of pending probes.
+        id: u32,
+    },
 }
 
 /// The simulated world for one strategy.
@@ -187,6 +196,7 @@ pub struct World<'a, S: Strategy> {
     enforce: bool,
     last_heard: Vec<SimTime>,
     suspected: Vec<bool>,
+    probes: Option<Probes>,
 }
 
 impl<'a, S: Strategy> World<'a, S> {
@@ -210,6 +220,7 @@ impl<'a, S: Strategy> World<'a, S> {
             .iter()
             .map(|c| c.as_ref().map(|c| c.servers))
             .collect();
+        let group_region: Vec<RegionId> = sc.workload.groups.iter().map(|g| g.region).collect();
         let mut metrics = RunMetrics::with_run(
             n,
             sc.workload.key_space(),
@@ -218,6 +229,10 @@ impl<'a, S: Strategy> World<'a, S> {
             sc.clients.max_life_ns(),
         );
         metrics.stations = Stations::new(&servers, sc.duration_ns);
+        metrics.probes = sc
+            .probes
+            .as_ref()
+            .map(|p| crate::metrics::ProbeCurve::new(&p.delays_ms));
         World {
             sc,
             topo,
@@ -229,7 +244,8 @@ impl<'a, S: Strategy> World<'a, S> {
                 .enumerate()
                 .map(|(i, g)| GroupGen::new(seed, i as u32, g, sc.workload.start_utc_ns))
                 .collect(),
-            group_region: sc.workload.groups.iter().map(|g| g.region).collect(),
+            probes: sc.probes.as_ref().map(|p| Probes::new(p, &group_region)),
+            group_region,
             access_rng: (0..n)
                 .map(|r| stream(seed, Stream::Access(r as u32)))
                 .collect(),
@@ -297,13 +313,16 @@ impl<'a, S: Strategy> World<'a, S> {
 
     /// Ends the run: operations still in flight count as failed.
     fn finish(mut self, now: SimTime, events: u64) -> (RunMetrics, Vec<Fault>) {
-        let pending: Vec<(RegionId, OpKind, SimTime)> = self
+        let pending: Vec<(RegionId, OpKind, SimTime, Role)> = self
             .ops
             .iter()
-            .map(|(_, s)| (s.client, s.kind, s.start))
+            .map(|(_, s)| (s.client, s.kind, s.start, s.role))
             .collect();
-        for (client, kind, start) in pending {
-            self.metrics.failed_op(client, kind, start, now);
+        for (client, kind, start, role) in pending {
+            match role {
+                Role::Probe { delay, .. } => self.probe_failed(delay as usize),
+                _ => self.metrics.failed_op(client, kind, start, now),
+            }
         }
         self.metrics.close(now);
         self.metrics.events = events;
@@ -399,6 +418,7 @@ impl<S: Strategy> Model for World<'_, S> {
             Event::DetectorTick { region } => self.detector_tick(now, region, sched),
             Event::Heartbeat { from, to } => self.heartbeat(now, from, to, sched),
             Event::Reroute => self.reroute(),
+            Event::Probe { id } => self.probe(now, id, sched),
         }
     }
 }

@@ -348,3 +348,46 @@ fn slo_with_an_unknown_percentile() {
     );
     rejects("slo.toml", &text, &["slo[0].percentile", "p42"]);
 }
+
+#[test]
+fn probe_delays_out_of_order_or_range() {
+    let text = format!("{GOOD}[consistency]\nprobes_ms = [5, 2, 70000]\nprobe_every = 0\n");
+    rejects(
+        "probes.toml",
+        &text,
+        &[
+            "consistency.probes_ms[1]",
+            "sorted and unique",
+            "consistency.probes_ms[2]",
+            "[0, 60000]",
+            "consistency.probe_every",
+        ],
+    );
+    let many: Vec<String> = (0..33).map(|i| i.to_string()).collect();
+    let text = format!("{GOOD}[consistency]\nprobes_ms = [{}]\n", many.join(", "));
+    rejects(
+        "many-probes.toml",
+        &text,
+        &["consistency.probes_ms", "at most 32"],
+    );
+}
+
+#[test]
+fn probe_settings_without_probes_have_no_effect() {
+    let text = format!("{GOOD}[consistency]\nprobe_every = 10\nprobe_from = \"b\"\n");
+    rejects(
+        "no-probes.toml",
+        &text,
+        &[
+            "consistency.probe_every",
+            "consistency.probe_from",
+            "has no effect",
+        ],
+    );
+    let text = format!("{GOOD}[consistency]\nprobes_ms = [0]\nprobe_from = \"mars\"\n");
+    rejects(
+        "probe-from.toml",
+        &text,
+        &["consistency.probe_from", "unknown region `mars`"],
+    );
+}

@@ -15,5 +15,6 @@ mod faults;
 mod html;
 mod layering;
 mod network;
+mod probes;
 mod strategies;
 mod sweep;

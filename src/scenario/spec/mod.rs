@@ -11,9 +11,10 @@
 //! One file per section of the file: `region` (network model, regions, links, capacity),
 //! `latency` (a number of ms or a distribution), `workload` (client groups), `faults`
 //! (clients, detection, listed and random faults), `strategy` (the strategies and their
-//! residency mode) and `cost` (prices, data classes, SLOs). This file holds the whole
-//! `ScenarioSpec`; every type stays reachable as `scenario::spec::Name`.
+//! residency mode), `cost` (prices, data classes, SLOs) and `consistency` (probe reads). This
+//! file holds the whole `ScenarioSpec`; every type stays reachable as `scenario::spec::Name`.
 
+mod consistency;
 mod cost;
 mod faults;
 mod latency;
@@ -24,6 +25,7 @@ mod workload;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use consistency::ConsistencySpec;
 pub use cost::{CostSpec, DataClassSpec, InstancesSpec, PairPriceSpec, SloOp, SloSpec};
 pub use faults::{
     CircuitBreakerSpec, ClientsSpec, DetectionSpec, FaultSpec, RandomFaultsSpec, RecoverySpec,
@@ -93,6 +95,9 @@ pub struct ScenarioSpec {
     /// Service-level objectives every strategy is judged against.
     #[serde(default)]
     pub slo: Vec<SloSpec>,
+    /// Opt-in consistency measurements (probe reads).
+    #[serde(default)]
+    pub consistency: ConsistencySpec,
 }
 
 fn default_drain_s() -> f64 {

@@ -3,15 +3,16 @@
 //!
 //! One file per section of the scenario: `regions` (network model, regions, links, the
 //! topology), `workload` (client groups), `faults` (capacity, clients, detection, listed and
-//! random faults), `cost` (data classes, cost model, SLOs) and `strategies` (strategy configs,
-//! key homes and replica placement, enforced residency); `latency` turns latency specs into
-//! distributions for all of them. `validate` here calls the sections in a fixed order, which is
-//! the order problems come out in (tests check the messages: keep it). This file also owns the
-//! `Checker` that collects problems and the validated regions (`Known`) that later sections
-//! resolve region names against.
+//! random faults), `cost` (data classes, cost model, SLOs), `strategies` (strategy configs,
+//! key homes and replica placement, enforced residency) and `consistency` (probe reads);
+//! `latency` turns latency specs into distributions for all of them. `validate` here calls
+//! the sections in a fixed order, which is the order problems come out in (tests check the
+//! messages: keep it). This file also owns the `Checker` that collects problems and the
+//! validated regions (`Known`) that later sections resolve region names against.
 //!
 //! Must not import the engine, the world, metrics or report.
 
+mod consistency;
 mod cost;
 mod faults;
 mod latency;
@@ -150,6 +151,7 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
         &residency,
     );
     workload::dense_state(&mut c, key_space, spec.regions.len());
+    let probes = consistency::probes(&mut c, &spec.consistency, &known);
 
     if !c.problems.is_empty() {
         return Err(c.problems);
@@ -174,5 +176,6 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
         cost,
         residency,
         slos,
+        probes,
     })
 }
