@@ -167,6 +167,12 @@ fn dispatch(command: Command) -> Result<(), Error> {
                 sc.workload.groups.len(),
                 sc.strategies.len()
             );
+            for w in &sc.warnings {
+                let who = w
+                    .strategy
+                    .map_or(String::new(), |j| format!(" [{}]", sc.strategies[j].name));
+                println!("warning: {}{who}: {}", w.field, w.message);
+            }
             Ok(())
         }
         Command::Regions { rtt } => regions(rtt),
@@ -231,6 +237,13 @@ fn run(
     }
     println!("\ncost over {} simulated s\n", report.duration_s);
     print!("{}", report::cost_table(&report));
+    if !report.warnings.is_empty() {
+        println!(
+            "\nwarnings: {} setting(s) had no effect\n",
+            report.warnings.len()
+        );
+        print!("{}", report::warnings_list(&report));
+    }
     println!("\nreport: {}", file.display());
     if let Some(w) = html {
         println!("page:   {} ({} charts)", w.html.display(), w.charts.len());

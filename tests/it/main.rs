@@ -13,5 +13,6 @@ mod faults;
 mod html;
 mod layering;
 mod network;
+mod noops;
 mod strategies;
 mod sweep;
