@@ -152,6 +152,59 @@ duration_s = 1
     assert_eq!(scenario(&text).warnings, sc.warnings);
 }
 
+/// Failover settings in a run without faults, and a circuit breaker without capacities.
+#[test]
+fn failover_settings_without_faults_are_warnings() {
+    let text = three(
+        "duration_s = 10\ndrain_s = 5",
+        &format!(
+            r#"{LOAD}
+[[strategies]]
+kind = "active-passive"
+name = "ap"
+primary = "us-east-1"
+split_brain = "fencing"
+promotion_delay_s = 2
+circuit_breaker = 0.3
+[[strategies]]
+kind = "consensus"
+name = "raft"
+leader = "us-east-1"
+election_timeout_ms = [150, 300]
+[[strategies]]
+kind = "quorum"
+name = "q"
+n = 3
+r = 2
+w = 2
+sloppy = true
+"#
+        ),
+    );
+    let sc = scenario(&text);
+    let got: Vec<&str> = sc.warnings.iter().map(|w| w.field.as_str()).collect();
+    assert_eq!(
+        got,
+        [
+            "strategies[0].circuit_breaker",
+            "strategies[0].split_brain",
+            "strategies[0].promotion_delay_s",
+            "strategies[1].election_timeout_ms",
+            "strategies[2].sloppy",
+        ]
+    );
+    // With a fault, the failover settings matter: only the circuit breaker remains.
+    let faulty = format!(
+        "{text}[[faults]]\nkind = \"region-outage\"\nregion = \"us-east-1\"\nstart_s = 2\nduration_s = 2\n"
+    );
+    let got: Vec<String> = scenario(&faulty)
+        .warnings
+        .into_iter()
+        .map(|w| w.field)
+        .collect();
+    assert_eq!(got, ["strategies[0].circuit_breaker"]);
+}
+
 #[test]
 fn a_fault_that_touches_nothing_anywhere_is_one_warning() {
     let text = three(

@@ -13,7 +13,7 @@ use crate::cost::{footprint, Role};
 use crate::faults::{FaultKind, Recovery};
 use crate::scenario::spec::{ClientsSpec, DetectionSpec, ScenarioSpec};
 use crate::scenario::{Scenario, Warning};
-use crate::strategy::{Resolution, StrategyConfig};
+use crate::strategy::{Resolution, SplitBrain, StrategyConfig};
 use crate::topology::RegionId;
 
 /// Every warning of a valid scenario, in scenario order.
@@ -241,6 +241,49 @@ pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
                 "\"enforce\" has no effect: no data class restricts where a key in use may live"
                     .into(),
             );
+        }
+        if s.circuit_breaker.is_some() && sc.capacity.iter().all(Option::is_none) {
+            warn(
+                format!("strategies[{j}].circuit_breaker"),
+                Some(j),
+                "has no effect: no region has a capacity, so there are no servers to share".into(),
+            );
+        }
+        let calm = |field: &str, what: &str| {
+            (
+                format!("strategies[{j}].{field}"),
+                Some(j),
+                format!("has no effect without faults: {what}"),
+            )
+        };
+        let mut quiet = Vec::new();
+        match &s.config {
+            StrategyConfig::ActivePassive(ap) if !sc.has_faults() => {
+                if ap.split_brain == SplitBrain::Fencing {
+                    quiet.push(calm(
+                        "split_brain",
+                        "fencing acts only when the primary loses touch with a majority",
+                    ));
+                }
+                if ap.promotion_delay_ns != 5_000_000_000 {
+                    quiet.push(calm(
+                        "promotion_delay_s",
+                        "a standby is promoted only after the primary is suspected",
+                    ));
+                }
+            }
+            StrategyConfig::Consensus(cs)
+                if !sc.has_faults() && cs.election_timeout_ns != [1_500_000_000, 3_000_000_000] =>
+            {
+                quiet.push(calm(
+                    "election_timeout_ms",
+                    "an election starts only when followers suspect the leader",
+                ));
+            }
+            _ => {}
+        }
+        for (field, strategy, message) in quiet {
+            warn(field, strategy, message);
         }
         match &s.config {
             StrategyConfig::MultiMaster(mm)
