@@ -307,6 +307,13 @@ fn run(
     }
     println!("\ncost over {} simulated s\n", report.duration_s);
     print!("{}", report::cost_table(&report));
+    if !report.warnings.is_empty() {
+        println!(
+            "\nwarnings: {} setting(s) had no effect\n",
+            report.warnings.len()
+        );
+        print!("{}", report::warnings_list(&report));
+    }
     println!("\nreport: {}", file.display());
     if let Some(w) = html {
         println!("page:   {} ({} charts)", w.html.display(), w.charts.len());
@@ -457,6 +464,17 @@ fn validate(path: &Path, format: ValidateFormat) -> Result<(), Error> {
             sc.workload.groups.len(),
             sc.strategies.len()
         );
+        for w in &sc.warnings {
+            let who = w
+                .strategy
+                .map_or(String::new(), |j| format!(" [{}]", sc.strategies[j].name));
+            println!(
+                "warning: {}{}: {}",
+                report::escape(&w.field),
+                report::escape(&who),
+                report::escape(&w.message)
+            );
+        }
         return Ok(());
     }
     let problem = |field: Option<&str>,
@@ -464,6 +482,20 @@ fn validate(path: &Path, format: ValidateFormat) -> Result<(), Error> {
                    column: Option<usize>,
                    message: &str| {
         serde_json::json!({"field": field, "line": line, "column": column, "message": message})
+    };
+    let warnings: Vec<serde_json::Value> = match &loaded {
+        Ok((sc, _)) => sc
+            .warnings
+            .iter()
+            .map(|w| {
+                serde_json::json!({
+                    "field": w.field,
+                    "strategy": w.strategy.map(|j| sc.strategies[j].name.clone()),
+                    "message": w.message,
+                })
+            })
+            .collect(),
+        Err(_) => Vec::new(),
     };
     let (counts, problems, result) = match loaded {
         Ok((sc, _)) => (
@@ -508,6 +540,7 @@ fn validate(path: &Path, format: ValidateFormat) -> Result<(), Error> {
         "client_groups": counts.map(|c| c.1),
         "strategies": counts.map(|c| c.2),
         "problems": problems,
+        "warnings": warnings,
     });
     println!(
         "{}",

@@ -8,7 +8,7 @@ use super::{
     AvailabilityReport, Consistency, CostReport, ExactVisibility, FaultReport, Lag, Latency,
     LeadershipChange, LinkInfo, Ops, PhaseLatency, ReadWrite, RegionAvailability, RegionInfo,
     RegionLatency, RegionRto, Report, ResidencyReport, Rpo, Rto, ScenarioInfo, ServingRegion,
-    SplitBrain, Staleness, StrategyReport, Timeline, TopologyInfo, Visibility,
+    SplitBrain, Staleness, StrategyReport, Timeline, TopologyInfo, Visibility, Warning,
 };
 use crate::faults::{Fault, FaultKind};
 use crate::metrics::{CoarseHist, LatencyStat, RunMetrics, VISIBILITY_AGES_MS};
@@ -189,6 +189,7 @@ pub fn build(
         scenario: info,
         seed,
         duration_s: sc.duration_ns as f64 / 1e9,
+        warnings: warnings(sc, indices, results),
         strategies,
         topology: Some(topology_info(&sc.topology)),
     }
@@ -222,6 +223,40 @@ fn serving(
             }
         })
         .collect()
+}
+
+/// The scenario's warnings about the strategies run (or the whole run), in scenario order, then
+/// what only the run shows: random faults whose seeded draw gave no fault at all.
+pub fn warnings(sc: &Scenario, indices: &[usize], results: &[RunResult]) -> Vec<Warning> {
+    let mut out: Vec<Warning> = sc
+        .warnings
+        .iter()
+        .filter(|w| w.strategy.is_none_or(|j| indices.contains(&j)))
+        .map(|w| Warning {
+            field: w.field.clone(),
+            strategy: w.strategy.map(|j| sc.strategies[j].name.clone()),
+            message: w.message.clone(),
+        })
+        .collect();
+    if let (Some(rf), Some(res)) = (&sc.random_faults, results.first()) {
+        let drawn = res.faults.iter().filter(|f| f.random).count();
+        if drawn == 0 && (rf.region_mtbf_ns.is_some() || rf.link_mtbf_ns.is_some()) {
+            let mtbf = |v: Option<u64>| {
+                v.map_or("not set".to_string(), |ns| format!("{} s", ns as f64 / 1e9))
+            };
+            out.push(Warning {
+                field: "random_faults".into(),
+                strategy: None,
+                message: format!(
+                    "the seeded draw gave no fault before duration_s = {} s (region_mtbf_s {}, link_mtbf_s {}): the run is fault-free",
+                    sc.duration_ns as f64 / 1e9,
+                    mtbf(rf.region_mtbf_ns),
+                    mtbf(rf.link_mtbf_ns)
+                ),
+            });
+        }
+    }
+    out
 }
 
 fn share(ok: u64, attempted: u64) -> f64 {

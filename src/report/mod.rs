@@ -12,8 +12,10 @@
 mod build;
 mod table;
 
-pub use build::{availability, build, fault_reports, timeline, topology_info};
-pub use table::{cost_table, escape, render, resilience_table, serving_table, table};
+pub use build::{availability, build, fault_reports, timeline, topology_info, warnings};
+pub use table::{
+    cost_table, escape, render, resilience_table, serving_table, table, warnings_list,
+};
 
 use serde::{Deserialize, Serialize};
 
@@ -30,11 +32,26 @@ pub struct Report {
     pub seed: u64,
     /// Simulated seconds of client load.
     pub duration_s: f64,
+    /// Settings that had no effect on the run, in scenario order (empty when none; absent in
+    /// reports of older versions).
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
     /// One entry per strategy, in scenario order.
     pub strategies: Vec<StrategyReport>,
     /// Regions and links, for the map (absent in reports of older versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topology: Option<TopologyInfo>,
+}
+
+/// A setting that had no effect on the run (docs/report.md#warnings).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Warning {
+    /// Field path in the scenario, e.g. `faults[1].start_s`.
+    pub field: String,
+    /// The strategy it concerns, when only one (`null`: the whole run).
+    pub strategy: Option<String>,
+    /// What had no effect, and why.
+    pub message: String,
 }
 
 /// Provenance of the scenario.

@@ -1,13 +1,27 @@
 //! The terminal tables `geosim run` prints: the side-by-side comparison, resilience under
 //! faults and cost.
 //!
-//! Owns `table`, `resilience_table`, `cost_table`, `render` (aligned columns) and `escape`
-//! (no control character of a name reaches the terminal raw). Must not
+//! Owns `table`, `resilience_table`, `cost_table`, `serving_table`, `warnings_list`, `render`
+//! (aligned columns) and `escape` (no control character of a name reaches the terminal raw).
+//! Must not
 //! import the engine, the world or the scenario; does no I/O.
 
 use std::borrow::Cow;
 
 use super::Report;
+
+/// The report's warnings, one line each (`field [strategy]: message`), as `geosim run` prints
+/// them under the tables; empty when there are none.
+pub fn warnings_list(report: &Report) -> String {
+    let mut out = String::new();
+    for w in &report.warnings {
+        match &w.strategy {
+            Some(s) => out.push_str(&format!("- {} [{s}]: {}\n", w.field, w.message)),
+            None => out.push_str(&format!("- {}: {}\n", w.field, w.message)),
+        }
+    }
+    out
+}
 
 /// The side-by-side comparison table printed by `geosim run`.
 pub fn table(report: &Report) -> String {

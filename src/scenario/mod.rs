@@ -62,6 +62,21 @@ pub struct Scenario {
     pub slos: Vec<Objective>,
     /// Opt-in probe reads for the exact staleness curve (`[consistency]`).
     pub probes: Option<ProbePlan>,
+    /// Settings that validate but would have no effect, in scenario order (copied into the
+    /// report's `warnings`).
+    pub warnings: Vec<Warning>,
+}
+
+/// A setting that is valid but has no effect (or almost none) on the run: listed in the
+/// report's `warnings` and printed under the tables, never silently ignored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// Field path, e.g. `faults[1].start_s`.
+    pub field: String,
+    /// The strategy it concerns (index in the scenario), when it concerns only one.
+    pub strategy: Option<usize>,
+    /// What has no effect, and why.
+    pub message: String,
 }
 
 impl Scenario {

@@ -203,7 +203,9 @@ impl<'a, S: Strategy> World<'a, S> {
     fn new(sc: &'a Scenario, strategy_index: usize, seed: u64, strategy: S) -> Self {
         let topo = &sc.topology;
         let n = topo.len();
-        let horizon = SimTime(sc.duration_ns) + sc.drain_ns;
+        // Random faults start only while clients issue operations: one that started in the
+        // drain would touch no client (docs/faults.md).
+        let horizon = SimTime(sc.duration_ns);
         let timeline =
             crate::faults::timeline(&sc.faults, sc.random_faults.as_ref(), n, horizon, seed);
         let spans: Vec<(SimTime, SimTime)> = timeline.iter().map(|f| (f.start, f.end)).collect();

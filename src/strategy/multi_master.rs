@@ -11,7 +11,24 @@
 //! merges them (nothing lost).
 //!
 //! Conflicts and lost updates are counted at the region that accepted the losing or
-//! conflicting write (see docs/metrics.md), so each write counts at most once.
+//! conflicting write (see docs/metrics.md), so each write counts at most once. What each mode
+//! does with a concurrent write is counted in its extra figures: under `version-vector` every
+//! concurrent arrival at a replica keeps a sibling (`siblings`), and a read of a key that holds
+//! siblings is counted (`sibling_reads`) until a write that dominates them all (a local write,
+//! or an arrival whose vector covers the merged one) resolves them; under `crdt` every
+//! concurrent arrival is merged (`merges`). `lww` has no such figure.
+//!
+//! Faults: a region that goes down loses every replication message it had in flight (the world
+//! drops them). With `recover = "empty"` it comes back without its store: the writes it had
+//! accepted whose replication had reached no other region when it went down (and the writes it
+//! never replicated at all: a single region, or a key enforced residency keeps there) are lost
+//! and counted (`ctx.data_lost`, RPO, span from the first to the last lost acknowledgement).
+//! It keeps only its own per-key write counters (like a replica that comes back under a new
+//! actor incarnation, so its next writes are not taken for ones the others already have), asks
+//! every other region for a snapshot (`CatchUp`; the answer `Snapshot`, 16 bytes plus a vector
+//! per key, is merged key by key from the sender's state on arrival) and serves reads and
+//! writes at once, possibly stale or concurrent until the snapshots arrive. With `durable` it
+//! keeps its store; replication lost to a fault is not resent (a known limit).
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
@@ -50,6 +67,10 @@ pub enum MmMsg {
         /// Index into the table of writes in flight.
         write: u32,
     },
+    /// A region that came back empty asks for the sender's store.
+    CatchUp,
+    /// The answer to a `CatchUp`: the sender's store (read from its state on arrival).
+    Snapshot,
 }
 
 #[derive(Clone, Debug)]
@@ -57,6 +78,8 @@ struct InFlight {
     key: Key,
     version: Version,
     acked_at: SimTime,
+    /// Replicas it was sent to, and of those the ones that have not received it yet.
+    sent: u16,
     remaining: u16,
 }
 
@@ -65,6 +88,41 @@ struct Cell {
     winner: Version,
     /// The winner is a write accepted here that has already been counted as conflicting.
     counted: bool,
+    /// Under `version-vector`: the key holds siblings (concurrent versions not yet resolved).
+    open: bool,
+}
+
+/// Acknowledged writes a region alone holds: how many, and the first and last
+/// acknowledgement.
+#[derive(Copy, Clone, Debug)]
+struct Unreplicated {
+    writes: u64,
+    first: SimTime,
+    last: SimTime,
+}
+
+impl Default for Unreplicated {
+    fn default() -> Self {
+        Unreplicated {
+            writes: 0,
+            first: SimTime::MAX,
+            last: SimTime(0),
+        }
+    }
+}
+
+impl Unreplicated {
+    fn add(&mut self, acked_at: SimTime) {
+        self.writes += 1;
+        self.first = self.first.min(acked_at);
+        self.last = self.last.max(acked_at);
+    }
+
+    fn merge(&mut self, other: Unreplicated) {
+        self.writes += other.writes;
+        self.first = self.first.min(other.first);
+        self.last = self.last.max(other.last);
+    }
 }
 
 /// The multi-master strategy's state.
@@ -78,6 +136,17 @@ pub struct MultiMaster {
     writes: Slab<InFlight>,
     /// Version vectors of writes in flight, `n` per write-table slot.
     write_vv: Vec<u32>,
+    /// Per region: writes it accepted and sent to no replica (one region, or residency).
+    local_only: Vec<Unreplicated>,
+    /// Per region that is down: its writes whose replication had reached no one when it went
+    /// down (lost if it comes back empty).
+    stranded: Vec<Unreplicated>,
+    /// Concurrent arrivals kept as siblings (`version-vector`).
+    siblings: u64,
+    /// Reads of a key that held siblings (`version-vector`).
+    sibling_reads: u64,
+    /// Concurrent arrivals merged (`crdt`).
+    merges: u64,
 }
 
 #[derive(PartialEq, Eq)]
@@ -112,6 +181,23 @@ impl MultiMaster {
             vv: vec![0; regions * keys * regions],
             writes: Slab::new(),
             write_vv: Vec::new(),
+            local_only: vec![Unreplicated::default(); regions],
+            stranded: vec![Unreplicated::default(); regions],
+            siblings: 0,
+            sibling_reads: 0,
+            merges: 0,
+        }
+    }
+
+    /// Records a concurrent arrival at cell `c` in the mode's own figure.
+    fn concurrent(&mut self, c: usize) {
+        match self.cfg.resolution {
+            Resolution::Lww => {}
+            Resolution::VersionVector => {
+                self.siblings += 1;
+                self.cells[c].open = true;
+            }
+            Resolution::Crdt => self.merges += 1,
         }
     }
 
@@ -128,16 +214,18 @@ impl MultiMaster {
         let version = Version { stamp, origin: at };
         self.cells[c] = Cell {
             winner: version,
-            counted: false,
+            ..Cell::default()
         };
         ctx.reply(req.op, Outcome::Write(version));
         if n == 1 {
+            self.local_only[at as usize].add(ctx.now());
             return;
         }
         let slot = self.writes.insert(InFlight {
             key: req.key,
             version,
             acked_at: ctx.now(),
+            sent: (n - 1) as u16,
             remaining: (n - 1) as u16,
         });
         if self.write_vv.len() < (slot + 1) * n {
@@ -154,7 +242,9 @@ impl MultiMaster {
         }
         if targets.is_empty() {
             self.writes.remove(slot);
+            self.local_only[at as usize].add(ctx.now());
         } else {
+            self.writes[slot].sent = targets.len() as u16;
             self.writes[slot].remaining = targets.len() as u16;
         }
     }
@@ -172,7 +262,7 @@ impl MultiMaster {
                 self.vv[c * n..c * n + n].copy_from_slice(incoming);
                 self.cells[c] = Cell {
                     winner: version,
-                    counted: false,
+                    ..Cell::default()
                 };
             }
             Order::Concurrent => {
@@ -196,10 +286,12 @@ impl MultiMaster {
                     self.cells[c] = Cell {
                         winner: version,
                         counted: false,
+                        open: self.cells[c].open,
                     };
                 } else {
                     self.cells[c].counted = local_winner;
                 }
+                self.concurrent(c);
             }
         }
         ctx.applied(acked_at);
@@ -207,6 +299,39 @@ impl MultiMaster {
         w.remaining -= 1;
         if w.remaining == 0 {
             self.writes.remove(slot);
+        }
+    }
+
+    /// Merges `from`'s store into `at`'s, key by key (the answer to a catch-up).
+    fn merge_snapshot(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, at: RegionId, from: RegionId) {
+        let n = self.n;
+        let enforce = ctx.enforce_residency();
+        for k in 0..self.keys {
+            if enforce && !ctx.allowed(k as Key, at) {
+                continue;
+            }
+            let (src, dst) = (self.cell(from, k as Key), self.cell(at, k as Key));
+            let (s, d) = (src * n, dst * n);
+            match compare(&self.vv[s..s + n], &self.vv[d..d + n]) {
+                Order::Dominated => {}
+                Order::Dominates => {
+                    self.vv.copy_within(s..s + n, d);
+                    self.cells[dst] = Cell {
+                        winner: self.cells[src].winner,
+                        ..Cell::default()
+                    };
+                }
+                Order::Concurrent => {
+                    for i in 0..n {
+                        self.vv[d + i] = self.vv[d + i].max(self.vv[s + i]);
+                    }
+                    let theirs = self.cells[src].winner;
+                    if theirs > self.cells[dst].winner {
+                        self.cells[dst].winner = theirs;
+                    }
+                    self.concurrent(dst);
+                }
+            }
         }
     }
 }
@@ -218,8 +343,9 @@ impl Strategy for MultiMaster {
     fn on_request(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, at: RegionId, req: Request) {
         match req.kind {
             OpKind::Read => {
-                let v = self.cells[self.cell(at, req.key)].winner;
-                ctx.reply(req.op, Outcome::Read(v));
+                let cell = self.cells[self.cell(at, req.key)];
+                self.sibling_reads += cell.open as u64;
+                ctx.reply(req.op, Outcome::Read(cell.winner));
             }
             OpKind::Write => self.write_local(ctx, at, req),
         }
@@ -229,11 +355,67 @@ impl Strategy for MultiMaster {
         &mut self,
         ctx: &mut Ctx<'_, MmMsg, ()>,
         at: RegionId,
-        _from: RegionId,
+        from: RegionId,
         msg: MmMsg,
     ) {
         match msg {
             MmMsg::Replicate { write } => self.receive(ctx, at, write as usize),
+            MmMsg::CatchUp => {
+                let bytes = HEADER_BYTES + self.keys as u64 * (16 + 4 * self.n as u64);
+                ctx.send(at, from, MmMsg::Snapshot, bytes);
+            }
+            MmMsg::Snapshot => self.merge_snapshot(ctx, at, from),
+        }
+    }
+
+    fn on_region_down(&mut self, _ctx: &mut Ctx<'_, MmMsg, ()>, region: RegionId) {
+        // Every replication message the region has in flight is lost with it: its writes that
+        // no replica has received yet now live only in its own store.
+        let mut gone = Vec::new();
+        for (slot, w) in self.writes.iter() {
+            if w.version.origin == region {
+                if w.remaining == w.sent {
+                    self.stranded[region as usize].add(w.acked_at);
+                }
+                gone.push(slot);
+            }
+        }
+        for slot in gone {
+            self.writes.remove(slot);
+        }
+    }
+
+    fn on_region_up(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, region: RegionId, empty: bool) {
+        let r = region as usize;
+        let stranded = std::mem::take(&mut self.stranded[r]);
+        if !empty {
+            return;
+        }
+        let mut lost = std::mem::take(&mut self.local_only[r]);
+        lost.merge(stranded);
+        ctx.data_lost(lost.writes, lost.last.saturating_since(lost.first));
+        let n = self.n;
+        for k in 0..self.keys {
+            let c = self.cell(region, k as Key);
+            self.cells[c] = Cell::default();
+            // Only its own write counter survives (a new actor incarnation).
+            for i in (0..n).filter(|&i| i != r) {
+                self.vv[c * n + i] = 0;
+            }
+        }
+        for p in (0..n as RegionId).filter(|&p| p != region) {
+            ctx.send(region, p, MmMsg::CatchUp, HEADER_BYTES);
+        }
+    }
+
+    fn extra(&self) -> Vec<(&'static str, f64)> {
+        match self.cfg.resolution {
+            Resolution::Lww => Vec::new(),
+            Resolution::VersionVector => vec![
+                ("sibling_reads", self.sibling_reads as f64),
+                ("siblings", self.siblings as f64),
+            ],
+            Resolution::Crdt => vec![("merges", self.merges as f64)],
         }
     }
 }

@@ -391,3 +391,35 @@ fn probe_settings_without_probes_have_no_effect() {
         &["consistency.probe_from", "unknown region `mars`"],
     );
 }
+
+/// A fault that starts when the run is over (here written in minutes: 60 min = 3600 s, in a
+/// 10 s run with the default 60 s drain) would never happen: rejected, with the run's end.
+#[test]
+fn fault_after_the_end_of_the_run() {
+    let text = format!(
+        "{GOOD}[[faults]]\nkind = \"region-outage\"\nregion = \"b\"\nstart_s = 5\nduration_s = 1\n[[faults]]\nkind = \"partition\"\na = [\"a\"]\nb = [\"b\"]\nstart_s = 3600\n"
+    );
+    rejects(
+        "late-fault.toml",
+        &text,
+        &[
+            "faults[1].start_s",
+            "starts at 3600 s",
+            "the run ends at 70 s",
+        ],
+    );
+    // Exactly at the end is rejected too; just before it is valid (a warning, not an error).
+    let at_end = text.replace("start_s = 3600", "start_s = 70");
+    rejects(
+        "at-end.toml",
+        &at_end,
+        &["faults[1].start_s", "the run ends at 70 s"],
+    );
+    let case = write(
+        "drain.toml",
+        &text.replace("start_s = 3600", "start_s = 69.9"),
+    );
+    let o = geosim(&["validate", case.file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("warning: faults[1].start_s"));
+}

@@ -15,6 +15,7 @@ mod faults;
 mod html;
 mod layering;
 mod network;
+mod noops;
 mod probes;
 mod strategies;
 mod sweep;

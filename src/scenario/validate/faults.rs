@@ -222,6 +222,38 @@ pub(super) fn faults(c: &mut Checker, specs: &[FaultSpec], known: &Known) -> Vec
     faults
 }
 
+/// The start of a listed fault as written (every kind has one).
+pub(super) fn start_s(fs: &FaultSpec) -> f64 {
+    match fs {
+        FaultSpec::Partition { start_s, .. }
+        | FaultSpec::RegionOutage { start_s, .. }
+        | FaultSpec::LinkDegradation { start_s, .. }
+        | FaultSpec::ClockSkew { start_s, .. } => *start_s,
+    }
+}
+
+/// Rejects a listed fault that starts at or after the end of the run (`duration_s + drain_s`):
+/// it would never happen, and the run would look clean (a start written in minutes or hours
+/// instead of seconds). Checked only when `duration_s` and `drain_s` are valid.
+pub(super) fn within_run(c: &mut Checker, specs: &[FaultSpec], duration_s: f64, drain_s: f64) {
+    if !(duration_s.is_finite() && duration_s > 0.0 && drain_s.is_finite() && drain_s >= 0.0) {
+        return;
+    }
+    let end = secs_to_nanos(duration_s) + secs_to_nanos(drain_s);
+    for (i, fs) in specs.iter().enumerate() {
+        let start = start_s(fs);
+        if start.is_finite() && start >= 0.0 && SimTime::from_secs_f64(start).0 >= end {
+            c.bad(
+                format!("faults[{i}].start_s"),
+                format!(
+                    "starts at {start} s, but the run ends at {} s (duration_s {duration_s} + drain_s {drain_s}): the fault would never happen (seconds of simulated time are expected)",
+                    duration_s + drain_s
+                ),
+            );
+        }
+    }
+}
+
 /// The seeded random fault generator (`[random_faults]`), if any.
 pub(super) fn random_faults(
     c: &mut Checker,

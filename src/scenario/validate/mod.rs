@@ -5,7 +5,8 @@
 //! topology), `workload` (client groups), `faults` (capacity, clients, detection, listed and
 //! random faults), `cost` (data classes, cost model, SLOs), `strategies` (strategy configs,
 //! key homes and replica placement, enforced residency) and `consistency` (probe reads);
-//! `latency` turns latency specs into distributions for all of them. `validate` here calls
+//! `latency` turns latency specs into distributions for all of them; `warnings` reads the
+//! valid scenario once more for settings that would have no effect. `validate` here calls
 //! the sections in a fixed order, which is the order problems come out in (tests check the
 //! messages: keep it). This file also owns the `Checker` that collects problems and the
 //! validated regions (`Known`) that later sections resolve region names against.
@@ -18,6 +19,7 @@ mod faults;
 mod latency;
 mod regions;
 mod strategies;
+mod warnings;
 mod workload;
 
 use std::collections::BTreeMap;
@@ -130,6 +132,7 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
     let clients = faults::clients(&mut c, &spec.clients);
     let detection = faults::detection(&mut c, &spec.detection);
     let faults = faults::faults(&mut c, &spec.faults, &known);
+    faults::within_run(&mut c, &spec.faults, spec.duration_s, spec.drain_s);
     let random_faults = faults::random_faults(&mut c, spec.random_faults.as_ref());
 
     let key_space = Workload {
@@ -157,7 +160,7 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
         return Err(c.problems);
     }
     let topology = regions::topology(spec, known.regions, links, model)?;
-    Ok(Scenario {
+    let mut scenario = Scenario {
         name,
         seed: spec.seed,
         duration_ns: secs_to_nanos(spec.duration_s),
@@ -177,5 +180,8 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
         residency,
         slos,
         probes,
-    })
+        warnings: Vec::new(),
+    };
+    scenario.warnings = warnings::collect(spec, &scenario);
+    Ok(scenario)
 }

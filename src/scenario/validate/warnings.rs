@@ -1,0 +1,335 @@
+//! Warnings: settings that are valid but would have no effect on the run. A scenario that
+//! validates is read once more, as a whole, for settings that change nothing (a fault after the
+//! load stops, a fault on regions a strategy does not use, a clock skew no strategy reads, a
+//! data class that restricts nothing, `residency = "enforce"` with nothing to enforce, ...).
+//! Each becomes a `Warning` with its field path, in scenario order: faults in file order (and
+//! within a fault, strategies in file order), then random faults, detection and clients, data
+//! classes, strategies. The report lists them and `geosim run` prints them under the tables
+//! (docs/report.md, docs/faults.md).
+//!
+//! Must not import the engine, the world, metrics or report.
+
+use crate::cost::{footprint, Role};
+use crate::faults::{FaultKind, Recovery};
+use crate::scenario::spec::{ClientsSpec, DetectionSpec, ScenarioSpec};
+use crate::scenario::{Scenario, Warning};
+use crate::strategy::{Resolution, SplitBrain, StrategyConfig};
+use crate::topology::RegionId;
+
+/// Every warning of a valid scenario, in scenario order.
+pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
+    let mut w = Vec::new();
+    let mut warn = |field: String, strategy: Option<usize>, message: String| {
+        w.push(Warning {
+            field,
+            strategy,
+            message,
+        })
+    };
+    let n = sc.topology.len();
+    let name = |r: RegionId| sc.topology.region(r).name.as_str();
+    let mut has_clients = vec![false; n];
+    for g in &sc.workload.groups {
+        has_clients[g.region as usize] = true;
+    }
+    // Per strategy, the regions that matter to it: those with clients, and those where it
+    // keeps data or serves (its footprint).
+    let matters: Vec<Vec<bool>> = sc
+        .strategies
+        .iter()
+        .map(|s| {
+            footprint(&s.config, n)
+                .iter()
+                .zip(&has_clients)
+                .map(|(role, &clients)| clients || *role != Role::None)
+                .collect()
+        })
+        .collect();
+    let duration_s = sc.duration_ns as f64 / 1e9;
+    let end_s = duration_s + sc.drain_ns as f64 / 1e9;
+
+    for (i, fault) in sc.faults.iter().enumerate() {
+        if fault.start.0 >= sc.duration_ns {
+            warn(
+                format!("faults[{i}].start_s"),
+                None,
+                format!(
+                    "starts at {} s, after the clients stop issuing operations at duration_s = {duration_s} s (the run ends at {end_s} s): only operations still in flight, replication and catch-up can be affected",
+                    fault.start.as_secs_f64()
+                ),
+            );
+        }
+        // Why the fault cannot affect strategy `j`, if it cannot.
+        let idle = |j: usize| -> Option<String> {
+            let m = &matters[j];
+            let unused = |r: &RegionId| !m[*r as usize];
+            match &fault.kind {
+                FaultKind::Outage { region, .. } if unused(region) => Some(format!(
+                    "region `{}` has no clients and holds nothing for this strategy",
+                    name(*region)
+                )),
+                FaultKind::Partition { a, b, .. } if a.iter().all(unused) || b.iter().all(unused) => {
+                    Some("one side has no region with clients or data of this strategy".into())
+                }
+                FaultKind::LinkDegradation { from, to, .. } if unused(from) || unused(to) => {
+                    Some(format!(
+                        "the link `{}` -> `{}` ends in a region with no clients and no data of this strategy",
+                        name(*from),
+                        name(*to)
+                    ))
+                }
+                FaultKind::ClockSkew { region, .. } if unused(region) => Some(format!(
+                    "region `{}` has no clients and holds nothing for this strategy",
+                    name(*region)
+                )),
+                FaultKind::ClockSkew { .. } if !reads_clocks(&sc.strategies[j].config) => {
+                    Some(format!(
+                        "`{}` never reads a wall clock (only multi-master and quorum timestamps do)",
+                        sc.strategies[j].config.kind()
+                    ))
+                }
+                FaultKind::Outage {
+                    region,
+                    recover: Recovery::Empty,
+                } => match &sc.strategies[j].config {
+                    StrategyConfig::EdgeCache(ec) if ec.origin != *region => Some(format!(
+                        "recover = \"empty\" changes nothing at a cache region: `{}` loses its cache in any outage (only the origin keeps durable state)",
+                        name(*region)
+                    )),
+                    _ => None,
+                },
+                _ => None,
+            }
+        };
+        let reasons: Vec<(usize, String)> = (0..sc.strategies.len())
+            .filter_map(|j| idle(j).map(|why| (j, why)))
+            .collect();
+        let field = match &fault.kind {
+            FaultKind::Outage {
+                recover: Recovery::Empty,
+                ..
+            } if reasons.iter().all(|(_, why)| why.starts_with("recover")) => {
+                format!("faults[{i}].recover")
+            }
+            _ => format!("faults[{i}]"),
+        };
+        if reasons.len() == sc.strategies.len() && reasons.len() > 1 {
+            warn(
+                field,
+                None,
+                format!(
+                    "{} has no effect on any strategy: {}",
+                    fault.kind.name(),
+                    reasons[0].1
+                ),
+            );
+        } else {
+            for (j, why) in reasons {
+                warn(
+                    field.clone(),
+                    Some(j),
+                    format!(
+                        "{} has no effect on strategy `{}`: {why}",
+                        fault.kind.name(),
+                        sc.strategies[j].name
+                    ),
+                );
+            }
+        }
+    }
+
+    if let Some(rf) = &spec.random_faults {
+        if rf.region_mtbf_s.is_none() && rf.link_mtbf_s.is_none() {
+            warn(
+                "random_faults".into(),
+                None,
+                "sets neither region_mtbf_s nor link_mtbf_s: no random fault is drawn".into(),
+            );
+        }
+        if rf.region_mtbf_s.is_none()
+            && sc
+                .random_faults
+                .as_ref()
+                .is_some_and(|r| r.recover == Recovery::Empty)
+        {
+            warn(
+                "random_faults.recover".into(),
+                None,
+                "has no effect without random region outages (region_mtbf_s is not set)".into(),
+            );
+        }
+    }
+    let outages = sc
+        .faults
+        .iter()
+        .any(|f| matches!(f.kind, FaultKind::Outage { .. }))
+        || sc
+            .random_faults
+            .as_ref()
+            .is_some_and(|r| r.region_mtbf_ns.is_some());
+    if !sc.has_faults() {
+        let d = DetectionSpec::default();
+        if spec.detection.heartbeat_ms != d.heartbeat_ms
+            || spec.detection.timeout_ms != d.timeout_ms
+        {
+            warn(
+                "detection".into(),
+                None,
+                "the failure detector runs only in scenarios with faults, and this one has none"
+                    .into(),
+            );
+        }
+    }
+    let cl = ClientsSpec::default();
+    if !sc.has_faults()
+        && sc.capacity.iter().all(Option::is_none)
+        && spec.clients.timeout_ms != cl.timeout_ms
+    {
+        warn(
+            "clients.timeout_ms".into(),
+            None,
+            "client timeouts are armed only in scenarios with faults or region capacities, and this one has neither".into(),
+        );
+    }
+    if !outages && spec.clients.reroute_after_s != cl.reroute_after_s {
+        warn(
+            "clients.reroute_after_s".into(),
+            None,
+            "clients reroute only when a region goes down, and this scenario has no region outage"
+                .into(),
+        );
+    }
+
+    let all_regions: u64 = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
+    let mut keys_in_class = vec![0u64; sc.residency.classes.len()];
+    for &c in &sc.residency.class_of_key {
+        if let Some(k) = keys_in_class.get_mut(c as usize) {
+            *k += 1;
+        }
+    }
+    let mut restricting = false;
+    for (i, dc) in sc.residency.classes.iter().enumerate() {
+        if keys_in_class[i] == 0 {
+            warn(
+                format!("data_classes[{i}]"),
+                None,
+                format!(
+                    "class `{}` holds no key in use (keys 0..{}): it restricts nothing",
+                    dc.name,
+                    sc.workload.key_space()
+                ),
+            );
+        } else if dc.allowed & all_regions == all_regions {
+            warn(
+                format!("data_classes[{i}]"),
+                None,
+                format!(
+                    "class `{}` allows every region: no copy can be outside it, so it restricts nothing",
+                    dc.name
+                ),
+            );
+        } else {
+            restricting = true;
+        }
+    }
+
+    for (j, s) in sc.strategies.iter().enumerate() {
+        if s.residency == crate::residency::ResidencyMode::Enforce && !restricting {
+            warn(
+                format!("strategies[{j}].residency"),
+                Some(j),
+                "\"enforce\" has no effect: no data class restricts where a key in use may live"
+                    .into(),
+            );
+        }
+        if s.circuit_breaker.is_some() && sc.capacity.iter().all(Option::is_none) {
+            warn(
+                format!("strategies[{j}].circuit_breaker"),
+                Some(j),
+                "has no effect: no region has a capacity, so there are no servers to share".into(),
+            );
+        }
+        let calm = |field: &str, what: &str| {
+            (
+                format!("strategies[{j}].{field}"),
+                Some(j),
+                format!("has no effect without faults: {what}"),
+            )
+        };
+        let mut quiet = Vec::new();
+        match &s.config {
+            StrategyConfig::ActivePassive(ap) if !sc.has_faults() => {
+                if ap.split_brain == SplitBrain::Fencing {
+                    quiet.push(calm(
+                        "split_brain",
+                        "fencing acts only when the primary loses touch with a majority",
+                    ));
+                }
+                if ap.promotion_delay_ns != 5_000_000_000 {
+                    quiet.push(calm(
+                        "promotion_delay_s",
+                        "a standby is promoted only after the primary is suspected",
+                    ));
+                }
+            }
+            StrategyConfig::Consensus(cs)
+                if !sc.has_faults() && cs.election_timeout_ns != [1_500_000_000, 3_000_000_000] =>
+            {
+                quiet.push(calm(
+                    "election_timeout_ms",
+                    "an election starts only when followers suspect the leader",
+                ));
+            }
+            _ => {}
+        }
+        for (field, strategy, message) in quiet {
+            warn(field, strategy, message);
+        }
+        match &s.config {
+            StrategyConfig::MultiMaster(mm)
+                if mm.resolution != Resolution::Lww && !outages && !shared_writes(sc) =>
+            {
+                warn(
+                    format!("strategies[{j}].resolution"),
+                    Some(j),
+                    "has no effect: no two regions write the same key (the writing client groups' key ranges do not overlap across regions, and no outage reroutes clients), so no write is ever concurrent with another".into(),
+                );
+            }
+            StrategyConfig::Quorum(q) if q.sloppy && !sc.has_faults() => {
+                warn(
+                    format!("strategies[{j}].sloppy"),
+                    Some(j),
+                    "has no effect without faults: hints are written only for replicas the coordinator suspects".into(),
+                );
+            }
+            _ => {}
+        }
+    }
+    w
+}
+
+/// Whether the strategy reads `ctx.clock` (wall-clock timestamps): only then can a clock skew
+/// change what it does.
+fn reads_clocks(cfg: &StrategyConfig) -> bool {
+    matches!(
+        cfg,
+        StrategyConfig::MultiMaster(_) | StrategyConfig::Quorum(_)
+    )
+}
+
+/// Whether two client groups in different regions both write and share a key.
+fn shared_writes(sc: &Scenario) -> bool {
+    let writers: Vec<_> = sc
+        .workload
+        .groups
+        .iter()
+        .filter(|g| g.read_fraction < 1.0 && g.rate_rps > 0.0)
+        .collect();
+    writers.iter().enumerate().any(|(i, a)| {
+        writers[i + 1..].iter().any(|b| {
+            a.region != b.region
+                && a.key_offset < b.key_offset + b.keys
+                && b.key_offset < a.key_offset + a.keys
+        })
+    })
+}
