@@ -26,6 +26,8 @@ duration_s = {duration_s}
 drain_s = 30
 [network]
 unlinked = "route"
+# WARS (the PBS model) draws every message's delay independently: no ordered channels.
+fifo = false
 "#
     );
     for r in ["w", "x", "y", "z", "p"] {

@@ -242,13 +242,8 @@ pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
                     .into(),
             );
         }
-        if s.circuit_breaker.is_some() && sc.capacity.iter().all(Option::is_none) {
-            warn(
-                format!("strategies[{j}].circuit_breaker"),
-                Some(j),
-                "has no effect: no region has a capacity, so there are no servers to share".into(),
-            );
-        }
+        // A bulkhead without capacities and a breaker without faults or capacities are
+        // rejected at validation (`strategies`), not warned about.
         let calm = |field: &str, what: &str| {
             (
                 format!("strategies[{j}].{field}"),
