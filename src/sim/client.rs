@@ -15,7 +15,7 @@ use rand::RngExt;
 use crate::engine::Scheduler;
 use crate::metrics::Expect;
 use crate::strategy::replica::nearest_by_rtt;
-use crate::strategy::{OpId, Outcome, Strategy};
+use crate::strategy::{OpId, Outcome, Strategy, Version};
 use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
@@ -37,6 +37,10 @@ pub(super) struct OpState {
     pub(super) expect: Expect,
     pub(super) outcome: Outcome,
     pub(super) answered: bool,
+    /// The last acknowledgement a primary filed for this operation (`Effect::Acked`) and its
+    /// version: when the answer that completes the operation is that version, the
+    /// acknowledgement reached the client.
+    pub(super) ticket: Option<(u64, Version)>,
 }
 
 impl<S: Strategy> World<'_, S> {
@@ -52,9 +56,6 @@ impl<S: Strategy> World<'_, S> {
         };
         if state.gen != op.gen() || state.answered {
             return;
-        }
-        if matches!(outcome, Outcome::Write(_)) {
-            self.metrics.server_acked_write();
         }
         let (client, target, attempt) = (state.client, state.target, state.attempt);
         let delay = self.client_path_nanos(client, target, false);
@@ -127,6 +128,7 @@ impl<S: Strategy> World<'_, S> {
             expect,
             outcome: Outcome::Failed,
             answered: false,
+            ticket: None,
         });
         self.send_attempt(now, op, sched);
         let next = SimTime(self.gens[g].next_arrival(now.as_nanos()));
@@ -198,6 +200,11 @@ impl<S: Strategy> World<'_, S> {
             _ => 64,
         };
         self.metrics.egress_bytes[s.target as usize] += answer;
+        if let (Some((ticket, v)), Outcome::Write(w)) = (s.ticket, s.outcome) {
+            if v == w {
+                self.metrics.ack_reached(ticket);
+            }
+        }
         self.metrics
             .completed(s.client, s.key, s.start, now, s.expect, s.outcome);
     }

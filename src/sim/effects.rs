@@ -111,6 +111,20 @@ impl<S: Strategy> World<'_, S> {
                 Effect::DataLost { writes, span_ns } => {
                     self.metrics.data_lost(now, writes, span_ns)
                 }
+                Effect::Acked {
+                    ticket,
+                    op,
+                    version,
+                    stale,
+                } => {
+                    if let Some(s) = self.ops.get_mut(op.index()) {
+                        if s.gen == op.gen() {
+                            s.ticket = Some((ticket, version));
+                        }
+                    }
+                    self.metrics.acked(now, ticket, stale);
+                }
+                Effect::WriteLost { ticket } => self.metrics.write_lost(now, ticket),
                 Effect::Writable { region, writable } => {
                     self.metrics.set_writable(now, region, writable)
                 }

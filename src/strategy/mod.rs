@@ -172,6 +172,25 @@ pub enum Effect<M, T> {
         /// Time between the first and the last lost write's acknowledgement, ns.
         span_ns: u64,
     },
+    /// A primary acknowledged a write: the world files it under `ticket` (unique over the
+    /// run, chosen by the strategy) to learn whether the acknowledgement reaches the client
+    /// of `op` with `version`, in case the write is lost later (RPO).
+    Acked {
+        /// The strategy's name for this acknowledgement (unique over the run).
+        ticket: u64,
+        /// The operation acknowledged.
+        op: OpId,
+        /// The version acknowledged.
+        version: Version,
+        /// Whether the acknowledging primary was of a stale epoch (a split-brain write).
+        stale: bool,
+    },
+    /// The write acknowledged under `ticket` was lost to a failure (RPO when its
+    /// acknowledgement reached the client, `rpo.unacknowledged_lost` otherwise).
+    WriteLost {
+        /// The ticket given with `Acked`.
+        ticket: u64,
+    },
     /// Region `region` starts (true) or stops (false) accepting writes as a primary.
     Writable {
         /// The region.
@@ -341,6 +360,25 @@ impl<'a, M, T> Ctx<'a, M, T> {
         if writes > 0 {
             self.out.push(Effect::DataLost { writes, span_ns });
         }
+    }
+
+    /// Records that a primary acknowledged write `version` of `op`, under `ticket` (unique
+    /// over the run); `stale`: the primary's epoch was already superseded (split brain).
+    #[inline]
+    pub fn acked(&mut self, ticket: u64, op: OpId, version: Version, stale: bool) {
+        self.out.push(Effect::Acked {
+            ticket,
+            op,
+            version,
+            stale,
+        });
+    }
+
+    /// Records that the write acknowledged under `ticket` was lost (RPO: the world counts it
+    /// when its acknowledgement reached the client, separately otherwise).
+    #[inline]
+    pub fn write_lost(&mut self, ticket: u64) {
+        self.out.push(Effect::WriteLost { ticket });
     }
 
     /// Records that `region` starts or stops accepting writes as a primary (split-brain

@@ -13,5 +13,6 @@ mod faults;
 mod html;
 mod layering;
 mod network;
+mod rpo;
 mod strategies;
 mod sweep;
