@@ -36,6 +36,9 @@ pub struct FaultCost {
     /// and newest lost write whose acknowledgement reached the client.
     pub lost_acked: Option<(SimTime, SimTime, SimTime)>,
     pub(super) recovery: Vec<[Recovery; 2]>,
+    /// For a region outage: time from its end until the region had applied every write
+    /// acknowledged before it came back, ns (`None`: not reported).
+    pub catch_up_ns: Option<u64>,
 }
 
 impl FaultCost {

@@ -178,6 +178,7 @@ impl RunMetrics {
                 unacked_lost: 0,
                 lost_acked: None,
                 recovery: vec![[Recovery::default(); 2]; regions],
+                catch_up_ns: None,
             })
             .collect();
         m.recovering = vec![[0; 2]; regions];
@@ -513,6 +514,14 @@ impl RunMetrics {
             .iter()
             .map(|w| w.count_ones() as u64)
             .sum()
+    }
+
+    /// The region of outage `fault` caught up `ns` after the outage ended (the first report
+    /// counts).
+    pub fn caught_up(&mut self, fault: usize, ns: u64) {
+        if let Some(f) = self.faults.get_mut(fault) {
+            f.catch_up_ns.get_or_insert(ns);
+        }
     }
 
     /// A replica applied a write acknowledged at `acked_at` (`SimTime::MAX`: before the ack).

@@ -254,6 +254,7 @@ pub fn fault_reports(
             lost_writes: cost.lost_writes,
             lost_span_s: secs(cost.span_ns()),
             unacknowledged_lost: cost.unacked_lost,
+            catch_up_s: cost.catch_up_ns.map(secs),
             rto_s: cost.rto_ns().map(secs),
             rto_by_region: cost
                 .rto_by_region()

@@ -337,6 +337,10 @@ pub struct FaultReport {
     /// Writes lost whose acknowledgement never reached the client.
     #[serde(default)]
     pub unacknowledged_lost: u64,
+    /// For a region outage: seconds from its end until the region had caught up (`null`: not
+    /// reported by the strategy, not an outage, or never).
+    #[serde(default)]
+    pub catch_up_s: Option<f64>,
     /// Time until affected clients succeeded again, seconds (`null`: never).
     pub rto_s: Option<f64>,
     /// The same per affected client region (regions whose operations failed).

@@ -157,6 +157,23 @@ pub enum Effect<M, T> {
         /// When the write was acknowledged.
         acked_at: SimTime,
     },
+    /// Replica `replica` applied a write that region `origin` acknowledged at `acked_at`
+    /// (`SimTime::MAX` when it was applied before the acknowledgement): a replication-lag
+    /// sample when both were up throughout.
+    Replicated {
+        /// The acknowledging region.
+        origin: RegionId,
+        /// The region that applied it.
+        replica: RegionId,
+        /// When the write was acknowledged.
+        acked_at: SimTime,
+    },
+    /// `region`, back from an outage, has applied every write acknowledged before it came
+    /// back (catch-up).
+    CaughtUp {
+        /// The region.
+        region: RegionId,
+    },
     /// An acknowledged write met a concurrent write at the region that accepted it.
     Conflict,
     /// Conflict resolution discarded an acknowledged write accepted at `region`.
@@ -341,6 +358,24 @@ impl<'a, M, T> Ctx<'a, M, T> {
     #[inline]
     pub fn applied(&mut self, acked_at: SimTime) {
         self.out.push(Effect::Applied { acked_at });
+    }
+
+    /// Records that `replica` applied a write `origin` acknowledged at `acked_at` (the same
+    /// as `applied`, with the regions named, so that catch-up after an outage of either is
+    /// not counted as lag).
+    #[inline]
+    pub fn replicated(&mut self, origin: RegionId, replica: RegionId, acked_at: SimTime) {
+        self.out.push(Effect::Replicated {
+            origin,
+            replica,
+            acked_at,
+        });
+    }
+
+    /// Records that `region`, back from an outage, has caught up.
+    #[inline]
+    pub fn caught_up(&mut self, region: RegionId) {
+        self.out.push(Effect::CaughtUp { region });
     }
 
     /// Records a conflict.

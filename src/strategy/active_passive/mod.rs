@@ -497,7 +497,7 @@ impl Strategy for ActivePassive {
                 self.store.apply(at, key, version);
                 self.applied[at as usize] += 1;
                 self.received(at, version);
-                ctx.applied(acked_at);
+                ctx.replicated(from, at, acked_at);
                 if acked_at == SimTime::MAX {
                     ctx.send(at, from, ApMsg::Ack { op }, HEADER_BYTES);
                 }
@@ -539,6 +539,8 @@ impl Strategy for ActivePassive {
                 self.view[at as usize] = (from, epoch);
                 self.applied[at as usize] = self.acked[from as usize];
                 self.recv_floor[at as usize] = self.log_pos[from as usize];
+                // It holds everything the primary had applied when the snapshot left.
+                ctx.caught_up(at);
             }
         }
     }
