@@ -23,14 +23,50 @@ pub struct FaultCost {
     pub start: SimTime,
     /// When it ended (`SimTime::MAX`: never).
     pub end: SimTime,
-    /// Acknowledged writes lost.
+    /// Acknowledged writes lost (acknowledgement reached the client).
     pub lost_writes: u64,
-    /// Largest span of lost data, ns.
+    /// Largest span of lost data a strategy reported as one figure (`Effect::DataLost`), ns.
     pub lost_span_ns: u64,
+    /// Writes lost whose acknowledgement never reached the client.
+    pub unacked_lost: u64,
+    /// Largest span of one loss (the lost writes reported at one instant, e.g. a promotion),
+    /// over the closed losses, ns.
+    pub lost_span_max_ns: u64,
+    /// The latest loss: when it was reported, and the acknowledgement times of its oldest
+    /// and newest lost write whose acknowledgement reached the client.
+    pub lost_acked: Option<(SimTime, SimTime, SimTime)>,
     pub(super) recovery: Vec<[Recovery; 2]>,
+    /// For a region outage: time from its end until the region had applied every write
+    /// acknowledged before it came back, ns (`None`: not reported).
+    pub catch_up_ns: Option<u64>,
 }
 
 impl FaultCost {
+    /// Time from the oldest to the newest lost acknowledged write, ns.
+    pub fn span_ns(&self) -> u64 {
+        let open = self.lost_acked.map_or(0, |(_, a, b)| b.saturating_since(a));
+        open.max(self.lost_span_max_ns).max(self.lost_span_ns)
+    }
+
+    /// A write acknowledged (to its client) at `at` was lost in the loss reported at `when`:
+    /// it widens that loss's span (a loss reported earlier than the latest one is closed).
+    pub(super) fn lost_at(&mut self, when: SimTime, at: SimTime) {
+        self.lost_writes += 1;
+        self.lost_acked = Some(match self.lost_acked {
+            Some((w, a, b)) if w == when => (w, a.min(at), b.max(at)),
+            Some((w, a, b)) if w > when => {
+                // A late acknowledgement of an earlier loss: that loss is closed.
+                let _ = at;
+                (w, a, b)
+            }
+            Some((_, a, b)) => {
+                self.lost_span_max_ns = self.lost_span_max_ns.max(b.saturating_since(a));
+                (when, at, at)
+            }
+            None => (when, at, at),
+        });
+    }
+
     /// Whether the fault was in effect at some time during `[from, to]` (an operation's life).
     #[inline]
     pub(super) fn overlaps(&self, from: SimTime, to: SimTime) -> bool {

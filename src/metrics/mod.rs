@@ -13,12 +13,14 @@
 
 mod faults;
 mod hist;
+mod ledger;
 mod probes;
 mod station;
 
 pub use faults::FaultCost;
 use faults::Recovery;
 pub use hist::{CoarseHist, LatencyStat};
+use ledger::{AckLedger, Fate};
 pub use probes::ProbeCurve;
 pub use station::{StationStats, Stations};
 
@@ -134,8 +136,12 @@ pub struct RunMetrics {
     pub faults: Vec<FaultCost>,
     /// Time with two or more writable primaries, ns.
     pub split_brain_ns: u64,
-    /// Writes acknowledged while two or more primaries were writable.
+    /// Writes acknowledged by a primary of a stale epoch (split brain).
     pub split_brain_writes: u64,
+    /// Of those, the ones later lost.
+    pub split_brain_lost: u64,
+    /// The acknowledgements filed by the strategy, and whether they reached their clients.
+    ledger: AckLedger,
     /// Width of a timeline bucket, ns.
     pub bucket_ns: u64,
     /// Per-bucket operation counts and latency.
@@ -184,11 +190,16 @@ impl RunMetrics {
                 end,
                 lost_writes: 0,
                 lost_span_ns: 0,
+                lost_span_max_ns: 0,
+                unacked_lost: 0,
+                lost_acked: None,
                 recovery: vec![[Recovery::default(); 2]; regions],
+                catch_up_ns: None,
             })
             .collect();
         m.recovering = vec![[0; 2]; regions];
         if !fault_spans.is_empty() {
+            m.ledger = AckLedger::on();
             m.recent = vec![VecDeque::new(); regions * 2];
             m.max_life_ns = max_life_ns.min(MAX_LIFE_WINDOW_NS);
         }
@@ -227,6 +238,8 @@ impl RunMetrics {
             faults: Vec::new(),
             split_brain_ns: 0,
             split_brain_writes: 0,
+            split_brain_lost: 0,
+            ledger: AckLedger::off(),
             bucket_ns: 1_000_000_000,
             timeline: Vec::new(),
             stations: Stations::default(),
@@ -442,11 +455,41 @@ impl RunMetrics {
         }
     }
 
-    /// A server acknowledged a write (split-brain accounting).
+    /// A primary acknowledged a write at `now`, filed under `ticket`; `stale`: the primary's
+    /// epoch was already superseded (a split-brain write).
     #[inline]
-    pub fn server_acked_write(&mut self) {
-        if self.split_since.is_some() {
+    pub fn acked(&mut self, now: SimTime, ticket: u64, stale: bool) {
+        if stale {
             self.split_brain_writes += 1;
+        }
+        self.ledger.file(ticket, now, stale);
+    }
+
+    /// The acknowledgement filed under `ticket` reached its client.
+    #[inline]
+    pub fn ack_reached(&mut self, ticket: u64) {
+        if let Some((f, when, at)) = self.ledger.reached(ticket) {
+            let fc = &mut self.faults[f as usize];
+            fc.unacked_lost -= 1;
+            fc.lost_at(when, at);
+        }
+    }
+
+    /// The write filed under `ticket` was lost at `now`: an acknowledged loss (RPO) when its
+    /// acknowledgement reached the client (or is too old for the ledger to tell), else
+    /// unacknowledged, until its acknowledgement arrives.
+    pub fn write_lost(&mut self, now: SimTime, ticket: u64) {
+        let f = self.fault_of(now);
+        let fate = self.ledger.lost(ticket, f.map(|f| (f as u32, now)));
+        if matches!(fate, Fate::Reached(_, true) | Fate::Unreached(true)) {
+            self.split_brain_lost += 1;
+        }
+        let Some(f) = f else { return };
+        let fc = &mut self.faults[f];
+        match fate {
+            Fate::Reached(at, _) => fc.lost_at(now, at),
+            Fate::Unreached(_) => fc.unacked_lost += 1,
+            Fate::Unknown => fc.lost_writes += 1,
         }
     }
 
@@ -461,6 +504,11 @@ impl RunMetrics {
     /// Acknowledged writes lost to failures, over all faults.
     pub fn rpo_writes(&self) -> u64 {
         self.faults.iter().map(|f| f.lost_writes).sum()
+    }
+
+    /// Writes lost whose acknowledgement never reached the client, over all faults.
+    pub fn rpo_unacked(&self) -> u64 {
+        self.faults.iter().map(|f| f.unacked_lost).sum()
     }
 
     /// A message of `bytes` left `from` for `to`.
@@ -489,6 +537,14 @@ impl RunMetrics {
             .iter()
             .map(|w| w.count_ones() as u64)
             .sum()
+    }
+
+    /// The region of outage `fault` caught up `ns` after the outage ended (the first report
+    /// counts).
+    pub fn caught_up(&mut self, fault: usize, ns: u64) {
+        if let Some(f) = self.faults.get_mut(fault) {
+            f.catch_up_ns.get_or_insert(ns);
+        }
     }
 
     /// A replica applied a write acknowledged at `acked_at` (`SimTime::MAX`: before the ack).

@@ -147,6 +147,7 @@ pub fn build(
                 split_brain: SplitBrain {
                     seconds: secs(m.split_brain_ns),
                     writes: m.split_brain_writes,
+                    lost_writes: m.split_brain_lost,
                 },
                 leadership: m.leadership.as_ref().map(|v| {
                     v.iter()
@@ -341,7 +342,9 @@ pub fn fault_reports(
             end_s: (f.end != SimTime::MAX).then(|| secs(f.end.as_nanos())),
             random: f.random,
             lost_writes: cost.lost_writes,
-            lost_span_s: secs(cost.lost_span_ns),
+            lost_span_s: secs(cost.span_ns()),
+            unacknowledged_lost: cost.unacked_lost,
+            catch_up_s: cost.catch_up_ns.map(secs),
             rto_s: cost.rto_ns().map(secs),
             rto_by_region: cost
                 .rto_by_region()
@@ -356,7 +359,8 @@ pub fn fault_reports(
         .collect();
     let rpo = Rpo {
         lost_writes: m.rpo_writes(),
-        max_span_s: secs(m.faults.iter().map(|f| f.lost_span_ns).max().unwrap_or(0)),
+        max_span_s: secs(m.faults.iter().map(|f| f.span_ns()).max().unwrap_or(0)),
+        unacknowledged_lost: m.rpo_unacked(),
     };
     let rtos: Vec<u64> = m.faults.iter().filter_map(|f| f.rto_ns()).collect();
     let unrecovered = m.faults.iter().filter(|f| f.rto_ns().is_none()).count() as u64;

@@ -349,10 +349,13 @@ pub struct RegionAvailability {
 /// Data lost to failures.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Rpo {
-    /// Acknowledged writes lost, over all faults.
+    /// Acknowledged writes lost (their acknowledgement reached the client), over all faults.
     pub lost_writes: u64,
     /// Largest time span of lost data over faults, seconds.
     pub max_span_s: f64,
+    /// Writes a primary acknowledged and lost whose acknowledgement never reached the client.
+    #[serde(default)]
+    pub unacknowledged_lost: u64,
 }
 
 /// Time to recover.
@@ -394,8 +397,11 @@ pub struct PhaseLatency {
 pub struct SplitBrain {
     /// Seconds with two or more writable primaries.
     pub seconds: f64,
-    /// Writes acknowledged during them.
+    /// Writes acknowledged by a primary (or leader) of a stale epoch.
     pub writes: u64,
+    /// Of those, the ones later lost.
+    #[serde(default)]
+    pub lost_writes: u64,
 }
 
 /// One fault as it happened, with what it cost this strategy.
@@ -415,6 +421,13 @@ pub struct FaultReport {
     pub lost_writes: u64,
     /// Time span of the lost data, seconds.
     pub lost_span_s: f64,
+    /// Writes lost whose acknowledgement never reached the client.
+    #[serde(default)]
+    pub unacknowledged_lost: u64,
+    /// For a region outage: seconds from its end until the region had caught up (`null`: not
+    /// reported by the strategy, not an outage, or never).
+    #[serde(default)]
+    pub catch_up_s: Option<f64>,
     /// Time until affected clients succeeded again, seconds (`null`: never).
     pub rto_s: Option<f64>,
     /// The same per affected client region (regions whose operations failed).

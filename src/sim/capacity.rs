@@ -163,6 +163,7 @@ impl<S: Strategy> World<'_, S> {
             &mut self.strat_rng,
             &mut self.effects,
         );
+        self.at = at;
         self.strategy.on_request(&mut ctx, at, req);
         self.apply_effects(now, sched);
     }

@@ -18,7 +18,7 @@ use rand::RngExt;
 use crate::engine::Scheduler;
 use crate::metrics::Expect;
 use crate::strategy::replica::nearest_by_rtt;
-use crate::strategy::{OpId, Outcome, Strategy};
+use crate::strategy::{OpId, Outcome, Strategy, Version};
 use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
@@ -46,6 +46,10 @@ pub(super) struct OpState {
     pub(super) epoch: u32,
     /// A client operation, a sampled write, or a probe read (`probes`).
     pub(super) role: Role,
+    /// The last acknowledgement a primary filed for this operation (`Effect::Acked`) and its
+    /// version: when the answer that completes the operation is that version, the
+    /// acknowledgement reached the client.
+    pub(super) ticket: Option<(u64, Version)>,
 }
 
 impl<S: Strategy> World<'_, S> {
@@ -75,9 +79,6 @@ impl<S: Strategy> World<'_, S> {
                 self.probe_commit(now, key, v, source, sched);
             }
             _ => {}
-        }
-        if matches!(outcome, Outcome::Write(_)) {
-            self.metrics.server_acked_write();
         }
         let state = &self.ops[op.index()];
         let (client, target, attempt) = (state.client, state.target, state.attempt);
@@ -173,6 +174,7 @@ impl<S: Strategy> World<'_, S> {
             answered: false,
             epoch: 0,
             role,
+            ticket: None,
         });
         self.send_attempt(now, op, sched);
         let next = SimTime(self.gens[g].next_arrival(now.as_nanos()));
@@ -258,6 +260,11 @@ impl<S: Strategy> World<'_, S> {
             _ => 64,
         };
         self.metrics.egress_bytes[s.target as usize] += answer;
+        if let (Some((ticket, v)), Outcome::Write(w)) = (s.ticket, s.outcome) {
+            if v == w {
+                self.metrics.ack_reached(ticket);
+            }
+        }
         self.metrics
             .completed(s.client, s.key, s.start, now, s.expect, s.outcome);
     }

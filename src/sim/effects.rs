@@ -127,7 +127,33 @@ impl<S: Strategy> World<'_, S> {
                     timer,
                 } => sched.schedule_at(now + after, Event::Timer { region, timer }),
                 Effect::Reply { op, outcome } => self.reply(now, op, outcome, sched),
-                Effect::Applied { acked_at } => self.metrics.applied(now, acked_at),
+                Effect::Applied { acked_at } => {
+                    if self.down_changed[self.at as usize] <= acked_at {
+                        self.metrics.applied(now, acked_at);
+                    }
+                }
+                Effect::Replicated {
+                    origin,
+                    replica,
+                    acked_at,
+                } => {
+                    let changed =
+                        self.down_changed[origin as usize].max(self.down_changed[replica as usize]);
+                    if changed <= acked_at {
+                        self.metrics.applied(now, acked_at);
+                    }
+                }
+                Effect::CaughtUp { region } => {
+                    // The latest outage of `region` that has ended.
+                    let last = self.timeline.iter().rposition(|f| {
+                        f.end <= now
+                            && matches!(f.kind, FaultKind::Outage { region: r, .. } if r == region)
+                    });
+                    if let Some(i) = last {
+                        let end = self.timeline[i].end;
+                        self.metrics.caught_up(i, now.saturating_since(end));
+                    }
+                }
                 Effect::Conflict => self.metrics.conflicts += 1,
                 Effect::LostUpdate { region } => {
                     self.metrics.lost_updates += 1;
@@ -136,6 +162,20 @@ impl<S: Strategy> World<'_, S> {
                 Effect::DataLost { writes, span_ns } => {
                     self.metrics.data_lost(now, writes, span_ns)
                 }
+                Effect::Acked {
+                    ticket,
+                    op,
+                    version,
+                    stale,
+                } => {
+                    if let Some(s) = self.ops.get_mut(op.index()) {
+                        if s.gen == op.gen() {
+                            s.ticket = Some((ticket, version));
+                        }
+                    }
+                    self.metrics.acked(now, ticket, stale);
+                }
+                Effect::WriteLost { ticket } => self.metrics.write_lost(now, ticket),
                 Effect::Writable { region, writable } => {
                     self.metrics.set_writable(now, region, writable)
                 }

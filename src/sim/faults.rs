@@ -56,6 +56,8 @@ impl<S: Strategy> World<'_, S> {
             }
             FaultKind::Outage { region, recover } => {
                 self.up[region as usize] = !starting;
+                self.down_changed[region as usize] = now;
+                self.at = region;
                 if starting {
                     // Everything it had in flight dies with it.
                     self.incarnation[region as usize] += 1;
@@ -206,6 +208,7 @@ impl<S: Strategy> World<'_, S> {
             &mut self.strat_rng,
             &mut self.effects,
         );
+        self.at = at;
         self.strategy.on_suspect(&mut ctx, at, peer, suspected);
         self.apply_effects(now, sched);
     }

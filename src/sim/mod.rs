@@ -197,6 +197,11 @@ pub struct World<'a, S: Strategy> {
     last_heard: Vec<SimTime>,
     suspected: Vec<bool>,
     probes: Option<Probes>,
+    /// The region the current strategy callback runs at (the replica of an `Applied`).
+    at: RegionId,
+    /// Per region: when it last went down or came back (replication lag is sampled only
+    /// between regions up throughout).
+    down_changed: Vec<SimTime>,
 }
 
 impl<'a, S: Strategy> World<'a, S> {
@@ -282,6 +287,8 @@ impl<'a, S: Strategy> World<'a, S> {
             enforce: named.residency == ResidencyMode::Enforce,
             last_heard: vec![SimTime::ZERO; n * n],
             suspected: vec![false; n * n],
+            at: 0,
+            down_changed: vec![SimTime::ZERO; n],
         }
     }
 
@@ -375,6 +382,7 @@ impl<S: Strategy> Model for World<'_, S> {
                     &mut self.strat_rng,
                     &mut self.effects,
                 );
+                self.at = to;
                 self.strategy.on_message(&mut ctx, to, from, msg);
                 self.apply_effects(now, sched);
             }
@@ -388,6 +396,7 @@ impl<S: Strategy> Model for World<'_, S> {
                     &mut self.strat_rng,
                     &mut self.effects,
                 );
+                self.at = region;
                 self.strategy.on_timer(&mut ctx, region, timer);
                 self.apply_effects(now, sched);
             }

@@ -186,6 +186,7 @@ impl<S: Strategy> World<'_, S> {
             attempt: 0,
             gen: op.gen(),
             epoch: 0,
+            ticket: None,
             expect: Expect::NONE,
             outcome: Outcome::Failed,
             answered: false,

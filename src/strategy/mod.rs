@@ -196,6 +196,23 @@ pub enum Effect<M, T> {
         /// When the write was acknowledged.
         acked_at: SimTime,
     },
+    /// Replica `replica` applied a write that region `origin` acknowledged at `acked_at`
+    /// (`SimTime::MAX` when it was applied before the acknowledgement): a replication-lag
+    /// sample when both were up throughout.
+    Replicated {
+        /// The acknowledging region.
+        origin: RegionId,
+        /// The region that applied it.
+        replica: RegionId,
+        /// When the write was acknowledged.
+        acked_at: SimTime,
+    },
+    /// `region`, back from an outage, has applied every write acknowledged before it came
+    /// back (catch-up).
+    CaughtUp {
+        /// The region.
+        region: RegionId,
+    },
     /// An acknowledged write met a concurrent write at the region that accepted it.
     Conflict,
     /// Conflict resolution discarded an acknowledged write accepted at `region`.
@@ -210,6 +227,25 @@ pub enum Effect<M, T> {
         writes: u64,
         /// Time between the first and the last lost write's acknowledgement, ns.
         span_ns: u64,
+    },
+    /// A primary acknowledged a write: the world files it under `ticket` (unique over the
+    /// run, chosen by the strategy) to learn whether the acknowledgement reaches the client
+    /// of `op` with `version`, in case the write is lost later (RPO).
+    Acked {
+        /// The strategy's name for this acknowledgement (unique over the run).
+        ticket: u64,
+        /// The operation acknowledged.
+        op: OpId,
+        /// The version acknowledged.
+        version: Version,
+        /// Whether the acknowledging primary was of a stale epoch (a split-brain write).
+        stale: bool,
+    },
+    /// The write acknowledged under `ticket` was lost to a failure (RPO when its
+    /// acknowledgement reached the client, `rpo.unacknowledged_lost` otherwise).
+    WriteLost {
+        /// The ticket given with `Acked`.
+        ticket: u64,
     },
     /// Region `region` starts (true) or stops (false) accepting writes as a primary.
     Writable {
@@ -379,6 +415,24 @@ impl<'a, M, T> Ctx<'a, M, T> {
         self.out.push(Effect::Applied { acked_at });
     }
 
+    /// Records that `replica` applied a write `origin` acknowledged at `acked_at` (the same
+    /// as `applied`, with the regions named, so that catch-up after an outage of either is
+    /// not counted as lag).
+    #[inline]
+    pub fn replicated(&mut self, origin: RegionId, replica: RegionId, acked_at: SimTime) {
+        self.out.push(Effect::Replicated {
+            origin,
+            replica,
+            acked_at,
+        });
+    }
+
+    /// Records that `region`, back from an outage, has caught up.
+    #[inline]
+    pub fn caught_up(&mut self, region: RegionId) {
+        self.out.push(Effect::CaughtUp { region });
+    }
+
     /// Records a conflict.
     #[inline]
     pub fn conflict(&mut self) {
@@ -396,6 +450,25 @@ impl<'a, M, T> Ctx<'a, M, T> {
         if writes > 0 {
             self.out.push(Effect::DataLost { writes, span_ns });
         }
+    }
+
+    /// Records that a primary acknowledged write `version` of `op`, under `ticket` (unique
+    /// over the run); `stale`: the primary's epoch was already superseded (split brain).
+    #[inline]
+    pub fn acked(&mut self, ticket: u64, op: OpId, version: Version, stale: bool) {
+        self.out.push(Effect::Acked {
+            ticket,
+            op,
+            version,
+            stale,
+        });
+    }
+
+    /// Records that the write acknowledged under `ticket` was lost (RPO: the world counts it
+    /// when its acknowledgement reached the client, separately otherwise).
+    #[inline]
+    pub fn write_lost(&mut self, ticket: u64) {
+        self.out.push(Effect::WriteLost { ticket });
     }
 
     /// Records that `region` starts or stops accepting writes as a primary (split-brain

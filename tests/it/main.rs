@@ -17,5 +17,6 @@ mod layering;
 mod network;
 mod noops;
 mod probes;
+mod rpo;
 mod strategies;
 mod sweep;

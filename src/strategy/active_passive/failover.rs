@@ -56,12 +56,17 @@ impl ActivePassive {
         let Some(new) = best else { return };
         self.controller_epoch += 1;
         let e = self.controller_epoch;
-        // Writes the old primary acknowledged that the new one never applied are lost.
-        let acked = self.acked[old as usize];
-        let lost = acked.saturating_sub(self.applied[new as usize]);
-        if lost > 0 {
-            ctx.data_lost(lost, self.ack_times.span(acked - lost, acked - 1));
+        // Writes the old primary acknowledged that the new one never received are lost (the
+        // new one may have received them in any order; one older than the rings is counted
+        // from the totals).
+        let last = self.log_pos[old as usize];
+        let keep = (self.view[new as usize].1 == epoch).then_some(new);
+        let lost = self.report_lost(ctx, old, epoch, (0, last), keep);
+        if last > super::RING {
+            let total = self.acked[old as usize].saturating_sub(self.applied[new as usize]);
+            ctx.data_lost(total.saturating_sub(lost), 0);
         }
+        self.superseded[old as usize] = last;
         // The old primary's count restarts for what it accepts from now on (split brain).
         self.acked[old as usize] = 0;
         self.install(ctx, new, e, "failover");
@@ -95,6 +100,7 @@ impl ActivePassive {
     fn take_over(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, new: RegionId, epoch: u32) {
         self.view[new as usize] = (new, epoch);
         self.log_pos[new as usize] = 0;
+        self.superseded[new as usize] = 0;
         self.acked[new as usize] = 0;
         self.applied[new as usize] = 0;
         let fenced = self.fenced(new);
@@ -120,7 +126,8 @@ impl ActivePassive {
                 ctx.conflict();
                 ctx.lost_update(r);
             }
-            ctx.data_lost(divergent, 0);
+            let span = (self.superseded[r as usize], self.log_pos[r as usize]);
+            self.report_lost(ctx, r, e, span, None);
             self.set_writable(ctx, r, false);
             if self.draining.is_some_and(|(d, _)| d == r) {
                 // A planned failback: the new primary copied this store; nothing to fetch.
@@ -131,5 +138,6 @@ impl ActivePassive {
         }
         self.view[r as usize] = (primary, epoch);
         self.applied[r as usize] = 0;
+        self.follow_epoch(r);
     }
 }

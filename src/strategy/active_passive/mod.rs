@@ -29,7 +29,7 @@ mod failover;
 #[cfg(test)]
 mod tests;
 
-use crate::strategy::replica::{self, AckRing, CarriesAnswer, RegionStore, Suspects};
+use crate::strategy::replica::{self, CarriesAnswer, RegionStore, Suspects};
 use crate::strategy::{
     Ctx, Failback, Leadership, OpId, Outcome, Request, Strategy, Version, HEADER_BYTES,
 };
@@ -214,8 +214,18 @@ pub struct ActivePassive {
     applied: Vec<u64>,
     /// Per region: log entries it has acknowledged as primary in its epoch.
     acked: Vec<u64>,
-    /// Ack times of the primary's recent writes of its epoch, indexed by its count.
-    ack_times: AckRing,
+    /// The next acknowledgement ticket (unique over the run, see `Effect::Acked`).
+    tickets: u64,
+    /// Per region as primary: its recent acknowledged writes by log position (a ring of
+    /// `RING`): `(stamp, ticket)`.
+    acks: Vec<Vec<(u64, u64)>>,
+    /// Per region as standby: the log positions of the epoch it follows that it received (a
+    /// ring of `RING` tags, `pos / RING + 1`), and every position up to `recv_floor` (a
+    /// snapshot).
+    recv: Vec<Vec<u16>>,
+    recv_floor: Vec<u64>,
+    /// Per region: its log position when a promotion superseded it as primary.
+    superseded: Vec<u64>,
     /// Per region: the peers it suspects.
     suspects: Suspects,
     /// Per region: currently accepting writes as primary.
@@ -236,6 +246,14 @@ fn stamp(epoch: u32, pos: u64) -> u64 {
     ((epoch as u64) << 40) | pos
 }
 
+/// Log positions the lost-write bookkeeping remembers per primary and per standby.
+const RING: u64 = 1 << 16;
+
+/// The log position of a version.
+fn position(v: Version) -> u64 {
+    v.stamp & ((1 << 40) - 1)
+}
+
 impl ActivePassive {
     /// A fresh store of `keys` keys on `regions` regions.
     pub fn new(cfg: ActivePassiveConfig, regions: usize, keys: u64) -> Self {
@@ -249,7 +267,11 @@ impl ActivePassive {
             controller_epoch: 0,
             applied: vec![0; regions],
             acked: vec![0; regions],
-            ack_times: AckRing::new(),
+            tickets: 0,
+            acks: vec![Vec::new(); regions],
+            recv: vec![Vec::new(); regions],
+            recv_floor: vec![0; regions],
+            superseded: vec![0; regions],
             suspects: Suspects::new(regions),
             writable,
             log_pos: vec![0; regions],
@@ -310,7 +332,7 @@ impl ActivePassive {
                 }
                 match self.cfg.replication {
                     Replication::Async => {
-                        self.acknowledge(ctx, p, version);
+                        self.acknowledge(ctx, p, op, version);
                         ctx.answer(p, origin, op, Outcome::Write(version));
                         let acked_at = ctx.now();
                         for s in all.iter() {
@@ -327,7 +349,7 @@ impl ActivePassive {
                         let copies = all.minus(self.suspects.of(p));
                         let targets = copies.len();
                         if targets == 0 {
-                            self.acknowledge(ctx, p, version);
+                            self.acknowledge(ctx, p, op, version);
                             ctx.answer(p, origin, op, Outcome::Write(version));
                             return;
                         }
@@ -355,12 +377,76 @@ impl ActivePassive {
         }
     }
 
-    /// The primary acknowledges a write (bookkeeping for RPO).
-    fn acknowledge(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, p: RegionId, _v: Version) {
+    /// The primary acknowledges a write (bookkeeping for RPO and split brain: the write is
+    /// filed with the world under a fresh ticket, remembered by log position).
+    fn acknowledge(
+        &mut self,
+        ctx: &mut Ctx<'_, ApMsg, ApTimer>,
+        p: RegionId,
+        op: OpId,
+        v: Version,
+    ) {
         let n = self.acked[p as usize];
-        self.ack_times.record(n, ctx.now());
         self.acked[p as usize] = n + 1;
         self.applied[p as usize] = n + 1;
+        let ticket = self.tickets;
+        self.tickets += 1;
+        let ring = &mut self.acks[p as usize];
+        if ring.is_empty() {
+            *ring = vec![(u64::MAX, 0); RING as usize];
+        }
+        ring[(position(v) % RING) as usize] = (v.stamp, ticket);
+        let stale = self.view[p as usize].1 < self.controller_epoch;
+        ctx.acked(ticket, op, v, stale);
+    }
+
+    /// Standby `at` received the log entry of version `v` (of the epoch it follows).
+    fn received(&mut self, at: RegionId, v: Version) {
+        let ring = &mut self.recv[at as usize];
+        if ring.is_empty() {
+            *ring = vec![0; RING as usize];
+        }
+        let pos = position(v);
+        ring[(pos % RING) as usize] = (pos / RING + 1) as u16;
+    }
+
+    /// Region `r` follows a new epoch: it has received nothing of it yet.
+    fn follow_epoch(&mut self, r: RegionId) {
+        self.recv[r as usize].fill(0);
+        self.recv_floor[r as usize] = 0;
+    }
+
+    /// Whether standby `r` received log position `pos` of the epoch it follows.
+    fn has_received(&self, r: RegionId, pos: u64) -> bool {
+        pos <= self.recv_floor[r as usize]
+            || self.recv[r as usize]
+                .get((pos % RING) as usize)
+                .is_some_and(|&t| t == (pos / RING + 1) as u16)
+    }
+
+    /// Reports as lost the writes primary `p` acknowledged in `epoch` at log positions
+    /// `(from, to]` (the last `RING` of them) that `keep` did not receive (all, without
+    /// `keep`). Returns how many it reported.
+    fn report_lost(
+        &self,
+        ctx: &mut Ctx<'_, ApMsg, ApTimer>,
+        p: RegionId,
+        epoch: u32,
+        (from, to): (u64, u64),
+        keep: Option<RegionId>,
+    ) -> u64 {
+        let ring = &self.acks[p as usize];
+        let mut lost = 0;
+        for pos in from.max(to.saturating_sub(RING)) + 1..=to {
+            let Some(&(st, ticket)) = ring.get((pos % RING) as usize) else {
+                break;
+            };
+            if st == stamp(epoch, pos) && !keep.is_some_and(|k| self.has_received(k, pos)) {
+                ctx.write_lost(ticket);
+                lost += 1;
+            }
+        }
+        lost
     }
 }
 
@@ -444,7 +530,8 @@ impl Strategy for ActivePassive {
                 }
                 self.store.apply(at, key, version);
                 self.applied[at as usize] += 1;
-                ctx.applied(acked_at);
+                self.received(at, version);
+                ctx.replicated(from, at, acked_at);
                 if acked_at == SimTime::MAX {
                     ctx.send(at, from, ApMsg::Ack { op }, HEADER_BYTES);
                 }
@@ -461,7 +548,7 @@ impl Strategy for ActivePassive {
                     let (to, v) = (p.reply_to, p.version);
                     p.op = None;
                     if self.is_primary(at) {
-                        self.acknowledge(ctx, at, v);
+                        self.acknowledge(ctx, at, op, v);
                         ctx.answer(at, to, op, Outcome::Write(v));
                     }
                 }
@@ -481,8 +568,14 @@ impl Strategy for ActivePassive {
                     return;
                 }
                 self.store.merge_newer(at, from, |_| true);
+                if epoch != self.view[at as usize].1 {
+                    self.follow_epoch(at);
+                }
                 self.view[at as usize] = (from, epoch);
                 self.applied[at as usize] = self.acked[from as usize];
+                self.recv_floor[at as usize] = self.log_pos[from as usize];
+                // It holds everything the primary had applied when the snapshot left.
+                ctx.caught_up(at);
             }
         }
     }

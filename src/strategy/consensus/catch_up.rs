@@ -61,6 +61,18 @@ impl Consensus {
         self.waiting[region as usize].clear();
     }
 
+    /// `region`, back from an outage, has caught up once it has applied every entry
+    /// committed anywhere when it came back (catch-up time, not replication lag).
+    pub(super) fn check_caught_up(&mut self, ctx: &mut Cx<'_>, at: RegionId) {
+        let Some(target) = self.catch_up[at as usize] else {
+            return;
+        };
+        if self.nodes[at as usize].applied >= target {
+            self.catch_up[at as usize] = None;
+            ctx.caught_up(at);
+        }
+    }
+
     /// `region` comes back as a follower (with `empty`, without log or state).
     pub(super) fn region_up(&mut self, ctx: &mut Cx<'_>, region: RegionId, empty: bool) {
         let n = &mut self.nodes[region as usize];
@@ -78,6 +90,9 @@ impl Consensus {
         }
         if self.is_member(region) {
             self.arm(ctx, region);
+            let committed = self.nodes.iter().map(|n| n.commit).max().unwrap_or(0);
+            self.catch_up[region as usize] = Some(committed);
+            self.check_caught_up(ctx, region);
         }
         // It leads nothing after a restart: whoever still follows it must know (an outage
         // shorter than the detector's timeout goes unnoticed otherwise).

@@ -235,6 +235,8 @@ pub struct Consensus {
     reads: Vec<WaitingRead>,
     /// Read-index reads waiting for their member to apply, per region.
     waiting: Vec<Vec<OpId>>,
+    /// Per region back from an outage: the commit index it must apply to have caught up.
+    catch_up: Vec<Option<u64>>,
     /// Scratch for the commit computation.
     scratch: Vec<u64>,
     /// Regions recorded as writable (leading).
@@ -316,6 +318,7 @@ impl Consensus {
             last_compact: 0,
             reads: Vec::new(),
             waiting: vec![Vec::new(); regions],
+            catch_up: vec![None; regions],
             scratch: Vec::with_capacity(m),
             writable,
             entries: 0,

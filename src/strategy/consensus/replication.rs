@@ -193,6 +193,7 @@ impl Consensus {
     /// A follower applies committed entries it holds, in log order, then serves the reads
     /// that were waiting for them.
     pub(super) fn apply_follower(&mut self, ctx: &mut Cx<'_>, at: RegionId) {
+        self.check_caught_up(ctx, at);
         let n = &self.nodes[at as usize];
         if n.role == Role::Leader {
             return;
@@ -216,12 +217,13 @@ impl Consensus {
                 };
                 self.store.apply(at, d.key, version);
                 if d.acked_at != SimTime::MAX {
-                    ctx.applied(d.acked_at);
+                    ctx.replicated(d.origin, at, d.acked_at);
                 }
             }
             applied = i;
         }
         self.nodes[at as usize].applied = applied;
+        self.check_caught_up(ctx, at);
         if missing {
             // The contents were compacted: ask the leader for a snapshot.
             if let Some(l) = self.nodes[at as usize].leader {
