@@ -128,6 +128,9 @@ impl ActivePassive {
         // drain: nothing is lost, so its stale-epoch count is zero when it steps down.
         self.store.merge_newer(at, from, |_| true);
         self.acked[from as usize] = 0;
+        // Superseded at its last position: only writes it acknowledges after this (none, as
+        // it is drained) would be stale-epoch writes.
+        self.superseded[from as usize] = self.log_pos[from as usize];
         self.controller_epoch += 1;
         let e = self.controller_epoch;
         self.install(ctx, at, e, "failback");
