@@ -307,7 +307,7 @@ fn run(
     print!("{}", report::table(&report));
     if sc.has_faults() {
         let faults = report.strategies.first().map_or(0, |s| s.faults.len());
-        println!("\nresilience ({faults} faults)\n");
+        println!("\nresilience ({})\n", plural(faults, "fault"));
         print!("{}", report::resilience_table(&report));
     }
     if let Some(t) = report::serving_table(&report) {
@@ -325,7 +325,11 @@ fn run(
     }
     println!("\nreport: {}", file.display());
     if let Some(w) = html {
-        println!("page:   {} ({} charts)", w.html.display(), w.charts.len());
+        println!(
+            "page:   {} ({})",
+            w.html.display(),
+            plural(w.charts.len(), "chart")
+        );
     }
     let events: u64 = report.strategies.iter().map(|s| s.events).sum();
     eprintln!(
@@ -874,15 +878,20 @@ fn sweep(
     });
     if !quiet {
         let part = shard.map_or(String::new(), |s| {
-            format!(", shard {} of {}: {mine} runs", s.index, s.count)
+            format!(
+                ", shard {} of {}: {}",
+                s.index,
+                s.count,
+                plural(mine, "run")
+            )
         });
         eprintln!(
-            "{}: {} points x {} seeds = {} runs{part}, {jobs} thread{}",
+            "{}: {} x {} = {}{part}, {}",
             file.display(),
-            plan.points(),
-            plan.header.seeds,
-            plan.runs(),
-            if jobs == 1 { "" } else { "s" }
+            plural(plan.points(), "point"),
+            plural(plan.header.seeds as usize, "seed"),
+            plural(plan.runs(), "run"),
+            plural(jobs, "thread")
         );
     }
     let progress = SweepProgress::new(quiet);
@@ -935,7 +944,11 @@ fn write_sweep(results: &sweep::Results, dir: &Path, charts: bool) -> Result<(),
     println!("sweep:  {}", json.display());
     if charts {
         let w = render::write_sweep_outputs(dir, &text)?;
-        println!("page:   {} ({} charts)", w.html.display(), w.charts.len());
+        println!(
+            "page:   {} ({})",
+            w.html.display(),
+            plural(w.charts.len(), "chart")
+        );
     }
     Ok(())
 }

@@ -341,3 +341,18 @@ fn an_oversized_file_is_refused() {
     std::fs::write(&big, text).unwrap();
     refused_file(&big, &["cannot read", "the limit is 16777216 bytes"]);
 }
+
+#[test]
+fn a_table_cell_wider_than_65535_characters_is_padded_not_a_panic() {
+    // A report.json edited by hand (names are bounded at validation) reaches `check --all`.
+    let long = "x".repeat(70_000);
+    let rows = vec![
+        vec!["name".to_string(), "value".to_string()],
+        vec![long.clone(), "1".to_string()],
+    ];
+    let text = geosim::report::render(&rows);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0].chars().count(), 70_000 + 2 + 5);
+    assert_eq!(lines[0], format!("name{}  value", " ".repeat(70_000 - 4)));
+    assert_eq!(lines[2], format!("{long}      1"));
+}
