@@ -47,6 +47,9 @@ enum Command {
         /// Write report.json only: no charts/*.svg and no report.html.
         #[arg(long)]
         no_charts: bool,
+        /// Run even when the run is estimated to take more than 1e9 events.
+        #[arg(long)]
+        force: bool,
     },
     /// Check a scenario file and report every problem.
     #[command(
@@ -213,7 +216,8 @@ fn dispatch(command: Command) -> Result<(), Error> {
             out,
             strategies,
             no_charts,
-        } => run(&scenario, seed, out, &strategies, no_charts),
+            force,
+        } => run(&scenario, seed, out, &strategies, no_charts, force),
         Command::Validate { scenario, format } => validate(&scenario, format),
         Command::Regions {
             rtt,
@@ -280,8 +284,13 @@ fn run(
     out: Option<PathBuf>,
     strategies: &[String],
     no_charts: bool,
+    force: bool,
 ) -> Result<(), Error> {
     let (sc, info) = io::load_scenario(path)?;
+    let selected = geosim::select(&sc, strategies)?.len();
+    if !force {
+        within_budget(path, &sc, selected)?;
+    }
     let started = Instant::now();
     let report = geosim::simulate(&sc, info, seed, strategies)?;
     let wall = started.elapsed();
@@ -298,7 +307,7 @@ fn run(
     print!("{}", report::table(&report));
     if sc.has_faults() {
         let faults = report.strategies.first().map_or(0, |s| s.faults.len());
-        println!("\nresilience ({faults} faults)\n");
+        println!("\nresilience ({})\n", plural(faults, "fault"));
         print!("{}", report::resilience_table(&report));
     }
     if let Some(t) = report::serving_table(&report) {
@@ -316,7 +325,11 @@ fn run(
     }
     println!("\nreport: {}", file.display());
     if let Some(w) = html {
-        println!("page:   {} ({} charts)", w.html.display(), w.charts.len());
+        println!(
+            "page:   {} ({})",
+            w.html.display(),
+            plural(w.charts.len(), "chart")
+        );
     }
     let events: u64 = report.strategies.iter().map(|s| s.events).sum();
     eprintln!(
@@ -326,6 +339,37 @@ fn run(
         events as f64 / wall.as_secs_f64().max(1e-9) / 1e6
     );
     Ok(())
+}
+
+/// `count` and `noun`, plural when `count` is not 1 ("1 region", "2 strategies").
+fn plural(count: usize, noun: &str) -> String {
+    match (count, noun.strip_suffix('y')) {
+        (1, _) => format!("1 {noun}"),
+        (_, Some(stem)) => format!("{count} {stem}ies"),
+        _ => format!("{count} {noun}s"),
+    }
+}
+
+/// Refuses a run estimated to take more than `budget::MAX_EVENTS` events, naming the setting
+/// behind most of them (exit 2; `--force` skips this).
+fn within_budget(path: &Path, sc: &scenario::Scenario, strategies: usize) -> Result<(), Error> {
+    use scenario::budget::{estimate, MAX_EVENTS};
+    let est = estimate(sc, strategies);
+    if !est.too_large() {
+        return Ok(());
+    }
+    Err(Error::Invalid {
+        path: path.to_path_buf(),
+        problems: vec![geosim::error::Problem {
+            field: est.field.clone(),
+            message: format!(
+                "the run would take about {:.1e} events ({} % of them from this setting; limit \
+                 {MAX_EVENTS:.0e}): lower it or duration_s, or pass --force to run anyway",
+                est.events,
+                (est.share * 100.0).round()
+            ),
+        }],
+    })
 }
 
 fn plot(result: &Path, out: Option<PathBuf>) -> Result<(), Error> {
@@ -448,7 +492,10 @@ fn check_update(files: &CheckFiles, all: bool) -> Result<(), Error> {
             }
         }
     }
-    io::write_atomic(files.baseline, io::read_text(files.report)?.as_bytes())?;
+    io::write_atomic(
+        files.baseline,
+        io::read_result_text(files.report)?.as_bytes(),
+    )?;
     println!("baseline updated: {}", files.baseline.display());
     Ok(())
 }
@@ -458,11 +505,11 @@ fn validate(path: &Path, format: ValidateFormat) -> Result<(), Error> {
     if format == ValidateFormat::Text {
         let (sc, _) = loaded?;
         println!(
-            "{}: ok ({} regions, {} client groups, {} strategies)",
+            "{}: ok ({}, {}, {})",
             path.display(),
-            sc.topology.len(),
-            sc.workload.groups.len(),
-            sc.strategies.len()
+            plural(sc.topology.len(), "region"),
+            plural(sc.workload.groups.len(), "client group"),
+            plural(sc.strategies.len(), "strategy"),
         );
         for w in &sc.warnings {
             let who = w
@@ -474,6 +521,9 @@ fn validate(path: &Path, format: ValidateFormat) -> Result<(), Error> {
                 report::escape(&who),
                 report::escape(&w.message)
             );
+        }
+        if let Err(e) = within_budget(path, &sc, sc.strategies.len()) {
+            eprintln!("warning: {e}");
         }
         return Ok(());
     }
@@ -828,15 +878,20 @@ fn sweep(
     });
     if !quiet {
         let part = shard.map_or(String::new(), |s| {
-            format!(", shard {} of {}: {mine} runs", s.index, s.count)
+            format!(
+                ", shard {} of {}: {}",
+                s.index,
+                s.count,
+                plural(mine, "run")
+            )
         });
         eprintln!(
-            "{}: {} points x {} seeds = {} runs{part}, {jobs} thread{}",
+            "{}: {} x {} = {}{part}, {}",
             file.display(),
-            plan.points(),
-            plan.header.seeds,
-            plan.runs(),
-            if jobs == 1 { "" } else { "s" }
+            plural(plan.points(), "point"),
+            plural(plan.header.seeds as usize, "seed"),
+            plural(plan.runs(), "run"),
+            plural(jobs, "thread")
         );
     }
     let progress = SweepProgress::new(quiet);
@@ -869,7 +924,7 @@ fn sweep(
 fn merge(shards: &[PathBuf], out: Option<PathBuf>) -> Result<(), Error> {
     let files = shards
         .iter()
-        .map(|p| Ok((p.clone(), io::read_text(p)?)))
+        .map(|p| Ok((p.clone(), io::read_result_text(p)?)))
         .collect::<Result<Vec<_>, Error>>()?;
     let results = sweep::merge(&files)?;
     let dir = out.unwrap_or_else(|| {
@@ -889,7 +944,11 @@ fn write_sweep(results: &sweep::Results, dir: &Path, charts: bool) -> Result<(),
     println!("sweep:  {}", json.display());
     if charts {
         let w = render::write_sweep_outputs(dir, &text)?;
-        println!("page:   {} ({} charts)", w.html.display(), w.charts.len());
+        println!(
+            "page:   {} ({})",
+            w.html.display(),
+            plural(w.charts.len(), "chart")
+        );
     }
     Ok(())
 }

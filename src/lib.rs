@@ -108,8 +108,9 @@ pub fn select(sc: &Scenario, only: &[String]) -> Result<Vec<usize>> {
     for name in only {
         if sc.strategy_index(name).is_none() {
             let known: Vec<&str> = sc.strategies.iter().map(|s| s.name.as_str()).collect();
+            let hint = scenario::suggest::did_you_mean(name, known.iter().copied());
             return Err(Error::Usage(format!(
-                "--strategy {name}: no such strategy in the scenario (it has: {})",
+                "--strategy {name}: no such strategy in the scenario{hint} (it has: {})",
                 known.join(", ")
             )));
         }

@@ -125,7 +125,7 @@ pub fn kind_of(value: &Value) -> Option<ResultKind> {
 
 /// Reads a `report.json` or `sweep.json`; syntax errors carry line and column.
 pub fn read_result(path: &Path) -> Result<(Value, ResultKind)> {
-    let text = io::read_text(path)?;
+    let text = io::read_result_text(path)?;
     let value: Value = serde_json::from_str(&text).map_err(|e| Error::Syntax {
         path: path.to_path_buf(),
         line: e.line(),

@@ -8,7 +8,9 @@
 //! Must not import the engine, the world, metrics or report, and does no file I/O (`io` reads
 //! the file and hands the text here).
 
+pub mod budget;
 pub mod spec;
+pub mod suggest;
 mod validate;
 
 use std::path::Path;
@@ -150,7 +152,7 @@ pub fn parse_spec<T: serde::de::DeserializeOwned>(
                     field,
                     line,
                     column,
-                    message: inner.message().trim().to_string(),
+                    message: suggest::message(inner.message().trim()),
                 }
             })
         }
@@ -165,7 +167,7 @@ pub fn parse_spec<T: serde::de::DeserializeOwned>(
 }
 
 fn json_error(field: String, inner: serde_json::Error, path: &Path) -> Error {
-    let message = strip_position(&inner.to_string());
+    let message = suggest::message(&strip_position(&inner.to_string()));
     if inner.is_syntax() || inner.is_eof() {
         Error::Syntax {
             path: path.to_path_buf(),

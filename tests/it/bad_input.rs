@@ -105,14 +105,22 @@ fn unknown_field_is_named() {
     rejects(
         "unknown.toml",
         &text,
-        &["workload.clients[0]", "reed_fraction"],
+        &[
+            "workload.clients[0]",
+            "reed_fraction",
+            "did you mean `read_fraction`?",
+        ],
     );
 }
 
 #[test]
 fn wrong_type_is_named() {
     let text = with("rate_rps = 100", "rate_rps = \"fast\"");
-    rejects("type.toml", &text, &["workload.clients[0].rate_rps"]);
+    rejects(
+        "type.toml",
+        &text,
+        &["workload.clients[0].rate_rps", "expected a number"],
+    );
 }
 
 #[test]
@@ -275,6 +283,49 @@ fn unknown_strategy_on_the_command_line() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--strategy nope"));
     assert!(!out.exists());
+}
+
+#[test]
+fn a_misspelt_strategy_on_the_command_line_gets_a_suggestion() {
+    let case = write("cli2.toml", GOOD);
+    let o = geosim(&["run", case.file.to_str().unwrap(), "--strategy", "apx"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("did you mean `ap`?"), "{err}");
+}
+
+#[test]
+fn a_misspelt_region_reference_gets_a_suggestion() {
+    let text = with("region = \"a\"", "region = \"bb\"");
+    rejects(
+        "near-region.toml",
+        &text,
+        &[
+            "workload.clients[0].region",
+            "unknown region `bb` (did you mean `b`?)",
+        ],
+    );
+}
+
+#[test]
+fn a_misspelt_catalogue_region_is_one_problem_on_its_name() {
+    let text = with(
+        "name = \"a\"\nlat = 10.0\nlon = 20.0",
+        "name = \"aws:eu-centrl-1\"",
+    )
+    .replace("\"a\"", "\"aws:eu-centrl-1\"");
+    let case = write("catalogue.toml", &text);
+    let o = geosim(&["validate", case.file.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("regions[0].name: `aws:eu-centrl-1` is not a catalogue region (did you mean `aws:eu-central-1`?"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("regions[0].lat") && !err.contains("regions[0].lon"),
+        "{err}"
+    );
 }
 
 #[test]

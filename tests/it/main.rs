@@ -12,6 +12,7 @@ mod cost;
 mod determinism;
 mod failback;
 mod faults;
+mod hostile;
 mod html;
 mod layering;
 mod network;

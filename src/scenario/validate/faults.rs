@@ -4,7 +4,10 @@
 //!
 //! Must not import the engine, the world, metrics or report.
 
-use super::{Checker, Known};
+use super::{
+    Checker, Known, MAX_MS, MAX_RETRIES, MAX_SECONDS, MIN_BANDWIDTH_MBPS, MIN_HEARTBEAT_MS,
+    MIN_MTBF_S, MIN_MTTR_S, MIN_TIMEOUT_MS,
+};
 use crate::faults::{Capacity, ClientPolicy, Detection, Fault, FaultKind, RandomFaults, Recovery};
 use crate::scenario::spec::{
     ClientsSpec, DetectionSpec, FaultSpec, RandomFaultsSpec, RecoverySpec, RegionSpec,
@@ -44,10 +47,16 @@ pub(super) fn capacity(c: &mut Checker, regions: &[RegionSpec]) -> Vec<Option<Ca
 
 /// The clients' timeout, retries, backoff and rerouting (`[clients]`).
 pub(super) fn clients(c: &mut Checker, cl: &ClientsSpec) -> ClientPolicy {
-    c.positive("clients.timeout_ms", cl.timeout_ms);
-    c.non_negative("clients.backoff_ms", cl.backoff_ms);
-    c.non_negative("clients.backoff_cap_ms", cl.backoff_cap_ms);
-    c.non_negative("clients.reroute_after_s", cl.reroute_after_s);
+    c.range("clients.timeout_ms", cl.timeout_ms, MIN_TIMEOUT_MS, MAX_MS);
+    if cl.retries > MAX_RETRIES {
+        c.bad(
+            "clients.retries",
+            format!("must be at most {MAX_RETRIES}, got {}", cl.retries),
+        );
+    }
+    c.non_negative_max("clients.backoff_ms", cl.backoff_ms, MAX_MS);
+    c.non_negative_max("clients.backoff_cap_ms", cl.backoff_cap_ms, MAX_MS);
+    c.non_negative_max("clients.reroute_after_s", cl.reroute_after_s, MAX_SECONDS);
     ClientPolicy {
         timeout_ns: secs_to_nanos(cl.timeout_ms / 1e3),
         retries: cl.retries,
@@ -59,8 +68,12 @@ pub(super) fn clients(c: &mut Checker, cl: &ClientsSpec) -> ClientPolicy {
 
 /// The heartbeat failure detector (`[detection]`).
 pub(super) fn detection(c: &mut Checker, d: &DetectionSpec) -> Detection {
-    if c.positive("detection.heartbeat_ms", d.heartbeat_ms)
-        & c.positive("detection.timeout_ms", d.timeout_ms)
+    if c.range(
+        "detection.heartbeat_ms",
+        d.heartbeat_ms,
+        MIN_HEARTBEAT_MS,
+        MAX_MS,
+    ) & c.positive_max("detection.timeout_ms", d.timeout_ms, MAX_MS)
         && d.timeout_ms <= d.heartbeat_ms
     {
         c.bad(
@@ -166,9 +179,9 @@ pub(super) fn faults(c: &mut Checker, specs: &[FaultSpec], known: &Known) -> Vec
                     ok = false;
                 }
                 if let Some(bw) = bandwidth_mbps {
-                    ok &= c.positive(&f("bandwidth_mbps"), *bw);
+                    ok &= c.at_least(&f("bandwidth_mbps"), *bw, MIN_BANDWIDTH_MBPS);
                 }
-                ok &= c.positive(&f("retransmit_ms"), *retransmit_ms);
+                ok &= c.range(&f("retransmit_ms"), *retransmit_ms, MIN_TIMEOUT_MS, MAX_MS);
                 if a.is_some() && a == b {
                     c.bad(f("to"), "must differ from `from`");
                 }
@@ -260,15 +273,16 @@ pub(super) fn random_faults(
     random_faults: Option<&RandomFaultsSpec>,
 ) -> Option<RandomFaults> {
     random_faults.map(|rf| {
-        let pos = |c: &mut Checker, n: &str, v: Option<f64>| -> Option<u64> {
-            v.filter(|x| c.positive(&format!("random_faults.{n}"), *x))
+        let pos = |c: &mut Checker, n: &str, v: Option<f64>, lo: f64| -> Option<u64> {
+            v.filter(|x| c.at_least(&format!("random_faults.{n}"), *x, lo))
                 .map(secs_to_nanos)
         };
+        let (mtbf, mttr) = (MIN_MTBF_S, MIN_MTTR_S);
         RandomFaults {
-            region_mtbf_ns: pos(c, "region_mtbf_s", rf.region_mtbf_s),
-            region_mttr_ns: pos(c, "region_mttr_s", Some(rf.region_mttr_s)).unwrap_or(1),
-            link_mtbf_ns: pos(c, "link_mtbf_s", rf.link_mtbf_s),
-            link_mttr_ns: pos(c, "link_mttr_s", Some(rf.link_mttr_s)).unwrap_or(1),
+            region_mtbf_ns: pos(c, "region_mtbf_s", rf.region_mtbf_s, mtbf),
+            region_mttr_ns: pos(c, "region_mttr_s", Some(rf.region_mttr_s), mttr).unwrap_or(1),
+            link_mtbf_ns: pos(c, "link_mtbf_s", rf.link_mtbf_s, mtbf),
+            link_mttr_ns: pos(c, "link_mttr_s", Some(rf.link_mttr_s), mttr).unwrap_or(1),
             recover: match rf.recover {
                 RecoverySpec::Durable => Recovery::Durable,
                 RecoverySpec::Empty => Recovery::Empty,

@@ -8,7 +8,8 @@
 //! `latency` turns latency specs into distributions for all of them; `warnings` reads the
 //! valid scenario once more for settings that would have no effect. `validate` here calls
 //! the sections in a fixed order, which is the order problems come out in (tests check the
-//! messages: keep it). This file also owns the `Checker` that collects problems and the
+//! messages: keep it). Before them all, `limits` checks the sizes everything else is
+//! allocated by (regions, keys, names) and stops validation when one is exceeded. This file also owns the `Checker` that collects problems and the
 //! validated regions (`Known`) that later sections resolve region names against.
 //!
 //! Must not import the engine, the world, metrics or report.
@@ -17,6 +18,7 @@ mod consistency;
 mod cost;
 mod faults;
 mod latency;
+mod limits;
 mod regions;
 mod strategies;
 mod warnings;
@@ -27,6 +29,7 @@ use std::collections::BTreeMap;
 use crate::cost::RegionPrices;
 use crate::error::Problem;
 use crate::scenario::spec::ScenarioSpec;
+use crate::scenario::suggest;
 use crate::scenario::Scenario;
 use crate::time::secs_to_nanos;
 use crate::topology::{Region, RegionId};
@@ -36,6 +39,28 @@ use crate::workload::Workload;
 pub const MAX_REGIONS: usize = 64;
 /// Largest key space (per scenario) geosim accepts; per-key state is dense.
 pub const MAX_KEYS: u64 = 10_000_000;
+
+// Physical bounds of rates and periods (docs/scenario.md, "Bounds"): beyond them a setting
+// describes no real system and only makes a run's event count explode.
+
+/// Longest `duration_s`, `drain_s` and `clients.reroute_after_s`: 365 days.
+pub const MAX_SECONDS: f64 = 31_536_000.0;
+/// Longest timeout, backoff or heartbeat period in ms: one day.
+pub const MAX_MS: f64 = 86_400_000.0;
+/// Largest `rate_rps` of one client group.
+pub const MAX_RATE_RPS: f64 = 1e6;
+/// Most retries a client makes per operation.
+pub const MAX_RETRIES: u32 = 100;
+/// Shortest client timeout and link retransmission timeout, ms (1 microsecond).
+pub const MIN_TIMEOUT_MS: f64 = 0.001;
+/// Shortest heartbeat period, ms.
+pub const MIN_HEARTBEAT_MS: f64 = 1.0;
+/// Shortest mean time between random faults, s.
+pub const MIN_MTBF_S: f64 = 1.0;
+/// Shortest mean random fault length, s (1 ms).
+pub const MIN_MTTR_S: f64 = 0.001;
+/// Narrowest degraded link, Mbit/s (1 kbit/s).
+pub const MIN_BANDWIDTH_MBPS: f64 = 0.001;
 
 /// Collects every problem; each check pushes one with its field path and says whether the value
 /// passed.
@@ -58,6 +83,43 @@ impl Checker {
             false
         } else if v < lo || v > hi {
             self.bad(field, format!("must be in [{lo}, {hi}], got {v}"));
+            false
+        } else {
+            true
+        }
+    }
+
+    /// A finite number > 0 and at most `hi`.
+    fn positive_max(&mut self, field: &str, v: f64, hi: f64) -> bool {
+        if !self.positive(field, v) {
+            false
+        } else if v > hi {
+            self.bad(field, format!("must be at most {hi}, got {v}"));
+            false
+        } else {
+            true
+        }
+    }
+
+    /// A finite number >= 0 and at most `hi`.
+    fn non_negative_max(&mut self, field: &str, v: f64, hi: f64) -> bool {
+        if !self.non_negative(field, v) {
+            false
+        } else if v > hi {
+            self.bad(field, format!("must be at most {hi}, got {v}"));
+            false
+        } else {
+            true
+        }
+    }
+
+    /// A finite number >= `lo`.
+    fn at_least(&mut self, field: &str, v: f64, lo: f64) -> bool {
+        if !v.is_finite() {
+            self.bad(field, format!("must be a finite number, got {v}"));
+            false
+        } else if v < lo {
+            self.bad(field, format!("must be at least {lo}, got {v}"));
             false
         } else {
             true
@@ -104,7 +166,8 @@ impl Known<'_> {
     fn region_ref(&self, c: &mut Checker, field: String, name: &str) -> Option<RegionId> {
         let id = self.ids.get(name).copied();
         if id.is_none() {
-            c.bad(field, format!("unknown region `{name}`"));
+            let hint = suggest::did_you_mean(name, self.ids.keys().copied());
+            c.bad(field, format!("unknown region `{name}`{hint}"));
         }
         id
     }
@@ -115,8 +178,12 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
     let mut c = Checker {
         problems: Vec::new(),
     };
-    c.positive("duration_s", spec.duration_s);
-    c.non_negative("drain_s", spec.drain_s);
+    // Sizes first: later sections allocate by them.
+    if !limits::limits(&mut c, spec) {
+        return Err(c.problems);
+    }
+    c.positive_max("duration_s", spec.duration_s, MAX_SECONDS);
+    c.non_negative_max("drain_s", spec.drain_s, MAX_SECONDS);
     if c.range("start_utc_h", spec.start_utc_h, 0.0, 24.0) && spec.start_utc_h >= 24.0 {
         c.bad("start_utc_h", "must be below 24");
     }
@@ -153,7 +220,6 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
         start_utc_ns,
         &residency,
     );
-    workload::dense_state(&mut c, key_space, spec.regions.len());
     let probes = consistency::probes(&mut c, &spec.consistency, &known);
 
     if !c.problems.is_empty() {

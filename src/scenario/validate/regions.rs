@@ -6,12 +6,13 @@
 
 use std::collections::BTreeMap;
 
-use super::{Checker, Known, MAX_REGIONS};
+use super::{Checker, Known};
 use crate::catalogue;
 use crate::cost::RegionPrices;
 use crate::error::Problem;
 use crate::latency::LatencyDist;
 use crate::scenario::spec::{NetworkSpec, ScenarioSpec, UnlinkedSpec, VariationSpec};
+use crate::scenario::suggest;
 use crate::topology::{
     fibre_floor_ms, great_circle_km, NetworkModel, Region, RegionId, Topology, TopologyError,
     Unlinked, Variation, WanLink,
@@ -46,12 +47,6 @@ pub(super) fn regions<'a>(
     if spec.regions.is_empty() {
         c.bad("regions", "must list at least one region");
     }
-    if spec.regions.len() > MAX_REGIONS {
-        c.bad(
-            "regions",
-            format!("at most {MAX_REGIONS} regions are supported"),
-        );
-    }
     let mut ids: BTreeMap<&str, RegionId> = BTreeMap::new();
     let mut regions = Vec::new();
     let mut prices = Vec::new();
@@ -63,6 +58,23 @@ pub(super) fn regions<'a>(
             c.bad(f("name"), format!("duplicate region name `{}`", r.name));
         }
         let cat = catalogue::find(&r.name);
+        // Neither the catalogue nor the file knows where it is: one problem, on the name (most
+        // likely a misspelt catalogue name), not a missing lat and a missing lon.
+        let nowhere = cat.is_none() && r.lat.is_none() && r.lon.is_none();
+        if nowhere {
+            let names = catalogue::CATALOGUE.iter().map(|x| x.name);
+            let hint = match suggest::closest(&r.name, names) {
+                Some(n) => format!("did you mean `{n}`? "),
+                None => String::new(),
+            };
+            c.bad(
+                f("name"),
+                format!(
+                    "`{}` is not a catalogue region ({hint}see `geosim regions`); a region of your own needs lat and lon",
+                    r.name
+                ),
+            );
+        }
         let coord = |c: &mut Checker, name: &str, v: Option<f64>, cv: Option<f64>, lim: f64| match v
             .or(cv)
         {
@@ -70,6 +82,7 @@ pub(super) fn regions<'a>(
                 c.range(&f(name), x, -lim, lim);
                 x
             }
+            None if nowhere => 0.0,
             None => {
                 c.bad(
                     f(name),

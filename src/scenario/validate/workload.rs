@@ -1,9 +1,9 @@
-//! The offered load: client groups (region, rate, read share, keys, daily profile), and the
-//! limit on the key space that dense per-key state puts on a scenario.
+//! The offered load: client groups (region, rate, read share, keys, daily profile); the limits
+//! on the key space are checked first, in `limits`.
 //!
 //! Must not import the engine, the world, metrics or report.
 
-use super::{Checker, Known, MAX_KEYS};
+use super::{Checker, Known, MAX_RATE_RPS};
 use crate::scenario::spec::ScenarioSpec;
 use crate::workload::{ClientGroup, Diurnal};
 
@@ -16,17 +16,11 @@ pub(super) fn groups(c: &mut Checker, spec: &ScenarioSpec, known: &Known) -> Vec
     for (i, g) in spec.workload.clients.iter().enumerate() {
         let f = |n: &str| format!("workload.clients[{i}].{n}");
         let region = known.region_ref(c, f("region"), &g.region);
-        c.positive(&f("rate_rps"), g.rate_rps);
+        c.positive_max(&f("rate_rps"), g.rate_rps, MAX_RATE_RPS);
         c.range(&f("read_fraction"), g.read_fraction, 0.0, 1.0);
         c.non_negative(&f("zipf"), g.zipf);
         if g.keys == 0 {
             c.bad(f("keys"), "must be at least 1");
-        }
-        if g.key_offset.saturating_add(g.keys) > MAX_KEYS {
-            c.bad(
-                f("keys"),
-                format!("key_offset + keys must not exceed {MAX_KEYS}"),
-            );
         }
         let diurnal = g.diurnal.as_ref().and_then(|d| {
             let ok = c.range(&f("diurnal.utc_offset_h"), d.utc_offset_h, -12.0, 14.0);
@@ -66,16 +60,4 @@ pub(super) fn groups(c: &mut Checker, spec: &ScenarioSpec, known: &Known) -> Vec
         }
     }
     groups
-}
-
-/// Per-key state is dense: keys x regions^2 counters for multi-master.
-pub(super) fn dense_state(c: &mut Checker, key_space: u64, n_regions: usize) {
-    let keys = key_space;
-    let n = n_regions as u64;
-    if keys.saturating_mul(n * n) > 400_000_000 {
-        c.bad(
-            "workload.clients",
-            format!("key space {keys} x {n}^2 regions is too large (limit 4e8 per-key counters)"),
-        );
-    }
 }

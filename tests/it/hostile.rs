@@ -1,0 +1,358 @@
+//! Hostile input: sizes, rates and files that used to crash geosim or make it allocate
+//! without bound (issue 13, items 1-6). Each case must exit 2 within seconds, name the file and
+//! the field, write nothing, and do so under a 1 GiB address-space limit (the binary runs
+//! under `ulimit -v`), so a case that allocates by the input fails instead of passing slowly.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use crate::common::root;
+
+/// Address-space limit for the binary, KiB (1 GiB).
+const AS_LIMIT_KIB: u64 = 1 << 20;
+/// Longest a refusal may take.
+const QUICK: Duration = Duration::from_secs(10);
+
+/// The valid scenario the cases bend: two regions, one client group, one strategy.
+const BASE: &str = r#"duration_s = 10
+[[regions]]
+name = "a"
+lat = 10.0
+lon = 20.0
+[[regions]]
+name = "b"
+lat = -10.0
+lon = 40.0
+[[workload.clients]]
+region = "a"
+rate_rps = 100
+read_fraction = 0.5
+[[strategies]]
+kind = "active-passive"
+name = "ap"
+primary = "a"
+"#;
+
+/// Runs the geosim binary with `args` under the address-space limit; returns its output and
+/// wall time.
+fn limited(args: &[&str]) -> (Output, Duration) {
+    let started = Instant::now();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {AS_LIMIT_KIB} && exec \"$@\""))
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_geosim"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("sh runs");
+    (out, started.elapsed())
+}
+
+/// `validate` and `run` on `file` both exit 2 quickly, within the memory limit, naming the
+/// file and every needle; `run` writes nothing.
+fn refused_file(file: &Path, needles: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let f = file.to_str().unwrap();
+    for args in [
+        vec!["validate", f],
+        vec!["run", f, "--out", out.to_str().unwrap()],
+    ] {
+        let (o, took) = limited(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(took < QUICK, "{args:?} took {took:?}");
+        let name = file.file_name().unwrap().to_str().unwrap();
+        assert!(err.contains(name), "message does not name the file: {err}");
+        for n in needles {
+            assert!(err.contains(n), "message lacks `{n}`: {err}");
+        }
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert!(!out.exists(), "output written for bad input");
+}
+
+/// Writes `text` as `name` in a fresh directory and checks it is refused.
+fn refused(name: &str, text: &str, needles: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(name);
+    std::fs::write(&file, text).unwrap();
+    refused_file(&file, needles);
+}
+
+fn with(from: &str, to: &str) -> String {
+    assert!(BASE.contains(from), "BASE lacks {from}");
+    BASE.replacen(from, to, 1)
+}
+
+#[test]
+fn the_base_is_valid_under_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("base.toml");
+    std::fs::write(&file, BASE).unwrap();
+    let (o, _) = limited(&["validate", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("(2 regions, 1 client group, 1 strategy)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_huge_key_space_is_refused_before_anything_is_allocated() {
+    for keys in ["10000000000", "1000000000", "2305843009213693952"] {
+        refused(
+            "keys.toml",
+            &with("read_fraction = 0.5", &format!("keys = {keys}")),
+            &["workload.clients[0].keys", "must not exceed 10000000"],
+        );
+    }
+    // With data classes, the class of every key was a per-key vector too.
+    let classes = with(
+        "read_fraction = 0.5",
+        "keys = 10000000000\ndata_class = \"eu\"",
+    ) + "[[data_classes]]\nname = \"eu\"\nallowed_regions = [\"a\"]\n";
+    refused(
+        "classes.toml",
+        &classes,
+        &["workload.clients[0].keys", "must not exceed"],
+    );
+}
+
+#[test]
+fn a_key_offset_near_the_top_of_u64_is_refused_without_overflow() {
+    refused(
+        "offset.toml",
+        &with(
+            "read_fraction = 0.5",
+            "key_offset = 4611686018427387904\nkeys = 4611686018427387904",
+        ),
+        &["workload.clients[0].key_offset", "must not exceed"],
+    );
+    refused(
+        "offset-max.toml",
+        &with(
+            "read_fraction = 0.5",
+            "key_offset = 18446744073709551615\nkeys = 18446744073709551615",
+        ),
+        &["workload.clients[0].key_offset"],
+    );
+}
+
+#[test]
+fn strategy_names_are_short_and_printable() {
+    let long = "x".repeat(65_536);
+    refused(
+        "long-name.toml",
+        &with("name = \"ap\"", &format!("name = \"{long}\"")),
+        &["strategies[0].name", "at most 128 characters, got 65536"],
+    );
+    refused(
+        "bell.toml",
+        &with("name = \"ap\"", "name = \"a\\u0007p\""),
+        &["strategies[0].name", "control characters"],
+    );
+    refused(
+        "region-name.toml",
+        &BASE.replace("\"b\"", &format!("\"{}\"", "b".repeat(200))),
+        &["regions[1].name", "at most 128 characters"],
+    );
+}
+
+#[test]
+fn too_many_regions_are_counted_before_anything_is_built() {
+    for n in [10_000, 40_000] {
+        let mut text = BASE.to_string();
+        for i in 0..n {
+            text.push_str(&format!(
+                "[[regions]]\nname = \"r{i}\"\nlat = 0.0\nlon = {}\n",
+                (i % 360) as f64 - 180.0
+            ));
+        }
+        refused(
+            "regions.toml",
+            &text,
+            &[
+                "regions",
+                &format!("at most 64 regions are supported, got {}", n + 2),
+            ],
+        );
+    }
+}
+
+#[test]
+fn rates_and_periods_beyond_physical_bounds_are_refused() {
+    let cases: [(&str, &str, &[&str]); 5] = [
+        (
+            "[random_faults]\nregion_mtbf_s = 1e-6\nregion_mttr_s = 1e-6\n",
+            "",
+            &[
+                "random_faults.region_mtbf_s: must be at least 1",
+                "random_faults.region_mttr_s: must be at least 0.001",
+            ],
+        ),
+        (
+            "[detection]\nheartbeat_ms = 1e-6\n",
+            "",
+            &["detection.heartbeat_ms: must be in [1, 86400000]"],
+        ),
+        (
+            "[clients]\ntimeout_ms = 1e-6\nretries = 4294967295\n",
+            "",
+            &[
+                "clients.timeout_ms: must be in [0.001, 86400000]",
+                "clients.retries: must be at most 100, got 4294967295",
+            ],
+        ),
+        (
+            "",
+            "rate_rps = 2e8",
+            &["workload.clients[0].rate_rps: must be at most 1000000, got 200000000"],
+        ),
+        (
+            "[[faults]]\nkind = \"link-degradation\"\nfrom = \"a\"\nto = \"b\"\nretransmit_ms = 1e-9\nstart_s = 0\n",
+            "",
+            &["faults[0].retransmit_ms: must be in [0.001, 86400000]"],
+        ),
+    ];
+    for (i, (extra, rate, needles)) in cases.iter().enumerate() {
+        let text = if rate.is_empty() {
+            format!("{BASE}{extra}")
+        } else {
+            with("rate_rps = 100", rate)
+        };
+        refused(&format!("bounds-{i}.toml"), &text, needles);
+    }
+    refused(
+        "duration.toml",
+        &with("duration_s = 10", "duration_s = 1e12"),
+        &["duration_s: must be at most 31536000"],
+    );
+}
+
+#[test]
+fn a_run_estimated_beyond_the_event_limit_needs_force() {
+    // 1e6 operations per second for 1e4 s: 1e10 operations, beyond 1e9 events.
+    let text = with("duration_s = 10", "duration_s = 10000").replacen(
+        "rate_rps = 100",
+        "rate_rps = 1000000",
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.toml");
+    std::fs::write(&file, &text).unwrap();
+    let out = dir.path().join("out");
+    let (o, took) = limited(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(took < QUICK);
+    for n in [
+        "big.toml",
+        "workload.clients[0].rate_rps",
+        "would take about 5.0e10 events",
+        "--force",
+    ] {
+        assert!(err.contains(n), "message lacks `{n}`: {err}");
+    }
+    assert!(!out.exists());
+    // `validate` accepts the file (every value is within bounds) and warns.
+    let (o, _) = limited(&["validate", file.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("warning:") && err.contains("--force"), "{err}");
+}
+
+#[test]
+fn the_event_estimate_matches_a_hand_count() {
+    use geosim::scenario::{self, budget, Format};
+    // 100 ops/s for 10 s, half writes, two regions: per op 4 events, per write one message
+    // to the other region and one back: 1000 x (4 + 2 x 1 x 0.5) = 5000.
+    let sc = scenario::from_str(BASE, Format::Toml, Path::new("b.toml")).unwrap();
+    let e = budget::estimate(&sc, 1);
+    assert_eq!(e.events, 5000.0);
+    assert_eq!(e.field, "workload.clients[0].rate_rps");
+    assert_eq!(budget::estimate(&sc, 3).events, 15000.0);
+    // A listed fault turns the detector on: heartbeats every 1000 ms over 10 s + 60 s drain,
+    // one message each way per ordered pair (2 x 2 x 1 x 70 = 280), plus the fault's start
+    // and end (2).
+    let faulty = format!(
+        "{BASE}[[faults]]\nkind = \"region-outage\"\nregion = \"b\"\nstart_s = 1\nduration_s = 1\n"
+    );
+    let sc = scenario::from_str(&faulty, Format::Toml, Path::new("f.toml")).unwrap();
+    assert_eq!(budget::estimate(&sc, 1).events, 5000.0 + 280.0 + 2.0);
+}
+
+/// A path under a fresh directory, kept alive by the returned guard.
+fn temp_path(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(name);
+    (dir, p)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_device_or_fifo_is_not_read() {
+    let (_d, zero) = temp_path("zero.toml");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    refused_file(&zero, &["cannot read", "not a regular file"]);
+    let (_d, fifo) = temp_path("fifo.toml");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        refused_file(&fifo, &["cannot read", "not a regular file"]);
+        // A sweep file and a sweep's `base` are read the same way.
+        let (o, took) = limited(&["sweep", fifo.to_str().unwrap(), "--quiet"]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(took < QUICK);
+        let (_d, sweep) = temp_path("sweep.toml");
+        std::fs::write(
+            &sweep,
+            format!(
+                "metrics = [\"latency_ms.read.p50\"]\nbase = \"{}\"\n",
+                zero.display()
+            ),
+        )
+        .unwrap();
+        let (o, took) = limited(&["sweep", sweep.to_str().unwrap(), "--quiet"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(took < QUICK);
+        assert!(
+            err.contains("zero.toml") && err.contains("not a regular file"),
+            "{err}"
+        );
+    } else {
+        eprintln!("skipped the FIFO case: mkfifo not available");
+    }
+}
+
+#[test]
+fn an_oversized_file_is_refused() {
+    let (_d, big) = temp_path("big.toml");
+    let mut text = BASE.to_string();
+    text.push_str(&format!("description = \"{}\"\n", "x".repeat(17 << 20)));
+    std::fs::write(&big, text).unwrap();
+    refused_file(&big, &["cannot read", "the limit is 16777216 bytes"]);
+}
+
+#[test]
+fn a_table_cell_wider_than_65535_characters_is_padded_not_a_panic() {
+    // A report.json edited by hand (names are bounded at validation) reaches `check --all`.
+    let long = "x".repeat(70_000);
+    let rows = vec![
+        vec!["name".to_string(), "value".to_string()],
+        vec![long.clone(), "1".to_string()],
+    ];
+    let text = geosim::report::render(&rows);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0].chars().count(), 70_000 + 2 + 5);
+    assert_eq!(lines[0], format!("name{}  value", " ".repeat(70_000 - 4)));
+    assert_eq!(lines[2], format!("{long}      1"));
+}
