@@ -1,0 +1,395 @@
+//! Command-line interface of the `geosim` binary: argument parsing (clap derive), dispatch
+//! to the library, printing, and exit codes (0 ok, 1 environment failure, 2 bad input).
+//!
+//! Owns every terminal write of geosim. Must not contain model logic: it calls the library.
+//! Submodules: `verify` (`check`, `validate`), `regions`, `sweeps` (`sweep`, `merge`).
+
+mod regions;
+mod sweeps;
+mod verify;
+
+use regions::MatrixFormat;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+use geosim::{check, io, plot, render, report, scenario, Error};
+
+#[derive(Parser)]
+#[command(
+    name = "geosim",
+    version,
+    about = "Deterministic simulator of geo-distributed systems: compare geo-distribution strategies on your regions, traffic and failures.",
+    after_help = "Examples:\n  geosim run scenarios/three-regions.toml\n  geosim validate scenarios/aws-8-regions.toml\n  geosim schema > scenario.schema.json"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every strategy of a scenario on the same workload and compare them.
+    #[command(
+        after_help = "Examples:\n  geosim run scenarios/three-regions.toml\n  geosim run scenarios/three-regions.toml --seed 7 --out /tmp/r\n  geosim run scenarios/aws-8-regions.toml --strategy mm\n\nWrites DIR/report.json (default DIR: results/<scenario file stem>/) atomically and prints a\ncomparison table; beside it charts/*.svg and a self-contained report.html (skip with\n--no-charts). Exit codes: 0 ok, 1 cannot write output, 2 bad scenario or arguments."
+    )]
+    Run {
+        /// The scenario file (.toml or .json).
+        scenario: PathBuf,
+        /// Run seed (overrides the file's `seed`; default 1 when neither is given).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run only this strategy (repeatable; default: all).
+        #[arg(long = "strategy", value_name = "NAME")]
+        strategies: Vec<String>,
+        /// Write report.json only: no charts/*.svg and no report.html.
+        #[arg(long)]
+        no_charts: bool,
+        /// Run even when the run is estimated to take more than 1e9 events.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check a scenario file and report every problem.
+    #[command(
+        after_help = "Examples:\n  geosim validate scenarios/three-regions.toml\n  geosim validate scenarios/three-regions.toml --format json\n\nExit codes: 0 valid, 2 invalid (file, field path and reason printed). With --format json,\nstdout holds one JSON object (format geosim-validate/1: valid, problems[] with field, line,\ncolumn, message) whatever the outcome; docs/ci.md."
+    )]
+    Validate {
+        /// The scenario file (.toml or .json).
+        scenario: PathBuf,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+        format: ValidateFormat,
+    },
+    /// List the built-in region catalogue, the derived round trip between two regions, or the
+    /// derived matrix of several.
+    #[command(
+        after_help = "Examples:\n  geosim regions\n  geosim regions --rtt aws:eu-west-1 gcp:europe-west3\n  geosim regions --matrix aws:us-east-1 aws:eu-west-1 aws:ap-northeast-1 --format csv\n\nRound trips use the default network model (docs/network.md): p50 is the model's median,\np99 is estimated from 200,000 seeded draws (deterministic).\nCatalogue names can be used in scenarios: [[regions]] name = \"aws:eu-west-1\", or\nregions = [\"aws:eu-west-1\", ...]."
+    )]
+    Regions {
+        /// Print the geo-derived round trip between two catalogue regions.
+        #[arg(long, num_args = 2, value_names = ["A", "B"], conflicts_with = "matrix")]
+        rtt: Option<Vec<String>>,
+        /// Export the derived round trips between every ordered pair of these catalogue
+        /// regions.
+        #[arg(long, num_args = 2.., value_name = "REGION")]
+        matrix: Option<Vec<String>>,
+        /// Format of `--matrix`: table (default), csv or json.
+        #[arg(long, value_enum, default_value = "table", requires = "matrix")]
+        format: MatrixFormat,
+    },
+    /// Run a parameter sweep: every grid point with several seeds, in parallel.
+    #[command(
+        after_help = "Examples:\n  geosim sweep scenarios/sweeps/conflicts-vs-rate.toml\n  geosim sweep scenarios/sweeps/lag-vs-rpo.toml --jobs 2 --out /tmp/lag\n  geosim sweep scenarios/sweeps/conflicts-vs-rate.toml --shard 2/4 --out shards/\n  geosim sweep scenarios/sweeps/conflicts-vs-rate.toml --shard auto/4 --out shards/\n\nWrites DIR/sweep.csv and DIR/sweep.json (default DIR: results/<sweep file stem>/), or with\n--shard only DIR/shard-I-of-N.json for `geosim merge`. Every point is built and checked\nbefore anything runs. Format: docs/sweep.md; clusters: docs/cluster.md.\nExit codes: 0 ok, 1 cannot write output, 2 bad sweep file or arguments, 130 interrupted\n(Ctrl-C: runs in progress finish, nothing is written)."
+    )]
+    Sweep {
+        /// The sweep file (.toml or .json).
+        file: PathBuf,
+        /// Worker threads (default: all cores).
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+        /// Output directory (default: results/<sweep file stem>/).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Run only shard I of N (1-based), or auto/N to take I from SLURM_ARRAY_TASK_ID or
+        /// JOB_COMPLETION_INDEX; writes DIR/shard-I-of-N.json.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Print no progress.
+        #[arg(long)]
+        quiet: bool,
+        /// Write sweep.csv and sweep.json only: no charts/*.svg and no sweep.html.
+        #[arg(long)]
+        no_charts: bool,
+    },
+    /// Merge the shard files of a sweep into sweep.csv and sweep.json.
+    #[command(
+        after_help = "Examples:\n  geosim merge shards/shard-*-of-4.json --out results/conflicts-vs-rate\n\nThe output is byte for byte what an unsharded `geosim sweep` writes. Refuses shards of\ndifferent sweeps, a shard given twice and a missing shard (named).\nExit codes: 0 ok, 1 cannot write output, 2 bad or incomplete set of shards."
+    )]
+    Merge {
+        /// The shard files (shard-I-of-N.json), all N of them, in any order.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output directory (default: results/<sweep file stem>/).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of scenario files.
+    #[command(after_help = "Examples:\n  geosim schema > scenario.schema.json")]
+    Schema,
+    /// Redraw the charts and the HTML page of a report.json or sweep.json.
+    #[command(
+        after_help = "Examples:\n  geosim plot results/three-regions/report.json\n  geosim plot results/sweep/sweep.json --out /tmp/charts\n\nWrites DIR/charts/*.svg and DIR/report.html (DIR/sweep.html for a sweep); DIR defaults to the\nresult file's directory. Exit codes: 0 ok, 1 cannot write, 2 unreadable or unknown result file."
+    )]
+    Plot {
+        /// A report.json or sweep.json.
+        result: PathBuf,
+        /// Output directory (default: the result file's directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Compare a result with a baseline metric by metric; fail when something got worse.
+    #[command(
+        after_help = "Examples:\n  geosim check results/three-regions/report.json --baseline results/baselines/three-regions.json\n  geosim check target/ci/sweep/sweep.json --baseline baselines/sweep.json --tolerances tol.toml\n  geosim check new/sweep.json --baseline old/sweep.json --stat --alpha 0.01\n  geosim check results/three-regions/report.json --baseline b.json --format junit > check.xml\n  geosim check results/three-regions/report.json --baseline results/baselines/three-regions.json --update\n\nPrints the metrics that changed (all with --all). Tolerances, directions, the statistical\nmode and the JSON / JUnit formats: docs/ci.md.\nExit codes: 0 nothing regressed beyond tolerance; 1 something did, or the comparison is\nincomplete (nothing compared, a strategy or metric in one file only), or the baseline could\nnot be written; 2 bad input: missing or unparseable file, different scenarios or seeds,\n--update over a baseline of another kind."
+    )]
+    Check {
+        /// The current report.json or sweep.json.
+        report: PathBuf,
+        /// The baseline to compare with (same kind of file).
+        #[arg(long)]
+        baseline: PathBuf,
+        /// TOML file of tolerances: metric glob = { rel = 0.05, abs = 0.5, direction = "lower" }.
+        #[arg(long)]
+        tolerances: Option<PathBuf>,
+        /// Rewrite the baseline with the report (atomically) instead of failing; refuses to
+        /// overwrite a file that is not a result of the same kind.
+        #[arg(long, conflicts_with_all = ["stat", "format"])]
+        update: bool,
+        /// Show every metric, not only those that changed.
+        #[arg(long)]
+        all: bool,
+        /// Strategies and metrics only in the baseline (intended removals) do not fail.
+        #[arg(long)]
+        allow_removed: bool,
+        /// Strategies (sweeps: rows) only in the result (intended additions) do not fail.
+        #[arg(long)]
+        allow_new: bool,
+        /// Statistical mode for two sweep.json files of several seeds per point: a row
+        /// regresses only when Welch's t-test says it got worse beyond its tolerance.
+        #[arg(long)]
+        stat: bool,
+        /// Statistical mode: the false-failure rate of each row's test.
+        #[arg(long, value_name = "A", default_value_t = 0.05, requires = "stat")]
+        alpha: f64,
+        /// Statistical mode: divide --alpha by the number of rows tested (Bonferroni), so
+        /// the whole check fails falsely with probability at most --alpha.
+        #[arg(long, requires = "stat")]
+        bonferroni: bool,
+        /// Output format on stdout: a table, JSON (geosim-check/1) or JUnit XML.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
+}
+
+/// Output formats of `geosim validate`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ValidateFormat {
+    /// One line for people.
+    Text,
+    /// A JSON object for CI systems.
+    Json,
+}
+
+/// Output formats of `geosim check`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum CheckFormat {
+    /// The diff table for people.
+    Text,
+    /// A JSON object for CI systems.
+    Json,
+    /// JUnit XML: a test case per metric.
+    Junit,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // Names in messages come from input files: no control character reaches the
+            // terminal raw (multi-line messages keep their lines).
+            let text = e.to_string();
+            let lines: Vec<_> = text.lines().map(report::escape).collect();
+            eprintln!("error: {}", lines.join("\n"));
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn dispatch(command: Command) -> Result<(), Error> {
+    match command {
+        Command::Run {
+            scenario,
+            seed,
+            out,
+            strategies,
+            no_charts,
+            force,
+        } => run(&scenario, seed, out, &strategies, no_charts, force),
+        Command::Validate { scenario, format } => verify::validate(&scenario, format),
+        Command::Regions {
+            rtt,
+            matrix,
+            format,
+        } => regions::regions(rtt, matrix, format),
+        Command::Schema => {
+            print!("{}", scenario::json_schema());
+            Ok(())
+        }
+        Command::Sweep {
+            file,
+            jobs,
+            out,
+            shard,
+            quiet,
+            no_charts,
+        } => sweeps::sweep(&file, jobs, out, shard.as_deref(), quiet, no_charts),
+        Command::Merge { shards, out } => sweeps::merge(&shards, out),
+        Command::Plot { result, out } => plot(&result, out),
+        Command::Check {
+            report,
+            baseline,
+            tolerances,
+            update,
+            all,
+            allow_removed,
+            allow_new,
+            stat,
+            alpha,
+            bonferroni,
+            format,
+        } => {
+            let options = check::Options {
+                allow_removed,
+                allow_new,
+                stat: stat.then_some(check::StatOptions { alpha, bonferroni }),
+            };
+            let files = verify::CheckFiles {
+                report: &report,
+                baseline: &baseline,
+                tolerances: tolerances.as_deref(),
+            };
+            if update {
+                verify::check_update(&files, all)
+            } else {
+                verify::check(&files, &options, all, format)
+            }
+        }
+    }
+}
+
+pub(super) fn default_out(path: &Path) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("scenario");
+    Path::new("results").join(stem)
+}
+
+fn run(
+    path: &Path,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    strategies: &[String],
+    no_charts: bool,
+    force: bool,
+) -> Result<(), Error> {
+    let (sc, info) = io::load_scenario(path)?;
+    let selected = geosim::select(&sc, strategies)?.len();
+    if !force {
+        within_budget(path, &sc, selected)?;
+    }
+    let started = Instant::now();
+    let report = geosim::simulate(&sc, info, seed, strategies)?;
+    let wall = started.elapsed();
+    let dir = out.unwrap_or_else(|| default_out(path));
+    let file = dir.join("report.json");
+    io::write_atomic(&file, report.to_json().as_bytes())?;
+    let html = (!no_charts)
+        .then(|| render::write_report(&dir, &report))
+        .transpose()?;
+    println!(
+        "{} (seed {}, {} simulated s)\n",
+        report.scenario.name, report.seed, report.duration_s
+    );
+    print!("{}", report::table(&report));
+    if sc.has_faults() {
+        let faults = report.strategies.first().map_or(0, |s| s.faults.len());
+        println!("\nresilience ({})\n", plural(faults, "fault"));
+        print!("{}", report::resilience_table(&report));
+    }
+    if let Some(t) = report::serving_table(&report) {
+        println!("\nserving regions\n");
+        print!("{t}");
+    }
+    println!("\ncost over {} simulated s\n", report.duration_s);
+    print!("{}", report::cost_table(&report));
+    if !report.warnings.is_empty() {
+        println!(
+            "\nwarnings: {} setting(s) had no effect\n",
+            report.warnings.len()
+        );
+        print!("{}", report::warnings_list(&report));
+    }
+    println!("\nreport: {}", file.display());
+    if let Some(w) = html {
+        println!(
+            "page:   {} ({})",
+            w.html.display(),
+            plural(w.charts.len(), "chart")
+        );
+    }
+    let events: u64 = report.strategies.iter().map(|s| s.events).sum();
+    eprintln!(
+        "wall clock: {:.2} s, {} events, {:.2} M events/s",
+        wall.as_secs_f64(),
+        events,
+        events as f64 / wall.as_secs_f64().max(1e-9) / 1e6
+    );
+    Ok(())
+}
+
+/// `count` and `noun`, plural when `count` is not 1 ("1 region", "2 strategies").
+pub(super) fn plural(count: usize, noun: &str) -> String {
+    match (count, noun.strip_suffix('y')) {
+        (1, _) => format!("1 {noun}"),
+        (_, Some(stem)) => format!("{count} {stem}ies"),
+        _ => format!("{count} {noun}s"),
+    }
+}
+
+/// Refuses a run estimated to take more than `budget::MAX_EVENTS` events, naming the setting
+/// behind most of them (exit 2; `--force` skips this).
+pub(super) fn within_budget(
+    path: &Path,
+    sc: &scenario::Scenario,
+    strategies: usize,
+) -> Result<(), Error> {
+    use scenario::budget::{estimate, MAX_EVENTS};
+    let est = estimate(sc, strategies);
+    if !est.too_large() {
+        return Ok(());
+    }
+    Err(Error::Invalid {
+        path: path.to_path_buf(),
+        problems: vec![geosim::error::Problem {
+            field: est.field.clone(),
+            message: format!(
+                "the run would take about {:.1e} events ({} % of them from this setting; limit \
+                 {MAX_EVENTS:.0e}): lower it or duration_s, or pass --force to run anyway",
+                est.events,
+                (est.share * 100.0).round()
+            ),
+        }],
+    })
+}
+
+fn plot(result: &Path, out: Option<PathBuf>) -> Result<(), Error> {
+    let (value, kind) = plot::read_result(result)?;
+    let dir = out.unwrap_or_else(|| match result.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    });
+    let w = render::write_outputs(&dir, &value, kind)?;
+    for c in &w.charts {
+        println!("{}", c.display());
+    }
+    println!("{}", w.html.display());
+    Ok(())
+}

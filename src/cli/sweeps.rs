@@ -1,0 +1,185 @@
+//! `geosim sweep` and `geosim merge`: running a sweep (progress on stderr, Ctrl-C), merging
+//! shards and writing `sweep.csv`, `sweep.json` and the charts.
+//!
+//! Owns their terminal output. Must not contain model logic: it calls `geosim::sweep`.
+
+use std::path::{Path, PathBuf};
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use geosim::{io, render, sweep, Error};
+
+use super::{default_out, plural};
+
+/// Set by Ctrl-C during a sweep: no new runs start.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Sweep progress on stderr: a bar on a terminal, a line every 10 % otherwise, or nothing.
+struct SweepProgress {
+    bar: Option<ProgressBar>,
+    lines: bool,
+    total: AtomicUsize,
+    decile: AtomicUsize,
+    started: Instant,
+}
+
+impl SweepProgress {
+    fn new(quiet: bool) -> SweepProgress {
+        let terminal = std::io::stderr().is_terminal();
+        let bar = (!quiet && terminal).then(|| {
+            let style = ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:40}] {pos}/{len} runs  {per_sec}  ETA {eta}",
+            )
+            .expect("valid template")
+            .progress_chars("=> ");
+            ProgressBar::new(0).with_style(style)
+        });
+        SweepProgress {
+            bar,
+            lines: !quiet && !terminal,
+            total: AtomicUsize::new(0),
+            decile: AtomicUsize::new(0),
+            started: Instant::now(),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl geosim::sweep::Progress for SweepProgress {
+    fn start(&self, runs: usize) {
+        self.total.store(runs, Ordering::Relaxed);
+        if let Some(bar) = &self.bar {
+            bar.set_length(runs as u64);
+        }
+    }
+
+    fn advance(&self, done: usize) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        } else if self.lines {
+            let total = self.total.load(Ordering::Relaxed).max(1);
+            let decile = done * 10 / total;
+            if decile > self.decile.fetch_max(decile, Ordering::Relaxed) {
+                eprintln!(
+                    "sweep: {:>3}% ({done}/{total} runs, {:.1} s)",
+                    decile * 10,
+                    self.started.elapsed().as_secs_f64()
+                );
+            }
+        }
+    }
+}
+
+pub(super) fn sweep(
+    file: &Path,
+    jobs: Option<usize>,
+    out: Option<PathBuf>,
+    shard: Option<&str>,
+    quiet: bool,
+    no_charts: bool,
+) -> Result<(), Error> {
+    let shard = shard
+        .map(|s| sweep::Shard::parse(s, |k| std::env::var(k).ok()))
+        .transpose()?;
+    let jobs = match jobs {
+        Some(0) => return Err(Error::Usage("--jobs must be at least 1".into())),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let plan = sweep::load(file)?;
+    let dir = out.unwrap_or_else(|| default_out(file));
+    let mine = (0..plan.runs())
+        .filter(|&r| shard.is_none_or(|s| s.contains(r)))
+        .count();
+    // First Ctrl-C: start no new run, write nothing, exit 130. Second: exit at once.
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\ninterrupted: finishing the runs in progress (Ctrl-C again to quit now)");
+    });
+    if !quiet {
+        let part = shard.map_or(String::new(), |s| {
+            format!(
+                ", shard {} of {}: {}",
+                s.index,
+                s.count,
+                plural(mine, "run")
+            )
+        });
+        eprintln!(
+            "{}: {} x {} = {}{part}, {}",
+            file.display(),
+            plural(plan.points(), "point"),
+            plural(plan.header.seeds as usize, "seed"),
+            plural(plan.runs(), "run"),
+            plural(jobs, "thread")
+        );
+    }
+    let progress = SweepProgress::new(quiet);
+    let started = Instant::now();
+    let values = sweep::run(&plan, jobs, shard, &INTERRUPTED, &progress);
+    progress.finish();
+    let values = values?;
+    match shard {
+        Some(s) => {
+            let path = dir.join(s.file_name());
+            let text = sweep::ShardFile::new(&plan.header, s, &values).to_json();
+            io::write_atomic(&path, text.as_bytes())?;
+            println!("shard:  {}", path.display());
+        }
+        None => write_sweep(
+            &sweep::Results::new(plan.header.clone(), values)?,
+            &dir,
+            !no_charts,
+        )?,
+    }
+    if !quiet {
+        eprintln!(
+            "wall clock: {:.2} s, {mine} runs",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+pub(super) fn merge(shards: &[PathBuf], out: Option<PathBuf>) -> Result<(), Error> {
+    let files = shards
+        .iter()
+        .map(|p| Ok((p.clone(), io::read_result_text(p)?)))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let results = sweep::merge(&files)?;
+    let dir = out.unwrap_or_else(|| {
+        let sweep_file = results.header.sweep.path.as_deref().unwrap_or("sweep");
+        default_out(Path::new(sweep_file))
+    });
+    write_sweep(&results, &dir, true)
+}
+
+pub(super) fn write_sweep(results: &sweep::Results, dir: &Path, charts: bool) -> Result<(), Error> {
+    let csv = dir.join("sweep.csv");
+    let json = dir.join("sweep.json");
+    let text = results.to_json();
+    io::write_atomic(&csv, results.to_csv().as_bytes())?;
+    io::write_atomic(&json, text.as_bytes())?;
+    println!("table:  {}", csv.display());
+    println!("sweep:  {}", json.display());
+    if charts {
+        let w = render::write_sweep_outputs(dir, &text)?;
+        println!(
+            "page:   {} ({})",
+            w.html.display(),
+            plural(w.charts.len(), "chart")
+        );
+    }
+    Ok(())
+}

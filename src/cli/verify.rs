@@ -1,0 +1,224 @@
+//! `geosim check` and `geosim validate`: comparing a result with its baseline (text, JSON or
+//! JUnit; `--update`) and checking a scenario (text or JSON, with its warnings).
+//!
+//! Owns their terminal output. Must not contain model logic: it calls `geosim::check` and
+//! `geosim::io`.
+
+use std::path::Path;
+
+use geosim::{check, io, plot, report, Error};
+
+use super::{plural, within_budget, CheckFormat, ValidateFormat};
+
+/// The files of `geosim check`.
+pub(super) struct CheckFiles<'a> {
+    pub(super) report: &'a Path,
+    pub(super) baseline: &'a Path,
+    pub(super) tolerances: Option<&'a Path>,
+}
+
+impl CheckFiles<'_> {
+    fn tolerances(&self) -> Result<check::Tolerances, Error> {
+        match self.tolerances {
+            Some(p) => check::Tolerances::from_toml(&io::read_text(p)?, p),
+            None => Ok(check::Tolerances::default()),
+        }
+    }
+
+    fn compare(&self, options: &check::Options) -> Result<check::Comparison, Error> {
+        if let Some(s) = options.stat {
+            if !(s.alpha > 0.0 && s.alpha < 0.5) {
+                return Err(Error::Usage(format!(
+                    "--alpha must be in (0, 0.5), not {}",
+                    s.alpha
+                )));
+            }
+        }
+        let (current, _) = plot::read_result(self.report)?;
+        let tol = self.tolerances()?;
+        let (old, _) = plot::read_result(self.baseline)?;
+        check::compare(&current, &old, &tol, options)
+    }
+}
+
+pub(super) fn check(
+    files: &CheckFiles,
+    options: &check::Options,
+    all: bool,
+    format: CheckFormat,
+) -> Result<(), Error> {
+    let outcome = files.compare(options);
+    let suite = files.report.display().to_string();
+    match (format, outcome) {
+        (CheckFormat::Text, Err(e)) => Err(e),
+        (CheckFormat::Json, Err(e)) => {
+            print!("{}", check::error_json(&e));
+            Err(e)
+        }
+        (CheckFormat::Junit, Err(e)) => {
+            print!("{}", check::error_junit(&suite, &e));
+            Err(e)
+        }
+        (format, Ok(cmp)) => {
+            match format {
+                CheckFormat::Text => print!("{}", cmp.table(all)),
+                CheckFormat::Json => print!("{}", cmp.to_json()),
+                CheckFormat::Junit => print!("{}", cmp.to_junit(&suite)),
+            }
+            match cmp.gate() {
+                Some(e) => Err(e),
+                None => {
+                    if format == CheckFormat::Text {
+                        println!("ok: nothing regressed beyond tolerance");
+                    }
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+/// `geosim check --update`: shows what changes, then rewrites the baseline, unless the file
+/// there is not a result of the same kind (a sweep.json over a report.json, or something else).
+pub(super) fn check_update(files: &CheckFiles, all: bool) -> Result<(), Error> {
+    let (current, kind) = plot::read_result(files.report)?;
+    let tol = files.tolerances()?;
+    if files.baseline.exists() {
+        let refuse = |why: String| {
+            Err(Error::Usage(format!(
+                "--update refuses to overwrite {}: {why} (delete it first if this is intended)",
+                files.baseline.display()
+            )))
+        };
+        let name = |k: plot::ResultKind| match k {
+            plot::ResultKind::Report => "a report.json",
+            plot::ResultKind::Sweep => "a sweep.json",
+        };
+        match plot::read_result(files.baseline) {
+            Err(e) => return refuse(format!("it is not a geosim result ({e})")),
+            Ok((_, old_kind)) if old_kind != kind => {
+                return refuse(format!(
+                    "it is {} baseline but {} is {}",
+                    name(old_kind),
+                    files.report.display(),
+                    name(kind)
+                ))
+            }
+            Ok((old, _)) => {
+                let options = check::Options {
+                    allow_removed: true,
+                    allow_new: true,
+                    stat: None,
+                };
+                if let Ok(cmp) = check::compare(&current, &old, &tol, &options) {
+                    print!("{}", cmp.table(all));
+                }
+            }
+        }
+    }
+    io::write_atomic(
+        files.baseline,
+        io::read_result_text(files.report)?.as_bytes(),
+    )?;
+    println!("baseline updated: {}", files.baseline.display());
+    Ok(())
+}
+
+pub(super) fn validate(path: &Path, format: ValidateFormat) -> Result<(), Error> {
+    let loaded = io::load_scenario(path);
+    if format == ValidateFormat::Text {
+        let (sc, _) = loaded?;
+        println!(
+            "{}: ok ({}, {}, {})",
+            path.display(),
+            plural(sc.topology.len(), "region"),
+            plural(sc.workload.groups.len(), "client group"),
+            plural(sc.strategies.len(), "strategy"),
+        );
+        for w in &sc.warnings {
+            let who = w
+                .strategy
+                .map_or(String::new(), |j| format!(" [{}]", sc.strategies[j].name));
+            println!(
+                "warning: {}{}: {}",
+                report::escape(&w.field),
+                report::escape(&who),
+                report::escape(&w.message)
+            );
+        }
+        if let Err(e) = within_budget(path, &sc, sc.strategies.len()) {
+            eprintln!("warning: {e}");
+        }
+        return Ok(());
+    }
+    let problem = |field: Option<&str>,
+                   line: Option<usize>,
+                   column: Option<usize>,
+                   message: &str| {
+        serde_json::json!({"field": field, "line": line, "column": column, "message": message})
+    };
+    let warnings: Vec<serde_json::Value> = match &loaded {
+        Ok((sc, _)) => sc
+            .warnings
+            .iter()
+            .map(|w| {
+                serde_json::json!({
+                    "field": w.field,
+                    "strategy": w.strategy.map(|j| sc.strategies[j].name.clone()),
+                    "message": w.message,
+                })
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let (counts, problems, result) = match loaded {
+        Ok((sc, _)) => (
+            Some((
+                sc.topology.len(),
+                sc.workload.groups.len(),
+                sc.strategies.len(),
+            )),
+            Vec::new(),
+            Ok(()),
+        ),
+        Err(e) => {
+            let problems = match &e {
+                Error::Invalid { problems, .. } => problems
+                    .iter()
+                    .map(|p| problem(Some(&p.field), None, None, &p.message))
+                    .collect(),
+                Error::Field {
+                    field,
+                    line,
+                    column,
+                    message,
+                    ..
+                } => vec![problem(Some(field), *line, *column, message)],
+                Error::Syntax {
+                    line,
+                    column,
+                    message,
+                    ..
+                } => vec![problem(None, Some(*line), Some(*column), message)],
+                other => vec![problem(None, None, None, &other.to_string())],
+            };
+            (None, problems, Err(e))
+        }
+    };
+    let doc = serde_json::json!({
+        "format": "geosim-validate/1",
+        "file": path.display().to_string(),
+        "valid": result.is_ok(),
+        "exit_code": result.as_ref().map_or_else(|e| e.exit_code(), |_| 0),
+        "regions": counts.map(|c| c.0),
+        "client_groups": counts.map(|c| c.1),
+        "strategies": counts.map(|c| c.2),
+        "problems": problems,
+        "warnings": warnings,
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&doc).expect("serialises")
+    );
+    result
+}
