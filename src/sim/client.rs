@@ -1,7 +1,7 @@
 //! The clients' side of an operation: arrivals, attempts, answers, timeouts and retries.
 //!
-//! Owns `OpState` (one client operation in flight) and the `World` handlers that move it:
-//! a group's next arrival, sending the current attempt to the region its clients use (the
+//! Owns `OpState` (one client operation in flight), its `Role` (client operation, write
+//! sampled for probing, or probe read) and the `World` handlers that move it: a group's next arrival, sending the current attempt to the region its clients use (the
 //! nearest allowed region under enforced residency), the strategy's answer travelling back
 //! (`reply`; the first answer to an attempt wins), the answer reaching the client
 //! (`response`), and giving up an attempt (backoff with jitter from the clients' own stream,
@@ -24,8 +24,26 @@ use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
 
 use super::breaker::Admit;
-use super::probes::Role;
 use super::{Event, World};
+
+/// What an entry of the world's operation table is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(super) enum Role {
+    /// A client operation.
+    Client,
+    /// A client write whose first acknowledgement will be probed from `source`.
+    Sampled {
+        /// The client region its probes are issued from.
+        source: RegionId,
+    },
+    /// A probe read at delay index `delay` of a write acknowledged as `written`.
+    Probe {
+        /// Index into the plan's delays.
+        delay: u8,
+        /// The probed write's version.
+        written: Version,
+    },
+}
 
 /// One client operation in flight (index = its `OpId` slot).
 #[derive(Clone, Copy, Debug)]

@@ -53,9 +53,9 @@ use crate::workload::{GroupGen, OpKind};
 
 use breaker::Breaker;
 use capacity::{Job, Station};
-use client::OpState;
+use client::{OpState, Role};
 use faults::Degraded;
-use probes::{Probes, Role};
+use probes::Probes;
 
 /// Everything that can happen in a run.
 #[derive(Copy, Clone, Debug)]

@@ -1,9 +1,9 @@
 //! Probe reads for the exact staleness curve (`consistency.t_visibility_exact`).
 //!
 //! Owns `Probes` (the plan in nanoseconds, the sampling counter, the round-robin of source
-//! regions and the acknowledged sampled writes whose probes are not all issued yet), `Role`
-//! (what an entry of the world's operation table is: a client operation, a client write
-//! sampled for probing, or a probe read) and the `World` handlers of a probe's life:
+//! regions and the acknowledged sampled writes whose probes are not all issued yet) and the
+//! `World` handlers of a probe's life (an operation's `Role`, client operation, sampled write
+//! or probe read, is part of its `OpState` in `client`):
 //!
 //! 1. `arrival` (in `client`) marks every `every`-th write issued in the run as `Sampled`
 //!    and gives it its source region (the configured one, or the client regions in turn):
@@ -44,27 +44,8 @@ use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind, ProbePlan};
 
-use super::client::OpState;
+use super::client::{OpState, Role};
 use super::{Event, World};
-
-/// What an entry of the world's operation table is.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(super) enum Role {
-    /// A client operation.
-    Client,
-    /// A client write whose first acknowledgement will be probed from `source`.
-    Sampled {
-        /// The client region its probes are issued from.
-        source: RegionId,
-    },
-    /// A probe read at delay index `delay` of a write acknowledged as `written`.
-    Probe {
-        /// Index into the plan's delays.
-        delay: u8,
-        /// The probed write's version.
-        written: Version,
-    },
-}
 
 /// An acknowledged sampled write whose probes are not all issued yet.
 #[derive(Copy, Clone, Debug)]
