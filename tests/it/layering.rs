@@ -222,3 +222,98 @@ fn charts_know_nothing_of_pages_and_scenarios_nothing_of_verdicts() {
         "objective is a leaf"
     );
 }
+
+/// Inside each folder, sibling files import one way too: `super::NAME` and
+/// `crate::...::folder::NAME` references from one file to a sibling file are edges (a file's
+/// references to its own folder's `mod.rs` are the normal child -> parent pattern and are
+/// left out), and no folder may hold a circle of siblings.
+#[test]
+fn sibling_files_import_one_way_only() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut folders: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    for f in &files {
+        if f.file_name().is_some_and(|n| n == "tests.rs") {
+            continue;
+        }
+        folders
+            .entry(f.parent().unwrap().to_path_buf())
+            .or_default()
+            .push(f.clone());
+    }
+    let mut checked = 0;
+    for (dir, members) in &folders {
+        if !members
+            .iter()
+            .any(|f| f.file_name().is_some_and(|n| n == "mod.rs"))
+        {
+            continue;
+        }
+        // The sibling modules of this folder: `name.rs` files and `name/` subfolders.
+        let name_of = |f: &Path| f.file_stem().unwrap().to_string_lossy().to_string();
+        let mut siblings: BTreeSet<String> = members
+            .iter()
+            .map(|f| name_of(f))
+            .filter(|n| n != "mod")
+            .collect();
+        for d in folders.keys() {
+            if d.parent() == Some(dir.as_path()) {
+                siblings.insert(d.file_name().unwrap().to_string_lossy().to_string());
+            }
+        }
+        let module_path = dir
+            .strip_prefix(&src)
+            .unwrap()
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().to_string())
+            .collect::<Vec<_>>()
+            .join("::");
+        let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for f in members.iter().filter(|f| name_of(f) != "mod") {
+            let from = name_of(f);
+            let text = fs::read_to_string(f).unwrap();
+            let text = match text.find("#[cfg(test)]\nmod tests {") {
+                Some(i) => &text[..i],
+                None => &text[..],
+            };
+            let text = code(text);
+            let deps = g.entry(from.clone()).or_default();
+            for prefix in ["super::".to_string(), format!("crate::{module_path}::")] {
+                let mut rest = text.as_str();
+                while let Some(i) = rest.find(&prefix) {
+                    rest = &rest[i + prefix.len()..];
+                    let names: Vec<String> = if let Some(group) = rest.strip_prefix('{') {
+                        let end = group.find('}').unwrap_or(group.len());
+                        group[..end]
+                            .split(',')
+                            .map(|p| p.trim().split("::").next().unwrap_or("").to_string())
+                            .collect()
+                    } else {
+                        vec![rest
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .collect()]
+                    };
+                    for n in names {
+                        if n != from && siblings.contains(&n) {
+                            deps.insert(n);
+                        }
+                    }
+                }
+            }
+        }
+        checked += 1;
+        if let Some(cycle) = find_cycle(&g) {
+            panic!(
+                "import circle between files of {}: {}",
+                dir.display(),
+                cycle.join(" -> ")
+            );
+        }
+    }
+    assert!(
+        checked >= 10,
+        "only {checked} folders with a mod.rs were read"
+    );
+}
