@@ -89,28 +89,23 @@ impl Checker {
         }
     }
 
+    /// `v` (already checked finite) is at most `hi`.
+    fn at_most(&mut self, field: &str, v: f64, hi: f64) -> bool {
+        if v > hi {
+            self.bad(field, format!("must be at most {hi}, got {v}"));
+            return false;
+        }
+        true
+    }
+
     /// A finite number > 0 and at most `hi`.
     fn positive_max(&mut self, field: &str, v: f64, hi: f64) -> bool {
-        if !self.positive(field, v) {
-            false
-        } else if v > hi {
-            self.bad(field, format!("must be at most {hi}, got {v}"));
-            false
-        } else {
-            true
-        }
+        self.positive(field, v) && self.at_most(field, v, hi)
     }
 
     /// A finite number >= 0 and at most `hi`.
     fn non_negative_max(&mut self, field: &str, v: f64, hi: f64) -> bool {
-        if !self.non_negative(field, v) {
-            false
-        } else if v > hi {
-            self.bad(field, format!("must be at most {hi}, got {v}"));
-            false
-        } else {
-            true
-        }
+        self.non_negative(field, v) && self.at_most(field, v, hi)
     }
 
     /// A finite number >= `lo`.
