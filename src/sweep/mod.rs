@@ -94,9 +94,16 @@ pub struct Shard {
 
 impl Shard {
     /// Parses `I/N` (1-based `I`) or `auto/N`, where `auto` reads the index from the
-    /// environment through `env`: `SLURM_ARRAY_TASK_ID` (minus `SLURM_ARRAY_TASK_MIN` plus 1
-    /// when Slurm sets it, so `--array=0-9` and `--array=1-10` both work; taken as 1-based
-    /// otherwise), else `JOB_COMPLETION_INDEX` (Kubernetes Indexed Jobs, 0-based).
+    /// environment through `env`:
+    ///
+    /// - a Slurm job array (`SLURM_ARRAY_TASK_ID` set): the array must be the whole sweep,
+    ///   `N` tasks evenly spaced (`--array=0-7`, `--array=1-8`, `--array=10-24:2` with N = 8):
+    ///   `SLURM_ARRAY_TASK_COUNT` = N and `MAX` = `MIN` + (N - 1) x `STEP`, and the task runs
+    ///   shard `(ID - MIN) / STEP + 1`. Anything else (a resubmitted subset such as
+    ///   `--array=5`, a list, a count that differs from N, variables missing) is refused with
+    ///   the reason, since the shard a task should run cannot be told from its own ID: pass
+    ///   the index explicitly (`--shard 5/8`).
+    /// - a Kubernetes Indexed Job (`JOB_COMPLETION_INDEX`, 0-based): shard `index + 1`.
     pub fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Shard> {
         let usage = |m: String| Error::Usage(format!("--shard {text}: {m}"));
         let (i, n) = text
@@ -116,14 +123,50 @@ impl Shard {
         let index = if i.trim() == "auto" {
             if let Some(id) = env("SLURM_ARRAY_TASK_ID") {
                 let id = num("SLURM_ARRAY_TASK_ID", id)?;
-                match env("SLURM_ARRAY_TASK_MIN") {
-                    Some(min) => (id + 1)
-                        .checked_sub(num("SLURM_ARRAY_TASK_MIN", min)?)
-                        .ok_or_else(|| usage("SLURM_ARRAY_TASK_ID below its MIN".into()))?,
-                    None => id,
+                let var = |name: &str| -> Result<usize> {
+                    let v = env(name).ok_or_else(|| {
+                        usage(format!(
+                            "`auto` in a Slurm array needs {name} (set by Slurm 14.03 and later); \
+                             pass the index explicitly instead, e.g. --shard {}/{count}",
+                            id.max(1)
+                        ))
+                    })?;
+                    num(name, v)
+                };
+                let (min, max, tasks) = (
+                    var("SLURM_ARRAY_TASK_MIN")?,
+                    var("SLURM_ARRAY_TASK_MAX")?,
+                    var("SLURM_ARRAY_TASK_COUNT")?,
+                );
+                let step = match env("SLURM_ARRAY_TASK_STEP") {
+                    Some(s) => num("SLURM_ARRAY_TASK_STEP", s)?.max(1),
+                    None => 1,
+                };
+                let whole = tasks == count
+                    && (count - 1)
+                        .checked_mul(step)
+                        .and_then(|span| min.checked_add(span))
+                        == Some(max);
+                if !whole {
+                    return Err(usage(format!(
+                        "this Slurm array (SLURM_ARRAY_TASK_MIN={min}, MAX={max}, STEP={step}, \
+                         COUNT={tasks}) is not {count} evenly spaced tasks, so which shard task \
+                         {id} should run cannot be told (a resubmitted subset such as \
+                         --array=5 looks like this); submit --array with exactly {count} tasks, \
+                         or pass the shard explicitly: --shard I/{count}"
+                    )));
                 }
+                if id < min || (id - min) % step != 0 {
+                    return Err(usage(format!(
+                        "SLURM_ARRAY_TASK_ID={id} is not one of the array's tasks \
+                         ({min}..={max} step {step})"
+                    )));
+                }
+                (id - min) / step + 1
             } else if let Some(id) = env("JOB_COMPLETION_INDEX") {
-                num("JOB_COMPLETION_INDEX", id)? + 1
+                num("JOB_COMPLETION_INDEX", id)?
+                    .checked_add(1)
+                    .ok_or_else(|| usage("JOB_COMPLETION_INDEX is too large".into()))?
             } else {
                 return Err(usage(
                     "`auto` needs SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX in the environment"
@@ -274,14 +317,50 @@ mod tests {
         assert!(Shard::parse("0/3", none).is_err());
         assert!(Shard::parse("4/3", none).is_err());
         assert!(Shard::parse("auto/3", none).is_err());
-        let slurm = |k: &str| (k == "SLURM_ARRAY_TASK_ID").then(|| "3".to_string());
-        assert_eq!(Shard::parse("auto/3", slurm).unwrap().index, 3);
-        let slurm0 = |k: &str| match k {
-            "SLURM_ARRAY_TASK_ID" => Some("0".to_string()),
-            "SLURM_ARRAY_TASK_MIN" => Some("0".to_string()),
-            _ => None,
-        };
-        assert_eq!(Shard::parse("auto/3", slurm0).unwrap().index, 1);
+        // A Slurm array as the environment of one task: (ID, MIN, MAX, COUNT, STEP).
+        fn slurm(v: [Option<usize>; 5]) -> impl Fn(&str) -> Option<String> {
+            move |k: &str| {
+                let i = match k {
+                    "SLURM_ARRAY_TASK_ID" => 0,
+                    "SLURM_ARRAY_TASK_MIN" => 1,
+                    "SLURM_ARRAY_TASK_MAX" => 2,
+                    "SLURM_ARRAY_TASK_COUNT" => 3,
+                    "SLURM_ARRAY_TASK_STEP" => 4,
+                    _ => return None,
+                };
+                v[i].map(|x| x.to_string())
+            }
+        }
+        let auto = |v| Shard::parse("auto/8", slurm(v)).map(|s| s.index);
+        // --array=1-8, --array=0-7, --array=10-24:2: every task finds its shard, all 8 distinct.
+        for (min, step) in [(1, 1), (0, 1), (10, 2)] {
+            let max = min + 7 * step;
+            let got: Vec<usize> = (0..8)
+                .map(|k| {
+                    auto([
+                        Some(min + k * step),
+                        Some(min),
+                        Some(max),
+                        Some(8),
+                        Some(step),
+                    ])
+                })
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(got, (1..=8).collect::<Vec<_>>(), "array {min}-{max}:{step}");
+        }
+        // Step absent means 1.
+        assert_eq!(auto([Some(3), Some(0), Some(7), Some(8), None]).unwrap(), 4);
+        // The trap: shard 5 resubmitted alone (--array=5: ID = MIN = MAX = 5, COUNT = 1) must
+        // not silently run shard 1.
+        let e = auto([Some(5), Some(5), Some(5), Some(1), None])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--shard I/8") && e.contains("COUNT=1"), "{e}");
+        // An array of another size, a gap, missing variables: refused.
+        assert!(auto([Some(0), Some(0), Some(3), Some(4), None]).is_err());
+        assert!(auto([Some(1), Some(0), Some(14), Some(8), Some(2)]).is_err());
+        assert!(auto([Some(3), None, None, None, None]).is_err());
         let k8s = |k: &str| (k == "JOB_COMPLETION_INDEX").then(|| "2".to_string());
         assert_eq!(Shard::parse("auto/3", k8s).unwrap().index, 3);
         let s = Shard { index: 2, count: 3 };

@@ -454,3 +454,25 @@ fn interruption_stops_without_writing() {
     assert!(rest.contains("interrupted"), "{rest}");
     assert!(!out.join("sweep.csv").exists() && !out.join("sweep.json").exists());
 }
+
+/// docs/cluster.md shows the Slurm scripts CI runs (`scripts/slurm-ci.sh`), not a copy that
+/// can drift: each shipped `.sbatch` file appears in it verbatim, and every script runs a
+/// shard through `--shard` and the merge through `geosim merge`.
+#[test]
+fn cluster_docs_quote_the_slurm_scripts_ci_runs() {
+    let docs = std::fs::read_to_string(root().join("docs/cluster.md")).unwrap();
+    for name in ["sweep-array.sbatch", "sweep-merge.sbatch"] {
+        let script = std::fs::read_to_string(root().join("scripts/slurm").join(name)).unwrap();
+        assert!(
+            docs.contains(&format!("```bash\n{script}```")),
+            "docs/cluster.md does not quote scripts/slurm/{name} verbatim"
+        );
+    }
+    let ci = std::fs::read_to_string(root().join("scripts/slurm-ci.sh")).unwrap();
+    assert!(ci.contains("scripts/slurm/sweep-array.sbatch") && ci.contains("--array=\"0-"));
+    let run = std::fs::read_to_string(root().join(".ci/run")).unwrap();
+    assert!(
+        run.contains("scripts/slurm-ci.sh"),
+        ".ci/run does not run the Slurm check"
+    );
+}
