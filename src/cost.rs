@@ -97,6 +97,9 @@ pub fn footprint(cfg: &StrategyConfig, n: usize) -> Vec<Role> {
             roles.fill(Role::Cache);
             roles[c.origin as usize] = Role::Primary;
         }
+        // geosim cannot see where a custom strategy keeps data: priced as a replica in
+        // every region (docs/extending.md).
+        StrategyConfig::Custom(_) => roles.fill(Role::Replica),
     }
     roles
 }

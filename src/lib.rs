@@ -52,7 +52,8 @@
 //! point with one file or folder per strategy; `metrics` what a run measures; `sim` one run;
 //! `scenario` the file format and validation; `report` the output and `slo` its verdicts;
 //! `plot`, `html` and `render` its pictures; `sweep` and `check` many runs and regressions;
-//! `io` the only file access.
+//! `io` the only file access; `simulation` the embedding API (a scenario file plus custom
+//! strategies registered from outside: docs/extending.md).
 
 #![deny(missing_docs)]
 
@@ -74,6 +75,7 @@ pub mod residency;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod simulation;
 pub mod slo;
 pub mod strategy;
 pub mod sweep;
@@ -82,6 +84,8 @@ pub mod topology;
 pub mod workload;
 
 pub use error::{Error, Result};
+pub use sim::custom::{Registry, Setup};
+pub use simulation::Simulation;
 
 use report::{Report, ScenarioInfo};
 use scenario::{Scenario, DEFAULT_SEED};
@@ -97,6 +101,10 @@ pub fn simulate(
 ) -> Result<Report> {
     let seed = seed.or(sc.seed).unwrap_or(DEFAULT_SEED);
     let indices = select(sc, only)?;
+    let missing = sim::custom::unattached(sc, &indices);
+    if !missing.is_empty() {
+        return Err(sim::custom::unattached_error(sc, &missing));
+    }
     let results = sim::run_all(sc, &indices, seed);
     let mut report = report::build(sc, info, seed, &indices, &results);
     slo::apply(&mut report, &sc.slos);

@@ -22,6 +22,7 @@
 //! * `effects`: applying the effects a strategy pushed, and the network path of a message
 //!   (`transmit`);
 //! * `faults`: fault starts and ends, client rerouting, the failure detector;
+//! * `custom`: the registry of strategies from outside geosim (run in this same world);
 //! * `probes`: opt-in probe reads at exact delays after sampled writes are acknowledged
 //!   (the exact staleness curve), measured apart from the clients' operations.
 //!
@@ -30,6 +31,7 @@
 mod breaker;
 mod capacity;
 mod client;
+pub mod custom;
 mod effects;
 mod faults;
 mod probes;
@@ -471,6 +473,7 @@ pub fn run_full(sc: &Scenario, index: usize, seed: u64) -> RunResult {
         StrategyConfig::EdgeCache(c) => {
             run_with(sc, index, seed, EdgeCache::new(c.clone(), n, keys))
         }
+        StrategyConfig::Custom(c) => custom::run(sc, index, seed, c),
     }
 }
 

@@ -540,7 +540,8 @@ pub trait Strategy {
     }
 }
 
-/// The configured strategies (a closed set; each variant is one file in this module).
+/// The configured strategies: the built-in ones (each variant is one file in this module) and
+/// custom ones registered from outside.
 #[derive(Clone, Debug)]
 pub enum StrategyConfig {
     /// One primary, standbys replicate from it.
@@ -557,11 +558,39 @@ pub enum StrategyConfig {
     Consensus(ConsensusConfig),
     /// An origin with TTL caches in the other regions.
     EdgeCache(EdgeCacheConfig),
+    /// A strategy from outside geosim, registered by name (`kind = "custom"`; see
+    /// `geosim::Simulation::with_strategy` and docs/extending.md).
+    Custom(CustomConfig),
+}
+
+/// A custom strategy as configured: its registered name, its free-form `params` table, and
+/// (once a program registered the name) the type-erased function that runs it. The runner is
+/// opaque here: `sim` stores and calls it, so this module needs no simulation types.
+#[derive(Clone, Debug)]
+pub struct CustomConfig {
+    /// The kind as reported: `custom:<strategy>`.
+    pub kind: String,
+    /// The registered name (`strategy = "chain"`).
+    pub strategy: String,
+    /// The `[strategies.params]` table, as written (an empty table when absent).
+    pub params: serde_json::Value,
+    /// Set by the registry when the name is registered; `None` until then.
+    pub runner: Option<Runner>,
+}
+
+/// An opaque handle to a registered strategy's run function (see `sim::custom`).
+#[derive(Clone)]
+pub struct Runner(pub std::sync::Arc<dyn std::any::Any + Send + Sync>);
+
+impl std::fmt::Debug for Runner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Runner(..)")
+    }
 }
 
 impl StrategyConfig {
     /// The kind name used in scenario files and reports.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> &str {
         match self {
             StrategyConfig::ActivePassive(_) => "active-passive",
             StrategyConfig::MultiMaster(_) => "multi-master",
@@ -570,6 +599,7 @@ impl StrategyConfig {
             StrategyConfig::Quorum(_) => "quorum",
             StrategyConfig::Consensus(_) => "consensus",
             StrategyConfig::EdgeCache(_) => "edge-cache",
+            StrategyConfig::Custom(c) => &c.kind,
         }
     }
 }

@@ -48,7 +48,7 @@ pub use output::{
     ShardRun,
 };
 use path::FieldPath;
-pub use plan::{from_str, load};
+pub use plan::{from_str, from_str_with, load, load_with};
 
 /// The metric values of one run: for each strategy of its point (in scenario order), each
 /// metric (in file order); `None` where the report has `null` or lacks the field.

@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::io::{read_text, sha256_hex};
 use crate::report::ScenarioInfo;
 use crate::scenario::{self, Format, Scenario, ScenarioSpec, DEFAULT_SEED};
+use crate::sim::custom::Registry;
 
 /// What a parameter does to the scenario.
 #[derive(Debug)]
@@ -93,9 +94,15 @@ impl BaseSource {
 
 /// Reads, builds and checks the sweep file at `path` (see `from_str`).
 pub fn load(path: &Path) -> Result<Plan> {
+    load_with(path, &Registry::new())
+}
+
+/// `load` for a program that registered custom strategies (`geosim::Simulation`): the
+/// sweep's points may use them.
+pub fn load_with(path: &Path, registry: &Registry) -> Result<Plan> {
     let format = Format::of(path)?;
     let text = read_text(path)?;
-    from_str(&text, format, path)
+    from_str_with(&text, format, path, registry)
 }
 
 /// Builds and checks a sweep given as text: parses the file and the base scenario, expands
@@ -104,8 +111,14 @@ pub fn load(path: &Path) -> Result<Plan> {
 /// shape. `path` locates a `base` file (relative to the sweep file) and names the file in
 /// errors. Every error names the sweep field at fault (`parameters[1].path`, `metrics[0]`, ...).
 pub fn from_str(text: &str, format: Format, path: &Path) -> Result<Plan> {
+    from_str_with(text, format, path, &Registry::new())
+}
+
+/// `from_str` with custom strategies registered.
+pub fn from_str_with(text: &str, format: Format, path: &Path, registry: &Registry) -> Result<Plan> {
     let spec: SweepSpec = scenario::parse_spec(text, format, path)?;
-    let b = Builder::new(&spec, path)?;
+    let mut b = Builder::new(&spec, path)?;
+    b.registry = registry.clone();
     let groups: Vec<Option<String>> = spec.parameters.iter().map(|p| p.zip_group()).collect();
     let counts: Vec<usize> = b.params.iter().map(|p| p.values.len()).collect();
     let grid = Grid::new(&groups, &counts).map_err(|(i, m)| {
@@ -212,6 +225,7 @@ struct Point {
 /// The sweep file, parsed, with its base scenario loaded and checked.
 struct Builder<'a> {
     path: &'a Path,
+    registry: Registry,
     only: &'a [String],
     base: Value,
     base_ref: FileRef,
@@ -295,6 +309,7 @@ impl<'a> Builder<'a> {
             .collect::<Result<Vec<_>>>()?;
         let mut b = Builder {
             path,
+            registry: Registry::new(),
             only: &spec.strategies,
             base,
             base_ref,
@@ -445,6 +460,8 @@ impl<'a> Builder<'a> {
             }
             other => other,
         })?;
+        let mut sc = sc;
+        self.registry.attach(&mut sc, &self.source.file)?;
         Ok(Point {
             value,
             spec,
@@ -505,7 +522,9 @@ impl<'a> Builder<'a> {
         let mut short = spec.clone();
         short.duration_s = short.duration_s.min(1.0);
         short.drain_s = short.drain_s.min(1.0);
-        let short = scenario::from_spec(&short, &self.source.file).unwrap_or_else(|_| full.clone());
+        let mut short =
+            scenario::from_spec(&short, &self.source.file).unwrap_or_else(|_| full.clone());
+        self.registry.attach(&mut short, &self.source.file)?;
         let info = ScenarioInfo {
             name: short.name.clone(),
             path: self.source.file.display().to_string(),

@@ -10,6 +10,7 @@ mod check;
 mod common;
 mod cost;
 mod determinism;
+mod extending;
 mod failback;
 mod faults;
 mod hostile;

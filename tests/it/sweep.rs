@@ -151,15 +151,34 @@ fn shards_merge_into_the_unsharded_run_and_missing_ones_are_named() {
     let (whole, shards, merged) = (d.join("whole"), d.join("shards"), d.join("merged"));
     let s = shards.to_str().unwrap();
     ok(&["sweep", &f, "--quiet", "--out", whole.to_str().unwrap()]);
-    // Shard 1 by argument, 2 from Slurm's 1-based array index, 3 from Kubernetes' 0-based one.
+    // Shard 1 by argument, 2 from a Slurm array `--array=1-3` (task 2), 3 from Kubernetes'
+    // 0-based index.
     ok(&["sweep", &f, "--quiet", "--shard", "1/3", "--out", s]);
-    let env = |args: &[&str], k: &str, v: &str| {
-        let o = geosim_env(args, &[(k, v)]);
+    let env = |args: &[&str], vars: &[(&str, &str)]| {
+        let o = geosim_env(args, vars);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     };
     let auto = ["sweep", &f, "--quiet", "--shard", "auto/3", "--out", s];
-    env(&auto, "SLURM_ARRAY_TASK_ID", "2");
-    env(&auto, "JOB_COMPLETION_INDEX", "2");
+    let slurm = [
+        ("SLURM_ARRAY_TASK_ID", "2"),
+        ("SLURM_ARRAY_TASK_MIN", "1"),
+        ("SLURM_ARRAY_TASK_MAX", "3"),
+        ("SLURM_ARRAY_TASK_COUNT", "3"),
+    ];
+    env(&auto, &slurm);
+    env(&auto, &[("JOB_COMPLETION_INDEX", "2")]);
+    // A lone resubmitted task (`--array=2`) is refused rather than run as shard 1.
+    let o = geosim_env(
+        &auto,
+        &[
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_MIN", "2"),
+            ("SLURM_ARRAY_TASK_MAX", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "1"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--shard I/3"));
     let shard = |i: usize| shards.join(format!("shard-{i}-of-3.json"));
     let (s1, s2, s3) = (shard(1), shard(2), shard(3));
     let (p1, p2, p3) = (

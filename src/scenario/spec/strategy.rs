@@ -39,6 +39,38 @@ pub enum StrategySpec {
     Consensus(ConsensusSpec),
     /// An origin with TTL caches in every other region.
     EdgeCache(EdgeCacheSpec),
+    /// A strategy from outside geosim, registered by a program that embeds geosim
+    /// (`Simulation::with_strategy`; docs/extending.md). `geosim run` alone refuses it.
+    Custom(CustomSpec),
+}
+
+/// Settings of `custom`: the registered strategy's name and its own parameters.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomSpec {
+    /// Unique name.
+    pub name: String,
+    /// The name the strategy was registered under (`with_strategy("chain", ..)`).
+    pub strategy: String,
+    /// Free-form parameters, passed to the strategy's constructor and checked by its own
+    /// serde type (errors name `strategies[i].params.<field>`).
+    #[serde(default = "empty_table")]
+    pub params: serde_json::Value,
+    /// Override of every region's `capacity.failover_share` for this strategy (the
+    /// bulkhead), (0, 1].
+    #[serde(default)]
+    pub bulkhead: Option<f64>,
+    /// The clients' circuit breakers; default none.
+    #[serde(default, deserialize_with = "super::faults::circuit_breaker")]
+    pub circuit_breaker: Option<CircuitBreakerSpec>,
+    /// `ignore` (default: count violations); `enforce` is refused for custom strategies
+    /// (geosim cannot know where they put data).
+    #[serde(default)]
+    pub residency: ResidencySpec,
+}
+
+fn empty_table() -> serde_json::Value {
+    serde_json::Value::Object(Default::default())
 }
 
 impl StrategySpec {
@@ -52,6 +84,7 @@ impl StrategySpec {
             StrategySpec::Quorum(s) => s.residency,
             StrategySpec::Consensus(s) => s.residency,
             StrategySpec::EdgeCache(s) => s.residency,
+            StrategySpec::Custom(s) => s.residency,
         }
     }
 
@@ -65,6 +98,7 @@ impl StrategySpec {
             StrategySpec::Quorum(s) => s.bulkhead,
             StrategySpec::Consensus(s) => s.bulkhead,
             StrategySpec::EdgeCache(s) => s.bulkhead,
+            StrategySpec::Custom(s) => s.bulkhead,
         }
     }
 
@@ -78,6 +112,7 @@ impl StrategySpec {
             StrategySpec::Quorum(s) => s.circuit_breaker.as_ref(),
             StrategySpec::Consensus(s) => s.circuit_breaker.as_ref(),
             StrategySpec::EdgeCache(s) => s.circuit_breaker.as_ref(),
+            StrategySpec::Custom(s) => s.circuit_breaker.as_ref(),
         }
     }
 
@@ -91,6 +126,7 @@ impl StrategySpec {
             StrategySpec::Quorum(s) => &s.name,
             StrategySpec::Consensus(s) => &s.name,
             StrategySpec::EdgeCache(s) => &s.name,
+            StrategySpec::Custom(s) => &s.name,
         }
     }
 }

@@ -12,14 +12,15 @@ use super::{Checker, Known};
 use crate::faults::BreakerPolicy;
 use crate::residency::{Residency, ResidencyMode};
 use crate::scenario::spec::{
-    ActivePassiveSpec, CircuitBreakerSpec, ConsensusReadsSpec, ConsensusSpec, EdgeCacheSpec,
-    FailbackSpec, FollowTheSunSpec, HandoffSpec, HomeShareSpec, QuorumSpec, ReadFromSpec,
-    ReplicationSpec, ResidencySpec, ResolutionSpec, ScenarioSpec, SplitBrainSpec, StrategySpec,
+    ActivePassiveSpec, CircuitBreakerSpec, ConsensusReadsSpec, ConsensusSpec, CustomSpec,
+    EdgeCacheSpec, FailbackSpec, FollowTheSunSpec, HandoffSpec, HomeShareSpec, QuorumSpec,
+    ReadFromSpec, ReplicationSpec, ResidencySpec, ResolutionSpec, ScenarioSpec, SplitBrainSpec,
+    StrategySpec,
 };
 use crate::strategy::{
-    ActiveActiveConfig, ActivePassiveConfig, ConsensusConfig, ConsensusReads, EdgeCacheConfig,
-    Failback, FollowTheSunConfig, HandoffPolicy, MultiMasterConfig, NamedStrategy, QuorumConfig,
-    ReadFrom, Replication, Resolution, Shift, SplitBrain, StrategyConfig,
+    ActiveActiveConfig, ActivePassiveConfig, ConsensusConfig, ConsensusReads, CustomConfig,
+    EdgeCacheConfig, Failback, FollowTheSunConfig, HandoffPolicy, MultiMasterConfig, NamedStrategy,
+    QuorumConfig, ReadFrom, Replication, Resolution, Shift, SplitBrain, StrategyConfig,
 };
 use crate::time::secs_to_nanos;
 use crate::topology::{great_circle_km, Region, RegionId};
@@ -191,6 +192,7 @@ fn strategy_config(
         StrategySpec::Quorum(q) => quorum(c, b, i, q),
         StrategySpec::Consensus(cs) => consensus(c, b, i, cs),
         StrategySpec::EdgeCache(ec) => edge_cache(c, b, i, ec),
+        StrategySpec::Custom(cs) => custom(c, i, cs),
     }
 }
 
@@ -468,6 +470,34 @@ fn edge_cache(c: &mut Checker, b: &Before, i: usize, ec: &EdgeCacheSpec) -> Opti
         })),
         _ => None,
     }
+}
+
+/// A custom strategy: a registered name and a table of parameters (checked by the
+/// strategy's own type when a program registers it).
+fn custom(c: &mut Checker, i: usize, cs: &CustomSpec) -> Option<StrategyConfig> {
+    let f = field(i);
+    let name = cs.strategy.trim();
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
+    {
+        c.bad(
+            f("strategy"),
+            "must be a registered strategy name (letters, digits, `-`, `_`, `.`)",
+        );
+        return None;
+    }
+    if !cs.params.is_object() {
+        c.bad(f("params"), "must be a table");
+        return None;
+    }
+    Some(StrategyConfig::Custom(CustomConfig {
+        kind: format!("custom:{name}"),
+        strategy: name.to_string(),
+        params: cs.params.clone(),
+        runner: None,
+    }))
 }
 
 /// Under `residency = "enforce"`: the strategy's data, primary, members, replicas or origin must
