@@ -120,6 +120,34 @@ fn chain_latency_follows_its_message_pattern_and_it_reads_nothing_stale() {
 }
 
 #[test]
+fn custom_colon_name_is_shorthand_for_strategy_name() {
+    let long = scenario(r#"{ chain = ["us-east-1", "eu-west-1", "ap-northeast-1"] }"#);
+    let short = long.replace(
+        "kind = \"custom\"\nstrategy = \"chain\"",
+        "kind = \"custom:chain\"",
+    );
+    assert_ne!(long, short);
+    let run = |tag: &str, text: &str| {
+        Simulation::from_file(write(tag, text))
+            .unwrap()
+            .with_strategy("chain", Chain::new)
+            .unwrap()
+            .run()
+            .unwrap()
+    };
+    // Same runs; only the scenario's hash (its text differs) may differ.
+    let (a, b) = (run("long", &long), run("short", &short));
+    assert_eq!(a.strategies, b.strategies);
+    let both = short.replace(
+        "kind = \"custom:chain\"",
+        "kind = \"custom:chain\"\nstrategy = \"chain\"",
+    );
+    let o = geosim(&["validate", write("both", &both).to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("give the strategy's name once"));
+}
+
+#[test]
 fn bad_params_are_named_with_their_field_path() {
     let cases = [
         (r#"{ chain = 3 }"#, "strategies[1].params.chain"),

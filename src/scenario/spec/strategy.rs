@@ -21,9 +21,10 @@ pub enum ResidencySpec {
     Enforce,
 }
 
-/// A strategy, tagged by `kind`.
+/// A strategy, tagged by `kind`. `kind = "custom:NAME"` is shorthand for `kind = "custom"`
+/// with `strategy = "NAME"`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(tag = "kind", rename_all = "kebab-case", remote = "Self")]
 pub enum StrategySpec {
     /// One primary; standbys replicate from it.
     ActivePassive(ActivePassiveSpec),
@@ -71,6 +72,36 @@ pub struct CustomSpec {
 
 fn empty_table() -> serde_json::Value {
     serde_json::Value::Object(Default::default())
+}
+
+impl<'de> Deserialize<'de> for StrategySpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        // Buffered as the tagged enum would be anyway, to expand `custom:NAME`.
+        let mut v = serde_json::Value::deserialize(d)?;
+        if let Some(obj) = v.as_object_mut() {
+            let custom = match obj.get("kind") {
+                Some(serde_json::Value::String(k)) => k.strip_prefix("custom:").map(str::to_string),
+                _ => None,
+            };
+            if let Some(name) = custom {
+                if obj.contains_key("strategy") {
+                    return Err(D::Error::custom(
+                        "give the strategy's name once: `kind = \"custom:NAME\"` or `kind = \"custom\"` with `strategy = \"NAME\"`",
+                    ));
+                }
+                obj.insert("kind".into(), "custom".into());
+                obj.insert("strategy".into(), name.into());
+            }
+        }
+        StrategySpec::deserialize(v).map_err(|e| D::Error::custom(e.to_string()))
+    }
+}
+
+impl Serialize for StrategySpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        StrategySpec::serialize(self, s)
+    }
 }
 
 impl StrategySpec {
