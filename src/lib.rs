@@ -63,6 +63,7 @@ pub mod cost;
 pub mod engine;
 pub mod error;
 pub mod faults;
+pub mod guarantees;
 pub mod html;
 pub mod io;
 pub mod latency;
