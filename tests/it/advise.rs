@@ -264,7 +264,27 @@ fn advice_is_the_same_bytes_for_any_jobs_and_shards_and_the_winner_reproduces() 
         read(&one.join("winner.toml")),
         read(&two.join("winner.toml"))
     );
+    let svg = read(&one.join("charts/advise.svg"));
+    assert_eq!(svg, read(&two.join("charts/advise.svg")));
     let advice = json(&one.join("advise.json"));
+    // The chart's legend holds one entry per strategy kind in the Pareto set.
+    let mut kinds: Vec<&str> = advice["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["pareto"] == true)
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let svg = String::from_utf8(svg).unwrap();
+    assert!(
+        svg.contains(&format!(
+            "data-chart=\"advise\" data-series=\"{}\"",
+            kinds.len()
+        )),
+        "{kinds:?}"
+    );
     // Successive halving: a short rung (2 s) for all, full runs (8 s) for a quarter.
     let simulated = advice["simulated"].as_array().unwrap();
     assert_eq!(simulated.len(), 2, "{simulated:?}");
@@ -450,4 +470,59 @@ fn decision_matrix_is_fresh() {
         now == file,
         "docs/decision-matrix.md is stale: regenerate with `geosim matrix scenarios/strategy-zoo.toml > docs/decision-matrix.md`"
     );
+}
+
+#[test]
+fn regions_make_the_latency_objectives_those_of_the_named_client_regions() {
+    let d = dir("regions");
+    let file = write(&d, "adv3.toml", &three_with_outage());
+    let out = d.join("out");
+    ok(&[
+        "advise",
+        &file,
+        "--quiet",
+        "--regions",
+        "aws:eu-west-1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let advice = json(&out.join("advise.json"));
+    let id = advice["winner"]["id"].as_u64().unwrap();
+    let c = advice["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap();
+    let run_dir = out.join("winner-run");
+    ok(&[
+        "run",
+        out.join("winner.toml").to_str().unwrap(),
+        "--out",
+        run_dir.to_str().unwrap(),
+        "--no-charts",
+    ]);
+    let report = json(&run_dir.join("report.json"));
+    let eu = report["strategies"][0]["per_region"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["region"] == "aws:eu-west-1")
+        .unwrap();
+    assert_eq!(
+        c["figures"]["write_p99_ms"],
+        eu["latency_ms"]["write"]["p99"]
+    );
+    assert_eq!(c["figures"]["read_p99_ms"], eu["latency_ms"]["read"]["p99"]);
+    // A region without clients is refused with exit code 2, before any simulation.
+    let o = geosim(&[
+        "advise",
+        &file,
+        "--regions",
+        "aws:us-west-2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a client region"));
 }
