@@ -57,6 +57,7 @@
 
 #![deny(missing_docs)]
 
+pub mod advise;
 pub mod catalogue;
 pub mod check;
 pub mod cost;

@@ -2,8 +2,10 @@
 //! to the library, printing, and exit codes (0 ok, 1 environment failure, 2 bad input).
 //!
 //! Owns every terminal write of geosim. Must not contain model logic: it calls the library.
-//! Submodules: `verify` (`check`, `validate`), `regions`, `sweeps` (`sweep`, `merge`).
+//! Submodules: `verify` (`check`, `validate`), `regions`, `sweeps` (`sweep`, `merge`), `advise`
+//! (`advise`, `matrix`).
 
+mod advise;
 mod regions;
 mod sweeps;
 mod verify;
@@ -107,7 +109,7 @@ enum Command {
         #[arg(long)]
         no_charts: bool,
     },
-    /// Merge the shard files of a sweep into sweep.csv and sweep.json.
+    /// Merge the shard files of a sweep (or of `geosim advise --shard`) into one result.
     #[command(
         after_help = "Examples:\n  geosim merge shards/shard-*-of-4.json --out results/conflicts-vs-rate\n\nThe output is byte for byte what an unsharded `geosim sweep` writes. Refuses shards of\ndifferent sweeps, a shard given twice and a missing shard (named).\nExit codes: 0 ok, 1 cannot write output, 2 bad or incomplete set of shards."
     )]
@@ -118,6 +120,47 @@ enum Command {
         /// Output directory (default: results/<sweep file stem>/).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+    },
+    /// Search candidate designs for a scenario: Pareto set, SLO and budget verdicts, winner.
+    #[command(
+        after_help = "Examples:\n  geosim advise scenarios/cost-vs-latency.toml --budget-usd-month 6000\n  geosim advise scenarios/cost-vs-latency.toml --regions aws:eu-west-1 --out /tmp/advice\n  geosim advise scenarios/cost-vs-latency.toml --shard 2/4 --out shards/   # then geosim merge\n\nEnumerates strategy kind x placement x replica set x knobs, prunes what residency or the fibre\nfloor rules out, simulates the rest on the scenario's workload and faults with its seed, and\nwrites DIR/advise.json, DIR/charts/advise.svg and DIR/winner.toml (docs/advise.md).\nExit codes: 0 ok, 1 cannot write output, 2 bad scenario or arguments."
+    )]
+    Advise {
+        /// The scenario file (.toml or .json); its strategies are ignored.
+        scenario: PathBuf,
+        /// Monthly budget in USD: candidates above it are marked and cannot win.
+        #[arg(long, value_name = "USD")]
+        budget_usd_month: Option<f64>,
+        /// Client regions whose p99 latency counts (comma-separated; default: all clients).
+        #[arg(long, value_name = "R1,R2", value_delimiter = ',')]
+        regions: Vec<String>,
+        /// Worker threads (default: all cores).
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+        /// Output directory (default: results/<scenario file stem>-advise/).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Run only shard I of N of the full runs (1-based, or auto/N); writes
+        /// DIR/advise-shard-I-of-N.json for `geosim merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Run every candidate at full length (no successive halving).
+        #[arg(long)]
+        exhaustive: bool,
+        /// Print no progress.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Print the measured decision matrix of a scenario's strategies as Markdown.
+    #[command(
+        after_help = "Examples:\n  geosim matrix scenarios/strategy-zoo.toml > docs/decision-matrix.md\n\nRuns the scenario as it is and with one region down for the middle third of the run, and\nsets each strategy's figures beside the geo-distribution pattern's ratings.\nExit codes: 0 ok, 2 bad scenario or arguments."
+    )]
+    Matrix {
+        /// The scenario file (.toml or .json).
+        scenario: PathBuf,
+        /// The region taken down (default: the scenario's first region).
+        #[arg(long, value_name = "REGION")]
+        outage: Option<String>,
     },
     /// Print the JSON Schema of scenario files.
     #[command(after_help = "Examples:\n  geosim schema > scenario.schema.json")]
@@ -240,7 +283,44 @@ fn dispatch(command: Command) -> Result<(), Error> {
             quiet,
             no_charts,
         } => sweeps::sweep(&file, jobs, out, shard.as_deref(), quiet, no_charts),
-        Command::Merge { shards, out } => sweeps::merge(&shards, out),
+        Command::Merge { shards, out } => match advise::is_advise_shard(&shards[0]) {
+            true => advise::merge(&shards, out),
+            false => sweeps::merge(&shards, out),
+        },
+        Command::Advise {
+            scenario,
+            budget_usd_month,
+            regions,
+            jobs,
+            out,
+            shard,
+            exhaustive,
+            quiet,
+        } => advise::advise(
+            &scenario,
+            &geosim::advise::Options {
+                budget_usd_month,
+                regions,
+                exhaustive,
+            },
+            advise::Run {
+                jobs,
+                out,
+                shard: shard.as_deref(),
+                quiet,
+            },
+        ),
+        Command::Matrix { scenario, outage } => {
+            let mut command = format!("geosim matrix {}", scenario.display());
+            if let Some(o) = &outage {
+                command.push_str(&format!(" --outage {o}"));
+            }
+            print!(
+                "{}",
+                geosim::advise::matrix::matrix(&scenario, outage.as_deref(), &command)?
+            );
+            Ok(())
+        }
         Command::Plot { result, out } => plot(&result, out),
         Command::Check {
             report,

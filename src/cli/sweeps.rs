@@ -19,7 +19,8 @@ use super::{default_out, plural};
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Sweep progress on stderr: a bar on a terminal, a line every 10 % otherwise, or nothing.
-struct SweepProgress {
+pub(super) struct SweepProgress {
+    what: &'static str,
     bar: Option<ProgressBar>,
     lines: bool,
     total: AtomicUsize,
@@ -28,7 +29,12 @@ struct SweepProgress {
 }
 
 impl SweepProgress {
-    fn new(quiet: bool) -> SweepProgress {
+    pub(super) fn new(quiet: bool) -> SweepProgress {
+        SweepProgress::named(quiet, "sweep")
+    }
+
+    /// `what` starts each progress line (`sweep`, `advise`).
+    pub(super) fn named(quiet: bool, what: &'static str) -> SweepProgress {
         let terminal = std::io::stderr().is_terminal();
         let bar = (!quiet && terminal).then(|| {
             let style = ProgressStyle::with_template(
@@ -39,6 +45,7 @@ impl SweepProgress {
             ProgressBar::new(0).with_style(style)
         });
         SweepProgress {
+            what,
             bar,
             lines: !quiet && !terminal,
             total: AtomicUsize::new(0),
@@ -47,7 +54,7 @@ impl SweepProgress {
         }
     }
 
-    fn finish(&self) {
+    pub(super) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
@@ -56,9 +63,12 @@ impl SweepProgress {
 
 impl geosim::sweep::Progress for SweepProgress {
     fn start(&self, runs: usize) {
+        // A search with rungs (advise) starts again for each rung.
         self.total.store(runs, Ordering::Relaxed);
+        self.decile.store(0, Ordering::Relaxed);
         if let Some(bar) = &self.bar {
             bar.set_length(runs as u64);
+            bar.set_position(0);
         }
     }
 
@@ -70,7 +80,8 @@ impl geosim::sweep::Progress for SweepProgress {
             let decile = done * 10 / total;
             if decile > self.decile.fetch_max(decile, Ordering::Relaxed) {
                 eprintln!(
-                    "sweep: {:>3}% ({done}/{total} runs, {:.1} s)",
+                    "{}: {:>3}% ({done}/{total} runs, {:.1} s)",
+                    self.what,
                     decile * 10,
                     self.started.elapsed().as_secs_f64()
                 );

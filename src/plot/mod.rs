@@ -11,11 +11,12 @@
 //! Submodules: `latency` (CDF, per-region bars), `timeline` (success ratio and p99 through
 //! faults, staleness curve), `cost` (cost against p99 with the Pareto front), `map` (regions
 //! and links on an equirectangular map), `sweep` (metric against swept parameter with the 95%
-//! confidence band).
+//! confidence band), `advise` (candidates of `geosim advise`: cost against p99, Pareto set).
 //!
 //! Must not import the engine, the world, strategies, the scenario types, `html` or
 //! `render`; files are read through `io` only.
 
+mod advise;
 mod cost;
 mod latency;
 mod map;
@@ -96,6 +97,12 @@ pub fn report_charts(report: &Value) -> Result<Vec<Chart>> {
 /// per strategy with its 95% confidence band.
 pub fn sweep_charts(sweep: &Value) -> Result<Vec<Chart>> {
     sweep::charts(sweep).map_err(|e| Error::Chart(e.0))
+}
+
+/// The chart of an `advise.json` (given as text): candidates' cost against p99 latency.
+pub fn advise_chart(advice: &str) -> Result<Chart> {
+    let value: Value = serde_json::from_str(advice).map_err(|e| Error::Chart(e.to_string()))?;
+    advise::chart(&value).map_err(|e| Error::Chart(e.0))
 }
 
 /// What a result file holds.

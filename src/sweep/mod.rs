@@ -3,7 +3,8 @@
 //!
 //! Owns the sweep plan (`load`: parse the sweep file, build and validate every grid point and
 //! check every metric path before anything runs), running it (`run`: every (point, replica)
-//! or one shard of them on a rayon pool of `jobs` threads), and the outputs (`Results`:
+//! or one shard of them on a rayon pool of `jobs` threads; the pool, `par_map`, also serves
+//! `advise`), and the outputs (`Results`:
 //! `sweep.csv` and `sweep.json`; `ShardFile` and `merge` for sweeps split across machines).
 //!
 //! Determinism: a run's seed is `rng::derive_seed(sweep seed, [point hash, replica])`, where
@@ -245,13 +246,27 @@ pub fn run(
     let indices: Vec<usize> = (0..plan.runs())
         .filter(|&r| shard.is_none_or(|s| s.contains(r)))
         .collect();
+    par_map(&indices, jobs, cancel, progress, |r| run_one(plan, r))
+}
+
+/// The worker pool of sweeps (also used by `advise`): applies `f` to every index on a rayon
+/// pool of `jobs` threads, one item at a time, reporting progress after each, and returns
+/// `(index, result)` in the order of `indices` whatever the thread count. Stops scheduling new
+/// items when `cancel` becomes true and then returns `Error::Interrupted`.
+pub fn par_map<T: Send>(
+    indices: &[usize],
+    jobs: usize,
+    cancel: &AtomicBool,
+    progress: &dyn Progress,
+    f: impl Fn(usize) -> T + Sync,
+) -> Result<Vec<(usize, T)>> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.max(1))
         .build()
         .map_err(|e| Error::Usage(format!("--jobs {jobs}: cannot start threads: {e}")))?;
     progress.start(indices.len());
     let done = AtomicUsize::new(0);
-    let results: Vec<Option<(usize, RunValues)>> = pool.install(|| {
+    let results: Vec<Option<(usize, T)>> = pool.install(|| {
         indices
             .par_iter()
             .with_max_len(1)
@@ -259,9 +274,9 @@ pub fn run(
                 if cancel.load(Ordering::Relaxed) {
                     return None;
                 }
-                let values = run_one(plan, r);
+                let value = f(r);
                 progress.advance(done.fetch_add(1, Ordering::Relaxed) + 1);
-                Some((r, values))
+                Some((r, value))
             })
             .collect()
     });

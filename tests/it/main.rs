@@ -3,6 +3,7 @@
 //! determinism.
 
 mod accounting;
+mod advise;
 mod bad_input;
 mod breaker;
 mod charts;
