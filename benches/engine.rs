@@ -1,68 +1,46 @@
-//! Benchmarks of geosim's discrete-event kernel and of one shipped scenario end to end.
+//! Benchmark of geosim's discrete-event kernel on the standard PHOLD model, against two
+//! hand-written floors, interleaved so the ratios survive a noisy shared machine.
 //!
-//! # Group `phold`: the engine against a hand-written floor
+//! # The model
 //!
-//! PHOLD is the classic synthetic workload for discrete-event kernels: a fixed population of
-//! events circulates between logical processes (LPs) and does almost no work per event, so
-//! the time measured is the cost of the future event list and the run loop themselves.
-//! Here: [`N_LP`] = 1,000 LPs, each starting with one event at an exponential delay
-//! (mean [`MEAN_DELAY_NS`] = 1 ms); handling an event at any LP schedules exactly one successor
-//! at a uniformly random LP, an exponential delay later. The heap thus stays at 1,000
-//! pending events, and each iteration handles [`EVENTS`] = 1,000,000 events.
+//! PHOLD: `lps` logical processes (LPs) with [`PER_LP`] = 16 events each, so `pending` =
+//! 16 x `lps` events are pending at any time. Handling an event at LP `i` schedules exactly
+//! one successor at delay `LOOKAHEAD_NS + Exp(mean MEAN_DELAY_NS)` (0.1 ms + 1 ms mean,
+//! truncated to whole ns); with probability [`REMOTE`] = 0.25 it goes to a uniformly random LP
+//! (remote), otherwise back to `i`. One ChaCha8 stream (`rng::stream(SEED,
+//! Stream::Strategy(0))`) feeds everything, in the same order in every variant: one `f64` for
+//! the remote test, the target LP if remote, then the delay. The cases are 1,000 (63 LPs,
+//! 1,008 pending), 64 k and 1 M pending events.
 //!
-//! * `engine` runs the model through the public kernel API: `PholdModel` implements
-//!   [`geosim::engine::Model`], events go through [`geosim::engine::Scheduler`] and the loop
-//!   is [`geosim::engine::run`] (no horizon; the model reports `finished()` after
-//!   [`EVENTS`] events).
-//! * `floor` is the least code that can run the same model: a bare loop over
-//!   `BinaryHeap<Reverse<(time, seq, lp)>>`, no trait, no clock, no horizon check.
+//! # The variants
 //!
-//! Why the comparison is honest:
-//! * same random stream (`rng::stream(SEED, Stream::Strategy(0))`, ChaCha8), same draws in
-//!   the same order (one exponential per initial event in LP order, then per handled event:
-//!   the target LP, then the delay), same integer conversion of the delay;
-//! * same ordering: `(time, seq)` with a sequence number incremented on every push, exactly
-//!   as the engine orders its entries, so ties break identically (with `seq` unique, the
-//!   `lp` in the floor's tuple never takes part in a comparison);
-//! * same entry size (24 bytes: two `u64` and a `u32`), same initial heap capacity, same
-//!   saturating time addition;
-//! * same per-event work in the handler (the draws plus a cheap checksum over
-//!   `(time, lp)` of every handled event, which also keeps the optimiser from discarding
-//!   the loop);
-//! * before anything is timed, `check_same_work` asserts that both handle [`EVENTS`]
-//!   events and end with the same simulated time and the same checksum, i.e. they handled
-//!   the same events in the same order.
+//! * `engine`: the model as a [`geosim::engine::Model`] run by [`geosim::engine::run`]
+//!   (events in the scheduler's slab, the radix heap over `(time, seq)`, horizon test,
+//!   `finished()` call per event).
+//! * `binary`: a bare loop over `BinaryHeap<Reverse<(time, seq, lp)>>` (24-byte entries).
+//! * `quad`: a bare loop over a hand-written 4-ary min-heap of the same tuples.
 //!
-//! What remains is what the engine adds on top of a heap: its `Ord` on `Entry`, the
-//! past-time clamp in `schedule_at`, the clock update, the peek-then-pop and horizon test
-//! of `run`, and the `finished()` call. Throughput is reported in events per second
-//! (`Throughput::Elements`); the ratio engine / floor is the figure of merit (1.0 = the
-//! kernel costs nothing over a bare heap). About 55% of either variant's time is
-//! `BinaryHeap::pop` (sift down over ~10 levels of a 1,000-entry heap), so the comparison
-//! used in the sift loop matters most: if `engine` trails `floor`, look first at how
-//! `Entry`'s `Ord` compiles (a branch-free select over both `time` and `seq` lengthens the
-//! sift loop's dependency chain, where the tuple's comparison only touches `seq` on a tie).
+//! All three order by `(time, seq)` with `seq` incremented on every push, so they handle the
+//! same events in the same order: after timing, the bench asserts that their final times and
+//! order-sensitive checksums over `(time, lp)` agree.
 //!
-//! # Group `scenario`: `scenarios/three-regions.toml` end to end
+//! # Interleaving and the figure of merit
 //!
-//! Loads the shipped scenario once, then times `geosim::simulate` (world construction,
-//! every strategy's run, report assembly; strategies run in parallel on rayon's pool, so
-//! the wall time depends on the number of cores). Throughput is the total number of
-//! events the engine handled over all strategies. One run takes a few hundred
-//! milliseconds, so the group uses 10 flat samples.
+//! Each variant keeps its own state across batches. A round runs one batch of `batch` events
+//! of each variant back to back (the order rotates each round), timing each; the ratio of a
+//! round is `floor time / engine time` (> 1: the engine is faster). Load from other processes
+//! hits neighbouring batches alike, so the per-round ratios are stable where absolute times
+//! are not. Printed: events/s of each variant (median) and the ratios engine vs `binary` and
+//! vs `quad` as median [min, max] over the rounds.
 //!
-//! Run with `cargo bench --bench engine -- phold` or `cargo bench --bench engine -- scenario`.
-//! Criterion filters benchmarks, not group setup: either filter still pays the other group's
-//! untimed setup once (the PHOLD equivalence check, about 0.15 s; one scenario run, about
-//! 0.3 s).
+//! Run with `cargo bench --bench engine` (all cases, about a minute), or name cases:
+//! `cargo bench --bench engine -- 1k 64k 1M`.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::hint::black_box;
-use std::path::Path;
-use std::time::Duration;
+use std::time::Instant;
 
-use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp};
 
@@ -70,79 +48,89 @@ use geosim::engine::{self, Model, Scheduler};
 use geosim::rng::{self, SimRng, Stream};
 use geosim::time::SimTime;
 
-/// Number of logical processes (and of events pending at any time).
-const N_LP: u32 = 1_000;
-/// Mean of the exponential delay between an event and its successor, in nanoseconds (1 ms).
+/// Events per LP.
+const PER_LP: u32 = 16;
+/// Mean of the exponential part of the delay, ns (1 ms).
 const MEAN_DELAY_NS: f64 = 1_000_000.0;
-/// Events handled per benchmark iteration.
-const EVENTS: u64 = 1_000_000;
-/// Run seed of both variants.
+/// Lookahead: the smallest delay, ns (0.1 ms).
+const LOOKAHEAD_NS: u64 = 100_000;
+/// Probability that a successor goes to a random LP.
+const REMOTE: f64 = 0.25;
+/// Seed of every variant.
 const SEED: u64 = 0x0005_EED0_FFA1;
 
-/// What one PHOLD run produces; equal for both variants iff they did the same work.
-#[derive(Debug, PartialEq, Eq, Clone, Copy)]
-struct Outcome {
-    /// Events handled.
-    events: u64,
-    /// Simulated time of the last handled event, in ns.
-    final_time: u64,
-    /// Order-sensitive hash of `(time, lp)` over every handled event.
-    checksum: u64,
+/// The shared draws: the random stream and the delay distribution.
+struct Draws {
+    rng: SimRng,
+    exp: Exp<f64>,
+    lps: u32,
 }
 
-/// The random stream both variants draw from.
-fn phold_rng(seed: u64) -> SimRng {
-    rng::stream(seed, Stream::Strategy(0))
+impl Draws {
+    fn new(lps: u32) -> Draws {
+        Draws {
+            rng: rng::stream(SEED, Stream::Strategy(0)),
+            exp: Exp::new(1.0 / MEAN_DELAY_NS).expect("positive rate"),
+            lps,
+        }
+    }
+
+    /// The successor of an event at `lp`: (target LP, delay in ns).
+    #[inline(always)]
+    fn successor(&mut self, lp: u32) -> (u32, u64) {
+        let remote = self.rng.random::<f64>() < REMOTE;
+        let target = if remote {
+            self.rng.random_range(0..self.lps)
+        } else {
+            lp
+        };
+        (target, LOOKAHEAD_NS + self.exp.sample(&mut self.rng) as u64)
+    }
+
+    /// The initial events, LP by LP: (lp, time).
+    fn initial(&mut self) -> Vec<(u32, u64)> {
+        let mut out = Vec::with_capacity((self.lps * PER_LP) as usize);
+        for lp in 0..self.lps {
+            for _ in 0..PER_LP {
+                out.push((lp, LOOKAHEAD_NS + self.exp.sample(&mut self.rng) as u64));
+            }
+        }
+        out
+    }
 }
 
-/// The delay distribution both variants draw from (rate = 1 / mean, in events per ns).
-fn phold_exp() -> Exp<f64> {
-    Exp::new(1.0 / MEAN_DELAY_NS).expect("positive rate")
-}
-
-/// One exponential delay in whole nanoseconds (truncated), identical in both variants.
-#[inline(always)]
-fn draw_delay(exp: &Exp<f64>, rng: &mut SimRng) -> u64 {
-    exp.sample(rng) as u64
-}
-
-/// Folds one handled event into the running checksum (order-sensitive, cheap).
+/// Folds one handled event into an order-sensitive checksum.
 #[inline(always)]
 fn mix(checksum: u64, time: u64, lp: u32) -> u64 {
     (checksum ^ time ^ ((lp as u64) << 40)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
-// ---------------------------------------------------------------------------------------
-// engine: the model through geosim's kernel
-// ---------------------------------------------------------------------------------------
-
-/// A PHOLD event: "something happens at LP `lp`". Small and `Copy`, stored inline in the heap.
-#[derive(Clone, Copy, Debug)]
-struct PholdEvent {
-    lp: u32,
+/// A variant that can run a batch of events and report what it did.
+trait Variant {
+    /// Handles `n` more events.
+    fn batch(&mut self, n: u64);
+    /// (events handled, simulated time, checksum).
+    fn state(&self) -> (u64, u64, u64);
 }
 
-/// The PHOLD world as a [`Model`]: the LPs are stateless, so the state is the random stream,
-/// the delay distribution and the bookkeeping that ends the run and checks the work.
+// ---- engine -----------------------------------------------------------------------------
+
 struct PholdModel {
-    rng: SimRng,
-    exp: Exp<f64>,
+    draws: Draws,
     handled: u64,
     limit: u64,
     checksum: u64,
 }
 
 impl Model for PholdModel {
-    type Event = PholdEvent;
+    type Event = u32;
 
     #[inline]
-    fn handle(&mut self, now: SimTime, event: PholdEvent, sched: &mut Scheduler<PholdEvent>) {
+    fn handle(&mut self, now: SimTime, lp: u32, sched: &mut Scheduler<u32>) {
         self.handled += 1;
-        self.checksum = mix(self.checksum, now.0, event.lp);
-        // Draw order (shared with the floor): target LP, then delay.
-        let target = self.rng.random_range(0..N_LP);
-        let delay = draw_delay(&self.exp, &mut self.rng);
-        sched.schedule_in(delay, PholdEvent { lp: target });
+        self.checksum = mix(self.checksum, now.0, lp);
+        let (target, delay) = self.draws.successor(lp);
+        sched.schedule_in(delay, target);
     }
 
     #[inline]
@@ -151,123 +139,271 @@ impl Model for PholdModel {
     }
 }
 
-/// Runs `events` PHOLD events through `geosim::engine`.
-fn engine_phold(seed: u64, events: u64) -> Outcome {
-    let mut model = PholdModel {
-        rng: phold_rng(seed),
-        exp: phold_exp(),
-        handled: 0,
-        limit: events,
-        checksum: 0,
-    };
-    let mut sched = Scheduler::with_capacity(N_LP as usize);
-    // One initial event per LP, in LP order, each at an exponential delay from time zero.
-    for lp in 0..N_LP {
-        let delay = draw_delay(&model.exp, &mut model.rng);
-        sched.schedule_at(SimTime(delay), PholdEvent { lp });
-    }
-    let handled = engine::run(&mut model, &mut sched, SimTime::MAX);
-    Outcome {
-        events: handled,
-        final_time: sched.now().0,
-        checksum: model.checksum,
-    }
+struct EngineRun {
+    model: PholdModel,
+    sched: Scheduler<u32>,
 }
 
-// ---------------------------------------------------------------------------------------
-// floor: the same model on a bare BinaryHeap
-// ---------------------------------------------------------------------------------------
-
-/// Runs `events` PHOLD events on a bare `BinaryHeap<Reverse<(time, seq, lp)>>`.
-fn floor_phold(seed: u64, events: u64) -> Outcome {
-    let mut rng = phold_rng(seed);
-    let exp = phold_exp();
-    let mut heap: BinaryHeap<Reverse<(u64, u64, u32)>> = BinaryHeap::with_capacity(N_LP as usize);
-    // Insertion counter: the FIFO tie-break among equal times, as in the engine.
-    let mut seq = 0u64;
-    for lp in 0..N_LP {
-        let delay = draw_delay(&exp, &mut rng);
-        heap.push(Reverse((delay, seq, lp)));
-        seq += 1;
-    }
-    let mut handled = 0u64;
-    let mut now = 0u64;
-    let mut checksum = 0u64;
-    while handled < events {
-        let Some(Reverse((time, _, lp))) = heap.pop() else {
-            break;
+impl EngineRun {
+    fn new(lps: u32) -> EngineRun {
+        let mut draws = Draws::new(lps);
+        let mut sched = Scheduler::with_capacity((lps * PER_LP) as usize);
+        for (lp, t) in draws.initial() {
+            sched.schedule_at(SimTime(t), lp);
+        }
+        let model = PholdModel {
+            draws,
+            handled: 0,
+            limit: 0,
+            checksum: 0,
         };
-        now = time;
-        handled += 1;
-        checksum = mix(checksum, now, lp);
-        let target = rng.random_range(0..N_LP);
-        let delay = draw_delay(&exp, &mut rng);
-        heap.push(Reverse((now.saturating_add(delay), seq, target)));
-        seq += 1;
-    }
-    Outcome {
-        events: handled,
-        final_time: now,
-        checksum,
+        EngineRun { model, sched }
     }
 }
 
-/// Asserts, once and untimed, that both variants handled the same events in the same order.
-fn check_same_work() -> Outcome {
-    let engine = engine_phold(SEED, EVENTS);
-    let floor = floor_phold(SEED, EVENTS);
-    assert_eq!(engine.events, EVENTS, "engine stopped early");
-    assert_eq!(
-        engine, floor,
-        "engine and floor diverged: the comparison would not be honest"
-    );
-    engine
+impl Variant for EngineRun {
+    fn batch(&mut self, n: u64) {
+        self.model.limit += n;
+        engine::run(&mut self.model, &mut self.sched, SimTime::MAX);
+    }
+    fn state(&self) -> (u64, u64, u64) {
+        (self.model.handled, self.sched.now().0, self.model.checksum)
+    }
 }
 
-fn bench_phold(c: &mut Criterion) {
-    check_same_work();
+// ---- binary: a bare BinaryHeap --------------------------------------------------------------
 
-    let mut group = c.benchmark_group("phold");
-    group.throughput(Throughput::Elements(EVENTS));
-    // One iteration is tens of milliseconds: flat sampling keeps the group to a few seconds.
-    group.sampling_mode(SamplingMode::Flat);
-    group.sample_size(20);
-    group.measurement_time(Duration::from_secs(8));
-    group.bench_function("engine", |b| {
-        b.iter(|| engine_phold(black_box(SEED), black_box(EVENTS)))
-    });
-    group.bench_function("floor", |b| {
-        b.iter(|| floor_phold(black_box(SEED), black_box(EVENTS)))
-    });
-    group.finish();
+struct BinaryRun {
+    draws: Draws,
+    heap: BinaryHeap<Reverse<(u64, u64, u32)>>,
+    seq: u64,
+    now: u64,
+    handled: u64,
+    checksum: u64,
 }
 
-// ---------------------------------------------------------------------------------------
-// scenario: a shipped scenario end to end
-// ---------------------------------------------------------------------------------------
-
-fn bench_scenario(c: &mut Criterion) {
-    let path = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/three-regions.toml"
-    ));
-    let (sc, info) = geosim::io::load_scenario(path).expect("shipped scenario loads");
-    // One untimed run to learn the event count (deterministic: the same on every run).
-    let report = geosim::simulate(&sc, info.clone(), None, &[]).expect("scenario runs");
-    let events: u64 = report.strategies.iter().map(|s| s.events).sum();
-
-    let mut group = c.benchmark_group("scenario");
-    group.throughput(Throughput::Elements(events));
-    // About 0.3 s per run: 10 flat samples of one run each, plus a short warm-up.
-    group.sampling_mode(SamplingMode::Flat);
-    group.sample_size(10);
-    group.warm_up_time(Duration::from_secs(1));
-    group.measurement_time(Duration::from_secs(4));
-    group.bench_function("three-regions", |b| {
-        b.iter(|| geosim::simulate(&sc, info.clone(), None, &[]).expect("scenario runs"))
-    });
-    group.finish();
+impl BinaryRun {
+    fn new(lps: u32) -> BinaryRun {
+        let mut draws = Draws::new(lps);
+        let mut heap = BinaryHeap::with_capacity((lps * PER_LP) as usize);
+        let mut seq = 0;
+        for (lp, t) in draws.initial() {
+            heap.push(Reverse((t, seq, lp)));
+            seq += 1;
+        }
+        BinaryRun {
+            draws,
+            heap,
+            seq,
+            now: 0,
+            handled: 0,
+            checksum: 0,
+        }
+    }
 }
 
-criterion_group!(benches, bench_phold, bench_scenario);
-criterion_main!(benches);
+impl Variant for BinaryRun {
+    fn batch(&mut self, n: u64) {
+        for _ in 0..n {
+            let Some(Reverse((t, _, lp))) = self.heap.pop() else {
+                break;
+            };
+            self.now = t;
+            self.handled += 1;
+            self.checksum = mix(self.checksum, t, lp);
+            let (target, delay) = self.draws.successor(lp);
+            self.heap
+                .push(Reverse((t.saturating_add(delay), self.seq, target)));
+            self.seq += 1;
+        }
+    }
+    fn state(&self) -> (u64, u64, u64) {
+        (self.handled, self.now, self.checksum)
+    }
+}
+
+// ---- quad: a hand-written 4-ary heap ---------------------------------------------------------
+
+/// A 4-ary min-heap of `(time, seq, lp)`.
+struct QuadHeap {
+    v: Vec<(u64, u64, u32)>,
+}
+
+impl QuadHeap {
+    #[inline(always)]
+    fn key(e: &(u64, u64, u32)) -> u128 {
+        ((e.0 as u128) << 64) | e.1 as u128
+    }
+
+    #[inline]
+    fn push(&mut self, e: (u64, u64, u32)) {
+        let k = Self::key(&e);
+        let mut i = self.v.len();
+        self.v.push(e);
+        while i > 0 {
+            let p = (i - 1) / 4;
+            if Self::key(&self.v[p]) <= k {
+                break;
+            }
+            self.v[i] = self.v[p];
+            i = p;
+        }
+        self.v[i] = e;
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<(u64, u64, u32)> {
+        let last = self.v.pop()?;
+        if self.v.is_empty() {
+            return Some(last);
+        }
+        let top = self.v[0];
+        let n = self.v.len();
+        let k = Self::key(&last);
+        let mut i = 0;
+        loop {
+            let c = 4 * i + 1;
+            if c >= n {
+                break;
+            }
+            let mut m = c;
+            let mut mk = Self::key(&self.v[c]);
+            for j in c + 1..(c + 4).min(n) {
+                let jk = Self::key(&self.v[j]);
+                if jk < mk {
+                    m = j;
+                    mk = jk;
+                }
+            }
+            if mk >= k {
+                break;
+            }
+            self.v[i] = self.v[m];
+            i = m;
+        }
+        self.v[i] = last;
+        Some(top)
+    }
+}
+
+struct QuadRun {
+    draws: Draws,
+    heap: QuadHeap,
+    seq: u64,
+    now: u64,
+    handled: u64,
+    checksum: u64,
+}
+
+impl QuadRun {
+    fn new(lps: u32) -> QuadRun {
+        let mut draws = Draws::new(lps);
+        let mut heap = QuadHeap {
+            v: Vec::with_capacity((lps * PER_LP) as usize),
+        };
+        let mut seq = 0;
+        for (lp, t) in draws.initial() {
+            heap.push((t, seq, lp));
+            seq += 1;
+        }
+        QuadRun {
+            draws,
+            heap,
+            seq,
+            now: 0,
+            handled: 0,
+            checksum: 0,
+        }
+    }
+}
+
+impl Variant for QuadRun {
+    fn batch(&mut self, n: u64) {
+        for _ in 0..n {
+            let Some((t, _, lp)) = self.heap.pop() else {
+                break;
+            };
+            self.now = t;
+            self.handled += 1;
+            self.checksum = mix(self.checksum, t, lp);
+            let (target, delay) = self.draws.successor(lp);
+            self.heap.push((t.saturating_add(delay), self.seq, target));
+            self.seq += 1;
+        }
+    }
+    fn state(&self) -> (u64, u64, u64) {
+        (self.handled, self.now, self.checksum)
+    }
+}
+
+// ---- the interleaved comparison ----------------------------------------------------------------
+
+fn median_range(mut v: Vec<f64>) -> (f64, f64, f64) {
+    v.sort_by(f64::total_cmp);
+    (v[v.len() / 2], v[0], v[v.len() - 1])
+}
+
+fn case(name: &str, lps: u32, batch: u64, rounds: usize) {
+    let pending = lps * PER_LP;
+    let mut variants: Vec<(&str, Box<dyn Variant>)> = vec![
+        ("engine", Box::new(EngineRun::new(lps))),
+        ("binary", Box::new(BinaryRun::new(lps))),
+        ("quad", Box::new(QuadRun::new(lps))),
+    ];
+    // Warm-up: every variant handles a batch, untimed (caches, allocations, heap shape).
+    for (_, v) in variants.iter_mut() {
+        v.batch(batch);
+    }
+    let mut secs = vec![Vec::new(); variants.len()];
+    for round in 0..rounds {
+        for k in 0..variants.len() {
+            let i = (k + round) % variants.len();
+            let start = Instant::now();
+            variants[i].1.batch(black_box(batch));
+            secs[i].push(start.elapsed().as_secs_f64());
+        }
+    }
+    let reference = variants[0].1.state();
+    for (name, v) in &variants {
+        assert_eq!(
+            v.state(),
+            reference,
+            "{name} diverged from the engine: the comparison would not be honest"
+        );
+    }
+    println!("phold {name}: {pending} pending, {rounds} rounds of {batch} events per variant");
+    for (i, (vname, _)) in variants.iter().enumerate() {
+        let rates: Vec<f64> = secs[i].iter().map(|s| batch as f64 / s).collect();
+        let (m, lo, hi) = median_range(rates);
+        println!(
+            "  {vname:>6}: {:.2} M events/s [{:.2}, {:.2}]",
+            m / 1e6,
+            lo / 1e6,
+            hi / 1e6
+        );
+    }
+    for (i, (vname, _)) in variants.iter().enumerate().skip(1) {
+        let ratios: Vec<f64> = secs[i].iter().zip(&secs[0]).map(|(f, e)| f / e).collect();
+        let (m, lo, hi) = median_range(ratios);
+        println!("  engine vs {vname}: {m:.2}x [{lo:.2}, {hi:.2}]");
+    }
+}
+
+fn main() {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let wanted = |n: &str| filters.is_empty() || filters.iter().any(|f| f == n);
+    // (name, LPs, batch, rounds): batches of ~10-100 ms each.
+    let cases: [(&str, u32, u64, usize); 3] = [
+        ("1k", 63, 500_000, 21),
+        ("64k", 4_096, 500_000, 21),
+        ("1M", 62_500, 1_000_000, 11),
+    ];
+    for (name, lps, batch, rounds) in cases {
+        if wanted(name) {
+            case(name, lps, batch, rounds);
+        }
+    }
+}

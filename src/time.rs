@@ -69,16 +69,26 @@ impl fmt::Display for SimTime {
     }
 }
 
-/// Milliseconds (a sampled or configured float) to whole nanoseconds, rounded to nearest,
-/// saturating at 0 and `u64::MAX`.
+/// Milliseconds (a sampled or configured float) to whole nanoseconds, rounded to nearest
+/// (halves away from zero, exactly as `f64::round`), saturating at 0 and `u64::MAX`.
+///
+/// On the hot path (every sampled latency and gap): no libm call. Below 2^53 the truncation
+/// `t` is exact and so is `x - t`, so comparing the fraction with 0.5 rounds exactly; from
+/// 2^53 on every float is an integer already and is converted as it is.
+#[inline]
 pub fn ms_to_nanos(ms: f64) -> u64 {
-    let ns = (ms * NANOS_PER_MS as f64).round();
-    if ns.is_nan() || ns <= 0.0 {
+    const TWO_53: f64 = 9_007_199_254_740_992.0;
+    let x = ms * NANOS_PER_MS as f64;
+    if x.is_nan() || x < 0.5 {
+        // NaN, negative, or below one half.
         0
-    } else if ns >= u64::MAX as f64 {
+    } else if x >= u64::MAX as f64 {
         u64::MAX
+    } else if x >= TWO_53 {
+        x as u64
     } else {
-        ns as u64
+        let t = x as u64;
+        t + ((x - t as f64) >= 0.5) as u64
     }
 }
 
@@ -110,5 +120,47 @@ mod tests {
         );
         assert_eq!(SimTime(5) + u64::MAX, SimTime::MAX);
         assert_eq!(SimTime(5).saturating_since(SimTime(9)), 0);
+    }
+
+    /// Against `f64::round` (the reference it replaces), on halves, neighbours of halves,
+    /// huge values and a sweep of ordinary latencies.
+    #[test]
+    fn rounding_matches_f64_round() {
+        let reference = |ms: f64| {
+            let ns = (ms * NANOS_PER_MS as f64).round();
+            if ns.is_nan() || ns <= 0.0 {
+                0
+            } else if ns >= u64::MAX as f64 {
+                u64::MAX
+            } else {
+                ns as u64
+            }
+        };
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            1e-7,
+            4.9999999e-7,
+            5e-7,
+            f64::from_bits(0.5e-6f64.to_bits() - 1),
+            1.5e-6,
+        ];
+        xs.extend([
+            2.5e-6,
+            1e9,
+            4.5e9,
+            9.007_199_254_740_993e9,
+            u64::MAX as f64 / 1e6,
+            1e300,
+        ]);
+        for k in 0..200_000u64 {
+            let ms = k as f64 * 0.000_137 + (k % 7) as f64 * 1e-7;
+            xs.push(ms);
+            xs.push(f64::from_bits(ms.to_bits() + 1));
+            xs.push((k as f64 + 0.5) / 1e6);
+        }
+        for &ms in &xs {
+            assert_eq!(ms_to_nanos(ms), reference(ms), "{ms:e}");
+        }
     }
 }

@@ -13,9 +13,15 @@ use crate::time::nanos_to_ms;
 const HIST_MAX_NS: u64 = 86_400 * 1_000_000_000;
 
 /// A streaming latency distribution.
+///
+/// The HDR histogram is allocated at the first value and grows by whole octaves as larger
+/// values arrive, so it spans only the range actually recorded (an HDR histogram's bins do
+/// not depend on its upper bound: a value falls in the same bin whatever the bound, so the
+/// quantiles are the same as with a fixed one-day range). An empty distribution holds no
+/// histogram at all.
 #[derive(Clone, Debug)]
 pub struct LatencyStat {
-    hist: Histogram<u64>,
+    hist: Option<Histogram<u64>>,
     sum_ns: u128,
     max_ns: u64,
 }
@@ -26,11 +32,20 @@ impl Default for LatencyStat {
     }
 }
 
+/// An empty 3-significant-digit histogram able to hold values up to `high` (ns).
+fn sized(high: u64) -> Histogram<u64> {
+    let high = high
+        .clamp(2, HIST_MAX_NS)
+        .next_power_of_two()
+        .min(HIST_MAX_NS);
+    Histogram::new_with_bounds(1, high, 3).expect("valid bounds")
+}
+
 impl LatencyStat {
     /// An empty distribution (3 significant digits).
     pub fn new() -> Self {
         LatencyStat {
-            hist: Histogram::new_with_bounds(1, HIST_MAX_NS, 3).expect("valid bounds"),
+            hist: None,
             sum_ns: 0,
             max_ns: 0,
         }
@@ -39,14 +54,45 @@ impl LatencyStat {
     /// Records one value in ns.
     #[inline]
     pub fn record(&mut self, ns: u64) {
-        self.hist.saturating_record(ns.max(1));
+        let v = ns.max(1);
+        match &mut self.hist {
+            Some(h) if v <= h.high() => h.record(v).expect("within the histogram's range"),
+            _ => self.record_beyond(v),
+        }
         self.sum_ns += ns as u128;
         self.max_ns = self.max_ns.max(ns);
     }
 
+    /// Records `v` (>= 1) above the current range: grows the histogram, up to the full
+    /// one-day range, which (like the fixed histogram before) clamps only the values beyond its
+    /// last bin.
+    #[cold]
+    fn record_beyond(&mut self, v: u64) {
+        if self.hist.as_ref().is_none_or(|h| h.high() < HIST_MAX_NS) {
+            self.grow(v.min(HIST_MAX_NS));
+        }
+        let h = self.hist.as_mut().expect("grown");
+        h.saturating_record(v);
+    }
+
+    /// Makes room for values up to `high` ns (at least doubling the range, so a histogram is
+    /// copied at most once per octave).
+    #[cold]
+    fn grow(&mut self, high: u64) {
+        let old = self.hist.take();
+        let high = old
+            .as_ref()
+            .map_or(high, |h| high.max(h.high().saturating_mul(2)));
+        let mut h = sized(high);
+        if let Some(old) = old {
+            h.add(&old).expect("larger range");
+        }
+        self.hist = Some(h);
+    }
+
     /// Number of values.
     pub fn count(&self) -> u64 {
-        self.hist.len()
+        self.hist.as_ref().map_or(0, |h| h.len())
     }
 
     /// Exact mean in ms (0 when empty).
@@ -59,10 +105,10 @@ impl LatencyStat {
 
     /// The value at quantile `q` in ms (0 when empty), within 0.1 %.
     pub fn quantile_ms(&self, q: f64) -> f64 {
-        if self.count() == 0 {
-            return 0.0;
+        match &self.hist {
+            Some(h) if !h.is_empty() => nanos_to_ms(h.value_at_quantile(q).min(self.max_ns)),
+            _ => 0.0,
         }
-        nanos_to_ms(self.hist.value_at_quantile(q).min(self.max_ns))
     }
 
     /// Exact maximum in ms.
@@ -72,9 +118,22 @@ impl LatencyStat {
 
     /// Adds another distribution into this one.
     pub fn merge(&mut self, other: &LatencyStat) {
-        self.hist.add(&other.hist).expect("same bounds");
+        if let Some(theirs) = &other.hist {
+            if self.hist.as_ref().is_none_or(|h| h.high() < theirs.high()) {
+                self.grow(theirs.high());
+            }
+            let h = self.hist.as_mut().expect("grown");
+            h.add(theirs).expect("within range");
+        }
         self.sum_ns += other.sum_ns;
         self.max_ns = self.max_ns.max(other.max_ns);
+    }
+
+    /// Bytes of counters held (0 when empty).
+    pub fn heap_bytes(&self) -> usize {
+        self.hist
+            .as_ref()
+            .map_or(0, |h| h.distinct_values() * std::mem::size_of::<u64>())
     }
 }
 
@@ -166,6 +225,47 @@ mod tests {
         assert!((s.quantile_ms(0.5) - 5.0).abs() < 0.005);
         assert!((s.quantile_ms(0.99) - 9.9).abs() < 0.01);
         assert_eq!(s.max_ms(), 10.0);
+    }
+
+    /// Against a fixed-range histogram over one day (the layout before ranges grew lazily),
+    /// built here directly with hdrhistogram: the same quantiles, bit for bit, whatever the
+    /// order of growth and merging; and far less memory for small ranges.
+    #[test]
+    fn lazy_ranges_give_the_fixed_range_quantiles() {
+        let mut fixed = Histogram::<u64>::new_with_bounds(1, HIST_MAX_NS, 3).unwrap();
+        let (mut a, mut b) = (LatencyStat::new(), LatencyStat::new());
+        assert_eq!(a.heap_bytes(), 0);
+        let mut x: u64 = 12345;
+        for i in 0..100_000u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            // Mostly milliseconds, sometimes up to beyond a day, sometimes 0.
+            let ns = match i % 100 {
+                0 => x >> 16,
+                1 => 0,
+                _ => (x >> 40) * 50,
+            };
+            fixed.saturating_record(ns.max(1));
+            if i % 3 == 0 {
+                a.record(ns)
+            } else {
+                b.record(ns)
+            }
+        }
+        let mut small = LatencyStat::new();
+        small.record(2_000_000);
+        assert!(small.heap_bytes() * 2 < fixed.distinct_values() * 8);
+        a.merge(&b);
+        a.merge(&LatencyStat::new());
+        for q in [0.0, 0.1, 0.5, 0.9, 0.99, 0.999, 1.0] {
+            let want = nanos_to_ms(fixed.value_at_quantile(q).min(a.max_ns));
+            assert_eq!(a.quantile_ms(q).to_bits(), want.to_bits(), "q {q}");
+        }
+        assert_eq!(a.count(), 100_000);
+        let mut c = LatencyStat::new();
+        c.merge(&a);
+        assert_eq!(c.quantile_ms(0.99), a.quantile_ms(0.99));
     }
 
     #[test]

@@ -1,7 +1,11 @@
 //! `multi-master`: every region accepts reads and writes locally and replicates to all others.
 //!
 //! Owns the multi-master protocol and its conflict detection. Each region keeps, per key, a
-//! version vector and the winning version. A local write bumps the region's own entry,
+//! version vector and the winning version. Both exist only for keys that were written (a key
+//! gets its per-region state at its first write), and the vectors are shared handles into a
+//! pool (`replica::VvArena`): a replica that applies a dominating write holds the writer's
+//! vector rather than a copy, so memory follows the keys written and the distinct vectors
+//! alive, not keys x regions^2. A local write bumps the region's own entry,
 //! is acknowledged at once and is shipped asynchronously to every other region. A replica
 //! that receives a write compares version vectors: a dominated write is already subsumed, a
 //! dominating write is applied, and a concurrent write is a conflict. Timestamps are hybrid
@@ -34,7 +38,8 @@
 
 use slab::Slab;
 
-use crate::strategy::{replica, Ctx, Outcome, Request, Strategy, Version, HEADER_BYTES};
+use crate::strategy::replica::{self, VvArena, VV_ZERO};
+use crate::strategy::{Ctx, Outcome, Request, Strategy, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
@@ -77,6 +82,8 @@ pub enum MmMsg {
 struct InFlight {
     key: Key,
     version: Version,
+    /// The write's version vector (a handle into the pool).
+    vv: u32,
     acked_at: SimTime,
     /// Replicas it was sent to, and of those the ones that have not received it yet.
     sent: u16,
@@ -130,12 +137,14 @@ pub struct MultiMaster {
     cfg: MultiMasterConfig,
     n: usize,
     keys: usize,
+    /// Per key: its slot in `cells` and `vv` (`NO_SLOT` until the key is first written).
+    slot: Vec<u32>,
+    /// Per (slot, region): the winning version, `n` per slot.
     cells: Vec<Cell>,
-    /// Version vectors per (region, key): `n` counters each.
+    /// Per (slot, region): the version vector's handle in `pool`, `n` per slot.
     vv: Vec<u32>,
+    pool: VvArena,
     writes: Slab<InFlight>,
-    /// Version vectors of writes in flight, `n` per write-table slot.
-    write_vv: Vec<u32>,
     /// Per region: writes it accepted and sent to no replica (one region, or residency).
     local_only: Vec<Unreplicated>,
     /// Per region that is down: its writes whose replication had reached no one when it went
@@ -169,6 +178,9 @@ fn compare(incoming: &[u32], local: &[u32]) -> Order {
     }
 }
 
+/// A key never written.
+const NO_SLOT: u32 = u32::MAX;
+
 impl MultiMaster {
     /// A fresh store of `keys` keys on `regions` regions.
     pub fn new(cfg: MultiMasterConfig, regions: usize, keys: u64) -> Self {
@@ -177,10 +189,11 @@ impl MultiMaster {
             cfg,
             n: regions,
             keys,
-            cells: vec![Cell::default(); regions * keys],
-            vv: vec![0; regions * keys * regions],
+            slot: vec![NO_SLOT; keys],
+            cells: Vec::new(),
+            vv: Vec::new(),
+            pool: VvArena::new(regions),
             writes: Slab::new(),
-            write_vv: Vec::new(),
             local_only: vec![Unreplicated::default(); regions],
             stranded: vec![Unreplicated::default(); regions],
             siblings: 0,
@@ -201,15 +214,28 @@ impl MultiMaster {
         }
     }
 
+    /// The index of `(key, region)` in `cells` and `vv`, if the key was ever written.
     #[inline]
-    fn cell(&self, region: RegionId, key: Key) -> usize {
-        region as usize * self.keys + key as usize
+    fn cell(&self, region: RegionId, key: Key) -> Option<usize> {
+        let s = self.slot[key as usize];
+        (s != NO_SLOT).then(|| s as usize * self.n + region as usize)
+    }
+
+    /// The index of `(key, region)`, giving the key its state at its first write.
+    fn cell_or_new(&mut self, region: RegionId, key: Key) -> usize {
+        if self.slot[key as usize] == NO_SLOT {
+            self.slot[key as usize] = (self.cells.len() / self.n) as u32;
+            self.cells
+                .resize(self.cells.len() + self.n, Cell::default());
+            self.vv.resize(self.vv.len() + self.n, VV_ZERO);
+        }
+        self.slot[key as usize] as usize * self.n + region as usize
     }
 
     fn write_local(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, at: RegionId, req: Request) {
-        let c = self.cell(at, req.key);
+        let c = self.cell_or_new(at, req.key);
         let n = self.n;
-        self.vv[c * n + at as usize] += 1;
+        self.pool.bump(&mut self.vv[c], at as usize);
         let stamp = ctx.clock(at).max(self.cells[c].winner.stamp + 1);
         let version = Version { stamp, origin: at };
         self.cells[c] = Cell {
@@ -221,18 +247,16 @@ impl MultiMaster {
             self.local_only[at as usize].add(ctx.now());
             return;
         }
+        let vv = self.vv[c];
+        self.pool.retain(vv);
         let slot = self.writes.insert(InFlight {
             key: req.key,
             version,
+            vv,
             acked_at: ctx.now(),
             sent: (n - 1) as u16,
             remaining: (n - 1) as u16,
         });
-        if self.write_vv.len() < (slot + 1) * n {
-            self.write_vv.resize((slot + 1) * n, 0);
-        }
-        let (src, dst) = (c * n, slot * n);
-        self.write_vv[dst..dst + n].copy_from_slice(&self.vv[src..src + n]);
         let wire = HEADER_BYTES + req.bytes as u64 + 4 * n as u64;
         // Under enforced residency a key is replicated only to regions its class allows.
         let targets = replica::copy_targets(ctx, n, at, req.key);
@@ -241,7 +265,8 @@ impl MultiMaster {
             ctx.send_data(at, r, req.key, msg, wire);
         }
         if targets.is_empty() {
-            self.writes.remove(slot);
+            let w = self.writes.remove(slot);
+            self.pool.release(w.vv);
             self.local_only[at as usize].add(ctx.now());
         } else {
             self.writes[slot].sent = targets.len() as u16;
@@ -250,28 +275,21 @@ impl MultiMaster {
     }
 
     fn receive(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, at: RegionId, slot: usize) {
-        let n = self.n;
         let w = &self.writes[slot];
-        let (key, version, acked_at) = (w.key, w.version, w.acked_at);
-        let c = self.cell(at, key);
-        let incoming = &self.write_vv[slot * n..slot * n + n];
-        let local = &self.vv[c * n..c * n + n];
-        match compare(incoming, local) {
+        let (key, version, acked_at, incoming) = (w.key, w.version, w.acked_at, w.vv);
+        // The key was written (this write), so it has its state.
+        let c = self.cell(at, key).expect("written key");
+        match compare(self.pool.get(incoming), self.pool.get(self.vv[c])) {
             Order::Dominated => {}
             Order::Dominates => {
-                self.vv[c * n..c * n + n].copy_from_slice(incoming);
+                self.pool.assign(&mut self.vv[c], incoming);
                 self.cells[c] = Cell {
                     winner: version,
                     ..Cell::default()
                 };
             }
             Order::Concurrent => {
-                for i in 0..n {
-                    let v = self.write_vv[slot * n + i];
-                    if v > self.vv[c * n + i] {
-                        self.vv[c * n + i] = v;
-                    }
-                }
+                self.pool.join(&mut self.vv[c], incoming);
                 let cell = self.cells[c];
                 let local_winner = cell.winner.origin == at && cell.winner != Version::NONE;
                 if local_winner && !cell.counted {
@@ -298,33 +316,36 @@ impl MultiMaster {
         let w = &mut self.writes[slot];
         w.remaining -= 1;
         if w.remaining == 0 {
-            self.writes.remove(slot);
+            let w = self.writes.remove(slot);
+            self.pool.release(w.vv);
         }
     }
 
     /// Merges `from`'s store into `at`'s, key by key (the answer to a catch-up).
     fn merge_snapshot(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, at: RegionId, from: RegionId) {
-        let n = self.n;
         let enforce = ctx.enforce_residency();
         for k in 0..self.keys {
             if enforce && !ctx.allowed(k as Key, at) {
                 continue;
             }
-            let (src, dst) = (self.cell(from, k as Key), self.cell(at, k as Key));
-            let (s, d) = (src * n, dst * n);
-            match compare(&self.vv[s..s + n], &self.vv[d..d + n]) {
+            // A key never written is zero everywhere: nothing to merge.
+            let (Some(src), Some(dst)) = (self.cell(from, k as Key), self.cell(at, k as Key))
+            else {
+                continue;
+            };
+            match compare(self.pool.get(self.vv[src]), self.pool.get(self.vv[dst])) {
                 Order::Dominated => {}
                 Order::Dominates => {
-                    self.vv.copy_within(s..s + n, d);
+                    let theirs = self.vv[src];
+                    self.pool.assign(&mut self.vv[dst], theirs);
                     self.cells[dst] = Cell {
                         winner: self.cells[src].winner,
                         ..Cell::default()
                     };
                 }
                 Order::Concurrent => {
-                    for i in 0..n {
-                        self.vv[d + i] = self.vv[d + i].max(self.vv[s + i]);
-                    }
+                    let theirs = self.vv[src];
+                    self.pool.join(&mut self.vv[dst], theirs);
                     let theirs = self.cells[src].winner;
                     if theirs > self.cells[dst].winner {
                         self.cells[dst].winner = theirs;
@@ -343,7 +364,9 @@ impl Strategy for MultiMaster {
     fn on_request(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, at: RegionId, req: Request) {
         match req.kind {
             OpKind::Read => {
-                let cell = self.cells[self.cell(at, req.key)];
+                let cell = self
+                    .cell(at, req.key)
+                    .map_or(Cell::default(), |c| self.cells[c]);
                 self.sibling_reads += cell.open as u64;
                 ctx.reply(req.op, Outcome::Read(cell.winner));
             }
@@ -381,7 +404,8 @@ impl Strategy for MultiMaster {
             }
         }
         for slot in gone {
-            self.writes.remove(slot);
+            let w = self.writes.remove(slot);
+            self.pool.release(w.vv);
         }
     }
 
@@ -395,13 +419,10 @@ impl Strategy for MultiMaster {
         lost.merge(stranded);
         ctx.data_lost(lost.writes, lost.last.saturating_since(lost.first));
         let n = self.n;
-        for k in 0..self.keys {
-            let c = self.cell(region, k as Key);
+        for c in (r..self.cells.len()).step_by(n) {
             self.cells[c] = Cell::default();
             // Only its own write counter survives (a new actor incarnation).
-            for i in (0..n).filter(|&i| i != r) {
-                self.vv[c * n + i] = 0;
-            }
+            self.pool.keep_only(&mut self.vv[c], r);
         }
         for p in (0..n as RegionId).filter(|&p| p != region) {
             ctx.send(region, p, MmMsg::CatchUp, HEADER_BYTES);

@@ -9,7 +9,8 @@
 //! region that ran its operation (`reply`: `CarriesAnswer`, `Ctx::answer`), where copies go
 //! and who leads (`placement`: nearest region by median round trip with ties by id, which
 //! regions may hold a copy of a key, the most up-to-date region, majorities) and the
-//! acknowledgement times a primary keeps to measure lost writes (`ack_ring`: `AckRing`).
+//! acknowledgement times a primary keeps to measure lost writes (`ack_ring`: `AckRing`), and
+//! pooled, shared version vectors (`vv`: `VvArena`, copy on write).
 //!
 //! Every helper keeps the exact comparisons, iteration orders and arithmetic the strategies
 //! used before they shared it, so reports do not change. What stays in a strategy is what
@@ -25,6 +26,7 @@ mod regions;
 mod reply;
 mod snapshot;
 mod store;
+mod vv;
 
 pub use ack_ring::AckRing;
 pub use placement::{
@@ -34,3 +36,4 @@ pub use regions::{RegionSet, Suspects};
 pub use reply::CarriesAnswer;
 pub use snapshot::{send_snapshot, snapshot_bytes};
 pub use store::RegionStore;
+pub use vv::{VvArena, ZERO as VV_ZERO};

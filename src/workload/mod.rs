@@ -2,19 +2,24 @@
 //!
 //! Owns `ClientGroup`, `Workload` and `GroupGen`, the generator that turns one group's seeded
 //! stream into inter-arrival gaps (Poisson arrivals at `rate_rps`) and operations (read or
-//! write, a key from a Zipf popularity over the group's key range, a value size). Each group
+//! write, a key from a Zipf popularity over the group's key range (`zipf`: an alias table, no
+//! libm per draw), a value size). Each group
 //! draws from its own stream, so every strategy in a run sees the same operations at the same
 //! times, and adding a group does not change the others. Also owns `ProbePlan`, the opt-in
 //! probe reads that measure `t_visibility_exact` (issued by the world, not by a group).
 //!
 //! Must not import the engine, strategies, metrics or scenario (serde) types.
 
+mod zipf;
+
 use rand::RngExt;
-use rand_distr::{Distribution, Exp, Zipf};
+use rand_distr::{Distribution, Exp};
 
 use crate::rng::{stream, SimRng, Stream};
 use crate::time::secs_to_nanos;
 use crate::topology::RegionId;
+
+pub use zipf::{KeyRanks, TABLE_MAX_KEYS};
 
 /// A key in the simulated store.
 pub type Key = u64;
@@ -143,8 +148,7 @@ pub struct GroupGen {
     gap: Exp<f64>,
     diurnal: Option<(Diurnal, f64)>,
     start_utc_ns: u64,
-    zipf: Option<Zipf<f64>>,
-    keys: u64,
+    ranks: KeyRanks,
     key_offset: u64,
     read_fraction: f64,
     value_bytes: u32,
@@ -154,8 +158,6 @@ impl GroupGen {
     /// The generator for group `index` of a run with seed `seed`; simulated time zero is
     /// `start_utc_ns` after a UTC midnight.
     pub fn new(seed: u64, index: u32, group: &ClientGroup, start_utc_ns: u64) -> GroupGen {
-        let zipf = (group.zipf > 0.0 && group.keys > 1)
-            .then(|| Zipf::new(group.keys as f64, group.zipf).expect("validated zipf"));
         // With a daily profile, candidates arrive at the peak rate and are thinned
         // (Lewis-Shedler), which gives a Poisson process whose rate follows the profile.
         let peak = group.diurnal.as_ref().map_or(1.0, |d| d.peak());
@@ -164,8 +166,7 @@ impl GroupGen {
             gap: Exp::new(group.rate_rps * peak).expect("validated rate"),
             diurnal: group.diurnal.clone().map(|d| (d, peak)),
             start_utc_ns,
-            zipf,
-            keys: group.keys,
+            ranks: KeyRanks::new(group.keys, group.zipf),
             key_offset: group.key_offset,
             read_fraction: group.read_fraction,
             value_bytes: group.value_bytes,
@@ -196,10 +197,7 @@ impl GroupGen {
     #[inline]
     pub fn next_op(&mut self) -> OpDraw {
         let read = self.rng.random::<f64>() < self.read_fraction;
-        let rank = match &self.zipf {
-            Some(z) => (z.sample(&mut self.rng) as u64).clamp(1, self.keys) - 1,
-            None => self.rng.random_range(0..self.keys),
-        };
+        let rank = self.ranks.sample(&mut self.rng);
         OpDraw {
             kind: if read { OpKind::Read } else { OpKind::Write },
             key: self.key_offset + rank,
