@@ -17,6 +17,7 @@ mod html;
 mod layering;
 mod network;
 mod noops;
+mod path_model;
 mod probes;
 mod rpo;
 mod strategies;
