@@ -63,6 +63,7 @@ pub mod engine;
 pub mod error;
 pub mod faults;
 pub mod html;
+pub mod input;
 pub mod io;
 pub mod latency;
 pub mod metrics;

@@ -15,6 +15,7 @@ mod faults;
 mod hostile;
 mod html;
 mod layering;
+mod matrix;
 mod network;
 mod noops;
 mod path_model;

@@ -153,7 +153,7 @@ fn summary(label: &str, pairs: &[Pair], errors: &[(f64, usize, String)]) -> (f64
     (med, worst)
 }
 
-const AWS_2025: &str = "aws-rtt-p50.csv";
+const AWS_2025: &str = "aws-rtt.csv";
 const AWS_2022: &str = "aws-rtt-p50-2022.csv";
 
 /// The targets of the path model: leave-one-region-out median absolute relative error <= 8 %

@@ -27,6 +27,12 @@ pub struct NetworkSpec {
     /// With `path = "great-circle"`: fixed one-way overhead in ms (>= 0; default 5.9).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overhead_ms: Option<f64>,
+    /// A measured latency matrix, CSV or JSON (path relative to the scenario file): rows
+    /// `from,to,rtt_p50_ms[,rtt_p90_ms,rtt_p99_ms]` between region or catalogue names. Each
+    /// row between two regions of the scenario is a directed link (one way = round trip /
+    /// 2); pairs it leaves out fall back to the path model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matrix: Option<String>,
     /// Pairs without an explicit link: `geo` derives one, `route` routes over explicit links.
     #[serde(default)]
     pub unlinked: UnlinkedSpec,
@@ -67,6 +73,7 @@ impl Default for NetworkSpec {
     fn default() -> Self {
         NetworkSpec {
             path: PathSpec::Hubs,
+            matrix: None,
             route_inflation: None,
             overhead_ms: None,
             unlinked: UnlinkedSpec::Geo,
