@@ -171,6 +171,8 @@ pub(super) fn regions(
             let mut path = vec![a.city.to_string()];
             path.extend(r.via.iter().cloned());
             path.push(b.city.to_string());
+            // A region in a hub's city: name the city once.
+            path.dedup();
             let described = match model.derivation {
                 geosim::topology::Derivation::Hubs(p) => format!(
                     "path model: {} ms per end, land x{}, sea x{} + {} ms per crossing",
