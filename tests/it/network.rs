@@ -239,3 +239,30 @@ fn regions_matrix_exports_the_derived_round_trips() {
     let out = crate::common::geosim(&["regions", "--matrix", "aws:us-east-1", "nowhere"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `route_inflation` and `overhead_ms` only mean something to the great-circle model: with
+/// the default path model they are rejected (field path named); with `path =
+/// "great-circle"` the derived Dublin - Ashburn median is floor x inflation + overhead (law
+/// of cosines here).
+#[test]
+fn route_inflation_needs_the_great_circle_model() {
+    use geosim::scenario::{from_str, Format};
+    let text = |extra: &str| {
+        format!(
+            "duration_s = 1\n[network]\n{extra}\n[[regions]]\nname = \"ash\"\nlat = 39.0458\nlon = -77.4874\n[[regions]]\nname = \"dub\"\nlat = 53.3498\nlon = -6.2603\n[[workload.clients]]\nregion = \"ash\"\nrate_rps = 1\n[[strategies]]\nkind = \"multi-master\"\nname = \"mm\"\n"
+        )
+    };
+    let p = std::path::Path::new("t.toml");
+    let err = from_str(&text("route_inflation = 1.2"), Format::Toml, p).unwrap_err();
+    assert!(err.to_string().contains("network.route_inflation"), "{err}");
+    let sc = from_str(
+        &text("path = \"great-circle\"\nroute_inflation = 1.2\noverhead_ms = 3\nvariation = \"constant\""),
+        Format::Toml,
+        p,
+    )
+    .unwrap();
+    let want = independent_floor_ns(39.0458, -77.4874, 53.3498, -6.2603) / 1e6 * 1.2 + 3.0;
+    let got = sc.topology.median_one_way_ms(0, 1);
+    // 1e-4: geosim rounds light in fibre to 4.897 us/km (c / 1.468 = 4.89678).
+    assert!((got / want - 1.0).abs() < 1e-4, "{got} vs {want}");
+}
