@@ -266,3 +266,36 @@ fn route_inflation_needs_the_great_circle_model() {
     // 1e-4: geosim rounds light in fibre to 4.897 us/km (c / 1.468 = 4.89678).
     assert!((got / want - 1.0).abs() < 1e-4, "{got} vs {want}");
 }
+
+/// `geosim regions --rtt` prints the path through the hubs (Frankfurt - Tokyo crosses the
+/// Atlantic and the US, not Russia) and the fibre floor of the pair (2 x the law-of-cosines
+/// floor, here).
+#[test]
+fn regions_rtt_prints_the_path_and_the_floor() {
+    use geosim::catalogue::find;
+    let out =
+        crate::common::geosim(&["regions", "--rtt", "aws:eu-central-1", "aws:ap-northeast-1"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let path = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("path:"))
+        .unwrap();
+    assert!(
+        path.contains("New York") && path.contains("Seattle"),
+        "{text}"
+    );
+    assert!(
+        path.trim_start().starts_with("path: Frankfurt ->") && path.contains("-> Tokyo ("),
+        "{text}"
+    );
+    let (a, b) = (
+        find("aws:eu-central-1").unwrap(),
+        find("aws:ap-northeast-1").unwrap(),
+    );
+    let floor = 2.0 * independent_floor_ns(a.lat, a.lon, b.lat, b.lon) / 1e6;
+    assert!(
+        text.contains(&format!("fibre floor RTT {floor:.1} ms")),
+        "{floor}: {text}"
+    );
+}
