@@ -136,6 +136,40 @@ impl LatencyDist {
         LatencyDist::Empirical(points.iter().map(|&(p, v)| (p / 100.0, v)).collect())
     }
 
+    /// A distribution through three percentiles (`p50 <= p90 <= p99`, all > 0): lognormal
+    /// through `p50` and `p90` below the 90th percentile and through `p90` and `p99` above
+    /// it (continuous at p90), tabulated from the 0.01th to the 99.99th percentile as a
+    /// piecewise-linear inverse CDF. Equal percentiles give a constant.
+    pub fn through_percentiles(p50: f64, p90: f64, p99: f64) -> Self {
+        if p99 <= p50 {
+            return LatencyDist::Constant(p50);
+        }
+        let z = |q: f64| {
+            StatNormal::new(0.0, 1.0)
+                .expect("standard normal")
+                .inverse_cdf(q)
+        };
+        let (z90, z99) = (z(0.9), z(0.99));
+        let body = (p90 / p50).ln() / z90;
+        let tail = (p99 / p90).ln() / (z99 - z90);
+        let at = |q: f64| {
+            let zq = z(q);
+            if q <= 0.9 {
+                p50 * (body * zq).exp()
+            } else {
+                p90 * (tail * (zq - z90)).exp()
+            }
+        };
+        const QS: [f64; 15] = [
+            0.0001, 0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.97, 0.99, 0.995, 0.999,
+            0.9999,
+        ];
+        let mut points = vec![(0.0, at(QS[0]))];
+        points.extend(QS.iter().map(|&q| (q, at(q))));
+        points.push((1.0, at(QS[QS.len() - 1])));
+        LatencyDist::Empirical(points)
+    }
+
     /// Draws one latency in milliseconds (never negative).
     pub fn sample_ms(&self, rng: &mut SimRng) -> f64 {
         match self {
@@ -330,6 +364,30 @@ fn empirical_cdf(points: &[(f64, f64)], x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Passes exactly through its three percentiles; the body is the lognormal through p50
+    /// and p90 (its 25th percentile: p50 x exp(sigma z25), sigma = ln(p90 / p50) / z90, by
+    /// hand); monotone.
+    #[test]
+    fn through_percentiles_hits_them() {
+        let d = LatencyDist::through_percentiles(40.0, 44.0, 60.0);
+        assert!((d.quantile(0.5) - 40.0).abs() < 1e-9);
+        assert!((d.quantile(0.9) - 44.0).abs() < 1e-9);
+        assert!((d.quantile(0.99) - 60.0).abs() < 1e-9);
+        let sigma = (1.1f64).ln() / 1.281_551_565_544_600_5;
+        let p25 = 40.0 * (sigma * -0.674_489_750_196_081_7).exp();
+        assert!(
+            (d.quantile(0.25) - p25).abs() < 1e-6,
+            "{}",
+            d.quantile(0.25)
+        );
+        let qs: Vec<f64> = (0..=100).map(|i| d.quantile(i as f64 / 100.0)).collect();
+        assert!(qs.windows(2).all(|w| w[1] >= w[0]));
+        assert!(matches!(
+            LatencyDist::through_percentiles(5.0, 5.0, 5.0),
+            LatencyDist::Constant(_)
+        ));
+    }
     use crate::rng::{stream, Stream};
 
     /// Kolmogorov-Smirnov distance between `n` samples and the distribution's own CDF.

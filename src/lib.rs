@@ -66,6 +66,7 @@ pub mod error;
 pub mod faults;
 pub mod guarantees;
 pub mod html;
+pub mod input;
 pub mod io;
 pub mod latency;
 pub mod metrics;

@@ -67,6 +67,10 @@ enum Command {
         /// Output format on stdout.
         #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
         format: ValidateFormat,
+        /// Also list the region pairs whose links are derived from geography, not given
+        /// (with a `[network] matrix`: the pairs the matrix leaves out).
+        #[arg(long)]
+        verbose: bool,
     },
     /// List the built-in region catalogue, the derived round trip between two regions, or the
     /// derived matrix of several.
@@ -265,7 +269,11 @@ fn dispatch(command: Command) -> Result<(), Error> {
             no_charts,
             force,
         } => run(&scenario, seed, out, &strategies, no_charts, force),
-        Command::Validate { scenario, format } => verify::validate(&scenario, format),
+        Command::Validate {
+            scenario,
+            format,
+            verbose,
+        } => verify::validate(&scenario, format, verbose),
         Command::Regions {
             rtt,
             matrix,

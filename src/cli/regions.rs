@@ -11,7 +11,7 @@ use geosim::{report, Error};
 pub(super) enum MatrixFormat {
     /// An aligned table.
     Table,
-    /// `from,to,km,floor_rtt_ms,rtt_p50_ms,rtt_p99_ms`.
+    /// `from,to,km,path_km,floor_rtt_ms,rtt_p50_ms,rtt_p99_ms,via`.
     Csv,
     /// An array of objects with the CSV's fields.
     Json,
@@ -59,11 +59,20 @@ struct RttRow {
     rtt_p50_ms: f64,
     rtt_p99_ms: f64,
     route: Vec<String>,
+    /// Length of the fibre path one way (the derived paths of the route's hops), km.
+    path_km: f64,
+    /// The backbone hubs the path passes through, in order.
+    via: Vec<String>,
 }
 
 fn rtt_row(t: &geosim::topology::Topology, a: u16, b: u16) -> RttRow {
     let r3 = |v: f64| (v * 1e3).round() / 1e3;
     let p99 = t.rtt_quantiles_ms(a, b, &[0.99], RTT_DRAWS, 1)[0];
+    let route = t.route_regions(a, b);
+    let paths: Vec<_> = route
+        .windows(2)
+        .filter_map(|w| t.derived_path(w[0], w[1]))
+        .collect();
     RttRow {
         from: t.region(a).name.clone(),
         to: t.region(b).name.clone(),
@@ -71,10 +80,11 @@ fn rtt_row(t: &geosim::topology::Topology, a: u16, b: u16) -> RttRow {
         floor_rtt_ms: r3((t.path_floor_nanos(a, b) + t.path_floor_nanos(b, a)) as f64 / 1e6),
         rtt_p50_ms: r3(t.median_rtt_ms(a, b)),
         rtt_p99_ms: r3(p99),
-        route: t
-            .route_regions(a, b)
-            .into_iter()
-            .map(|r| t.region(r).name.clone())
+        route: route.iter().map(|&r| t.region(r).name.clone()).collect(),
+        path_km: r3(paths.iter().map(|p| p.km).sum()),
+        via: paths
+            .iter()
+            .flat_map(|p| p.hubs.iter().map(|h| h.to_string()))
             .collect(),
     }
 }
@@ -99,11 +109,19 @@ pub(super) fn regions(
                 print_quietly(&format!("{text}\n"));
             }
             MatrixFormat::Csv => {
-                let mut text = String::from("from,to,km,floor_rtt_ms,rtt_p50_ms,rtt_p99_ms\n");
+                let mut text =
+                    String::from("from,to,km,path_km,floor_rtt_ms,rtt_p50_ms,rtt_p99_ms,via\n");
                 for r in &rows {
                     text.push_str(&format!(
-                        "{},{},{},{},{},{}\n",
-                        r.from, r.to, r.km, r.floor_rtt_ms, r.rtt_p50_ms, r.rtt_p99_ms
+                        "{},{},{},{},{},{},{},{}\n",
+                        r.from,
+                        r.to,
+                        r.km,
+                        r.path_km,
+                        r.floor_rtt_ms,
+                        r.rtt_p50_ms,
+                        r.rtt_p99_ms,
+                        r.via.join(" - ")
                     ));
                 }
                 print_quietly(&text);
@@ -116,6 +134,7 @@ pub(super) fn regions(
                     "floor RTT ms",
                     "RTT p50 ms",
                     "RTT p99 ms",
+                    "via",
                 ]
                 .map(String::from)
                 .to_vec()];
@@ -127,6 +146,7 @@ pub(super) fn regions(
                         format!("{:.1}", r.floor_rtt_ms),
                         format!("{:.1}", r.rtt_p50_ms),
                         format!("{:.1}", r.rtt_p99_ms),
+                        r.via.join(" - "),
                     ]);
                 }
                 print_quietly(&report::render(&table));
@@ -144,12 +164,30 @@ pub(super) fn regions(
             );
             let model = t.model();
             let route = if r.route.len() <= 2 {
-                "direct (derived link, great circle)".to_string()
+                "direct (derived link)".to_string()
             } else {
                 r.route.join(" -> ")
             };
+            let mut path = vec![a.city.to_string()];
+            path.extend(r.via.iter().cloned());
+            path.push(b.city.to_string());
+            // A region in a hub's city: name the city once.
+            path.dedup();
+            let described = match model.derivation {
+                geosim::topology::Derivation::Hubs(p) => format!(
+                    "path model: {} ms per end, land x{}, sea x{} + {} ms per crossing",
+                    p.endpoint_ms,
+                    p.land_inflation,
+                    p.sea_inflation,
+                    geosim::topology::path::SEA_CROSSING_MS
+                ),
+                geosim::topology::Derivation::GreatCircle {
+                    route_inflation,
+                    overhead_ms,
+                } => format!("great circle x {route_inflation} + {overhead_ms} ms"),
+            };
             println!(
-                "{} ({}) <-> {} ({}): {:.0} km\n  derived RTT p50 {:.1} ms, p99 {:.1} ms\n  route: {}\n  fibre floor RTT {:.1} ms\n  model: inflation {}, overhead {} ms one way, variation {:?}",
+                "{} ({}) <-> {} ({}): {:.0} km great circle\n  derived RTT p50 {:.1} ms, p99 {:.1} ms\n  route: {}\n  path: {} ({:.0} km of fibre one way)\n  fibre floor RTT {:.1} ms (light in fibre along the great circle)\n  model: {}, variation {:?}",
                 a.name,
                 a.city,
                 b.name,
@@ -158,9 +196,10 @@ pub(super) fn regions(
                 r.rtt_p50_ms,
                 r.rtt_p99_ms,
                 route,
+                path.join(" -> "),
+                r.path_km,
                 r.floor_rtt_ms,
-                model.route_inflation,
-                model.overhead_ms,
+                described,
                 model.variation,
             );
         }

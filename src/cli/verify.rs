@@ -124,7 +124,30 @@ pub(super) fn check_update(files: &CheckFiles, all: bool) -> Result<(), Error> {
     Ok(())
 }
 
-pub(super) fn validate(path: &Path, format: ValidateFormat) -> Result<(), Error> {
+/// `validate --verbose`: the ordered pairs whose link is derived from geography, with the
+/// median the path model gives them.
+fn derived_pairs(sc: &geosim::scenario::Scenario) {
+    let t = &sc.topology;
+    let derived: Vec<_> = t.links().iter().filter(|l| !l.explicit).collect();
+    let whose = match &sc.matrix {
+        Some(m) => format!("not in the matrix {m}"),
+        None => "without an explicit link".to_string(),
+    };
+    println!(
+        "{} {whose}: derived from geography (docs/network.md)",
+        plural(derived.len(), "ordered pair")
+    );
+    for l in derived {
+        println!(
+            "  {} -> {}: {:.1} ms one way (median)",
+            report::escape(&t.region(l.from).name),
+            report::escape(&t.region(l.to).name),
+            l.latency.median_ms()
+        );
+    }
+}
+
+pub(super) fn validate(path: &Path, format: ValidateFormat, verbose: bool) -> Result<(), Error> {
     let loaded = io::load_scenario(path);
     if format == ValidateFormat::Text {
         let (sc, _) = loaded?;
@@ -135,6 +158,9 @@ pub(super) fn validate(path: &Path, format: ValidateFormat) -> Result<(), Error>
             plural(sc.workload.groups.len(), "client group"),
             plural(sc.strategies.len(), "strategy"),
         );
+        if verbose {
+            derived_pairs(&sc);
+        }
         for w in &sc.warnings {
             let who = w
                 .strategy

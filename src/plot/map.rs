@@ -1,5 +1,6 @@
 //! The map of a scenario: regions at their coordinates on an equirectangular projection
-//! with a latitude/longitude grid and coastlines, links drawn along great circles and
+//! with a latitude/longitude grid and coastlines, links drawn along great circles (derived
+//! links along their paths through the backbone hubs) and
 //! labelled with their median one-way latency. Drawn from the report's `topology` section.
 //!
 //! Coastlines: Natural Earth 1:110m land boundaries (public domain), rounded to 0.5 degrees,
@@ -79,6 +80,25 @@ fn great_circle(a: (f64, f64), b: (f64, f64), steps: usize) -> Vec<(f64, f64)> {
 }
 
 /// A longitude in [-180, 180].
+/// Points along great circles through `points` (lat, lon), as (lon, lat), longitude
+/// unwrapped across the whole path.
+fn routed(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let steps = if points.len() > 2 { 24 } else { 64 };
+    let mut out: Vec<(f64, f64)> = vec![];
+    for w in points.windows(2) {
+        let mut piece = great_circle(w[0], w[1], steps);
+        if let Some(&(prev, _)) = out.last() {
+            let shift = ((prev - piece[0].0) / 360.0).round() * 360.0;
+            for p in &mut piece {
+                p.0 += shift;
+            }
+            piece.remove(0);
+        }
+        out.extend(piece);
+    }
+    out
+}
+
 fn wrap(lon: f64) -> f64 {
     (lon + 180.0).rem_euclid(360.0) - 180.0
 }
@@ -244,8 +264,14 @@ pub(super) fn map(report: &Value) -> Draw<Option<Chart>> {
             } else {
                 format!("{} ms", ms_label(ms))
             };
+            // A derived link follows its path through the backbone hubs; others the great circle.
+            let mut points = vec![(a.lat, a.lon)];
+            for h in list(l, "via") {
+                points.push((num(h, "lat")?, num(h, "lon")?));
+            }
+            points.push((b.lat, b.lon));
             Some(Link {
-                path: great_circle((a.lat, a.lon), (b.lat, b.lon), 64),
+                path: routed(&points),
                 explicit: l.get("explicit").and_then(Value::as_bool).unwrap_or(false),
                 label,
             })
@@ -401,6 +427,21 @@ mod tests {
         assert!((wrap(last.0) + 119.7).abs() < 1e-6 && (last.1 - 45.8).abs() < 1e-6);
         assert!(path.windows(2).all(|w| (w[1].0 - w[0].0).abs() < 20.0));
         assert!(path.iter().any(|p| p.0 > 180.0));
+    }
+
+    #[test]
+    fn routed_paths_pass_through_their_hubs_and_stay_continuous() {
+        // Tokyo -> Seattle -> New York: crosses the antimeridian, then over land.
+        let pts = [(35.7, 139.7), (47.6, -122.3), (40.7, -74.0)];
+        let path = routed(&pts);
+        assert_eq!(path.len(), 2 * 24 + 1);
+        assert!(
+            (path[24].0 - (360.0 - 122.3)).abs() < 1e-6,
+            "{:?}",
+            path[24]
+        );
+        assert!((path[48].0 - (360.0 - 74.0)).abs() < 1e-6, "{:?}", path[48]);
+        assert!(path.windows(2).all(|w| (w[1].0 - w[0].0).abs() < 20.0));
     }
 
     #[test]

@@ -5,10 +5,11 @@
 //! scenario spec or `slo`; does no I/O.
 
 use super::{
-    AvailabilityReport, Consistency, CostReport, ExactVisibility, FaultReport, Lag, Latency,
-    LeadershipChange, LinkInfo, Ops, PhaseLatency, ReadWrite, RegionAvailability, RegionInfo,
-    RegionLatency, RegionRto, Report, ResidencyReport, Rpo, Rto, ScenarioInfo, ServingRegion,
-    SplitBrain, Staleness, StrategyReport, Timeline, TopologyInfo, Visibility, Warning,
+    AvailabilityReport, Consistency, CostReport, ExactVisibility, FaultReport, HubInfo, Lag,
+    Latency, LeadershipChange, LinkInfo, Ops, PhaseLatency, ReadWrite, RegionAvailability,
+    RegionInfo, RegionLatency, RegionRto, Report, ResidencyReport, Rpo, Rto, ScenarioInfo,
+    ServingRegion, SplitBrain, Staleness, StrategyReport, Timeline, TopologyInfo, Visibility,
+    Warning,
 };
 use crate::faults::{Fault, FaultKind};
 use crate::metrics::{CoarseHist, LatencyStat, RunMetrics, VISIBILITY_AGES_MS};
@@ -446,6 +447,22 @@ fn phase_latency(m: &RunMetrics, faults: &[Fault], f: &Fault) -> PhaseLatency {
     }
 }
 
+/// The hubs on the derived path from `a` to `b` (none when the link is explicit or direct).
+fn hubs_on(t: &crate::topology::Topology, a: usize, b: usize) -> Vec<HubInfo> {
+    let Some(path) = t.derived_path(a as u16, b as u16) else {
+        return Vec::new();
+    };
+    path.hubs
+        .iter()
+        .zip(&path.points[1..])
+        .map(|(name, &(lat, lon))| HubInfo {
+            name: name.to_string(),
+            lat,
+            lon,
+        })
+        .collect()
+}
+
 /// The regions and links of a topology.
 pub fn topology_info(t: &crate::topology::Topology) -> TopologyInfo {
     let direct = |a: usize, b: usize| {
@@ -473,6 +490,7 @@ pub fn topology_info(t: &crate::topology::Topology) -> TopologyInfo {
                 explicit: ab.is_some_and(|l| l.explicit) || ba.is_some_and(|l| l.explicit),
                 one_way_ms: median(ab, a, b),
                 back_ms: median(ba, b, a),
+                via: hubs_on(t, a, b),
             });
         }
     }

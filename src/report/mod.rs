@@ -502,6 +502,21 @@ pub struct LinkInfo {
     pub one_way_ms: f64,
     /// Median one-way latency from `b` to `a`, ms.
     pub back_ms: f64,
+    /// For a derived link, the backbone hubs its path passes through from `a` to `b`
+    /// (docs/network.md, "The path model"); empty for a direct path or an explicit link.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<HubInfo>,
+}
+
+/// A backbone hub on a derived link's path.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HubInfo {
+    /// The hub's city.
+    pub name: String,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
 }
 
 impl Report {

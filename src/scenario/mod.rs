@@ -9,6 +9,7 @@
 //! the file and hands the text here).
 
 pub mod budget;
+pub mod matrix;
 pub mod spec;
 pub mod suggest;
 mod validate;
@@ -67,6 +68,9 @@ pub struct Scenario {
     /// Settings that validate but would have no effect, in scenario order (copied into the
     /// report's `warnings`).
     pub warnings: Vec<Warning>,
+    /// The `[network] matrix` file, when the scenario names one (its pairs are explicit
+    /// links; the others are derived: `geosim validate --verbose` lists them).
+    pub matrix: Option<String>,
 }
 
 /// A setting that is valid but has no effect (or almost none) on the run: listed in the
@@ -220,9 +224,32 @@ pub fn from_spec(spec: &ScenarioSpec, path: &Path) -> Result<Scenario> {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("scenario");
-    validate::validate(spec, stem).map_err(|problems| Error::Invalid {
+    let matrix = match &spec.network.matrix {
+        Some(name) => Some(read_matrix(path, name)?),
+        None => None,
+    };
+    validate::validate(spec, stem, matrix.as_ref()).map_err(|problems| Error::Invalid {
         path: path.to_path_buf(),
         problems,
+    })
+}
+
+/// Reads and parses the `[network] matrix` file `name`, relative to the scenario at `path`
+/// (a regular file within the input size limit; `.json` is JSON, anything else CSV).
+fn read_matrix(path: &Path, name: &str) -> Result<matrix::Matrix> {
+    let file = path.parent().unwrap_or(Path::new("")).join(name);
+    let text = crate::input::read_text(&file)?;
+    let json = file.extension().is_some_and(|e| e == "json");
+    let shown = file.display().to_string();
+    matrix::parse(&shown, &text, json).map_err(|errors| Error::Invalid {
+        path: path.to_path_buf(),
+        problems: errors
+            .into_iter()
+            .map(|(line, message)| crate::error::Problem {
+                field: "network.matrix".to_string(),
+                message: format!("{shown}:{line}: {message}"),
+            })
+            .collect(),
     })
 }
 

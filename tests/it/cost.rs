@@ -102,11 +102,14 @@ name = "mm"
 #[test]
 fn derived_rtt_between_catalogue_regions_never_beats_the_fibre_floor() {
     let model = NetworkModel::default();
+    let pm = model.path_model();
     for a in CATALOGUE {
         for b in CATALOGUE {
             let km = great_circle_km(a.lat, a.lon, b.lat, b.lon);
+            let path = model.derived_path(pm.as_ref(), (a.lat, a.lon), (b.lat, b.lon));
+            assert!(path.km >= km * (1.0 - 1e-12), "{} {}", a.name, b.name);
             assert!(
-                model.derived_ms(km) >= fibre_floor_ms(km),
+                path.one_way_ms >= fibre_floor_ms(km),
                 "{} {}",
                 a.name,
                 b.name

@@ -31,7 +31,9 @@ pub use faults::{
     CircuitBreakerSpec, ClientsSpec, DetectionSpec, FaultSpec, RandomFaultsSpec, RecoverySpec,
 };
 pub use latency::{DistSpec, LatencySpec, MixtureComponent};
-pub use region::{CapacitySpec, LinkSpec, NetworkSpec, RegionSpec, UnlinkedSpec, VariationSpec};
+pub use region::{
+    CapacitySpec, LinkSpec, NetworkSpec, PathSpec, RegionSpec, UnlinkedSpec, VariationSpec,
+};
 pub use strategy::{
     ActiveActiveSpec, ActivePassiveSpec, ConsensusReadsSpec, ConsensusSpec, CustomSpec,
     EdgeCacheSpec, FailbackSpec, FollowTheSunSpec, HandoffSpec, HomeShareSpec, MultiMasterSpec,

@@ -12,18 +12,27 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::LatencySpec;
-use crate::topology::{DEFAULT_OVERHEAD_MS, DEFAULT_ROUTE_INFLATION};
-
 /// Settings of the geography-derived latency model.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkSpec {
-    /// Multiplier on the fibre floor for real routes, [1, 100] (default 1.43).
-    #[serde(default = "default_inflation")]
-    pub route_inflation: f64,
-    /// Fixed one-way overhead of a derived link in ms (>= 0; default 5.9).
-    #[serde(default = "default_overhead")]
-    pub overhead_ms: f64,
+    /// How derived links follow from geography: `hubs` (default: routed over a graph of
+    /// backbone hubs and cables) or `great-circle` (great circle x `route_inflation` +
+    /// `overhead_ms`).
+    #[serde(default)]
+    pub path: PathSpec,
+    /// With `path = "great-circle"`: multiplier on the fibre floor, [1, 100] (default 1.43).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route_inflation: Option<f64>,
+    /// With `path = "great-circle"`: fixed one-way overhead in ms (>= 0; default 5.9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overhead_ms: Option<f64>,
+    /// A measured latency matrix, CSV or JSON (path relative to the scenario file): rows
+    /// `from,to,rtt_p50_ms[,rtt_p90_ms,rtt_p99_ms]` between region or catalogue names. Each
+    /// row between two regions of the scenario is a directed link (one way = round trip /
+    /// 2); pairs it leaves out fall back to the path model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matrix: Option<String>,
     /// Pairs without an explicit link: `geo` derives one, `route` routes over explicit links.
     #[serde(default)]
     pub unlinked: UnlinkedSpec,
@@ -36,6 +45,17 @@ pub struct NetworkSpec {
     /// `lognormal` (default) or `constant` (every message takes the median).
     #[serde(default)]
     pub variation: VariationSpec,
+}
+
+/// How derived links follow from geography.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum PathSpec {
+    /// Routed over the backbone hubs (docs/network.md, "The path model").
+    #[default]
+    Hubs,
+    /// Great circle x `route_inflation` + `overhead_ms`.
+    GreatCircle,
 }
 
 /// How derived links and the default access latency vary from message to message.
@@ -52,8 +72,10 @@ pub enum VariationSpec {
 impl Default for NetworkSpec {
     fn default() -> Self {
         NetworkSpec {
-            route_inflation: DEFAULT_ROUTE_INFLATION,
-            overhead_ms: DEFAULT_OVERHEAD_MS,
+            path: PathSpec::Hubs,
+            matrix: None,
+            route_inflation: None,
+            overhead_ms: None,
             unlinked: UnlinkedSpec::Geo,
             fifo: true,
             variation: VariationSpec::Lognormal,
@@ -63,13 +85,6 @@ impl Default for NetworkSpec {
 
 fn default_true() -> bool {
     true
-}
-
-fn default_inflation() -> f64 {
-    DEFAULT_ROUTE_INFLATION
-}
-fn default_overhead() -> f64 {
-    DEFAULT_OVERHEAD_MS
 }
 
 /// Treatment of region pairs without an explicit link.

@@ -3,7 +3,7 @@
 //!
 //! One file per section of the scenario: `regions` (network model, regions, links, the
 //! topology), `workload` (client groups), `faults` (capacity, clients, detection, listed and
-//! random faults), `cost` (data classes, cost model, SLOs), `strategies` (strategy configs,
+//! random faults), `matrix` (a measured latency matrix), `cost` (data classes, cost model, SLOs), `strategies` (strategy configs,
 //! key homes and replica placement, enforced residency) and `consistency` (probe reads);
 //! `latency` turns latency specs into distributions for all of them; `warnings` reads the
 //! valid scenario once more for settings that would have no effect. `validate` here calls
@@ -19,6 +19,7 @@ mod cost;
 mod faults;
 mod latency;
 mod limits;
+mod matrix;
 mod regions;
 mod strategies;
 mod warnings;
@@ -28,6 +29,7 @@ use std::collections::BTreeMap;
 
 use crate::cost::RegionPrices;
 use crate::error::Problem;
+use crate::scenario::matrix::Matrix;
 use crate::scenario::spec::ScenarioSpec;
 use crate::scenario::suggest;
 use crate::scenario::Scenario;
@@ -169,7 +171,12 @@ impl Known<'_> {
 }
 
 /// Validates `spec`; `stem` names the scenario when the file does not.
-pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem>> {
+/// `matrix` is the parsed `[network] matrix` file, when the scenario names one.
+pub fn validate(
+    spec: &ScenarioSpec,
+    stem: &str,
+    matrix: Option<&Matrix>,
+) -> Result<Scenario, Vec<Problem>> {
     let mut c = Checker {
         problems: Vec::new(),
     };
@@ -187,8 +194,12 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
         c.bad("name", "must not be empty");
     }
     let model = regions::network(&mut c, &spec.network);
-    let known = regions::regions(&mut c, spec, model.variation);
-    let links = regions::links(&mut c, spec, &known);
+    let mut known = regions::regions(&mut c, spec, model.variation);
+    let mut links = regions::links(&mut c, spec, &known);
+    if let Some(m) = matrix {
+        let measured = matrix::matrix(&mut c, m, spec, &mut known, &model, &links);
+        links.extend(measured);
+    }
     let groups = workload::groups(&mut c, spec, &known);
     let capacity = faults::capacity(&mut c, &spec.regions);
     let clients = faults::clients(&mut c, &spec.clients);
@@ -242,6 +253,7 @@ pub fn validate(spec: &ScenarioSpec, stem: &str) -> Result<Scenario, Vec<Problem
         slos,
         probes,
         warnings: Vec::new(),
+        matrix: matrix.map(|m| m.name.clone()),
     };
     scenario.warnings = warnings::collect(spec, &scenario);
     Ok(scenario)

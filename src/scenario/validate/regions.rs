@@ -11,20 +11,44 @@ use crate::catalogue;
 use crate::cost::RegionPrices;
 use crate::error::Problem;
 use crate::latency::LatencyDist;
-use crate::scenario::spec::{NetworkSpec, ScenarioSpec, UnlinkedSpec, VariationSpec};
+use crate::scenario::spec::{NetworkSpec, PathSpec, ScenarioSpec, UnlinkedSpec, VariationSpec};
 use crate::scenario::suggest;
 use crate::topology::{
-    fibre_floor_ms, great_circle_km, NetworkModel, Region, RegionId, Topology, TopologyError,
-    Unlinked, Variation, WanLink,
+    fibre_floor_ms, great_circle_km, Derivation, NetworkModel, PathParams, Region, RegionId,
+    Topology, TopologyError, Unlinked, Variation, WanLink, DEFAULT_OVERHEAD_MS,
+    DEFAULT_ROUTE_INFLATION,
 };
 
 /// The geography-derived latency model (`[network]`).
 pub(super) fn network(c: &mut Checker, net: &NetworkSpec) -> NetworkModel {
-    c.range("network.route_inflation", net.route_inflation, 1.0, 100.0);
-    c.non_negative("network.overhead_ms", net.overhead_ms);
+    let derivation = match net.path {
+        PathSpec::Hubs => {
+            for (field, v) in [
+                ("network.route_inflation", net.route_inflation),
+                ("network.overhead_ms", net.overhead_ms),
+            ] {
+                if v.is_some() {
+                    c.bad(
+                        field,
+                        "only used with network.path = \"great-circle\" (the default path model routes over backbone hubs; see docs/network.md)",
+                    );
+                }
+            }
+            Derivation::Hubs(PathParams::default())
+        }
+        PathSpec::GreatCircle => {
+            let route_inflation = net.route_inflation.unwrap_or(DEFAULT_ROUTE_INFLATION);
+            let overhead_ms = net.overhead_ms.unwrap_or(DEFAULT_OVERHEAD_MS);
+            c.range("network.route_inflation", route_inflation, 1.0, 100.0);
+            c.non_negative("network.overhead_ms", overhead_ms);
+            Derivation::GreatCircle {
+                route_inflation,
+                overhead_ms,
+            }
+        }
+    };
     NetworkModel {
-        route_inflation: net.route_inflation,
-        overhead_ms: net.overhead_ms,
+        derivation,
         unlinked: match net.unlinked {
             UnlinkedSpec::Geo => Unlinked::Geo,
             UnlinkedSpec::Route => Unlinked::Route,

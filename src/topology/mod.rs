@@ -1,7 +1,8 @@
 //! Geography and the wide-area network: regions, WAN links, routes and the fibre floor.
 //!
 //! Owns `Region`, `WanLink`, `NetworkModel` and `Topology`. Links live in a petgraph graph;
-//! pairs without an explicit link either get a link derived from geography (median:
+//! pairs without an explicit link either get a link derived from geography (median: the path
+//! model of `path`, routed over the backbone hubs of `hubs`, or with `Derivation::GreatCircle`
 //! great-circle distance x 4.897 us/km x route inflation + overhead; lognormal around it
 //! unless `Variation::Constant`) or are reached over the lowest-median route of explicit
 //! links (petgraph's Dijkstra). Also which region pairs are ordered channels (`fifo`: every
@@ -18,6 +19,11 @@ use petgraph::visit::EdgeRef;
 use crate::latency::LatencyDist;
 use crate::rng::SimRng;
 
+pub mod hubs;
+pub mod path;
+
+pub use path::{Path, PathModel, PathParams};
+
 /// Index of a region in its scenario (the order of `regions`).
 pub type RegionId = u16;
 
@@ -25,9 +31,11 @@ pub type RegionId = u16;
 pub const EARTH_RADIUS_KM: f64 = 6371.0088;
 /// One-way delay of light in fibre, microseconds per km (group index 1.468).
 pub const FIBRE_US_PER_KM: f64 = 4.897;
-/// Default route-inflation factor, calibrated on measured AWS inter-region round trips.
+/// Default route-inflation factor of `Derivation::GreatCircle`, calibrated on measured AWS
+/// inter-region round trips.
 pub const DEFAULT_ROUTE_INFLATION: f64 = 1.43;
-/// Default fixed one-way overhead in ms, calibrated with `DEFAULT_ROUTE_INFLATION`.
+/// Default fixed one-way overhead in ms of `Derivation::GreatCircle`, calibrated with
+/// `DEFAULT_ROUTE_INFLATION`.
 pub const DEFAULT_OVERHEAD_MS: f64 = 5.9;
 /// Default intra-region one-way latency in ms (half the median AWS intra-region round trip).
 pub const DEFAULT_INTRA_MS: f64 = 1.5;
@@ -100,13 +108,25 @@ pub enum Unlinked {
     Route,
 }
 
+/// How the median of a derived link follows from geography.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Derivation {
+    /// The path model: routed over the backbone hubs (`path`, the default).
+    Hubs(PathParams),
+    /// Great-circle distance x 4.897 us/km x `route_inflation` + `overhead_ms`.
+    GreatCircle {
+        /// Multiplier on the fibre floor for real routes (>= 1).
+        route_inflation: f64,
+        /// Fixed one-way overhead added to every derived link (ms).
+        overhead_ms: f64,
+    },
+}
+
 /// Settings of the geography-derived latency model.
 #[derive(Clone, Debug)]
 pub struct NetworkModel {
-    /// Multiplier on the fibre floor for real routes (>= 1).
-    pub route_inflation: f64,
-    /// Fixed one-way overhead added to every derived link (ms).
-    pub overhead_ms: f64,
+    /// How derived links' medians follow from geography.
+    pub derivation: Derivation,
     /// Treatment of pairs without an explicit link.
     pub unlinked: Unlinked,
     /// Default ordering of channels: derived links and the access network take it; explicit
@@ -119,8 +139,7 @@ pub struct NetworkModel {
 impl Default for NetworkModel {
     fn default() -> Self {
         NetworkModel {
-            route_inflation: DEFAULT_ROUTE_INFLATION,
-            overhead_ms: DEFAULT_OVERHEAD_MS,
+            derivation: Derivation::Hubs(PathParams::default()),
             unlinked: Unlinked::Geo,
             fifo: true,
             variation: Variation::Lognormal,
@@ -129,19 +148,44 @@ impl Default for NetworkModel {
 }
 
 impl NetworkModel {
-    /// The latency distribution of a derived link over a great-circle distance of `km`: its
-    /// median is `derived_ms(km)`.
-    pub fn derived_link(&self, km: f64) -> LatencyDist {
-        let median = self.derived_ms(km);
+    /// The latency distribution of a derived link whose median is `median` ms.
+    pub fn derived_link(&self, median: f64) -> LatencyDist {
         match self.variation {
             Variation::Lognormal => LatencyDist::lognormal(median, median * WAN_P99_OVER_P50),
             Variation::Constant => LatencyDist::constant(median),
         }
     }
 
-    /// The derived one-way latency (ms) over a great-circle distance of `km`.
-    pub fn derived_ms(&self, km: f64) -> f64 {
-        fibre_floor_ms(km) * self.route_inflation + self.overhead_ms
+    /// The path model of `Derivation::Hubs` (built once per topology), or none.
+    pub fn path_model(&self) -> Option<PathModel> {
+        match self.derivation {
+            Derivation::Hubs(p) => Some(PathModel::new(p)),
+            Derivation::GreatCircle { .. } => None,
+        }
+    }
+
+    /// The derived path between two points (lat, lon) and its median one-way latency; `pm`
+    /// is `self.path_model()` (passed in so that many pairs share one backbone graph).
+    pub fn derived_path(&self, pm: Option<&PathModel>, a: (f64, f64), b: (f64, f64)) -> Path {
+        match (self.derivation, pm) {
+            (Derivation::Hubs(_), Some(pm)) => pm.route(a, b),
+            (Derivation::Hubs(p), None) => PathModel::new(p).route(a, b),
+            (
+                Derivation::GreatCircle {
+                    route_inflation,
+                    overhead_ms,
+                },
+                _,
+            ) => {
+                let km = great_circle_km(a.0, a.1, b.0, b.1);
+                Path {
+                    one_way_ms: fibre_floor_ms(km) * route_inflation + overhead_ms,
+                    hubs: Vec::new(),
+                    points: vec![a, b],
+                    km,
+                }
+            }
+        }
     }
 }
 
@@ -182,6 +226,8 @@ pub struct Topology {
     median_ms: Vec<f64>,
     fifo: Vec<bool>,
     model: NetworkModel,
+    /// The derived path of each link (index as `links`), none for explicit links.
+    paths: Vec<Option<Path>>,
 }
 
 /// Why a topology cannot be built.
@@ -205,7 +251,12 @@ impl Topology {
     ) -> Result<Topology, TopologyError> {
         let n = regions.len();
         let mut links = explicit;
+        let mut paths: Vec<Option<Path>> = vec![None; links.len()];
         if model.unlinked == Unlinked::Geo {
+            let pm = model.path_model();
+            let at = |r: &Region| (r.lat, r.lon);
+            // The model is symmetric: one path per unordered pair, reversed for the other way.
+            let mut pair_paths: Vec<Option<Path>> = vec![None; n * n];
             for a in 0..n {
                 for b in 0..n {
                     if a == b
@@ -215,14 +266,23 @@ impl Topology {
                     {
                         continue;
                     }
-                    let km = distance(&regions[a], &regions[b]);
+                    let path = match pair_paths[b * n + a].take() {
+                        Some(p) => reversed(p),
+                        None => {
+                            let p =
+                                model.derived_path(pm.as_ref(), at(&regions[a]), at(&regions[b]));
+                            pair_paths[a * n + b] = Some(p.clone());
+                            p
+                        }
+                    };
                     links.push(WanLink {
                         from: a as RegionId,
                         to: b as RegionId,
-                        latency: model.derived_link(km),
+                        latency: model.derived_link(path.one_way_ms),
                         explicit: false,
                         fifo: model.fifo,
                     });
+                    paths.push(Some(path));
                 }
             }
         }
@@ -293,7 +353,21 @@ impl Topology {
             median_ms,
             fifo,
             model,
+            paths,
         })
+    }
+
+    /// The derived path of the direct link from `a` to `b`, when that link is derived.
+    pub fn derived_path(&self, a: RegionId, b: RegionId) -> Option<&Path> {
+        self.links
+            .iter()
+            .position(|l| l.from == a && l.to == b && !l.explicit)
+            .and_then(|i| self.paths[i].as_ref())
+    }
+
+    /// The derived path of link `i` (an index into `links()`), none for explicit links.
+    pub fn link_path(&self, i: usize) -> Option<&Path> {
+        self.paths.get(i).and_then(|p| p.as_ref())
     }
 
     /// Number of regions.
@@ -425,6 +499,13 @@ impl Topology {
     pub fn sample_access_nanos(&self, region: RegionId, rng: &mut SimRng) -> u64 {
         self.regions[region as usize].intra.sample_nanos(rng)
     }
+}
+
+/// The same path walked the other way (the model is symmetric).
+fn reversed(mut p: Path) -> Path {
+    p.hubs.reverse();
+    p.points.reverse();
+    p
 }
 
 fn distance(a: &Region, b: &Region) -> f64 {
