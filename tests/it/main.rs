@@ -3,6 +3,7 @@
 //! determinism.
 
 mod accounting;
+mod applicability;
 mod bad_input;
 mod breaker;
 mod charts;
@@ -19,5 +20,6 @@ mod network;
 mod noops;
 mod probes;
 mod rpo;
+mod rpo_client;
 mod strategies;
 mod sweep;
