@@ -28,7 +28,7 @@ pub struct Applies {
     /// cannot commit).
     pub split_brain_writes: bool,
     /// `faults[].catch_up_s`: strategies that report when a region back from an outage has
-    /// caught up (active-passive, consensus).
+    /// caught up (active-passive, consensus, follow-the-sun).
     pub catch_up: bool,
 }
 
@@ -57,9 +57,14 @@ pub fn applies(config: &StrategyConfig) -> Applies {
             rpo: true,
             ..none
         },
-        StrategyConfig::ActiveActive(_)
-        | StrategyConfig::FollowTheSun(_)
-        | StrategyConfig::EdgeCache(_) => Applies { rpo: true, ..none },
+        StrategyConfig::FollowTheSun(_) => Applies {
+            rpo: true,
+            catch_up: true,
+            ..none
+        },
+        StrategyConfig::ActiveActive(_) | StrategyConfig::EdgeCache(_) => {
+            Applies { rpo: true, ..none }
+        }
         StrategyConfig::Consensus(_) => Applies {
             split_brain: true,
             catch_up: true,

@@ -203,7 +203,7 @@ const RULE: [Row; 10] = [
     row("aa", [N, N, Y, N, N, N, N, Y], &["catch_ups"]),
     row(
         "fts",
-        [N, N, Y, N, N, N, N, Y],
+        [N, N, Y, N, N, Y, N, Y],
         &[
             "failovers",
             "handoff_mean_ms",
@@ -416,7 +416,7 @@ fn figures_that_apply_are_non_zero_against_hand_bounds() {
     }
     // Catch-up after the outage: a snapshot over the `eu` <-> `us` link, at least a round
     // trip (80 ms) after `eu` is back.
-    for n in ["ap", "raft"] {
+    for n in ["ap", "raft", "fts"] {
         let c = get(&r, n).faults[1].catch_up_s.unwrap();
         assert!(c >= 0.08, "{n}: {c}");
     }

@@ -45,8 +45,10 @@
 //!   primary continues the log after the old one's last position and sends every region a
 //!   `Snapshot` so that the positions lost with the old primary do not hold anyone back.
 //! * A region that comes back from an outage, or stops suspecting the primary, asks it for a
-//!   `Snapshot` (`CatchUp`); it took no replication while out of reach. A primary that comes
-//!   back empty before anyone took over hands over to the most up-to-date region that is up.
+//!   `Snapshot` (`CatchUp`); it took no replication while out of reach. A region back from an
+//!   outage has caught up (`ctx.caught_up`) when it installs the next snapshot. A primary that
+//!   comes back empty before anyone took over hands over to the most up-to-date region that is
+//!   up.
 //!
 //! Consistency: a single writer at any time, so no conflicts and no lost updates. Reads from
 //! `Local` copies are eventually consistent (stale by the replication lag); `Primary` reads
@@ -238,6 +240,8 @@ pub struct FollowTheSun {
     ack_times: AckRing,
     /// Every acknowledgement filed with the world (RPO: the writes a failover loses).
     acks: AckLog,
+    /// Regions back from an outage that have not yet installed a snapshot (catch-up).
+    catching: Vec<bool>,
     handoffs: u64,
     handoff_ns: u128,
     handoff_failed: u64,
@@ -269,6 +273,7 @@ impl FollowTheSun {
             epoch: 0,
             ack_times: AckRing::new(),
             acks: AckLog::new(),
+            catching: vec![false; regions],
             handoffs: 0,
             handoff_ns: 0,
             handoff_failed: 0,
@@ -411,7 +416,13 @@ impl Strategy for FollowTheSun {
             FtsMsg::CatchUp => {
                 replica::send_snapshot(ctx, &self.store, at, from, FtsMsg::Snapshot);
             }
-            FtsMsg::Snapshot => self.install(ctx, at, from),
+            FtsMsg::Snapshot => {
+                self.install(ctx, at, from);
+                if std::mem::take(&mut self.catching[at as usize]) {
+                    // Back from an outage: it now holds every write acknowledged before.
+                    ctx.caught_up(at);
+                }
+            }
         }
     }
 
@@ -458,11 +469,15 @@ impl Strategy for FollowTheSun {
             self.ahead[r].clear();
         }
         let holder = self.holder();
+        // Caught up (`faults[].catch_up_s`) when the next snapshot is installed; a primary
+        // back with its log intact has nothing to catch up.
+        self.catching[r] = holder != region || empty;
         if holder != region {
             ctx.send(region, holder, FtsMsg::CatchUp, HEADER_BYTES);
             return;
         }
         if !empty {
+            ctx.caught_up(region);
             // Back before anyone took over, with its log intact.
             if self.active == Some(region) {
                 self.set_writable(ctx, region, true);
