@@ -60,6 +60,29 @@ fn count(v: Option<&Value>) -> String {
         .map_or("–".into(), |n| n.to_string())
 }
 
+/// Whether the figure at `path` is `null` in the report (it, or a section holding it): a
+/// figure that does not apply to the strategy (docs/metrics.md#applicability).
+fn not_applicable(s: &Value, path: &str) -> bool {
+    let mut v = s;
+    for part in path.split('.') {
+        match v.get(part) {
+            Some(Value::Null) => return true,
+            Some(next) => v = next,
+            None => return false,
+        }
+    }
+    false
+}
+
+/// `shown`, or `n/a` when the figure at `path` does not apply.
+fn or_na(s: &Value, path: &str, shown: String) -> String {
+    if not_applicable(s, path) {
+        "n/a".into()
+    } else {
+        shown
+    }
+}
+
 fn bytes(v: Option<f64>) -> String {
     match v {
         None => "–".into(),
@@ -188,9 +211,17 @@ fn comparison(report: &Value) -> String {
             ms(num(s, "latency_ms.write.p99")),
             pct(num(s, "availability.overall"), 3),
             pct(num(s, "consistency.stale_read_rate"), 3),
-            pct(num(s, "consistency.conflict_rate"), 3),
-            count(at(s, "consistency.lost_updates")),
-            count(at(s, "rpo.lost_writes")),
+            or_na(
+                s,
+                "consistency.conflict_rate",
+                pct(num(s, "consistency.conflict_rate"), 3),
+            ),
+            or_na(
+                s,
+                "consistency.lost_updates",
+                count(at(s, "consistency.lost_updates")),
+            ),
+            or_na(s, "rpo.lost_writes", count(at(s, "rpo.lost_writes"))),
             rto,
             count(at(s, "ops.failed")),
             bytes(num(s, "wan_bytes")),
@@ -206,7 +237,11 @@ fn comparison(report: &Value) -> String {
             );
         }
         if has_residency {
-            cells.push(count(at(s, "residency.violations")));
+            cells.push(or_na(
+                s,
+                "residency.violations",
+                count(at(s, "residency.violations")),
+            ));
         }
         let mut row = String::from("<tr>");
         for c in &cells {
@@ -313,6 +348,28 @@ fn summary(report: &Value) -> String {
     out
 }
 
+/// The report's `warnings[]`: settings that had no effect on the run, one item each
+/// (`field [strategy]: message`, as `geosim run` prints them), every text escaped.
+fn warnings_section(warnings: &[Value]) -> String {
+    let mut out = String::from(
+        "<h2 id=\"warnings\">Warnings</h2>\n\
+         <p class=\"meta\">settings of the scenario that had no effect on this run</p>\n<ul>\n",
+    );
+    for w in warnings {
+        let strategy = match w.get("strategy").and_then(Value::as_str) {
+            Some(st) => format!(" [{}]", escape(st)),
+            None => String::new(),
+        };
+        out.push_str(&format!(
+            "<li><code>{}</code>{strategy}: {}</li>\n",
+            escape(text(w, "field")),
+            escape(text(w, "message"))
+        ));
+    }
+    out.push_str("</ul>\n");
+    out
+}
+
 /// The `report.html` page of a report and its charts.
 pub fn report_page(report: &Value, charts: &[Chart]) -> String {
     let name = text(report, "scenario.name");
@@ -327,6 +384,11 @@ pub fn report_page(report: &Value, charts: &[Chart]) -> String {
     let mut nav = vec![("summary".to_string(), "Summary".to_string())];
     body.push_str("<nav></nav>\n<h2 id=\"summary\">Summary</h2>\n");
     body.push_str(&summary(report));
+    let warnings = list(report, "warnings");
+    if !warnings.is_empty() {
+        nav.push(("warnings".into(), "Warnings".into()));
+        body.push_str(&warnings_section(warnings));
+    }
     let (maps, rest): (Vec<&Chart>, Vec<&Chart>) = charts.iter().partition(|c| c.name == "map");
     for m in maps {
         nav.push(("map".into(), "Map".into()));
@@ -460,6 +522,26 @@ mod tests {
         assert_eq!(objs.len(), 2);
         assert_eq!(objs[0].measured, "212");
         assert!(slo(&json!({"note": "x"})).is_none());
+    }
+
+    #[test]
+    fn warnings_are_listed_and_escaped() {
+        let r = json!({"scenario": {"name": "w"}, "strategies": [], "warnings": [
+            {"field": "faults[0].recover", "strategy": "mm<1>",
+             "message": "recover = \"empty\" & <b>nothing</b>"},
+            {"field": "random_faults", "strategy": null, "message": "no fault"}
+        ]});
+        let html = report_page(&r, &[]);
+        assert!(html.contains("<a href=\"#warnings\">Warnings</a>"));
+        assert!(html.contains(
+            "<li><code>faults[0].recover</code> [mm&lt;1&gt;]: recover = &quot;empty&quot; \
+             &amp; &lt;b&gt;nothing&lt;/b&gt;</li>"
+        ));
+        assert!(html.contains("<li><code>random_faults</code>: no fault</li>"));
+        assert!(!html.contains("<b>nothing"));
+        // No warnings, no section.
+        let quiet = report_page(&json!({"scenario": {"name": "q"}, "strategies": []}), &[]);
+        assert!(!quiet.contains("id=\"warnings\""));
     }
 
     #[test]

@@ -118,20 +118,25 @@ pub fn evaluate(objectives: &[Objective], s: &StrategyReport) -> SloSummary {
                     ),
                 });
             }
-            Objective::RpoWrites(max) => results.push(upper(
-                format!("lost writes <= {max}"),
-                s.rpo.lost_writes as f64,
-                *max as f64,
-                "",
-                "lost writes".into(),
-            )),
-            Objective::RpoSpan(max) => results.push(upper(
-                format!("RPO span <= {max} s"),
-                s.rpo.max_span_s,
-                *max,
-                " s",
-                "RPO span".into(),
-            )),
+            // RPO objectives are not judged where RPO does not apply (`rpo` is `null`).
+            Objective::RpoWrites(max) => results.extend(s.rpo.as_ref().map(|r| {
+                upper(
+                    format!("lost writes <= {max}"),
+                    r.lost_writes as f64,
+                    *max as f64,
+                    "",
+                    "lost writes".into(),
+                )
+            })),
+            Objective::RpoSpan(max) => results.extend(s.rpo.as_ref().map(|r| {
+                upper(
+                    format!("RPO span <= {max} s"),
+                    r.max_span_s,
+                    *max,
+                    " s",
+                    "RPO span".into(),
+                )
+            })),
             Objective::Rto(max) => match s.rto.max_s {
                 Some(v) => results.push(upper(
                     format!("RTO <= {max} s"),

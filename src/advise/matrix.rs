@@ -115,8 +115,12 @@ fn consistency_class(s: &StrategyReport) -> String {
     } else {
         format!("stale reads {}", pct(c.stale_read_rate))
     };
-    if c.conflicts > 0 {
-        let _ = write!(out, "; conflicts {} of writes", pct(c.conflict_rate));
+    if c.conflicts.unwrap_or(0) > 0 {
+        let _ = write!(
+            out,
+            "; conflicts {} of writes",
+            pct(c.conflict_rate.unwrap_or(0.0))
+        );
     }
     out
 }
@@ -133,7 +137,7 @@ fn consistency_sentence(p: &PatternRow, s: &StrategyReport) -> String {
         "Session-based" => format!("Consistency cannot be checked yet: session guarantees are not measured (stale reads {}).", pct(c.stale_read_rate)),
         "Cached" if stale => format!("Consistency agrees: rated Cached, and {} of reads returned an expired copy.", pct(c.stale_read_rate)),
         "Cached" => "Consistency is better than rated: Cached, but no stale read was observed.".to_string(),
-        _ if c.conflicts > 0 => format!("Consistency agrees: rated Conflict-prone, and {} of writes conflicted.", pct(c.conflict_rate)),
+        _ if c.conflicts.unwrap_or(0) > 0 => format!("Consistency agrees: rated Conflict-prone, and {} of writes conflicted.", pct(c.conflict_rate.unwrap_or(0.0))),
         _ => "Consistency is better than rated: Conflict-prone, but no conflict was observed.".to_string(),
     }
 }
@@ -229,7 +233,7 @@ pub fn matrix(path: &Path, outage: Option<&str>, command: &str) -> Result<String
             .map_or("n/a".to_string(), |c| format!("{:.0}", c.monthly_usd));
         let _ = writeln!(
             md,
-            "| {} ({}) | {rated} | {} | {:.1} / {:.1} | {:.1} | {} | {} writes, {:.1} s | {rto} | {cost} |",
+            "| {} ({}) | {rated} | {} | {:.1} / {:.1} | {:.1} | {} | {} | {rto} | {cost} |",
             s.name,
             s.kind,
             consistency_class(s),
@@ -237,8 +241,10 @@ pub fn matrix(path: &Path, outage: Option<&str>, command: &str) -> Result<String
             s.latency_ms.write.p99,
             means[i],
             pct(o.availability.overall),
-            o.rpo.lost_writes,
-            o.rpo.max_span_s,
+            o.rpo.as_ref().map_or("n/a".to_string(), |r| format!(
+                "{} writes, {:.1} s",
+                r.lost_writes, r.max_span_s
+            )),
         );
         let Some(p) = p else {
             let _ = writeln!(

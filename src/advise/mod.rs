@@ -285,8 +285,21 @@ pub fn figures(s: &StrategyReport, regions: &[String], faults: bool) -> Figures 
         write_p99_ms: p99(true),
         read_p99_ms: p99(false),
         stale_read_rate: (s.ops.reads > 0).then_some(s.consistency.stale_read_rate),
-        rpo_s: faults.then_some(s.rpo.max_span_s),
-        lost_writes: faults.then_some(s.rpo.lost_writes),
+        // RPO is n/a for consensus (a write is acknowledged only once a majority holds it,
+        // so no failure of a minority loses it: 0 by construction) and for quorum (not
+        // tracked: counted as worst).
+        rpo_s: match (&s.rpo, s.kind.as_str()) {
+            _ if !faults => None,
+            (Some(r), _) => Some(r.max_span_s),
+            (None, "consensus") => Some(0.0),
+            (None, _) => None,
+        },
+        lost_writes: match (&s.rpo, s.kind.as_str()) {
+            _ if !faults => None,
+            (Some(r), _) => Some(r.lost_writes),
+            (None, "consensus") => Some(0),
+            (None, _) => None,
+        },
         rto_s: if faults { s.rto.max_s } else { None },
         rto_never: faults.then_some(s.rto.max_s.is_none()),
         availability: s.availability.overall,

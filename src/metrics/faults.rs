@@ -25,8 +25,6 @@ pub struct FaultCost {
     pub end: SimTime,
     /// Acknowledged writes lost (acknowledgement reached the client).
     pub lost_writes: u64,
-    /// Largest span of lost data a strategy reported as one figure (`Effect::DataLost`), ns.
-    pub lost_span_ns: u64,
     /// Writes lost whose acknowledgement never reached the client.
     pub unacked_lost: u64,
     /// Largest span of one loss (the lost writes reported at one instant, e.g. a promotion),
@@ -45,7 +43,7 @@ impl FaultCost {
     /// Time from the oldest to the newest lost acknowledged write, ns.
     pub fn span_ns(&self) -> u64 {
         let open = self.lost_acked.map_or(0, |(_, a, b)| b.saturating_since(a));
-        open.max(self.lost_span_max_ns).max(self.lost_span_ns)
+        open.max(self.lost_span_max_ns)
     }
 
     /// A write acknowledged (to its client) at `at` was lost in the loss reported at `when`:

@@ -189,7 +189,6 @@ impl RunMetrics {
                 start,
                 end,
                 lost_writes: 0,
-                lost_span_ns: 0,
                 lost_span_max_ns: 0,
                 unacked_lost: 0,
                 lost_acked: None,
@@ -432,12 +431,19 @@ impl RunMetrics {
         self.faults.partition_point(|f| f.start <= t).checked_sub(1)
     }
 
-    /// A failure lost acknowledged writes at `now`.
-    pub fn data_lost(&mut self, now: SimTime, writes: u64, span_ns: u64) {
+    /// A failure lost, at `now`, `writes` acknowledged writes too old for the ledger to tell
+    /// whether their acknowledgement reached the client (counted as acknowledged), the oldest
+    /// acknowledged at `oldest` when known: part of the loss whose tickets are named at `now`.
+    pub fn data_lost(&mut self, now: SimTime, writes: u64, oldest: Option<SimTime>) {
         if let Some(f) = self.fault_of(now) {
             let fc = &mut self.faults[f];
-            fc.lost_writes += writes;
-            fc.lost_span_ns = fc.lost_span_ns.max(span_ns);
+            match oldest {
+                Some(at) if writes > 0 => {
+                    fc.lost_at(now, at);
+                    fc.lost_writes += writes - 1;
+                }
+                _ => fc.lost_writes += writes,
+            }
         }
     }
 

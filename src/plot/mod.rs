@@ -9,7 +9,8 @@
 //! section skips its chart, a missing figure skips its point.
 //!
 //! Submodules: `latency` (CDF, per-region bars), `timeline` (success ratio and p99 through
-//! faults, staleness curve), `cost` (cost against p99 with the Pareto front), `map` (regions
+//! faults), `staleness` (the bucketed staleness curve and, with probe reads, the exact one),
+//! `cost` (cost against p99 with the Pareto front), `map` (regions
 //! and links on an equirectangular map), `sweep` (metric against swept parameter with the 95%
 //! confidence band), `advise` (candidates of `geosim advise`: cost against p99, Pareto set).
 //!
@@ -20,6 +21,7 @@ mod advise;
 mod cost;
 mod latency;
 mod map;
+mod staleness;
 mod sweep;
 mod timeline;
 
@@ -88,7 +90,7 @@ pub fn report_charts(report: &Value) -> Result<Vec<Chart>> {
     push(latency::cdf(report).map(Some))?;
     push(latency::regions(report))?;
     push(timeline::timeline(report))?;
-    push(timeline::staleness(report))?;
+    push(staleness::staleness(report))?;
     push(cost::cost(report))?;
     Ok(out)
 }

@@ -1,5 +1,5 @@
 //! Charts over time: success ratio and p99 latency per timeline bucket through the faults
-//! (fault windows shaded and named), and the staleness curve (`t_visibility`).
+//! (fault windows shaded and named). The staleness curves are in `staleness`.
 //!
 //! Must not import anything but the plot helpers, plotters and serde_json.
 
@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{
     color, fmt_num, header, lin_axis, lin_ticks, list, log_axis, log_ticks, num, render, run_label,
-    stacked_widths, strategies, strategy_names, text, Area, Chart, Draw, FONT, GREY,
+    strategies, strategy_names, text, Area, Chart, Draw, FONT, GREY,
 };
 
 /// Most points drawn per line: longer timelines are merged into wider buckets.
@@ -232,79 +232,4 @@ fn p99_panel(area: &Area, series: &[Series], windows: &[Window], x_max: f64, uni
         }
     }
     Ok(())
-}
-
-/// Where the age-0 bucket is drawn on the log axis.
-const ZERO_AT: f64 = 0.5;
-
-/// The staleness curve: probability that a read sees the newest acknowledged version, by
-/// the time since that version's acknowledgement. Skipped when no bucket has reads.
-pub(super) fn staleness(report: &Value) -> Draw<Option<Chart>> {
-    let curves: Vec<(usize, Vec<(f64, f64)>)> = strategies(report)
-        .map(|(i, s)| {
-            let pts = list(s, "consistency.t_visibility")
-                .iter()
-                .filter(|b| b.get("reads").and_then(Value::as_u64).unwrap_or(0) > 0)
-                .filter_map(|b| Some((num(b, "t_ms")?.max(ZERO_AT), num(b, "p_consistent")?)))
-                .collect::<Vec<_>>();
-            (i, pts)
-        })
-        .filter(|(_, p)| !p.is_empty())
-        .collect();
-    if curves.is_empty() {
-        return Ok(None);
-    }
-    let names = strategy_names(report);
-    let title = "Staleness: probability of reading the newest write";
-    let subtitle = format!(
-        "{} · reads grouped by the age of the newest acknowledged version when they began",
-        run_label(report)
-    );
-    let t_max = curves
-        .iter()
-        .flat_map(|(_, c)| c.iter().map(|p| p.0))
-        .fold(1.0, f64::max);
-    let p_min = curves
-        .iter()
-        .flat_map(|(_, c)| c.iter().map(|p| p.1))
-        .fold(1.0, f64::min);
-    let lo = ((p_min * 10.0).floor() / 10.0).clamp(0.0, 0.9);
-    let hi = 1.0 + (1.0 - lo) * 0.04;
-    let chart = render("staleness", title, (1200, 620), names.len(), |root| {
-        let area = header(root, title, &subtitle, &names)?;
-        let (x_lo, x_hi) = (ZERO_AT * 0.8, t_max * 1.5);
-        let mut ticks = vec![ZERO_AT];
-        ticks.extend(log_ticks(1.0, x_hi));
-        let mut chart = ChartBuilder::on(&area)
-            .margin(14)
-            .x_label_area_size(52)
-            .y_label_area_size(64)
-            .build_cartesian_2d(
-                log_axis(x_lo, x_hi, ticks),
-                lin_axis(lo, hi, lin_ticks(lo, 1.0, 5)),
-            )?;
-        chart
-            .configure_mesh()
-            .x_desc("time since the newest write was acknowledged (ms, log scale)")
-            .y_desc("P(read is consistent)")
-            .x_label_formatter(&|x| {
-                if *x < 0.9 {
-                    "0".into()
-                } else {
-                    fmt_num(*x)
-                }
-            })
-            .y_label_formatter(&|y| format!("{}%", fmt_num(y * 100.0)))
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 16))
-            .draw()?;
-        let widths = stacked_widths(&curves.iter().map(|c| c.1.clone()).collect::<Vec<_>>());
-        for ((i, pts), w) in curves.iter().zip(widths) {
-            let c = color(*i);
-            chart.draw_series(LineSeries::new(pts.clone(), c.stroke_width(w)))?;
-            chart.draw_series(pts.iter().map(|&p| Circle::new(p, w / 2 + 2, c.filled())))?;
-        }
-        Ok(())
-    })?;
-    Ok(Some(chart))
 }

@@ -56,7 +56,8 @@ pub fn build(
         .map(|(&i, res)| {
             let m = &res.metrics;
             let s = &sc.strategies[i];
-            let (faults, rpo, rto) = fault_reports(sc, &res.faults, m);
+            let ap = super::applies(&s.config);
+            let (faults, rpo, rto) = fault_reports(sc, &res.faults, m, ap);
             let roles = crate::cost::footprint(&s.config, sc.topology.len());
             let cache_share = match &s.config {
                 crate::strategy::StrategyConfig::EdgeCache(e) => {
@@ -94,15 +95,15 @@ pub fn build(
                             read: latency(&m.per_region[r as usize][0]),
                             write: latency(&m.per_region[r as usize][1]),
                         },
-                        lost_updates: m.lost_by_region[r as usize],
+                        lost_updates: ap.lost_updates.then(|| m.lost_by_region[r as usize]),
                     })
                     .collect(),
                 consistency: Consistency {
                     stale_reads: m.stale_reads,
                     stale_read_rate: rate(m.stale_read_rate()),
-                    conflicts: m.conflicts,
-                    conflict_rate: rate(m.conflict_rate()),
-                    lost_updates: m.lost_updates,
+                    conflicts: ap.conflicts.then_some(m.conflicts),
+                    conflict_rate: ap.conflicts.then(|| rate(m.conflict_rate())),
+                    lost_updates: ap.lost_updates.then_some(m.lost_updates),
                     t_visibility: VISIBILITY_AGES_MS
                         .iter()
                         .zip(&m.visibility)
@@ -126,16 +127,16 @@ pub fn build(
                             })
                             .collect()
                     }),
-                    staleness_ms: Staleness {
+                    staleness_ms: (m.staleness.count() > 0).then(|| Staleness {
                         p50: ms(m.staleness.quantile_ms(0.5)),
                         p99: ms(m.staleness.quantile_ms(0.99)),
                         max: ms(m.staleness.max_ms()),
-                    },
+                    }),
                 },
-                replication_lag_ms: Lag {
+                replication_lag_ms: (m.lag.count() > 0).then(|| Lag {
                     p50: ms(m.lag.quantile_ms(0.5)),
                     p99: ms(m.lag.quantile_ms(0.99)),
-                },
+                }),
                 wan_bytes: m.wan_bytes,
                 extra: m
                     .extra
@@ -145,11 +146,11 @@ pub fn build(
                 availability: availability(sc, &client_regions, m),
                 rpo,
                 rto,
-                split_brain: SplitBrain {
+                split_brain: ap.split_brain.then(|| SplitBrain {
                     seconds: secs(m.split_brain_ns),
-                    writes: m.split_brain_writes,
-                    lost_writes: m.split_brain_lost,
-                },
+                    writes: ap.split_brain_writes.then_some(m.split_brain_writes),
+                    lost_writes: ap.split_brain_writes.then_some(m.split_brain_lost),
+                }),
                 leadership: m.leadership.as_ref().map(|v| {
                     v.iter()
                         .map(|&(t, r, reason)| LeadershipChange {
@@ -175,7 +176,8 @@ pub fn build(
                     per_million_ops_usd: usd(c.per_million_ops_usd),
                     monthly_usd: usd(c.monthly_usd),
                 }),
-                residency: Some(ResidencyReport {
+                // Without data classes nothing is restricted: residency does not apply.
+                residency: sc.residency.is_active().then(|| ResidencyReport {
                     enforced: s.residency == crate::residency::ResidencyMode::Enforce,
                     violations: m.residency_violations,
                     bytes_outside: m.bytes_outside,
@@ -302,12 +304,14 @@ fn secs(ns: u64) -> f64 {
     (ns as f64 / 1e9 * 1e6).round() / 1e6
 }
 
-/// The faults of a run with their cost, and the RPO/RTO summaries.
+/// The faults of a run with their cost, and the RPO/RTO summaries (RPO figures `null` where
+/// `ap` says they do not apply).
 pub fn fault_reports(
     sc: &Scenario,
     faults: &[Fault],
     m: &RunMetrics,
-) -> (Vec<FaultReport>, Rpo, Rto) {
+    ap: super::Applies,
+) -> (Vec<FaultReport>, Option<Rpo>, Rto) {
     let name = |r: &u16| sc.topology.region(*r).name.clone();
     let list = |v: &[u16]| v.iter().map(name).collect::<Vec<_>>().join(", ");
     let reports: Vec<FaultReport> = faults
@@ -342,10 +346,10 @@ pub fn fault_reports(
             start_s: secs(f.start.as_nanos()),
             end_s: (f.end != SimTime::MAX).then(|| secs(f.end.as_nanos())),
             random: f.random,
-            lost_writes: cost.lost_writes,
-            lost_span_s: secs(cost.span_ns()),
-            unacknowledged_lost: cost.unacked_lost,
-            catch_up_s: cost.catch_up_ns.map(secs),
+            lost_writes: ap.rpo.then_some(cost.lost_writes),
+            lost_span_s: ap.rpo.then(|| secs(cost.span_ns())),
+            unacknowledged_lost: ap.rpo.then_some(cost.unacked_lost),
+            catch_up_s: cost.catch_up_ns.filter(|_| ap.catch_up).map(secs),
             rto_s: cost.rto_ns().map(secs),
             rto_by_region: cost
                 .rto_by_region()
@@ -358,11 +362,11 @@ pub fn fault_reports(
             write_p50_ms: phase_latency(m, faults, f),
         })
         .collect();
-    let rpo = Rpo {
+    let rpo = ap.rpo.then(|| Rpo {
         lost_writes: m.rpo_writes(),
         max_span_s: secs(m.faults.iter().map(|f| f.span_ns()).max().unwrap_or(0)),
         unacknowledged_lost: m.rpo_unacked(),
-    };
+    });
     let rtos: Vec<u64> = m.faults.iter().filter_map(|f| f.rto_ns()).collect();
     let unrecovered = m.faults.iter().filter(|f| f.rto_ns().is_none()).count() as u64;
     let rto = Rto {

@@ -1,7 +1,8 @@
 //! The run report: `report.json`'s shape, its assembly from metrics, and the terminal tables.
 //!
 //! Owns `Report` and its parts (serde types, documented in docs/report.md). Submodules:
-//! `build` (metrics -> report, values rounded so the JSON is stable and readable;
+//! `applies` (which strategy-reported figures apply to which strategy: the rule behind every
+//! `null`), `build` (metrics -> report, values rounded so the JSON is stable and readable;
 //! availability, per-fault RPO/RTO, timeline, topology) and `table` (the side-by-side
 //! comparison, resilience, serving-region and cost tables printed by `geosim run`). Nothing here reads a
 //! clock: the report holds simulated quantities only. SLO verdicts are filled in afterwards
@@ -9,9 +10,11 @@
 //!
 //! Must not import the engine, the world, the scenario spec or `slo`; does no I/O.
 
+mod applies;
 mod build;
 mod table;
 
+pub use applies::{applies, Applies};
 pub use build::{availability, build, fault_reports, timeline, topology_info, warnings};
 pub use table::{
     cost_table, escape, render, resilience_table, serving_table, table, warnings_list,
@@ -82,8 +85,9 @@ pub struct StrategyReport {
     pub per_region: Vec<RegionLatency>,
     /// Consistency measurements.
     pub consistency: Consistency,
-    /// Replication lag percentiles.
-    pub replication_lag_ms: Lag,
+    /// Replication lag percentiles (`null`: no write was applied at another replica, e.g.
+    /// edge-cache without invalidation).
+    pub replication_lag_ms: Option<Lag>,
     /// Bytes sent between regions.
     pub wan_bytes: u64,
     /// Strategy-specific figures (e.g. `cache_hit_ratio`), by name.
@@ -91,12 +95,14 @@ pub struct StrategyReport {
     pub extra: BTreeMap<String, f64>,
     /// Share of operations that succeeded.
     pub availability: AvailabilityReport,
-    /// Data lost to failures.
-    pub rpo: Rpo,
+    /// Data lost to failures (`null` for strategies that cannot lose, or do not track the loss
+    /// of, an acknowledged write: consensus, quorum; docs/metrics.md#applicability).
+    pub rpo: Option<Rpo>,
     /// Time to recover from failures.
     pub rto: Rto,
-    /// Time with two writable primaries.
-    pub split_brain: SplitBrain,
+    /// Time with two writable primaries (`null` for strategies that cannot have two:
+    /// every kind but active-passive and consensus).
+    pub split_brain: Option<SplitBrain>,
     /// Who led (primary or leader) from when, and why (`null`: no single leader).
     #[serde(default)]
     pub leadership: Option<Vec<LeadershipChange>>,
@@ -247,8 +253,9 @@ pub struct RegionLatency {
     pub region: String,
     /// Its clients' latency.
     pub latency_ms: ReadWrite,
-    /// Acknowledged writes accepted in this region that conflict resolution discarded.
-    pub lost_updates: u64,
+    /// Acknowledged writes accepted in this region that conflict resolution discarded (`null`
+    /// where conflict resolution discards nothing: as `consistency.lost_updates`).
+    pub lost_updates: Option<u64>,
 }
 
 /// Consistency measurements.
@@ -258,12 +265,15 @@ pub struct Consistency {
     pub stale_reads: u64,
     /// `stale_reads` / successful reads.
     pub stale_read_rate: f64,
-    /// Conflicting writes.
-    pub conflicts: u64,
-    /// `conflicts` / writes.
-    pub conflict_rate: f64,
-    /// Acknowledged writes discarded by conflict resolution.
-    pub lost_updates: u64,
+    /// Conflicting writes (`null` for strategies with one writer per key or that order
+    /// concurrent writes without detecting them).
+    pub conflicts: Option<u64>,
+    /// `conflicts` / writes (`null` as `conflicts`).
+    pub conflict_rate: Option<f64>,
+    /// Acknowledged writes discarded by conflict resolution (`null` where nothing is
+    /// discarded: multi-master `version-vector` and `crdt`, and the strategies without
+    /// conflicts).
+    pub lost_updates: Option<u64>,
     /// Probability that a read returns the newest acknowledged version (or newer), by the
     /// read's age: time from that version's acknowledgement to the read's start.
     pub t_visibility: Vec<Visibility>,
@@ -271,8 +281,8 @@ pub struct Consistency {
     /// exactly `t_ms` after a sampled write was acknowledged returns it or a newer version
     /// (`null` when the scenario configures no probes).
     pub t_visibility_exact: Option<Vec<ExactVisibility>>,
-    /// Age of the missed version over stale reads.
-    pub staleness_ms: Staleness,
+    /// Age of the missed version over stale reads (`null`: no stale read).
+    pub staleness_ms: Option<Staleness>,
 }
 
 /// One point of the exact staleness curve (probe reads).
@@ -397,11 +407,12 @@ pub struct PhaseLatency {
 pub struct SplitBrain {
     /// Seconds with two or more writable primaries.
     pub seconds: f64,
-    /// Writes acknowledged by a primary (or leader) of a stale epoch.
-    pub writes: u64,
-    /// Of those, the ones later lost.
+    /// Writes acknowledged by a primary of a stale epoch (`null` for consensus: a leader of a
+    /// stale term cannot commit).
+    pub writes: Option<u64>,
+    /// Of those, the ones later lost (`null` as `writes`).
     #[serde(default)]
-    pub lost_writes: u64,
+    pub lost_writes: Option<u64>,
 }
 
 /// One fault as it happened, with what it cost this strategy.
@@ -417,15 +428,15 @@ pub struct FaultReport {
     pub end_s: Option<f64>,
     /// Drawn by the random fault generator.
     pub random: bool,
-    /// Acknowledged writes lost.
-    pub lost_writes: u64,
-    /// Time span of the lost data, seconds.
-    pub lost_span_s: f64,
-    /// Writes lost whose acknowledgement never reached the client.
+    /// Acknowledged writes lost (`null` where RPO does not apply, as `rpo`).
+    pub lost_writes: Option<u64>,
+    /// Time span of the lost data, seconds (`null` as `lost_writes`).
+    pub lost_span_s: Option<f64>,
+    /// Writes lost whose acknowledgement never reached the client (`null` as `lost_writes`).
     #[serde(default)]
-    pub unacknowledged_lost: u64,
+    pub unacknowledged_lost: Option<u64>,
     /// For a region outage: seconds from its end until the region had caught up (`null`: not
-    /// reported by the strategy, not an outage, or never).
+    /// an outage, a strategy without catch-up, or never; docs/metrics.md#applicability).
     #[serde(default)]
     pub catch_up_s: Option<f64>,
     /// Time until affected clients succeeded again, seconds (`null`: never).

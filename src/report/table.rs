@@ -47,8 +47,10 @@ pub fn table(report: &Report) -> String {
             format!("{:.1} ms", s.latency_ms.write.p50),
             format!("{:.1} ms", s.latency_ms.write.p99),
             format!("{:.3}%", s.consistency.stale_read_rate * 100.0),
-            format!("{:.3}%", s.consistency.conflict_rate * 100.0),
-            s.consistency.lost_updates.to_string(),
+            na(s.consistency.conflict_rate, |v| {
+                format!("{:.3}%", v * 100.0)
+            }),
+            na(s.consistency.lost_updates, |v| v.to_string()),
             s.ops.failed.to_string(),
         ]);
     }
@@ -88,7 +90,8 @@ pub fn cost_table(report: &Report) -> String {
             match &s.residency {
                 Some(r) if r.violations > 0 => format!("{} violations", r.violations),
                 Some(r) if r.enforced => "enforced".to_string(),
-                _ => "ok".to_string(),
+                Some(_) => "ok".to_string(),
+                None => "n/a".to_string(),
             },
         ];
         if with_slo {
@@ -110,6 +113,11 @@ pub fn cost_table(report: &Report) -> String {
         }
     }
     out
+}
+
+/// A figure, or `n/a` where it does not apply (docs/metrics.md#applicability).
+fn na<T>(v: Option<T>, show: impl FnOnce(T) -> String) -> String {
+    v.map_or_else(|| "n/a".to_string(), show)
 }
 
 /// Dollars with cents, or four decimals below one dollar.
@@ -141,15 +149,17 @@ pub fn resilience_table(report: &Report) -> String {
             s.name.clone(),
             format!("{:.4}%", s.availability.overall * 100.0),
             format!("{:.4}%", s.availability.write * 100.0),
-            s.rpo.lost_writes.to_string(),
-            format!("{:.3} s", s.rpo.max_span_s),
+            na(s.rpo.as_ref(), |r| r.lost_writes.to_string()),
+            na(s.rpo.as_ref(), |r| format!("{:.3} s", r.max_span_s)),
             match s.rto.max_s {
                 Some(v) => format!("{v:.1} s"),
                 None => "never".to_string(),
             },
             format!("{:.1} s", s.rto.mean_s),
-            format!("{:.1} s", s.split_brain.seconds),
-            s.split_brain.writes.to_string(),
+            na(s.split_brain.as_ref(), |b| format!("{:.1} s", b.seconds)),
+            na(s.split_brain.as_ref().and_then(|b| b.writes), |v| {
+                v.to_string()
+            }),
         ]);
     }
     let mut out = render(&rows);

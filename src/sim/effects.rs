@@ -159,9 +159,7 @@ impl<S: Strategy> World<'_, S> {
                     self.metrics.lost_updates += 1;
                     self.metrics.lost_by_region[region as usize] += 1;
                 }
-                Effect::DataLost { writes, span_ns } => {
-                    self.metrics.data_lost(now, writes, span_ns)
-                }
+                Effect::DataLost { writes, oldest } => self.metrics.data_lost(now, writes, oldest),
                 Effect::Acked {
                     ticket,
                     op,

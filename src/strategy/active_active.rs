@@ -34,14 +34,15 @@
 //! ever newer). A region that comes back empty asks for every key instead, so that the keys
 //! it is home for are restored from the newest replicated copies (it fails writes as a home
 //! until every region it does not suspect has answered); the writes it had
-//! acknowledged but not replicated are lost and counted (RPO: per key, stamps increase by
-//! one per write at the home, so the lost writes are the home's stamp minus the newest
-//! replica's; their time span is not tracked). Extra figure: `catch_ups` (snapshots
-//! merged).
+//! acknowledged but not replicated are lost (RPO: per key, stamps increase by one per write
+//! at the home, so the lost writes are those with a stamp above the newest replica's, named
+//! by their acknowledgement tickets, `replica::AckLog`: RPO counts those whose answer reached
+//! the client, the span from the oldest to the newest of them). Extra figure: `catch_ups`
+//! (snapshots merged).
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
-use crate::strategy::replica::{self, CarriesAnswer, RegionSet, RegionStore, Suspects};
+use crate::strategy::replica::{self, AckLog, CarriesAnswer, RegionSet, RegionStore, Suspects};
 use crate::strategy::{Ctx, OpId, Outcome, Request, Strategy, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
@@ -116,6 +117,10 @@ pub struct ActiveActive {
     restoring: Vec<RegionSet>,
     /// Snapshots merged.
     catch_ups: u64,
+    /// Every acknowledgement filed with the world (RPO).
+    acks: AckLog,
+    /// Per region, the first ticket acknowledged since it last came back empty.
+    since: Vec<u64>,
 }
 
 impl ActiveActive {
@@ -133,6 +138,8 @@ impl ActiveActive {
             homed,
             suspects: Suspects::new(regions),
             restoring: vec![RegionSet::EMPTY; regions],
+            acks: AckLog::new(),
+            since: vec![0; regions],
             catch_ups: 0,
         }
     }
@@ -173,6 +180,7 @@ impl ActiveActive {
         };
         self.store.set(home, key, version);
         ctx.answer(home, client, op, Outcome::Write(version));
+        self.acks.ack(ctx, op, home, key, version, false);
         let acked_at = ctx.now();
         let wire = HEADER_BYTES + bytes as u64;
         for r in replica::copy_targets(ctx, self.regions, home, key).iter() {
@@ -275,21 +283,27 @@ impl Strategy for ActiveActive {
         self.suspects.clear_region(region);
         if empty {
             // The writes it acknowledged that no other region has are gone (per key, one
-            // stamp per write).
+            // stamp per write): those above the newest replica's stamp.
             let mut lost = 0;
-            for k in 0..self.store.keys() {
+            let mut newest = vec![u64::MAX; self.store.keys()];
+            for (k, n) in newest.iter_mut().enumerate() {
                 if self.cfg.homes[k] != region {
                     continue;
                 }
                 let k = k as Key;
-                let newest = (0..self.regions as RegionId)
+                *n = (0..self.regions as RegionId)
                     .filter(|&x| x != region)
                     .map(|x| self.store.get(x, k).stamp)
                     .max()
                     .unwrap_or(0);
-                lost += self.store.get(region, k).stamp.saturating_sub(newest);
+                lost += self.store.get(region, k).stamp.saturating_sub(*n);
             }
-            ctx.data_lost(lost, 0);
+            let since = self.since[region as usize];
+            let named = self.acks.lose(ctx, |t, a| {
+                t >= since && a.region == region && a.stamp > newest[a.key as usize]
+            });
+            ctx.data_lost(lost.saturating_sub(named), None);
+            self.since[region as usize] = self.acks.next_ticket();
             self.store.wipe(region);
             self.restoring[region as usize] = RegionSet::all_but(self.regions, region);
         }

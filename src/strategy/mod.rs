@@ -220,13 +220,14 @@ pub enum Effect<M, T> {
         /// Where the lost write was accepted.
         region: RegionId,
     },
-    /// A failure lost `writes` acknowledged writes, acknowledged over a span of `span_ns`
-    /// (counts toward RPO).
+    /// A failure lost `writes` acknowledged writes older than the window of filed
+    /// acknowledgements (no ticket to name): counted as acknowledged (RPO, the conservative
+    /// side), in the same loss as the tickets named at this instant.
     DataLost {
         /// Acknowledged writes lost.
         writes: u64,
-        /// Time between the first and the last lost write's acknowledgement, ns.
-        span_ns: u64,
+        /// When the oldest of them was acknowledged, if known (widens the loss's span).
+        oldest: Option<SimTime>,
     },
     /// A primary acknowledged a write: the world files it under `ticket` (unique over the
     /// run, chosen by the strategy) to learn whether the acknowledgement reaches the client
@@ -445,10 +446,12 @@ impl<'a, M, T> Ctx<'a, M, T> {
         self.out.push(Effect::LostUpdate { region });
     }
 
-    /// Records acknowledged writes lost to a failure (RPO).
-    pub fn data_lost(&mut self, writes: u64, span_ns: u64) {
+    /// Records acknowledged writes lost to a failure that are older than the window of filed
+    /// acknowledgements (`replica::AckLog::LEN`), acknowledged at `oldest` and later (when
+    /// known): counted as acknowledged (RPO). Name the others with `write_lost`.
+    pub fn data_lost(&mut self, writes: u64, oldest: Option<SimTime>) {
         if writes > 0 {
-            self.out.push(Effect::DataLost { writes, span_ns });
+            self.out.push(Effect::DataLost { writes, oldest });
         }
     }
 

@@ -25,8 +25,9 @@
 //! Faults: a region that goes down loses every replication message it had in flight (the world
 //! drops them). With `recover = "empty"` it comes back without its store: the writes it had
 //! accepted whose replication had reached no other region when it went down (and the writes it
-//! never replicated at all: a single region, or a key enforced residency keeps there) are lost
-//! and counted (`ctx.data_lost`, RPO, span from the first to the last lost acknowledgement).
+//! never replicated at all: a single region, or a key enforced residency keeps there) are lost,
+//! named by their acknowledgement tickets (`replica::AckLog`: RPO counts those whose answer
+//! reached the client, the span from the oldest to the newest of them).
 //! It keeps only its own per-key write counters (like a replica that comes back under a new
 //! actor incarnation, so its next writes are not taken for ones the others already have), asks
 //! every other region for a snapshot (`CatchUp`; the answer `Snapshot`, 16 bytes plus a vector
@@ -38,7 +39,7 @@
 
 use slab::Slab;
 
-use crate::strategy::replica::{self, VvArena, VV_ZERO};
+use crate::strategy::replica::{self, AckLog, VvArena, VV_ZERO};
 use crate::strategy::{Ctx, Outcome, Request, Strategy, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
@@ -85,6 +86,8 @@ struct InFlight {
     /// The write's version vector (a handle into the pool).
     vv: u32,
     acked_at: SimTime,
+    /// Its acknowledgement's ticket (RPO).
+    ticket: u64,
     /// Replicas it was sent to, and of those the ones that have not received it yet.
     sent: u16,
     remaining: u16,
@@ -99,36 +102,19 @@ struct Cell {
     open: bool,
 }
 
-/// Acknowledged writes a region alone holds: how many, and the first and last
-/// acknowledgement.
-#[derive(Copy, Clone, Debug)]
+/// Acknowledged writes a region accepted and sent to no other region, since it last came back
+/// empty: how many, the first one's acknowledgement time, and the ticket from which they count.
+#[derive(Copy, Clone, Debug, Default)]
 struct Unreplicated {
     writes: u64,
-    first: SimTime,
-    last: SimTime,
-}
-
-impl Default for Unreplicated {
-    fn default() -> Self {
-        Unreplicated {
-            writes: 0,
-            first: SimTime::MAX,
-            last: SimTime(0),
-        }
-    }
+    first: Option<SimTime>,
+    since: u64,
 }
 
 impl Unreplicated {
     fn add(&mut self, acked_at: SimTime) {
         self.writes += 1;
-        self.first = self.first.min(acked_at);
-        self.last = self.last.max(acked_at);
-    }
-
-    fn merge(&mut self, other: Unreplicated) {
-        self.writes += other.writes;
-        self.first = self.first.min(other.first);
-        self.last = self.last.max(other.last);
+        self.first.get_or_insert(acked_at);
     }
 }
 
@@ -147,9 +133,11 @@ pub struct MultiMaster {
     writes: Slab<InFlight>,
     /// Per region: writes it accepted and sent to no replica (one region, or residency).
     local_only: Vec<Unreplicated>,
-    /// Per region that is down: its writes whose replication had reached no one when it went
-    /// down (lost if it comes back empty).
-    stranded: Vec<Unreplicated>,
+    /// Per region that is down: the tickets of its writes whose replication had reached no
+    /// one when it went down (lost if it comes back empty).
+    stranded: Vec<Vec<u64>>,
+    /// Every acknowledgement filed with the world (RPO).
+    acks: AckLog,
     /// Concurrent arrivals kept as siblings (`version-vector`).
     siblings: u64,
     /// Reads of a key that held siblings (`version-vector`).
@@ -195,7 +183,8 @@ impl MultiMaster {
             pool: VvArena::new(regions),
             writes: Slab::new(),
             local_only: vec![Unreplicated::default(); regions],
-            stranded: vec![Unreplicated::default(); regions],
+            stranded: vec![Vec::new(); regions],
+            acks: AckLog::new(),
             siblings: 0,
             sibling_reads: 0,
             merges: 0,
@@ -245,15 +234,18 @@ impl MultiMaster {
         ctx.reply(req.op, Outcome::Write(version));
         if n == 1 {
             self.local_only[at as usize].add(ctx.now());
+            self.acks.ack(ctx, req.op, at, req.key, version, true);
             return;
         }
         let vv = self.vv[c];
         self.pool.retain(vv);
+        let ticket = self.acks.next_ticket();
         let slot = self.writes.insert(InFlight {
             key: req.key,
             version,
             vv,
             acked_at: ctx.now(),
+            ticket,
             sent: (n - 1) as u16,
             remaining: (n - 1) as u16,
         });
@@ -264,6 +256,8 @@ impl MultiMaster {
             let msg = MmMsg::Replicate { write: slot as u32 };
             ctx.send_data(at, r, req.key, msg, wire);
         }
+        self.acks
+            .ack(ctx, req.op, at, req.key, version, targets.is_empty());
         if targets.is_empty() {
             let w = self.writes.remove(slot);
             self.pool.release(w.vv);
@@ -398,7 +392,7 @@ impl Strategy for MultiMaster {
         for (slot, w) in self.writes.iter() {
             if w.version.origin == region {
                 if w.remaining == w.sent {
-                    self.stranded[region as usize].add(w.acked_at);
+                    self.stranded[region as usize].push(w.ticket);
                 }
                 gone.push(slot);
             }
@@ -415,9 +409,17 @@ impl Strategy for MultiMaster {
         if !empty {
             return;
         }
-        let mut lost = std::mem::take(&mut self.local_only[r]);
-        lost.merge(stranded);
-        ctx.data_lost(lost.writes, lost.last.saturating_since(lost.first));
+        // Its writes no other region has are lost: named by ticket; never-replicated ones older
+        // than the window of acknowledgements count as acknowledged.
+        for t in stranded {
+            ctx.write_lost(t);
+        }
+        let local = std::mem::take(&mut self.local_only[r]);
+        let named = self.acks.lose(ctx, |t, a| {
+            a.region == region && a.kept_local && t >= local.since
+        });
+        ctx.data_lost(local.writes - named, local.first);
+        self.local_only[r].since = self.acks.next_ticket();
         let n = self.n;
         for c in (r..self.cells.len()).step_by(n) {
             self.cells[c] = Cell::default();

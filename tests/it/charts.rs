@@ -161,6 +161,47 @@ fn every_report_chart_is_well_formed_svg_with_one_series_per_strategy() {
     }
 }
 
+/// With probe reads, the staleness chart also draws each strategy's exact curve
+/// (`t_visibility_exact`): dashed, with a square per answered delay, labelled apart from the
+/// bucketed curve; a delay without answered probes (`p_consistent` null) is not drawn.
+#[test]
+fn staleness_chart_draws_the_exact_probe_curve_beside_the_bucketed_one() {
+    let mut report = report_value();
+    let exact = json!([
+        {"t_ms": 0, "p_consistent": 0.25, "probes": 40, "failed": 0},
+        {"t_ms": 10, "p_consistent": 0.5, "probes": 40, "failed": 0},
+        {"t_ms": 100, "p_consistent": 0.875, "probes": 40, "failed": 0},
+        {"t_ms": 1000, "p_consistent": null, "probes": 0, "failed": 40}
+    ]);
+    report["strategies"][1]["consistency"]["t_visibility_exact"] = exact;
+    let charts = plot::report_charts(&report).unwrap();
+    let c = chart(&charts, "staleness");
+    let doc = parse(c);
+    // Two bucketed curves and one exact one.
+    assert_eq!(doc.root_element().attribute("data-series"), Some("3"));
+    let texts = texts(&doc);
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("t_visibility_exact: probes exactly t ms")),
+        "{texts:?}"
+    );
+    assert!(texts
+        .iter()
+        .any(|t| t.starts_with("t_visibility: client reads")));
+    // Three answered delays: three squares in the second strategy's colour.
+    let squares = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("rect") && n.attribute("fill") == Some(&color_hex(1)))
+        .filter(|n| n.attribute("width") == Some("8"))
+        .count();
+    assert_eq!(squares, 3, "{}", c.svg);
+    // Without probes the chart keeps its one curve per strategy and no key.
+    let plain = plot::report_charts(&report_value()).unwrap();
+    let c = chart(&plain, "staleness");
+    assert!(!c.svg.contains("t_visibility_exact"));
+}
+
 #[test]
 fn timeline_shades_each_fault_window_in_both_panels() {
     let report = report_value();

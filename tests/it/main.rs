@@ -4,6 +4,7 @@
 
 mod accounting;
 mod advise;
+mod applicability;
 mod bad_input;
 mod breaker;
 mod charts;
@@ -23,5 +24,6 @@ mod noops;
 mod path_model;
 mod probes;
 mod rpo;
+mod rpo_client;
 mod strategies;
 mod sweep;

@@ -131,9 +131,9 @@ fn lost_writes_span_from_the_oldest_to_the_newest_lost_acknowledgement() {
             let r = run(&two_regions(seed, link, rate, 0.0, OUTAGE));
             let ap = &r.strategies[0];
             (
-                ap.rpo.lost_writes,
-                ap.rpo.max_span_s,
-                ap.rpo.unacknowledged_lost,
+                ap.rpo.as_ref().unwrap().lost_writes,
+                ap.rpo.as_ref().unwrap().max_span_s,
+                ap.rpo.as_ref().unwrap().unacknowledged_lost,
             )
         })
         .collect();
@@ -174,12 +174,16 @@ fn only_acknowledgements_that_reached_the_client_count_as_lost() {
         .map(|seed| {
             let r = run(&two_regions(seed, link, 1000.0, 1000.0, OUTAGE));
             let ap = &r.strategies[0];
-            assert_eq!(ap.faults[0].lost_writes, ap.rpo.lost_writes);
-            assert_eq!(ap.faults[0].unacknowledged_lost, ap.rpo.unacknowledged_lost);
+            let rpo = ap.rpo.as_ref().unwrap();
+            assert_eq!(ap.faults[0].lost_writes, Some(rpo.lost_writes));
+            assert_eq!(
+                ap.faults[0].unacknowledged_lost,
+                Some(rpo.unacknowledged_lost)
+            );
             (
-                ap.rpo.lost_writes,
-                ap.rpo.unacknowledged_lost,
-                ap.rpo.max_span_s,
+                ap.rpo.as_ref().unwrap().lost_writes,
+                ap.rpo.as_ref().unwrap().unacknowledged_lost,
+                ap.rpo.as_ref().unwrap().max_span_s,
             )
         })
         .collect();
@@ -215,16 +219,17 @@ duration_s = 20
     for seed in 1..=2u64 {
         let r = run(&two_regions(seed, link, 1000.0, 1000.0, tail));
         let ap = &r.strategies[0];
-        let sb = &ap.split_brain;
+        let sb = ap.split_brain.as_ref().unwrap();
+        let (writes, lost) = (sb.writes.unwrap(), sb.lost_writes.unwrap());
         // Poisson sd ~130 around 16,850-17,200.
         assert!(
-            sb.writes > 16_850 - 500 && sb.writes < 17_200 + 500,
+            writes > 16_850 - 500 && writes < 17_200 + 500,
             "seed {seed}: {sb:?}"
         );
-        assert_eq!(sb.lost_writes, sb.writes, "seed {seed}");
+        assert_eq!(lost, writes, "seed {seed}");
         // RPO also holds the writes lost at the promotion (acknowledged at `p` while cut off
         // before it, ~3 s x 1,000/s).
-        let before = ap.rpo.lost_writes - sb.lost_writes;
+        let before = ap.rpo.as_ref().unwrap().lost_writes - lost;
         assert!(
             before > 2_700 && before < 3_500,
             "seed {seed}: {:?}",
@@ -302,25 +307,25 @@ fn replication_lag_excludes_catch_up_which_is_reported_per_fault() {
     let raft = r.strategy("raft").unwrap();
     let near = |v: f64, want: f64| (v - want).abs() <= want * 0.002;
     assert!(
-        near(ap.replication_lag_ms.p50, 30.0),
+        near(ap.replication_lag_ms.as_ref().unwrap().p50, 30.0),
         "{:?}",
         ap.replication_lag_ms
     );
     assert!(
-        near(ap.replication_lag_ms.p99, 30.0),
+        near(ap.replication_lag_ms.as_ref().unwrap().p99, 30.0),
         "{:?}",
         ap.replication_lag_ms
     );
     assert_eq!(ap.faults[0].catch_up_s, Some(0.06));
     assert!(
-        near(raft.replication_lag_ms.p50, 30.0),
+        near(raft.replication_lag_ms.as_ref().unwrap().p50, 30.0),
         "{:?}",
         raft.replication_lag_ms
     );
     // Entries acknowledged after `c` is back but applied while it catches up are steady
     // state by the definition (both up): a few hundred of ~16,000 samples, within a second.
     assert!(
-        raft.replication_lag_ms.p99 < 1000.0,
+        raft.replication_lag_ms.as_ref().unwrap().p99 < 1000.0,
         "{:?}",
         raft.replication_lag_ms
     );

@@ -64,7 +64,7 @@ impl ActivePassive {
         let lost = self.report_lost(ctx, old, epoch, (0, last), keep);
         if last > super::RING {
             let total = self.acked[old as usize].saturating_sub(self.applied[new as usize]);
-            ctx.data_lost(total.saturating_sub(lost), 0);
+            ctx.data_lost(total.saturating_sub(lost), None);
         }
         self.superseded[old as usize] = last;
         // The old primary's count restarts for what it accepts from now on (split brain).

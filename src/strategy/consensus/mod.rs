@@ -544,18 +544,20 @@ impl Strategy for Consensus {
     }
 
     fn extra(&self) -> Vec<(&'static str, f64)> {
-        let per_round = if self.commit_rounds == 0 {
-            0.0
-        } else {
-            self.entries as f64 / self.commit_rounds as f64
-        };
-        vec![
-            ("log_entries", self.logged_writes as f64),
-            ("entries_per_commit", per_round),
-            ("read_index_waits", self.read_index_waits as f64),
+        // A ratio without rounds, or a figure of the read mode not in use, is left out (n/a).
+        let mut out = vec![("log_entries", self.logged_writes as f64)];
+        if self.commit_rounds > 0 {
+            let per_round = self.entries as f64 / self.commit_rounds as f64;
+            out.push(("entries_per_commit", per_round));
+        }
+        if self.cfg.reads == ConsensusReads::ReadIndex {
+            out.push(("read_index_waits", self.read_index_waits as f64));
+        }
+        out.extend([
             ("elections", self.elections as f64),
             ("leader_changes", self.leader_changes as f64),
             ("snapshots", self.snapshots as f64),
-        ]
+        ]);
+        out
     }
 }

@@ -56,8 +56,10 @@
 //! hold and fails writes at once (`Outcome::Failed`); when it starts suspecting the origin,
 //! the reads waiting on its fetches in flight are answered the same way. Fetches lost to a
 //! fault in any other way are abandoned after `FETCH_ABANDON_NS`. The origin's store is
-//! durable; an origin that comes back empty has lost every write it acknowledged (counted
-//! as RPO, without a time span) and starts from scratch (versions keep increasing).
+//! durable; an origin that comes back empty has lost every write it acknowledged since it
+//! last did (named by their acknowledgement tickets, `replica::AckLog`: RPO counts those whose
+//! answer reached the client, the span from the oldest to the newest of them) and starts
+//! from scratch (versions keep increasing).
 //!
 //! **Figures** (`extra`): `cache_hit_ratio` = hits / (hits + misses) over reads at non-origin
 //! regions, `cache_hits`, `cache_misses`, `coalesced_misses` (misses that joined a fetch in
@@ -72,7 +74,7 @@ mod origin;
 #[cfg(test)]
 mod tests;
 
-use crate::strategy::replica::{CarriesAnswer, Suspects};
+use crate::strategy::replica::{AckLog, CarriesAnswer, Suspects};
 use crate::strategy::{Ctx, OpId, Outcome, Request, Strategy, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
@@ -180,8 +182,14 @@ pub struct EdgeCache {
     fetch_floor: Vec<Version>,
     /// Regions each region's failure detector suspects.
     suspects: Suspects,
-    /// Writes the origin acknowledged since it last came back empty.
+    /// Writes the origin acknowledged since it last came back empty, and when the first of
+    /// them was.
     acked: u64,
+    acked_first: Option<SimTime>,
+    /// Every acknowledgement filed with the world (RPO), and the first ticket since the origin
+    /// last came back empty.
+    acks: AckLog,
+    since: u64,
     stale_if_error: u64,
     hits: u64,
     misses: u64,
@@ -216,6 +224,9 @@ impl EdgeCache {
             fetch_floor: vec![Version::NONE; regions * k],
             suspects: Suspects::new(regions),
             acked: 0,
+            acked_first: None,
+            acks: AckLog::new(),
+            since: 0,
             stale_if_error: 0,
             hits: 0,
             misses: 0,
@@ -282,20 +293,20 @@ impl Strategy for EdgeCache {
     }
 
     fn extra(&self) -> Vec<(&'static str, f64)> {
+        // The ratio is left out (n/a) when no read reached a cache.
         let lookups = self.hits + self.misses;
-        let ratio = if lookups == 0 {
-            0.0
-        } else {
-            self.hits as f64 / lookups as f64
-        };
-        vec![
-            ("cache_hit_ratio", ratio),
+        let mut out = Vec::with_capacity(6);
+        if lookups > 0 {
+            out.push(("cache_hit_ratio", self.hits as f64 / lookups as f64));
+        }
+        out.extend([
             ("cache_hits", self.hits as f64),
             ("cache_misses", self.misses as f64),
             ("coalesced_misses", self.coalesced as f64),
             ("evictions", self.evictions as f64),
             ("stale_if_error", self.stale_if_error as f64),
-        ]
+        ]);
+        out
     }
 
     fn on_suspect(
@@ -323,8 +334,14 @@ impl Strategy for EdgeCache {
     fn on_region_up(&mut self, ctx: &mut Ctx<'_, EcMsg, ()>, region: RegionId, empty: bool) {
         self.suspects.clear_region(region);
         if empty && region == self.cfg.origin {
-            ctx.data_lost(self.acked, 0);
+            // Every write it acknowledged since it last came back empty is lost: named by
+            // ticket, older ones than the window count as acknowledged.
+            let since = self.since;
+            let named = self.acks.lose(ctx, |t, _| t >= since);
+            ctx.data_lost(self.acked - named, self.acked_first);
             self.acked = 0;
+            self.acked_first = None;
+            self.since = self.acks.next_ticket();
             self.store.fill(Version::NONE);
             self.value_bytes.fill(0);
         }

@@ -32,7 +32,9 @@ impl EdgeCache {
         self.store[key as usize] = version;
         self.value_bytes[key as usize] = bytes;
         self.acked += 1;
+        self.acked_first.get_or_insert(ctx.now());
         ctx.answer(o, client, op, Outcome::Write(version));
+        self.acks.ack(ctx, op, o, key, version, false);
         if self.cfg.invalidate {
             let acked_at = ctx.now();
             for r in (0..self.regions as RegionId).filter(|&r| r != o) {

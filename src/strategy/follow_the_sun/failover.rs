@@ -4,7 +4,8 @@
 //!
 //! Owns the failover check run after every suspicion, outage and boundary, the choice of the
 //! candidate (current: missing only writes acknowledged within `FRESH_NS` of the last one)
-//! and the promotion (writes the new primary never applied are counted as lost, the log
+//! and the promotion (writes the new primary never applied are named as lost, by their
+//! acknowledgement tickets (`replica::AckLog`); the log
 //! continues after the old primary's last position, every region gets a `Snapshot`).
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
@@ -87,12 +88,14 @@ impl FollowTheSun {
         let r = c as usize;
         let missing = self.log_pos - self.upto[r] - self.ahead[r].len() as u64;
         if missing > 0 {
-            let first = self.upto[r] + 1;
-            let last = (first..=self.log_pos)
-                .rev()
-                .find(|p| !self.ahead[r].contains(p))
-                .unwrap_or(first);
-            ctx.data_lost(missing, self.ack_times.span(first, last));
+            // The acknowledged positions `c` never applied are lost (named by ticket: the world
+            // counts those whose answer reached the client); older ones than the window count
+            // as acknowledged.
+            let (upto, ahead) = (self.upto[r], &self.ahead[r]);
+            let named = self
+                .acks
+                .lose(ctx, |_, a| a.stamp > upto && !ahead.contains(&a.stamp));
+            ctx.data_lost(missing - named, None);
         }
         self.upto[r] = self.log_pos;
         self.ahead[r].clear();

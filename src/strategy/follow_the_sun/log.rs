@@ -46,6 +46,7 @@ impl FollowTheSun {
                 ctx.answer(p, q.client, q.op, Outcome::Write(version));
                 let acked_at = ctx.now();
                 self.ack_times.record(self.log_pos, acked_at);
+                self.acks.ack(ctx, q.op, p, q.key, version, false);
                 let msg = FtsMsg::Replicate {
                     key: q.key,
                     version,

@@ -39,13 +39,16 @@
 //!   that are up and current (missing only writes acknowledged within `FRESH_NS` of the
 //!   last one, not a backlog from an earlier cut or outage), in order: the incoming primary
 //!   of a handoff in progress, then the regions of the current and following shifts; when
-//!   none is current, the most up-to-date one. writes the old primary acknowledged that the new one never applied
-//!   are lost (counted as RPO, with the time span between the first and the last), the new
+//!   none is current, the most up-to-date one. Writes the old primary acknowledged that the
+//!   new one never applied are lost (named by ticket, `replica::AckLog`: RPO counts those
+//!   whose answer reached the client, the span from the oldest to the newest of them), the new
 //!   primary continues the log after the old one's last position and sends every region a
 //!   `Snapshot` so that the positions lost with the old primary do not hold anyone back.
 //! * A region that comes back from an outage, or stops suspecting the primary, asks it for a
-//!   `Snapshot` (`CatchUp`); it took no replication while out of reach. A primary that comes
-//!   back empty before anyone took over hands over to the most up-to-date region that is up.
+//!   `Snapshot` (`CatchUp`); it took no replication while out of reach. A region back from an
+//!   outage has caught up (`ctx.caught_up`) when it installs the next snapshot. A primary that
+//!   comes back empty before anyone took over hands over to the most up-to-date region that is
+//!   up.
 //!
 //! Consistency: a single writer at any time, so no conflicts and no lost updates. Reads from
 //! `Local` copies are eventually consistent (stale by the replication lag); `Primary` reads
@@ -77,7 +80,7 @@ mod tests;
 
 use std::collections::BTreeSet;
 
-use crate::strategy::replica::{self, AckRing, CarriesAnswer, RegionStore, Suspects};
+use crate::strategy::replica::{self, AckLog, AckRing, CarriesAnswer, RegionStore, Suspects};
 use crate::strategy::{Ctx, OpId, Outcome, ReadFrom, Request, Strategy, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
@@ -233,8 +236,12 @@ pub struct FollowTheSun {
     boundary_seq: u32,
     /// Bumped at every handoff start and failover (stale timers and messages are ignored).
     epoch: u32,
-    /// When each log position was acknowledged (for the time span of lost writes).
+    /// When each log position was acknowledged (how current a failover candidate is).
     ack_times: AckRing,
+    /// Every acknowledgement filed with the world (RPO: the writes a failover loses).
+    acks: AckLog,
+    /// Regions back from an outage that have not yet installed a snapshot (catch-up).
+    catching: Vec<bool>,
     handoffs: u64,
     handoff_ns: u128,
     handoff_failed: u64,
@@ -265,6 +272,8 @@ impl FollowTheSun {
             boundary_seq: 0,
             epoch: 0,
             ack_times: AckRing::new(),
+            acks: AckLog::new(),
+            catching: vec![false; regions],
             handoffs: 0,
             handoff_ns: 0,
             handoff_failed: 0,
@@ -407,7 +416,13 @@ impl Strategy for FollowTheSun {
             FtsMsg::CatchUp => {
                 replica::send_snapshot(ctx, &self.store, at, from, FtsMsg::Snapshot);
             }
-            FtsMsg::Snapshot => self.install(ctx, at, from),
+            FtsMsg::Snapshot => {
+                self.install(ctx, at, from);
+                if std::mem::take(&mut self.catching[at as usize]) {
+                    // Back from an outage: it now holds every write acknowledged before.
+                    ctx.caught_up(at);
+                }
+            }
         }
     }
 
@@ -454,11 +469,15 @@ impl Strategy for FollowTheSun {
             self.ahead[r].clear();
         }
         let holder = self.holder();
+        // Caught up (`faults[].catch_up_s`) when the next snapshot is installed; a primary
+        // back with its log intact has nothing to catch up.
+        self.catching[r] = holder != region || empty;
         if holder != region {
             ctx.send(region, holder, FtsMsg::CatchUp, HEADER_BYTES);
             return;
         }
         if !empty {
+            ctx.caught_up(region);
             // Back before anyone took over, with its log intact.
             if self.active == Some(region) {
                 self.set_writable(ctx, region, true);
@@ -474,19 +493,22 @@ impl Strategy for FollowTheSun {
     }
 
     fn extra(&self) -> Vec<(&'static str, f64)> {
-        let mean_ms = if self.handoffs == 0 {
-            0.0
-        } else {
-            self.handoff_ns as f64 / self.handoffs as f64 / 1e6
-        };
-        vec![
-            ("handoffs", self.handoffs as f64),
-            ("handoff_mean_ms", mean_ms),
-            ("handoff_failed_writes", self.handoff_failed as f64),
-            ("handoff_queued_writes", self.handoff_queued as f64),
+        // A mean without handoffs, or the figure of the handoff policy not in use, is left
+        // out (n/a).
+        let mut out = vec![("handoffs", self.handoffs as f64)];
+        if self.handoffs > 0 {
+            let mean_ms = self.handoff_ns as f64 / self.handoffs as f64 / 1e6;
+            out.push(("handoff_mean_ms", mean_ms));
+        }
+        out.push(match self.cfg.during_handoff {
+            HandoffPolicy::Fail => ("handoff_failed_writes", self.handoff_failed as f64),
+            HandoffPolicy::Wait => ("handoff_queued_writes", self.handoff_queued as f64),
+        });
+        out.extend([
             ("handoff_retries", self.handoff_retries as f64),
             ("skipped_regions", self.skipped as f64),
             ("failovers", self.failovers as f64),
-        ]
+        ]);
+        out
     }
 }

@@ -359,7 +359,7 @@ fn the_next_healthy_region_takes_over_from_a_failed_primary() {
     assert_eq!(extra(&m, "failovers"), 1.0);
     let lost = m.faults[0].lost_writes;
     assert!((1..30).contains(&lost), "{lost} lost writes");
-    assert!(m.faults[0].lost_span_ns < 1_000_000_000);
+    assert!(m.faults[0].span_ns() < 1_000_000_000);
     assert_eq!(m.split_brain_ns, 0);
     // Back at 80 s, Dublin catches up and gets its shift back.
     assert_eq!(extra(&m, "handoffs"), 1.0);

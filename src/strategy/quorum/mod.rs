@@ -391,11 +391,16 @@ impl Strategy for Quorum {
     }
 
     fn extra(&self) -> Vec<(&'static str, f64)> {
-        vec![
-            ("read_repairs", self.read_repairs as f64),
-            ("hinted_writes", self.hinted_writes as f64),
-            ("hinted_handoffs", self.hinted_handoffs as f64),
-            ("quorum_timeouts", self.timeouts as f64),
-        ]
+        // A figure of a mechanism that is off is left out (n/a), not reported as 0.
+        let mut out = Vec::with_capacity(4);
+        if self.cfg.read_repair {
+            out.push(("read_repairs", self.read_repairs as f64));
+        }
+        if self.cfg.sloppy {
+            out.push(("hinted_writes", self.hinted_writes as f64));
+            out.push(("hinted_handoffs", self.hinted_handoffs as f64));
+        }
+        out.push(("quorum_timeouts", self.timeouts as f64));
+        out
     }
 }

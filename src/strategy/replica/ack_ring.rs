@@ -1,5 +1,5 @@
-//! The acknowledgement times a primary keeps for its most recent writes, to measure the time
-//! span of writes lost in a failover (RPO).
+//! The acknowledgement times a primary keeps for its most recent writes, by log position: how
+//! current a failover candidate is (RPO is counted by `ack_log`, not from these times).
 //!
 //! Owns `AckRing`: the time each write was acknowledged, by its position in the primary's
 //! count (a ring of `AckRing::LEN` entries; older times are overwritten), and the span between
@@ -40,12 +40,5 @@ impl AckRing {
             .get(pos as usize % Self::LEN)
             .copied()
             .unwrap_or(SimTime::ZERO)
-    }
-
-    /// The time between the acknowledgements of the lost writes `first..=last`, counted from
-    /// the oldest position the ring still holds, ns.
-    pub fn span(&self, first: u64, last: u64) -> u64 {
-        let first = first.max((last + 1).saturating_sub(Self::LEN as u64));
-        self.at(last).saturating_since(self.at(first))
     }
 }

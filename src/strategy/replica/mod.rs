@@ -9,7 +9,9 @@
 //! region that ran its operation (`reply`: `CarriesAnswer`, `Ctx::answer`), where copies go
 //! and who leads (`placement`: nearest region by median round trip with ties by id, which
 //! regions may hold a copy of a key, the most up-to-date region, majorities) and the
-//! acknowledgement times a primary keeps to measure lost writes (`ack_ring`: `AckRing`), and
+//! acknowledgement times a primary keeps to judge how current a failover candidate is
+//! (`ack_ring`: `AckRing`), and the one RPO mechanism: acknowledgements filed with the world
+//! under tickets, and the tickets of the writes a failure lost (`ack_log`: `AckLog`), and
 //! pooled, shared version vectors (`vv`: `VvArena`, copy on write).
 //!
 //! Every helper keeps the exact comparisons, iteration orders and arithmetic the strategies
@@ -20,6 +22,7 @@
 //! Must not import the engine, the simulation world (`sim`), metrics, scenario (serde) types,
 //! nor a concrete strategy.
 
+mod ack_log;
 mod ack_ring;
 mod placement;
 mod regions;
@@ -28,6 +31,7 @@ mod snapshot;
 mod store;
 mod vv;
 
+pub use ack_log::{AckLog, Acked};
 pub use ack_ring::AckRing;
 pub use placement::{
     copy_targets, has_majority, majority, most_up_to_date, nearest_by_rtt, rtt_order,

@@ -1,0 +1,85 @@
+//! Which strategy-reported figures apply to which strategy: the written rule behind every
+//! `null` (`n/a`) of a report (docs/metrics.md#applicability). A figure applies when the
+//! strategy's model can make it non-zero; where it cannot (one writer per key, a protocol that
+//! cannot lose an acknowledged write, no such role), the report says `null`, never 0.
+//!
+//! Owns `Applies` and `applies`. Figures measured by the world from what clients see (latency,
+//! availability, stale reads, staleness curves, RTO, bytes, cost) apply to every strategy and
+//! are not listed here. Must not import the engine, the world, the scenario spec or `slo`.
+
+use crate::strategy::{Resolution, StrategyConfig};
+
+/// Which strategy-reported figures a strategy's report carries.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Applies {
+    /// `consistency.conflicts`, `conflict_rate`: multi-master and active-passive (a stale
+    /// primary's writes).
+    pub conflicts: bool,
+    /// `consistency.lost_updates`, `per_region[].lost_updates`: multi-master `lww` and
+    /// active-passive.
+    pub lost_updates: bool,
+    /// `rpo`, `faults[].lost_writes`, `lost_span_s`, `unacknowledged_lost`: the strategies that
+    /// can lose an acknowledged write and name it (all but consensus and quorum).
+    pub rpo: bool,
+    /// `split_brain.seconds`: active-passive and consensus (two regions that take writes as
+    /// primary or leader at once).
+    pub split_brain: bool,
+    /// `split_brain.writes`, `lost_writes`: active-passive (a Raft leader of a stale term
+    /// cannot commit).
+    pub split_brain_writes: bool,
+    /// `faults[].catch_up_s`: strategies that report when a region back from an outage has
+    /// caught up (active-passive, consensus, follow-the-sun).
+    pub catch_up: bool,
+}
+
+/// The figures `config`'s kind (and, for multi-master, resolution) reports.
+pub fn applies(config: &StrategyConfig) -> Applies {
+    let none = Applies {
+        conflicts: false,
+        lost_updates: false,
+        rpo: false,
+        split_brain: false,
+        split_brain_writes: false,
+        catch_up: false,
+    };
+    match config {
+        StrategyConfig::ActivePassive(_) => Applies {
+            conflicts: true,
+            lost_updates: true,
+            rpo: true,
+            split_brain: true,
+            split_brain_writes: true,
+            catch_up: true,
+        },
+        StrategyConfig::MultiMaster(m) => Applies {
+            conflicts: true,
+            lost_updates: m.resolution == Resolution::Lww,
+            rpo: true,
+            ..none
+        },
+        StrategyConfig::FollowTheSun(_) => Applies {
+            rpo: true,
+            catch_up: true,
+            ..none
+        },
+        StrategyConfig::ActiveActive(_) | StrategyConfig::EdgeCache(_) => {
+            Applies { rpo: true, ..none }
+        }
+        StrategyConfig::Consensus(_) => Applies {
+            split_brain: true,
+            catch_up: true,
+            ..none
+        },
+        StrategyConfig::Quorum(_) => none,
+        // geosim cannot know what a strategy from outside reports: every figure is shown as
+        // measured (docs/extending.md).
+        StrategyConfig::Custom(_) => Applies {
+            conflicts: true,
+            lost_updates: true,
+            rpo: true,
+            split_brain: true,
+            split_brain_writes: true,
+            catch_up: true,
+        },
+    }
+}
