@@ -2,19 +2,22 @@
 # Runs a shipped sweep on a real single-node Slurm, as docs/cluster.md describes, and checks
 # that the merged result is byte-identical to one machine running the whole sweep.
 #
-#   scripts/slurm-ci.sh [SWEEP] [N]      # defaults: scenarios/sweeps/conflicts-vs-rate.toml, 4
+#   scripts/slurm-ci.sh [SWEEP] [N] [ADVISE]
+#   # defaults: scenarios/sweeps/conflicts-vs-rate.toml, 4, scenarios/pbs-quorum.toml
 #
 # It installs Slurm and MUNGE (Debian packages) if they are missing, starts munged, slurmctld
 # and slurmd with a private configuration under target/ci/slurm/ (nothing in /etc/slurm is
 # touched), submits scripts/slurm/sweep-array.sbatch as an array numbered from 0 with
 # `--shard auto/N`, then scripts/slurm/sweep-merge.sbatch depending on it, compares, checks
 # that a resubmitted single task (`--array=2`) is refused instead of running the wrong shard,
-# and stops the daemons it started. Needs root (or sudo) for the daemons. If Slurm cannot run
+# then the same for `geosim advise ADVISE --shard auto/N` (an array of N tasks and a dependent
+# `geosim merge`), and stops the daemons it started. Needs root (or sudo) for the daemons. If Slurm cannot run
 # here, it prints SKIPPED with the reason and exits 0; every other failure is exit 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SWEEP=${1:-scenarios/sweeps/conflicts-vs-rate.toml}
 N=${2:-4}
+ADVISE=${3:-scenarios/pbs-quorum.toml}
 ROOT=$PWD
 D=$ROOT/target/ci/slurm
 skip() {
@@ -106,10 +109,14 @@ array=$(sbatch --parsable "${common[@]}" --array="0-$((N - 1))" \
 merge=$(sbatch --parsable "${common[@]}" --dependency="afterok:$array" \
   --output="$D/logs/merge-%j.out" scripts/slurm/sweep-merge.sbatch)
 echo "array job $array, merge job $merge"
-for _ in $(seq 600); do
-  [ -z "$(squeue -h -j "$array,$merge" 2> /dev/null)" ] && break
-  sleep 1
-done
+wait_jobs() {
+  for _ in $(seq 900); do
+    [ -z "$(squeue -h -j "$1" 2> /dev/null)" ] && return 0
+    sleep 1
+  done
+  echo "Slurm jobs $1 still queued after 15 minutes:"; squeue; exit 1
+}
+wait_jobs "$array,$merge"
 for f in "$D"/logs/*.out; do echo "-- ${f##*/}"; tail -n 3 "$f"; done
 if [ ! -f "$D/merged/sweep.json" ]; then
   echo "the Slurm merge wrote no sweep.json; squeue:"; squeue; exit 1
@@ -127,4 +134,19 @@ if sbatch --wait --quiet "${common[@]}" --array=2 --output="$D/logs/resubmit-%A_
   echo "a lone array task ran a shard with --shard auto/$N"; exit 1
 fi
 grep -h "is not $N evenly spaced tasks" "$D"/logs/resubmit-*.out
+echo "== Slurm: geosim advise $ADVISE as an array of $N tasks (--array=1-$N, --shard auto/$N)"
+adv=$(sbatch --parsable "${common[@]}" --array="1-$N" --output="$D/logs/advise-%A_%a.out" \
+  --wrap "geosim advise $ADVISE --shard auto/$N --jobs 1 --quiet --out $D/advise-shards")
+adv_merge=$(sbatch --parsable "${common[@]}" --dependency="afterok:$adv" \
+  --output="$D/logs/advise-merge-%j.out" \
+  --wrap "geosim merge $D/advise-shards/advise-shard-*-of-$N.json --out $D/advise-merged")
+echo "array job $adv, merge job $adv_merge"
+wait_jobs "$adv,$adv_merge"
+for f in "$D"/logs/advise-*.out; do echo "-- ${f##*/}"; tail -n 3 "$f"; done
+[ -f "$D/advise-merged/advise.json" ] || { echo "the Slurm advise merge wrote no advise.json"; exit 1; }
+geosim advise "$ADVISE" --quiet --out "$D/advise-whole" > /dev/null
+for f in advise.json winner.toml charts/advise.svg; do
+  cmp "$D/advise-merged/$f" "$D/advise-whole/$f"
+done
+echo "merged Slurm advise == local run: advise.json $(wc -c < "$D/advise-whole/advise.json") bytes, winner.toml, charts/advise.svg, byte-identical"
 echo "== Slurm: passed"
