@@ -17,6 +17,7 @@ mod html;
 mod layering;
 mod network;
 mod noops;
+mod patterns;
 mod probes;
 mod rpo;
 mod strategies;

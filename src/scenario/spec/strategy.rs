@@ -249,9 +249,21 @@ pub struct ConsensusSpec {
     /// Member regions (default: all); must include the leader.
     #[serde(default)]
     pub members: Option<Vec<String>>,
-    /// `lease` (default: reads at the leader) or `read-index`.
+    /// `lease` (default: reads at the leader under its lease), `read-index` (the leader
+    /// confirms its leadership with a heartbeat round to a majority before a read is served,
+    /// etcd's default) or `follower` (bounded-staleness reads from the local member).
     #[serde(default)]
     pub reads: ConsensusReadsSpec,
+    /// `reads = "follower"` only (required there): the largest staleness a member may serve,
+    /// in ms (> 0): it serves a read itself while every entry committed at the leader this
+    /// long ago is applied locally, and forwards it to the leader otherwise.
+    #[serde(default)]
+    pub max_staleness_ms: Option<f64>,
+    /// `reads = "lease"` only: the bound on clock drift between members, in ms (>= 0, below
+    /// the minimum election timeout; default 0). The lease lasts the minimum election timeout
+    /// minus this bound; a read that finds it expired is confirmed by a heartbeat round.
+    #[serde(default)]
+    pub clock_drift_ms: Option<f64>,
     /// Election timeout range in ms, randomised per election (default [1500, 3000]).
     #[serde(default = "default_election_ms")]
     pub election_timeout_ms: [f64; 2],
@@ -280,8 +292,12 @@ pub enum ConsensusReadsSpec {
     /// Reads served by the leader under its lease.
     #[default]
     Lease,
-    /// Reads served by a member after confirming the leader's commit index.
+    /// Reads served by a member after the leader confirmed its leadership with a heartbeat
+    /// round to a majority and gave its commit index (Raft ReadIndex, etcd `ReadOnlySafe`).
     ReadIndex,
+    /// Bounded-staleness reads from the local member (`max_staleness_ms`), forwarded to the
+    /// leader when the member is further behind.
+    Follower,
 }
 
 /// Settings of `edge-cache`.

@@ -1,0 +1,232 @@
+//! Pattern tests: with constant links and a constant access latency, each strategy's
+//! per-region median latency follows from its message pattern alone. Each test derives the
+//! expectation here, from the one-way latencies written in this file (shortest routes by
+//! Floyd-Warshall over them) and the protocol's message pattern, and checks that geosim's
+//! per-region p50 equals it (within the histogram's 3 significant digits).
+
+use crate::common::run;
+use geosim::report::Report;
+
+/// The five regions of issue 18, leader first.
+const NAMES: [&str; 5] = [
+    "us-east-1",
+    "us-west-2",
+    "eu-west-1",
+    "ap-northeast-1",
+    "ap-southeast-1",
+];
+const COORDS: [(f64, f64); 5] = [
+    (39.0458, -77.4874),
+    (45.5152, -122.6784),
+    (53.3498, -6.2603),
+    (35.6762, 139.6503),
+    (1.3521, 103.8198),
+];
+/// One-way latencies, ms, between `NAMES[a]` and `NAMES[b]` (above each pair's fibre floor).
+const LINKS: [(usize, usize, f64); 10] = [
+    (0, 1, 32.0),
+    (0, 2, 34.0),
+    (0, 3, 73.0),
+    (0, 4, 105.0),
+    (1, 2, 62.0),
+    (1, 3, 50.0),
+    (1, 4, 82.0),
+    (2, 3, 105.0),
+    (2, 4, 85.0),
+    (3, 4, 35.0),
+];
+/// One-way access latency (client <-> its region, and within a region), ms.
+const INTRA: f64 = 1.0;
+
+/// Shortest one-way latencies over `LINKS` (what a message between two regions costs), with
+/// `INTRA` within a region.
+fn one_way() -> [[f64; 5]; 5] {
+    let mut d = [[f64::INFINITY; 5]; 5];
+    for (a, row) in d.iter_mut().enumerate() {
+        row[a] = 0.0;
+    }
+    for &(a, b, ms) in &LINKS {
+        d[a][b] = ms;
+        d[b][a] = ms;
+    }
+    for k in 0..5 {
+        for a in 0..5 {
+            for b in 0..5 {
+                if d[a][k] + d[k][b] < d[a][b] {
+                    d[a][b] = d[a][k] + d[k][b];
+                }
+            }
+        }
+    }
+    for (a, row) in d.iter_mut().enumerate() {
+        row[a] = INTRA;
+    }
+    d
+}
+
+fn rtt(a: usize, b: usize) -> f64 {
+    let d = one_way();
+    d[a][b] + d[b][a]
+}
+
+/// The round trip from `l` to the nearest majority of `members` (`l` counts itself): the
+/// k-th smallest round trip to another member, for a majority of k + 1.
+fn majority_round(l: usize, members: &[usize]) -> f64 {
+    let mut r: Vec<f64> = members
+        .iter()
+        .filter(|&&m| m != l)
+        .map(|&m| rtt(l, m))
+        .collect();
+    r.sort_by(f64::total_cmp);
+    let k = members.len() / 2; // majority - 1
+    r[k - 1]
+}
+
+/// A scenario over the five regions with constant links, a client group in each region
+/// (`rate` per second, `reads` read fraction) and `strategies`.
+fn text(rate: f64, reads: f64, strategies: &str) -> String {
+    let mut s = String::from(
+        "name = \"patterns\"\nseed = 5\nduration_s = 120\ndrain_s = 10\n\
+         [network]\nvariation = \"constant\"\nunlinked = \"route\"\n",
+    );
+    for (i, name) in NAMES.iter().enumerate() {
+        let (lat, lon) = COORDS[i];
+        s += &format!(
+            "[[regions]]\nname = \"{name}\"\nlat = {lat}\nlon = {lon}\nintra_ms = {INTRA}\n"
+        );
+    }
+    for &(a, b, ms) in &LINKS {
+        s += &format!(
+            "[[links]]\nfrom = \"{}\"\nto = \"{}\"\nlatency = {ms}\n",
+            NAMES[a], NAMES[b]
+        );
+    }
+    for name in NAMES {
+        s += &format!(
+            "[[workload.clients]]\nregion = \"{name}\"\nrate_rps = {rate}\n\
+             read_fraction = {reads}\nkeys = 100000\n"
+        );
+    }
+    s + strategies
+}
+
+/// Per-region p50 of strategy `i` (reads or writes), ms, in `NAMES` order.
+fn p50s(report: &Report, i: usize, write: bool) -> Vec<f64> {
+    let s = &report.strategies[i];
+    NAMES
+        .iter()
+        .map(|n| {
+            let r = s
+                .per_region
+                .iter()
+                .find(|r| r.region == *n)
+                .unwrap_or_else(|| panic!("no region {n}"));
+            let lat = if write {
+                &r.latency_ms.write
+            } else {
+                &r.latency_ms.read
+            };
+            assert!(lat.count > 0, "no operations at {n}");
+            lat.p50
+        })
+        .collect()
+}
+
+/// geosim's p50 equals the expectation (HDR histogram, 3 significant digits; the report
+/// rounds to 0.001 ms).
+fn check(what: &str, got: &[f64], want: &[f64]) {
+    for (r, (g, w)) in got.iter().zip(want).enumerate() {
+        let tol = w * 2e-3 + 2e-3;
+        assert!(
+            (g - w).abs() <= tol,
+            "{what} at {}: geosim p50 {g} ms, pattern {w} ms",
+            NAMES[r]
+        );
+    }
+}
+
+fn raft(name: &str, reads: &str, extra: &str) -> String {
+    format!(
+        "[[strategies]]\nkind = \"consensus\"\nname = \"{name}\"\nleader = \"us-east-1\"\n\
+         reads = \"{reads}\"\n{extra}\n"
+    )
+}
+
+#[test]
+fn raft_writes_and_reads_follow_their_message_patterns() {
+    let strategies = raft("lease", "lease", "")
+        + &raft("read-index", "read-index", "")
+        + &raft("follower", "follower", "max_staleness_ms = 10000");
+    // Sparse load: reads rarely share a round.
+    let report = run(&text(0.5, 0.5, &strategies));
+    let all = [0, 1, 2, 3, 4];
+    let l = 0;
+    let round = majority_round(l, &all);
+    // The leader's round trip to its second-nearest member (a majority of 3 of 5).
+    assert_eq!(round, 68.0);
+    let to_leader = |c: usize| if c == l { 0.0 } else { rtt(c, l) };
+    let access = 2.0 * INTRA;
+    // Write: to the leader, one majority round (Append, AppendAck), back.
+    let write: Vec<f64> = (0..5).map(|c| access + to_leader(c) + round).collect();
+    // Lease read: to the leader and back.
+    let lease: Vec<f64> = (0..5).map(|c| access + to_leader(c)).collect();
+    // Read index: to the leader (`ReadIndex`), a heartbeat round, back (`ReadIndexReply`).
+    let read_index: Vec<f64> = (0..5).map(|c| access + to_leader(c) + round).collect();
+    // Follower read within the staleness bound: the member's own copy.
+    let follower = vec![access; 5];
+    for i in 0..3 {
+        check("raft write", &p50s(&report, i, true), &write);
+    }
+    check("lease read", &p50s(&report, 0, false), &lease);
+    check("read-index read", &p50s(&report, 1, false), &read_index);
+    check("follower read", &p50s(&report, 2, false), &follower);
+}
+
+#[test]
+fn an_expired_lease_falls_back_to_a_round() {
+    // Reads only, five seconds apart on average: no write renews the lease (1.5 s minimum
+    // election timeout minus a 500 ms drift bound = 1 s), so nearly every read finds it
+    // expired and pays a heartbeat round to a majority; the leader's own region included.
+    let strategies = raft("lease", "lease", "clock_drift_ms = 500");
+    let report = run(&text(0.2, 1.0, &strategies));
+    let round = majority_round(0, &[0, 1, 2, 3, 4]);
+    let want: Vec<f64> = (0..5)
+        .map(|c| 2.0 * INTRA + if c == 0 { 0.0 } else { rtt(c, 0) } + round)
+        .collect();
+    check("expired-lease read", &p50s(&report, 0, false), &want);
+}
+
+#[test]
+fn read_index_at_the_leader_costs_its_round_trip_to_the_nearest_majority() {
+    // Issue 18's check on the zoo's measured (constant) links: five members led from
+    // us-east-1; the leader's own region pays its round trip to its second-nearest member,
+    // eu-west-1 (2 x 34.78 = 69.56 ms, from the zoo's link table; us-west-2 is nearer at
+    // 2 x 32.135), plus its access round trip (2 x 2.675 ms), not the access alone.
+    let zoo = std::fs::read_to_string(crate::common::shipped("strategy-zoo.toml")).unwrap();
+    let head = &zoo[..zoo.find("[[workload.clients]]").expect("a workload")];
+    let text = format!(
+        "{head}\n[[workload.clients]]\nregion = \"us-east-1\"\nrate_rps = 0.5\n\
+         read_fraction = 1.0\n\
+         [[strategies]]\nkind = \"consensus\"\nname = \"ri\"\nleader = \"us-east-1\"\n\
+         members = [\"us-east-1\", \"us-west-2\", \"eu-west-1\", \"ap-northeast-1\", \"ap-southeast-1\"]\n\
+         reads = \"read-index\"\n"
+    );
+    let report = run(&text);
+    let at = |i: usize| {
+        let s = &report.strategies[i];
+        let r = s
+            .per_region
+            .iter()
+            .find(|r| r.region == "us-east-1")
+            .unwrap();
+        r.latency_ms.read.p50
+    };
+    let access = 2.0 * 2.675;
+    let round = 2.0 * 34.78;
+    let want = access + round;
+    assert!(
+        (at(0) - want).abs() <= want * 2e-3,
+        "read-index {} vs {want}",
+        at(0)
+    );
+}
