@@ -230,3 +230,80 @@ fn read_index_at_the_leader_costs_its_round_trip_to_the_nearest_majority() {
         at(0)
     );
 }
+
+/// The k-th smallest (1-based) round trip from `c` to `targets` (a region's own: the
+/// access latency twice).
+fn kth_rtt(c: usize, targets: &[usize], k: usize) -> f64 {
+    let mut r: Vec<f64> = targets.iter().map(|&t| rtt(c, t)).collect();
+    r.sort_by(f64::total_cmp);
+    r[k - 1]
+}
+
+#[test]
+fn active_passive_and_multi_master_follow_their_message_patterns() {
+    let strategies = r#"
+[[strategies]]
+kind = "active-passive"
+name = "sync"
+primary = "us-east-1"
+replication = "sync"
+read_from = "local"
+[[strategies]]
+kind = "active-passive"
+name = "async-primary-reads"
+primary = "us-east-1"
+replication = "async"
+read_from = "primary"
+[[strategies]]
+kind = "multi-master"
+name = "mm"
+"#;
+    let report = run(&text(0.5, 0.5, strategies));
+    let p = 0;
+    let access = 2.0 * INTRA;
+    let to_primary = |c: usize| if c == p { 0.0 } else { rtt(c, p) };
+    // Sync: the primary waits for every standby's acknowledgement.
+    let slowest = (1..5).map(|s| rtt(p, s)).fold(0.0, f64::max);
+    let sync: Vec<f64> = (0..5).map(|c| access + to_primary(c) + slowest).collect();
+    let at_primary: Vec<f64> = (0..5).map(|c| access + to_primary(c)).collect();
+    let local = vec![access; 5];
+    check("sync write", &p50s(&report, 0, true), &sync);
+    check("local read", &p50s(&report, 0, false), &local);
+    check("async write", &p50s(&report, 1, true), &at_primary);
+    check("primary read", &p50s(&report, 1, false), &at_primary);
+    check("multi-master write", &p50s(&report, 2, true), &local);
+    check("multi-master read", &p50s(&report, 2, false), &local);
+}
+
+#[test]
+fn quorum_reads_and_writes_wait_for_the_rth_and_wth_nearest_replica() {
+    let strategies = r#"
+[[strategies]]
+kind = "quorum"
+name = "r2w2"
+n = 3
+r = 2
+w = 2
+replicas = ["us-east-1", "eu-west-1", "ap-northeast-1"]
+[[strategies]]
+kind = "quorum"
+name = "r1w3"
+n = 3
+r = 1
+w = 3
+replicas = ["us-east-1", "eu-west-1", "ap-northeast-1"]
+"#;
+    let report = run(&text(0.5, 0.5, strategies));
+    let replicas = [0, 2, 3];
+    // The client's own region coordinates: client access, then the k-th nearest replica's
+    // round trip (its own region's replica: the access latency twice).
+    let want = |k: usize| -> Vec<f64> {
+        (0..5)
+            .map(|c| 2.0 * INTRA + kth_rtt(c, &replicas, k))
+            .collect()
+    };
+    check("quorum r=2 read", &p50s(&report, 0, false), &want(2));
+    check("quorum w=2 write", &p50s(&report, 0, true), &want(2));
+    check("quorum r=1 read", &p50s(&report, 1, false), &want(1));
+    check("quorum w=3 write", &p50s(&report, 1, true), &want(3));
+}
