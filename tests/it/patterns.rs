@@ -307,3 +307,97 @@ replicas = ["us-east-1", "eu-west-1", "ap-northeast-1"]
     check("quorum r=1 read", &p50s(&report, 1, false), &want(1));
     check("quorum w=3 write", &p50s(&report, 1, true), &want(3));
 }
+
+fn cassandra(name: &str, per_region: &str, read: &str, write: &str) -> String {
+    format!(
+        "[[strategies]]\nkind = \"quorum\"\nname = \"{name}\"\nreplicas_per_region = {per_region}\n\
+         read_consistency = \"{read}\"\nwrite_consistency = \"{write}\"\n"
+    )
+}
+
+#[test]
+fn cassandra_consistency_levels_follow_their_message_patterns() {
+    // Two replicas in every region (10 in all); the client's region coordinates. A region's
+    // replicas answer together after one intra-region round trip.
+    let strategies = cassandra("lq-eq", "2", "local_quorum", "each_quorum")
+        + &cassandra("q-all", "2", "quorum", "all")
+        + &cassandra("one-lone", "2", "one", "local_one");
+    let report = run(&text(0.5, 0.5, &strategies));
+    let access = 2.0 * INTRA;
+    let all = [0, 1, 2, 3, 4];
+    let local: Vec<f64> = (0..5).map(|_| access + rtt(0, 0)).collect();
+    // Every region must answer (each_quorum, all): the farthest region's round trip.
+    let every: Vec<f64> = (0..5).map(|c| access + kth_rtt(c, &all, 5)).collect();
+    // quorum: 6 of 10 replicas = the 3 nearest regions, the client's own included.
+    let quorum: Vec<f64> = (0..5).map(|c| access + kth_rtt(c, &all, 3)).collect();
+    check("local_quorum read", &p50s(&report, 0, false), &local);
+    check("each_quorum write", &p50s(&report, 0, true), &every);
+    check("quorum read", &p50s(&report, 1, false), &quorum);
+    check("all write", &p50s(&report, 1, true), &every);
+    check("one read", &p50s(&report, 2, false), &local);
+    check("local_one write", &p50s(&report, 2, true), &local);
+}
+
+#[test]
+fn local_quorum_keeps_reads_and_writes_inside_the_clients_region() {
+    // Uneven data centres: 3 replicas in us-east-1 and eu-west-1, 1 in the others. A
+    // local_quorum operation waits only for its own region's replicas (2 of 3, or 1 of 1):
+    // its latency is the access and one intra-region round trip wherever the client is,
+    // and its reads send nothing over the WAN (a read-only load sends no WAN bytes at all).
+    let map = r#"{ "us-east-1" = 3, "us-west-2" = 1, "eu-west-1" = 3, "ap-northeast-1" = 1, "ap-southeast-1" = 1 }"#;
+    let strategies = cassandra("lq", map, "local_quorum", "local_quorum");
+    let report = run(&text(0.5, 0.5, &strategies));
+    let local = vec![2.0 * INTRA + rtt(0, 0); 5];
+    check("local_quorum read", &p50s(&report, 0, false), &local);
+    check("local_quorum write", &p50s(&report, 0, true), &local);
+    let reads_only = run(&text(0.5, 1.0, &strategies));
+    assert_eq!(reads_only.strategies[0].wan_bytes, 0);
+    // The same reads at quorum (5 of 9 replicas) cross the WAN.
+    let q = cassandra("q", map, "quorum", "quorum");
+    let reads_only = run(&text(0.5, 1.0, &q));
+    assert!(reads_only.strategies[0].wan_bytes > 0);
+}
+
+#[test]
+fn consistency_level_settings_are_validated_with_their_paths() {
+    let base = |extra: &str| {
+        text(
+            0.5,
+            0.5,
+            &format!("[[strategies]]\nkind = \"quorum\"\nname = \"q\"\n{extra}\n"),
+        )
+    };
+    let bad = [
+        (
+            "read_consistency = \"one\"",
+            "strategies[0].read_consistency",
+        ),
+        ("replicas_per_region = 2\nn = 3", "strategies[0].n"),
+        (
+            "replicas_per_region = 2\nsloppy = true",
+            "strategies[0].sloppy",
+        ),
+        (
+            "replicas_per_region = 0",
+            "strategies[0].replicas_per_region",
+        ),
+        (
+            "replicas_per_region = { \"us-east-1\" = 3 }\nread_consistency = \"local_quorum\"",
+            "strategies[0].read_consistency",
+        ),
+        (
+            "replicas_per_region = { \"nowhere\" = 3 }",
+            "strategies[0].replicas_per_region.nowhere",
+        ),
+    ];
+    for (extra, path) in bad {
+        let e = geosim::scenario::from_str(
+            &base(extra),
+            geosim::scenario::Format::Toml,
+            std::path::Path::new("t.toml"),
+        )
+        .err()
+        .unwrap_or_else(|| panic!("{extra} accepted"));
+        assert!(e.to_string().contains(path), "{extra}: {e}");
+    }
+}

@@ -33,10 +33,10 @@ pub use faults::{
 pub use latency::{DistSpec, LatencySpec, MixtureComponent};
 pub use region::{CapacitySpec, LinkSpec, NetworkSpec, RegionSpec, UnlinkedSpec, VariationSpec};
 pub use strategy::{
-    ActiveActiveSpec, ActivePassiveSpec, ConsensusReadsSpec, ConsensusSpec, EdgeCacheSpec,
-    FailbackSpec, FollowTheSunSpec, HandoffSpec, HomeShareSpec, MultiMasterSpec, QuorumSpec,
-    ReadFromSpec, ReplicationSpec, ResidencySpec, ResolutionSpec, ShiftSpec, SplitBrainSpec,
-    StrategySpec, DEFAULT_FAILBACK_HOLD_S,
+    ActiveActiveSpec, ActivePassiveSpec, ConsensusReadsSpec, ConsensusSpec, ConsistencyLevelSpec,
+    EdgeCacheSpec, FailbackSpec, FollowTheSunSpec, HandoffSpec, HomeShareSpec, MultiMasterSpec,
+    QuorumSpec, ReadFromSpec, ReplicasPerRegionSpec, ReplicationSpec, ResidencySpec,
+    ResolutionSpec, ShiftSpec, SplitBrainSpec, StrategySpec, DEFAULT_FAILBACK_HOLD_S,
 };
 pub use workload::{ClientSpec, DiurnalSpec, WorkloadSpec};
 

@@ -197,15 +197,29 @@ pub struct QuorumSpec {
     /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
     #[serde(default)]
     pub residency: ResidencySpec,
-    /// Replicas per key (default 3, at most the number of regions).
-    #[serde(default = "default_n")]
-    pub n: usize,
-    /// Read quorum, [1, n] (default 2).
-    #[serde(default = "default_rw")]
-    pub r: usize,
-    /// Write quorum, [1, n] (default 2).
-    #[serde(default = "default_rw")]
-    pub w: usize,
+    /// Replicas per key (default 3, at most the number of regions). Not with
+    /// `replicas_per_region`.
+    #[serde(default)]
+    pub n: Option<usize>,
+    /// Read quorum, [1, n] (default 2). Not with `replicas_per_region`.
+    #[serde(default)]
+    pub r: Option<usize>,
+    /// Write quorum, [1, n] (default 2). Not with `replicas_per_region`.
+    #[serde(default)]
+    pub w: Option<usize>,
+    /// Data centres as in Cassandra's `NetworkTopologyStrategy`: replicas of every key in
+    /// each region, a number (the same in every region) or a table `{ region = count }`
+    /// (regions left out hold none). Turns on consistency levels (`read_consistency`,
+    /// `write_consistency`); the general form's `n`, `r`, `w`, `replicas` and `sloppy` then
+    /// do not apply.
+    #[serde(default)]
+    pub replicas_per_region: Option<ReplicasPerRegionSpec>,
+    /// With `replicas_per_region`: the reads' consistency level (default `quorum`).
+    #[serde(default)]
+    pub read_consistency: Option<ConsistencyLevelSpec>,
+    /// With `replicas_per_region`: the writes' consistency level (default `quorum`).
+    #[serde(default)]
+    pub write_consistency: Option<ConsistencyLevelSpec>,
     /// Replica regions for every key (exactly `n`). Default: the `n` regions nearest each
     /// key's home (its own first), homes as in `active-active`.
     #[serde(default)]
@@ -219,11 +233,32 @@ pub struct QuorumSpec {
     pub sloppy: bool,
 }
 
-fn default_n() -> usize {
-    3
+/// Replicas per region of `quorum` with data centres.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ReplicasPerRegionSpec {
+    /// The same number in every region.
+    Every(usize),
+    /// A number per region name (regions left out hold none).
+    Map(std::collections::BTreeMap<String, usize>),
 }
-fn default_rw() -> usize {
-    2
+
+/// A Cassandra consistency level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsistencyLevelSpec {
+    /// One replica anywhere.
+    One,
+    /// A majority of all replicas (`sum / 2 + 1`).
+    Quorum,
+    /// Every replica.
+    All,
+    /// One replica in the coordinator's (the client's) region.
+    LocalOne,
+    /// A majority of the coordinator's region's replicas; reads ask only them.
+    LocalQuorum,
+    /// A majority of the replicas in every region that holds replicas.
+    EachQuorum,
 }
 
 /// Settings of `consensus`.

@@ -19,6 +19,7 @@ mod cost;
 mod faults;
 mod latency;
 mod limits;
+mod quorum_dc;
 mod regions;
 mod strategies;
 mod warnings;

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Checker, Known};
+use super::{quorum_dc, Checker, Known};
 use crate::faults::BreakerPolicy;
 use crate::residency::{Residency, ResidencyMode};
 use crate::scenario::spec::{
@@ -318,30 +318,35 @@ fn follow_the_sun(
 fn quorum(c: &mut Checker, b: &Before, i: usize, q: &QuorumSpec) -> Option<StrategyConfig> {
     let f = field(i);
     let n_regions = b.n_regions;
+    if q.replicas_per_region.is_some() {
+        return quorum_dc::quorum_dc(c, b.known, b.groups, b.key_space, &f, q);
+    }
+    quorum_dc::no_levels(c, &f, q);
+    let (n, r, w) = (q.n.unwrap_or(3), q.r.unwrap_or(2), q.w.unwrap_or(2));
     let mut ok = true;
-    if q.n == 0 || q.n > n_regions {
+    if n == 0 || n > n_regions {
         c.bad(
             f("n"),
             format!(
                 "must be in [1, {n_regions}] (the number of regions), got {}",
-                q.n
+                n
             ),
         );
         ok = false;
     }
-    if q.r == 0 || q.r > q.n {
-        c.bad(f("r"), format!("must be in [1, n = {}], got {}", q.n, q.r));
+    if r == 0 || r > n {
+        c.bad(f("r"), format!("must be in [1, n = {}], got {}", n, r));
         ok = false;
     }
-    if q.w == 0 || q.w > q.n {
-        c.bad(f("w"), format!("must be in [1, n = {}], got {}", q.n, q.w));
+    if w == 0 || w > n {
+        c.bad(f("w"), format!("must be in [1, n = {}], got {}", n, w));
         ok = false;
     }
     let fixed = q.replicas.as_ref().map(|list| {
-        if list.len() != q.n {
+        if list.len() != n {
             c.bad(
                 f("replicas"),
-                format!("must list exactly n = {} regions, got {}", q.n, list.len()),
+                format!("must list exactly n = {} regions, got {}", n, list.len()),
             );
         }
         let mut out: Vec<RegionId> = Vec::new();
@@ -364,17 +369,18 @@ fn quorum(c: &mut Checker, b: &Before, i: usize, q: &QuorumSpec) -> Option<Strat
             let replicas = (0..n_regions as RegionId)
                 .map(|h| match &fixed {
                     Some(list) => list.clone(),
-                    None => nearest(&b.known.regions, h, q.n),
+                    None => nearest(&b.known.regions, h, n),
                 })
                 .collect();
             Some(StrategyConfig::Quorum(QuorumConfig {
-                n: q.n,
-                r: q.r,
-                w: q.w,
+                n,
+                r,
+                w,
                 homes,
                 replicas,
                 read_repair: q.read_repair,
                 sloppy: q.sloppy,
+                levels: None,
             }))
         }
         _ => None,
