@@ -14,6 +14,7 @@
 //!
 //! Must not import the engine, the world, metrics or report.
 
+mod consensus_reads;
 mod consistency;
 mod cost;
 mod faults;

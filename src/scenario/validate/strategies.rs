@@ -8,18 +8,18 @@
 
 use std::collections::BTreeMap;
 
-use super::{quorum_dc, Checker, Known};
+use super::{consensus_reads, quorum_dc, Checker, Known};
 use crate::faults::BreakerPolicy;
 use crate::residency::{Residency, ResidencyMode};
 use crate::scenario::spec::{
-    ActivePassiveSpec, CircuitBreakerSpec, ConsensusReadsSpec, ConsensusSpec, EdgeCacheSpec,
-    FailbackSpec, FollowTheSunSpec, HandoffSpec, HomeShareSpec, QuorumSpec, ReadFromSpec,
-    ReplicationSpec, ResidencySpec, ResolutionSpec, ScenarioSpec, SplitBrainSpec, StrategySpec,
+    ActivePassiveSpec, CircuitBreakerSpec, ConsensusSpec, EdgeCacheSpec, FailbackSpec,
+    FollowTheSunSpec, HandoffSpec, HomeShareSpec, QuorumSpec, ReadFromSpec, ReplicationSpec,
+    ResidencySpec, ResolutionSpec, ScenarioSpec, SplitBrainSpec, StrategySpec,
 };
 use crate::strategy::{
-    ActiveActiveConfig, ActivePassiveConfig, ConsensusConfig, ConsensusReads, EdgeCacheConfig,
-    Failback, FollowTheSunConfig, HandoffPolicy, MultiMasterConfig, NamedStrategy, QuorumConfig,
-    ReadFrom, Replication, Resolution, Shift, SplitBrain, StrategyConfig,
+    ActiveActiveConfig, ActivePassiveConfig, ConsensusConfig, EdgeCacheConfig, Failback,
+    FollowTheSunConfig, HandoffPolicy, MultiMasterConfig, NamedStrategy, QuorumConfig, ReadFrom,
+    Replication, Resolution, Shift, SplitBrain, StrategyConfig,
 };
 use crate::time::secs_to_nanos;
 use crate::topology::{great_circle_km, Region, RegionId};
@@ -442,7 +442,7 @@ fn consensus(c: &mut Checker, b: &Before, i: usize, cs: &ConsensusSpec) -> Optio
             format!("must be >= the minimum ({lo}), got {hi}"),
         );
     }
-    let reads = consensus_reads(c, &f, cs, lo);
+    let reads = consensus_reads::consensus_reads(c, &f, cs, lo);
     let drift = cs.clock_drift_ms.unwrap_or(0.0);
     leader
         .zip(preferred)
@@ -458,73 +458,6 @@ fn consensus(c: &mut Checker, b: &Before, i: usize, cs: &ConsensusSpec) -> Optio
                 reads,
             })
         })
-}
-
-/// The read mode of `consensus` and the settings that apply to it only; `min_election_ms`
-/// bounds the clock drift.
-fn consensus_reads(
-    c: &mut Checker,
-    f: &impl Fn(&str) -> String,
-    cs: &ConsensusSpec,
-    min_election_ms: f64,
-) -> Option<ConsensusReads> {
-    let mode = match cs.reads {
-        ConsensusReadsSpec::Lease => "lease",
-        ConsensusReadsSpec::ReadIndex => "read-index",
-        ConsensusReadsSpec::Follower => "follower",
-    };
-    let mut ok = true;
-    match (cs.reads, cs.clock_drift_ms) {
-        (ConsensusReadsSpec::Lease, Some(d)) => {
-            if !(d.is_finite() && d >= 0.0) {
-                c.bad(f("clock_drift_ms"), format!("must be >= 0, got {d}"));
-                ok = false;
-            } else if min_election_ms.is_finite() && d >= min_election_ms {
-                c.bad(
-                    f("clock_drift_ms"),
-                    format!(
-                        "must be below the minimum election timeout ({min_election_ms} ms): the lease is their difference, got {d}"
-                    ),
-                );
-                ok = false;
-            }
-        }
-        (_, Some(_)) => {
-            c.bad(
-                f("clock_drift_ms"),
-                format!("has no effect with reads = \"{mode}\" (it bounds the lease of reads = \"lease\"): remove it"),
-            );
-            ok = false;
-        }
-        (_, None) => {}
-    }
-    let reads = match (cs.reads, cs.max_staleness_ms) {
-        (ConsensusReadsSpec::Lease, None) => ConsensusReads::Lease,
-        (ConsensusReadsSpec::ReadIndex, None) => ConsensusReads::ReadIndex,
-        (ConsensusReadsSpec::Follower, None) => {
-            c.bad(
-                f("max_staleness_ms"),
-                "reads = \"follower\" needs the staleness bound max_staleness_ms (> 0)",
-            );
-            return None;
-        }
-        (ConsensusReadsSpec::Follower, Some(ms)) => {
-            if !c.positive(&f("max_staleness_ms"), ms) {
-                return None;
-            }
-            ConsensusReads::Follower {
-                max_staleness_ns: secs_to_nanos(ms / 1e3),
-            }
-        }
-        (_, Some(_)) => {
-            c.bad(
-                f("max_staleness_ms"),
-                format!("has no effect with reads = \"{mode}\" (only reads = \"follower\" serve stale reads): remove it"),
-            );
-            return None;
-        }
-    };
-    ok.then_some(reads)
 }
 
 /// `edge-cache`: the origin, the TTL and the size of each cache.
