@@ -33,7 +33,7 @@ pub use consensus::{Consensus, ConsensusConfig, ConsensusReads};
 pub use edge_cache::{EdgeCache, EdgeCacheConfig};
 pub use follow_the_sun::{FollowTheSun, FollowTheSunConfig, HandoffPolicy, Shift};
 pub use multi_master::{MultiMaster, MultiMasterConfig, Resolution};
-pub use quorum::{Quorum, QuorumConfig};
+pub use quorum::{DcLevels, Level, Quorum, QuorumConfig};
 
 /// Bytes of framing, routing and metadata on every replication or forwarding message.
 pub const HEADER_BYTES: u64 = 64;

@@ -22,6 +22,7 @@ mod matrix;
 mod network;
 mod noops;
 mod path_model;
+mod patterns;
 mod probes;
 mod rpo;
 mod rpo_client;

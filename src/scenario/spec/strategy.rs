@@ -264,15 +264,29 @@ pub struct QuorumSpec {
     /// `ignore` (default: count violations) or `enforce` (keep data in its regions).
     #[serde(default)]
     pub residency: ResidencySpec,
-    /// Replicas per key (default 3, at most the number of regions).
-    #[serde(default = "default_n")]
-    pub n: usize,
-    /// Read quorum, [1, n] (default 2).
-    #[serde(default = "default_rw")]
-    pub r: usize,
-    /// Write quorum, [1, n] (default 2).
-    #[serde(default = "default_rw")]
-    pub w: usize,
+    /// Replicas per key (default 3, at most the number of regions). Not with
+    /// `replicas_per_region`.
+    #[serde(default)]
+    pub n: Option<usize>,
+    /// Read quorum, [1, n] (default 2). Not with `replicas_per_region`.
+    #[serde(default)]
+    pub r: Option<usize>,
+    /// Write quorum, [1, n] (default 2). Not with `replicas_per_region`.
+    #[serde(default)]
+    pub w: Option<usize>,
+    /// Data centres as in Cassandra's `NetworkTopologyStrategy`: replicas of every key in
+    /// each region, a number (the same in every region) or a table `{ region = count }`
+    /// (regions left out hold none). Turns on consistency levels (`read_consistency`,
+    /// `write_consistency`); the general form's `n`, `r`, `w`, `replicas` and `sloppy` then
+    /// do not apply.
+    #[serde(default)]
+    pub replicas_per_region: Option<ReplicasPerRegionSpec>,
+    /// With `replicas_per_region`: the reads' consistency level (default `quorum`).
+    #[serde(default)]
+    pub read_consistency: Option<ConsistencyLevelSpec>,
+    /// With `replicas_per_region`: the writes' consistency level (default `quorum`).
+    #[serde(default)]
+    pub write_consistency: Option<ConsistencyLevelSpec>,
     /// Replica regions for every key (exactly `n`). Default: the `n` regions nearest each
     /// key's home (its own first), homes as in `active-active`.
     #[serde(default)]
@@ -286,11 +300,32 @@ pub struct QuorumSpec {
     pub sloppy: bool,
 }
 
-fn default_n() -> usize {
-    3
+/// Replicas per region of `quorum` with data centres.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ReplicasPerRegionSpec {
+    /// The same number in every region.
+    Every(usize),
+    /// A number per region name (regions left out hold none).
+    Map(std::collections::BTreeMap<String, usize>),
 }
-fn default_rw() -> usize {
-    2
+
+/// A Cassandra consistency level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsistencyLevelSpec {
+    /// One replica anywhere.
+    One,
+    /// A majority of all replicas (`sum / 2 + 1`).
+    Quorum,
+    /// Every replica.
+    All,
+    /// One replica in the coordinator's (the client's) region.
+    LocalOne,
+    /// A majority of the coordinator's region's replicas; reads ask only them.
+    LocalQuorum,
+    /// A majority of the replicas in every region that holds replicas.
+    EachQuorum,
 }
 
 /// Settings of `consensus`.
@@ -316,9 +351,21 @@ pub struct ConsensusSpec {
     /// Member regions (default: all); must include the leader.
     #[serde(default)]
     pub members: Option<Vec<String>>,
-    /// `lease` (default: reads at the leader) or `read-index`.
+    /// `lease` (default: reads at the leader under its lease), `read-index` (the leader
+    /// confirms its leadership with a heartbeat round to a majority before a read is served,
+    /// etcd's default) or `follower` (bounded-staleness reads from the local member).
     #[serde(default)]
     pub reads: ConsensusReadsSpec,
+    /// `reads = "follower"` only (required there): the largest staleness a member may serve,
+    /// in ms (> 0): it serves a read itself while every entry committed at the leader this
+    /// long ago is applied locally, and forwards it to the leader otherwise.
+    #[serde(default)]
+    pub max_staleness_ms: Option<f64>,
+    /// `reads = "lease"` only: the bound on clock drift between members, in ms (>= 0, below
+    /// the minimum election timeout; default 0). The lease lasts the minimum election timeout
+    /// minus this bound; a read that finds it expired is confirmed by a heartbeat round.
+    #[serde(default)]
+    pub clock_drift_ms: Option<f64>,
     /// Election timeout range in ms, randomised per election (default [1500, 3000]).
     #[serde(default = "default_election_ms")]
     pub election_timeout_ms: [f64; 2],
@@ -347,8 +394,12 @@ pub enum ConsensusReadsSpec {
     /// Reads served by the leader under its lease.
     #[default]
     Lease,
-    /// Reads served by a member after confirming the leader's commit index.
+    /// Reads served by a member after the leader confirmed its leadership with a heartbeat
+    /// round to a majority and gave its commit index (Raft ReadIndex, etcd `ReadOnlySafe`).
     ReadIndex,
+    /// Bounded-staleness reads from the local member (`max_staleness_ms`), forwarded to the
+    /// leader when the member is further behind.
+    Follower,
 }
 
 /// Settings of `edge-cache`.

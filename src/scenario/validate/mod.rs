@@ -14,12 +14,14 @@
 //!
 //! Must not import the engine, the world, metrics or report.
 
+mod consensus_reads;
 mod consistency;
 mod cost;
 mod faults;
 mod latency;
 mod limits;
 mod matrix;
+mod quorum_dc;
 mod regions;
 mod strategies;
 mod warnings;

@@ -8,19 +8,18 @@
 
 use std::collections::BTreeMap;
 
-use super::{Checker, Known};
+use super::{consensus_reads, quorum_dc, Checker, Known};
 use crate::faults::BreakerPolicy;
 use crate::residency::{Residency, ResidencyMode};
 use crate::scenario::spec::{
-    ActivePassiveSpec, CircuitBreakerSpec, ConsensusReadsSpec, ConsensusSpec, CustomSpec,
-    EdgeCacheSpec, FailbackSpec, FollowTheSunSpec, HandoffSpec, HomeShareSpec, QuorumSpec,
-    ReadFromSpec, ReplicationSpec, ResidencySpec, ResolutionSpec, ScenarioSpec, SplitBrainSpec,
-    StrategySpec,
+    ActivePassiveSpec, CircuitBreakerSpec, ConsensusSpec, CustomSpec, EdgeCacheSpec, FailbackSpec,
+    FollowTheSunSpec, HandoffSpec, HomeShareSpec, QuorumSpec, ReadFromSpec, ReplicationSpec,
+    ResidencySpec, ResolutionSpec, ScenarioSpec, SplitBrainSpec, StrategySpec,
 };
 use crate::strategy::{
-    ActiveActiveConfig, ActivePassiveConfig, ConsensusConfig, ConsensusReads, CustomConfig,
-    EdgeCacheConfig, Failback, FollowTheSunConfig, HandoffPolicy, MultiMasterConfig, NamedStrategy,
-    QuorumConfig, ReadFrom, Replication, Resolution, Shift, SplitBrain, StrategyConfig,
+    ActiveActiveConfig, ActivePassiveConfig, ConsensusConfig, CustomConfig, EdgeCacheConfig,
+    Failback, FollowTheSunConfig, HandoffPolicy, MultiMasterConfig, NamedStrategy, QuorumConfig,
+    ReadFrom, Replication, Resolution, Shift, SplitBrain, StrategyConfig,
 };
 use crate::time::secs_to_nanos;
 use crate::topology::{great_circle_km, Region, RegionId};
@@ -320,30 +319,35 @@ fn follow_the_sun(
 fn quorum(c: &mut Checker, b: &Before, i: usize, q: &QuorumSpec) -> Option<StrategyConfig> {
     let f = field(i);
     let n_regions = b.n_regions;
+    if q.replicas_per_region.is_some() {
+        return quorum_dc::quorum_dc(c, b.known, b.groups, b.key_space, &f, q);
+    }
+    quorum_dc::no_levels(c, &f, q);
+    let (n, r, w) = (q.n.unwrap_or(3), q.r.unwrap_or(2), q.w.unwrap_or(2));
     let mut ok = true;
-    if q.n == 0 || q.n > n_regions {
+    if n == 0 || n > n_regions {
         c.bad(
             f("n"),
             format!(
                 "must be in [1, {n_regions}] (the number of regions), got {}",
-                q.n
+                n
             ),
         );
         ok = false;
     }
-    if q.r == 0 || q.r > q.n {
-        c.bad(f("r"), format!("must be in [1, n = {}], got {}", q.n, q.r));
+    if r == 0 || r > n {
+        c.bad(f("r"), format!("must be in [1, n = {}], got {}", n, r));
         ok = false;
     }
-    if q.w == 0 || q.w > q.n {
-        c.bad(f("w"), format!("must be in [1, n = {}], got {}", q.n, q.w));
+    if w == 0 || w > n {
+        c.bad(f("w"), format!("must be in [1, n = {}], got {}", n, w));
         ok = false;
     }
     let fixed = q.replicas.as_ref().map(|list| {
-        if list.len() != q.n {
+        if list.len() != n {
             c.bad(
                 f("replicas"),
-                format!("must list exactly n = {} regions, got {}", q.n, list.len()),
+                format!("must list exactly n = {} regions, got {}", n, list.len()),
             );
         }
         let mut out: Vec<RegionId> = Vec::new();
@@ -366,17 +370,18 @@ fn quorum(c: &mut Checker, b: &Before, i: usize, q: &QuorumSpec) -> Option<Strat
             let replicas = (0..n_regions as RegionId)
                 .map(|h| match &fixed {
                     Some(list) => list.clone(),
-                    None => nearest(&b.known.regions, h, q.n),
+                    None => nearest(&b.known.regions, h, n),
                 })
                 .collect();
             Some(StrategyConfig::Quorum(QuorumConfig {
-                n: q.n,
-                r: q.r,
-                w: q.w,
+                n,
+                r,
+                w,
                 homes,
                 replicas,
                 read_repair: q.read_repair,
                 sloppy: q.sloppy,
+                levels: None,
             }))
         }
         _ => None,
@@ -438,19 +443,22 @@ fn consensus(c: &mut Checker, b: &Before, i: usize, cs: &ConsensusSpec) -> Optio
             format!("must be >= the minimum ({lo}), got {hi}"),
         );
     }
-    leader.zip(preferred).map(|(leader, preferred)| {
-        StrategyConfig::Consensus(ConsensusConfig {
-            leader,
-            members,
-            failback: fb,
-            preferred,
-            election_timeout_ns: [secs_to_nanos(lo / 1e3), secs_to_nanos(hi / 1e3)],
-            reads: match cs.reads {
-                ConsensusReadsSpec::Lease => ConsensusReads::Lease,
-                ConsensusReadsSpec::ReadIndex => ConsensusReads::ReadIndex,
-            },
+    let reads = consensus_reads::consensus_reads(c, &f, cs, lo);
+    let drift = cs.clock_drift_ms.unwrap_or(0.0);
+    leader
+        .zip(preferred)
+        .zip(reads)
+        .map(|((leader, preferred), reads)| {
+            StrategyConfig::Consensus(ConsensusConfig {
+                leader,
+                members,
+                failback: fb,
+                preferred,
+                election_timeout_ns: [secs_to_nanos(lo / 1e3), secs_to_nanos(hi / 1e3)],
+                lease_ns: secs_to_nanos((lo - drift).max(0.0) / 1e3),
+                reads,
+            })
         })
-    })
 }
 
 /// `edge-cache`: the origin, the TTL and the size of each cache.

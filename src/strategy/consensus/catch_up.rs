@@ -9,6 +9,7 @@
 use super::{CMsg, Consensus, Cx};
 use crate::strategy::replica::RegionSet;
 use crate::strategy::HEADER_BYTES;
+use crate::time::SimTime;
 use crate::topology::RegionId;
 
 impl Consensus {
@@ -46,7 +47,12 @@ impl Consensus {
         if let Some(h) = resend {
             self.nack(ctx, at, from, h, false);
         }
-        ctx.send(at, from, CMsg::AppendAck { term, matched }, HEADER_BYTES);
+        let ack = CMsg::AppendAck {
+            term,
+            matched,
+            sent: SimTime::ZERO,
+        };
+        ctx.send(at, from, ack, HEADER_BYTES);
         self.apply_follower(ctx, at);
     }
 

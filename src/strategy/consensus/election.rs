@@ -46,7 +46,8 @@ impl Consensus {
         let n = &mut self.nodes[at as usize];
         n.role = Role::Follower;
         n.leader = None;
-        let held = std::mem::take(&mut n.held);
+        let mut held = std::mem::take(&mut n.held);
+        held.append(&mut self.take_rounds(at));
         if !notify {
             return;
         }
@@ -160,6 +161,8 @@ impl Consensus {
         let (last, term) = (n.last(), n.term);
         n.next.fill(last + 1);
         n.matched.fill(0);
+        n.lease_from.fill(SimTime::ZERO);
+        n.led_since = ctx.now();
         n.ready = last + 1;
         self.terms.entry(term).or_insert(TermLog {
             first: last + 1,

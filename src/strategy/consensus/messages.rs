@@ -1,4 +1,4 @@
-//! The wire protocol of `consensus`: the messages its regions exchange and its one timer.
+//! The wire protocol of `consensus`: the messages its regions exchange and its timers.
 //!
 //! Owns the message and timer types only (what each field means); the handlers live in the
 //! files of their ideas (`replication`, `election`, `reads`, `catch_up`).
@@ -7,6 +7,7 @@
 
 use crate::strategy::replica::CarriesAnswer;
 use crate::strategy::{OpId, Outcome};
+use crate::time::SimTime;
 use crate::workload::{Key, OpKind};
 
 /// Messages of the consensus protocol.
@@ -48,6 +49,9 @@ pub enum CMsg {
         commit: u64,
         /// Answer at once, even when the follower finds a gap before `prev`.
         probe: bool,
+        /// When the leader sent it (echoed in `AppendAck`: lease renewal; the follower's
+        /// safe time once it has applied `commit`).
+        sent: SimTime,
     },
     /// A follower's log matches the leader's up to `matched`.
     AppendAck {
@@ -55,6 +59,8 @@ pub enum CMsg {
         term: u32,
         /// The follower's match index.
         matched: u64,
+        /// The `sent` of the `Append` it answers (`SimTime::ZERO` after a snapshot).
+        sent: SimTime,
     },
     /// A follower needs the entries from `next` on (or, with a newer `term`, the sender is
     /// no longer leader).
@@ -73,6 +79,8 @@ pub enum CMsg {
         term: u32,
         /// The new commit index.
         commit: u64,
+        /// When the leader sent it (a follower's safe time once it has applied `commit`).
+        sent: SimTime,
     },
     /// The leader's applied state up to `index` replaces a follower's log prefix.
     Snapshot {
@@ -94,6 +102,20 @@ pub enum CMsg {
         op: OpId,
         /// The commit index the read must observe.
         index: u64,
+    },
+    /// The leader confirms it still leads before answering reads (a heartbeat round).
+    ReadRound {
+        /// The leader's term.
+        term: u32,
+        /// The round.
+        round: u64,
+    },
+    /// A member's answer to a `ReadRound`.
+    ReadRoundAck {
+        /// The member's term.
+        term: u32,
+        /// The round.
+        round: u64,
     },
     /// Would you vote for me in `term`? (No state changes.)
     PreVote {
@@ -162,6 +184,13 @@ pub enum CTimer {
     Election {
         /// The arming sequence number.
         seq: u32,
+    },
+    /// A read round of the leader of `term` may have stalled.
+    ReadRound {
+        /// The leader's term.
+        term: u32,
+        /// The round.
+        round: u64,
     },
     /// Failback: the hold time may have passed, or a transfer may have stalled, for the
     /// leader of `term`.

@@ -8,7 +8,8 @@
 //! and the `Strategy` dispatch; `messages` the wire protocol; `log` a member's log and the
 //! table of entry contents; `replication` appending, shipping, committing and applying
 //! entries; `election` terms, stepping down and elections; `reads` client operations at the
-//! leader, lease, held and read-index reads; `catch_up` a region going down, coming back and
+//! leader, held and read-index reads; `confirm` the lease, heartbeat rounds and a follower's
+//! safe time; `catch_up` a region going down, coming back and
 //! installing a snapshot; `failback` the leadership transfer back to the preferred member
 //! (`TimeoutNow`) and the leadership timeline; `tests` the unit tests.
 //!
@@ -74,15 +75,23 @@
 //! empty log and state, to be caught up by a snapshot) and catches up from the leader.
 //! `Writable` records when a region starts and stops leading (split-brain accounting).
 //!
-//! Reads: `Lease` sends every read to the leader, which serves it from its applied state
-//! (under its lease: a leader that loses its majority steps down at its detector's timeout,
-//! before the other side can elect a successor after that timeout plus an election timeout).
-//! `ReadIndex` lets a member ask the leader for its commit index (one round trip), wait until
-//! it has applied up to that index and serve the read from its own copy; non-members forward
-//! reads to the leader, and the leader serves its own region's reads directly. Leadership is
-//! not re-confirmed by a heartbeat round: the failure detector stands in for it.
-//!
-//! Consistency: linearizable reads and writes (a write is acknowledged only after it is
+//! Reads (`confirm` holds the mechanics): `Lease` sends every read to the leader, which
+//! serves it from its applied state while its lease holds (renewed by every acknowledged
+//! `Append` or round, from the acknowledged message's send time, for the minimum election
+//! timeout minus the configured clock drift bound; Raft thesis §6.4.1, etcd
+//! `ReadOnlyLeaseBased`); a read that finds the lease expired is confirmed by a round.
+//! `ReadIndex` (Raft thesis §6.4, etcd's default `ReadOnlySafe`): the leader records its
+//! commit index when the read (its own region's, a forwarded one, or a member's `ReadIndex`)
+//! arrives, then confirms its leadership with a heartbeat round (`ReadRound`) to a majority
+//! started after the read arrived (reads arriving during a round wait for the next one: one
+//! round per batch); a member then waits until it has applied up to that index and serves
+//! the read from its own copy; non-members forward reads to the leader. `Follower`
+//! (bounded-staleness reads, as CockroachDB follower reads or Spanner's bounded-staleness
+//! reads): a member serves the read from its own state while its safe time (the leader's send
+//! time of the latest commit index it has applied) is at most `max_staleness` old, and
+//! forwards it to the leader otherwise; such reads may be stale, by at most the bound.
+
+//! Consistency (`lease`, `read-index`): linearizable reads and writes (a write is acknowledged only after it is
 //! committed and applied at the leader; every read observes at least the commit index at the
 //! time it reached a leader whose no-op was committed). A single leader per term orders all
 //! writes, so there are no conflicts, and committed entries survive any minority of failures
@@ -93,16 +102,20 @@
 //! `m - 1` `Append` (header + value), at most `m - 1` `AppendAck` and at most `m - 1`
 //! `Commit` (fewer when commits are batched), for `m` members. Per read: `Forward` + `Done`
 //! when served by a remote leader; `ReadIndex` + `ReadIndexReply` for a read-index read at a
-//! follower. Per election: `PreVote` and `RequestVote` to the other members and their
+//! follower, and per round (a batch of reads at the leader) `m - 1` `ReadRound` and at most
+//! `m - 1` `ReadRoundAck`. Per election: `PreVote` and `RequestVote` to the other members and their
 //! answers, then a probe of every member.
 //!
 //! Extra figures: `log_entries` (client writes appended), `entries_per_commit`,
 //! `read_index_waits`, `elections` (elections started after a successful pre-vote),
-//! `leader_changes` (regions that became leader after the start) and `snapshots`.
+//! `leader_changes` (regions that became leader after the start) and `snapshots`; with
+//! `read-index`, `read_rounds` (heartbeat rounds started) and `reads_per_round`; with
+//! `follower`, `follower_reads_local` and `follower_reads_forwarded`.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
 mod catch_up;
+mod confirm;
 mod election;
 mod failback;
 mod log;
@@ -125,14 +138,21 @@ pub use messages::{CMsg, CTimer};
 use log::{Batch, TermLog};
 use reads::{Held, WaitingRead};
 
-/// How reads are made linearizable.
+/// How reads are served.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ConsensusReads {
-    /// Every read is served by the leader, which holds a lease.
+    /// Every read is served by the leader under its lease (a round when it expired).
     Lease,
-    /// A member asks the leader for its commit index, waits until it has applied it, and
-    /// serves the read locally.
+    /// The leader confirms its leadership with a heartbeat round to a majority started after
+    /// the read arrived; a member then waits until it has applied the leader's commit index
+    /// and serves the read locally.
     ReadIndex,
+    /// Bounded-staleness reads: a member serves a read from its own state while its safe
+    /// time is at most `max_staleness_ns` old, and forwards it to the leader otherwise.
+    Follower {
+        /// The staleness bound, ns.
+        max_staleness_ns: u64,
+    },
 }
 
 /// Settings of `consensus`.
@@ -147,6 +167,8 @@ pub struct ConsensusConfig {
     /// Election timeout range `[min, max]` in ns: a member that suspects its leader waits a
     /// time drawn uniformly from it before it stands for election.
     pub election_timeout_ns: [u64; 2],
+    /// The leader lease, ns: the minimum election timeout minus the clock drift bound (> 0).
+    pub lease_ns: u64,
     /// Whether leadership goes back to `preferred` after it recovers.
     pub failback: Failback,
     /// The member leadership fails back to (a member).
@@ -213,6 +235,17 @@ struct Node {
     suspects: RegionSet,
     /// Leader: reads waiting for `ready`.
     held: Vec<Held>,
+    /// Leader: its read confirmation rounds.
+    rounds: confirm::Rounds,
+    /// Leader: per member position, the send time of the latest message it acknowledged in
+    /// this term (lease renewal).
+    lease_from: Vec<SimTime>,
+    /// Leader: when it became leader (a lease cannot start earlier).
+    led_since: SimTime,
+    /// Member: every entry committed at the leader by this time is applied here.
+    safe: SimTime,
+    /// Member: the latest (commit index, send time) heard but not applied yet.
+    heard: (u64, SimTime),
 }
 
 /// The consensus strategy's state.
@@ -252,6 +285,14 @@ pub struct Consensus {
     elections: u64,
     leader_changes: u64,
     snapshots: u64,
+    /// Heartbeat rounds started to confirm reads.
+    read_rounds: u64,
+    /// Reads confirmed by rounds.
+    confirmed_reads: u64,
+    /// Follower reads served by the member itself (`follower`).
+    local_follower_reads: u64,
+    /// Follower reads forwarded to the leader because the member's safe time was too old.
+    follower_forwards: u64,
     /// Since when the leader has continuously reached the preferred member (failback).
     preferred_seen: SimTime,
     /// A leadership transfer in progress (failback).
@@ -292,6 +333,11 @@ impl Consensus {
             matched: vec![0; m],
             suspects: RegionSet::EMPTY,
             held: Vec::new(),
+            rounds: confirm::Rounds::default(),
+            lease_from: vec![SimTime::ZERO; m],
+            led_since: SimTime::ZERO,
+            safe: SimTime::ZERO,
+            heard: (0, SimTime::ZERO),
         };
         let mut nodes = vec![node; regions];
         for &r in &cfg.members {
@@ -328,6 +374,10 @@ impl Consensus {
             elections: 0,
             leader_changes: 0,
             snapshots: 0,
+            read_rounds: 0,
+            confirmed_reads: 0,
+            local_follower_reads: 0,
+            follower_forwards: 0,
             preferred_seen: SimTime::MAX,
             transfer: None,
             leadership: vec![Leadership {
@@ -389,6 +439,16 @@ impl Strategy for Consensus {
             self.execute(ctx, at, req.op, req.kind, req.key, req.bytes, at);
             return;
         }
+        let follower_read = req.kind == OpKind::Read
+            && matches!(self.cfg.reads, ConsensusReads::Follower { .. })
+            && self.is_member(at);
+        if follower_read {
+            if self.fresh_enough(at, ctx.now()) {
+                self.follower_read(ctx, at, req.op, req.key);
+                return;
+            }
+            self.follower_forwards += 1;
+        }
         // Fail fast when no leader is known, or the known one is suspected.
         let Some(l) = self.nodes[at as usize]
             .leader
@@ -442,18 +502,29 @@ impl Strategy for Consensus {
                 entry_term,
                 commit,
                 probe,
+                sent,
             } => {
                 if self.is_member(at) {
                     self.on_append(
-                        ctx, at, from, term, prev, prev_term, last, entry_term, commit, probe,
+                        ctx, at, from, term, prev, prev_term, last, entry_term, commit, probe, sent,
                     );
                 }
             }
-            CMsg::AppendAck { term, matched } => self.on_append_ack(ctx, at, from, term, matched),
+            CMsg::AppendAck {
+                term,
+                matched,
+                sent,
+            } => self.on_append_ack(ctx, at, from, term, matched, sent),
             CMsg::AppendNack { term, next, lost } => {
                 self.on_append_nack(ctx, at, from, term, next, lost)
             }
-            CMsg::Commit { term, commit } => self.on_commit(ctx, at, from, term, commit),
+            CMsg::Commit { term, commit, sent } => {
+                self.on_commit(ctx, at, from, term, commit, sent)
+            }
+            CMsg::ReadRound { term, round } => self.on_read_round(ctx, at, from, term, round),
+            CMsg::ReadRoundAck { term, round } => {
+                self.on_read_round_ack(ctx, at, from, term, round)
+            }
             CMsg::Snapshot {
                 term,
                 index,
@@ -492,6 +563,7 @@ impl Strategy for Consensus {
         match timer {
             CTimer::Election { seq } => self.on_election_timer(ctx, at, seq),
             CTimer::Failback { term } => self.on_failback_timer(ctx, at, term),
+            CTimer::ReadRound { term, round } => self.on_round_timer(ctx, at, term, round),
         }
     }
 
@@ -544,7 +616,7 @@ impl Strategy for Consensus {
     }
 
     fn extra(&self) -> Vec<(&'static str, f64)> {
-        // A ratio without rounds, or a figure of the read mode not in use, is left out (n/a).
+        // A ratio without rounds, or a figure of a read mode not in use, is left out (n/a).
         let mut out = vec![("log_entries", self.logged_writes as f64)];
         if self.commit_rounds > 0 {
             let per_round = self.entries as f64 / self.commit_rounds as f64;
@@ -558,6 +630,20 @@ impl Strategy for Consensus {
             ("leader_changes", self.leader_changes as f64),
             ("snapshots", self.snapshots as f64),
         ]);
+        match self.cfg.reads {
+            ConsensusReads::Lease => {}
+            ConsensusReads::ReadIndex => {
+                out.push(("read_rounds", self.read_rounds as f64));
+                if self.read_rounds > 0 {
+                    let per_round = self.confirmed_reads as f64 / self.read_rounds as f64;
+                    out.push(("reads_per_round", per_round));
+                }
+            }
+            ConsensusReads::Follower { .. } => {
+                out.push(("follower_reads_local", self.local_follower_reads as f64));
+                out.push(("follower_reads_forwarded", self.follower_forwards as f64));
+            }
+        }
         out
     }
 }

@@ -1,7 +1,8 @@
 //! Client operations at the leader and linearizable reads in `consensus`: the leader runs
-//! operations (writes go to replication), serves lease reads from its applied state, holds
-//! reads until its first entry is committed, and answers read-index requests; a member
-//! serves a read-index read once it has applied up to the index.
+//! operations (writes go to replication), holds reads until its first entry is committed,
+//! then hands them to `confirm` (served at once under a lease, or after a heartbeat round),
+//! and answers read-index requests the same way; a member serves a read-index read once it
+//! has applied up to the index.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
@@ -18,6 +19,8 @@ pub(super) struct Held {
     pub(super) reply_to: RegionId,
     /// A read-index request (answer with the commit index) rather than a lease read.
     pub(super) index_read: bool,
+    /// The leader's commit index when the read reached it (set by `confirm`).
+    pub(super) index: u64,
 }
 
 /// A read-index read waiting at a follower.
@@ -28,23 +31,13 @@ pub(super) struct WaitingRead {
 }
 
 impl Consensus {
-    /// The new leader's first entry is committed: it answers the reads it held.
+    /// The new leader's first entry is committed: it serves the reads it held (after a
+    /// round unless its lease covers them).
     pub(super) fn serve_held(&mut self, ctx: &mut Cx<'_>, l: RegionId) {
-        let held = std::mem::take(&mut self.nodes[l as usize].held);
-        let commit = self.nodes[l as usize].commit;
-        for h in &held {
-            if h.index_read && h.reply_to != l {
-                let msg = CMsg::ReadIndexReply {
-                    op: h.op,
-                    index: commit,
-                };
-                ctx.send(l, h.reply_to, msg, HEADER_BYTES);
-            } else {
-                self.leader_read(ctx, l, h.op, h.key, h.reply_to);
-            }
+        let mut held = std::mem::take(&mut self.nodes[l as usize].held);
+        for h in held.drain(..) {
+            self.leader_serve(ctx, l, h);
         }
-        let mut held = held;
-        held.clear();
         self.nodes[l as usize].held = held;
     }
 
@@ -87,16 +80,18 @@ impl Consensus {
             OpKind::Write if self.transferring(l) => ctx.answer(l, to, op, Outcome::Failed),
             OpKind::Write => self.append_write(ctx, l, op, key, bytes, to),
             OpKind::Read => {
+                let h = Held {
+                    op,
+                    key,
+                    reply_to: to,
+                    index_read: false,
+                    index: 0,
+                };
                 let n = &mut self.nodes[l as usize];
                 if n.commit >= n.ready {
-                    self.leader_read(ctx, l, op, key, to);
+                    self.leader_serve(ctx, l, h);
                 } else {
-                    n.held.push(Held {
-                        op,
-                        key,
-                        reply_to: to,
-                        index_read: false,
-                    });
+                    n.held.push(h);
                 }
             }
         }
@@ -118,17 +113,18 @@ impl Consensus {
             }
             return;
         }
+        let h = Held {
+            op,
+            key: 0,
+            reply_to: from,
+            index_read: true,
+            index: 0,
+        };
         let n = &mut self.nodes[at as usize];
         if n.commit >= n.ready {
-            let index = n.commit;
-            ctx.send(at, from, CMsg::ReadIndexReply { op, index }, HEADER_BYTES);
+            self.leader_serve(ctx, at, h);
         } else {
-            n.held.push(Held {
-                op,
-                key: 0,
-                reply_to: from,
-                index_read: true,
-            });
+            n.held.push(h);
         }
     }
 

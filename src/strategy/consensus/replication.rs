@@ -57,6 +57,7 @@ impl Consensus {
         let p = self.pos[m as usize];
         let n = &self.nodes[l as usize];
         let (term, last, commit) = (n.term, n.last(), n.commit);
+        let sent = ctx.now();
         let mut next = n.next[p].clamp(1, last + 1);
         let mut probe = probe;
         if next <= last && next <= self.compacted.max(n.base) {
@@ -81,6 +82,7 @@ impl Consensus {
                 entry_term: n.last_term(),
                 commit,
                 probe,
+                sent,
             };
             ctx.send(l, m, msg, HEADER_BYTES);
         }
@@ -107,6 +109,7 @@ impl Consensus {
                 entry_term,
                 commit,
                 probe,
+                sent,
             };
             match single {
                 Some(key) => ctx.send_data(l, m, key, msg, HEADER_BYTES + value),
@@ -175,6 +178,7 @@ impl Consensus {
         let msg = CMsg::Commit {
             term,
             commit: target,
+            sent: now,
         };
         for i in 0..self.cfg.members.len() {
             let m = self.cfg.members[i];
@@ -222,7 +226,11 @@ impl Consensus {
             }
             applied = i;
         }
-        self.nodes[at as usize].applied = applied;
+        let n = &mut self.nodes[at as usize];
+        n.applied = applied;
+        if applied >= n.heard.0 {
+            n.safe = n.safe.max(n.heard.1);
+        }
         self.check_caught_up(ctx, at);
         if missing {
             // The contents were compacted: ask the leader for a snapshot.
@@ -309,6 +317,7 @@ impl Consensus {
         entry_term: u32,
         commit: u64,
         probe: bool,
+        sent: SimTime,
     ) {
         if self.refuse_stale(ctx, at, from, term) {
             return;
@@ -369,9 +378,11 @@ impl Consensus {
             let ack = CMsg::AppendAck {
                 term,
                 matched: verified,
+                sent,
             };
             ctx.send(at, from, ack, HEADER_BYTES);
         }
+        self.heard_commit(at, commit, sent);
         self.apply_follower(ctx, at);
     }
 
@@ -383,15 +394,18 @@ impl Consensus {
         from: RegionId,
         term: u32,
         matched: u64,
+        sent: SimTime,
     ) {
         if self.observe(ctx, at, term) {
             return;
         }
         let p = self.pos[from as usize];
-        let n = &mut self.nodes[at as usize];
+        let n = &self.nodes[at as usize];
         if n.role != Role::Leader || term != n.term || p == NONE {
             return;
         }
+        self.renew(at, from, sent);
+        let n = &mut self.nodes[at as usize];
         n.matched[p] = n.matched[p].max(matched);
         n.next[p] = n.next[p].max(n.matched[p] + 1);
         self.advance_commit(ctx, at);
@@ -434,6 +448,7 @@ impl Consensus {
         from: RegionId,
         term: u32,
         commit: u64,
+        sent: SimTime,
     ) {
         if !self.is_member(at) || term < self.nodes[at as usize].term {
             return;
@@ -441,6 +456,7 @@ impl Consensus {
         self.follow(ctx, at, from, term);
         let n = &mut self.nodes[at as usize];
         n.commit = n.commit.max(commit);
+        self.heard_commit(at, commit, sent);
         self.apply_follower(ctx, at);
     }
 }

@@ -11,8 +11,8 @@
 use crate::strategy::{Outcome, Request, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
-use crate::workload::Key;
 
+use super::levels::Tally;
 use super::{Cx, InFlight, QMsg, QTimer, Quorum, NO_HINT};
 
 impl Quorum {
@@ -48,11 +48,6 @@ impl Quorum {
         self.ops.get_mut(slot as usize).filter(|e| e.gen == gen)
     }
 
-    /// The replica set of `key`.
-    fn replicas_of(&self, key: Key) -> &[RegionId] {
-        &self.cfg.replicas[self.cfg.homes[key as usize] as usize]
-    }
-
     pub(super) fn write(&mut self, ctx: &mut Cx<'_>, at: RegionId, req: Request) {
         // Where the write goes: the replicas, or with a sloppy quorum a stand-in for each
         // suspected one.
@@ -72,7 +67,7 @@ impl Quorum {
             }
         }
         self.targets = targets;
-        if live < self.cfg.w {
+        if self.cfg.levels.is_none() && live < self.cfg.w {
             ctx.reply(req.op, Outcome::Failed);
             return;
         }
@@ -89,6 +84,7 @@ impl Quorum {
             acked_at: SimTime::MAX,
             newest: version,
             bytes: req.bytes,
+            tally: Tally::default(),
         });
         self.deadline(ctx, at, slot, gen);
         let wire = HEADER_BYTES + req.bytes as u64;
@@ -109,14 +105,20 @@ impl Quorum {
         let home = self.cfg.homes[req.key as usize] as usize;
         let mut targets = std::mem::take(&mut self.targets);
         targets.clear();
-        targets.extend(self.cfg.replicas[home].iter().map(|&r| (r, NO_HINT)));
+        // Local levels ask only the coordinator's own region's replicas.
+        let local = self.cfg.levels.as_ref().is_some_and(|l| l.read.local());
+        if local {
+            targets.push((at, NO_HINT));
+        } else {
+            targets.extend(self.cfg.replicas[home].iter().map(|&r| (r, NO_HINT)));
+        }
         self.targets = targets;
         let live = self
             .targets
             .iter()
             .filter(|&&(r, _)| !self.suspects.contains(at, r))
             .count();
-        if live < self.cfg.r {
+        if self.cfg.levels.is_none() && live < self.cfg.r {
             ctx.reply(req.op, Outcome::Failed);
             return;
         }
@@ -130,6 +132,7 @@ impl Quorum {
             acked_at: SimTime::MAX,
             newest: Version::NONE,
             bytes: 0,
+            tally: Tally::default(),
         });
         self.deadline(ctx, at, slot, gen);
         let msg = QMsg::Read {
@@ -137,20 +140,27 @@ impl Quorum {
             gen,
             key: req.key,
         };
-        for &rep in self.replicas_of(req.key) {
+        for &(rep, _) in &self.targets {
             ctx.send(at, rep, msg, HEADER_BYTES);
         }
     }
 
-    /// The coordinator counts a write acknowledgement.
-    pub(super) fn write_ack(&mut self, ctx: &mut Cx<'_>, slot: u32, gen: u32) {
+    /// The coordinator counts a write acknowledgement from `from`.
+    pub(super) fn write_ack(&mut self, ctx: &mut Cx<'_>, from: RegionId, slot: u32, gen: u32) {
         let w = self.cfg.w as u16;
         let now = ctx.now();
-        let Some(e) = self.live(slot, gen) else {
+        let Some(e) = self.ops.get_mut(slot as usize).filter(|e| e.gen == gen) else {
             return;
         };
         e.answers += 1;
-        if e.answers == w {
+        let done = match &self.cfg.levels {
+            None => e.answers == w,
+            Some(l) => {
+                l.add(&mut e.tally, e.coordinator, from);
+                e.acked_at == SimTime::MAX && l.met(l.write, e.tally, e.coordinator)
+            }
+        };
+        if done {
             e.acked_at = now;
             ctx.reply(e.op, Outcome::Write(e.newest));
         }
@@ -203,7 +213,14 @@ impl Quorum {
             ctx.send_data(at, from, key, msg, HEADER_BYTES + e.bytes as u64);
             self.read_repairs += 1;
         }
-        if e.answers == r {
+        let done = match &self.cfg.levels {
+            None => e.answers == r,
+            Some(l) => {
+                l.add(&mut e.tally, e.coordinator, from);
+                e.acked_at == SimTime::MAX && l.met(l.read, e.tally, e.coordinator)
+            }
+        };
+        if done {
             e.acked_at = now;
             ctx.reply(e.op, Outcome::Read(e.newest));
         }

@@ -66,15 +66,23 @@
 //! `hinted_writes` (writes stored as hints), `hinted_handoffs` (hints handed back) and
 //! `quorum_timeouts`.
 //!
+//! Data centres (`levels`, Cassandra's `NetworkTopologyStrategy` and consistency levels):
+//! every region with replicas holds `count[region]` replicas of every key and answers for
+//! all of them in one message; writes go to every such region and reads to all of them, or
+//! only to the coordinator's own with a local level; an operation is done when the replicas
+//! that answered satisfy its level (`levels`). The fail-fast on too few live replicas is the
+//! general form's only; sloppy quorums are not available with levels.
+//!
 //! Layout: this file owns the settings, the messages, the state and the `Strategy` callbacks
 //! (replicas keeping versions, the deadline timer, the failure detector's news, outages);
 //! `coordinator` owns the coordinator's side (the table of operations in flight, writes,
-//! reads, counting acks and answers, read repair); `sloppy` owns the sloppy quorum (stand-in
+//! reads, counting acks and answers, read repair); `levels` the consistency levels; `sloppy` owns the sloppy quorum (stand-in
 //! choice, preference lists) and hinted handoff.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
 mod coordinator;
+mod levels;
 mod sloppy;
 #[cfg(test)]
 mod tests;
@@ -88,6 +96,8 @@ use crate::strategy::{Ctx, OpId, Outcome, Request, Strategy, Version, HEADER_BYT
 use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
+
+pub use levels::{DcLevels, Level};
 
 /// Settings of `quorum`.
 #[derive(Clone, Debug)]
@@ -107,6 +117,10 @@ pub struct QuorumConfig {
     /// Sloppy quorum: writes meant for a replica the coordinator suspects go to the next
     /// healthy region instead, which hands them back later (hinted handoff).
     pub sloppy: bool,
+    /// Replicas per data centre and consistency levels (`None`: the general N/R/W form).
+    /// With levels, `replicas[h]` lists the regions with replicas for every home, `n` their
+    /// number, and `r` and `w` are unused.
+    pub levels: Option<DcLevels>,
 }
 
 /// No hint: the receiver is one of the key's replicas.
@@ -223,6 +237,8 @@ struct InFlight {
     newest: Version,
     /// Value size of `newest`.
     bytes: u32,
+    /// Replicas that answered, by data centre (consistency levels only).
+    tally: levels::Tally,
 }
 
 /// The quorum strategy's state.
@@ -324,7 +340,7 @@ impl Strategy for Quorum {
                 ctx.applied(acked_at);
                 ctx.send(at, from, QMsg::WriteAck { slot, gen }, HEADER_BYTES);
             }
-            QMsg::WriteAck { slot, gen } => self.write_ack(ctx, slot, gen),
+            QMsg::WriteAck { slot, gen } => self.write_ack(ctx, from, slot, gen),
             QMsg::Read { slot, gen, key } => {
                 let c = self.store.get(at, key);
                 let msg = QMsg::ReadAnswer {
