@@ -22,6 +22,8 @@
 //! * `effects`: applying the effects a strategy pushed, and the network path of a message
 //!   (`transmit`);
 //! * `faults`: fault starts and ends, client rerouting, the failure detector;
+//! * `track`: where one operation's time goes (`Track`, the per-operation latency
+//!   breakdown: one ns accumulator per component, telescoping so they add up exactly);
 //! * `probes`: opt-in probe reads at exact delays after sampled writes are acknowledged
 //!   (the exact staleness curve), measured apart from the clients' operations.
 //!
@@ -33,6 +35,7 @@ mod client;
 mod effects;
 mod faults;
 mod probes;
+mod track;
 
 use rayon::prelude::*;
 use slab::Slab;
@@ -199,6 +202,9 @@ pub struct World<'a, S: Strategy> {
     probes: Option<Probes>,
     /// The region the current strategy callback runs at (the replica of an `Applied`).
     at: RegionId,
+    /// The last message the current callback sent: (receiver, arrival or `None` if dropped),
+    /// for a `Wait` tag about its transit.
+    last_sent: Option<(RegionId, Option<SimTime>)>,
     /// Per region: when it last went down or came back (replication lag is sampled only
     /// between regions up throughout).
     down_changed: Vec<SimTime>,
@@ -288,6 +294,7 @@ impl<'a, S: Strategy> World<'a, S> {
             last_heard: vec![SimTime::ZERO; n * n],
             suspected: vec![false; n * n],
             at: 0,
+            last_sent: None,
             down_changed: vec![SimTime::ZERO; n],
         }
     }

@@ -4,6 +4,7 @@
 
 mod accounting;
 mod bad_input;
+mod breakdown;
 mod breaker;
 mod charts;
 mod check;
