@@ -54,6 +54,17 @@ enum Command {
         /// Run even when the run is estimated to take more than 1e9 events.
         #[arg(long)]
         force: bool,
+        /// Print, per strategy, client region and kind, the two biggest latency components of
+        /// the slowest 1 % (what the p99 is made of).
+        #[arg(long)]
+        explain: bool,
+        /// Print per-client-region p50/p99 of reads and writes (default: on with at most 6
+        /// client regions).
+        #[arg(long, overrides_with = "no_by_region")]
+        by_region: bool,
+        /// Do not print the per-client-region table.
+        #[arg(long, overrides_with = "by_region")]
+        no_by_region: bool,
     },
     /// Check a scenario file and report every problem.
     #[command(
@@ -221,7 +232,16 @@ fn dispatch(command: Command) -> Result<(), Error> {
             strategies,
             no_charts,
             force,
-        } => run(&scenario, seed, out, &strategies, no_charts, force),
+            explain,
+            by_region,
+            no_by_region,
+        } => {
+            let show = Show {
+                explain,
+                by_region: (by_region || no_by_region).then_some(by_region),
+            };
+            run(&scenario, seed, out, &strategies, no_charts, force, show)
+        }
         Command::Validate { scenario, format } => verify::validate(&scenario, format),
         Command::Regions {
             rtt,
@@ -282,6 +302,14 @@ pub(super) fn default_out(path: &Path) -> PathBuf {
     Path::new("results").join(stem)
 }
 
+/// What `geosim run` prints beyond the comparison table.
+struct Show {
+    /// The tail explanations (`--explain`).
+    explain: bool,
+    /// The per-client-region table (`None`: on with at most 6 client regions).
+    by_region: Option<bool>,
+}
+
 fn run(
     path: &Path,
     seed: Option<u64>,
@@ -289,6 +317,7 @@ fn run(
     strategies: &[String],
     no_charts: bool,
     force: bool,
+    show: Show,
 ) -> Result<(), Error> {
     let (sc, info) = io::load_scenario(path)?;
     let selected = geosim::select(&sc, strategies)?.len();
@@ -309,6 +338,15 @@ fn run(
         report.scenario.name, report.seed, report.duration_s
     );
     print!("{}", report::table(&report));
+    let client_regions = report.strategies.first().map_or(0, |s| s.per_region.len());
+    if show.by_region.unwrap_or(client_regions <= 6) {
+        println!("\nper client region\n");
+        print!("{}", report::region_table(&report));
+    }
+    if show.explain {
+        println!("\nwhat the p99 is made of (slowest 1 % of each client region and kind)\n");
+        print!("{}", report::explanations(&report));
+    }
     if sc.has_faults() {
         let faults = report.strategies.first().map_or(0, |s| s.faults.len());
         println!("\nresilience ({})\n", plural(faults, "fault"));

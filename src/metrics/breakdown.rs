@@ -73,7 +73,9 @@ impl Breakdown {
     pub fn check(&mut self, parts: &[u64; PARTS], total: u64) -> bool {
         self.checked += 1;
         let ok = parts.iter().sum::<u64>() == total;
-        self.mismatched += !ok as u64;
+        if !ok {
+            self.mismatched += 1;
+        }
         ok
     }
 
