@@ -103,6 +103,27 @@ pub fn simulate(
     Ok(report)
 }
 
+/// `simulate`, also tracing operations as `trace` says: the report and, per strategy run (in
+/// the report's order), its traced operations.
+pub fn simulate_traced(
+    sc: &Scenario,
+    info: ScenarioInfo,
+    seed: Option<u64>,
+    only: &[String],
+    trace: &sim::TraceSpec,
+) -> Result<(Report, Vec<Vec<sim::TracedOp>>)> {
+    let seed = seed.or(sc.seed).unwrap_or(DEFAULT_SEED);
+    let indices = select(sc, only)?;
+    let mut results = sim::run_all_traced(sc, &indices, seed, Some(trace));
+    let traces = results
+        .iter_mut()
+        .map(|r| std::mem::take(&mut r.trace))
+        .collect();
+    let mut report = report::build(sc, info, seed, &indices, &results);
+    slo::apply(&mut report, &sc.slos);
+    Ok((report, traces))
+}
+
 /// The indices of the strategies named in `only`, in scenario order (all when empty).
 pub fn select(sc: &Scenario, only: &[String]) -> Result<Vec<usize>> {
     for name in only {

@@ -12,6 +12,7 @@
 mod breakdown;
 mod build;
 mod table;
+mod trace;
 
 pub use breakdown::{
     breakdown, explain, explanations, BreakdownKind, BreakdownRegion, BreakdownTail, Components,
@@ -20,6 +21,7 @@ pub use build::{availability, build, fault_reports, timeline, topology_info, war
 pub use table::{
     cost_table, escape, region_table, render, resilience_table, serving_table, table, warnings_list,
 };
+pub use trace::trace_json;
 
 use serde::{Deserialize, Serialize};
 

@@ -73,6 +73,7 @@ impl<S: Strategy> World<'_, S> {
         let inc = self.incarnation[at as usize];
         if st.busy < cap.servers {
             self.ops[op.index()].track.advance(now, Part::Service);
+            super::client::trace_step(&mut self.tracer, &self.ops, op);
             st.busy += 1;
             st.foreign += foreign as u32;
             self.metrics.stations.busy(at, now, st.busy);
@@ -122,6 +123,7 @@ impl<S: Strategy> World<'_, S> {
             if let Some(s) = self.ops.get_mut(next.index()) {
                 if s.gen == next.gen() && s.attempt == att {
                     s.track.advance(now, Part::Service);
+                    super::client::trace_step(&mut self.tracer, &self.ops, next);
                 }
             }
             self.metrics
@@ -157,6 +159,7 @@ impl<S: Strategy> World<'_, S> {
     ) {
         // The serving region's local part is done: what follows is the wait on others.
         self.ops[op.index()].track.advance(now, Part::Replication);
+        self.trace_step(op);
         let s = self.ops[op.index()];
         let req = Request {
             op,

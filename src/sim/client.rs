@@ -24,8 +24,10 @@ use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
 
 use super::breaker::Admit;
+use super::trace::Tracer;
 use super::track::Track;
 use super::{Event, World};
+use slab::Slab;
 
 /// What an entry of the world's operation table is.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -114,6 +116,7 @@ impl<S: Strategy> World<'_, S> {
         state
             .track
             .legs(now, (leg, wan), (Part::Access, access), Part::Access);
+        self.trace_step(op);
         sched.schedule_at(now + access + wan, Event::Response { op, attempt });
     }
 
@@ -214,6 +217,9 @@ impl<S: Strategy> World<'_, S> {
             ticket: None,
             track: Track::new(now),
         });
+        if let Some(t) = &mut self.tracer {
+            t.start(slot);
+        }
         self.send_attempt(now, op, sched);
         let next = SimTime(self.gens[g].next_arrival(now.as_nanos()));
         if next < self.arrivals_end {
@@ -259,6 +265,7 @@ impl<S: Strategy> World<'_, S> {
         if target != client {
             track.peer = Some(target);
         }
+        self.trace_step(op);
         sched.schedule_at(
             now + access + wan,
             Event::Request {
@@ -275,8 +282,31 @@ impl<S: Strategy> World<'_, S> {
         }
     }
 
+    /// The tracer follows a change of `op`'s track.
+    #[inline]
+    pub(super) fn trace_step(&mut self, op: OpId) {
+        trace_step(&mut self.tracer, &self.ops, op);
+    }
+
+    /// `op` finished at `now`: the tracer keeps it if it is in the sample.
+    fn trace_finish(&mut self, now: SimTime, op: OpId, s: &OpState, failed: bool) {
+        if let Some(t) = &mut self.tracer {
+            let life = (s.start, now);
+            t.finish(
+                op.index(),
+                op.gen(),
+                s.kind,
+                s.client,
+                life,
+                failed,
+                s.attempt + 1,
+            );
+        }
+    }
+
     fn finish_failed(&mut self, now: SimTime, op: OpId) {
         let s = self.ops.remove(op.index());
+        self.trace_finish(now, op, &s, true);
         self.metrics.failed_op(s.client, s.kind, s.start, now);
     }
 
@@ -300,6 +330,7 @@ impl<S: Strategy> World<'_, S> {
             return;
         }
         let s = self.ops.remove(op.index());
+        self.trace_finish(now, op, &s, false);
         let total = now.saturating_since(s.start);
         let on_time = s.track.mark == now;
         if self.metrics.breakdown.check(&s.track.parts, total) && on_time {
@@ -367,5 +398,15 @@ impl<S: Strategy> World<'_, S> {
         let allowed = (0..self.topo.len() as RegionId)
             .filter(|&r| self.up[r as usize] && self.sc.residency.allowed(key, r));
         nearest_by_rtt(self.topo, home, allowed)
+    }
+}
+
+/// The tracer (if any) follows a change of `op`'s track (a function of the two fields, so a
+/// caller may hold other fields of the world).
+#[inline]
+pub(super) fn trace_step(tracer: &mut Option<Box<Tracer>>, ops: &Slab<OpState>, op: OpId) {
+    if let (Some(t), Some(s)) = (tracer, ops.get(op.index())) {
+        let peer = s.track.peer.unwrap_or(s.target);
+        t.step(op.index(), &s.track, s.start, [s.client, s.target, peer]);
     }
 }

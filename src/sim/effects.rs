@@ -100,6 +100,7 @@ impl<S: Strategy> World<'_, S> {
         if matches!(part, Part::WanRequest | Part::CacheMiss) {
             s.track.peer = Some(peer);
         }
+        self.trace_step(op);
     }
 
     /// Applies the effects the strategy pushed during the last callback.

@@ -22,11 +22,11 @@ pub(super) struct Track {
     /// Nanoseconds attributed to each component.
     pub(super) parts: [u64; PARTS],
     /// The running component.
-    phase: Part,
+    pub(super) phase: Part,
     /// Time is attributed up to here (may lie ahead of now: a leg attributed in advance).
     pub(super) mark: SimTime,
     /// The legs attributed in advance, latest last: (component, ns).
-    ahead: [(Part, u64); 2],
+    pub(super) ahead: [(Part, u64); 2],
     /// The region the operation's request was last sent on to (or its remote serving region).
     pub(super) peer: Option<RegionId>,
 }

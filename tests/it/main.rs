@@ -22,3 +22,4 @@ mod probes;
 mod rpo;
 mod strategies;
 mod sweep;
+mod trace;
