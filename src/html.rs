@@ -384,6 +384,12 @@ pub fn report_page(report: &Value, charts: &[Chart]) -> String {
     let mut nav = vec![("summary".to_string(), "Summary".to_string())];
     body.push_str("<nav></nav>\n<h2 id=\"summary\">Summary</h2>\n");
     body.push_str(&summary(report));
+    if let Some(t) = report.get("trace_file").and_then(Value::as_str) {
+        body.push_str(&format!(
+            "<p class=\"meta\">Operation traces: <a href=\"{0}\">{0}</a> (Chrome trace event format: open it in <a href=\"https://ui.perfetto.dev\">Perfetto</a> or chrome://tracing)</p>\n",
+            escape(t)
+        ));
+    }
     let warnings = list(report, "warnings");
     if !warnings.is_empty() {
         nav.push(("warnings".into(), "Warnings".into()));

@@ -104,17 +104,35 @@ pub fn simulate(
 ) -> Result<Report> {
     let seed = seed.or(sc.seed).unwrap_or(DEFAULT_SEED);
     let indices = select(sc, only)?;
-    let missing = sim::custom::unattached(sc, &indices);
-    if !missing.is_empty() {
-        return Err(sim::custom::unattached_error(sc, &missing));
-    }
     let results = sim::run_all(sc, &indices, seed);
     let mut report = report::build(sc, info, seed, &indices, &results);
     slo::apply(&mut report, &sc.slos);
     Ok(report)
 }
 
-/// The indices of the strategies named in `only`, in scenario order (all when empty).
+/// `simulate`, also tracing operations as `trace` says: the report and, per strategy run (in
+/// the report's order), its traced operations.
+pub fn simulate_traced(
+    sc: &Scenario,
+    info: ScenarioInfo,
+    seed: Option<u64>,
+    only: &[String],
+    trace: &sim::TraceSpec,
+) -> Result<(Report, Vec<Vec<sim::TracedOp>>)> {
+    let seed = seed.or(sc.seed).unwrap_or(DEFAULT_SEED);
+    let indices = select(sc, only)?;
+    let mut results = sim::run_all_traced(sc, &indices, seed, Some(trace));
+    let traces = results
+        .iter_mut()
+        .map(|r| std::mem::take(&mut r.trace))
+        .collect();
+    let mut report = report::build(sc, info, seed, &indices, &results);
+    slo::apply(&mut report, &sc.slos);
+    Ok((report, traces))
+}
+
+/// The indices of the strategies named in `only`, in scenario order (all when empty); an
+/// error when one of them is a custom strategy no program registered.
 pub fn select(sc: &Scenario, only: &[String]) -> Result<Vec<usize>> {
     for name in only {
         if sc.strategy_index(name).is_none() {
@@ -126,7 +144,13 @@ pub fn select(sc: &Scenario, only: &[String]) -> Result<Vec<usize>> {
             )));
         }
     }
-    Ok((0..sc.strategies.len())
+    let indices: Vec<usize> = (0..sc.strategies.len())
         .filter(|&i| only.is_empty() || only.iter().any(|n| *n == sc.strategies[i].name))
-        .collect())
+        .collect();
+    // A custom strategy runs only once a program registered it: refused, never skipped.
+    let missing = sim::custom::unattached(sc, &indices);
+    if !missing.is_empty() {
+        return Err(sim::custom::unattached_error(sc, &missing));
+    }
+    Ok(indices)
 }

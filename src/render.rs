@@ -56,7 +56,20 @@ pub fn write_outputs(dir: &Path, value: &Value, kind: ResultKind) -> Result<Writ
 
 /// `write_outputs` for a report just built by `geosim run`.
 pub fn write_report(dir: &Path, report: &crate::report::Report) -> Result<Written> {
-    let value = serde_json::to_value(report).map_err(|e| Error::Chart(e.to_string()))?;
+    write_report_linking(dir, report, None)
+}
+
+/// `write_report`, with the page linking `trace` (a file written beside it, e.g.
+/// `trace.json`) when given.
+pub fn write_report_linking(
+    dir: &Path,
+    report: &crate::report::Report,
+    trace: Option<&str>,
+) -> Result<Written> {
+    let mut value = serde_json::to_value(report).map_err(|e| Error::Chart(e.to_string()))?;
+    if let Some(t) = trace {
+        value["trace_file"] = Value::String(t.to_string());
+    }
     write_outputs(dir, &value, ResultKind::Report)
 }
 

@@ -43,7 +43,7 @@ const ENTRY_KEYS: [&str; 6] = ["region", "t_ms", "name", "objective", "metric", 
 
 /// Every metric of a strategy entry as (dotted path, figure), in document order. Arrays of
 /// objects are keyed by their entry's name (`per_region.eu-west-1.latency_ms.read.p99`);
-/// other arrays (timeline, faults) are not metrics.
+/// other arrays (timeline, faults) and the latency breakdown are not metrics.
 pub fn flatten(v: &Value) -> Vec<(String, Figure)> {
     fn walk(v: &Value, prefix: &str, out: &mut Vec<(String, Figure)>) {
         let join = |k: &str| {
@@ -61,7 +61,9 @@ pub fn flatten(v: &Value) -> Vec<(String, Figure)> {
             Value::Null => out.push((prefix.to_string(), Figure::Null)),
             Value::Object(m) => {
                 for (k, v) in m {
-                    if prefix.is_empty() && (k == "timeline" || k == "faults") {
+                    if prefix.is_empty()
+                        && (k == "timeline" || k == "faults" || k == "latency_breakdown")
+                    {
                         continue;
                     }
                     walk(v, &join(k), out);

@@ -18,6 +18,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
+use geosim::sim::TraceSpec;
 use geosim::{check, io, plot, render, report, scenario, Error};
 
 #[derive(Parser)]
@@ -56,6 +57,26 @@ enum Command {
         /// Run even when the run is estimated to take more than 1e9 events.
         #[arg(long)]
         force: bool,
+        /// Print, per strategy, client region and kind, the two biggest latency components of
+        /// the slowest 1 % (what the p99 is made of).
+        #[arg(long)]
+        explain: bool,
+        /// Print per-client-region p50/p99 of reads and writes (default: on with at most 6
+        /// client regions).
+        #[arg(long, overrides_with = "no_by_region")]
+        by_region: bool,
+        /// Do not print the per-client-region table.
+        #[arg(long, overrides_with = "by_region")]
+        no_by_region: bool,
+        /// Write DIR/trace.json (Chrome trace event format, for Perfetto) with N operations
+        /// per strategy, sampled deterministically (docs/trace.md).
+        #[arg(long, value_name = "N")]
+        trace: Option<usize>,
+        /// Which operations to trace, comma-separated and all required: failed, reads, writes,
+        /// region=NAME, fault (alive during a fault), slowest (the N slowest instead of a
+        /// sample).
+        #[arg(long, value_name = "LIST", requires = "trace")]
+        trace_filter: Option<String>,
     },
     /// Check a scenario file and report every problem.
     #[command(
@@ -268,7 +289,19 @@ fn dispatch(command: Command) -> Result<(), Error> {
             strategies,
             no_charts,
             force,
-        } => run(&scenario, seed, out, &strategies, no_charts, force),
+            explain,
+            by_region,
+            no_by_region,
+            trace,
+            trace_filter,
+        } => {
+            let show = Show {
+                explain,
+                by_region: (by_region || no_by_region).then_some(by_region),
+                trace: trace.map(|n| (n, trace_filter.unwrap_or_default())),
+            };
+            run(&scenario, seed, out, &strategies, no_charts, force, show)
+        }
         Command::Validate {
             scenario,
             format,
@@ -370,6 +403,47 @@ pub(super) fn default_out(path: &Path) -> PathBuf {
     Path::new("results").join(stem)
 }
 
+/// What `geosim run` prints beyond the comparison table.
+struct Show {
+    /// The tail explanations (`--explain`).
+    explain: bool,
+    /// The per-client-region table (`None`: on with at most 6 client regions).
+    by_region: Option<bool>,
+    /// `--trace N` and its `--trace-filter`.
+    trace: Option<(usize, String)>,
+}
+
+/// The trace spec of `--trace N --trace-filter LIST` (region names from `sc`).
+fn trace_spec(sc: &scenario::Scenario, n: usize, filter: &str) -> Result<TraceSpec, Error> {
+    let mut spec = TraceSpec {
+        count: n,
+        ..TraceSpec::default()
+    };
+    for word in filter.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+        match word {
+            "failed" => spec.failed = true,
+            "reads" => spec.kind = Some(geosim::workload::OpKind::Read),
+            "writes" => spec.kind = Some(geosim::workload::OpKind::Write),
+            "fault" => spec.during_fault = true,
+            "slowest" => spec.slowest = true,
+            _ => match word.strip_prefix("region=") {
+                Some(name) => {
+                    let r = sc.topology.find(name).ok_or_else(|| {
+                        Error::Usage(format!("--trace-filter: no region named `{name}` in the scenario"))
+                    })?;
+                    spec.region = Some(r);
+                }
+                None => {
+                    return Err(Error::Usage(format!(
+                        "--trace-filter: unknown `{word}` (expected failed, reads, writes, region=NAME, fault, slowest)"
+                    )))
+                }
+            },
+        }
+    }
+    Ok(spec)
+}
+
 fn run(
     path: &Path,
     seed: Option<u64>,
@@ -377,26 +451,49 @@ fn run(
     strategies: &[String],
     no_charts: bool,
     force: bool,
+    show: Show,
 ) -> Result<(), Error> {
     let (sc, info) = io::load_scenario(path)?;
     let selected = geosim::select(&sc, strategies)?.len();
     if !force {
         within_budget(path, &sc, selected)?;
     }
+    let spec = match &show.trace {
+        Some((n, filter)) => Some(trace_spec(&sc, *n, filter)?),
+        None => None,
+    };
     let started = Instant::now();
-    let report = geosim::simulate(&sc, info, seed, strategies)?;
+    let (report, traces) = match &spec {
+        Some(spec) => geosim::simulate_traced(&sc, info, seed, strategies, spec)?,
+        None => (geosim::simulate(&sc, info, seed, strategies)?, Vec::new()),
+    };
     let wall = started.elapsed();
     let dir = out.unwrap_or_else(|| default_out(path));
     let file = dir.join("report.json");
     io::write_atomic(&file, report.to_json().as_bytes())?;
+    let trace_file = dir.join("trace.json");
+    if spec.is_some() {
+        let doc = report::trace_json(&report, &sc.topology, &traces);
+        io::write_atomic(&trace_file, doc.to_string().as_bytes())?;
+    }
+    let link = spec.is_some().then_some("trace.json");
     let html = (!no_charts)
-        .then(|| render::write_report(&dir, &report))
+        .then(|| render::write_report_linking(&dir, &report, link))
         .transpose()?;
     println!(
         "{} (seed {}, {} simulated s)\n",
         report.scenario.name, report.seed, report.duration_s
     );
     print!("{}", report::table(&report));
+    let client_regions = report.strategies.first().map_or(0, |s| s.per_region.len());
+    if show.by_region.unwrap_or(client_regions <= 6) {
+        println!("\nper client region\n");
+        print!("{}", report::region_table(&report));
+    }
+    if show.explain {
+        println!("\nwhat the p99 is made of (slowest 1 % of each client region and kind)\n");
+        print!("{}", report::explanations(&report));
+    }
     if sc.has_faults() {
         let faults = report.strategies.first().map_or(0, |s| s.faults.len());
         println!("\nresilience ({})\n", plural(faults, "fault"));
@@ -416,6 +513,14 @@ fn run(
         print!("{}", report::warnings_list(&report));
     }
     println!("\nreport: {}", file.display());
+    if spec.is_some() {
+        let n: usize = traces.iter().map(Vec::len).sum();
+        println!(
+            "trace:  {} ({})",
+            trace_file.display(),
+            plural(n, "operation")
+        );
+    }
     if let Some(w) = html {
         println!(
             "page:   {} ({})",

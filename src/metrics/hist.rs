@@ -144,7 +144,7 @@ pub struct CoarseHist {
     bins: Vec<u32>,
 }
 
-const COARSE_OCTAVES: usize = 34;
+pub(super) const COARSE_OCTAVES: usize = 34;
 
 impl Default for CoarseHist {
     fn default() -> Self {
@@ -155,7 +155,7 @@ impl Default for CoarseHist {
 }
 
 impl CoarseHist {
-    fn bin(ns: u64) -> usize {
+    pub(super) fn bin(ns: u64) -> usize {
         let us = ns / 1000;
         if us < 16 {
             return us as usize;

@@ -5,18 +5,21 @@
 //! stale reads (against the newest version acknowledged to any client before the read began),
 //! conflicts, lost updates, replication lag and WAN bytes. Definitions are in docs/metrics.md.
 //!
-//! Submodules: `hist` (the streaming histograms), `faults` (per-fault lost data and RTO),
+//! Submodules: `hist` (the streaming histograms), `breakdown` (the latency breakdown per
+//! client region and kind, over all operations and the slowest 1 %), `faults` (per-fault lost data and RTO),
 //! `station` (per serving region: utilisation, queue waits, shed and breaker-rejected calls).
 //! `probes` (the exact staleness curve of probe reads).
 //!
 //! Must not import the engine, the world, strategies' internals, scenario or report types.
 
+mod breakdown;
 mod faults;
 mod hist;
 mod ledger;
 mod probes;
 mod station;
 
+pub use breakdown::{Breakdown, TailMeans};
 pub use faults::FaultCost;
 use faults::Recovery;
 pub use hist::{CoarseHist, LatencyStat};
@@ -149,6 +152,8 @@ pub struct RunMetrics {
     /// Per serving region: capacity station and circuit-breaker figures (empty unless the
     /// world sets it up).
     pub stations: Stations,
+    /// The latency breakdown of successful operations, per client region and kind.
+    pub breakdown: Breakdown,
     writable: Vec<bool>,
     split_since: Option<SimTime>,
     regions: usize,
@@ -242,6 +247,7 @@ impl RunMetrics {
             bucket_ns: 1_000_000_000,
             timeline: Vec::new(),
             stations: Stations::default(),
+            breakdown: Breakdown::new(regions),
             writable: vec![false; regions],
             split_since: None,
             regions,

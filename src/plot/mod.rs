@@ -8,9 +8,10 @@
 //! the typed `Report`, so a file written by an older or newer geosim still draws: a missing
 //! section skips its chart, a missing figure skips its point.
 //!
-//! Submodules: `latency` (CDF, per-region bars), `timeline` (success ratio and p99 through
-//! faults), `staleness` (the bucketed staleness curve and, with probe reads, the exact one),
-//! `cost` (cost against p99 with the Pareto front), `map` (regions
+//! Submodules: `latency` (CDF, per-region bars), `breakdown` (stacked latency components),
+//! `timeline` (success ratio and p99 through faults), `staleness` (the bucketed staleness
+//! curve and, with probe reads, the exact one), `cost` (cost against p99 with the Pareto
+//! front), `map` (regions
 //! and links on an equirectangular map), `sweep` (metric against swept parameter with the 95%
 //! confidence band), `advise` (candidates of `geosim advise`: cost against p99, Pareto set).
 //!
@@ -18,6 +19,7 @@
 //! `render`; files are read through `io` only.
 
 mod advise;
+mod breakdown;
 mod cost;
 mod latency;
 mod map;
@@ -76,7 +78,7 @@ pub fn color_hex(i: usize) -> String {
 }
 
 /// Every chart of a report: map (when the report has `topology`), latency CDF, per-region
-/// latency, timeline (when there is one), staleness curve (when any read was measured) and
+/// latency, latency breakdown (when the report has one), timeline (when there is one), staleness curve (when any read was measured) and
 /// cost against latency (when strategies have `cost`).
 pub fn report_charts(report: &Value) -> Result<Vec<Chart>> {
     let mut out = Vec::new();
@@ -89,6 +91,7 @@ pub fn report_charts(report: &Value) -> Result<Vec<Chart>> {
     push(map::map(report))?;
     push(latency::cdf(report).map(Some))?;
     push(latency::regions(report))?;
+    push(breakdown::breakdown(report))?;
     push(timeline::timeline(report))?;
     push(staleness::staleness(report))?;
     push(cost::cost(report))?;

@@ -47,7 +47,13 @@ fn rows(sweep: &Value) -> Vec<Row> {
                 strategy: text(r, "strategy").to_string(),
                 metric: text(r, "metric").to_string(),
                 mean,
-                low: num(r, "ci95_low").unwrap_or(mean),
+                // Every figure geosim reports (counts, rates, latencies, costs) is >= 0: a
+                // band reaching below zero is the normal approximation's artefact, cut at 0.
+                low: num(r, "ci95_low").unwrap_or(mean).max(if mean >= 0.0 {
+                    0.0
+                } else {
+                    f64::MIN
+                }),
                 high: num(r, "ci95_high").unwrap_or(mean),
             })
         })
@@ -212,7 +218,8 @@ fn panel_chart(
         (a.min(r.low), b.max(r.high))
     });
     let span = (y_hi - y_lo).max(y_hi.abs() * 0.05).max(1e-9);
-    let (y_lo, y_hi) = (y_lo - span * 0.08, y_hi + span * 0.08);
+    let floor = if y_lo >= 0.0 { 0.0 } else { f64::MIN };
+    let (y_lo, y_hi) = ((y_lo - span * 0.08).max(floor), y_hi + span * 0.08);
     let x_axis = if log_x {
         log_axis(x_lo, x_hi, log_ticks(x_lo, x_hi))
     } else if numeric {
@@ -276,4 +283,23 @@ fn panel_chart(
         chart.draw_series(pts.iter().map(|p| Circle::new(*p, w / 2 + 2, c.filled())))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_band_of_a_count_never_reaches_below_zero() {
+        // Three seeds saw 0, 0 and 3 lost updates: mean 1, normal 95 % interval about
+        // [-3.3, 5.3]; a count cannot be negative, so the band starts at 0.
+        let v = serde_json::json!({"rows": [
+            {"strategy": "mm", "metric": "lost_updates", "mean": 1.0, "ci95_low": -3.3, "ci95_high": 5.3},
+            {"strategy": "mm", "metric": "delta", "mean": -2.0, "ci95_low": -4.0, "ci95_high": 0.0}
+        ]});
+        let r = rows(&v);
+        assert_eq!(r[0].low, 0.0);
+        assert_eq!(r[0].high, 5.3);
+        assert_eq!(r[1].low, -4.0);
+    }
 }

@@ -184,6 +184,7 @@ pub fn build(
                     keys_outside: m.keys_outside(),
                 }),
                 serving: serving(sc, s, m),
+                latency_breakdown: super::breakdown(&m.breakdown, &sc.topology, &client_regions),
                 slo: None,
             }
         })

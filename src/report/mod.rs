@@ -2,7 +2,8 @@
 //!
 //! Owns `Report` and its parts (serde types, documented in docs/report.md). Submodules:
 //! `applies` (which strategy-reported figures apply to which strategy: the rule behind every
-//! `null`), `build` (metrics -> report, values rounded so the JSON is stable and readable;
+//! `null`), `breakdown` (the latency breakdown section and its tail explanations), `build`
+//! (metrics -> report, values rounded so the JSON is stable and readable;
 //! availability, per-fault RPO/RTO, timeline, topology) and `table` (the side-by-side
 //! comparison, resilience, serving-region and cost tables printed by `geosim run`). Nothing here reads a
 //! clock: the report holds simulated quantities only. SLO verdicts are filled in afterwards
@@ -11,14 +12,20 @@
 //! Must not import the engine, the world, the scenario spec or `slo`; does no I/O.
 
 mod applies;
+mod breakdown;
 mod build;
 mod table;
+mod trace;
 
 pub use applies::{applies, Applies};
+pub use breakdown::{
+    breakdown, explain, explanations, BreakdownKind, BreakdownRegion, BreakdownTail, Components,
+};
 pub use build::{availability, build, fault_reports, timeline, topology_info, warnings};
 pub use table::{
-    cost_table, escape, render, resilience_table, serving_table, table, warnings_list,
+    cost_table, escape, region_table, render, resilience_table, serving_table, table, warnings_list,
 };
+pub use trace::trace_json;
 
 use serde::{Deserialize, Serialize};
 
@@ -124,6 +131,10 @@ pub struct StrategyReport {
     /// they reached it (absent in reports of older versions).
     #[serde(default)]
     pub serving: Vec<ServingRegion>,
+    /// Per client region and kind, what the latency is made of, over all successful
+    /// operations and the slowest 1 % (absent in reports of older versions).
+    #[serde(default)]
+    pub latency_breakdown: Vec<BreakdownRegion>,
     /// Verdicts against the scenario's service-level objectives (absent when it has none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slo: Option<SloSummary>,

@@ -1,7 +1,8 @@
 //! The terminal tables `geosim run` prints: the side-by-side comparison, resilience under
 //! faults and cost.
 //!
-//! Owns `table`, `resilience_table`, `cost_table`, `serving_table`, `warnings_list`, `render`
+//! Owns `table`, `region_table` (per client region p50/p99), `resilience_table`, `cost_table`,
+//! `serving_table`, `warnings_list`, `render`
 //! (aligned columns) and `escape` (no control character of a name reaches the terminal raw).
 //! Must not
 //! import the engine, the world or the scenario; does no I/O.
@@ -53,6 +54,41 @@ pub fn table(report: &Report) -> String {
             na(s.consistency.lost_updates, |v| v.to_string()),
             s.ops.failed.to_string(),
         ]);
+    }
+    render(&rows)
+}
+
+/// Per strategy and client region, the read and write p50 and p99 (`n/a`: no successful
+/// operation of that kind), as `geosim run --by-region` prints it.
+pub fn region_table(report: &Report) -> String {
+    let header = [
+        "strategy",
+        "region",
+        "read p50",
+        "read p99",
+        "write p50",
+        "write p99",
+    ];
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    let ms = |l: &super::Latency, v: f64| {
+        if l.count == 0 {
+            "n/a".to_string()
+        } else {
+            format!("{v:.1} ms")
+        }
+    };
+    for s in &report.strategies {
+        for r in &s.per_region {
+            let (rd, wr) = (&r.latency_ms.read, &r.latency_ms.write);
+            rows.push(vec![
+                s.name.clone(),
+                r.region.clone(),
+                ms(rd, rd.p50),
+                ms(rd, rd.p99),
+                ms(wr, wr.p50),
+                ms(wr, wr.p99),
+            ]);
+        }
     }
     render(&rows)
 }

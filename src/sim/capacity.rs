@@ -13,7 +13,7 @@
 use std::collections::VecDeque;
 
 use crate::engine::Scheduler;
-use crate::strategy::{Ctx, OpId, Outcome, Request, Strategy};
+use crate::strategy::{Ctx, OpId, Outcome, Part, Request, Strategy};
 use crate::time::SimTime;
 use crate::topology::RegionId;
 
@@ -72,6 +72,8 @@ impl<S: Strategy> World<'_, S> {
         }
         let inc = self.incarnation[at as usize];
         if st.busy < cap.servers {
+            self.ops[op.index()].track.advance(now, Part::Service);
+            super::client::trace_step(&mut self.tracer, &self.ops, op);
             st.busy += 1;
             st.foreign += foreign as u32;
             self.metrics.stations.busy(at, now, st.busy);
@@ -118,6 +120,12 @@ impl<S: Strategy> World<'_, S> {
         let cap = self.sc.capacity[at as usize].as_ref().expect("station");
         if let Some((next, att, fgn, since)) = st.queue.pop_front() {
             st.busy += 1;
+            if let Some(s) = self.ops.get_mut(next.index()) {
+                if s.gen == next.gen() && s.attempt == att {
+                    s.track.advance(now, Part::Service);
+                    super::client::trace_step(&mut self.tracer, &self.ops, next);
+                }
+            }
             self.metrics
                 .stations
                 .waited(at, now.saturating_since(since));
@@ -149,6 +157,9 @@ impl<S: Strategy> World<'_, S> {
         at: RegionId,
         sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
     ) {
+        // The serving region's local part is done: what follows is the wait on others.
+        self.ops[op.index()].track.advance(now, Part::Replication);
+        self.trace_step(op);
         let s = self.ops[op.index()];
         let req = Request {
             op,

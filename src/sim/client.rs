@@ -18,13 +18,16 @@ use rand::RngExt;
 use crate::engine::Scheduler;
 use crate::metrics::Expect;
 use crate::strategy::replica::nearest_by_rtt;
-use crate::strategy::{OpId, Outcome, Strategy, Version};
+use crate::strategy::{OpId, Outcome, Part, Strategy, Version};
 use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
 
 use super::breaker::Admit;
+use super::trace::Tracer;
+use super::track::Track;
 use super::{Event, World};
+use slab::Slab;
 
 /// What an entry of the world's operation table is.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -68,6 +71,8 @@ pub(super) struct OpState {
     /// version: when the answer that completes the operation is that version, the
     /// acknowledgement reached the client.
     pub(super) ticket: Option<(u64, Version)>,
+    /// Where its time goes: the latency breakdown of the current attempt (`track`).
+    pub(super) track: Track,
 }
 
 impl<S: Strategy> World<'_, S> {
@@ -100,18 +105,34 @@ impl<S: Strategy> World<'_, S> {
         }
         let state = &self.ops[op.index()];
         let (client, target, attempt) = (state.client, state.target, state.attempt);
-        let delay = self.client_path_nanos(now, client, target, false);
+        let (access, wan) = self.client_path_nanos(now, client, target, false);
+        let leg = self.wan_part(client, Part::WanResponse);
         // The first answer to an attempt is the one its client gets; later answers (a
         // quorum deadline after a success, a duplicate) are dropped.
         let state = self.ops.get_mut(op.index()).expect("present");
         state.outcome = outcome;
         state.answered = true;
-        sched.schedule_at(now + delay, Event::Response { op, attempt });
+        // The way back: the WAN path (when served elsewhere), then the access network.
+        state
+            .track
+            .legs(now, (leg, wan), (Part::Access, access), Part::Access);
+        self.trace_step(op);
+        sched.schedule_at(now + access + wan, Event::Response { op, attempt });
+    }
+
+    /// What the client WAN legs of `client` count as: `Rerouting` while its region's clients
+    /// are rerouted elsewhere, else `normal` (WAN request or response).
+    fn wan_part(&self, client: RegionId, normal: Part) -> Part {
+        if self.target[client as usize] != client {
+            Part::Rerouting
+        } else {
+            normal
+        }
     }
 
     /// The delay of one message between a client of region `client` and the servers of
-    /// `server` (`to_server`: request, else answer): the client's access network, plus the
-    /// WAN path when it is served elsewhere. Clients reach a remote region over the internet,
+    /// `server` (`to_server`: request, else answer) as (access, WAN): the client's access
+    /// network, plus the WAN path when it is served elsewhere (else 0). Clients reach a remote region over the internet,
     /// not through their own region's servers, so only the path's latency applies. The WAN
     /// leg of the clients of one region to (or from) one remote region is one channel,
     /// delivered in send order when its route is ordered (`network.fifo`); the access leg is
@@ -122,10 +143,11 @@ impl<S: Strategy> World<'_, S> {
         client: RegionId,
         server: RegionId,
         to_server: bool,
-    ) -> u64 {
-        let mut delay = self
+    ) -> (u64, u64) {
+        let access = self
             .topo
             .sample_access_nanos(client, &mut self.access_rng[client as usize]);
+        let mut wan = 0;
         if server != client {
             let (from, to) = if to_server {
                 (client, server)
@@ -133,16 +155,16 @@ impl<S: Strategy> World<'_, S> {
                 (server, client)
             };
             let pair = from as usize * self.topo.len() + to as usize;
-            let wan = self.topo.sample_nanos(from, to, &mut self.net_rng[pair]);
-            delay += if self.topo.fifo(from, to) {
+            let sample = self.topo.sample_nanos(from, to, &mut self.net_rng[pair]);
+            wan = if self.topo.fifo(from, to) {
                 // The WAN leg starts once the access leg is done.
-                let start = now + delay;
-                super::effects::in_order(&mut self.client_last[pair], start, wan)
+                let start = now + access;
+                super::effects::in_order(&mut self.client_last[pair], start, sample)
             } else {
-                wan
+                sample
             };
         }
-        delay
+        (access, wan)
     }
 
     pub(super) fn new_op_id(&mut self, slot: usize) -> OpId {
@@ -193,7 +215,11 @@ impl<S: Strategy> World<'_, S> {
             epoch: 0,
             role,
             ticket: None,
+            track: Track::new(now),
         });
+        if let Some(t) = &mut self.tracer {
+            t.start(slot);
+        }
         self.send_attempt(now, op, sched);
         let next = SimTime(self.gens[g].next_arrival(now.as_nanos()));
         if next < self.arrivals_end {
@@ -219,6 +245,7 @@ impl<S: Strategy> World<'_, S> {
         let state = &mut self.ops[op.index()];
         state.target = target;
         let attempt = state.attempt;
+        state.track.attempt(state.start, now);
         if let Some(p) = &self.breaker {
             let n = self.topo.len();
             match self.breakers[client as usize * n + target as usize].admit(p, now) {
@@ -231,9 +258,16 @@ impl<S: Strategy> World<'_, S> {
                 }
             }
         }
-        let delay = self.client_path_nanos(now, client, target, true);
+        let (access, wan) = self.client_path_nanos(now, client, target, true);
+        let leg = self.wan_part(client, Part::WanRequest);
+        let track = &mut self.ops[op.index()].track;
+        track.legs(now, (Part::Access, access), (leg, wan), Part::Queueing);
+        if target != client {
+            track.peer = Some(target);
+        }
+        self.trace_step(op);
         sched.schedule_at(
-            now + delay,
+            now + access + wan,
             Event::Request {
                 op,
                 attempt,
@@ -248,8 +282,31 @@ impl<S: Strategy> World<'_, S> {
         }
     }
 
+    /// The tracer follows a change of `op`'s track.
+    #[inline]
+    pub(super) fn trace_step(&mut self, op: OpId) {
+        trace_step(&mut self.tracer, &self.ops, op);
+    }
+
+    /// `op` finished at `now`: the tracer keeps it if it is in the sample.
+    fn trace_finish(&mut self, now: SimTime, op: OpId, s: &OpState, failed: bool) {
+        if let Some(t) = &mut self.tracer {
+            let life = (s.start, now);
+            t.finish(
+                op.index(),
+                op.gen(),
+                s.kind,
+                s.client,
+                life,
+                failed,
+                s.attempt + 1,
+            );
+        }
+    }
+
     fn finish_failed(&mut self, now: SimTime, op: OpId) {
         let s = self.ops.remove(op.index());
+        self.trace_finish(now, op, &s, true);
         self.metrics.failed_op(s.client, s.kind, s.start, now);
     }
 
@@ -273,6 +330,18 @@ impl<S: Strategy> World<'_, S> {
             return;
         }
         let s = self.ops.remove(op.index());
+        self.trace_finish(now, op, &s, false);
+        let total = now.saturating_since(s.start);
+        let on_time = s.track.mark == now;
+        if self.metrics.breakdown.check(&s.track.parts, total) && on_time {
+            let (client, kind, target) = (s.client, s.kind, s.target);
+            let k = &s.track;
+            self.metrics
+                .breakdown
+                .record(client, kind, &k.parts, total, target, k.peer);
+        } else if !on_time {
+            self.metrics.breakdown.mismatched += 1;
+        }
         let answer = match s.outcome {
             Outcome::Read(_) => 64 + s.value_bytes as u64,
             _ => 64,
@@ -329,5 +398,15 @@ impl<S: Strategy> World<'_, S> {
         let allowed = (0..self.topo.len() as RegionId)
             .filter(|&r| self.up[r as usize] && self.sc.residency.allowed(key, r));
         nearest_by_rtt(self.topo, home, allowed)
+    }
+}
+
+/// The tracer (if any) follows a change of `op`'s track (a function of the two fields, so a
+/// caller may hold other fields of the world).
+#[inline]
+pub(super) fn trace_step(tracer: &mut Option<Box<Tracer>>, ops: &Slab<OpState>, op: OpId) {
+    if let (Some(t), Some(s)) = (tracer, ops.get(op.index())) {
+        let peer = s.track.peer.unwrap_or(s.target);
+        t.step(op.index(), &s.track, s.start, [s.client, s.target, peer]);
     }
 }

@@ -14,7 +14,7 @@ use rand::RngExt;
 
 use crate::engine::Scheduler;
 use crate::faults::FaultKind;
-use crate::strategy::{Effect, Strategy};
+use crate::strategy::{Effect, OpId, Part, Strategy};
 use crate::time::SimTime;
 use crate::topology::RegionId;
 
@@ -80,6 +80,29 @@ impl<S: Strategy> World<'_, S> {
         Some(delay)
     }
 
+    /// A strategy's tag: from `now`, `op` waits for `part` (`transit`: for the transit of the
+    /// message just sent to `peer`, then on what `peer` does). Ignored for an answered or
+    /// finished operation and while the current attempt's request is still on its way.
+    fn tag(&mut self, now: SimTime, op: OpId, part: Part, peer: RegionId, transit: bool) {
+        let Some(s) = self.ops.get_mut(op.index()) else {
+            return;
+        };
+        if s.gen != op.gen() || s.answered || now < s.track.mark {
+            return;
+        }
+        match self.last_sent {
+            Some((to, Some(at))) if transit && to == peer => {
+                let d = at.saturating_since(now);
+                s.track.legs(now, (part, d), (part, 0), Part::Replication)
+            }
+            _ => s.track.advance(now, part),
+        }
+        if matches!(part, Part::WanRequest | Part::CacheMiss) {
+            s.track.peer = Some(peer);
+        }
+        self.trace_step(op);
+    }
+
     /// Applies the effects the strategy pushed during the last callback.
     pub(super) fn apply_effects(
         &mut self,
@@ -87,6 +110,7 @@ impl<S: Strategy> World<'_, S> {
         sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
     ) {
         let mut effects = std::mem::take(&mut self.effects);
+        self.last_sent = None;
         for effect in effects.drain(..) {
             match effect {
                 Effect::Send {
@@ -102,12 +126,14 @@ impl<S: Strategy> World<'_, S> {
                             self.metrics.violation(key, bytes);
                         }
                     }
+                    self.last_sent = Some((to, None));
                     if let Some(mut delay) = self.transmit(now, from, to, bytes) {
                         if self.topo.fifo(from, to) {
                             let pair = from as usize * self.topo.len() + to as usize;
                             delay = in_order(&mut self.chan_last[pair], now, delay);
                         }
                         let inc = self.incarnation[from as usize];
+                        self.last_sent = Some((to, Some(now + delay)));
                         sched.schedule_at(now + delay, Event::Deliver { from, to, inc, msg });
                     }
                 }
@@ -173,6 +199,12 @@ impl<S: Strategy> World<'_, S> {
                     }
                     self.metrics.acked(now, ticket, stale);
                 }
+                Effect::Wait {
+                    op,
+                    part,
+                    peer,
+                    transit,
+                } => self.tag(now, op, part, peer, transit),
                 Effect::WriteLost { ticket } => self.metrics.write_lost(now, ticket),
                 Effect::Writable { region, writable } => {
                     self.metrics.set_writable(now, region, writable)

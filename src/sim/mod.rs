@@ -23,6 +23,9 @@
 //!   (`transmit`);
 //! * `faults`: fault starts and ends, client rerouting, the failure detector;
 //! * `custom`: the registry of strategies from outside geosim (run in this same world);
+//! * `track`: where one operation's time goes (`Track`, the per-operation latency
+//!   breakdown: one ns accumulator per component, telescoping so they add up exactly);
+//! * `trace`: following operations for `--trace` (a bounded deterministic sample of them);
 //! * `probes`: opt-in probe reads at exact delays after sampled writes are acknowledged
 //!   (the exact staleness curve), measured apart from the clients' operations.
 //!
@@ -35,6 +38,8 @@ pub mod custom;
 mod effects;
 mod faults;
 mod probes;
+mod trace;
+mod track;
 
 use rayon::prelude::*;
 use slab::Slab;
@@ -58,6 +63,8 @@ use capacity::{Job, Station};
 use client::{OpState, Role};
 use faults::Degraded;
 use probes::Probes;
+use trace::Tracer;
+pub use trace::{Seg, TraceSpec, TracedOp};
 
 /// Everything that can happen in a run.
 #[derive(Copy, Clone, Debug)]
@@ -201,13 +208,24 @@ pub struct World<'a, S: Strategy> {
     probes: Option<Probes>,
     /// The region the current strategy callback runs at (the replica of an `Applied`).
     at: RegionId,
+    /// The last message the current callback sent: (receiver, arrival or `None` if dropped),
+    /// for a `Wait` tag about its transit.
+    last_sent: Option<(RegionId, Option<SimTime>)>,
+    /// `--trace`: follows operations and keeps a sample (`None`: not tracing).
+    tracer: Option<Box<Tracer>>,
     /// Per region: when it last went down or came back (replication lag is sampled only
     /// between regions up throughout).
     down_changed: Vec<SimTime>,
 }
 
 impl<'a, S: Strategy> World<'a, S> {
-    fn new(sc: &'a Scenario, strategy_index: usize, seed: u64, strategy: S) -> Self {
+    fn new(
+        sc: &'a Scenario,
+        strategy_index: usize,
+        seed: u64,
+        strategy: S,
+        trace: Option<&TraceSpec>,
+    ) -> Self {
         let topo = &sc.topology;
         let n = topo.len();
         // Random faults start only while clients issue operations: one that started in the
@@ -290,6 +308,8 @@ impl<'a, S: Strategy> World<'a, S> {
             last_heard: vec![SimTime::ZERO; n * n],
             suspected: vec![false; n * n],
             at: 0,
+            last_sent: None,
+            tracer: trace.map(|t| Box::new(Tracer::new(t.clone(), seed, spans.clone()))),
             down_changed: vec![SimTime::ZERO; n],
         }
     }
@@ -343,6 +363,11 @@ impl<'a, S: Strategy> World<'a, S> {
             .leadership()
             .map(|v| v.into_iter().map(|l| (l.t, l.region, l.reason)).collect());
         (self.metrics, self.timeline)
+    }
+
+    /// The traced operations (empty when not tracing).
+    fn take_trace(&mut self) -> Vec<TracedOp> {
+        self.tracer.take().map(|t| t.into_ops()).unwrap_or_default()
     }
 }
 
@@ -442,6 +467,8 @@ pub struct RunResult {
     pub metrics: RunMetrics,
     /// The faults that happened (listed and random), in start order.
     pub faults: Vec<Fault>,
+    /// The traced operations (`--trace`; empty otherwise), by start time.
+    pub trace: Vec<TracedOp>,
 }
 
 /// Runs strategy `index` of `sc` with `seed` and returns its metrics.
@@ -451,44 +478,87 @@ pub fn run_strategy(sc: &Scenario, index: usize, seed: u64) -> RunMetrics {
 
 /// Runs strategy `index` of `sc` with `seed`.
 pub fn run_full(sc: &Scenario, index: usize, seed: u64) -> RunResult {
+    run_traced(sc, index, seed, None)
+}
+
+/// Runs strategy `index` of `sc` with `seed`, tracing operations as `trace` says.
+pub fn run_traced(sc: &Scenario, index: usize, seed: u64, trace: Option<&TraceSpec>) -> RunResult {
     let n = sc.topology.len();
     let keys = sc.workload.key_space();
     match &sc.strategies[index].config {
-        StrategyConfig::ActivePassive(c) => {
-            run_with(sc, index, seed, ActivePassive::new(c.clone(), n, keys))
-        }
+        StrategyConfig::ActivePassive(c) => run_with(
+            sc,
+            index,
+            seed,
+            trace,
+            ActivePassive::new(c.clone(), n, keys),
+        ),
         StrategyConfig::MultiMaster(c) => {
-            run_with(sc, index, seed, MultiMaster::new(c.clone(), n, keys))
+            run_with(sc, index, seed, trace, MultiMaster::new(c.clone(), n, keys))
         }
-        StrategyConfig::ActiveActive(c) => {
-            run_with(sc, index, seed, ActiveActive::new(c.clone(), n, keys))
+        StrategyConfig::ActiveActive(c) => run_with(
+            sc,
+            index,
+            seed,
+            trace,
+            ActiveActive::new(c.clone(), n, keys),
+        ),
+        StrategyConfig::FollowTheSun(c) => run_with(
+            sc,
+            index,
+            seed,
+            trace,
+            FollowTheSun::new(c.clone(), n, keys),
+        ),
+        StrategyConfig::Quorum(c) => {
+            run_with(sc, index, seed, trace, Quorum::new(c.clone(), n, keys))
         }
-        StrategyConfig::FollowTheSun(c) => {
-            run_with(sc, index, seed, FollowTheSun::new(c.clone(), n, keys))
-        }
-        StrategyConfig::Quorum(c) => run_with(sc, index, seed, Quorum::new(c.clone(), n, keys)),
         StrategyConfig::Consensus(c) => {
-            run_with(sc, index, seed, Consensus::new(c.clone(), n, keys))
+            run_with(sc, index, seed, trace, Consensus::new(c.clone(), n, keys))
         }
         StrategyConfig::EdgeCache(c) => {
-            run_with(sc, index, seed, EdgeCache::new(c.clone(), n, keys))
+            run_with(sc, index, seed, trace, EdgeCache::new(c.clone(), n, keys))
         }
-        StrategyConfig::Custom(c) => custom::run(sc, index, seed, c),
+        StrategyConfig::Custom(c) => custom::run(sc, index, seed, trace, c),
     }
 }
 
-fn run_with<S: Strategy>(sc: &Scenario, index: usize, seed: u64, strategy: S) -> RunResult {
-    let mut world = World::new(sc, index, seed, strategy);
+fn run_with<S: Strategy>(
+    sc: &Scenario,
+    index: usize,
+    seed: u64,
+    trace: Option<&TraceSpec>,
+    strategy: S,
+) -> RunResult {
+    let mut world = World::new(sc, index, seed, strategy, trace);
     let mut sched = Scheduler::with_capacity(4096);
     world.start(&mut sched);
     let horizon = SimTime(sc.duration_ns) + sc.drain_ns;
     let events = engine::run(&mut world, &mut sched, horizon);
     let end = sched.now().max(SimTime(sc.duration_ns));
+    let trace = world.take_trace();
     let (metrics, faults) = world.finish(end, events);
-    RunResult { metrics, faults }
+    RunResult {
+        metrics,
+        faults,
+        trace,
+    }
 }
 
 /// Runs the strategies at `indices` (in parallel) and returns their results in that order.
 pub fn run_all(sc: &Scenario, indices: &[usize], seed: u64) -> Vec<RunResult> {
-    indices.par_iter().map(|&i| run_full(sc, i, seed)).collect()
+    run_all_traced(sc, indices, seed, None)
+}
+
+/// `run_all`, tracing operations as `trace` says.
+pub fn run_all_traced(
+    sc: &Scenario,
+    indices: &[usize],
+    seed: u64,
+    trace: Option<&TraceSpec>,
+) -> Vec<RunResult> {
+    indices
+        .par_iter()
+        .map(|&i| run_traced(sc, i, seed, trace))
+        .collect()
 }

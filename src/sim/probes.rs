@@ -168,6 +168,7 @@ impl<S: Strategy> World<'_, S> {
             gen: op.gen(),
             epoch: 0,
             ticket: None,
+            track: super::track::Track::new(now),
             expect: Expect::NONE,
             outcome: Outcome::Failed,
             answered: false,

@@ -218,6 +218,7 @@ impl Strategy for ActiveActive {
                         bytes: req.bytes,
                     };
                     ctx.send_data(at, home, req.key, msg, HEADER_BYTES + req.bytes as u64);
+                    ctx.forwarded(req.op, home, crate::strategy::Part::WanRequest);
                 }
             }
         }

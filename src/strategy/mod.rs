@@ -20,6 +20,7 @@ pub mod follow_the_sun;
 pub mod multi_master;
 pub mod quorum;
 pub mod replica;
+mod wait;
 
 use crate::residency::{Residency, ResidencyMode};
 use crate::rng::SimRng;
@@ -34,6 +35,7 @@ pub use edge_cache::{EdgeCache, EdgeCacheConfig};
 pub use follow_the_sun::{FollowTheSun, FollowTheSunConfig, HandoffPolicy, Shift};
 pub use multi_master::{MultiMaster, MultiMasterConfig, Resolution};
 pub use quorum::{DcLevels, Level, Quorum, QuorumConfig};
+pub use wait::{Part, PARTS};
 
 /// Bytes of framing, routing and metadata on every replication or forwarding message.
 pub const HEADER_BYTES: u64 = 64;
@@ -247,6 +249,18 @@ pub enum Effect<M, T> {
     WriteLost {
         /// The ticket given with `Acked`.
         ticket: u64,
+    },
+    /// `op` waits for `part` from now on (`transit`: for the transit of the message just
+    /// sent to `peer`, then on what `peer` does); see `Ctx::forwarded`, `Ctx::waiting`.
+    Wait {
+        /// The operation.
+        op: OpId,
+        /// What it waits for.
+        part: Part,
+        /// The region the wait is about.
+        peer: RegionId,
+        /// Whether the wait is the transit of the message just sent to `peer`.
+        transit: bool,
     },
     /// Region `region` starts (true) or stops (false) accepting writes as a primary.
     Writable {

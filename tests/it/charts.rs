@@ -96,6 +96,7 @@ fn every_report_chart_is_well_formed_svg_with_one_series_per_strategy() {
             "map",
             "latency-cdf",
             "latency-regions",
+            "latency-breakdown",
             "timeline",
             "staleness",
             "cost"
@@ -128,6 +129,14 @@ fn every_report_chart_is_well_formed_svg_with_one_series_per_strategy() {
                 assert_eq!(root.attribute("data-series"), Some("2"));
                 assert_eq!(palette_colours(&doc, "circle", "fill"), both);
                 assert!(texts.iter().any(|t| t.contains("(USD)")));
+            }
+            "latency-breakdown" => {
+                // Nine components; two bars per strategy and kind, each a stack of the
+                // components that are not zero; units on the axis.
+                assert_eq!(root.attribute("data-series"), Some("9"));
+                assert!(texts.iter().any(|t| t == "mean latency (ms)"), "{texts:?}");
+                assert!(texts.iter().any(|t| t.ends_with("· slowest 1 %")));
+                assert!(texts.iter().any(|t| t == "client access"));
             }
             "latency-regions" => {
                 assert_eq!(root.attribute("data-series"), Some("2"));
@@ -355,6 +364,7 @@ fn run_writes_charts_and_page_unless_no_charts_and_plot_redraws_them() {
         "map",
         "latency-cdf",
         "latency-regions",
+        "latency-breakdown",
         "timeline",
         "staleness",
         "cost",

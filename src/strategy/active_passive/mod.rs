@@ -487,6 +487,7 @@ impl Strategy for ActivePassive {
             } else {
                 ctx.send(at, p, msg, HEADER_BYTES);
             }
+            ctx.forwarded(req.op, p, crate::strategy::Part::WanRequest);
         }
     }
 

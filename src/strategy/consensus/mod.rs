@@ -470,6 +470,7 @@ impl Strategy for Consensus {
                 index: 0,
             };
             ctx.send(at, l, CMsg::ReadIndex { op: req.op }, HEADER_BYTES);
+            ctx.forwarded(req.op, l, crate::strategy::Part::WanRequest);
         } else {
             let msg = CMsg::Forward {
                 op: req.op,
@@ -482,6 +483,7 @@ impl Strategy for Consensus {
             } else {
                 ctx.send(at, l, msg, HEADER_BYTES + req.bytes as u64);
             }
+            ctx.forwarded(req.op, l, crate::strategy::Part::WanRequest);
         }
     }
 

@@ -66,6 +66,7 @@ impl EdgeCache {
         // A fetch lost to a fault is abandoned after FETCH_ABANDON_NS (its clients have
         // timed out long before); later misses start a new one.
         let alive = now.saturating_since(self.inflight_at[s]) < FETCH_ABANDON_NS;
+        ctx.waiting(req.op, crate::strategy::Part::CacheMiss, self.cfg.origin);
         if self.valid(head) && alive {
             // Join the fetch in flight, right behind its head.
             self.coalesced += 1;

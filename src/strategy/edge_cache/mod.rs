@@ -261,6 +261,7 @@ impl Strategy for EdgeCache {
                     bytes: req.bytes,
                 };
                 ctx.send_data(at, o, req.key, msg, HEADER_BYTES + req.bytes as u64);
+                ctx.forwarded(req.op, o, crate::strategy::Part::WanRequest);
             }
         }
     }

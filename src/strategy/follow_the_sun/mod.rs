@@ -311,6 +311,7 @@ impl FollowTheSun {
         } else {
             ctx.send(at, to, msg, HEADER_BYTES + q.bytes as u64);
         }
+        ctx.forwarded(q.op, to, crate::strategy::Part::WanRequest);
     }
 
     /// Where a region sends what it cannot serve: the incoming primary during a handoff,

@@ -2,12 +2,12 @@
 //!
 //! Owns `CarriesAnswer` (a protocol whose messages include a `Done { op, outcome }` back to
 //! the client's region) and `Ctx::answer`: reply at once when the operation ran in the
-//! client's own region, else send the answer there (header only), where the strategy's
-//! `Done` arm replies.
+//! client's own region, else send the answer there (header only; its transit is tagged as
+//! WAN response time), where the strategy's `Done` arm replies.
 //!
 //! Must not import the engine, the simulation world, metrics or scenario (serde) types.
 
-use crate::strategy::{Ctx, OpId, Outcome, HEADER_BYTES};
+use crate::strategy::{Ctx, OpId, Outcome, Part, HEADER_BYTES};
 use crate::topology::RegionId;
 
 /// A protocol's messages can carry an operation's answer back to its client's region.
@@ -25,6 +25,7 @@ impl<M: CarriesAnswer, T> Ctx<'_, M, T> {
             self.reply(op, outcome);
         } else {
             self.send(at, client, M::done(op, outcome), HEADER_BYTES);
+            self.forwarded(op, client, Part::WanResponse);
         }
     }
 }
