@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 use crate::common::root;
 
 /// Address-space limit for the binary, KiB (1 GiB).
-const AS_LIMIT_KIB: u64 = 1 << 20;
+pub(crate) const AS_LIMIT_KIB: u64 = 1 << 20;
 /// Longest a refusal may take.
-const QUICK: Duration = Duration::from_secs(10);
+pub(crate) const QUICK: Duration = Duration::from_secs(10);
 
 /// The valid scenario the cases bend: two regions, one client group, one strategy.
-const BASE: &str = r#"duration_s = 10
+pub(crate) const BASE: &str = r#"duration_s = 10
 [[regions]]
 name = "a"
 lat = 10.0
@@ -36,7 +36,7 @@ primary = "a"
 
 /// Runs the geosim binary with `args` under the address-space limit; returns its output and
 /// wall time.
-fn limited(args: &[&str]) -> (Output, Duration) {
+pub(crate) fn limited(args: &[&str]) -> (Output, Duration) {
     let started = Instant::now();
     let out = Command::new("sh")
         .arg("-c")

@@ -21,3 +21,4 @@ mod probes;
 mod rpo;
 mod strategies;
 mod sweep;
+mod sweep_guard;
