@@ -98,9 +98,34 @@ pub fn simulate(
     let seed = seed.or(sc.seed).unwrap_or(DEFAULT_SEED);
     let indices = select(sc, only)?;
     let results = sim::run_all(sc, &indices, seed);
-    let mut report = report::build(sc, info, seed, &indices, &results);
+    Ok(finish(sc, info, seed, &indices, &results))
+}
+
+/// `simulate`, telling `progress` how far each selected strategy's run has got (slot `k` is
+/// the `k`-th selected strategy). The report is the same as `simulate`'s, byte for byte.
+pub fn simulate_observed(
+    sc: &Scenario,
+    info: ScenarioInfo,
+    seed: Option<u64>,
+    only: &[String],
+    progress: &dyn sim::RunProgress,
+) -> Result<Report> {
+    let seed = seed.or(sc.seed).unwrap_or(DEFAULT_SEED);
+    let indices = select(sc, only)?;
+    let results = sim::run_all_observed(sc, &indices, seed, progress);
+    Ok(finish(sc, info, seed, &indices, &results))
+}
+
+fn finish(
+    sc: &Scenario,
+    info: ScenarioInfo,
+    seed: u64,
+    indices: &[usize],
+    results: &[sim::RunResult],
+) -> Report {
+    let mut report = report::build(sc, info, seed, indices, results);
     slo::apply(&mut report, &sc.slos);
-    Ok(report)
+    report
 }
 
 /// The indices of the strategies named in `only`, in scenario order (all when empty).

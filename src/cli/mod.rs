@@ -2,8 +2,10 @@
 //! to the library, printing, and exit codes (0 ok, 1 environment failure, 2 bad input).
 //!
 //! Owns every terminal write of geosim. Must not contain model logic: it calls the library.
-//! Submodules: `verify` (`check`, `validate`), `regions`, `sweeps` (`sweep`, `merge`).
+//! Submodules: `verify` (`check`, `validate`), `regions`, `sweeps` (`sweep`, `merge`),
+//! `progress` (a long run's progress on stderr).
 
+mod progress;
 mod regions;
 mod sweeps;
 mod verify;
@@ -54,6 +56,10 @@ enum Command {
         /// Run even when the run is estimated to take more than 1e9 events.
         #[arg(long)]
         force: bool,
+        /// Print no progress (shown on stderr for runs estimated at 1e7 events or more: a bar
+        /// on a terminal, else a line every 10 %).
+        #[arg(long)]
+        quiet: bool,
     },
     /// Check a scenario or sweep file and report every problem.
     #[command(
@@ -228,7 +234,18 @@ fn dispatch(command: Command) -> Result<(), Error> {
             strategies,
             no_charts,
             force,
-        } => run(&scenario, seed, out, &strategies, no_charts, force),
+            quiet,
+        } => run(
+            &scenario,
+            seed,
+            out,
+            &strategies,
+            RunFlags {
+                no_charts,
+                force,
+                quiet,
+            },
+        ),
         Command::Validate { scenario, format } => verify::validate(&scenario, format),
         Command::Regions {
             rtt,
@@ -302,14 +319,25 @@ pub(super) fn default_out(path: &Path) -> PathBuf {
     Path::new("results").join(stem)
 }
 
+/// The switches of `geosim run`.
+struct RunFlags {
+    no_charts: bool,
+    force: bool,
+    quiet: bool,
+}
+
 fn run(
     path: &Path,
     seed: Option<u64>,
     out: Option<PathBuf>,
     strategies: &[String],
-    no_charts: bool,
-    force: bool,
+    flags: RunFlags,
 ) -> Result<(), Error> {
+    let RunFlags {
+        no_charts,
+        force,
+        quiet,
+    } = flags;
     let (sc, info) = io::load_scenario(path)?;
     let selected = geosim::select(&sc, strategies)?.len();
     if !force {
@@ -322,7 +350,10 @@ fn run(
     }
     io::check_output(&dir, &outputs)?;
     let started = Instant::now();
-    let report = geosim::simulate(&sc, info, seed, strategies)?;
+    let bar = progress::RunBar::new(selected, &scenario::budget::estimate(&sc, selected), quiet);
+    let report = geosim::simulate_observed(&sc, info, seed, strategies, &bar);
+    bar.finish();
+    let report = report?;
     let wall = started.elapsed();
     let file = dir.join("report.json");
     io::write_atomic(&file, report.to_json().as_bytes())?;

@@ -449,43 +449,105 @@ pub fn run_strategy(sc: &Scenario, index: usize, seed: u64) -> RunMetrics {
 
 /// Runs strategy `index` of `sc` with `seed`.
 pub fn run_full(sc: &Scenario, index: usize, seed: u64) -> RunResult {
+    run_inner(sc, index, seed, None)
+}
+
+fn run_inner(sc: &Scenario, index: usize, seed: u64, observe: Observe) -> RunResult {
     let n = sc.topology.len();
     let keys = sc.workload.key_space();
     match &sc.strategies[index].config {
-        StrategyConfig::ActivePassive(c) => {
-            run_with(sc, index, seed, ActivePassive::new(c.clone(), n, keys))
+        StrategyConfig::ActivePassive(c) => run_with(
+            sc,
+            index,
+            seed,
+            ActivePassive::new(c.clone(), n, keys),
+            observe,
+        ),
+        StrategyConfig::MultiMaster(c) => run_with(
+            sc,
+            index,
+            seed,
+            MultiMaster::new(c.clone(), n, keys),
+            observe,
+        ),
+        StrategyConfig::ActiveActive(c) => run_with(
+            sc,
+            index,
+            seed,
+            ActiveActive::new(c.clone(), n, keys),
+            observe,
+        ),
+        StrategyConfig::FollowTheSun(c) => run_with(
+            sc,
+            index,
+            seed,
+            FollowTheSun::new(c.clone(), n, keys),
+            observe,
+        ),
+        StrategyConfig::Quorum(c) => {
+            run_with(sc, index, seed, Quorum::new(c.clone(), n, keys), observe)
         }
-        StrategyConfig::MultiMaster(c) => {
-            run_with(sc, index, seed, MultiMaster::new(c.clone(), n, keys))
-        }
-        StrategyConfig::ActiveActive(c) => {
-            run_with(sc, index, seed, ActiveActive::new(c.clone(), n, keys))
-        }
-        StrategyConfig::FollowTheSun(c) => {
-            run_with(sc, index, seed, FollowTheSun::new(c.clone(), n, keys))
-        }
-        StrategyConfig::Quorum(c) => run_with(sc, index, seed, Quorum::new(c.clone(), n, keys)),
         StrategyConfig::Consensus(c) => {
-            run_with(sc, index, seed, Consensus::new(c.clone(), n, keys))
+            run_with(sc, index, seed, Consensus::new(c.clone(), n, keys), observe)
         }
         StrategyConfig::EdgeCache(c) => {
-            run_with(sc, index, seed, EdgeCache::new(c.clone(), n, keys))
+            run_with(sc, index, seed, EdgeCache::new(c.clone(), n, keys), observe)
         }
     }
 }
 
-fn run_with<S: Strategy>(sc: &Scenario, index: usize, seed: u64, strategy: S) -> RunResult {
+fn run_with<S: Strategy>(
+    sc: &Scenario,
+    index: usize,
+    seed: u64,
+    strategy: S,
+    observe: Observe,
+) -> RunResult {
     let mut world = World::new(sc, index, seed, strategy);
     let mut sched = Scheduler::with_capacity(4096);
     world.start(&mut sched);
     let horizon = SimTime(sc.duration_ns) + sc.drain_ns;
-    let events = engine::run(&mut world, &mut sched, horizon);
+    let events = match observe {
+        None => engine::run(&mut world, &mut sched, horizon),
+        Some((progress, slot)) => engine::run_observed(&mut world, &mut sched, horizon, |t| {
+            progress.advance(slot, t.0, horizon.0)
+        }),
+    };
+    if let Some((progress, slot)) = observe {
+        progress.advance(slot, horizon.0, horizon.0);
+    }
     let end = sched.now().max(SimTime(sc.duration_ns));
     let (metrics, faults) = world.finish(end, events);
     RunResult { metrics, faults }
 }
 
+/// Who hears of a run's progress, and the run's slot.
+type Observe<'a> = Option<(&'a dyn RunProgress, usize)>;
+
+/// Hears how far the runs of `run_all_observed` have got (called from worker threads, every
+/// `engine::OBSERVE_EVERY` events and once at the end of each run). Progress is for people:
+/// nothing it does reaches a run or its results.
+pub trait RunProgress: Sync {
+    /// Run `slot` (its position in `indices`) has reached simulated time `now_ns` of
+    /// `horizon_ns` (duration plus drain).
+    fn advance(&self, slot: usize, now_ns: u64, horizon_ns: u64);
+}
+
 /// Runs the strategies at `indices` (in parallel) and returns their results in that order.
 pub fn run_all(sc: &Scenario, indices: &[usize], seed: u64) -> Vec<RunResult> {
     indices.par_iter().map(|&i| run_full(sc, i, seed)).collect()
+}
+
+/// `run_all`, telling `progress` how far each run has got.
+pub fn run_all_observed(
+    sc: &Scenario,
+    indices: &[usize],
+    seed: u64,
+    progress: &dyn RunProgress,
+) -> Vec<RunResult> {
+    indices
+        .par_iter()
+        .enumerate()
+        .map(|(slot, &i)| run_inner(sc, i, seed, Some((progress, slot))))
+        .collect()
 }

@@ -18,6 +18,7 @@ mod layering;
 mod network;
 mod noops;
 mod probes;
+mod progress;
 mod rpo;
 mod strategies;
 mod sweep;
