@@ -356,3 +356,19 @@ fn a_table_cell_wider_than_65535_characters_is_padded_not_a_panic() {
     assert_eq!(lines[0], format!("name{}  value", " ".repeat(70_000 - 4)));
     assert_eq!(lines[2], format!("{long}      1"));
 }
+
+#[test]
+fn a_huge_duration_with_a_fault_is_refused_without_overflow() {
+    // Found by the fuzzer (debug assertions on): `duration_s + drain_s` in nanoseconds
+    // overflowed while checking that a listed fault starts within the run.
+    use geosim::scenario::{self, Format};
+    let text = with("duration_s = 10", "duration_s = 1e300\ndrain_s = 1e300")
+        + "[[faults]]\nkind = \"region-outage\"\nregion = \"b\"\nstart_s = 1\nduration_s = 1\n";
+    let err = scenario::from_str(&text, Format::Toml, Path::new("huge.toml")).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("duration_s: must be at most 31536000"),
+        "{msg}"
+    );
+    assert!(msg.contains("drain_s: must be at most 31536000"), "{msg}");
+}
