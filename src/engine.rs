@@ -218,10 +218,27 @@ pub trait Model {
 /// Runs `model` until the queue is empty, the next event lies after `horizon`, or the model
 /// says it is finished. Returns the number of events handled.
 pub fn run<M: Model>(model: &mut M, sched: &mut Scheduler<M::Event>, horizon: SimTime) -> u64 {
+    run_observed(model, sched, horizon, |_| {})
+}
+
+/// Events between two calls of `run_observed`'s observer.
+pub const OBSERVE_EVERY: u64 = 1 << 16;
+
+/// `run`, calling `observe` with the simulated time every `OBSERVE_EVERY` events (for progress
+/// reports; it cannot touch the model, so the run is the same with or without it).
+pub fn run_observed<M: Model>(
+    model: &mut M,
+    sched: &mut Scheduler<M::Event>,
+    horizon: SimTime,
+    mut observe: impl FnMut(SimTime),
+) -> u64 {
     let mut handled = 0u64;
     while let Some((now, event)) = sched.pop_until(horizon) {
         model.handle(now, event, sched);
         handled += 1;
+        if handled % OBSERVE_EVERY == 0 {
+            observe(now);
+        }
         if model.finished() {
             break;
         }
@@ -245,6 +262,30 @@ mod tests {
                 sched.schedule_in(0, 101);
             }
         }
+    }
+
+    #[test]
+    fn the_observer_sees_every_65536th_event_and_changes_nothing() {
+        // A chain of events one ns apart: event i at time i, 200,000 of them.
+        struct Chain;
+        impl Model for Chain {
+            type Event = u32;
+            fn handle(&mut self, _now: SimTime, ev: u32, sched: &mut Scheduler<u32>) {
+                if ev + 1 < 200_000 {
+                    sched.schedule_in(1, ev + 1);
+                }
+            }
+        }
+        let mut seen = Vec::new();
+        let mut s = Scheduler::new();
+        s.schedule_at(SimTime(0), 0);
+        let n = run_observed(&mut Chain, &mut s, SimTime(u64::MAX), |t| seen.push(t.0));
+        assert_eq!(n, 200_000);
+        // The 65536th event is at time 65535, and so on: floor(200000 / 65536) = 3 calls.
+        assert_eq!(seen, [65_535, 131_071, 196_607]);
+        let mut s = Scheduler::new();
+        s.schedule_at(SimTime(0), 0);
+        assert_eq!(run(&mut Chain, &mut s, SimTime(u64::MAX)), n);
     }
 
     #[test]

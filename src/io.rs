@@ -65,6 +65,61 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Checks, before anything runs, that `files` (relative paths) can be written under `dir`:
+/// every existing component of `dir` is a directory, no output file is taken by something
+/// other than a regular file (a directory, a FIFO), and the nearest existing ancestor of each
+/// accepts a new file (a temporary file is created there and removed). Creates nothing.
+///
+/// A path of the wrong kind is an input error (`Error::Usage`, exit 2); a directory that
+/// refuses files (permissions, a read-only disk) is `Error::Write` (exit 1).
+pub fn check_output(dir: &Path, files: &[&str]) -> Result<()> {
+    let usage = |p: &Path, m: &str| Error::Usage(format!("output {}: {m}", p.display()));
+    let mut probed: Vec<std::path::PathBuf> = Vec::new();
+    for f in files {
+        let target = dir.join(f);
+        if let Ok(meta) = std::fs::symlink_metadata(&target) {
+            let meta = if meta.file_type().is_symlink() {
+                std::fs::metadata(&target).unwrap_or(meta)
+            } else {
+                meta
+            };
+            if !meta.is_file() {
+                return Err(usage(
+                    &target,
+                    "exists and is not a regular file (a directory, FIFO or device)",
+                ));
+            }
+        }
+        // The nearest existing ancestor of the file must be a directory that takes files.
+        let mut at = target.parent().map(Path::to_path_buf);
+        while let Some(p) = at {
+            let p = if p.as_os_str().is_empty() {
+                std::path::PathBuf::from(".")
+            } else {
+                p
+            };
+            match std::fs::metadata(&p) {
+                Ok(meta) if meta.is_dir() => {
+                    if !probed.contains(&p) {
+                        tempfile::Builder::new()
+                            .prefix(".geosim-probe-")
+                            .tempfile_in(&p)
+                            .map_err(|source| Error::Write {
+                                path: p.clone(),
+                                source,
+                            })?;
+                        probed.push(p);
+                    }
+                    break;
+                }
+                Ok(_) => return Err(usage(&p, "is not a directory")),
+                Err(_) => at = p.parent().map(Path::to_path_buf),
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -105,9 +105,19 @@ pub fn simulate(
     let seed = seed.or(sc.seed).unwrap_or(DEFAULT_SEED);
     let indices = select(sc, only)?;
     let results = sim::run_all(sc, &indices, seed);
-    let mut report = report::build(sc, info, seed, &indices, &results);
-    slo::apply(&mut report, &sc.slos);
-    Ok(report)
+    Ok(finish(sc, info, seed, &indices, &results))
+}
+
+/// `simulate`, telling `progress` how far each selected strategy's run has got (slot `k` is
+/// the `k`-th selected strategy). The report is the same as `simulate`'s, byte for byte.
+pub fn simulate_observed(
+    sc: &Scenario,
+    info: ScenarioInfo,
+    seed: Option<u64>,
+    only: &[String],
+    progress: &dyn sim::RunProgress,
+) -> Result<Report> {
+    simulate_with(sc, info, seed, only, None, Some(progress)).map(|(report, _)| report)
 }
 
 /// `simulate`, also tracing operations as `trace` says: the report and, per strategy run (in
@@ -119,16 +129,40 @@ pub fn simulate_traced(
     only: &[String],
     trace: &sim::TraceSpec,
 ) -> Result<(Report, Vec<Vec<sim::TracedOp>>)> {
+    simulate_with(sc, info, seed, only, Some(trace), None)
+}
+
+/// `simulate` with an optional trace of operations and an optional progress listener (neither
+/// changes the report): the report and, per strategy run, its traced operations (empty
+/// without `trace`).
+pub fn simulate_with(
+    sc: &Scenario,
+    info: ScenarioInfo,
+    seed: Option<u64>,
+    only: &[String],
+    trace: Option<&sim::TraceSpec>,
+    progress: Option<&dyn sim::RunProgress>,
+) -> Result<(Report, Vec<Vec<sim::TracedOp>>)> {
     let seed = seed.or(sc.seed).unwrap_or(DEFAULT_SEED);
     let indices = select(sc, only)?;
-    let mut results = sim::run_all_traced(sc, &indices, seed, Some(trace));
+    let mut results = sim::run_all_with(sc, &indices, seed, trace, progress);
     let traces = results
         .iter_mut()
         .map(|r| std::mem::take(&mut r.trace))
         .collect();
-    let mut report = report::build(sc, info, seed, &indices, &results);
+    Ok((finish(sc, info, seed, &indices, &results), traces))
+}
+
+fn finish(
+    sc: &Scenario,
+    info: ScenarioInfo,
+    seed: u64,
+    indices: &[usize],
+    results: &[sim::RunResult],
+) -> Report {
+    let mut report = report::build(sc, info, seed, indices, results);
     slo::apply(&mut report, &sc.slos);
-    Ok((report, traces))
+    report
 }
 
 /// The indices of the strategies named in `only`, in scenario order (all when empty); an

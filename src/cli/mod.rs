@@ -3,9 +3,10 @@
 //!
 //! Owns every terminal write of geosim. Must not contain model logic: it calls the library.
 //! Submodules: `verify` (`check`, `validate`), `regions`, `sweeps` (`sweep`, `merge`), `advise`
-//! (`advise`, `matrix`).
+//! (`advise`, `matrix`), `progress` (a long run's progress on stderr).
 
 mod advise;
+mod progress;
 mod regions;
 mod sweeps;
 mod verify;
@@ -57,6 +58,10 @@ enum Command {
         /// Run even when the run is estimated to take more than 1e9 events.
         #[arg(long)]
         force: bool,
+        /// Print no progress (shown on stderr for runs estimated at 1e7 events or more: a bar
+        /// on a terminal, else a line every 10 %).
+        #[arg(long)]
+        quiet: bool,
         /// Print, per strategy, client region and kind, the two biggest latency components of
         /// the slowest 1 % (what the p99 is made of).
         #[arg(long)]
@@ -78,12 +83,12 @@ enum Command {
         #[arg(long, value_name = "LIST", requires = "trace")]
         trace_filter: Option<String>,
     },
-    /// Check a scenario file and report every problem.
+    /// Check a scenario or sweep file and report every problem.
     #[command(
-        after_help = "Examples:\n  geosim validate scenarios/three-regions.toml\n  geosim validate scenarios/three-regions.toml --format json\n\nExit codes: 0 valid, 2 invalid (file, field path and reason printed). With --format json,\nstdout holds one JSON object (format geosim-validate/1: valid, problems[] with field, line,\ncolumn, message) whatever the outcome; docs/ci.md."
+        after_help = "Examples:\n  geosim validate scenarios/three-regions.toml\n  geosim validate scenarios/three-regions.toml --format json\n  geosim validate scenarios/sweeps/lag-vs-rpo.toml\n\nA sweep file (one with `metrics`) is checked as `geosim sweep` checks it: the base, every\ngrid point's overrides and field paths, the metrics.\nExit codes: 0 valid, 2 invalid (file, field path and reason printed). With --format json,\nstdout holds one JSON object (format geosim-validate/1: valid, problems[] with field, line,\ncolumn, message) whatever the outcome; docs/ci.md."
     )]
     Validate {
-        /// The scenario file (.toml or .json).
+        /// The scenario or sweep file (.toml or .json).
         scenario: PathBuf,
         /// Output format on stdout.
         #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
@@ -112,7 +117,7 @@ enum Command {
     },
     /// Run a parameter sweep: every grid point with several seeds, in parallel.
     #[command(
-        after_help = "Examples:\n  geosim sweep scenarios/sweeps/conflicts-vs-rate.toml\n  geosim sweep scenarios/sweeps/lag-vs-rpo.toml --jobs 2 --out /tmp/lag\n  geosim sweep scenarios/sweeps/conflicts-vs-rate.toml --shard 2/4 --out shards/\n  geosim sweep scenarios/sweeps/conflicts-vs-rate.toml --shard auto/4 --out shards/\n\nWrites DIR/sweep.csv and DIR/sweep.json (default DIR: results/<sweep file stem>/), or with\n--shard only DIR/shard-I-of-N.json for `geosim merge`. Every point is built and checked\nbefore anything runs. Format: docs/sweep.md; clusters: docs/cluster.md.\nExit codes: 0 ok, 1 cannot write output, 2 bad sweep file or arguments, 130 interrupted\n(Ctrl-C: runs in progress finish, nothing is written)."
+        after_help = "Examples:\n  geosim sweep scenarios/sweeps/conflicts-vs-rate.toml\n  geosim sweep scenarios/sweeps/lag-vs-rpo.toml --jobs 2 --out /tmp/lag\n  geosim sweep scenarios/sweeps/conflicts-vs-rate.toml --shard 2/4 --out shards/\n  geosim sweep scenarios/sweeps/conflicts-vs-rate.toml --shard auto/4 --out shards/\n  geosim sweep scenarios/sweeps/lag-vs-rpo.toml --dry-run\n\nWrites DIR/sweep.csv and DIR/sweep.json (default DIR: results/<sweep file stem>/), or with\n--shard only DIR/shard-I-of-N.json for `geosim merge`. Every point is built and checked\nbefore anything runs, and the output directory is checked before the first run (--dry-run:\nlist the points and stop). Format: docs/sweep.md; clusters: docs/cluster.md.\nExit codes: 0 ok, 1 cannot write output, 2 bad sweep file or arguments, 130 interrupted\n(Ctrl-C: runs in progress finish, nothing is written)."
     )]
     Sweep {
         /// The sweep file (.toml or .json).
@@ -133,6 +138,13 @@ enum Command {
         /// Write sweep.csv and sweep.json only: no charts/*.svg and no sweep.html.
         #[arg(long)]
         no_charts: bool,
+        /// Build and check every point, list the points and their estimated events per run,
+        /// and stop: nothing runs and nothing is written.
+        #[arg(long)]
+        dry_run: bool,
+        /// Run even when a point's run is estimated to take more than 1e9 events.
+        #[arg(long)]
+        force: bool,
     },
     /// Merge the shard files of a sweep (or of `geosim advise --shard`) into one result.
     #[command(
@@ -294,13 +306,19 @@ fn dispatch(command: Command) -> Result<(), Error> {
             no_by_region,
             trace,
             trace_filter,
+            quiet,
         } => {
             let show = Show {
                 explain,
                 by_region: (by_region || no_by_region).then_some(by_region),
                 trace: trace.map(|n| (n, trace_filter.unwrap_or_default())),
             };
-            run(&scenario, seed, out, &strategies, no_charts, force, show)
+            let flags = RunFlags {
+                no_charts,
+                force,
+                quiet,
+            };
+            run(&scenario, seed, out, &strategies, flags, show)
         }
         Command::Validate {
             scenario,
@@ -323,7 +341,20 @@ fn dispatch(command: Command) -> Result<(), Error> {
             shard,
             quiet,
             no_charts,
-        } => sweeps::sweep(&file, jobs, out, shard.as_deref(), quiet, no_charts),
+            dry_run,
+            force,
+        } => sweeps::sweep(
+            &file,
+            jobs,
+            out,
+            shard.as_deref(),
+            sweeps::Flags {
+                quiet,
+                no_charts,
+                dry_run,
+                force,
+            },
+        ),
         Command::Merge { shards, out } => match advise::is_advise_shard(&shards[0]) {
             true => advise::merge(&shards, out),
             false => sweeps::merge(&shards, out),
@@ -403,6 +434,13 @@ pub(super) fn default_out(path: &Path) -> PathBuf {
     Path::new("results").join(stem)
 }
 
+/// The switches of `geosim run`.
+struct RunFlags {
+    no_charts: bool,
+    force: bool,
+    quiet: bool,
+}
+
 /// What `geosim run` prints beyond the comparison table.
 struct Show {
     /// The tail explanations (`--explain`).
@@ -449,10 +487,14 @@ fn run(
     seed: Option<u64>,
     out: Option<PathBuf>,
     strategies: &[String],
-    no_charts: bool,
-    force: bool,
+    flags: RunFlags,
     show: Show,
 ) -> Result<(), Error> {
+    let RunFlags {
+        no_charts,
+        force,
+        quiet,
+    } = flags;
     let (sc, info) = io::load_scenario(path)?;
     let selected = geosim::select(&sc, strategies)?.len();
     if !force {
@@ -462,13 +504,21 @@ fn run(
         Some((n, filter)) => Some(trace_spec(&sc, *n, filter)?),
         None => None,
     };
-    let started = Instant::now();
-    let (report, traces) = match &spec {
-        Some(spec) => geosim::simulate_traced(&sc, info, seed, strategies, spec)?,
-        None => (geosim::simulate(&sc, info, seed, strategies)?, Vec::new()),
-    };
-    let wall = started.elapsed();
     let dir = out.unwrap_or_else(|| default_out(path));
+    let mut outputs = vec!["report.json"];
+    if spec.is_some() {
+        outputs.push("trace.json");
+    }
+    if !no_charts {
+        outputs.extend(["report.html", "charts/latency.svg"]);
+    }
+    io::check_output(&dir, &outputs)?;
+    let started = Instant::now();
+    let bar = progress::RunBar::new(selected, &scenario::budget::estimate(&sc, selected), quiet);
+    let result = geosim::simulate_with(&sc, info, seed, strategies, spec.as_ref(), Some(&bar));
+    bar.finish();
+    let (report, traces) = result?;
+    let wall = started.elapsed();
     let file = dir.join("report.json");
     io::write_atomic(&file, report.to_json().as_bytes())?;
     let trace_file = dir.join("trace.json");
@@ -554,7 +604,7 @@ pub(super) fn within_budget(
     sc: &scenario::Scenario,
     strategies: usize,
 ) -> Result<(), Error> {
-    use scenario::budget::{estimate, MAX_EVENTS};
+    use scenario::budget::estimate;
     let est = estimate(sc, strategies);
     if !est.too_large() {
         return Ok(());
@@ -563,14 +613,20 @@ pub(super) fn within_budget(
         path: path.to_path_buf(),
         problems: vec![geosim::error::Problem {
             field: est.field.clone(),
-            message: format!(
-                "the run would take about {:.1e} events ({} % of them from this setting; limit \
-                 {MAX_EVENTS:.0e}): lower it or duration_s, or pass --force to run anyway",
-                est.events,
-                (est.share * 100.0).round()
-            ),
+            message: over_budget_message(&est),
         }],
     })
+}
+
+/// Why an estimate is over the limit, and what to do about it.
+pub(super) fn over_budget_message(est: &scenario::budget::Estimate) -> String {
+    format!(
+        "the run would take about {:.1e} events ({} % of them from this setting; limit {:.0e}): \
+         lower it or duration_s, or pass --force to run anyway",
+        est.events,
+        (est.share * 100.0).round(),
+        scenario::budget::MAX_EVENTS
+    )
 }
 
 fn plot(result: &Path, out: Option<PathBuf>) -> Result<(), Error> {

@@ -11,9 +11,9 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use geosim::{io, render, sweep, Error};
+use geosim::{io, render, report, sweep, Error};
 
-use super::{default_out, plural};
+use super::{default_out, over_budget_message, plural};
 
 /// Set by Ctrl-C during a sweep: no new runs start.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -90,14 +90,27 @@ impl geosim::sweep::Progress for SweepProgress {
     }
 }
 
+/// The switches of `geosim sweep`.
+pub(super) struct Flags {
+    pub(super) quiet: bool,
+    pub(super) no_charts: bool,
+    pub(super) dry_run: bool,
+    pub(super) force: bool,
+}
+
 pub(super) fn sweep(
     file: &Path,
     jobs: Option<usize>,
     out: Option<PathBuf>,
     shard: Option<&str>,
-    quiet: bool,
-    no_charts: bool,
+    flags: Flags,
 ) -> Result<(), Error> {
+    let Flags {
+        quiet,
+        no_charts,
+        dry_run,
+        force,
+    } = flags;
     let shard = shard
         .map(|s| sweep::Shard::parse(s, |k| std::env::var(k).ok()))
         .transpose()?;
@@ -106,8 +119,25 @@ pub(super) fn sweep(
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let plan = sweep::load(file)?;
     let dir = out.unwrap_or_else(|| default_out(file));
+    if !dry_run {
+        // Before the plan (which dry-runs points) and long before the first run.
+        let shard_name = shard.map(|s| s.file_name());
+        let outputs: Vec<&str> = match &shard_name {
+            Some(name) => vec![name.as_str()],
+            None if no_charts => vec!["sweep.csv", "sweep.json"],
+            None => vec!["sweep.csv", "sweep.json", "sweep.html", "charts/sweep.svg"],
+        };
+        io::check_output(&dir, &outputs)?;
+    }
+    let plan = sweep::load(file)?;
+    if dry_run {
+        print!("{}", point_list(&plan));
+        return Ok(());
+    }
+    if !force {
+        within_budget(file, &plan)?;
+    }
     let mine = (0..plan.runs())
         .filter(|&r| shard.is_none_or(|s| s.contains(r)))
         .count();
@@ -161,6 +191,76 @@ pub(super) fn sweep(
         );
     }
     Ok(())
+}
+
+/// `parameters[i] = value, ...` of point `k`.
+fn assignments(plan: &sweep::Plan, k: usize) -> String {
+    let h = &plan.header;
+    let list: Vec<String> = h
+        .parameters
+        .iter()
+        .zip(&h.points[k].values)
+        .map(|(p, v)| format!("{} = {v}", p.path))
+        .collect();
+    list.join(", ")
+}
+
+/// The estimated events of one run of point `k` (all its selected strategies).
+fn estimate(plan: &sweep::Plan, k: usize) -> geosim::scenario::budget::Estimate {
+    geosim::scenario::budget::estimate(plan.scenario(k), plan.header.points[k].strategies.len())
+}
+
+/// Refuses a sweep with a point whose run is estimated to take more than
+/// `budget::MAX_EVENTS` events, naming the point and the setting behind most of them (exit
+/// 2; `--force` skips this).
+pub(super) fn within_budget(file: &Path, plan: &sweep::Plan) -> Result<(), Error> {
+    for k in 0..plan.points() {
+        let est = estimate(plan, k);
+        if est.too_large() {
+            return Err(Error::Sweep {
+                path: file.to_path_buf(),
+                field: format!("grid point {k} ({})", assignments(plan, k)),
+                message: format!("{}: {}", est.field, over_budget_message(&est)),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `geosim sweep --dry-run`: one line per point (index, hash, values, strategies, estimated
+/// events per run) and the totals.
+fn point_list(plan: &sweep::Plan) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for (k, p) in plan.header.points.iter().enumerate() {
+        let est = estimate(plan, k);
+        let flag = if est.too_large() {
+            format!("  over the limit ({}; --force)", est.field)
+        } else {
+            String::new()
+        };
+        let values = assignments(plan, k);
+        let _ = writeln!(
+            out,
+            "point {k:>4}  {}  {}  {}  ~{:.1e} events/run{flag}",
+            p.hash,
+            if values.is_empty() {
+                "(base)".into()
+            } else {
+                report::escape(&values)
+            },
+            plural(p.strategies.len(), "strategy"),
+            est.events
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} x {} = {} (dry run: nothing ran, nothing written)",
+        plural(plan.points(), "point"),
+        plural(plan.header.seeds as usize, "seed"),
+        plural(plan.runs(), "run")
+    );
+    out
 }
 
 pub(super) fn merge(shards: &[PathBuf], out: Option<PathBuf>) -> Result<(), Error> {

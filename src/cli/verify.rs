@@ -6,9 +6,9 @@
 
 use std::path::Path;
 
-use geosim::{check, io, plot, report, Error};
+use geosim::{check, io, plot, report, scenario, sweep, Error};
 
-use super::{plural, within_budget, CheckFormat, ValidateFormat};
+use super::{plural, sweeps, within_budget, CheckFormat, ValidateFormat};
 
 /// The files of `geosim check`.
 pub(super) struct CheckFiles<'a> {
@@ -147,7 +147,100 @@ fn derived_pairs(sc: &geosim::scenario::Scenario) {
     }
 }
 
+/// True when `path` holds a sweep file: a table with `metrics` or `parameters` (fields a
+/// scenario does not have). Anything unreadable is left to the scenario loader to report.
+fn is_sweep_file(path: &Path) -> bool {
+    let Ok(format) = scenario::Format::of(path) else {
+        return false;
+    };
+    let Ok(text) = io::read_text(path) else {
+        return false;
+    };
+    scenario::parse_spec::<serde_json::Value>(&text, format, path).is_ok_and(|v| {
+        v.as_object()
+            .is_some_and(|o| o.contains_key("metrics") || o.contains_key("parameters"))
+    })
+}
+
+/// `geosim validate` of a sweep file: builds the plan (base, every point, metrics) as
+/// `geosim sweep` does, without running it.
+fn validate_sweep(path: &Path, format: ValidateFormat) -> Result<(), Error> {
+    let plan = sweep::load(path);
+    let over = plan
+        .as_ref()
+        .ok()
+        .and_then(|p| sweeps::within_budget(path, p).err());
+    if format == ValidateFormat::Text {
+        let plan = plan?;
+        println!(
+            "{}: ok (sweep: {} x {} = {})",
+            path.display(),
+            plural(plan.points(), "point"),
+            plural(plan.header.seeds as usize, "seed"),
+            plural(plan.runs(), "run"),
+        );
+        if let Some(e) = over {
+            eprintln!("warning: {e}");
+        }
+        return Ok(());
+    }
+    let (problems, result) = match &plan {
+        Ok(_) => (Vec::new(), Ok(())),
+        Err(e) => (problems_json(e), Err(())),
+    };
+    let doc = serde_json::json!({
+        "format": "geosim-validate/1",
+        "file": path.display().to_string(),
+        "kind": "sweep",
+        "valid": result.is_ok(),
+        "exit_code": plan.as_ref().map_or_else(|e| e.exit_code(), |_| 0),
+        "points": plan.as_ref().ok().map(|p| p.points()),
+        "runs": plan.as_ref().ok().map(|p| p.runs()),
+        "problems": problems,
+        "warnings": over.map(|e| vec![serde_json::json!({"field": null, "message": e.to_string()})]).unwrap_or_default(),
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&doc).expect("serialises")
+    );
+    plan.map(|_| ())
+}
+
+/// The problems of a failed validation as JSON objects (field, line, column, message).
+fn problems_json(e: &Error) -> Vec<serde_json::Value> {
+    let problem = |field: Option<&str>,
+                   line: Option<usize>,
+                   column: Option<usize>,
+                   message: &str| {
+        serde_json::json!({"field": field, "line": line, "column": column, "message": message})
+    };
+    match e {
+        Error::Invalid { problems, .. } => problems
+            .iter()
+            .map(|p| problem(Some(&p.field), None, None, &p.message))
+            .collect(),
+        Error::Field {
+            field,
+            line,
+            column,
+            message,
+            ..
+        } => vec![problem(Some(field), *line, *column, message)],
+        Error::Syntax {
+            line,
+            column,
+            message,
+            ..
+        } => vec![problem(None, Some(*line), Some(*column), message)],
+        Error::Sweep { field, message, .. } => vec![problem(Some(field), None, None, message)],
+        other => vec![problem(None, None, None, &other.to_string())],
+    }
+}
+
 pub(super) fn validate(path: &Path, format: ValidateFormat, verbose: bool) -> Result<(), Error> {
+    if is_sweep_file(path) {
+        return validate_sweep(path, format);
+    }
     let loaded = io::load_scenario(path);
     if format == ValidateFormat::Text {
         let (sc, _) = loaded?;
@@ -177,12 +270,6 @@ pub(super) fn validate(path: &Path, format: ValidateFormat, verbose: bool) -> Re
         }
         return Ok(());
     }
-    let problem = |field: Option<&str>,
-                   line: Option<usize>,
-                   column: Option<usize>,
-                   message: &str| {
-        serde_json::json!({"field": field, "line": line, "column": column, "message": message})
-    };
     let warnings: Vec<serde_json::Value> = match &loaded {
         Ok((sc, _)) => sc
             .warnings
@@ -207,29 +294,7 @@ pub(super) fn validate(path: &Path, format: ValidateFormat, verbose: bool) -> Re
             Vec::new(),
             Ok(()),
         ),
-        Err(e) => {
-            let problems = match &e {
-                Error::Invalid { problems, .. } => problems
-                    .iter()
-                    .map(|p| problem(Some(&p.field), None, None, &p.message))
-                    .collect(),
-                Error::Field {
-                    field,
-                    line,
-                    column,
-                    message,
-                    ..
-                } => vec![problem(Some(field), *line, *column, message)],
-                Error::Syntax {
-                    line,
-                    column,
-                    message,
-                    ..
-                } => vec![problem(None, Some(*line), Some(*column), message)],
-                other => vec![problem(None, None, None, &other.to_string())],
-            };
-            (None, problems, Err(e))
-        }
+        Err(e) => (None, problems_json(&e), Err(e)),
     };
     let doc = serde_json::json!({
         "format": "geosim-validate/1",

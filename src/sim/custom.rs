@@ -14,15 +14,15 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
-use super::{run_with, RunResult, TraceSpec};
+use super::{run_with, How, RunResult};
 use crate::error::{Error, Problem, Result};
 use crate::scenario::Scenario;
 use crate::strategy::{CustomConfig, Runner, Strategy, StrategyConfig};
 use crate::topology::Topology;
 
-/// How a registered strategy runs: strategy `index` of a scenario, with a seed and an
-/// optional trace of its operations.
-type RunFn = dyn Fn(&Scenario, usize, u64, Option<&TraceSpec>) -> RunResult + Send + Sync;
+/// How a registered strategy runs: strategy `index` of a scenario, with a seed, traced and
+/// observed as `How` says.
+type RunFn = dyn Fn(&Scenario, usize, u64, How<'_>) -> RunResult + Send + Sync;
 /// How a registered strategy's `params` are checked: `Err((field path, message))`.
 type CheckFn = dyn Fn(&serde_json::Value, &Scenario) -> std::result::Result<(), (String, String)>
     + Send
@@ -85,7 +85,7 @@ impl Registry {
                 .map(|_| ())
                 .map_err(|m| (".".to_string(), m))
         });
-        let run: Arc<RunFn> = Arc::new(move |sc: &Scenario, index, seed, trace| {
+        let run: Arc<RunFn> = Arc::new(move |sc: &Scenario, index, seed, how: How<'_>| {
             let StrategyConfig::Custom(c) = &sc.strategies[index].config else {
                 unreachable!("only custom strategies reach a registered runner")
             };
@@ -96,7 +96,7 @@ impl Registry {
                 key_space: sc.workload.key_space(),
             };
             let strategy = make(params, &setup).expect("the constructor accepted these params");
-            run_with(sc, index, seed, trace, strategy)
+            run_with(sc, index, seed, how, strategy)
         });
         self.entries.insert(name.to_string(), Entry { check, run });
     }
@@ -180,7 +180,7 @@ pub(super) fn run(
     sc: &Scenario,
     index: usize,
     seed: u64,
-    trace: Option<&TraceSpec>,
+    how: How<'_>,
     c: &CustomConfig,
 ) -> RunResult {
     let run = c
@@ -193,5 +193,5 @@ pub(super) fn run(
                 c.kind
             )
         });
-    run(sc, index, seed, trace)
+    run(sc, index, seed, how)
 }

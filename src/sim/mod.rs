@@ -478,63 +478,78 @@ pub fn run_strategy(sc: &Scenario, index: usize, seed: u64) -> RunMetrics {
 
 /// Runs strategy `index` of `sc` with `seed`.
 pub fn run_full(sc: &Scenario, index: usize, seed: u64) -> RunResult {
-    run_traced(sc, index, seed, None)
+    run_inner(sc, index, seed, None, None)
 }
 
 /// Runs strategy `index` of `sc` with `seed`, tracing operations as `trace` says.
 pub fn run_traced(sc: &Scenario, index: usize, seed: u64, trace: Option<&TraceSpec>) -> RunResult {
+    run_inner(sc, index, seed, trace, None)
+}
+
+fn run_inner(
+    sc: &Scenario,
+    index: usize,
+    seed: u64,
+    trace: Option<&TraceSpec>,
+    observe: Observe,
+) -> RunResult {
     let n = sc.topology.len();
     let keys = sc.workload.key_space();
+    let how = How { trace, observe };
     match &sc.strategies[index].config {
-        StrategyConfig::ActivePassive(c) => run_with(
-            sc,
-            index,
-            seed,
-            trace,
-            ActivePassive::new(c.clone(), n, keys),
-        ),
-        StrategyConfig::MultiMaster(c) => {
-            run_with(sc, index, seed, trace, MultiMaster::new(c.clone(), n, keys))
+        StrategyConfig::ActivePassive(c) => {
+            run_with(sc, index, seed, how, ActivePassive::new(c.clone(), n, keys))
         }
-        StrategyConfig::ActiveActive(c) => run_with(
-            sc,
-            index,
-            seed,
-            trace,
-            ActiveActive::new(c.clone(), n, keys),
-        ),
-        StrategyConfig::FollowTheSun(c) => run_with(
-            sc,
-            index,
-            seed,
-            trace,
-            FollowTheSun::new(c.clone(), n, keys),
-        ),
+        StrategyConfig::MultiMaster(c) => {
+            run_with(sc, index, seed, how, MultiMaster::new(c.clone(), n, keys))
+        }
+        StrategyConfig::ActiveActive(c) => {
+            run_with(sc, index, seed, how, ActiveActive::new(c.clone(), n, keys))
+        }
+        StrategyConfig::FollowTheSun(c) => {
+            run_with(sc, index, seed, how, FollowTheSun::new(c.clone(), n, keys))
+        }
         StrategyConfig::Quorum(c) => {
-            run_with(sc, index, seed, trace, Quorum::new(c.clone(), n, keys))
+            run_with(sc, index, seed, how, Quorum::new(c.clone(), n, keys))
         }
         StrategyConfig::Consensus(c) => {
-            run_with(sc, index, seed, trace, Consensus::new(c.clone(), n, keys))
+            run_with(sc, index, seed, how, Consensus::new(c.clone(), n, keys))
         }
         StrategyConfig::EdgeCache(c) => {
-            run_with(sc, index, seed, trace, EdgeCache::new(c.clone(), n, keys))
+            run_with(sc, index, seed, how, EdgeCache::new(c.clone(), n, keys))
         }
-        StrategyConfig::Custom(c) => custom::run(sc, index, seed, trace, c),
+        StrategyConfig::Custom(c) => custom::run(sc, index, seed, how, c),
     }
+}
+
+/// How a run is watched: the operations it traces and who hears of its progress (neither
+/// changes what the run does).
+#[derive(Copy, Clone)]
+struct How<'a> {
+    trace: Option<&'a TraceSpec>,
+    observe: Observe<'a>,
 }
 
 fn run_with<S: Strategy>(
     sc: &Scenario,
     index: usize,
     seed: u64,
-    trace: Option<&TraceSpec>,
+    how: How<'_>,
     strategy: S,
 ) -> RunResult {
-    let mut world = World::new(sc, index, seed, strategy, trace);
+    let mut world = World::new(sc, index, seed, strategy, how.trace);
     let mut sched = Scheduler::with_capacity(4096);
     world.start(&mut sched);
     let horizon = SimTime(sc.duration_ns) + sc.drain_ns;
-    let events = engine::run(&mut world, &mut sched, horizon);
+    let events = match how.observe {
+        None => engine::run(&mut world, &mut sched, horizon),
+        Some((progress, slot)) => engine::run_observed(&mut world, &mut sched, horizon, |t| {
+            progress.advance(slot, t.0, horizon.0)
+        }),
+    };
+    if let Some((progress, slot)) = how.observe {
+        progress.advance(slot, horizon.0, horizon.0);
+    }
     let end = sched.now().max(SimTime(sc.duration_ns));
     let trace = world.take_trace();
     let (metrics, faults) = world.finish(end, events);
@@ -545,9 +560,21 @@ fn run_with<S: Strategy>(
     }
 }
 
+/// Who hears of a run's progress, and the run's slot.
+type Observe<'a> = Option<(&'a dyn RunProgress, usize)>;
+
+/// Hears how far the runs of `run_all_observed` have got (called from worker threads, every
+/// `engine::OBSERVE_EVERY` events and once at the end of each run). Progress is for people:
+/// nothing it does reaches a run or its results.
+pub trait RunProgress: Sync {
+    /// Run `slot` (its position in `indices`) has reached simulated time `now_ns` of
+    /// `horizon_ns` (duration plus drain).
+    fn advance(&self, slot: usize, now_ns: u64, horizon_ns: u64);
+}
+
 /// Runs the strategies at `indices` (in parallel) and returns their results in that order.
 pub fn run_all(sc: &Scenario, indices: &[usize], seed: u64) -> Vec<RunResult> {
-    run_all_traced(sc, indices, seed, None)
+    run_all_with(sc, indices, seed, None, None)
 }
 
 /// `run_all`, tracing operations as `trace` says.
@@ -557,8 +584,31 @@ pub fn run_all_traced(
     seed: u64,
     trace: Option<&TraceSpec>,
 ) -> Vec<RunResult> {
+    run_all_with(sc, indices, seed, trace, None)
+}
+
+/// `run_all`, telling `progress` how far each run has got.
+pub fn run_all_observed(
+    sc: &Scenario,
+    indices: &[usize],
+    seed: u64,
+    progress: &dyn RunProgress,
+) -> Vec<RunResult> {
+    run_all_with(sc, indices, seed, None, Some(progress))
+}
+
+/// `run_all`, tracing operations as `trace` says and telling `progress` how far each run has
+/// got.
+pub fn run_all_with(
+    sc: &Scenario,
+    indices: &[usize],
+    seed: u64,
+    trace: Option<&TraceSpec>,
+    progress: Option<&dyn RunProgress>,
+) -> Vec<RunResult> {
     indices
         .par_iter()
-        .map(|&i| run_traced(sc, i, seed, trace))
+        .enumerate()
+        .map(|(slot, &i)| run_inner(sc, i, seed, trace, progress.map(|p| (p, slot))))
         .collect()
 }

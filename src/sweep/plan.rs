@@ -129,10 +129,33 @@ pub fn from_str_with(text: &str, format: Format, path: &Path, registry: &Registr
         };
         b.bad(format!("parameters[{i}].{field}"), m)
     })?;
+    // Bound the grid before anything sized by it is allocated or built.
+    let too_many = |what: String| b.bad("parameters".into(), what);
+    let points = grid
+        .checked_points()
+        .filter(|&n| n <= spec::MAX_POINTS)
+        .ok_or_else(|| {
+            let lens: Vec<String> = grid.lens.iter().map(usize::to_string).collect();
+            too_many(format!(
+                "the grid has {} points; the limit is {} (split the sweep into several files)",
+                lens.join(" x "),
+                spec::MAX_POINTS
+            ))
+        })?;
+    if points.saturating_mul(spec.seeds as usize) > spec::MAX_RUNS {
+        return Err(b.bad(
+            "seeds".into(),
+            format!(
+                "{points} points x {} seeds is more than {} runs (use fewer seeds or points)",
+                spec.seeds,
+                spec::MAX_RUNS
+            ),
+        ));
+    }
     b.check_values_alone()?;
 
-    let mut scenarios = Vec::with_capacity(grid.points());
-    let mut points = Vec::with_capacity(grid.points());
+    let mut scenarios = Vec::with_capacity(points);
+    let mut points = Vec::with_capacity(points);
     let mut shapes = BTreeSet::new();
     for k in 0..grid.points() {
         let Point {

@@ -120,6 +120,13 @@ pub enum Scale {
 /// Largest number of values one parameter may have.
 pub const MAX_VALUES: usize = 100_000;
 
+/// Largest number of grid points a sweep may have (the product of its dimensions' lengths),
+/// checked before anything sized by the grid is allocated.
+pub const MAX_POINTS: usize = 10_000;
+
+/// Largest number of runs a sweep may have (grid points x seeds).
+pub const MAX_RUNS: usize = 1_000_000;
+
 /// Rounds to 12 significant digits, so `0.1 * 3` is `0.3`.
 fn tidy(x: f64) -> f64 {
     format!("{x:.11e}").parse().unwrap_or(x)
@@ -263,9 +270,16 @@ impl Grid {
         Ok(Grid { dims, lens })
     }
 
-    /// Number of points.
+    /// Number of points (saturating at `usize::MAX`; see `checked_points`).
     pub fn points(&self) -> usize {
-        self.lens.iter().product()
+        self.checked_points().unwrap_or(usize::MAX)
+    }
+
+    /// Number of points, or `None` when the product of the dimensions' lengths overflows.
+    pub fn checked_points(&self) -> Option<usize> {
+        self.lens
+            .iter()
+            .try_fold(1usize, |acc, &n| acc.checked_mul(n))
     }
 
     /// The value index of every parameter at point `k` (row-major: the last dimension varies

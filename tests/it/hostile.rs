@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 use crate::common::root;
 
 /// Address-space limit for the binary, KiB (1 GiB).
-const AS_LIMIT_KIB: u64 = 1 << 20;
+pub(crate) const AS_LIMIT_KIB: u64 = 1 << 20;
 /// Longest a refusal may take.
-const QUICK: Duration = Duration::from_secs(10);
+pub(crate) const QUICK: Duration = Duration::from_secs(10);
 
 /// The valid scenario the cases bend: two regions, one client group, one strategy.
-const BASE: &str = r#"duration_s = 10
+pub(crate) const BASE: &str = r#"duration_s = 10
 [[regions]]
 name = "a"
 lat = 10.0
@@ -36,7 +36,7 @@ primary = "a"
 
 /// Runs the geosim binary with `args` under the address-space limit; returns its output and
 /// wall time.
-fn limited(args: &[&str]) -> (Output, Duration) {
+pub(crate) fn limited(args: &[&str]) -> (Output, Duration) {
     let started = Instant::now();
     let out = Command::new("sh")
         .arg("-c")
@@ -355,4 +355,20 @@ fn a_table_cell_wider_than_65535_characters_is_padded_not_a_panic() {
     assert_eq!(lines[0].chars().count(), 70_000 + 2 + 5);
     assert_eq!(lines[0], format!("name{}  value", " ".repeat(70_000 - 4)));
     assert_eq!(lines[2], format!("{long}      1"));
+}
+
+#[test]
+fn a_huge_duration_with_a_fault_is_refused_without_overflow() {
+    // Found by the fuzzer (debug assertions on): `duration_s + drain_s` in nanoseconds
+    // overflowed while checking that a listed fault starts within the run.
+    use geosim::scenario::{self, Format};
+    let text = with("duration_s = 10", "duration_s = 1e300\ndrain_s = 1e300")
+        + "[[faults]]\nkind = \"region-outage\"\nregion = \"b\"\nstart_s = 1\nduration_s = 1\n";
+    let err = scenario::from_str(&text, Format::Toml, Path::new("huge.toml")).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("duration_s: must be at most 31536000"),
+        "{msg}"
+    );
+    assert!(msg.contains("drain_s: must be at most 31536000"), "{msg}");
 }

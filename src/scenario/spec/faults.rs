@@ -17,19 +17,24 @@ use super::LatencySpec;
 pub struct ClientsSpec {
     /// Wait for an answer before retrying, ms (> 0, default 5000).
     #[serde(default = "default_timeout_ms")]
+    #[schemars(range(min = 0.001, max = 86_400_000))]
     pub timeout_ms: f64,
     /// Retries after the first attempt (default 2).
     #[serde(default = "default_retries")]
+    #[schemars(range(max = 100))]
     pub retries: u32,
     /// Delay before the first retry, ms; doubles per retry (default 100).
     #[serde(default = "default_backoff_ms")]
+    #[schemars(range(min = 0, max = 86_400_000))]
     pub backoff_ms: f64,
     /// Largest retry delay, ms (default 2000).
     #[serde(default = "default_backoff_cap_ms")]
+    #[schemars(range(min = 0, max = 86_400_000))]
     pub backoff_cap_ms: f64,
     /// Seconds until clients notice their region is down (or back) and go to the nearest
     /// healthy region (or back) (default 30).
     #[serde(default = "default_reroute_s")]
+    #[schemars(range(min = 0, max = 31_536_000))]
     pub reroute_after_s: f64,
 }
 
@@ -147,9 +152,11 @@ pub(super) fn circuit_breaker<'de, D: Deserializer<'de>>(
 pub struct DetectionSpec {
     /// Heartbeat period, ms (> 0, default 1000).
     #[serde(default = "default_heartbeat_ms")]
+    #[schemars(range(min = 1, max = 86_400_000))]
     pub heartbeat_ms: f64,
     /// Silence after which a peer is suspected, ms (> heartbeat_ms, default 3000).
     #[serde(default = "default_detect_timeout_ms")]
+    #[schemars(range(max = 86_400_000), extend("exclusiveMinimum" = 0))]
     pub timeout_ms: f64,
 }
 
@@ -270,15 +277,19 @@ pub enum RecoverySpec {
 pub struct RandomFaultsSpec {
     /// Mean time between outages of each region, s (default: no random outages).
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub region_mtbf_s: Option<f64>,
     /// Mean outage length, s (default 300).
     #[serde(default = "default_mttr")]
+    #[schemars(range(min = 0.001))]
     pub region_mttr_s: f64,
     /// Mean time between partitions of each region pair, s (default: none).
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub link_mtbf_s: Option<f64>,
     /// Mean partition length, s (default 300).
     #[serde(default = "default_mttr")]
+    #[schemars(range(min = 0.001))]
     pub link_mttr_s: f64,
     /// What an out region keeps (default durable).
     #[serde(default)]

@@ -57,12 +57,15 @@ pub struct ScenarioSpec {
     #[serde(default)]
     pub seed: Option<u64>,
     /// Simulated seconds during which clients issue operations (> 0).
+    #[schemars(range(max = 31_536_000), extend("exclusiveMinimum" = 0))]
     pub duration_s: f64,
     /// Extra simulated seconds after `duration_s` to finish in-flight work (default 60).
     #[serde(default = "default_drain_s")]
+    #[schemars(range(min = 0, max = 31_536_000))]
     pub drain_s: f64,
     /// UTC hour of day at simulated time zero, [0, 24) (default 0).
     #[serde(default)]
+    #[schemars(range(min = 0), extend("exclusiveMaximum" = 24))]
     pub start_utc_h: f64,
     /// The geography-derived latency model.
     #[serde(default)]

@@ -121,24 +121,32 @@ pub struct RegionSpec {
     pub name: String,
     /// Latitude in degrees, [-90, 90] (required unless the name is in the catalogue).
     #[serde(default)]
+    #[schemars(range(min = -90, max = 90))]
     pub lat: Option<f64>,
     /// Longitude in degrees, [-180, 180] (required unless the name is in the catalogue).
     #[serde(default)]
+    #[schemars(range(min = -180, max = 180))]
     pub lon: Option<f64>,
     /// Jurisdiction label (default: the catalogue's, else "unspecified").
     #[serde(default)]
     pub jurisdiction: Option<String>,
     /// Inter-region transfer price out of this region, USD/GB (default: catalogue, else 0.02).
     #[serde(default)]
-    #[schemars(description = "Inter-region transfer price out of this region, USD/GB.")]
+    #[schemars(
+        description = "Inter-region transfer price out of this region, USD/GB.",
+        range(min = 0)
+    )]
     pub inter_region_usd_per_gb: Option<f64>,
     /// Internet egress price out of this region, USD/GB (default: catalogue, else 0.09).
     #[serde(default)]
-    #[schemars(description = "Internet egress price out of this region, USD/GB.")]
+    #[schemars(
+        description = "Internet egress price out of this region, USD/GB.",
+        range(min = 0)
+    )]
     pub internet_usd_per_gb: Option<f64>,
     /// Compute price multiplier (default: catalogue, else 1.0).
     #[serde(default)]
-    #[schemars(description = "Compute price multiplier.")]
+    #[schemars(description = "Compute price multiplier.", range(min = 0))]
     pub price_multiplier: Option<f64>,
     /// One-way latency between clients and servers in the region (default: median 1.5 ms,
     /// lognormal per `network.variation`).
@@ -215,6 +223,7 @@ pub struct CapacitySpec {
     /// Largest share of servers that clients of other regions may hold, (0, 1] (default:
     /// no limit).
     #[serde(default)]
+    #[schemars(range(max = 1), extend("exclusiveMinimum" = 0))]
     pub failover_share: Option<f64>,
 }
 

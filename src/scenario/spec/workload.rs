@@ -20,19 +20,24 @@ pub struct WorkloadSpec {
 pub struct ClientSpec {
     /// The region the clients live in.
     pub region: String,
-    /// Mean operations per second, Poisson arrivals (> 0).
+    /// Mean operations per second, Poisson arrivals (> 0, at most 1e6).
+    #[schemars(range(max = 1_000_000), extend("exclusiveMinimum" = 0))]
     pub rate_rps: f64,
     /// Share of reads, [0, 1] (default 0.9).
     #[serde(default = "default_read_fraction")]
+    #[schemars(range(min = 0, max = 1))]
     pub read_fraction: f64,
     /// Distinct keys (>= 1, default 10000).
     #[serde(default = "default_keys")]
+    #[schemars(range(min = 1, max = 10_000_000))]
     pub keys: u64,
     /// First key of the group's range (default 0: groups share keys 0..keys).
     #[serde(default)]
+    #[schemars(range(max = 9_999_999))]
     pub key_offset: u64,
     /// Zipf exponent of key popularity (>= 0; 0 = uniform; default 0.99).
     #[serde(default = "default_zipf")]
+    #[schemars(range(min = 0))]
     pub zipf: f64,
     /// Bytes per written value (default 1024).
     #[serde(default = "default_value_bytes")]
@@ -50,9 +55,11 @@ pub struct ClientSpec {
 #[serde(deny_unknown_fields)]
 pub struct DiurnalSpec {
     /// The clients' time zone as an offset from UTC in hours, [-12, 14].
+    #[schemars(range(min = -12, max = 14))]
     pub utc_offset_h: f64,
     /// 24 non-negative multipliers of `rate_rps`, one per local hour starting at 00:00; the
     /// largest must be positive.
+    #[schemars(length(equal = 24), inner(range(min = 0)))]
     pub profile: Vec<f64>,
 }
 

@@ -252,7 +252,8 @@ pub(super) fn within_run(c: &mut Checker, specs: &[FaultSpec], duration_s: f64, 
     if !(duration_s.is_finite() && duration_s > 0.0 && drain_s.is_finite() && drain_s >= 0.0) {
         return;
     }
-    let end = secs_to_nanos(duration_s) + secs_to_nanos(drain_s);
+    // Saturating: a duration or drain beyond its bound is reported elsewhere, not an overflow.
+    let end = secs_to_nanos(duration_s).saturating_add(secs_to_nanos(drain_s));
     for (i, fs) in specs.iter().enumerate() {
         let start = start_s(fs);
         if start.is_finite() && start >= 0.0 && SimTime::from_secs_f64(start).0 >= end {
