@@ -17,6 +17,6 @@ fi
 for stem in "${stems[@]}"; do
   out="target/baselines/$stem"
   # The scenario path as CI types it: it is part of report.json.
-  "$bin" run "scenarios/$stem.toml" --out "$out" --no-charts > /dev/null
+  "$bin" run "scenarios/$stem.toml" --out "$out" --no-charts --quiet > /dev/null
   "$bin" check "$out/report.json" --baseline "results/baselines/$stem.json" --update | tail -n 1
 done
