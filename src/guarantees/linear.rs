@@ -66,6 +66,17 @@ struct Cluster {
 
 /// Checks one key's history; `Ok` when it is linearizable, else the first reason found.
 pub fn check(history: &[Op]) -> Result<(), Violation> {
+    check_inner(history, false)
+}
+
+/// `check`, where a read may return a version no operation in the history wrote: a write
+/// whose answer never reached its client (it failed or timed out there), taken as issued
+/// before everything and never answered, so it constrains nothing.
+pub fn check_allowing_lost_writes(history: &[Op]) -> Result<(), Violation> {
+    check_inner(history, true)
+}
+
+fn check_inner(history: &[Op], lost_writes: bool) -> Result<(), Violation> {
     // Real times shift by 1 ns so that the initial value's write (at 0) precedes them all.
     let at = |t: u64| t.saturating_add(1);
     let done = |o: &Op| o.response.map_or(u64::MAX, at);
@@ -98,6 +109,21 @@ pub fn check(history: &[Op]) -> Result<(), Violation> {
     clusters.sort_by_key(|c| c.version);
     if let Some(w) = clusters.windows(2).find(|w| w[0].version == w[1].version) {
         return Err(Violation::DuplicateVersion(w[0].version));
+    }
+    if lost_writes {
+        for r in history.iter().filter(|o| !o.write) {
+            if let Err(i) = clusters.binary_search_by_key(&r.version, |c| c.version) {
+                clusters.insert(
+                    i,
+                    Cluster {
+                        version: r.version,
+                        write_invoke: 0,
+                        min_response: u64::MAX,
+                        max_invoke: 0,
+                    },
+                );
+            }
+        }
     }
     for r in history.iter().filter(|o| !o.write) {
         let Ok(i) = clusters.binary_search_by_key(&r.version, |c| c.version) else {
@@ -133,6 +159,33 @@ pub fn check(history: &[Op]) -> Result<(), Violation> {
         }
     }
     Ok(())
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = |v: &Version| format!("({}, {})", v.stamp, v.origin);
+        match self {
+            Violation::UnknownVersion(x) => {
+                write!(f, "a read returned {}, which no write made", v(x))
+            }
+            Violation::DuplicateVersion(x) => write!(f, "two writes made {}", v(x)),
+            Violation::ReadBeforeWrite(x) => {
+                write!(f, "a read returned {} before its write began", v(x))
+            }
+            Violation::Overlap(a, b) => write!(
+                f,
+                "the values {} and {} were each seen after the other was in place",
+                v(a),
+                v(b)
+            ),
+            Violation::Inside(a, b) => write!(
+                f,
+                "{} was read after {} had replaced it for every client",
+                v(a),
+                v(b)
+            ),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 mod breakdown;
 mod faults;
 mod hist;
+mod histories;
 mod ledger;
 mod probes;
 mod station;
@@ -23,6 +24,7 @@ pub use breakdown::{Breakdown, TailMeans};
 pub use faults::FaultCost;
 use faults::Recovery;
 pub use hist::{CoarseHist, LatencyStat};
+pub use histories::{Histories, Verdict};
 use ledger::{AckLedger, Fate};
 pub use probes::ProbeCurve;
 pub use station::{StationStats, Stations};
@@ -128,6 +130,8 @@ pub struct RunMetrics {
     pub staleness: LatencyStat,
     /// Probe reads at exact delays after sampled writes (`None`: probes not configured).
     pub probes: Option<ProbeCurve>,
+    /// Histories of the keys checked for linearizability (`None`: not configured).
+    pub histories: Option<Histories>,
     /// Strategy-specific figures, in the strategy's order.
     pub extra: Vec<(&'static str, f64)>,
     /// The strategy's leadership timeline `(since, region, reason)` (`None`: no single
@@ -236,6 +240,7 @@ impl RunMetrics {
             visibility: [[0; 2]; VISIBILITY_AGES_MS.len()],
             staleness: LatencyStat::new(),
             probes: None,
+            histories: None,
             extra: Vec::new(),
             leadership: None,
             availability: vec![Availability::default(); regions],
@@ -336,6 +341,11 @@ impl RunMetrics {
                 if f.success(c, k, start, now) {
                     self.recovering[c][k] -= 1;
                 }
+            }
+        }
+        if let Some(h) = &mut self.histories {
+            if let Outcome::Read(v) | Outcome::Write(v) = outcome {
+                h.record(key, kind == OpKind::Write, v, start, now);
             }
         }
         match outcome {

@@ -132,6 +132,16 @@ pub fn build(
                         p99: ms(m.staleness.quantile_ms(0.99)),
                         max: ms(m.staleness.max_ms()),
                     }),
+                    linearizability: m.histories.as_ref().map(|h| {
+                        let v = h.verdict();
+                        super::Linearizability {
+                            keys_checked: v.keys_checked,
+                            ops_checked: v.ops_checked,
+                            violations: v.violations,
+                            truncated_keys: v.truncated_keys,
+                            first_violation: v.first,
+                        }
+                    }),
                 },
                 replication_lag_ms: (m.lag.count() > 0).then(|| Lag {
                     p50: ms(m.lag.quantile_ms(0.5)),

@@ -294,6 +294,26 @@ pub struct Consistency {
     pub t_visibility_exact: Option<Vec<ExactVisibility>>,
     /// Age of the missed version over stale reads (`null`: no stale read).
     pub staleness_ms: Option<Staleness>,
+    /// Linearizability of the keys `[consistency] linearizability_keys` names (left out when
+    /// not configured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linearizability: Option<Linearizability>,
+}
+
+/// The linearizability check of the histories of the checked keys (docs/metrics.md).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Linearizability {
+    /// Keys with at least one successful operation.
+    pub keys_checked: u64,
+    /// Successful operations on them.
+    pub ops_checked: u64,
+    /// Keys whose history is not linearizable.
+    pub violations: u64,
+    /// Keys whose history reached its share of the recording bound (checked over what was
+    /// recorded).
+    pub truncated_keys: u64,
+    /// The first non-linearizable key and why (`null`: none).
+    pub first_violation: Option<String>,
 }
 
 /// One point of the exact staleness curve (probe reads).

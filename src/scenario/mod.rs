@@ -65,6 +65,8 @@ pub struct Scenario {
     pub slos: Vec<Objective>,
     /// Opt-in probe reads for the exact staleness curve (`[consistency]`).
     pub probes: Option<ProbePlan>,
+    /// Keys `0..n` whose histories are checked for linearizability (0: none).
+    pub linearizability_keys: u64,
     /// Settings that validate but would have no effect, in scenario order (copied into the
     /// report's `warnings`).
     pub warnings: Vec<Warning>,

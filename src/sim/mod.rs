@@ -256,6 +256,9 @@ impl<'a, S: Strategy> World<'a, S> {
             sc.clients.max_life_ns(),
         );
         metrics.stations = Stations::new(&servers, sc.duration_ns);
+        if sc.linearizability_keys > 0 {
+            metrics.histories = Some(crate::metrics::Histories::new(sc.linearizability_keys));
+        }
         metrics.probes = sc
             .probes
             .as_ref()

@@ -20,6 +20,7 @@ mod generated;
 mod hostile;
 mod html;
 mod layering;
+mod linearizability;
 mod matrix;
 mod network;
 mod noops;

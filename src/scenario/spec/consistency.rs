@@ -22,4 +22,9 @@ pub struct ConsistencySpec {
     /// one per sampled write).
     #[serde(default)]
     pub probe_from: Option<String>,
+    /// Check linearizability of the history of keys `0..N` (the hottest keys of each client
+    /// group), reported as `consistency.linearizability` (default 0: off; at most 1000).
+    #[serde(default)]
+    #[schemars(range(max = 1000))]
+    pub linearizability_keys: Option<u64>,
 }

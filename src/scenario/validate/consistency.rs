@@ -80,3 +80,21 @@ pub(super) fn probes(c: &mut Checker, spec: &ConsistencySpec, known: &Known) -> 
         from,
     })
 }
+
+/// Most keys whose histories are checked for linearizability.
+pub(super) const MAX_LINEARIZABILITY_KEYS: u64 = 1000;
+
+/// `consistency.linearizability_keys` (0 when absent).
+pub(super) fn linearizability_keys(c: &mut Checker, spec: &ConsistencySpec) -> u64 {
+    match spec.linearizability_keys {
+        None => 0,
+        Some(n) if n > MAX_LINEARIZABILITY_KEYS => {
+            c.bad(
+                "consistency.linearizability_keys",
+                format!("must be at most {MAX_LINEARIZABILITY_KEYS}, got {n}"),
+            );
+            0
+        }
+        Some(n) => n,
+    }
+}

@@ -229,6 +229,7 @@ pub fn validate(
         &residency,
     );
     let probes = consistency::probes(&mut c, &spec.consistency, &known);
+    let linearizability_keys = consistency::linearizability_keys(&mut c, &spec.consistency);
 
     if !c.problems.is_empty() {
         return Err(c.problems);
@@ -254,6 +255,7 @@ pub fn validate(
         residency,
         slos,
         probes,
+        linearizability_keys,
         warnings: Vec::new(),
         matrix: matrix.map(|m| m.name.clone()),
     };
