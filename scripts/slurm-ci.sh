@@ -78,7 +78,8 @@ stop() {
   for pid in "$D/slurmd.pid" "$D/slurmctld.pid"; do
     [ -f "$pid" ] && $SUDO kill "$(cat "$pid")" 2> /dev/null
   done
-  [ -n "$started_munge" ] && $SUDO kill "$started_munge" 2> /dev/null
+  # munged forks twice: its pid file names the daemon itself.
+  [ -n "$started_munge" ] && $SUDO kill "$(cat /run/munge/munged.pid 2> /dev/null)" 2> /dev/null
   sleep 1
 }
 trap stop EXIT
@@ -90,7 +91,7 @@ if ! pgrep -x munged > /dev/null; then
     || skip "no MUNGE key and mungekey failed"
   $SUDO runuser -u munge -- munged || $SUDO munged --force || skip "munged does not start"
   sleep 1
-  started_munge=$(pgrep -x munged | head -n 1)
+  started_munge=yes
 fi
 ${SUDO:+$SUDO -E} slurmctld || skip "slurmctld does not start (see $D/slurmctld.log)"
 ${SUDO:+$SUDO -E} slurmd || skip "slurmd does not start (see $D/slurmd.log)"
