@@ -140,6 +140,7 @@ fn any_one_of_two_with_the_slower_standby_promoted_loses_what_it_lacked() {
         })
         .collect();
     let mean = runs.iter().map(|r| r.0 as f64).sum::<f64>() / runs.len() as f64;
+    eprintln!("any-1 of 2, slower promoted: lost {runs:?}, mean {mean} (hand count 20)");
     // Poisson: sd 4.5 per run, 1.8 for the mean of six.
     assert!((mean - 20.0).abs() < 6.0, "{runs:?}");
     assert!(runs.iter().all(|r| r.1 < 0.04 && r.1 > 0.02), "{runs:?}");
@@ -245,10 +246,9 @@ fn two(rate: f64, seed: u64, duration_s: f64, tail: &str) -> String {
 /// Semi-sync over a 50 ms link with a 10 ms timeout: every write that waits times out (the
 /// ack is 100 ms away), the primary falls back, and returns to semi-sync only when an ack of
 /// its latest write arrives (no write in the 100 ms before). Fallbacks and the time in
-/// fallback over 300 s equal the Monte Carlo's means (same rate, link and timeout; the run's
-/// clients stop at 300 s, the drain adds 5 s without writes: compared over the 300 s plus
-/// the quiet drain as the Monte Carlo's horizon 305 s is not needed, the last catch-up ends
-/// any fallback within 100 ms of the last write).
+/// fallback over 300 s equal the means of a Monte Carlo of the protocol (same rate, link and
+/// timeout). The run's 5 s drain adds at most 0.1 s of fallback (the last write's ack ends
+/// it), well inside the tolerance. Seen: 828 vs 807 fallbacks, 252.5 s vs 251.3 s.
 #[test]
 fn semi_sync_fallbacks_and_time_in_fallback_match_a_monte_carlo() {
     let (rate, d, tau) = (20.0, 0.05, 0.01);
@@ -267,6 +267,7 @@ fn semi_sync_fallbacks_and_time_in_fallback_match_a_monte_carlo() {
         mn += m.fallbacks as f64 / reps as f64;
         ms += m.fallback_s / reps as f64;
     }
+    eprintln!("semi-sync: fallbacks {n} vs Monte Carlo {mn}; fallback {s} s vs {ms} s");
     // Catch-ups: ~rate e^(-2 d rate) = 2.7/s, ~810 fallbacks (sd ~25).
     assert!(mn > 700.0 && mn < 900.0, "Monte Carlo {mn}");
     assert!((n - mn).abs() < 0.1 * mn, "fallbacks {n} vs {mn}");
@@ -275,7 +276,8 @@ fn semi_sync_fallbacks_and_time_in_fallback_match_a_monte_carlo() {
 
 /// The primary of the same semi-sync setup dies at 10 s: the writes it acknowledged in the
 /// last 50 ms (in fallback at once, or released by a timeout) never reach the standby and are
-/// lost; sync over the same link loses none. Mean of eight runs against the Monte Carlo's.
+/// lost; sync over the same link loses none. Mean of eight runs against the Monte Carlo's
+/// (seen: 8.75 vs 10.0).
 #[test]
 fn semi_sync_loses_the_writes_acknowledged_during_fallback() {
     let (rate, d, tau) = (200.0, 0.05, 0.01);
@@ -303,6 +305,7 @@ fn semi_sync_loses_the_writes_acknowledged_during_fallback() {
         .map(|_| semi_sync(&mut g, rate, d, tau, 10.0).lost as f64)
         .sum::<f64>()
         / reps as f64;
+    eprintln!("semi-sync lost {runs:?}, mean {mean} vs Monte Carlo {mc}");
     // Nearly always in fallback: ~rate x d = 10 lost (Poisson sd 3.2, 1.1 for eight runs).
     assert!(mc > 8.0 && mc < 10.5, "Monte Carlo {mc}");
     assert!((mean - mc).abs() < 3.5, "lost {runs:?} vs {mc}");
