@@ -360,6 +360,7 @@ impl<'a, S: Strategy> World<'a, S> {
         }
         self.metrics.close(now);
         self.metrics.events = events;
+        self.strategy.end(now);
         self.metrics.extra = self.strategy.extra();
         self.metrics.leadership = self
             .strategy

@@ -29,7 +29,9 @@ use crate::topology::{RegionId, Topology};
 use crate::workload::{Key, OpKind};
 
 pub use active_active::{ActiveActive, ActiveActiveConfig};
-pub use active_passive::{ActivePassive, ActivePassiveConfig, ReadFrom, Replication, SplitBrain};
+pub use active_passive::{
+    Ack, ActivePassive, ActivePassiveConfig, ReadFrom, Replication, SplitBrain, SyncQuorum,
+};
 pub use consensus::{Consensus, ConsensusConfig, ConsensusReads};
 pub use edge_cache::{EdgeCache, EdgeCacheConfig};
 pub use follow_the_sun::{FollowTheSun, FollowTheSunConfig, HandoffPolicy, Shift};
@@ -550,6 +552,8 @@ pub trait Strategy {
     fn leadership(&self) -> Option<Vec<Leadership>> {
         None
     }
+    /// The run ends at `now` (before `extra` and `leadership` are read): close open intervals.
+    fn end(&mut self, _now: crate::time::SimTime) {}
     /// Strategy-specific figures for the report (e.g. a cache hit ratio), read once at the
     /// end of the run. Names must be unique and stable.
     fn extra(&self) -> Vec<(&'static str, f64)> {

@@ -28,6 +28,7 @@ mod path_model;
 mod patterns;
 mod probes;
 mod progress;
+mod replication_modes;
 mod rpo;
 mod rpo_client;
 mod schema;

@@ -405,3 +405,76 @@ fn consistency_level_settings_are_validated_with_their_paths() {
         assert!(e.to_string().contains(path), "{extra}: {e}");
     }
 }
+
+/// The `k`-th smallest (1-based) of `rtt(p, s) + delay(s)` over the standbys `s`: when the
+/// primary `p` has its `k`-th acknowledgement.
+fn kth_ack(p: usize, standbys: &[(usize, f64)], k: usize) -> f64 {
+    let mut r: Vec<f64> = standbys.iter().map(|&(s, d)| rtt(p, s) + d).collect();
+    r.sort_by(f64::total_cmp);
+    r[k - 1]
+}
+
+#[test]
+fn replication_ack_modes_and_sync_quorums_follow_their_message_patterns() {
+    let ap = |name: &str, extra: &str| {
+        format!(
+            "[[strategies]]\nkind = \"active-passive\"\nname = \"{name}\"\nprimary = \"us-east-1\"\n{extra}\n"
+        )
+    };
+    let strategies = [
+        ap("received", "replication = \"sync\"\nack = \"received\""),
+        ap(
+            "flushed",
+            "replication = \"sync\"\nack = \"flushed\"\nflush_ms = 4",
+        ),
+        ap("applied", "replication = \"sync\"\nack = \"applied\""),
+        ap(
+            "any-1",
+            "replication = \"sync\"\nack = \"flushed\"\nflush_ms = 4\n\
+             standby_ack = { \"eu-west-1\" = \"applied\" }\napply_ms = 3\n\
+             sync_quorum = { any = 1, of = [\"eu-west-1\", \"ap-northeast-1\"] }",
+        ),
+        ap(
+            "any-2",
+            "replication = \"sync\"\nstandby_ack = { \"us-west-2\" = \"received\" }\n\
+             sync_quorum = { any = 2, of = [\"us-west-2\", \"eu-west-1\", \"ap-southeast-1\"] }",
+        ),
+        ap("semi", "replication = \"semi-sync\""),
+        ap(
+            "semi-received",
+            "replication = \"semi-sync\"\nack = \"received\"",
+        ),
+    ]
+    .concat();
+    let report = run(&text(0.5, 0.5, &strategies));
+    let p = 0;
+    let access = 2.0 * INTRA;
+    let to_primary = |c: usize| if c == p { 0.0 } else { rtt(c, p) };
+    // The defaults of docs/strategies.md: flush 2 ms, apply 1 ms.
+    let (flush, apply) = (2.0, 1.0);
+    let all = |d: f64| [(1, d), (2, d), (3, d), (4, d)];
+    let cases: [(&str, f64); 7] = [
+        ("received", kth_ack(p, &all(0.0), 4)),
+        ("flushed", kth_ack(p, &all(4.0), 4)),
+        ("applied", kth_ack(p, &all(flush + apply), 4)),
+        ("any-1", kth_ack(p, &[(2, 4.0 + 3.0), (3, 4.0)], 1)),
+        (
+            "any-2",
+            kth_ack(p, &[(1, 0.0), (2, flush + apply), (4, flush + apply)], 2),
+        ),
+        ("semi", kth_ack(p, &all(flush), 1)),
+        ("semi-received", kth_ack(p, &all(0.0), 1)),
+    ];
+    for (i, (name, wait)) in cases.iter().enumerate() {
+        let want: Vec<f64> = (0..5).map(|c| access + to_primary(c) + wait).collect();
+        check(&format!("{name} write"), &p50s(&report, i, true), &want);
+        let extra = &report.strategies[i].extra;
+        if name.starts_with("semi") {
+            // A 10 s timeout never passes on these links: no fallback.
+            assert_eq!(extra.get("semi_sync_fallbacks"), Some(&0.0), "{name}");
+            assert_eq!(extra.get("semi_sync_fallback_s"), Some(&0.0), "{name}");
+        } else {
+            assert!(extra.get("semi_sync_fallbacks").is_none(), "{name}: n/a");
+        }
+    }
+}

@@ -35,11 +35,11 @@ pub use region::{
     CapacitySpec, LinkSpec, NetworkSpec, PathSpec, RegionSpec, UnlinkedSpec, VariationSpec,
 };
 pub use strategy::{
-    ActiveActiveSpec, ActivePassiveSpec, ConsensusReadsSpec, ConsensusSpec, ConsistencyLevelSpec,
-    CustomSpec, EdgeCacheSpec, FailbackSpec, FollowTheSunSpec, HandoffSpec, HomeShareSpec,
-    MultiMasterSpec, QuorumSpec, ReadFromSpec, ReplicasPerRegionSpec, ReplicationSpec,
-    ResidencySpec, ResolutionSpec, ShiftSpec, SplitBrainSpec, StrategySpec,
-    DEFAULT_FAILBACK_HOLD_S,
+    AckSpec, ActiveActiveSpec, ActivePassiveSpec, ConsensusReadsSpec, ConsensusSpec,
+    ConsistencyLevelSpec, CustomSpec, EdgeCacheSpec, FailbackSpec, FollowTheSunSpec, HandoffSpec,
+    HomeShareSpec, MultiMasterSpec, QuorumSpec, ReadFromSpec, ReplicasPerRegionSpec,
+    ReplicationSpec, ResidencySpec, ResolutionSpec, ShiftSpec, SplitBrainSpec, StrategySpec,
+    SyncQuorumSpec, DEFAULT_FAILBACK_HOLD_S,
 };
 pub use workload::{ClientSpec, DiurnalSpec, WorkloadSpec};
 

@@ -5,6 +5,8 @@
 //! Serde types only; `validate::strategies` turns them into `StrategyConfig`s. Must not import
 //! `strategy`.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -460,9 +462,34 @@ pub struct ActivePassiveSpec {
     pub residency: ResidencySpec,
     /// The primary region's name.
     pub primary: String,
-    /// `sync` or `async` (default).
+    /// `sync`, `async` (default) or `semi-sync` (MySQL: wait for one standby up to
+    /// `semi_sync_timeout_ms`, then async until a standby catches up).
     #[serde(default)]
     pub replication: ReplicationSpec,
+    /// When the standbys acknowledge a write the primary waits for: `received`
+    /// (PostgreSQL `remote_write`), `flushed` (`on`) or `applied` (`remote_apply`). Default
+    /// `applied` with `sync`, `flushed` with `semi-sync`; not with `async`.
+    #[serde(default)]
+    pub ack: Option<AckSpec>,
+    /// Per standby region: its own `ack`, overriding the strategy-wide one.
+    #[serde(default)]
+    pub standby_ack: BTreeMap<String, AckSpec>,
+    /// `sync` only: `{ any = K, of = ["standby", ...] }` (PostgreSQL `ANY K (...)`): a write
+    /// waits for K of the listed standbys; the others replicate asynchronously.
+    #[serde(default)]
+    pub sync_quorum: Option<SyncQuorumSpec>,
+    /// `semi-sync` only: how long a write waits for a standby before the primary falls back
+    /// to async, ms (> 0; default 10000, MySQL's `rpl_semi_sync_master_timeout`).
+    #[serde(default)]
+    pub semi_sync_timeout_ms: Option<f64>,
+    /// A standby's flush (fsync) time before a `flushed` or `applied` acknowledgement, ms
+    /// (>= 0; default 2 when an ack mode is in use, see docs/strategies.md).
+    #[serde(default)]
+    pub flush_ms: Option<f64>,
+    /// A standby's apply (replay) time after the flush before an `applied` acknowledgement,
+    /// ms (>= 0; default 1 when an ack mode is in use).
+    #[serde(default)]
+    pub apply_ms: Option<f64>,
     /// `local` (default) or `primary`.
     #[serde(default)]
     pub read_from: ReadFromSpec,
@@ -517,14 +544,38 @@ pub enum SplitBrainSpec {
 }
 
 /// When the primary acknowledges a write.
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum ReplicationSpec {
-    /// After every standby applied it.
+    /// After every standby (or `sync_quorum`'s K) acknowledged it at its `ack` point.
     Sync,
     /// At once.
     #[default]
     Async,
+    /// After one standby acknowledged it, or the timeout (then async until one catches up).
+    SemiSync,
+}
+
+/// When a standby acknowledges a write.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum AckSpec {
+    /// On receipt (PostgreSQL `remote_write`).
+    Received,
+    /// After the flush (`on`).
+    Flushed,
+    /// After flush and apply (`remote_apply`).
+    Applied,
+}
+
+/// PostgreSQL's `ANY K (s1, s2, ...)`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncQuorumSpec {
+    /// How many of `of` a write waits for (1 ..= len(of)).
+    pub any: u32,
+    /// The synchronous standby regions.
+    pub of: Vec<String>,
 }
 
 /// Where reads are served.

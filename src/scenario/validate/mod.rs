@@ -23,6 +23,7 @@ mod limits;
 mod matrix;
 mod quorum_dc;
 mod regions;
+mod replication_modes;
 mod strategies;
 mod warnings;
 mod workload;

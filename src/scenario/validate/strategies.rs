@@ -8,18 +8,18 @@
 
 use std::collections::BTreeMap;
 
-use super::{consensus_reads, quorum_dc, Checker, Known};
+use super::{consensus_reads, quorum_dc, replication_modes, Checker, Known};
 use crate::faults::BreakerPolicy;
 use crate::residency::{Residency, ResidencyMode};
 use crate::scenario::spec::{
     ActivePassiveSpec, CircuitBreakerSpec, ConsensusSpec, CustomSpec, EdgeCacheSpec, FailbackSpec,
-    FollowTheSunSpec, HandoffSpec, HomeShareSpec, QuorumSpec, ReadFromSpec, ReplicationSpec,
-    ResidencySpec, ResolutionSpec, ScenarioSpec, SplitBrainSpec, StrategySpec,
+    FollowTheSunSpec, HandoffSpec, HomeShareSpec, QuorumSpec, ReadFromSpec, ResidencySpec,
+    ResolutionSpec, ScenarioSpec, SplitBrainSpec, StrategySpec,
 };
 use crate::strategy::{
     ActiveActiveConfig, ActivePassiveConfig, ConsensusConfig, CustomConfig, EdgeCacheConfig,
     Failback, FollowTheSunConfig, HandoffPolicy, MultiMasterConfig, NamedStrategy, QuorumConfig,
-    ReadFrom, Replication, Resolution, Shift, SplitBrain, StrategyConfig,
+    ReadFrom, Resolution, Shift, SplitBrain, StrategyConfig,
 };
 use crate::time::secs_to_nanos;
 use crate::topology::{great_circle_km, Region, RegionId};
@@ -244,28 +244,30 @@ fn active_passive(
     if witness.is_some() && ap.witness.as_deref() == Some(ap.primary.as_str()) {
         c.bad(f("witness"), "the witness cannot be the primary");
     }
-    b.known
-        .region_ref(c, f("primary"), &ap.primary)
-        .map(|primary| {
-            StrategyConfig::ActivePassive(ActivePassiveConfig {
-                primary,
-                promotion_delay_ns: secs_to_nanos(ap.promotion_delay_s),
-                split_brain: match ap.split_brain {
-                    SplitBrainSpec::None => SplitBrain::None,
-                    SplitBrainSpec::Fencing => SplitBrain::Fencing,
-                },
-                witness,
-                failback,
-                replication: match ap.replication {
-                    ReplicationSpec::Sync => Replication::Sync,
-                    ReplicationSpec::Async => Replication::Async,
-                },
-                read_from: match ap.read_from {
-                    ReadFromSpec::Local => ReadFrom::Local,
-                    ReadFromSpec::Primary => ReadFrom::Primary,
-                },
-            })
+    let primary = b.known.region_ref(c, f("primary"), &ap.primary);
+    let modes =
+        replication_modes::replication_modes(c, &f, b.known, ap, (primary, witness), b.n_regions)?;
+    primary.map(|primary| {
+        StrategyConfig::ActivePassive(ActivePassiveConfig {
+            primary,
+            promotion_delay_ns: secs_to_nanos(ap.promotion_delay_s),
+            split_brain: match ap.split_brain {
+                SplitBrainSpec::None => SplitBrain::None,
+                SplitBrainSpec::Fencing => SplitBrain::Fencing,
+            },
+            witness,
+            failback,
+            replication: modes.replication,
+            ack: modes.ack,
+            flush_ns: modes.flush_ns,
+            apply_ns: modes.apply_ns,
+            sync_quorum: modes.sync_quorum,
+            read_from: match ap.read_from {
+                ReadFromSpec::Local => ReadFrom::Local,
+                ReadFromSpec::Primary => ReadFrom::Primary,
+            },
         })
+    })
 }
 
 /// `follow-the-sun`: the shifts, sorted by start hour.

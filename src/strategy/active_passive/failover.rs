@@ -129,6 +129,7 @@ impl ActivePassive {
             let span = (self.superseded[r as usize], self.log_pos[r as usize]);
             self.report_lost(ctx, r, e, span, None);
             self.set_writable(ctx, r, false);
+            self.fallback_ends(ctx.now(), r);
             if self.draining.is_some_and(|(d, _)| d == r) {
                 // A planned failback: the new primary copied this store; nothing to fetch.
                 self.draining = None;

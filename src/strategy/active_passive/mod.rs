@@ -5,8 +5,10 @@
 //! primary, which orders them in one log: `Version::stamp` is `epoch << 40 | position`, so
 //! every write of a later primary (epoch) is newer than any write of an earlier one. With
 //! `Replication::Sync` the primary acknowledges a write only after every standby it does not
-//! suspect has applied it; with `Async` it acknowledges at once and ships the write in the
-//! background. Reads are served by the client's own region (`ReadFrom::Local`, possibly
+//! suspect has acknowledged it at its `Ack` point (or, with a `SyncQuorum`, K of the listed
+//! ones); with `Async` it acknowledges at once and ships the write in the background; with
+//! `SemiSync` it waits for one standby up to a timeout, then falls back to async until a
+//! standby catches up (see `ack`). Reads are served by the client's own region (`ReadFrom::Local`, possibly
 //! stale) or by the primary. Messages per write: 1 forward + 1 answer from a remote region,
 //! plus one replicate per standby (and one ack each with sync).
 //!
@@ -18,18 +20,19 @@
 //! outage asks the primary for a snapshot and catches up (the newer-wins merge, the store and
 //! the suspicions are the shared helpers of `strategy::replica`).
 //!
-//! Files: `failover` (promotion, stepping down, fencing), `failback` (the planned handoff
+//! Files: `ack` (acknowledgement points, sync quorums, semi-sync fallback), `failover` (promotion, stepping down, fencing), `failback` (the planned handoff
 //! back to the configured primary with `failback = "auto"`, the leadership timeline) and
 //! `tests`.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
+mod ack;
 mod failback;
 mod failover;
 #[cfg(test)]
 mod tests;
 
-use crate::strategy::replica::{self, CarriesAnswer, RegionStore, Suspects};
+use crate::strategy::replica::{self, CarriesAnswer, RegionSet, RegionStore, Suspects};
 use crate::strategy::{
     Ctx, Failback, Leadership, OpId, Outcome, Request, Strategy, Version, HEADER_BYTES,
 };
@@ -40,10 +43,38 @@ use crate::workload::{Key, OpKind};
 /// When the primary acknowledges a write.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Replication {
-    /// After every standby (that it does not suspect) has applied it.
+    /// After every standby (that it does not suspect) has acknowledged it at its `Ack` point
+    /// (with a `SyncQuorum`: K of the listed standbys).
     Sync,
     /// At once; standbys catch up in the background.
     Async,
+    /// MySQL semi-sync: after one standby acknowledged it, waiting at most `timeout_ns`;
+    /// then async until a standby acknowledges the primary's latest write.
+    SemiSync {
+        /// How long a write waits for a standby before the primary falls back, ns.
+        timeout_ns: u64,
+    },
+}
+
+/// The point at which a standby acknowledges a write it waits for (PostgreSQL
+/// `synchronous_commit`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Ack {
+    /// On receipt (written to the OS, not fsynced: `remote_write`).
+    Received,
+    /// After the flush delay (fsynced: `on`).
+    Flushed,
+    /// After the flush and apply delays (replayed, visible to reads: `remote_apply`).
+    Applied,
+}
+
+/// PostgreSQL `ANY k (s1, s2, ...)`: the primary waits for `any` of the standbys in `of`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct SyncQuorum {
+    /// How many acknowledgements a write waits for (at least 1, at most `of.len()`).
+    pub any: u16,
+    /// The synchronous standbys; the others replicate asynchronously.
+    pub of: RegionSet,
 }
 
 /// Where reads are served.
@@ -81,6 +112,14 @@ pub struct ActivePassiveConfig {
     pub witness: Option<RegionId>,
     /// Whether the primary role goes back to `primary` after it recovers.
     pub failback: Failback,
+    /// Per region (as a standby): when it acknowledges; empty: `Ack::Applied` everywhere.
+    pub ack: Vec<Ack>,
+    /// A standby's flush (fsync) delay, ns.
+    pub flush_ns: u64,
+    /// A standby's apply (replay) delay after the flush, ns.
+    pub apply_ns: u64,
+    /// The synchronous standbys and how many of them a sync write waits for (`None`: all).
+    pub sync_quorum: Option<SyncQuorum>,
 }
 
 impl ActivePassiveConfig {
@@ -94,6 +133,10 @@ impl ActivePassiveConfig {
             split_brain: SplitBrain::None,
             witness: None,
             failback: Failback::Manual,
+            ack: Vec::new(),
+            flush_ns: 0,
+            apply_ns: 0,
+            sync_quorum: None,
         }
     }
 }
@@ -130,10 +173,12 @@ pub enum ApMsg {
         /// The operation waiting for this standby (sync only).
         op: OpId,
     },
-    /// A standby applied a sync write.
+    /// A standby reached its acknowledgement point for a write it was asked to acknowledge.
     Ack {
         /// The operation.
         op: OpId,
+        /// The write's log position (semi-sync: whether the standby caught up).
+        pos: u64,
     },
     /// `primary` leads epoch `epoch`.
     NewPrimary {
@@ -181,6 +226,20 @@ pub enum ApTimer {
         /// The primary's epoch.
         epoch: u32,
     },
+    /// A standby reached its acknowledgement point (flushed or applied): tell `to`.
+    Ack {
+        /// The operation.
+        op: OpId,
+        /// The primary that asked.
+        to: RegionId,
+        /// The write's log position.
+        pos: u64,
+    },
+    /// Semi-sync: `op` has waited `timeout_ns` at the primary.
+    SemiTimeout {
+        /// The operation.
+        op: OpId,
+    },
 }
 
 /// A client operation as the primary sees it.
@@ -194,6 +253,8 @@ struct Work {
 
 #[derive(Copy, Clone, Debug, Default)]
 struct Pending {
+    /// The primary that waits.
+    at: RegionId,
     remaining: u16,
     reply_to: RegionId,
     version: Version,
@@ -240,6 +301,12 @@ pub struct ActivePassive {
     draining: Option<(RegionId, RegionId)>,
     /// Who led from when, and why.
     leadership: Vec<Leadership>,
+    /// Semi-sync, per region as primary: since when it has been in async fallback
+    /// (`SimTime::MAX`: waiting for a standby, as configured).
+    fallback_since: Vec<SimTime>,
+    /// Semi-sync: fallbacks to async, and the time spent in them (closed intervals), ns.
+    fallbacks: u64,
+    fallback_ns: u64,
 }
 
 fn stamp(epoch: u32, pos: u64) -> u64 {
@@ -283,6 +350,9 @@ impl ActivePassive {
                 region: p,
                 reason: "start",
             }],
+            fallback_since: vec![SimTime::MAX; regions],
+            fallbacks: 0,
+            fallback_ns: 0,
             cfg,
         }
     }
@@ -330,48 +400,49 @@ impl ActivePassive {
                 if let Some(w) = self.cfg.witness {
                     all.remove(w);
                 }
-                match self.cfg.replication {
-                    Replication::Async => {
-                        self.acknowledge(ctx, p, op, version);
-                        ctx.answer(p, origin, op, Outcome::Write(version));
-                        let acked_at = ctx.now();
-                        for s in all.iter() {
-                            let msg = ApMsg::Replicate {
-                                key,
-                                version,
-                                acked_at,
-                                op,
-                            };
-                            ctx.send_data(p, s, key, msg, wire);
-                        }
-                    }
-                    Replication::Sync => {
-                        let copies = all.minus(self.suspects.of(p));
-                        let targets = copies.len();
-                        if targets == 0 {
-                            self.acknowledge(ctx, p, op, version);
-                            ctx.answer(p, origin, op, Outcome::Write(version));
-                            return;
-                        }
-                        if self.pending.len() <= op.index() {
-                            self.pending.resize(op.index() + 1, Pending::default());
-                        }
-                        self.pending[op.index()] = Pending {
-                            remaining: targets as u16,
-                            reply_to: origin,
+                if !self.waits(p) {
+                    self.acknowledge(ctx, p, op, version);
+                    ctx.answer(p, origin, op, Outcome::Write(version));
+                    let acked_at = ctx.now();
+                    for s in all.iter() {
+                        let msg = ApMsg::Replicate {
+                            key,
                             version,
-                            op: Some(op),
+                            acked_at,
+                            op,
                         };
-                        for s in copies.iter() {
-                            let msg = ApMsg::Replicate {
-                                key,
-                                version,
-                                acked_at: SimTime::MAX,
-                                op,
-                            };
-                            ctx.send_data(p, s, key, msg, wire);
-                        }
+                        ctx.send_data(p, s, key, msg, wire);
                     }
+                    return;
+                }
+                let copies = all.minus(self.suspects.of(p));
+                let needed = self.needed(copies);
+                if needed == 0 {
+                    self.acknowledge(ctx, p, op, version);
+                    ctx.answer(p, origin, op, Outcome::Write(version));
+                    return;
+                }
+                if self.pending.len() <= op.index() {
+                    self.pending.resize(op.index() + 1, Pending::default());
+                }
+                self.pending[op.index()] = Pending {
+                    at: p,
+                    remaining: needed,
+                    reply_to: origin,
+                    version,
+                    op: Some(op),
+                };
+                if let Replication::SemiSync { timeout_ns } = self.cfg.replication {
+                    ctx.set_timer(p, timeout_ns, ApTimer::SemiTimeout { op });
+                }
+                for s in copies.iter() {
+                    let msg = ApMsg::Replicate {
+                        key,
+                        version,
+                        acked_at: SimTime::MAX,
+                        op,
+                    };
+                    ctx.send_data(p, s, key, msg, wire);
                 }
             }
         }
@@ -533,27 +604,9 @@ impl Strategy for ActivePassive {
                 self.applied[at as usize] += 1;
                 self.received(at, version);
                 ctx.replicated(from, at, acked_at);
-                if acked_at == SimTime::MAX {
-                    ctx.send(at, from, ApMsg::Ack { op }, HEADER_BYTES);
-                }
+                self.ack_if_asked(ctx, at, from, op, version, acked_at);
             }
-            ApMsg::Ack { op } => {
-                let Some(p) = self.pending.get_mut(op.index()) else {
-                    return;
-                };
-                if p.op != Some(op) || p.remaining == 0 {
-                    return;
-                }
-                p.remaining -= 1;
-                if p.remaining == 0 {
-                    let (to, v) = (p.reply_to, p.version);
-                    p.op = None;
-                    if self.is_primary(at) {
-                        self.acknowledge(ctx, at, op, v);
-                        ctx.answer(at, to, op, Outcome::Write(v));
-                    }
-                }
-            }
+            ApMsg::Ack { op, pos } => self.on_ack(ctx, at, op, pos),
             ApMsg::NewPrimary { epoch, primary } => self.learn(ctx, at, epoch, primary),
             ApMsg::CatchUp => {
                 if self.is_primary(at) {
@@ -589,6 +642,10 @@ impl Strategy for ActivePassive {
                 }
             }
             ApTimer::Failback { epoch } => self.failback_check(ctx, at, epoch),
+            ApTimer::Ack { op, to, pos } => {
+                ctx.send(at, to, ApMsg::Ack { op, pos }, HEADER_BYTES);
+            }
+            ApTimer::SemiTimeout { op } => self.semi_timeout(ctx, at, op),
         }
     }
 
@@ -634,8 +691,19 @@ impl Strategy for ActivePassive {
         Some(self.leadership.clone())
     }
 
+    fn end(&mut self, now: SimTime) {
+        for r in 0..self.regions as RegionId {
+            self.fallback_ends(now, r);
+        }
+    }
+
+    fn extra(&self) -> Vec<(&'static str, f64)> {
+        self.semi_sync_figures()
+    }
+
     fn on_region_down(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, region: RegionId) {
         self.set_writable(ctx, region, false);
+        self.fallback_ends(ctx.now(), region);
         if let Some((d, t)) = self.draining.filter(|&(d, t)| d == region || t == region) {
             // A drain does not survive either end's outage: the primary resumes.
             self.draining = None;
