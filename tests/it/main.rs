@@ -35,3 +35,4 @@ mod strategies;
 mod sweep;
 mod sweep_guard;
 mod trace;
+mod variation;
