@@ -412,8 +412,10 @@ homes = [{{ region = "us-east-1", share = 1 }}, {{ region = "eu-west-1", share =
         let rtt_ap = sc.topology.median_rtt_ms(ap as u16, eu as u16);
         let remote = m.per_region[ap][1].quantile_ms(0.5);
         assert!(remote >= rtt_ap, "ap write p50 {remote} < rtt {rtt_ap}");
-        // Reads are local everywhere.
-        assert!(m.read.quantile_ms(0.99) < 10.0);
+        // Reads are local everywhere: two access legs of the default variation (their sum's
+        // p99 is about 9.3 ms, docs/network.md "Variation"), far below any WAN round trip
+        // here (over 70 ms).
+        assert!(m.read.quantile_ms(0.99) < 20.0);
         assert!(
             m.stale_reads > 0,
             "eu reads of us keys should sometimes be stale"

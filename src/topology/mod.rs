@@ -39,18 +39,42 @@ pub const DEFAULT_ROUTE_INFLATION: f64 = 1.43;
 pub const DEFAULT_OVERHEAD_MS: f64 = 5.9;
 /// Default intra-region one-way latency in ms (half the median AWS intra-region round trip).
 pub const DEFAULT_INTRA_MS: f64 = 1.5;
+/// With `Variation::Lognormal`: the p90 of a derived pair's round trip exceeds its median by
+/// `WAN_RTT_P90_EXCESS_MS + WAN_RTT_P90_EXCESS_FRACTION x median` (fitted, least absolute
+/// deviation, on 210 AWS pairs: cloudping.co p90 over one day against p50 over one year,
+/// docs/network.md, "Variation").
+pub const WAN_RTT_P90_EXCESS_MS: f64 = 1.4;
+/// See `WAN_RTT_P90_EXCESS_MS`.
+pub const WAN_RTT_P90_EXCESS_FRACTION: f64 = 0.0145;
+/// With `Variation::Lognormal`: the 99th percentile of the default access latency (one way)
+/// as a multiple of its median: lognormal sigma 0.605, so that a request's two independent
+/// access legs have the median p90/p50 of the 21 measured AWS intra-region round trips, 1.77
+/// (docs/network.md, "Variation").
+pub const INTRA_P99_OVER_P50: f64 = 4.09;
+/// 90th percentile of the standard normal distribution.
+const Z90: f64 = 1.281_551_565_544_600_5;
+
 /// With `Variation::Lognormal`: the 99th percentile of a derived link's one-way latency as a
-/// multiple of its median (docs/network.md, "Variation").
-pub const WAN_P99_OVER_P50: f64 = 1.15;
-/// With `Variation::Lognormal`: the 99th percentile of the default access latency as a
-/// multiple of its median (docs/network.md, "Variation").
-pub const INTRA_P99_OVER_P50: f64 = 2.5;
+/// multiple of its median `median_ms` (docs/network.md, "Variation"). The link's lognormal
+/// sigma is sqrt 2 x that of the fitted round trip (a round trip is two independent draws),
+/// ln(1 + `WAN_RTT_P90_EXCESS_FRACTION` + `WAN_RTT_P90_EXCESS_MS` / (2 `median_ms`)) / z90;
+/// the p99 follows from the lognormal shape (no p99 table was available). Never wider than
+/// the access latency's `INTRA_P99_OVER_P50`.
+pub fn wan_p99_over_p50(median_ms: f64) -> f64 {
+    if median_ms <= 0.0 {
+        return 1.0;
+    }
+    let p90_over_p50 =
+        1.0 + WAN_RTT_P90_EXCESS_FRACTION + WAN_RTT_P90_EXCESS_MS / (2.0 * median_ms);
+    let sigma = std::f64::consts::SQRT_2 * p90_over_p50.ln() / Z90;
+    (crate::latency::Z99 * sigma).exp().min(INTRA_P99_OVER_P50)
+}
 
 /// How derived links and the default access latency vary from message to message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Variation {
-    /// Lognormal through the model's median and `median x *_P99_OVER_P50` at the 99th
-    /// percentile.
+    /// Lognormal through the model's median and a 99th percentile fitted on AWS measurements
+    /// (`wan_p99_over_p50`, `INTRA_P99_OVER_P50`).
     Lognormal,
     /// Every message takes the median.
     Constant,
@@ -151,7 +175,9 @@ impl NetworkModel {
     /// The latency distribution of a derived link whose median is `median` ms.
     pub fn derived_link(&self, median: f64) -> LatencyDist {
         match self.variation {
-            Variation::Lognormal => LatencyDist::lognormal(median, median * WAN_P99_OVER_P50),
+            Variation::Lognormal => {
+                LatencyDist::lognormal(median, median * wan_p99_over_p50(median))
+            }
             Variation::Constant => LatencyDist::constant(median),
         }
     }

@@ -36,3 +36,4 @@ mod strategies;
 mod sweep;
 mod sweep_guard;
 mod trace;
+mod variation;

@@ -96,6 +96,8 @@ fn scenario(clients: &str, strategies: &str) -> Scenario {
         r#"
 duration_s = 20
 drain_s = 2
+[network]
+variation = "constant"
 [[regions]]
 name = "o"
 lat = 0.0
@@ -326,6 +328,8 @@ reroute_after_s = 5
 [detection]
 heartbeat_ms = 500
 timeout_ms = 2000
+[network]
+variation = "constant"
 [[regions]]
 name = "o"
 lat = 0.0
