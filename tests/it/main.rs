@@ -23,6 +23,7 @@ mod layering;
 mod linearizability;
 mod matrix;
 mod network;
+mod no_samples;
 mod noops;
 mod path_model;
 mod patterns;
