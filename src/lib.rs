@@ -77,6 +77,7 @@ pub mod report;
 pub mod residency;
 pub mod rng;
 pub mod scenario;
+pub mod seeds;
 pub mod sim;
 pub mod simulation;
 pub mod slo;

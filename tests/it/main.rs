@@ -10,6 +10,7 @@ mod breakdown;
 mod breaker;
 mod charts;
 mod check;
+mod check_seeds;
 mod common;
 mod cost;
 mod determinism;
