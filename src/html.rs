@@ -205,12 +205,28 @@ fn comparison(report: &Value) -> String {
                 escape(text(s, "name"))
             ),
             escape(text(s, "kind")),
-            ms(num(s, "latency_ms.read.p50")),
-            ms(num(s, "latency_ms.read.p99")),
-            ms(num(s, "latency_ms.write.p50")),
-            ms(num(s, "latency_ms.write.p99")),
-            pct(num(s, "availability.overall"), 3),
-            pct(num(s, "consistency.stale_read_rate"), 3),
+            or_na(s, "latency_ms.read.p50", ms(num(s, "latency_ms.read.p50"))),
+            or_na(s, "latency_ms.read.p99", ms(num(s, "latency_ms.read.p99"))),
+            or_na(
+                s,
+                "latency_ms.write.p50",
+                ms(num(s, "latency_ms.write.p50")),
+            ),
+            or_na(
+                s,
+                "latency_ms.write.p99",
+                ms(num(s, "latency_ms.write.p99")),
+            ),
+            or_na(
+                s,
+                "availability.overall",
+                pct(num(s, "availability.overall"), 3),
+            ),
+            or_na(
+                s,
+                "consistency.stale_read_rate",
+                pct(num(s, "consistency.stale_read_rate"), 3),
+            ),
             or_na(
                 s,
                 "consistency.conflict_rate",

@@ -41,8 +41,8 @@
 //! let ap = report.strategy("ap").unwrap();
 //! let mm = report.strategy("mm").unwrap();
 //! // Writes from Dublin cross the Atlantic under active-passive, stay local under multi-master.
-//! assert!(ap.latency_ms.write.p50 > 50.0);
-//! assert!(mm.latency_ms.write.p50 < 10.0);
+//! assert!(ap.latency_ms.write.p50.unwrap() > 50.0);
+//! assert!(mm.latency_ms.write.p50.unwrap() < 10.0);
 //! ```
 //!
 //! Module map (each module's header says what it owns and what it must not import; the
@@ -77,6 +77,7 @@ pub mod report;
 pub mod residency;
 pub mod rng;
 pub mod scenario;
+pub mod seeds;
 pub mod sim;
 pub mod simulation;
 pub mod slo;

@@ -9,16 +9,21 @@
 //! Must not import the engine, the world, strategies or scenario (serde) types.
 
 pub use crate::objective::{Objective, Ops, PERCENTILES};
-use crate::report::{Latency, Report, SloResult, SloSummary, StrategyReport};
+use crate::report::{Latency, ReadWrite, Report, SloResult, SloSummary, StrategyReport};
 
-fn pick(l: &Latency, p: &str) -> f64 {
-    match p {
-        "p50" => l.p50,
-        "p90" => l.p90,
-        "p99" => l.p99,
-        "p999" => l.p999,
-        "max" => l.max,
-        _ => l.mean,
+/// The latency `op` judges: reads, writes, or all operations (the merged histograms; in a
+/// report read back from a file, which does not carry them, the one kind that has operations,
+/// or `None` when both have).
+fn of_op(rw: &ReadWrite, op: Ops) -> Option<&Latency> {
+    match op {
+        Ops::Read => Some(&rw.read),
+        Ops::Write => Some(&rw.write),
+        Ops::All => match (&rw.all, rw.read.count, rw.write.count) {
+            (Some(all), _, _) => Some(all),
+            (None, _, 0) => Some(&rw.read),
+            (None, 0, _) => Some(&rw.write),
+            (None, _, _) => None,
+        },
     }
 }
 
@@ -79,16 +84,11 @@ pub fn evaluate(objectives: &[Objective], s: &StrategyReport) -> SloSummary {
                         .map(|p| (format!(" in {}", p.region), &p.latency_ms))
                         .collect(),
                 };
+                // A region without operations of the kind has no latency (`null`): not judged.
                 for (place, rw) in rows {
-                    let l = if *op == Ops::Read {
-                        &rw.read
-                    } else {
-                        &rw.write
-                    };
-                    if l.count == 0 {
+                    let Some(v) = of_op(rw, *op).and_then(|l| l.stat(percentile)) else {
                         continue;
-                    }
-                    let v = pick(l, percentile);
+                    };
                     let name = format!("{percentile} {}{place}", op_name(*op));
                     results.push(upper(
                         format!("{name} <= {max_ms} ms"),
@@ -100,10 +100,13 @@ pub fn evaluate(objectives: &[Objective], s: &StrategyReport) -> SloSummary {
                 }
             }
             Objective::Availability { op, min } => {
-                let a = match op {
+                // No operation of the kind (`null`): not judged.
+                let Some(a) = (match op {
                     Ops::Read => s.availability.read,
                     Ops::Write => s.availability.write,
                     Ops::All => s.availability.overall,
+                }) else {
+                    continue;
                 };
                 let pass = a >= *min;
                 results.push(SloResult {
@@ -163,13 +166,18 @@ pub fn evaluate(objectives: &[Objective], s: &StrategyReport) -> SloSummary {
                     "monthly cost".into(),
                 ));
             }
-            Objective::StaleReads(max) => results.push(upper(
-                format!("stale-read rate <= {max}"),
-                s.consistency.stale_read_rate,
-                *max,
-                "",
-                "stale-read rate".into(),
-            )),
+            // No successful read (`null`): not judged.
+            Objective::StaleReads(max) => {
+                results.extend(s.consistency.stale_read_rate.map(|rate| {
+                    upper(
+                        format!("stale-read rate <= {max}"),
+                        rate,
+                        *max,
+                        "",
+                        "stale-read rate".into(),
+                    )
+                }))
+            }
         }
     }
     let met = results.iter().filter(|r| r.pass).count() as u32;

@@ -96,7 +96,14 @@ fn mean_ms(s: &StrategyReport) -> f64 {
     if n == 0.0 {
         return f64::INFINITY;
     }
-    (r.mean * r.count as f64 + w.mean * w.count as f64) / n
+    // A side without operations has no mean (null) and weight 0.
+    let part = |l: &crate::report::Latency| l.mean.unwrap_or(0.0) * l.count as f64;
+    (part(r) + part(w)) / n
+}
+
+/// One decimal, or `n/a`.
+fn na1(x: Option<f64>) -> String {
+    x.map_or_else(|| "n/a".to_string(), |x| format!("{x:.1}"))
 }
 
 /// 1-based rank of `x` among `all` (ties share the best rank).
@@ -104,8 +111,8 @@ fn rank(all: &[f64], x: f64) -> usize {
     all.iter().filter(|&&y| y < x).count() + 1
 }
 
-fn pct(x: f64) -> String {
-    format!("{:.2} %", x * 100.0)
+fn pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "n/a".to_string(), |x| format!("{:.2} %", x * 100.0))
 }
 
 fn consistency_class(s: &StrategyReport) -> String {
@@ -116,11 +123,7 @@ fn consistency_class(s: &StrategyReport) -> String {
         format!("stale reads {}", pct(c.stale_read_rate))
     };
     if c.conflicts.unwrap_or(0) > 0 {
-        let _ = write!(
-            out,
-            "; conflicts {} of writes",
-            pct(c.conflict_rate.unwrap_or(0.0))
-        );
+        let _ = write!(out, "; conflicts {} of writes", pct(c.conflict_rate));
     }
     out
 }
@@ -137,7 +140,7 @@ fn consistency_sentence(p: &PatternRow, s: &StrategyReport) -> String {
         "Session-based" => format!("Consistency cannot be checked yet: session guarantees are not measured (stale reads {}).", pct(c.stale_read_rate)),
         "Cached" if stale => format!("Consistency agrees: rated Cached, and {} of reads returned an expired copy.", pct(c.stale_read_rate)),
         "Cached" => "Consistency is better than rated: Cached, but no stale read was observed.".to_string(),
-        _ if c.conflicts.unwrap_or(0) > 0 => format!("Consistency agrees: rated Conflict-prone, and {} of writes conflicted.", pct(c.conflict_rate.unwrap_or(0.0))),
+        _ if c.conflicts.unwrap_or(0) > 0 => format!("Consistency agrees: rated Conflict-prone, and {} of writes conflicted.", pct(c.conflict_rate)),
         _ => "Consistency is better than rated: Conflict-prone, but no conflict was observed.".to_string(),
     }
 }
@@ -233,12 +236,12 @@ pub fn matrix(path: &Path, outage: Option<&str>, command: &str) -> Result<String
             .map_or("n/a".to_string(), |c| format!("{:.0}", c.monthly_usd));
         let _ = writeln!(
             md,
-            "| {} ({}) | {rated} | {} | {:.1} / {:.1} | {:.1} | {} | {} | {rto} | {cost} |",
+            "| {} ({}) | {rated} | {} | {} / {} | {:.1} | {} | {} | {rto} | {cost} |",
             s.name,
             s.kind,
             consistency_class(s),
-            s.latency_ms.read.p99,
-            s.latency_ms.write.p99,
+            na1(s.latency_ms.read.p99),
+            na1(s.latency_ms.write.p99),
             means[i],
             pct(o.availability.overall),
             o.rpo.as_ref().map_or("n/a".to_string(), |r| format!(

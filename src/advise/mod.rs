@@ -269,7 +269,7 @@ pub fn figures(s: &StrategyReport, regions: &[String], faults: bool) -> Figures 
     let p99 = |write: bool| -> Option<f64> {
         let pick = |rw: &crate::report::ReadWrite| {
             let l = if write { &rw.write } else { &rw.read };
-            (l.count > 0).then_some(l.p99)
+            l.p99
         };
         if regions.is_empty() {
             pick(&s.latency_ms)
@@ -284,7 +284,7 @@ pub fn figures(s: &StrategyReport, regions: &[String], faults: bool) -> Figures 
     Figures {
         write_p99_ms: p99(true),
         read_p99_ms: p99(false),
-        stale_read_rate: (s.ops.reads > 0).then_some(s.consistency.stale_read_rate),
+        stale_read_rate: s.consistency.stale_read_rate,
         // RPO is n/a for consensus (a write is acknowledged only once a majority holds it,
         // so no failure of a minority loses it: 0 by construction) and for quorum (not
         // tracked: counted as worst).
@@ -302,7 +302,8 @@ pub fn figures(s: &StrategyReport, regions: &[String], faults: bool) -> Figures 
         },
         rto_s: if faults { s.rto.max_s } else { None },
         rto_never: faults.then_some(s.rto.max_s.is_none()),
-        availability: s.availability.overall,
+        // No operation at all (null): counted as worst.
+        availability: s.availability.overall.unwrap_or(0.0),
         cost_usd_month: s.cost.as_ref().map(|c| c.monthly_usd),
         slo_failed: s
             .slo

@@ -75,7 +75,12 @@ impl Comparison {
         if let (Some(a), Some(s)) = (self.alpha_per_test, self.options.stat) {
             let tested = self.rows.iter().filter(|r| r.stat.is_some()).count();
             out.push_str(&format!(
-                "statistical mode: Welch's t-test per row, one-sided, alpha {}{} ({tested} rows tested)\n",
+                "statistical mode: {} per row, one-sided, alpha {}{} ({tested} rows tested)\n",
+                if self.rows.iter().any(|r| r.stat.is_some_and(|w| w.paired)) {
+                    "paired t-test (same seeds on both sides)"
+                } else {
+                    "Welch's t-test"
+                },
                 trim(a),
                 if s.bonferroni {
                     format!(" (Bonferroni: {} / {tested})", trim(s.alpha))
@@ -152,7 +157,8 @@ impl Comparison {
                 trim(r.rule.rel),
                 trim(r.rule.abs),
                 r.stat.map_or(String::new(), |w| format!(
-                    ", Welch p {:.4} (alpha {}), difference CI [{}, {}]",
+                    ", {} p {:.4} (alpha {}), difference CI [{}, {}]",
+                    if w.paired { "paired t" } else { "Welch" },
                     w.p,
                     trim(w.alpha),
                     trim(w.low),
@@ -245,6 +251,7 @@ fn row_json(r: &Row) -> Value {
             "abs": r.rule.abs,
         },
         "stat": r.stat.map(|w| json!({
+            "test": if w.paired { "paired" } else { "welch" },
             "n_baseline": w.baseline.n,
             "n_current": w.current.n,
             "std_baseline": w.baseline.std,

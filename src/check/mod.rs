@@ -5,8 +5,9 @@
 //! comparisons fail) and `compare` (reports: every strategy of the baseline matched by name
 //! in the report; sweeps: every row matched by parameters, strategy and metric, its mean
 //! compared exactly or, in the statistical mode, by Welch's t-test). The rules and
-//! tolerances live in `rules`, the test in `stats`, the outputs (text table, JSON, JUnit XML)
-//! in `format`. Works on the JSON values, not the typed report, so metrics added to the
+//! tolerances live in `rules`, the tests in `stats` (Welch's and the paired t-test), the
+//! comparison of two scenarios run under N seeds each in `seeds` (`check --seeds`), the
+//! outputs (text table, JSON, JUnit XML) in `format`. Works on the JSON values, not the typed report, so metrics added to the
 //! report later are compared without a change here (as informational until a rule names
 //! them).
 //!
@@ -14,6 +15,7 @@
 
 mod format;
 mod rules;
+mod seeds;
 mod stats;
 
 use std::collections::BTreeMap;
@@ -24,7 +26,8 @@ pub use format::{error_json, error_junit};
 pub use rules::{
     allowed, default_rules, glob_match, judge, Direction, Rule, Tolerances, DEFAULT_RULES,
 };
-pub use stats::{welch, Sample, Welch};
+pub use seeds::compare_seeds;
+pub use stats::{paired, sample, welch, Sample, Welch};
 
 use crate::error::{Error, Result};
 use crate::plot::{kind_of, text, ResultKind};

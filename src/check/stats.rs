@@ -1,8 +1,9 @@
 //! The statistical mode of `geosim check`: Welch's t-test of a sweep row's replicas against
 //! the baseline's, one-sided in the metric's bad direction, against its tolerance.
 //!
-//! Owns `Sample` (n, mean, sample standard deviation), `Welch` (the test's figures) and
-//! `welch`. A row regresses when the one-sided lower confidence bound (level 1 - alpha) of
+//! Owns `Sample` (n, mean, sample standard deviation), `Welch` (the test's figures), `welch`
+//! and `paired` (the paired t-test of runs that share their seeds, `check --seeds`: common
+//! random numbers, so the seed noise common to both sides cancels in each difference). A row regresses when the one-sided lower confidence bound (level 1 - alpha) of
 //! how much worse it got exceeds the tolerance; equivalently when the two-sided (1 - 2 alpha)
 //! confidence interval of the difference of means lies wholly beyond the tolerance on the bad
 //! side. With zero tolerance and equal distributions it fails with probability alpha.
@@ -50,6 +51,9 @@ pub struct Welch {
     pub low: f64,
     /// Upper end of that interval.
     pub high: f64,
+    /// A paired test (differences of runs under the same seed; `df` = pairs - 1) rather than
+    /// Welch's.
+    pub paired: bool,
 }
 
 impl Welch {
@@ -108,6 +112,71 @@ pub fn welch(
         alpha,
         low: diff - q * se,
         high: diff + q * se,
+        paired: false,
+    })
+}
+
+/// Mean and sample standard deviation (n - 1 in the denominator) of `v`.
+pub fn sample(v: &[f64]) -> Sample {
+    let n = v.len();
+    let mean = v.iter().sum::<f64>() / n.max(1) as f64;
+    let var = if n < 2 {
+        0.0
+    } else {
+        v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64
+    };
+    Sample {
+        n,
+        mean,
+        std: var.sqrt(),
+    }
+}
+
+/// The paired t-test of `current[i]` against `baseline[i]` (the same seed `i` on both sides)
+/// for a metric that gets worse in `direction`, against `tolerance`: on the differences
+/// `d_i = current_i - baseline_i`, `se = s_d / sqrt(n)`, `df = n - 1`, the interval
+/// `mean(d) -/+ t(1 - alpha, n - 1) x se`. `None` when it cannot be computed: fewer than 2
+/// pairs, different lengths, an informational metric, or differences without spread (then
+/// the means are compared exactly).
+pub fn paired(
+    baseline: &[f64],
+    current: &[f64],
+    direction: Direction,
+    tolerance: f64,
+    alpha: f64,
+) -> Option<Welch> {
+    let n = baseline.len();
+    if n < 2 || current.len() != n || direction == Direction::Info {
+        return None;
+    }
+    let d: Vec<f64> = current.iter().zip(baseline).map(|(c, b)| c - b).collect();
+    let ds = sample(&d);
+    let se = ds.std / (n as f64).sqrt();
+    if se <= 0.0 || !se.is_finite() {
+        return None;
+    }
+    let df = (n - 1) as f64;
+    let dist = StudentsT::new(0.0, 1.0, df).ok()?;
+    let worse_by = if direction == Direction::Lower {
+        ds.mean
+    } else {
+        -ds.mean
+    };
+    let t = (worse_by - tolerance) / se;
+    let q = dist.inverse_cdf(1.0 - alpha);
+    Some(Welch {
+        baseline: sample(baseline),
+        current: sample(current),
+        diff: ds.mean,
+        se,
+        df,
+        tolerance,
+        t,
+        p: dist.sf(t),
+        alpha,
+        low: ds.mean - q * se,
+        high: ds.mean + q * se,
+        paired: true,
     })
 }
 

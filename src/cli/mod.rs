@@ -215,12 +215,13 @@ enum Command {
     },
     /// Compare a result with a baseline metric by metric; fail when something got worse.
     #[command(
-        after_help = "Examples:\n  geosim check results/three-regions/report.json --baseline results/baselines/three-regions.json\n  geosim check target/ci/sweep/sweep.json --baseline baselines/sweep.json --tolerances tol.toml\n  geosim check new/sweep.json --baseline old/sweep.json --stat --alpha 0.01\n  geosim check results/three-regions/report.json --baseline b.json --format junit > check.xml\n  geosim check results/three-regions/report.json --baseline results/baselines/three-regions.json --update\n\nPrints the metrics that changed (all with --all). Tolerances, directions, the statistical\nmode and the JSON / JUnit formats: docs/ci.md.\nExit codes: 0 nothing regressed beyond tolerance; 1 something did, or the comparison is\nincomplete (nothing compared, a strategy or metric in one file only), or the baseline could\nnot be written; 2 bad input: missing or unparseable file, different scenarios or seeds,\n--update over a baseline of another kind."
+        after_help = "Examples:\n  geosim check results/three-regions/report.json --baseline results/baselines/three-regions.json\n  geosim check target/ci/sweep/sweep.json --baseline baselines/sweep.json --tolerances tol.toml\n  geosim check new/sweep.json --baseline old/sweep.json --stat --alpha 0.01\n  geosim check results/three-regions/report.json --baseline b.json --format junit > check.xml\n  geosim check results/three-regions/report.json --baseline results/baselines/three-regions.json --update\n  geosim check candidate.toml --baseline scenarios/three-regions.toml --seeds 10\n\nPrints the metrics that changed (all with --all). With --seeds N, REPORT and --baseline are\nscenario files, each run under N seeds, and a metric regresses only when the confidence\ninterval of its difference lies beyond its tolerance. Tolerances, directions, the statistical\nmodes and the JSON / JUnit formats: docs/ci.md.\nExit codes: 0 nothing regressed beyond tolerance; 1 something did, or the comparison is\nincomplete (nothing compared, a strategy or metric in one file only), or the baseline could\nnot be written; 2 bad input: missing or unparseable file, different scenarios or seeds,\n--update over a baseline of another kind."
     )]
+    #[command(group(clap::ArgGroup::new("statistical").args(["stat", "seeds"])))]
     Check {
-        /// The current report.json or sweep.json.
+        /// The current report.json or sweep.json (with --seeds: the candidate scenario).
         report: PathBuf,
-        /// The baseline to compare with (same kind of file).
+        /// The baseline to compare with (same kind of file; with --seeds: a scenario).
         #[arg(long)]
         baseline: PathBuf,
         /// TOML file of tolerances: metric glob = { rel = 0.05, abs = 0.5, direction = "lower" }.
@@ -228,7 +229,7 @@ enum Command {
         tolerances: Option<PathBuf>,
         /// Rewrite the baseline with the report (atomically) instead of failing; refuses to
         /// overwrite a file that is not a result of the same kind.
-        #[arg(long, conflicts_with_all = ["stat", "format"])]
+        #[arg(long, conflicts_with_all = ["stat", "seeds", "format"])]
         update: bool,
         /// Show every metric, not only those that changed.
         #[arg(long)]
@@ -243,12 +244,22 @@ enum Command {
         /// regresses only when Welch's t-test says it got worse beyond its tolerance.
         #[arg(long)]
         stat: bool,
-        /// Statistical mode: the false-failure rate of each row's test.
-        #[arg(long, value_name = "A", default_value_t = 0.05, requires = "stat")]
+        /// Run both scenarios (REPORT: the candidate, --baseline: the baseline) under N seeds
+        /// each and compare every strategy and metric by the confidence interval of the
+        /// difference (paired when both scenarios have the same `seed`).
+        #[arg(long, value_name = "N")]
+        seeds: Option<u32>,
+        /// Statistical modes: the false-failure rate of each row's test.
+        #[arg(
+            long,
+            value_name = "A",
+            default_value_t = 0.05,
+            requires = "statistical"
+        )]
         alpha: f64,
-        /// Statistical mode: divide --alpha by the number of rows tested (Bonferroni), so
+        /// Statistical modes: divide --alpha by the number of rows tested (Bonferroni), so
         /// the whole check fails falsely with probability at most --alpha.
-        #[arg(long, requires = "stat")]
+        #[arg(long, requires = "statistical")]
         bonferroni: bool,
         /// Output format on stdout: a table, JSON (geosim-check/1) or JUnit XML.
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
@@ -403,6 +414,7 @@ fn dispatch(command: Command) -> Result<(), Error> {
             allow_removed,
             allow_new,
             stat,
+            seeds,
             alpha,
             bonferroni,
             format,
@@ -410,12 +422,13 @@ fn dispatch(command: Command) -> Result<(), Error> {
             let options = check::Options {
                 allow_removed,
                 allow_new,
-                stat: stat.then_some(check::StatOptions { alpha, bonferroni }),
+                stat: (stat || seeds.is_some()).then_some(check::StatOptions { alpha, bonferroni }),
             };
             let files = verify::CheckFiles {
                 report: &report,
                 baseline: &baseline,
                 tolerances: tolerances.as_deref(),
+                seeds,
             };
             if update {
                 verify::check_update(&files, all)

@@ -15,6 +15,8 @@ pub(super) struct CheckFiles<'a> {
     pub(super) report: &'a Path,
     pub(super) baseline: &'a Path,
     pub(super) tolerances: Option<&'a Path>,
+    /// `--seeds N`: `report` and `baseline` are scenarios, run under N seeds each.
+    pub(super) seeds: Option<u32>,
 }
 
 impl CheckFiles<'_> {
@@ -33,6 +35,17 @@ impl CheckFiles<'_> {
                     s.alpha
                 )));
             }
+        }
+        if let Some(n) = self.seeds {
+            let tol = self.tolerances()?;
+            let runs = geosim::seeds::run_seeds(self.baseline, self.report, n)?;
+            return check::compare_seeds(
+                &runs.candidate,
+                &runs.baseline,
+                runs.same_seeds,
+                &tol,
+                options,
+            );
         }
         let (current, _) = plot::read_result(self.report)?;
         let tol = self.tolerances()?;

@@ -3,7 +3,11 @@
 //! strategy's model can make it non-zero; where it cannot (one writer per key, a protocol that
 //! cannot lose an acknowledged write, no such role), the report says `null`, never 0.
 //!
-//! Owns `Applies` and `applies`. Figures measured by the world from what clients see (latency,
+//! The same rule covers data: a statistic of an empty set (a percentile or mean of no latency,
+//! a rate over no operations, a share of no reads) does not apply either and is `null`, never
+//! 0 or 1 (`of_samples`).
+//!
+//! Owns `Applies`, `applies` and `of_samples`. Figures measured by the world from what clients see (latency,
 //! availability, stale reads, staleness curves, RTO, bytes, cost) apply to every strategy and
 //! are not listed here. Must not import the engine, the world, the scenario spec or `slo`.
 
@@ -82,4 +86,10 @@ pub fn applies(config: &StrategyConfig) -> Applies {
             catch_up: true,
         },
     }
+}
+
+/// A statistic over `n` values: `None` (`null`, `n/a`) when the set is empty, so no report
+/// shows the 0 (or 1) an empty mean, percentile, rate or share would compute to.
+pub fn of_samples<T>(n: u64, stat: impl FnOnce() -> T) -> Option<T> {
+    (n > 0).then(stat)
 }

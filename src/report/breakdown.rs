@@ -194,10 +194,13 @@ pub fn explanations(report: &Report) -> String {
             let rows = [("reads", &b.read), ("writes", &b.write)];
             for (what, k) in rows {
                 let Some(k) = k else { continue };
-                let p99 = lat.map_or(0.0, |l| match what {
+                // A kind with a breakdown has operations, so a p99.
+                let Some(p99) = lat.and_then(|l| match what {
                     "reads" => l.latency_ms.read.p99,
                     _ => l.latency_ms.write.p99,
-                });
+                }) else {
+                    continue;
+                };
                 if let Some(line) = explain(&b.region, what, p99, k) {
                     out.push_str(&format!("  {line}\n"));
                 }

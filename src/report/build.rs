@@ -28,14 +28,26 @@ fn rate(v: f64) -> f64 {
 }
 
 fn latency(s: &LatencyStat) -> Latency {
+    let q = |p: f64| super::of_samples(s.count(), || ms(s.quantile_ms(p)));
     Latency {
         count: s.count(),
-        mean: ms(s.mean_ms()),
-        p50: ms(s.quantile_ms(0.5)),
-        p90: ms(s.quantile_ms(0.9)),
-        p99: ms(s.quantile_ms(0.99)),
-        p999: ms(s.quantile_ms(0.999)),
-        max: ms(s.max_ms()),
+        mean: super::of_samples(s.count(), || ms(s.mean_ms())),
+        p50: q(0.5),
+        p90: q(0.9),
+        p99: q(0.99),
+        p999: q(0.999),
+        max: super::of_samples(s.count(), || ms(s.max_ms())),
+    }
+}
+
+/// Read and write latency, and both together (merged histograms, for `op = "all"`).
+fn read_write(read: &LatencyStat, write: &LatencyStat) -> ReadWrite {
+    let mut all = read.clone();
+    all.merge(write);
+    ReadWrite {
+        read: latency(read),
+        write: latency(write),
+        all: Some(latency(&all)),
     }
 }
 
@@ -83,37 +95,37 @@ pub fn build(
                     writes: m.writes,
                     failed: m.failed,
                 },
-                latency_ms: ReadWrite {
-                    read: latency(&m.read),
-                    write: latency(&m.write),
-                },
+                latency_ms: read_write(&m.read, &m.write),
                 per_region: client_regions
                     .iter()
                     .map(|&r| RegionLatency {
                         region: sc.topology.region(r).name.clone(),
-                        latency_ms: ReadWrite {
-                            read: latency(&m.per_region[r as usize][0]),
-                            write: latency(&m.per_region[r as usize][1]),
-                        },
+                        latency_ms: read_write(
+                            &m.per_region[r as usize][0],
+                            &m.per_region[r as usize][1],
+                        ),
                         lost_updates: ap.lost_updates.then(|| m.lost_by_region[r as usize]),
                     })
                     .collect(),
                 consistency: Consistency {
                     stale_reads: m.stale_reads,
-                    stale_read_rate: rate(m.stale_read_rate()),
+                    stale_read_rate: super::of_samples(m.read.count(), || {
+                        rate(m.stale_read_rate())
+                    }),
                     conflicts: ap.conflicts.then_some(m.conflicts),
-                    conflict_rate: ap.conflicts.then(|| rate(m.conflict_rate())),
+                    conflict_rate: ap
+                        .conflicts
+                        .then(|| super::of_samples(m.writes, || rate(m.conflict_rate())))
+                        .flatten(),
                     lost_updates: ap.lost_updates.then_some(m.lost_updates),
                     t_visibility: VISIBILITY_AGES_MS
                         .iter()
                         .zip(&m.visibility)
                         .map(|(&t_ms, &[reads, ok])| Visibility {
                             t_ms,
-                            p_consistent: if reads == 0 {
-                                1.0
-                            } else {
+                            p_consistent: super::of_samples(reads, || {
                                 rate(ok as f64 / reads as f64)
-                            },
+                            }),
                             reads,
                         })
                         .collect(),
@@ -274,12 +286,8 @@ pub fn warnings(sc: &Scenario, indices: &[usize], results: &[RunResult]) -> Vec<
     out
 }
 
-fn share(ok: u64, attempted: u64) -> f64 {
-    if attempted == 0 {
-        1.0
-    } else {
-        rate(ok as f64 / attempted as f64)
-    }
+fn share(ok: u64, attempted: u64) -> Option<f64> {
+    super::of_samples(attempted, || rate(ok as f64 / attempted as f64))
 }
 
 /// Availability of a run.
@@ -382,11 +390,9 @@ pub fn fault_reports(
     let unrecovered = m.faults.iter().filter(|f| f.rto_ns().is_none()).count() as u64;
     let rto = Rto {
         max_s: (unrecovered == 0).then(|| secs(rtos.iter().copied().max().unwrap_or(0))),
-        mean_s: if rtos.is_empty() {
-            0.0
-        } else {
+        mean_s: super::of_samples(rtos.len() as u64, || {
             secs(rtos.iter().sum::<u64>() / rtos.len() as u64)
-        },
+        }),
         unrecovered,
     };
     (reports, rpo, rto)
@@ -402,12 +408,16 @@ pub fn timeline(m: &RunMetrics) -> Timeline {
         p99_ms: m
             .timeline
             .iter()
-            .map(|b| ms(b.latency.quantile_ms(0.99)))
+            .map(|b| super::of_samples(b.latency.count(), || ms(b.latency.quantile_ms(0.99))))
             .collect(),
         write_p50_ms: m
             .timeline
             .iter()
-            .map(|b| ms(b.write_latency.quantile_ms(0.5)))
+            .map(|b| {
+                super::of_samples(b.write_latency.count(), || {
+                    ms(b.write_latency.quantile_ms(0.5))
+                })
+            })
             .collect(),
     }
 }

@@ -17,7 +17,7 @@ mod build;
 mod table;
 mod trace;
 
-pub use applies::{applies, Applies};
+pub use applies::{applies, of_samples, Applies};
 pub use breakdown::{
     breakdown, explain, explanations, BreakdownKind, BreakdownRegion, BreakdownTail, Components,
 };
@@ -236,25 +236,45 @@ pub struct ReadWrite {
     pub read: Latency,
     /// Writes.
     pub write: Latency,
+    /// Reads and writes together, from the merged histograms: what an `op = "all"` objective
+    /// judges (`slo`). Not written to report.json (`None` in a report read back from a file).
+    #[serde(skip)]
+    pub all: Option<Latency>,
 }
 
-/// A latency summary in milliseconds.
+/// A latency summary in milliseconds. Every statistic is `null` when `count` is 0 (no
+/// successful operation of that kind: docs/metrics.md#applicability).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Latency {
     /// Number of successful operations.
     pub count: u64,
     /// Exact mean.
-    pub mean: f64,
+    pub mean: Option<f64>,
     /// Median.
-    pub p50: f64,
+    pub p50: Option<f64>,
     /// 90th percentile.
-    pub p90: f64,
+    pub p90: Option<f64>,
     /// 99th percentile.
-    pub p99: f64,
+    pub p99: Option<f64>,
     /// 99.9th percentile.
-    pub p999: f64,
+    pub p999: Option<f64>,
     /// Exact maximum.
-    pub max: f64,
+    pub max: Option<f64>,
+}
+
+impl Latency {
+    /// The statistic `name` (`mean`, `p50`, `p90`, `p99`, `p999`, `max`; anything else:
+    /// `mean`), `None` without samples.
+    pub fn stat(&self, name: &str) -> Option<f64> {
+        match name {
+            "p50" => self.p50,
+            "p90" => self.p90,
+            "p99" => self.p99,
+            "p999" => self.p999,
+            "max" => self.max,
+            _ => self.mean,
+        }
+    }
 }
 
 /// Latency of one client region.
@@ -274,12 +294,12 @@ pub struct RegionLatency {
 pub struct Consistency {
     /// Reads that returned an older version than the newest acknowledged before they began.
     pub stale_reads: u64,
-    /// `stale_reads` / successful reads.
-    pub stale_read_rate: f64,
+    /// `stale_reads` / successful reads (`null`: no successful read).
+    pub stale_read_rate: Option<f64>,
     /// Conflicting writes (`null` for strategies with one writer per key or that order
     /// concurrent writes without detecting them).
     pub conflicts: Option<u64>,
-    /// `conflicts` / writes (`null` as `conflicts`).
+    /// `conflicts` / writes (`null` as `conflicts`, and when no write was issued).
     pub conflict_rate: Option<f64>,
     /// Acknowledged writes discarded by conflict resolution (`null` where nothing is
     /// discarded: multi-master `version-vector` and `crdt`, and the strategies without
@@ -335,8 +355,8 @@ pub struct ExactVisibility {
 pub struct Visibility {
     /// Age bucket: reads whose age is at least `t_ms` and below the next bucket.
     pub t_ms: u64,
-    /// Share of those reads that were consistent (1 when there were none).
-    pub p_consistent: f64,
+    /// Share of those reads that were consistent (`null` when there were none).
+    pub p_consistent: Option<f64>,
     /// Number of reads in the bucket.
     pub reads: u64,
 }
@@ -361,30 +381,30 @@ pub struct Lag {
     pub p99: f64,
 }
 
-/// Share of successful operations.
+/// Share of successful operations (`null` over no operations of that kind).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AvailabilityReport {
     /// Over all operations.
-    pub overall: f64,
+    pub overall: Option<f64>,
     /// Over reads.
-    pub read: f64,
+    pub read: Option<f64>,
     /// Over writes.
-    pub write: f64,
+    pub write: Option<f64>,
     /// Per client region (regions with clients, in region order).
     pub per_region: Vec<RegionAvailability>,
 }
 
-/// Availability of one client region.
+/// Availability of one client region (`null` over no operations of that kind).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RegionAvailability {
     /// Region name.
     pub region: String,
     /// Over all its operations.
-    pub overall: f64,
+    pub overall: Option<f64>,
     /// Over its reads.
-    pub read: f64,
+    pub read: Option<f64>,
     /// Over its writes.
-    pub write: f64,
+    pub write: Option<f64>,
 }
 
 /// Data lost to failures.
@@ -404,8 +424,8 @@ pub struct Rpo {
 pub struct Rto {
     /// Largest over faults, seconds (`null` when some fault never recovered).
     pub max_s: Option<f64>,
-    /// Mean over faults that recovered, seconds.
-    pub mean_s: f64,
+    /// Mean over faults that recovered, seconds (`null`: no fault recovered, or none happened).
+    pub mean_s: Option<f64>,
     /// Faults after which some client never recovered before the run ended.
     pub unrecovered: u64,
 }
@@ -501,11 +521,11 @@ pub struct Timeline {
     pub succeeded: Vec<u64>,
     /// Of those, failed.
     pub failed: Vec<u64>,
-    /// p99 latency of the successful ones (ms, within 3.2 %; 0 when none).
-    pub p99_ms: Vec<f64>,
-    /// p50 latency of the successful writes (ms, within 3.2 %; 0 when none).
+    /// p99 latency of the successful ones (ms, within 3.2 %; `null` when none).
+    pub p99_ms: Vec<Option<f64>>,
+    /// p50 latency of the successful writes (ms, within 3.2 %; `null` when none).
     #[serde(default)]
-    pub write_p50_ms: Vec<f64>,
+    pub write_p50_ms: Vec<Option<f64>>,
 }
 
 /// The scenario's regions and links, as drawn on the map.

@@ -43,11 +43,13 @@ pub fn table(report: &Report) -> String {
         rows.push(vec![
             s.name.clone(),
             s.kind.clone(),
-            format!("{:.1} ms", s.latency_ms.read.p50),
-            format!("{:.1} ms", s.latency_ms.read.p99),
-            format!("{:.1} ms", s.latency_ms.write.p50),
-            format!("{:.1} ms", s.latency_ms.write.p99),
-            format!("{:.3}%", s.consistency.stale_read_rate * 100.0),
+            na(s.latency_ms.read.p50, |v| format!("{v:.1} ms")),
+            na(s.latency_ms.read.p99, |v| format!("{v:.1} ms")),
+            na(s.latency_ms.write.p50, |v| format!("{v:.1} ms")),
+            na(s.latency_ms.write.p99, |v| format!("{v:.1} ms")),
+            na(s.consistency.stale_read_rate, |v| {
+                format!("{:.3}%", v * 100.0)
+            }),
             na(s.consistency.conflict_rate, |v| {
                 format!("{:.3}%", v * 100.0)
             }),
@@ -70,23 +72,17 @@ pub fn region_table(report: &Report) -> String {
         "write p99",
     ];
     let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
-    let ms = |l: &super::Latency, v: f64| {
-        if l.count == 0 {
-            "n/a".to_string()
-        } else {
-            format!("{v:.1} ms")
-        }
-    };
+    let ms = |v: Option<f64>| na(v, |v| format!("{v:.1} ms"));
     for s in &report.strategies {
         for r in &s.per_region {
             let (rd, wr) = (&r.latency_ms.read, &r.latency_ms.write);
             rows.push(vec![
                 s.name.clone(),
                 r.region.clone(),
-                ms(rd, rd.p50),
-                ms(rd, rd.p99),
-                ms(wr, wr.p50),
-                ms(wr, wr.p99),
+                ms(rd.p50),
+                ms(rd.p99),
+                ms(wr.p50),
+                ms(wr.p99),
             ]);
         }
     }
@@ -183,15 +179,15 @@ pub fn resilience_table(report: &Report) -> String {
     for s in &report.strategies {
         rows.push(vec![
             s.name.clone(),
-            format!("{:.4}%", s.availability.overall * 100.0),
-            format!("{:.4}%", s.availability.write * 100.0),
+            na(s.availability.overall, |v| format!("{:.4}%", v * 100.0)),
+            na(s.availability.write, |v| format!("{:.4}%", v * 100.0)),
             na(s.rpo.as_ref(), |r| r.lost_writes.to_string()),
             na(s.rpo.as_ref(), |r| format!("{:.3} s", r.max_span_s)),
             match s.rto.max_s {
                 Some(v) => format!("{v:.1} s"),
                 None => "never".to_string(),
             },
-            format!("{:.1} s", s.rto.mean_s),
+            na(s.rto.mean_s, |v| format!("{v:.1} s")),
             na(s.split_brain.as_ref(), |b| format!("{:.1} s", b.seconds)),
             na(s.split_brain.as_ref().and_then(|b| b.writes), |v| {
                 v.to_string()

@@ -419,7 +419,12 @@ fn fibre_floor_pruning_removes_only_candidates_that_fail_in_simulation() {
                 parts[3].trim_start_matches("read-")
             );
             let report = crate::common::run(&format!("{text}\n{strategy}"));
-            let p99 = report.strategies[0].region(region).unwrap().read.p99;
+            let p99 = report.strategies[0]
+                .region(region)
+                .unwrap()
+                .read
+                .p99
+                .unwrap();
             assert!(
                 p99 > 30.0,
                 "{name} was pruned but reads p99 in {region} = {p99} ms"

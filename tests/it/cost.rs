@@ -60,6 +60,7 @@ fn enforce_gives_no_violations_ignore_gives_some() {
             .unwrap()
             .read
             .p99
+            .unwrap()
     };
     assert!(us_read("mm-enforce") > us_read("mm-ignore") + 50.0);
 }
@@ -143,7 +144,7 @@ fn slo_flips_exactly_at_the_threshold() {
     let (sc, _) = load_scenario(&shipped("three-regions.toml")).unwrap();
     let r = run_scenario(&sc, None);
     let s = r.strategy("ap-async").unwrap();
-    let p99 = s.region("eu-west-1").unwrap().write.p99;
+    let p99 = s.region("eu-west-1").unwrap().write.p99.unwrap();
     let objective = |max_ms: f64| Objective::Latency {
         op: Ops::Write,
         percentile: "p99".into(),
@@ -161,7 +162,7 @@ fn slo_flips_exactly_at_the_threshold() {
     );
     let avail = |min: f64| Objective::Availability { op: Ops::All, min };
     assert!(evaluate(&[avail(1.0)], s).objectives[0].pass);
-    let stale = s.consistency.stale_read_rate;
+    let stale = s.consistency.stale_read_rate.unwrap();
     assert!(evaluate(&[Objective::StaleReads(stale)], s).objectives[0].pass);
     assert!(!evaluate(&[Objective::StaleReads(stale - 1e-6)], s).objectives[0].pass);
     let monthly = s.cost.as_ref().unwrap().monthly_usd;
@@ -328,4 +329,49 @@ fn follow_the_sun_counts_forwards_and_replication_outside_the_class() {
          [[strategies.shifts]]\nregion = \"us-east-1\"\nstart_utc_h = 16\n",
         "fts",
     );
+}
+
+/// `op = "all"` judges reads and writes together. At `s`, 90 % reads served locally (1 + 1 =
+/// 2 ms) and 10 % writes to the primary at `p` over a constant 40 ms link (1 + 40 + 40 + 1 =
+/// 82 ms, async): by hand, the p50 of all operations is 2 ms, the p99 82 ms and the mean the
+/// count-weighted mean. Judged on writes only, the 10 ms p50 objective would fail (82 ms);
+/// judged on reads only, the 10 ms p99 objective would pass (2 ms).
+#[test]
+fn slo_over_all_operations_judges_reads_and_writes_together() {
+    let rest = r#"[[workload.clients]]
+region = "s"
+rate_rps = 100
+read_fraction = 0.9
+keys = 10
+[[strategies]]
+kind = "active-passive"
+name = "ap"
+primary = "p"
+replication = "async"
+read_from = "local"
+"#;
+    let r = run(&pair("duration_s = 20\ndrain_s = 5", "", "", 40.0, rest));
+    let s = r.strategy("ap").unwrap();
+    let rw = s.region("s").unwrap();
+    assert_eq!((rw.read.p50, rw.write.p50), (Some(2.0), Some(82.0)));
+    let all = |percentile: &str, max_ms: f64| Objective::Latency {
+        op: Ops::All,
+        percentile: percentile.into(),
+        max_ms,
+        region: Some("s".into()),
+    };
+    // Percentiles of the merged histogram: within its 3 significant digits (0.1 %).
+    let near = |v: Option<f64>, want: f64| (v.unwrap() - want).abs() <= want * 1e-3;
+    let p50 = evaluate(&[all("p50", 10.0)], s);
+    assert!(p50.objectives[0].pass, "{p50:?}");
+    assert!(near(p50.objectives[0].measured, 2.0), "{p50:?}");
+    let p99 = evaluate(&[all("p99", 10.0)], s);
+    assert!(!p99.objectives[0].pass, "{p99:?}");
+    assert!(near(p99.objectives[0].measured, 82.0), "{p99:?}");
+    let (nr, nw) = (rw.read.count as f64, rw.write.count as f64);
+    let mean = (2.0 * nr + 82.0 * nw) / (nr + nw);
+    let m = evaluate(&[all("mean", 100.0)], s).objectives[0]
+        .measured
+        .unwrap();
+    assert!((m - mean).abs() < 1e-3, "{m} vs {mean}");
 }

@@ -100,7 +100,10 @@ fn chain_latency_follows_its_message_pattern_and_it_reads_nothing_stale() {
         // Write: client -> head, down the chain, tail -> client; read: client -> tail -> client.
         let write = 2.0 * ACCESS_MS + link(c, head) + down + link(tail, c);
         let read = 2.0 * ACCESS_MS + 2.0 * link(c, tail);
-        let (w, rd) = (r.latency_ms.write.p50, r.latency_ms.read.p50);
+        let (w, rd) = (
+            r.latency_ms.write.p50.unwrap(),
+            r.latency_ms.read.p50.unwrap(),
+        );
         assert!(
             (w - write).abs() <= write * 0.002,
             "{c}: write p50 {w} ms, pattern {write} ms"

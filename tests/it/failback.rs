@@ -122,8 +122,7 @@ fn write_p50(s: &StrategyReport, from_s: f64, to_s: f64) -> Vec<f64> {
         .iter()
         .enumerate()
         .filter(|(i, _)| *i as f64 * w >= from_s && (*i + 1) as f64 * w <= to_s)
-        .map(|(_, &v)| v)
-        .filter(|&v| v > 0.0)
+        .filter_map(|(_, &v)| v)
         .collect()
 }
 

@@ -34,7 +34,8 @@ name = "local"
     let s = r.strategy("local").unwrap();
     assert_eq!(s.ops.failed, 0);
     let (rd, wr) = (&s.latency_ms.read, &s.latency_ms.write);
-    (rd.mean * rd.count as f64 + wr.mean * wr.count as f64) / (rd.count + wr.count) as f64
+    (rd.mean.unwrap_or(0.0) * rd.count as f64 + wr.mean.unwrap_or(0.0) * wr.count as f64)
+        / (rd.count + wr.count) as f64
 }
 
 /// M/M/1 at utilisation 0.8: mean sojourn time 1 / (mu - lambda) = 5 ms.
@@ -307,6 +308,7 @@ fn fencing_prevents_split_brain_writes() {
             .find(|r| r.region == "us-east-1")
             .unwrap()
             .write
+            .unwrap()
     };
     assert!(iso(fencing) < iso(none));
 }
@@ -346,8 +348,12 @@ fn availability_without_faults_is_exactly_one() {
     let (sc, _) = load_scenario(&shipped("three-regions.toml")).unwrap();
     let r = run_scenario(&sc, Some(5));
     for s in &r.strategies {
-        assert_eq!(s.availability.overall, 1.0, "{}", s.name);
-        assert!(s.availability.per_region.iter().all(|p| p.overall == 1.0));
+        assert_eq!(s.availability.overall, Some(1.0), "{}", s.name);
+        assert!(s
+            .availability
+            .per_region
+            .iter()
+            .all(|p| p.overall == Some(1.0)));
         assert_eq!(s.rpo.as_ref().unwrap().lost_writes, 0);
         assert!(s.faults.is_empty());
     }
@@ -378,6 +384,7 @@ duration_s = 120
             .find(|p| p.region == "eu-west-1")
             .unwrap()
             .write
+            .unwrap()
     };
     assert!(
         eu("raft") < 0.95,
@@ -437,6 +444,7 @@ primary = "p"
             .latency_ms
             .write
             .p50
+            .unwrap()
     };
     let clean = p50("");
     assert_eq!(clean, 82.0);
@@ -452,7 +460,10 @@ start_s = 0
 "#;
     let r = run(&format!("{base}{lossy}"));
     let w = &r.strategies[0].latency_ms.write;
-    assert!(w.p50 >= clean + 200.0 && w.p99 >= clean + 600.0, "{w:?}");
+    assert!(
+        w.p50.unwrap() >= clean + 200.0 && w.p99.unwrap() >= clean + 600.0,
+        "{w:?}"
+    );
     // 1 Mbit/s carries a 10,064-byte write in 80.5 ms; at 100 writes/s the link saturates.
     let narrow = "[[faults]]\nkind = \"link-degradation\"\nfrom = \"s\"\nto = \"p\"\nboth_ways = false\nbandwidth_mbps = 1\nstart_s = 0\n";
     let n = p50(narrow);

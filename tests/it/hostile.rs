@@ -372,3 +372,59 @@ fn a_huge_duration_with_a_fault_is_refused_without_overflow() {
     );
     assert!(msg.contains("drain_s: must be at most 31536000"), "{msg}");
 }
+
+#[test]
+fn more_than_1000_linearizability_keys_are_refused() {
+    let text = format!("{BASE}[consistency]\nlinearizability_keys = 1001\n");
+    refused(
+        "lin.toml",
+        &text,
+        &["consistency.linearizability_keys", "at most 1000, got 1001"],
+    );
+    // The bound itself is accepted.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lin.toml");
+    std::fs::write(&file, text.replace("1001", "1000")).unwrap();
+    let (o, _) = limited(&["validate", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Every region holds a copy of every key: key space x regions is bounded (6.4e7 copies), not
+/// the square of the regions (version vectors are sparse). 64 regions x 2,000,000 keys is
+/// refused; 64 regions x 200,000 keys (refused by the old regions-squared bound: 8.2e8 > 4e8)
+/// validates, within the memory limit.
+#[test]
+fn the_key_space_is_bounded_by_copies_not_by_regions_squared() {
+    let mut regions = BASE.to_string();
+    for i in 0..62 {
+        regions.push_str(&format!(
+            "[[regions]]\nname = \"r{i}\"\nlat = 0.0\nlon = {}\n",
+            (i * 5) as f64 - 170.0
+        ));
+    }
+    refused(
+        "copies.toml",
+        &regions.replacen(
+            "read_fraction = 0.5",
+            "read_fraction = 0.5\nkeys = 2000000",
+            1,
+        ),
+        &[
+            "workload.clients",
+            "key space 2000000 x 64 regions is too large",
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("copies.toml");
+    std::fs::write(
+        &file,
+        regions.replacen(
+            "read_fraction = 0.5",
+            "read_fraction = 0.5\nkeys = 200000",
+            1,
+        ),
+    )
+    .unwrap();
+    let (o, _) = limited(&["validate", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -465,7 +465,11 @@ duration_s = 5
         "empty {} vs durable {d_stale}",
         e.consistency.stale_reads
     );
-    assert!(e.consistency.stale_read_rate < 0.01, "{:?}", e.consistency);
+    assert!(
+        e.consistency.stale_read_rate.unwrap() < 0.01,
+        "{:?}",
+        e.consistency
+    );
 }
 
 #[test]

@@ -127,7 +127,7 @@ fn p50s(report: &Report, i: usize, write: bool) -> Vec<f64> {
                 &r.latency_ms.read
             };
             assert!(lat.count > 0, "no operations at {n}");
-            lat.p50
+            lat.p50.unwrap()
         })
         .collect()
 }
@@ -223,7 +223,7 @@ fn read_index_at_the_leader_costs_its_round_trip_to_the_nearest_majority() {
             .iter()
             .find(|r| r.region == "us-east-1")
             .unwrap();
-        r.latency_ms.read.p50
+        r.latency_ms.read.p50.unwrap()
     };
     let access = 2.0 * 2.675;
     let round = 2.0 * 34.78;

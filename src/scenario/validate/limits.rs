@@ -1,5 +1,5 @@
-//! Size limits, checked first: the number of regions, the key space, the dense per-key state
-//! and the length of names. Every later section allocates by these sizes (per-key vectors,
+//! Size limits, checked first: the number of regions, the key space, the dense per-(region,
+//! key) store and the length of names. Every later section allocates by these sizes (per-key vectors,
 //! region-pair matrices, table columns), so `validate` runs these checks on the raw spec and
 //! stops when one fails: nothing is ever sized by an unchecked number.
 //!
@@ -11,8 +11,10 @@ use crate::scenario::spec::ScenarioSpec;
 /// Longest name (scenario, region, strategy, data class) in characters.
 pub const MAX_NAME_CHARS: usize = 128;
 
-/// Largest number of per-key counters (keys x regions^2, for multi-master's dense state).
-pub const MAX_DENSE_COUNTERS: u64 = 400_000_000;
+/// Largest dense store: key space x regions cells (`RegionStore`, one cell of 16 to 24 bytes
+/// per region and key: at most about 1.5 GB per strategy run). Version vectors are sparse
+/// (pooled, `VvArena`), so nothing grows with the square of the regions any more.
+pub const MAX_STORE_CELLS: u64 = 64_000_000;
 
 /// Checks every size limit of `spec` without allocating anything sized by it; true when all
 /// hold.
@@ -49,11 +51,11 @@ pub(super) fn limits(c: &mut Checker, spec: &ScenarioSpec) -> bool {
     }
     if keys_ok && n_regions <= MAX_REGIONS {
         let n = n_regions as u64;
-        if key_space.saturating_mul(n * n) > MAX_DENSE_COUNTERS {
+        if key_space.saturating_mul(n) > MAX_STORE_CELLS {
             c.bad(
                 "workload.clients",
                 format!(
-                    "key space {key_space} x {n}^2 regions is too large (limit 4e8 per-key counters)"
+                    "key space {key_space} x {n} regions is too large: every region holds a copy of every key (limit {MAX_STORE_CELLS} key copies)"
                 ),
             );
         }
