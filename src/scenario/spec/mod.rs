@@ -36,12 +36,12 @@ pub use region::{
 };
 pub use strategy::{
     ActiveActiveSpec, ActivePassiveSpec, ConsensusReadsSpec, ConsensusSpec, ConsistencyLevelSpec,
-    CustomSpec, EdgeCacheSpec, FailbackSpec, FollowTheSunSpec, HandoffSpec, HomeShareSpec,
-    MultiMasterSpec, QuorumSpec, ReadFromSpec, ReplicasPerRegionSpec, ReplicationSpec,
-    ResidencySpec, ResolutionSpec, ShiftSpec, SplitBrainSpec, StrategySpec,
-    DEFAULT_FAILBACK_HOLD_S,
+    CustomSpec, EdgeCacheSpec, FailbackSpec, FollowTheSunSpec, FollowTheUserSpec, HandoffSpec,
+    HomeShareSpec, MultiMasterSpec, QuorumSpec, ReadFromSpec, ReplicasPerRegionSpec,
+    ReplicationSpec, ResidencySpec, ResolutionSpec, ShiftSpec, SplitBrainSpec, StrategySpec,
+    UserHandoffSpec, UserHomeSpec, DEFAULT_FAILBACK_HOLD_S,
 };
-pub use workload::{ClientSpec, DiurnalSpec, WorkloadSpec};
+pub use workload::{ClientSpec, DiurnalSpec, TripSpec, UsersSpec, WorkloadSpec};
 
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
