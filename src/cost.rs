@@ -49,6 +49,9 @@ pub enum Role {
     Standby,
     /// A witness / tie-breaker.
     Witness,
+    /// An active server that holds part of the data, not a full copy (follow-the-user: the
+    /// users who are in the region); priced as a replica's instances.
+    Server,
     /// An edge cache.
     Cache,
 }
@@ -79,6 +82,15 @@ pub fn footprint(cfg: &StrategyConfig, n: usize) -> Vec<Role> {
             for s in &c.shifts {
                 roles[s.region as usize] = Role::Replica;
             }
+        }
+        StrategyConfig::FollowTheUser(c) => {
+            // Every region a user can be in runs an active store; together they hold one
+            // copy of the data (each user's in the region the user is in), stored once: at
+            // the primary of the keys outside the users' ranges.
+            for &r in &c.user_regions {
+                roles[r as usize] = Role::Server;
+            }
+            roles[c.default_home as usize] = Role::Primary;
         }
         StrategyConfig::Quorum(c) => {
             for set in &c.replicas {
@@ -153,7 +165,7 @@ impl CostModel {
         match role {
             Role::None => 0.0,
             Role::Primary => self.instances[0],
-            Role::Replica => self.instances[1],
+            Role::Replica | Role::Server => self.instances[1],
             Role::Standby => self.instances[2],
             Role::Witness => self.instances[3],
             Role::Cache => self.instances[4],

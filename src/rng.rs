@@ -30,6 +30,8 @@ pub enum Stream {
     Faults(u32),
     /// Service times of one region's servers.
     Service(u32),
+    /// Travelling users: 0 = the seeded trips, 1 = their operations.
+    Users(u32),
 }
 
 impl Stream {
@@ -42,6 +44,7 @@ impl Stream {
             Stream::Strategy(i) => (4, i as u64, 0),
             Stream::Faults(i) => (5, i as u64, 0),
             Stream::Service(i) => (6, i as u64, 0),
+            Stream::Users(i) => (7, i as u64, 0),
         };
         (tag << 56) | ((a & 0x0FFF_FFFF) << 28) | (b & 0x0FFF_FFFF)
     }

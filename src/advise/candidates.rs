@@ -155,7 +155,8 @@ fn fmt_ttl(t: f64) -> String {
 }
 
 /// Every candidate design for the scenario, in a fixed order: active-passive (primary x
-/// sync/async x read_from), multi-master, active-active, follow-the-sun (x read_from),
+/// sync/async x read_from), multi-master, active-active, follow-the-user (follow / fixed
+/// home, only with `[workload.users]`), follow-the-sun (x read_from),
 /// quorum (replica set of 3 or 5 x (R, W) in {majority, read-one, write-one, one-one}),
 /// consensus (members of 3 or 5 x leader x lease / read-index reads), edge-cache (origin x TTL x
 /// invalidation).
@@ -186,6 +187,16 @@ pub fn enumerate(sc: &Scenario, base: &Value) -> Vec<Candidate> {
         json!({"resolution": "lww"}),
     );
     push("aa".into(), "active-active", json!({}));
+    if sc.workload.users.is_some() {
+        // Travelling users: their data following them, or at their first home.
+        for home in ["follow", "fixed"] {
+            push(
+                format!("ftu/{home}"),
+                "follow-the-user",
+                json!({ "home": home }),
+            );
+        }
+    }
     if let Some(shifts) = shifts(sc, base) {
         for read_from in ["local", "primary"] {
             push(

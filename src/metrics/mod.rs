@@ -134,6 +134,8 @@ pub struct RunMetrics {
     pub histories: Option<Histories>,
     /// Strategy-specific figures, in the strategy's order.
     pub extra: Vec<(&'static str, f64)>,
+    /// The strategy's migrations between homes (`None`: it has none, only follow-the-user).
+    pub migrations: Option<crate::strategy::Migrations>,
     /// The strategy's leadership timeline `(since, region, reason)` (`None`: no single
     /// leader).
     pub leadership: Option<Vec<(SimTime, RegionId, &'static str)>>,
@@ -242,6 +244,7 @@ impl RunMetrics {
             probes: None,
             histories: None,
             extra: Vec::new(),
+            migrations: None,
             leadership: None,
             availability: vec![Availability::default(); regions],
             faults: Vec::new(),

@@ -34,6 +34,10 @@ pub struct Applies {
     /// `faults[].catch_up_s`: strategies that report when a region back from an outage has
     /// caught up (active-passive, consensus, follow-the-sun).
     pub catch_up: bool,
+    /// `migration` (count, bytes, cost, read-your-writes violations): follow-the-user (the
+    /// one kind whose data moves between homes), and only in scenarios with
+    /// `[workload.users]`.
+    pub migrations: bool,
 }
 
 /// The figures `config`'s kind (and, for multi-master, resolution) reports.
@@ -45,6 +49,7 @@ pub fn applies(config: &StrategyConfig) -> Applies {
         split_brain: false,
         split_brain_writes: false,
         catch_up: false,
+        migrations: false,
     };
     match config {
         StrategyConfig::ActivePassive(_) => Applies {
@@ -54,6 +59,7 @@ pub fn applies(config: &StrategyConfig) -> Applies {
             split_brain: true,
             split_brain_writes: true,
             catch_up: true,
+            migrations: false,
         },
         StrategyConfig::MultiMaster(m) => Applies {
             conflicts: true,
@@ -75,6 +81,12 @@ pub fn applies(config: &StrategyConfig) -> Applies {
             ..none
         },
         StrategyConfig::Quorum(_) => none,
+        // One durable copy per user, served only at the user's home: nothing to conflict,
+        // lose or split.
+        StrategyConfig::FollowTheUser(_) => Applies {
+            migrations: true,
+            ..none
+        },
         // geosim cannot know what a strategy from outside reports: every figure is shown as
         // measured (docs/extending.md).
         StrategyConfig::Custom(_) => Applies {
@@ -84,6 +96,7 @@ pub fn applies(config: &StrategyConfig) -> Applies {
             split_brain: true,
             split_brain_writes: true,
             catch_up: true,
+            migrations: true,
         },
     }
 }

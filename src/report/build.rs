@@ -60,6 +60,9 @@ pub fn build(
     results: &[RunResult],
 ) -> Report {
     let mut client_regions: Vec<u16> = sc.workload.groups.iter().map(|g| g.region).collect();
+    if let Some(u) = &sc.workload.users {
+        client_regions.extend(u.regions());
+    }
     client_regions.sort_unstable();
     client_regions.dedup();
     let strategies = indices
@@ -207,6 +210,7 @@ pub fn build(
                 }),
                 serving: serving(sc, s, m),
                 latency_breakdown: super::breakdown(&m.breakdown, &sc.topology, &client_regions),
+                migration: sc.workload.users.is_some().then(|| migration(sc, ap, m)),
                 slo: None,
             }
         })
@@ -532,4 +536,31 @@ pub fn topology_info(t: &crate::topology::Topology) -> TopologyInfo {
             .collect(),
         links,
     }
+}
+
+/// The `migration` section of a scenario with travelling users: `None` (null) for a strategy
+/// whose data does not move; the handoffs' bytes priced through the cost model's transfer
+/// prices (`CostModel::cost` with no roles, so only the transfer term is non-zero).
+fn migration(
+    sc: &Scenario,
+    ap: super::Applies,
+    m: &crate::metrics::RunMetrics,
+) -> Option<super::MigrationReport> {
+    let g = m.migrations.as_ref().filter(|_| ap.migrations)?;
+    let n = sc.topology.len();
+    let window_s = sc.duration_ns as f64 / 1e9;
+    let roles = vec![crate::cost::Role::None; n];
+    let c = sc.cost.cost(&roles, 0.0, &g.bytes, &vec![0; n], 0, 0.0);
+    let fine = |v: f64| (v * 1e12).round() / 1e12;
+    Some(super::MigrationReport {
+        count: g.count,
+        bytes: g.bytes.iter().sum(),
+        cost_usd: fine(c.transfer_usd),
+        monthly_usd: fine(if window_s > 0.0 {
+            c.transfer_usd * crate::cost::HOURS_PER_MONTH * 3600.0 / window_s
+        } else {
+            0.0
+        }),
+        ryw_violations: g.ryw_violations,
+    })
 }

@@ -53,6 +53,31 @@ pub struct Report {
     pub topology: Option<TopologyInfo>,
 }
 
+/// A field that is present (possibly `null`): `Some` of what it holds.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Migrations of users' data between homes over the run (follow-the-user).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MigrationReport {
+    /// Completed handoffs of a user's data to a new home.
+    pub count: u64,
+    /// Their bytes on the wire (header + the user's keys x value size, per handoff).
+    pub bytes: u64,
+    /// Those bytes at the cost model's transfer prices, USD over the run.
+    pub cost_usd: f64,
+    /// `cost_usd` projected to a 730-hour month.
+    pub monthly_usd: f64,
+    /// Reads of a user's key answered with an older version than the newest write of it the
+    /// strategy had acknowledged (only an eager handoff can cause one).
+    pub ryw_violations: u64,
+}
+
 /// A setting that had no effect on the run (docs/report.md#warnings).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Warning {
@@ -135,6 +160,15 @@ pub struct StrategyReport {
     /// operations and the slowest 1 % (absent in reports of older versions).
     #[serde(default)]
     pub latency_breakdown: Vec<BreakdownRegion>,
+    /// Migrations of travelling users' data between homes (docs/metrics.md#follow-the-user):
+    /// `null` for a strategy whose data does not move (every kind but follow-the-user);
+    /// absent when the scenario has no `[workload.users]`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub migration: Option<Option<MigrationReport>>,
     /// Verdicts against the scenario's service-level objectives (absent when it has none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slo: Option<SloSummary>,

@@ -174,6 +174,37 @@ impl<S: Strategy> World<'_, S> {
         OpId::new(slot as u32, self.next_gen)
     }
 
+    /// The next operation of arrival stream `g` (a client group, or the travelling users
+    /// after the last group) at `now`: the draw, its client region and the value size.
+    #[inline]
+    fn draw_op(&mut self, g: usize, now: SimTime) -> (crate::workload::OpDraw, RegionId, u32) {
+        match self.gens.get_mut(g) {
+            Some(gen) => (
+                gen.next_op(),
+                self.group_region[g],
+                self.sc.workload.groups[g].value_bytes,
+            ),
+            None => {
+                let users = self.users.as_mut().expect("the users' arrival stream");
+                let (draw, region) = users.next_op(now.as_nanos());
+                (draw, region, users.value_bytes())
+            }
+        }
+    }
+
+    /// The next arrival of stream `g` (a client group, or the travelling users) after `now`.
+    #[inline]
+    pub(super) fn next_arrival_of(&mut self, g: usize, now: SimTime) -> u64 {
+        match self.gens.get_mut(g) {
+            Some(gen) => gen.next_arrival(now.as_nanos()),
+            None => self
+                .users
+                .as_mut()
+                .expect("the users' arrival stream")
+                .next_arrival(now.as_nanos()),
+        }
+    }
+
     pub(super) fn arrival(
         &mut self,
         now: SimTime,
@@ -181,8 +212,7 @@ impl<S: Strategy> World<'_, S> {
         sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
     ) {
         let g = group as usize;
-        let draw = self.gens[g].next_op();
-        let client = self.group_region[g];
+        let (draw, client, value_bytes) = self.draw_op(g, now);
         let expect = self.metrics.issued_at(now, client, draw.kind, draw.key);
         let role = match (&mut self.probes, draw.kind) {
             (Some(p), OpKind::Write) => p.role_of_write(),
@@ -192,7 +222,7 @@ impl<S: Strategy> World<'_, S> {
         if slot >= 1 << crate::strategy::OP_SLOT_BITS {
             // More than a million operations in flight: the run is hopelessly overloaded.
             self.metrics.failed_op(client, draw.kind, now, now);
-            let next = SimTime(self.gens[g].next_arrival(now.as_nanos()));
+            let next = SimTime(self.next_arrival_of(g, now));
             if next < self.arrivals_end {
                 sched.schedule_at(next, Event::Arrival { group });
             }
@@ -204,7 +234,7 @@ impl<S: Strategy> World<'_, S> {
             kind: draw.kind,
             key: draw.key,
             bytes: draw.bytes,
-            value_bytes: self.sc.workload.groups[g].value_bytes,
+            value_bytes,
             client,
             target: client,
             attempt: 0,
@@ -221,7 +251,7 @@ impl<S: Strategy> World<'_, S> {
             t.start(slot);
         }
         self.send_attempt(now, op, sched);
-        let next = SimTime(self.gens[g].next_arrival(now.as_nanos()));
+        let next = SimTime(self.next_arrival_of(g, now));
         if next < self.arrivals_end {
             sched.schedule_at(next, Event::Arrival { group });
         }

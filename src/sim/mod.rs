@@ -52,11 +52,11 @@ use crate::rng::{stream, SimRng, Stream};
 use crate::scenario::Scenario;
 use crate::strategy::{
     ActiveActive, ActivePassive, Clock, Consensus, Ctx, EdgeCache, Effect, FollowTheSun,
-    MultiMaster, OpId, Quorum, Strategy, StrategyConfig,
+    FollowTheUser, MultiMaster, OpId, Quorum, Strategy, StrategyConfig,
 };
 use crate::time::SimTime;
 use crate::topology::{RegionId, Topology};
-use crate::workload::{GroupGen, OpKind};
+use crate::workload::{GroupGen, OpKind, UserGen};
 
 use breaker::Breaker;
 use capacity::{Job, Station};
@@ -171,6 +171,8 @@ pub struct World<'a, S: Strategy> {
     strategy: S,
     gens: Vec<GroupGen>,
     group_region: Vec<RegionId>,
+    /// The travelling users' generator (`Arrival { group: gens.len() }`), if any.
+    users: Option<UserGen>,
     access_rng: Vec<SimRng>,
     net_rng: Vec<SimRng>,
     /// Per ordered region pair: the latest arrival on the strategy's channel.
@@ -274,6 +276,11 @@ impl<'a, S: Strategy> World<'a, S> {
                 .enumerate()
                 .map(|(i, g)| GroupGen::new(seed, i as u32, g, sc.workload.start_utc_ns))
                 .collect(),
+            users: sc
+                .workload
+                .users
+                .as_ref()
+                .map(|u| UserGen::new(seed, u, sc.duration_ns)),
             probes: sc.probes.as_ref().map(|p| Probes::new(p, &group_region)),
             group_region,
             access_rng: (0..n)
@@ -318,8 +325,8 @@ impl<'a, S: Strategy> World<'a, S> {
     }
 
     fn start(&mut self, sched: &mut Scheduler<Event<S::Msg, S::Timer>>) {
-        for g in 0..self.gens.len() {
-            let first = SimTime(self.gens[g].next_arrival(0));
+        for g in 0..self.gens.len() + self.users.is_some() as usize {
+            let first = SimTime(self.next_arrival_of(g, SimTime::ZERO));
             if first < self.arrivals_end {
                 sched.schedule_at(first, Event::Arrival { group: g as u32 });
             }
@@ -362,6 +369,7 @@ impl<'a, S: Strategy> World<'a, S> {
         self.metrics.events = events;
         self.strategy.end(now);
         self.metrics.extra = self.strategy.extra();
+        self.metrics.migrations = self.strategy.migrations();
         self.metrics.leadership = self
             .strategy
             .leadership()
@@ -512,6 +520,9 @@ fn run_inner(
         }
         StrategyConfig::FollowTheSun(c) => {
             run_with(sc, index, seed, how, FollowTheSun::new(c.clone(), n, keys))
+        }
+        StrategyConfig::FollowTheUser(c) => {
+            run_with(sc, index, seed, how, FollowTheUser::new(c.clone(), n, keys))
         }
         StrategyConfig::Quorum(c) => {
             run_with(sc, index, seed, how, Quorum::new(c.clone(), n, keys))

@@ -17,6 +17,7 @@ pub mod active_passive;
 pub mod consensus;
 pub mod edge_cache;
 pub mod follow_the_sun;
+pub mod follow_the_user;
 pub mod multi_master;
 pub mod quorum;
 pub mod replica;
@@ -35,6 +36,7 @@ pub use active_passive::{
 pub use consensus::{Consensus, ConsensusConfig, ConsensusReads};
 pub use edge_cache::{EdgeCache, EdgeCacheConfig};
 pub use follow_the_sun::{FollowTheSun, FollowTheSunConfig, HandoffPolicy, Shift};
+pub use follow_the_user::{FollowTheUser, FollowTheUserConfig, HomeMode, Migrations, UserHandoff};
 pub use multi_master::{MultiMaster, MultiMasterConfig, Resolution};
 pub use quorum::{DcLevels, Level, Quorum, QuorumConfig};
 pub use wait::{Part, PARTS};
@@ -559,6 +561,11 @@ pub trait Strategy {
     fn extra(&self) -> Vec<(&'static str, f64)> {
         Vec::new()
     }
+    /// Migrations of data between homes (follow-the-user; `None` for the others), read once
+    /// at the end of the run.
+    fn migrations(&self) -> Option<Migrations> {
+        None
+    }
 }
 
 /// The configured strategies: the built-in ones (each variant is one file in this module) and
@@ -573,6 +580,8 @@ pub enum StrategyConfig {
     ActiveActive(ActiveActiveConfig),
     /// One primary at a time on a UTC schedule.
     FollowTheSun(FollowTheSunConfig),
+    /// Each travelling user's data homed where the user logs in (or at a fixed home).
+    FollowTheUser(FollowTheUserConfig),
     /// N replicas per key, R/W quorums.
     Quorum(QuorumConfig),
     /// A leader commits on a majority.
@@ -617,6 +626,7 @@ impl StrategyConfig {
             StrategyConfig::MultiMaster(_) => "multi-master",
             StrategyConfig::ActiveActive(_) => "active-active",
             StrategyConfig::FollowTheSun(_) => "follow-the-sun",
+            StrategyConfig::FollowTheUser(_) => "follow-the-user",
             StrategyConfig::Quorum(_) => "quorum",
             StrategyConfig::Consensus(_) => "consensus",
             StrategyConfig::EdgeCache(_) => "edge-cache",

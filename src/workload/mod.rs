@@ -10,6 +10,7 @@
 //!
 //! Must not import the engine, strategies, metrics or scenario (serde) types.
 
+pub mod users;
 mod zipf;
 
 use rand::RngExt;
@@ -19,6 +20,7 @@ use crate::rng::{stream, SimRng, Stream};
 use crate::time::secs_to_nanos;
 use crate::topology::RegionId;
 
+pub use users::{Travel, Trip, UserGen, Users};
 pub use zipf::{KeyRanks, TABLE_MAX_KEYS};
 
 /// A key in the simulated store.
@@ -93,11 +95,22 @@ pub struct Workload {
     pub groups: Vec<ClientGroup>,
     /// UTC time of day at simulated time zero, ns after midnight.
     pub start_utc_ns: u64,
+    /// Travelling users (`[workload.users]`, `users`), if any.
+    pub users: Option<Users>,
 }
 
 impl Workload {
     /// One past the largest key any group uses.
     pub fn key_space(&self) -> u64 {
+        let groups = self.groups_key_space();
+        match &self.users {
+            Some(u) => groups.max(u.key_offset.saturating_add(u.keys())),
+            None => groups,
+        }
+    }
+
+    /// One past the largest key any client group uses (the travelling users' keys follow).
+    pub fn groups_key_space(&self) -> u64 {
         self.groups
             .iter()
             .map(|g| g.key_offset.saturating_add(g.keys))
@@ -105,9 +118,10 @@ impl Workload {
             .unwrap_or(0)
     }
 
-    /// Total mean request rate over all groups.
+    /// Total mean request rate over all groups (and the travelling users).
     pub fn total_rate_rps(&self) -> f64 {
-        self.groups.iter().map(|g| g.rate_rps).sum()
+        self.groups.iter().map(|g| g.rate_rps).sum::<f64>()
+            + self.users.as_ref().map_or(0.0, |u| u.rate_rps)
     }
 }
 

@@ -38,7 +38,11 @@ fn byte_identical_across_runs_and_thread_counts() {
 /// Every strategy, faults included: the same bytes on 1 and 3 threads.
 #[test]
 fn every_strategy_is_deterministic_across_thread_counts() {
-    for scenario in ["strategy-zoo.toml", "region-outage.toml"] {
+    for scenario in [
+        "strategy-zoo.toml",
+        "region-outage.toml",
+        "follow-the-user.toml",
+    ] {
         let run = |threads: &str, tag: &str| {
             let out = root().join("target").join("it-determinism").join(tag);
             let o = geosim_env(

@@ -17,6 +17,7 @@ mod determinism;
 mod extending;
 mod failback;
 mod faults;
+mod follow_the_user;
 mod generated;
 mod hostile;
 mod html;

@@ -36,12 +36,13 @@ pub use region::{
 };
 pub use strategy::{
     AckSpec, ActiveActiveSpec, ActivePassiveSpec, ConsensusReadsSpec, ConsensusSpec,
-    ConsistencyLevelSpec, CustomSpec, EdgeCacheSpec, FailbackSpec, FollowTheSunSpec, HandoffSpec,
-    HomeShareSpec, MultiMasterSpec, QuorumSpec, ReadFromSpec, ReplicasPerRegionSpec,
-    ReplicationSpec, ResidencySpec, ResolutionSpec, ShiftSpec, SplitBrainSpec, StrategySpec,
-    SyncQuorumSpec, DEFAULT_FAILBACK_HOLD_S,
+    ConsistencyLevelSpec, CustomSpec, EdgeCacheSpec, FailbackSpec, FollowTheSunSpec,
+    FollowTheUserSpec, HandoffSpec, HomeShareSpec, MultiMasterSpec, QuorumSpec, ReadFromSpec,
+    ReplicasPerRegionSpec, ReplicationSpec, ResidencySpec, ResolutionSpec, ShiftSpec,
+    SplitBrainSpec, StrategySpec, SyncQuorumSpec, UserHandoffSpec, UserHomeSpec,
+    DEFAULT_FAILBACK_HOLD_S,
 };
-pub use workload::{ClientSpec, DiurnalSpec, WorkloadSpec};
+pub use workload::{ClientSpec, DiurnalSpec, TripSpec, UsersSpec, WorkloadSpec};
 
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]

@@ -36,6 +36,8 @@ pub enum StrategySpec {
     ActiveActive(ActiveActiveSpec),
     /// One primary at a time on a UTC schedule.
     FollowTheSun(FollowTheSunSpec),
+    /// Each travelling user's data homed where the user logs in (needs `[workload.users]`).
+    FollowTheUser(FollowTheUserSpec),
     /// N replicas per key with R/W quorums.
     Quorum(QuorumSpec),
     /// A leader commits on a majority of members.
@@ -114,6 +116,7 @@ impl StrategySpec {
             StrategySpec::MultiMaster(s) => s.residency,
             StrategySpec::ActiveActive(s) => s.residency,
             StrategySpec::FollowTheSun(s) => s.residency,
+            StrategySpec::FollowTheUser(s) => s.residency,
             StrategySpec::Quorum(s) => s.residency,
             StrategySpec::Consensus(s) => s.residency,
             StrategySpec::EdgeCache(s) => s.residency,
@@ -128,6 +131,7 @@ impl StrategySpec {
             StrategySpec::MultiMaster(s) => s.bulkhead,
             StrategySpec::ActiveActive(s) => s.bulkhead,
             StrategySpec::FollowTheSun(s) => s.bulkhead,
+            StrategySpec::FollowTheUser(s) => s.bulkhead,
             StrategySpec::Quorum(s) => s.bulkhead,
             StrategySpec::Consensus(s) => s.bulkhead,
             StrategySpec::EdgeCache(s) => s.bulkhead,
@@ -142,6 +146,7 @@ impl StrategySpec {
             StrategySpec::MultiMaster(s) => s.circuit_breaker.as_ref(),
             StrategySpec::ActiveActive(s) => s.circuit_breaker.as_ref(),
             StrategySpec::FollowTheSun(s) => s.circuit_breaker.as_ref(),
+            StrategySpec::FollowTheUser(s) => s.circuit_breaker.as_ref(),
             StrategySpec::Quorum(s) => s.circuit_breaker.as_ref(),
             StrategySpec::Consensus(s) => s.circuit_breaker.as_ref(),
             StrategySpec::EdgeCache(s) => s.circuit_breaker.as_ref(),
@@ -156,6 +161,7 @@ impl StrategySpec {
             StrategySpec::MultiMaster(s) => &s.name,
             StrategySpec::ActiveActive(s) => &s.name,
             StrategySpec::FollowTheSun(s) => &s.name,
+            StrategySpec::FollowTheUser(s) => &s.name,
             StrategySpec::Quorum(s) => &s.name,
             StrategySpec::Consensus(s) => &s.name,
             StrategySpec::EdgeCache(s) => &s.name,
@@ -225,6 +231,60 @@ pub struct FollowTheSunSpec {
     /// `local` (default) or `primary`.
     #[serde(default)]
     pub read_from: ReadFromSpec,
+}
+
+/// Settings of `follow-the-user`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowTheUserSpec {
+    /// Unique name.
+    pub name: String,
+    /// Override of every region's `capacity.failover_share` for this strategy (the
+    /// bulkhead): the largest share of a region's servers that failed-over clients may hold,
+    /// (0, 1].
+    #[serde(default)]
+    pub bulkhead: Option<f64>,
+    /// The clients' circuit breakers (one per client region and serving region); default
+    /// none.
+    #[serde(default, deserialize_with = "super::faults::circuit_breaker")]
+    pub circuit_breaker: Option<CircuitBreakerSpec>,
+    /// `ignore` (default: count violations); `enforce` is not supported.
+    #[serde(default)]
+    pub residency: ResidencySpec,
+    /// `follow` (default: a user's data moves to the region the user logs in from) or
+    /// `fixed` (it stays at the user's first home; requests from elsewhere are forwarded).
+    #[serde(default)]
+    pub home: UserHomeSpec,
+    /// While a user's data is on its way to a new home: `safe` (default: every operation
+    /// there waits for it) or `eager` (reads run at once on the new home's local copy,
+    /// writes wait). Only with `home = "follow"`.
+    #[serde(default)]
+    pub handoff: Option<UserHandoffSpec>,
+    /// Home of the keys outside every user's range (the client groups' keys). Default: the
+    /// first client group's region.
+    #[serde(default)]
+    pub default_home: Option<String>,
+}
+
+/// Where a follow-the-user strategy keeps a user's data.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum UserHomeSpec {
+    /// In the region the user last logged in from.
+    #[default]
+    Follow,
+    /// At the user's first home.
+    Fixed,
+}
+
+/// A follow-the-user handoff.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum UserHandoffSpec {
+    /// Every operation at the new home waits for the data.
+    Safe,
+    /// Reads run at once on the new home's local copy; writes wait.
+    Eager,
 }
 
 /// One shift of a follow-the-sun rotation.

@@ -12,6 +12,73 @@ use serde::{Deserialize, Serialize};
 pub struct WorkloadSpec {
     /// Client groups (at least one).
     pub clients: Vec<ClientSpec>,
+    /// Travelling users with keys of their own (default: none; docs/scenario.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<UsersSpec>,
+}
+
+/// Travelling users (`[workload.users]`): each has a home region and `keys_per_user` keys of
+/// their own (after every client group's keys), and issues operations from the region they
+/// are in.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UsersSpec {
+    /// Number of users, [1, 1000000].
+    #[schemars(range(min = 1, max = 1_000_000))]
+    pub count: u32,
+    /// Keys each user owns, [1, 1024] (default 1).
+    #[serde(default = "one")]
+    #[schemars(range(min = 1, max = 1024))]
+    pub keys_per_user: u32,
+    /// Mean operations per second over all users, Poisson arrivals (> 0, at most 1e6).
+    #[schemars(range(max = 1_000_000), extend("exclusiveMinimum" = 0))]
+    pub rate_rps: f64,
+    /// Share of reads, [0, 1] (default 0.9).
+    #[serde(default = "default_read_fraction")]
+    #[schemars(range(min = 0, max = 1))]
+    pub read_fraction: f64,
+    /// Bytes per written value (default 1024).
+    #[serde(default = "default_value_bytes")]
+    pub value_bytes: u32,
+    /// Home regions, dealt out to the users in turn (user `u` lives in `homes[u % len]`).
+    /// Default: the regions of the client groups, in order, without repeats.
+    #[serde(default)]
+    pub homes: Option<Vec<String>>,
+    /// Share of users (those without listed `trips`) who travel once during the run, at a
+    /// time uniform over `duration_s`, to a region of `destinations` other than their home,
+    /// for `stay_s`; [0, 1] (default 0).
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 1))]
+    pub travel_fraction: f64,
+    /// Length of a seeded stay in seconds (> 0; required with `travel_fraction` > 0).
+    #[serde(default)]
+    pub stay_s: Option<f64>,
+    /// Where seeded travellers go (default: every region).
+    #[serde(default)]
+    pub destinations: Option<Vec<String>>,
+    /// Listed trips (an itinerary), at most 100000; one user's trips must not overlap.
+    #[serde(default)]
+    pub trips: Vec<TripSpec>,
+}
+
+/// One listed trip of one user.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TripSpec {
+    /// The user, [0, count).
+    pub user: u32,
+    /// Where the user goes.
+    pub to: String,
+    /// When the user arrives there, s since the start of the run (>= 0, below `duration_s`).
+    #[schemars(range(min = 0))]
+    pub at_s: f64,
+    /// When the user is back home, s (> `at_s`; default: not back within the run).
+    #[serde(default)]
+    pub back_s: Option<f64>,
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// A group of clients in one region.

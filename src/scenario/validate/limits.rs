@@ -49,6 +49,47 @@ pub(super) fn limits(c: &mut Checker, spec: &ScenarioSpec) -> bool {
             }
         }
     }
+    if let Some(u) = &spec.workload.users {
+        use crate::workload::users::{MAX_KEYS_PER_USER, MAX_TRIPS, MAX_USERS};
+        let f = |n: &str| format!("workload.users.{n}");
+        if u.count == 0 || u.count > MAX_USERS {
+            keys_ok = false;
+            c.bad(
+                f("count"),
+                format!("must be in [1, {MAX_USERS}], got {}", u.count),
+            );
+        }
+        if u.keys_per_user == 0 || u.keys_per_user > MAX_KEYS_PER_USER {
+            keys_ok = false;
+            c.bad(
+                f("keys_per_user"),
+                format!(
+                    "must be in [1, {MAX_KEYS_PER_USER}], got {}",
+                    u.keys_per_user
+                ),
+            );
+        }
+        if u.trips.len() > MAX_TRIPS {
+            c.bad(
+                f("trips"),
+                format!("at most {MAX_TRIPS} trips, got {}", u.trips.len()),
+            );
+        }
+        if keys_ok {
+            // The users' keys follow every group's range.
+            let end = key_space + u.count as u64 * u.keys_per_user as u64;
+            if end > MAX_KEYS {
+                keys_ok = false;
+                c.bad(
+                    f("count"),
+                    format!(
+                        "the groups' {key_space} keys + count x keys_per_user must not exceed {MAX_KEYS}, got {end}"
+                    ),
+                );
+            }
+            key_space = end;
+        }
+    }
     if keys_ok && n_regions <= MAX_REGIONS {
         let n = n_regions as u64;
         if key_space.saturating_mul(n) > MAX_STORE_CELLS {

@@ -18,6 +18,7 @@ mod consensus_reads;
 mod consistency;
 mod cost;
 mod faults;
+mod follow_user;
 mod latency;
 mod limits;
 mod matrix;
@@ -25,6 +26,7 @@ mod quorum_dc;
 mod regions;
 mod replication_modes;
 mod strategies;
+mod users;
 mod warnings;
 mod workload;
 
@@ -211,11 +213,14 @@ pub fn validate(
     faults::within_run(&mut c, &spec.faults, spec.duration_s, spec.drain_s);
     let random_faults = faults::random_faults(&mut c, spec.random_faults.as_ref());
 
-    let key_space = Workload {
+    let groups_keys = Workload {
         groups: groups.clone(),
         start_utc_ns: 0,
+        users: None,
     }
     .key_space();
+    let users = users::users(&mut c, spec, &known, &groups, groups_keys);
+    let key_space = groups_keys + users.as_ref().map_or(0, |u| u.keys());
     let start_utc_ns = secs_to_nanos(spec.start_utc_h * 3600.0);
     let residency = cost::residency(&mut c, spec, &known, key_space);
     let cost = cost::cost_model(&mut c, &spec.cost, &known, &groups, key_space);
@@ -224,7 +229,7 @@ pub fn validate(
         &mut c,
         spec,
         &known,
-        &groups,
+        (&groups, users.as_ref()),
         key_space,
         start_utc_ns,
         &residency,
@@ -245,6 +250,7 @@ pub fn validate(
         workload: Workload {
             groups,
             start_utc_ns,
+            users,
         },
         strategies,
         faults,

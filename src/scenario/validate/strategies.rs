@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{consensus_reads, quorum_dc, replication_modes, Checker, Known};
+use super::{consensus_reads, follow_user, quorum_dc, replication_modes, Checker, Known};
 use crate::faults::BreakerPolicy;
 use crate::residency::{Residency, ResidencyMode};
 use crate::scenario::spec::{
@@ -23,7 +23,7 @@ use crate::strategy::{
 };
 use crate::time::secs_to_nanos;
 use crate::topology::{great_circle_km, Region, RegionId};
-use crate::workload::ClientGroup;
+use crate::workload::{ClientGroup, Users};
 
 /// What the strategy checks read from the sections before them.
 struct Before<'a> {
@@ -33,6 +33,8 @@ struct Before<'a> {
     known: &'a Known<'a>,
     /// The validated client groups.
     groups: &'a [ClientGroup],
+    /// The validated travelling users, if any.
+    users: Option<&'a Users>,
     /// Keys 0..key_space are in use.
     key_space: u64,
     /// UTC time of day at simulated time zero, ns.
@@ -49,7 +51,7 @@ pub(super) fn strategies(
     c: &mut Checker,
     spec: &ScenarioSpec,
     known: &Known,
-    groups: &[ClientGroup],
+    (groups, users): (&[ClientGroup], Option<&Users>),
     key_space: u64,
     start_utc_ns: u64,
     residency: &Residency,
@@ -59,6 +61,7 @@ pub(super) fn strategies(
         n_regions: spec.regions.len(),
         known,
         groups,
+        users,
         key_space,
         start_utc_ns,
     };
@@ -188,6 +191,9 @@ fn strategy_config(
         )
         .map(|homes| StrategyConfig::ActiveActive(ActiveActiveConfig { homes })),
         StrategySpec::FollowTheSun(fts) => follow_the_sun(c, b, i, fts),
+        StrategySpec::FollowTheUser(fu) => {
+            follow_user::follow_the_user(c, &f, b.known, b.groups, b.users, fu)
+        }
         StrategySpec::Quorum(q) => quorum(c, b, i, q),
         StrategySpec::Consensus(cs) => consensus(c, b, i, cs),
         StrategySpec::EdgeCache(ec) => edge_cache(c, b, i, ec),

@@ -1,0 +1,314 @@
+//! `follow-the-user`: each travelling user's data is homed in one region, the region the user
+//! last logged in from (`home = "follow"`), or the user's first home forever (`"fixed"`),
+//! and moves with a handoff when the user logs in elsewhere.
+//!
+//! Owns the follow-the-user protocol and `Migrations` (its figures). Keys of a user
+//! (`workload.users`) are served only at the user's home: a read returns the home's copy, a
+//! write is applied there (its stamp is the key's stamp plus one: one writer per key, so
+//! stamps strictly increase) and acknowledged at once. No copy is kept anywhere else
+//! (no replication: a region outage makes its users' operations fail until it is back; the
+//! data is durable and nothing is lost). Keys outside every user's range have the fixed
+//! home `default_home`.
+//!
+//! A request that reaches region `at` for a user homed elsewhere:
+//! - `fixed`: is forwarded to the home (header + value for a write), which answers the
+//!   client's region (`Done`): the user pays the round trip to the first home.
+//! - `follow`, no move in progress: is a login from `at`. `at` claims the user (`Claim`,
+//!   header) and parks the operation. The old home, on `Claim`, stops serving the user
+//!   (writes and reads forwarded to it from then on go on to `at`) and ships the user's data
+//!   (`Handoff`: header + `keys_per_user x value_bytes`, residency counted per key); `at`
+//!   takes over when it arrives (a migration), copies the versions and serves what was
+//!   parked, in order. Operations that reach the old home before the claim are still served
+//!   there (the shipped data includes them).
+//! - during a move to `at` (`handoff = "safe"`): parked until the data arrives. With
+//!   `handoff = "eager"` reads run at once on `at`'s local copy (whatever it kept from an
+//!   earlier stay, else nothing), writes still wait: the variant that breaks
+//!   read-your-writes.
+//! - during a move elsewhere: forwarded to the old home (which serves it or, once it
+//!   released the user, forwards it to the new home): no second move starts before the first
+//!   ends.
+//!
+//! Consistency: one copy per user, so reads at the home see every acknowledged write
+//! (linearizable per key); only `eager` reads during a handoff can miss one.
+//! `ryw_violations` counts the reads of a user's key answered with an older version than the
+//! newest write of that key the strategy had acknowledged when it answered
+//! (docs/metrics.md#follow-the-user). Messages: a home-served operation none, a forwarded
+//! one two (forward + `Done`), a migration two (`Claim` + `Handoff`).
+//!
+//! Must not import the engine, the world, metrics or scenario (serde) types.
+
+use crate::strategy::replica::{CarriesAnswer, RegionStore};
+use crate::strategy::{Ctx, OpId, Outcome, Part, Request, Strategy, Version, HEADER_BYTES};
+use crate::topology::RegionId;
+use crate::workload::{Key, OpKind};
+
+/// Where a user's data lives.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum HomeMode {
+    /// In the region the user last logged in from (migrates with a handoff).
+    Follow,
+    /// In the user's first home, forever.
+    Fixed,
+}
+
+/// What the new home does with a user's operations while the data is on its way.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum UserHandoff {
+    /// Every operation waits for the data.
+    Safe,
+    /// Reads run at once on the new home's local copy; writes wait.
+    Eager,
+}
+
+/// Settings of `follow-the-user`.
+#[derive(Clone, Debug)]
+pub struct FollowTheUserConfig {
+    /// Follow the user or keep the first home.
+    pub mode: HomeMode,
+    /// Safe or eager handoff (follow only).
+    pub handoff: UserHandoff,
+    /// First user key.
+    pub key_offset: u64,
+    /// Keys per user.
+    pub keys_per_user: u32,
+    /// Each user's first home (index = user).
+    pub homes: Vec<RegionId>,
+    /// Home of every key outside the users' ranges.
+    pub default_home: RegionId,
+    /// Every region a user can be in (sorted; cost footprint).
+    pub user_regions: Vec<RegionId>,
+    /// Bytes of one user value (a handoff ships `keys_per_user` of them).
+    pub value_bytes: u32,
+}
+
+/// A strategy's migrations over a run (follow-the-user).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Migrations {
+    /// Completed handoffs.
+    pub count: u64,
+    /// Handoff bytes on the wire per ordered region pair (`from * n + to`).
+    pub bytes: Vec<u64>,
+    /// Reads of a user's key answered older than its newest acknowledged write.
+    pub ryw_violations: u64,
+}
+
+/// Messages of follow-the-user.
+#[derive(Copy, Clone, Debug)]
+pub enum FuMsg {
+    /// An operation sent on towards the user's home.
+    Forward(Request),
+    /// The answer, back to the client's region.
+    Done {
+        /// The operation.
+        op: OpId,
+        /// Its result.
+        outcome: Outcome,
+    },
+    /// The sender claims `user` (the user logged in there).
+    Claim {
+        /// The user.
+        user: u32,
+    },
+    /// The user's data, shipped to the claimant.
+    Handoff {
+        /// The user.
+        user: u32,
+    },
+}
+
+impl CarriesAnswer for FuMsg {
+    fn done(op: OpId, outcome: Outcome) -> Self {
+        FuMsg::Done { op, outcome }
+    }
+}
+
+const NONE: RegionId = RegionId::MAX;
+
+/// The follow-the-user strategy's state.
+pub struct FollowTheUser {
+    cfg: FollowTheUserConfig,
+    regions: usize,
+    /// Versions per (region, key): the home's copy is the user's data.
+    store: RegionStore,
+    /// The newest acknowledged version per key (for `ryw_violations`).
+    acked: Vec<Version>,
+    /// Per user: the region that holds the data (the old home during a move).
+    home: Vec<RegionId>,
+    /// Per user: the region that claimed the user (`NONE`: no move in progress).
+    claimed: Vec<RegionId>,
+    /// Per user: whether the old home received the claim and stopped serving the user.
+    released: Vec<bool>,
+    /// Per user: operations parked at the claimant until the data arrives.
+    parked: Vec<Vec<Request>>,
+    migrations: Migrations,
+}
+
+impl FollowTheUser {
+    /// A fresh store of `keys` keys on `regions` regions.
+    pub fn new(cfg: FollowTheUserConfig, regions: usize, keys: u64) -> Self {
+        let users = cfg.homes.len();
+        FollowTheUser {
+            home: cfg.homes.clone(),
+            claimed: vec![NONE; users],
+            released: vec![false; users],
+            parked: vec![Vec::new(); users],
+            store: RegionStore::new(regions, keys as usize),
+            acked: vec![Version::NONE; keys as usize],
+            migrations: Migrations {
+                bytes: vec![0; regions * regions],
+                ..Migrations::default()
+            },
+            cfg,
+            regions,
+        }
+    }
+
+    #[inline]
+    fn user_of(&self, key: Key) -> Option<u32> {
+        let rel = key.checked_sub(self.cfg.key_offset)?;
+        let user = rel / self.cfg.keys_per_user as u64;
+        (user < self.home.len() as u64).then_some(user as u32)
+    }
+
+    /// Serves `req` at `at`, which holds the data, and answers its client.
+    fn serve(&mut self, ctx: &mut Ctx<'_, FuMsg, ()>, at: RegionId, req: Request) {
+        let outcome = match req.kind {
+            OpKind::Read => self.read(at, req.key),
+            OpKind::Write => {
+                let version = Version {
+                    stamp: self.store.get(at, req.key).stamp + 1,
+                    origin: at,
+                };
+                self.store.set(at, req.key, version);
+                self.acked[req.key as usize] = version;
+                Outcome::Write(version)
+            }
+        };
+        ctx.answer(at, req.client, req.op, outcome);
+    }
+
+    /// A read of `at`'s copy, checked against the newest acknowledged write.
+    fn read(&mut self, at: RegionId, key: Key) -> Outcome {
+        let v = self.store.get(at, key);
+        if v < self.acked[key as usize] {
+            self.migrations.ryw_violations += 1;
+        }
+        Outcome::Read(v)
+    }
+
+    /// Sends `req` on from `at` to `to` (a forward carries a written value).
+    fn forward(ctx: &mut Ctx<'_, FuMsg, ()>, at: RegionId, to: RegionId, req: Request) {
+        match req.kind {
+            OpKind::Write => ctx.send_data(
+                at,
+                to,
+                req.key,
+                FuMsg::Forward(req),
+                HEADER_BYTES + req.bytes as u64,
+            ),
+            OpKind::Read => ctx.send(at, to, FuMsg::Forward(req), HEADER_BYTES),
+        }
+        ctx.forwarded(req.op, to, Part::WanRequest);
+    }
+
+    /// `req` reached `at` (from its client, `login`, or forwarded).
+    fn route(&mut self, ctx: &mut Ctx<'_, FuMsg, ()>, at: RegionId, req: Request, login: bool) {
+        let Some(user) = self.user_of(req.key) else {
+            let home = self.cfg.default_home;
+            if at == home {
+                self.serve(ctx, at, req);
+            } else {
+                Self::forward(ctx, at, home, req);
+            }
+            return;
+        };
+        let u = user as usize;
+        let (home, claimed) = (self.home[u], self.claimed[u]);
+        if home == at && !self.released[u] {
+            self.serve(ctx, at, req);
+        } else if claimed == at {
+            if self.cfg.handoff == UserHandoff::Eager && req.kind == OpKind::Read {
+                let outcome = self.read(at, req.key);
+                ctx.answer(at, req.client, req.op, outcome);
+            } else {
+                self.parked[u].push(req);
+            }
+        } else if claimed != NONE || self.cfg.mode == HomeMode::Fixed || !login {
+            let to = if self.released[u] { claimed } else { home };
+            Self::forward(ctx, at, to, req);
+        } else {
+            // A login from `at`: claim the user and wait for the data.
+            self.claimed[u] = at;
+            self.parked[u].push(req);
+            ctx.send(at, home, FuMsg::Claim { user }, HEADER_BYTES);
+        }
+    }
+}
+
+impl Strategy for FollowTheUser {
+    type Msg = FuMsg;
+    type Timer = ();
+
+    fn on_request(&mut self, ctx: &mut Ctx<'_, FuMsg, ()>, at: RegionId, req: Request) {
+        self.route(ctx, at, req, true);
+    }
+
+    fn on_message(
+        &mut self,
+        ctx: &mut Ctx<'_, FuMsg, ()>,
+        at: RegionId,
+        from: RegionId,
+        msg: FuMsg,
+    ) {
+        match msg {
+            FuMsg::Forward(req) => self.route(ctx, at, req, false),
+            FuMsg::Done { op, outcome } => ctx.reply(op, outcome),
+            FuMsg::Claim { user } => {
+                let u = user as usize;
+                debug_assert_eq!(self.home[u], at);
+                self.released[u] = true;
+                let kpu = self.cfg.keys_per_user as u64;
+                let value = self.cfg.value_bytes as u64;
+                let bytes = HEADER_BYTES + kpu * value;
+                ctx.send(at, from, FuMsg::Handoff { user }, bytes);
+                let first = self.cfg.key_offset + user as u64 * kpu;
+                for key in first..first + kpu {
+                    ctx.carries(at, from, key, value);
+                }
+                self.migrations.bytes[at as usize * self.regions + from as usize] += bytes;
+            }
+            FuMsg::Handoff { user } => {
+                let u = user as usize;
+                let kpu = self.cfg.keys_per_user as u64;
+                let first = self.cfg.key_offset + user as u64 * kpu;
+                for key in first..first + kpu {
+                    // The old home stopped writing at the claim: its copy is the newest.
+                    let v = self.store.get(from, key);
+                    self.store.set(at, key, v);
+                }
+                self.home[u] = at;
+                self.claimed[u] = NONE;
+                self.released[u] = false;
+                self.migrations.count += 1;
+                let parked = std::mem::take(&mut self.parked[u]);
+                for req in &parked {
+                    self.route(ctx, at, *req, false);
+                }
+                // Keep the buffer's allocation for the user's next move.
+                let mut parked = parked;
+                parked.clear();
+                if self.parked[u].is_empty() {
+                    self.parked[u] = parked;
+                }
+            }
+        }
+    }
+
+    fn extra(&self) -> Vec<(&'static str, f64)> {
+        Vec::new()
+    }
+
+    fn migrations(&self) -> Option<Migrations> {
+        Some(self.migrations.clone())
+    }
+}
