@@ -31,6 +31,7 @@ mod progress;
 mod rpo;
 mod rpo_client;
 mod schema;
+mod sessions;
 mod strategies;
 mod sweep;
 mod sweep_guard;

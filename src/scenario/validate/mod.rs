@@ -203,6 +203,7 @@ pub fn validate(
         links.extend(measured);
     }
     let groups = workload::groups(&mut c, spec, &known);
+    let session_routing = workload::session_routing(&mut c, spec, &groups);
     let capacity = faults::capacity(&mut c, &spec.regions);
     let clients = faults::clients(&mut c, &spec.clients);
     let detection = faults::detection(&mut c, &spec.detection);
@@ -213,6 +214,7 @@ pub fn validate(
     let key_space = Workload {
         groups: groups.clone(),
         start_utc_ns: 0,
+        session_routing,
     }
     .key_space();
     let start_utc_ns = secs_to_nanos(spec.start_utc_h * 3600.0);
@@ -244,6 +246,7 @@ pub fn validate(
         workload: Workload {
             groups,
             start_utc_ns,
+            session_routing,
         },
         strategies,
         faults,
