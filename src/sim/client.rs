@@ -331,12 +331,11 @@ impl<S: Strategy> World<'_, S> {
         op: OpId,
         sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
     ) {
-        let mut s = self.ops.remove(op.index());
+        let s = self.ops.remove(op.index());
         self.trace_finish(now, op, &s, true);
         self.metrics.failed_op(s.client, s.kind, s.start, now);
         if s.session != NO_SESSION {
-            s.outcome = Outcome::Failed;
-            self.session_done(now, &s, sched);
+            self.session_done(now, (s.session, s.key, Outcome::Failed), sched);
         }
     }
 
@@ -385,7 +384,7 @@ impl<S: Strategy> World<'_, S> {
         self.metrics
             .completed(s.client, s.key, s.start, now, s.expect, s.outcome);
         if s.session != NO_SESSION {
-            self.session_done(now, &s, sched);
+            self.session_done(now, (s.session, s.key, s.outcome), sched);
         }
     }
 

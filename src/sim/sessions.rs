@@ -17,9 +17,8 @@ use crate::guarantees::session::Sessions;
 use crate::strategy::{OpId, Outcome, Part, Strategy, Version};
 use crate::time::SimTime;
 use crate::topology::RegionId;
-use crate::workload::{OpKind, SessionRouting, Workload, TOKEN_POLL_NS};
+use crate::workload::{Key, OpKind, SessionRouting, Workload, TOKEN_POLL_NS};
 
-use super::client::OpState;
 use super::{Event, World};
 
 /// The session of an operation that belongs to none (open-loop groups, probes).
@@ -105,19 +104,19 @@ impl<S: Strategy> World<'_, S> {
         }
     }
 
-    /// A session's operation `s` completed (its `outcome`) or failed (`Outcome::Failed`).
+    /// An operation of session `id` on `key` completed (its `outcome`) or failed
+    /// (`Outcome::Failed`).
     pub(super) fn session_done(
         &mut self,
         now: SimTime,
-        s: &OpState,
+        (id, key, outcome): (u32, Key, Outcome),
         sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
     ) {
-        let id = s.session;
         if let Some(check) = &mut self.metrics.sessions {
-            match s.outcome {
-                Outcome::Read(v) => check.read(id as u64, s.key, v),
+            match outcome {
+                Outcome::Read(v) => check.read(id as u64, key, v),
                 Outcome::Write(v) => {
-                    check.write(id as u64, s.key, v);
+                    check.write(id as u64, key, v);
                     if let Some(sw) = &mut self.sessions {
                         if (v.origin as usize) < self.topo.len() {
                             sw.last_write[id as usize] = v.origin;
