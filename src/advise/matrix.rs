@@ -1,9 +1,12 @@
 //! The measured decision matrix (`geosim matrix`, docs/decision-matrix.md): every strategy of a
-//! shipped scenario measured as it is and again under a region outage, side by side with the
-//! strategy matrix of the geo-distribution pattern (its ratings quoted), and a sentence per
-//! row on where the measurement agrees or disagrees.
+//! shipped scenario measured as it is, again under a region outage, and a third time with its
+//! client groups as closed-loop sessions and its hottest keys checked for linearizability (the
+//! consistency class: linearizable / session / eventual), side by side with the strategy
+//! matrix of the geo-distribution pattern (its ratings quoted), and a sentence per row on where
+//! the measurement agrees or disagrees.
 //!
-//! Owns `PATTERN` (the pattern's ratings, quoted), the agreement rules and the Markdown.
+//! Owns `PATTERN` (the pattern's ratings, quoted), the consistency classes, the agreement rules
+//! and the Markdown.
 //! Must not import the engine, the world or any output module; files only through `io`.
 
 use std::fmt::Write as _;
@@ -115,6 +118,80 @@ fn pct(x: Option<f64>) -> String {
     x.map_or_else(|| "n/a".to_string(), |x| format!("{:.2} %", x * 100.0))
 }
 
+/// Sessions per client group in the consistency run (`--sessions`).
+pub const SESSIONS: u32 = 20;
+/// Keys `0..CHECKED_KEYS` checked for linearizability in the consistency run.
+pub const CHECKED_KEYS: u64 = 16;
+
+/// How the matrix is measured.
+#[derive(Copy, Clone, Debug)]
+pub struct How<'a> {
+    /// The region taken down (default: the scenario's first).
+    pub outage: Option<&'a str>,
+    /// Sessions per client group in the consistency run.
+    pub sessions: u32,
+}
+
+/// The strongest consistency class the consistency run supports.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// Every checked key's history linearizable, and no session guarantee violated.
+    Linearizable,
+    /// No session guarantee violated (linearizability violated on some checked key).
+    Session,
+    /// Some session guarantee violated.
+    Eventual,
+}
+
+/// The class of a strategy's consistency run and its figures in words.
+pub fn class(s: &StrategyReport) -> (Class, String) {
+    let c = &s.consistency;
+    let Some(g) = &c.sessions else {
+        return (Class::Eventual, "not measured".into());
+    };
+    let session_ok =
+        g.read_your_writes + g.monotonic_reads + g.monotonic_writes + g.writes_follow_reads == 0;
+    let lin = c.linearizability.as_ref();
+    let lin_ok = lin.is_some_and(|l| l.violations == 0 && l.ops_checked > 0);
+    let lin_words = lin.map_or("linearizability not checked".to_string(), |l| {
+        format!(
+            "{} of {} checked keys not linearizable",
+            l.violations, l.keys_checked
+        )
+    });
+    if session_ok && lin_ok {
+        let l = lin.expect("checked");
+        return (
+            Class::Linearizable,
+            format!(
+                "**linearizable** ({} keys, {} ops; 0 session violations in {} ops)",
+                l.keys_checked,
+                l.ops_checked,
+                g.reads + g.writes
+            ),
+        );
+    }
+    if session_ok {
+        return (
+            Class::Session,
+            format!(
+                "**session** (0 violations of the four in {} ops; {lin_words})",
+                g.reads + g.writes
+            ),
+        );
+    }
+    (
+        Class::Eventual,
+        format!(
+            "**eventual** (read-your-writes {}, monotonic reads {}, monotonic writes {}, writes-follow-reads {}; {lin_words})",
+            pct(g.read_your_writes_rate),
+            pct(g.monotonic_reads_rate),
+            pct(g.monotonic_writes_rate),
+            pct(g.writes_follow_reads_rate)
+        ),
+    )
+}
+
 fn consistency_class(s: &StrategyReport) -> String {
     let c = &s.consistency;
     let mut out = if c.stale_reads == 0 {
@@ -128,16 +205,23 @@ fn consistency_class(s: &StrategyReport) -> String {
     out
 }
 
-/// The sentence on consistency.
-fn consistency_sentence(p: &PatternRow, s: &StrategyReport) -> String {
+/// The sentence on consistency (`class`: the consistency run's class).
+fn consistency_sentence(p: &PatternRow, s: &StrategyReport, class: Class) -> String {
     let c = &s.consistency;
     let stale = c.stale_reads > 0;
+    let measured = match class {
+        Class::Linearizable => "linearizable",
+        Class::Session => "session (all four session guarantees held)",
+        Class::Eventual => "eventual (a session guarantee was violated)",
+    };
     match p.consistency {
-        "Strong" if stale => format!("Consistency disagrees: rated Strong, but {} of reads were stale in this configuration.", pct(c.stale_read_rate)),
-        "Strong" => "Consistency agrees: rated Strong, and no read was stale.".to_string(),
-        "Eventual" if stale => format!("Consistency agrees: rated Eventual, and {} of reads were stale.", pct(c.stale_read_rate)),
-        "Eventual" => "Consistency is better than rated: Eventual, but no stale read was observed on this workload.".to_string(),
-        "Session-based" => format!("Consistency cannot be checked yet: session guarantees are not measured (stale reads {}).", pct(c.stale_read_rate)),
+        "Strong" if class == Class::Linearizable => format!("Consistency agrees: rated Strong, measured {measured}."),
+        "Strong" if stale => format!("Consistency disagrees: rated Strong, but {} of reads were stale in this configuration; measured {measured}.", pct(c.stale_read_rate)),
+        "Strong" => format!("Consistency disagrees: rated Strong, measured {measured}."),
+        "Eventual" if class != Class::Eventual => format!("Consistency is better than rated: Eventual, measured {measured} ({} of reads stale across sessions).", pct(c.stale_read_rate)),
+        "Eventual" => format!("Consistency agrees: rated Eventual, measured {measured}; {} of reads were stale.", pct(c.stale_read_rate)),
+        "Session-based" if class == Class::Eventual => format!("Consistency disagrees: rated Session-based, measured {measured}."),
+        "Session-based" => format!("Consistency agrees: rated Session-based, measured {measured} (stale reads {}).", pct(c.stale_read_rate)),
         "Cached" if stale => format!("Consistency agrees: rated Cached, and {} of reads returned an expired copy.", pct(c.stale_read_rate)),
         "Cached" => "Consistency is better than rated: Cached, but no stale read was observed.".to_string(),
         _ if c.conflicts.unwrap_or(0) > 0 => format!("Consistency agrees: rated Conflict-prone, and {} of writes conflicted.", pct(c.conflict_rate)),
@@ -148,7 +232,8 @@ fn consistency_sentence(p: &PatternRow, s: &StrategyReport) -> String {
 /// Runs the scenario as it is and with `outage` (default: its first region) down from a third
 /// to two thirds of the run, and writes the matrix as Markdown. `command` is the command line
 /// that regenerates it (quoted in the page).
-pub fn matrix(path: &Path, outage: Option<&str>, command: &str) -> Result<String> {
+pub fn matrix(path: &Path, how: How<'_>, command: &str) -> Result<String> {
+    let outage = how.outage;
     let format = Format::of(path)?;
     let text = read_text(path)?;
     let sc = scenario::from_str(&text, format, path)?;
@@ -169,6 +254,7 @@ pub fn matrix(path: &Path, outage: Option<&str>, command: &str) -> Result<String
     };
     let d = sc.duration_ns as f64 / 1e9;
     let normal = crate::simulate(&sc, info.clone(), None, &[])?;
+    let checked = consistency_run(&base, how.sessions, path, &info)?;
     let fault = json!({"kind": "region-outage", "region": region, "start_s": d / 3.0, "duration_s": d / 3.0, "recover": "durable"});
     match base.get_mut("faults").and_then(Value::as_array_mut) {
         Some(list) => list.push(fault),
@@ -198,14 +284,19 @@ pub fn matrix(path: &Path, outage: Option<&str>, command: &str) -> Result<String
     );
     let _ = writeln!(
         md,
-        "**Consistency class.** The strongest statement the metrics support: \"no stale reads \
-         observed\" (no read returned a version older than the newest acknowledged before it \
-         began, docs/metrics.md) or the stale-read rate. Session guarantees (read-your-writes, \
-         monotonic reads, ...) and linearizability are not measured yet, so no row is classed \
-         \"session\" or \"linearizable\".\n"
+        "**Consistency class.** A third run of the same scenario makes each client group {} \
+         closed-loop sessions (default think time: the group's rate at zero latency) and checks the \
+         histories of keys 0..{CHECKED_KEYS} for linearizability (docs/metrics.md, \"Session \
+         guarantees\" and \"Linearizability\"). The class is the strongest guarantee met: \
+         **linearizable** (no checked key's history violates it and no session guarantee is \
+         violated), **session** (none of read-your-writes, monotonic reads, monotonic writes and \
+         writes-follow-reads is violated in any session), else **eventual**, with the violation \
+         rates. \"Stale\" is the stale-read rate of the first run: reads older than the newest \
+         version acknowledged before they began, across sessions.\n",
+        how.sessions
     );
-    let _ = writeln!(md, "| Strategy | Pattern: consistency / latency / complexity / cost | Measured consistency | p99 read / write (ms) | Mean (ms) | Availability, outage | RPO, outage | RTO, outage | USD / month |");
-    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(md, "| Strategy | Pattern: consistency / latency / complexity / cost | Measured consistency class | Stale | p99 read / write (ms) | Mean (ms) | Availability, outage | RPO, outage | RTO, outage | USD / month |");
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|");
     let means: Vec<f64> = normal.strategies.iter().map(mean_ms).collect();
     let costs: Vec<(usize, f64, &'static PatternRow)> = normal
         .strategies
@@ -216,6 +307,7 @@ pub fn matrix(path: &Path, outage: Option<&str>, command: &str) -> Result<String
     let mut notes = String::new();
     for (i, s) in normal.strategies.iter().enumerate() {
         let o = &down.strategies[i];
+        let (class, class_words) = class(&checked.strategies[i]);
         let p = pattern(&s.kind);
         let rated = p.map_or("not rated".to_string(), |p| {
             format!(
@@ -236,7 +328,7 @@ pub fn matrix(path: &Path, outage: Option<&str>, command: &str) -> Result<String
             .map_or("n/a".to_string(), |c| format!("{:.0}", c.monthly_usd));
         let _ = writeln!(
             md,
-            "| {} ({}) | {rated} | {} | {} / {} | {:.1} | {} | {} | {rto} | {cost} |",
+            "| {} ({}) | {rated} | {class_words} | {} | {} / {} | {:.1} | {} | {} | {rto} | {cost} |",
             s.name,
             s.kind,
             consistency_class(s),
@@ -252,8 +344,9 @@ pub fn matrix(path: &Path, outage: Option<&str>, command: &str) -> Result<String
         let Some(p) = p else {
             let _ = writeln!(
                 notes,
-                "- **{}**: not in the pattern's matrix; measured {}, mean latency rank {} of {}.",
+                "- **{}**: not in the pattern's matrix; measured {} ({}), mean latency rank {} of {}.",
                 s.name,
+                class_words.replace("**", ""),
                 consistency_class(s),
                 rank(&means, means[i]),
                 means.len()
@@ -271,7 +364,7 @@ pub fn matrix(path: &Path, outage: Option<&str>, command: &str) -> Result<String
         let mut sentence = format!(
             "- **{}**: {} Latency {}: rated {}, measured rank {r} of {n} by mean latency ({:.1} ms).",
             s.name,
-            consistency_sentence(p, s),
+            consistency_sentence(p, s, class),
             if lat_ok { "agrees" } else { "disagrees" },
             p.latency,
             means[i]
@@ -306,4 +399,38 @@ pub fn matrix(path: &Path, outage: Option<&str>, command: &str) -> Result<String
          `geosim matrix` on your own scenario, or `geosim advise` to search the designs."
     );
     Ok(md)
+}
+
+/// The consistency run: the scenario with `sessions` sessions per client group (a daily
+/// profile, which sessions do not take, is dropped) and keys `0..CHECKED_KEYS` checked for
+/// linearizability.
+fn consistency_run(
+    base: &Value,
+    sessions: u32,
+    path: &Path,
+    info: &ScenarioInfo,
+) -> Result<crate::report::Report> {
+    let mut v = base.clone();
+    if let Some(groups) = v
+        .get_mut("workload")
+        .and_then(|w| w.get_mut("clients"))
+        .and_then(Value::as_array_mut)
+    {
+        for g in groups {
+            if let Some(g) = g.as_object_mut() {
+                g.remove("diurnal");
+                g.entry("sessions").or_insert(json!(sessions));
+            }
+        }
+    }
+    match v.get_mut("consistency").and_then(Value::as_object_mut) {
+        Some(c) => {
+            c.entry("linearizability_keys")
+                .or_insert(json!(CHECKED_KEYS));
+        }
+        None => v["consistency"] = json!({ "linearizability_keys": CHECKED_KEYS }),
+    }
+    let spec: scenario::ScenarioSpec =
+        serde_json::from_value(v).map_err(|e| Error::Usage(e.to_string()))?;
+    crate::simulate(&scenario::from_spec(&spec, path)?, info.clone(), None, &[])
 }

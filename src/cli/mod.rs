@@ -190,7 +190,7 @@ enum Command {
     },
     /// Print the measured decision matrix of a scenario's strategies as Markdown.
     #[command(
-        after_help = "Examples:\n  geosim matrix scenarios/strategy-zoo.toml > docs/decision-matrix.md\n\nRuns the scenario as it is and with one region down for the middle third of the run, and\nsets each strategy's figures beside the geo-distribution pattern's ratings.\nExit codes: 0 ok, 2 bad scenario or arguments."
+        after_help = "Examples:\n  geosim matrix scenarios/strategy-zoo.toml > docs/decision-matrix.md\n\nRuns the scenario as it is, with one region down for the middle third of the run, and with\nits client groups as closed-loop sessions and its hottest keys checked for linearizability\n(the consistency class), and sets each strategy's figures beside the geo-distribution\npattern's ratings.\nExit codes: 0 ok, 2 bad scenario or arguments."
     )]
     Matrix {
         /// The scenario file (.toml or .json).
@@ -198,6 +198,9 @@ enum Command {
         /// The region taken down (default: the scenario's first region).
         #[arg(long, value_name = "REGION")]
         outage: Option<String>,
+        /// Sessions per client group in the consistency run (default 20).
+        #[arg(long, value_name = "N")]
+        sessions: Option<u32>,
     },
     /// Print the JSON Schema of scenario files.
     #[command(after_help = "Examples:\n  geosim schema > scenario.schema.json")]
@@ -393,14 +396,25 @@ fn dispatch(command: Command) -> Result<(), Error> {
                 quiet,
             },
         ),
-        Command::Matrix { scenario, outage } => {
+        Command::Matrix {
+            scenario,
+            outage,
+            sessions,
+        } => {
             let mut command = format!("geosim matrix {}", scenario.display());
             if let Some(o) = &outage {
                 command.push_str(&format!(" --outage {o}"));
             }
+            if let Some(n) = sessions {
+                command.push_str(&format!(" --sessions {n}"));
+            }
+            let how = geosim::advise::matrix::How {
+                outage: outage.as_deref(),
+                sessions: sessions.unwrap_or(geosim::advise::matrix::SESSIONS),
+            };
             print!(
                 "{}",
-                geosim::advise::matrix::matrix(&scenario, outage.as_deref(), &command)?
+                geosim::advise::matrix::matrix(&scenario, how, &command)?
             );
             Ok(())
         }

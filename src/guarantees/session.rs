@@ -51,7 +51,7 @@ pub struct Counts {
 }
 
 /// The streaming checker.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Sessions {
     seen: BTreeMap<(u64, u64), Seen>,
     cap: usize,
@@ -75,6 +75,14 @@ impl Sessions {
             return None;
         }
         Some(self.seen.entry((session, key)).or_default())
+    }
+
+    /// The newest version of `key` session `session` had acknowledged (`Version::NONE`: none,
+    /// or the pair is not tracked): what a session token carries for that key.
+    pub fn wrote(&self, session: u64, key: u64) -> Version {
+        self.seen
+            .get(&(session, key))
+            .map_or(Version::NONE, |s| s.wrote)
     }
 
     /// Session `session` read `version` of `key`.

@@ -132,6 +132,9 @@ pub struct RunMetrics {
     pub probes: Option<ProbeCurve>,
     /// Histories of the keys checked for linearizability (`None`: not configured).
     pub histories: Option<Histories>,
+    /// The session guarantees the sessions observed (`None`: no group has sessions); fed by
+    /// the world, which knows each operation's session.
+    pub sessions: Option<crate::guarantees::session::Sessions>,
     /// Strategy-specific figures, in the strategy's order.
     pub extra: Vec<(&'static str, f64)>,
     /// The strategy's migrations between homes (`None`: it has none, only follow-the-user).
@@ -242,6 +245,7 @@ impl RunMetrics {
             visibility: [[0; 2]; VISIBILITY_AGES_MS.len()],
             staleness: LatencyStat::new(),
             probes: None,
+            sessions: None,
             histories: None,
             extra: Vec::new(),
             migrations: None,

@@ -157,6 +157,23 @@ pub fn build(
                             first_violation: v.first,
                         }
                     }),
+                    sessions: m.sessions.as_ref().map(|s| {
+                        let c = s.counts;
+                        let of = |n: u64, d: u64| (d > 0).then(|| rate(n as f64 / d as f64));
+                        super::SessionGuarantees {
+                            reads: c.reads,
+                            writes: c.writes,
+                            read_your_writes: c.read_your_writes,
+                            monotonic_reads: c.monotonic_reads,
+                            monotonic_writes: c.monotonic_writes,
+                            writes_follow_reads: c.writes_follow_reads,
+                            read_your_writes_rate: of(c.read_your_writes, c.reads),
+                            monotonic_reads_rate: of(c.monotonic_reads, c.reads),
+                            monotonic_writes_rate: of(c.monotonic_writes, c.writes),
+                            writes_follow_reads_rate: of(c.writes_follow_reads, c.writes),
+                            untracked: c.untracked,
+                        }
+                    }),
                 },
                 replication_lag_ms: (m.lag.count() > 0).then(|| Lag {
                     p50: ms(m.lag.quantile_ms(0.5)),

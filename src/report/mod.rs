@@ -352,6 +352,38 @@ pub struct Consistency {
     /// not configured).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linearizability: Option<Linearizability>,
+    /// Session guarantees the client sessions observed (left out, n/a, when no client group
+    /// has `sessions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<SessionGuarantees>,
+}
+
+/// Violations of the four session guarantees of Terry et al. (1994) over the client
+/// sessions' successful operations (docs/metrics.md, "Session guarantees").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SessionGuarantees {
+    /// Session reads checked.
+    pub reads: u64,
+    /// Session writes checked.
+    pub writes: u64,
+    /// Reads older than the session's own last acknowledged write of the key.
+    pub read_your_writes: u64,
+    /// Reads older than what the session had read of the key before.
+    pub monotonic_reads: u64,
+    /// Writes not ordered after the session's earlier write of the key.
+    pub monotonic_writes: u64,
+    /// Writes not ordered after what the session had read of the key.
+    pub writes_follow_reads: u64,
+    /// `read_your_writes` / `reads` (`null`: no read).
+    pub read_your_writes_rate: Option<f64>,
+    /// `monotonic_reads` / `reads` (`null`: no read).
+    pub monotonic_reads_rate: Option<f64>,
+    /// `monotonic_writes` / `writes` (`null`: no write).
+    pub monotonic_writes_rate: Option<f64>,
+    /// `writes_follow_reads` / `writes` (`null`: no write).
+    pub writes_follow_reads_rate: Option<f64>,
+    /// Operations on (session, key) pairs past the checker's memory bound, not checked.
+    pub untracked: u64,
 }
 
 /// The linearizability check of the histories of the checked keys (docs/metrics.md).

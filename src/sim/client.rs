@@ -24,6 +24,7 @@ use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
 
 use super::breaker::Admit;
+use super::sessions::NO_SESSION;
 use super::trace::Tracer;
 use super::track::Track;
 use super::{Event, World};
@@ -73,6 +74,8 @@ pub(super) struct OpState {
     pub(super) ticket: Option<(u64, Version)>,
     /// Where its time goes: the latency breakdown of the current attempt (`track`).
     pub(super) track: Track,
+    /// The session it belongs to (`sessions::NO_SESSION`: none).
+    pub(super) session: u32,
 }
 
 impl<S: Strategy> World<'_, S> {
@@ -102,6 +105,9 @@ impl<S: Strategy> World<'_, S> {
                 self.probe_commit(now, key, v, source, sched);
             }
             _ => {}
+        }
+        if self.sessions.is_some() && self.token_hold(now, op, outcome, sched) {
+            return;
         }
         let state = &self.ops[op.index()];
         let (client, target, attempt) = (state.client, state.target, state.attempt);
@@ -211,6 +217,22 @@ impl<S: Strategy> World<'_, S> {
         group: u32,
         sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
     ) {
+        self.issue(now, group, NO_SESSION, sched);
+        let next = SimTime(self.next_arrival_of(group as usize, now));
+        if next < self.arrivals_end {
+            sched.schedule_at(next, Event::Arrival { group });
+        }
+    }
+
+    /// Group `group` issues its next operation (of `session`, or `NO_SESSION`); returns
+    /// whether it was sent (else it failed at once: too many operations in flight).
+    pub(super) fn issue(
+        &mut self,
+        now: SimTime,
+        group: u32,
+        session: u32,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) -> bool {
         let g = group as usize;
         let (draw, client, value_bytes) = self.draw_op(g, now);
         let expect = self.metrics.issued_at(now, client, draw.kind, draw.key);
@@ -222,11 +244,7 @@ impl<S: Strategy> World<'_, S> {
         if slot >= 1 << crate::strategy::OP_SLOT_BITS {
             // More than a million operations in flight: the run is hopelessly overloaded.
             self.metrics.failed_op(client, draw.kind, now, now);
-            let next = SimTime(self.next_arrival_of(g, now));
-            if next < self.arrivals_end {
-                sched.schedule_at(next, Event::Arrival { group });
-            }
-            return;
+            return false;
         }
         let op = self.new_op_id(slot);
         self.ops.insert(OpState {
@@ -246,15 +264,13 @@ impl<S: Strategy> World<'_, S> {
             role,
             ticket: None,
             track: Track::new(now),
+            session,
         });
         if let Some(t) = &mut self.tracer {
             t.start(slot);
         }
         self.send_attempt(now, op, sched);
-        let next = SimTime(self.next_arrival_of(g, now));
-        if next < self.arrivals_end {
-            sched.schedule_at(next, Event::Arrival { group });
-        }
+        true
     }
 
     /// Sends the current attempt of `op` to the region its clients currently use.
@@ -266,7 +282,11 @@ impl<S: Strategy> World<'_, S> {
     ) {
         let state = &self.ops[op.index()];
         let (client, key) = (state.client, state.key);
-        let mut target = self.target[client as usize];
+        let sticky = match &self.sessions {
+            Some(_) => self.sticky_target(state.session, state.kind),
+            None => None,
+        };
+        let mut target = sticky.unwrap_or(self.target[client as usize]);
         if self.enforce && !self.sc.residency.allowed(key, target) {
             // Enforced residency: restricted data is served only inside its class, so the
             // client talks to the nearest allowed healthy region directly.
@@ -334,10 +354,18 @@ impl<S: Strategy> World<'_, S> {
         }
     }
 
-    fn finish_failed(&mut self, now: SimTime, op: OpId) {
+    fn finish_failed(
+        &mut self,
+        now: SimTime,
+        op: OpId,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
         let s = self.ops.remove(op.index());
         self.trace_finish(now, op, &s, true);
         self.metrics.failed_op(s.client, s.kind, s.start, now);
+        if s.session != NO_SESSION {
+            self.session_done(now, (s.session, s.key, Outcome::Failed), sched);
+        }
     }
 
     pub(super) fn response(
@@ -384,6 +412,9 @@ impl<S: Strategy> World<'_, S> {
         }
         self.metrics
             .completed(s.client, s.key, s.start, now, s.expect, s.outcome);
+        if s.session != NO_SESSION {
+            self.session_done(now, (s.session, s.key, s.outcome), sched);
+        }
     }
 
     /// Tells the breaker the current attempt of `op` went through whether it `failed` (an
@@ -406,7 +437,7 @@ impl<S: Strategy> World<'_, S> {
         let retries = self.sc.clients.retries;
         let s = &mut self.ops[op.index()];
         if s.attempt >= retries {
-            self.finish_failed(now, op);
+            self.finish_failed(now, op, sched);
             return;
         }
         s.attempt += 1;

@@ -27,7 +27,9 @@
 //!   breakdown: one ns accumulator per component, telescoping so they add up exactly);
 //! * `trace`: following operations for `--trace` (a bounded deterministic sample of them);
 //! * `probes`: opt-in probe reads at exact delays after sampled writes are acknowledged
-//!   (the exact staleness curve), measured apart from the clients' operations.
+//!   (the exact staleness curve), measured apart from the clients' operations;
+//! * `sessions`: closed-loop client sessions, the session guarantees they observe, and the
+//!   clients' session routing (`sticky`, `token`).
 //!
 //! Must not import the scenario spec (serde), report or io modules.
 
@@ -38,6 +40,7 @@ pub mod custom;
 mod effects;
 mod faults;
 mod probes;
+mod sessions;
 mod trace;
 mod track;
 
@@ -63,6 +66,7 @@ use capacity::{Job, Station};
 use client::{OpState, Role};
 use faults::Degraded;
 use probes::Probes;
+use sessions::SessionWorld;
 use trace::Tracer;
 pub use trace::{Seg, TraceSpec, TracedOp};
 
@@ -162,6 +166,11 @@ pub enum Event<M, T> {
         /// The write's entry in the table of pending probes.
         id: u32,
     },
+    /// A session's next operation is due (`sessions`).
+    Session {
+        /// The session (numbered over all groups in scenario order).
+        session: u32,
+    },
 }
 
 /// The simulated world for one strategy.
@@ -218,6 +227,8 @@ pub struct World<'a, S: Strategy> {
     /// Per region: when it last went down or came back (replication lag is sampled only
     /// between regions up throughout).
     down_changed: Vec<SimTime>,
+    /// The closed-loop sessions (`None`: no group has sessions).
+    sessions: Option<Box<SessionWorld>>,
 }
 
 impl<'a, S: Strategy> World<'a, S> {
@@ -261,6 +272,10 @@ impl<'a, S: Strategy> World<'a, S> {
         if sc.linearizability_keys > 0 {
             metrics.histories = Some(crate::metrics::Histories::new(sc.linearizability_keys));
         }
+        let sessions = SessionWorld::new(&sc.workload).map(|(w, check)| {
+            metrics.sessions = Some(check);
+            Box::new(w)
+        });
         metrics.probes = sc
             .probes
             .as_ref()
@@ -321,16 +336,21 @@ impl<'a, S: Strategy> World<'a, S> {
             last_sent: None,
             tracer: trace.map(|t| Box::new(Tracer::new(t.clone(), seed, spans.clone()))),
             down_changed: vec![SimTime::ZERO; n],
+            sessions,
         }
     }
 
     fn start(&mut self, sched: &mut Scheduler<Event<S::Msg, S::Timer>>) {
         for g in 0..self.gens.len() + self.users.is_some() as usize {
+            if g < self.gens.len() && self.sc.workload.groups[g].sessions.is_some() {
+                continue;
+            }
             let first = SimTime(self.next_arrival_of(g, SimTime::ZERO));
             if first < self.arrivals_end {
                 sched.schedule_at(first, Event::Arrival { group: g as u32 });
             }
         }
+        self.start_sessions(sched);
         for (i, f) in self.timeline.iter().enumerate() {
             sched.schedule_at(f.start, Event::FaultStart { index: i as u32 });
             if f.end != SimTime::MAX {
@@ -469,6 +489,7 @@ impl<S: Strategy> Model for World<'_, S> {
             Event::Heartbeat { from, to } => self.heartbeat(now, from, to, sched),
             Event::Reroute => self.reroute(),
             Event::Probe { id } => self.probe(now, id, sched),
+            Event::Session { session } => self.session_op(now, session, sched),
         }
     }
 }

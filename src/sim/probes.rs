@@ -169,6 +169,7 @@ impl<S: Strategy> World<'_, S> {
             epoch: 0,
             ticket: None,
             track: super::track::Track::new(now),
+            session: super::sessions::NO_SESSION,
             expect: Expect::NONE,
             outcome: Outcome::Failed,
             answered: false,

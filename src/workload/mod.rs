@@ -6,10 +6,12 @@
 //! libm per draw), a value size). Each group
 //! draws from its own stream, so every strategy in a run sees the same operations at the same
 //! times, and adding a group does not change the others. Also owns `ProbePlan`, the opt-in
-//! probe reads that measure `t_visibility_exact` (issued by the world, not by a group).
+//! probe reads that measure `t_visibility_exact` (issued by the world, not by a group), and
+//! (`sessions`) the closed-loop sessions of a group and the clients' session routing.
 //!
 //! Must not import the engine, strategies, metrics or scenario (serde) types.
 
+mod sessions;
 pub mod users;
 mod zipf;
 
@@ -20,6 +22,7 @@ use crate::rng::{stream, SimRng, Stream};
 use crate::time::secs_to_nanos;
 use crate::topology::RegionId;
 
+pub use sessions::{SessionPlan, SessionRouting, MAX_SESSIONS, TOKEN_POLL_NS};
 pub use users::{Travel, Trip, UserGen, Users};
 pub use zipf::{KeyRanks, TABLE_MAX_KEYS};
 
@@ -54,6 +57,8 @@ pub struct ClientGroup {
     pub value_bytes: u32,
     /// Daily load profile, if any.
     pub diurnal: Option<Diurnal>,
+    /// Closed-loop sessions (`None`: open-loop Poisson arrivals).
+    pub sessions: Option<SessionPlan>,
 }
 
 /// A daily profile that scales a group's rate by the clients' local hour.
@@ -97,6 +102,8 @@ pub struct Workload {
     pub start_utc_ns: u64,
     /// Travelling users (`[workload.users]`, `users`), if any.
     pub users: Option<Users>,
+    /// How clients route the reads of sessions.
+    pub session_routing: SessionRouting,
 }
 
 impl Workload {
@@ -166,6 +173,7 @@ pub struct GroupGen {
     key_offset: u64,
     read_fraction: f64,
     value_bytes: u32,
+    think: Option<crate::latency::LatencyDist>,
 }
 
 impl GroupGen {
@@ -184,7 +192,22 @@ impl GroupGen {
             key_offset: group.key_offset,
             read_fraction: group.read_fraction,
             value_bytes: group.value_bytes,
+            think: group.sessions.as_ref().map(|s| s.think.clone()),
         }
+    }
+
+    /// A session's think time before its next operation, ns (0 for an open-loop group).
+    #[inline]
+    pub fn next_think_nanos(&mut self) -> u64 {
+        match &self.think {
+            Some(d) => d.sample_nanos(&mut self.rng),
+            None => 0,
+        }
+    }
+
+    /// A uniform draw in `[0, 1)` from the group's stream (a session's start).
+    pub fn unit(&mut self) -> f64 {
+        self.rng.random::<f64>()
     }
 
     /// The gap to the next arrival, in ns (exponential with mean 1 / rate), ignoring any
@@ -234,6 +257,7 @@ mod tests {
             zipf,
             value_bytes: 512,
             diurnal: None,
+            sessions: None,
         }
     }
 

@@ -35,6 +35,7 @@ mod replication_modes;
 mod rpo;
 mod rpo_client;
 mod schema;
+mod sessions;
 mod strategies;
 mod sweep;
 mod sweep_guard;

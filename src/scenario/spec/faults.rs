@@ -36,6 +36,31 @@ pub struct ClientsSpec {
     #[serde(default = "default_reroute_s")]
     #[schemars(range(min = 0, max = 31_536_000))]
     pub reroute_after_s: f64,
+    /// How a session's reads are routed (needs `sessions` in a client group): `none` (as any
+    /// read), `sticky` (to the region that ordered the session's last write) or `token` (the
+    /// serving region holds the read until it has the session's last write of the key)
+    /// (default `none`).
+    #[serde(default, skip_serializing_if = "SessionRoutingSpec::is_none")]
+    pub session_routing: SessionRoutingSpec,
+}
+
+/// How a session's reads are routed (`[clients] session_routing`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SessionRoutingSpec {
+    /// As any read.
+    #[default]
+    None,
+    /// To the region that ordered the session's last write.
+    Sticky,
+    /// Held at the serving region until it has the session's last write of the key.
+    Token,
+}
+
+impl SessionRoutingSpec {
+    fn is_none(&self) -> bool {
+        *self == SessionRoutingSpec::None
+    }
 }
 
 impl Default for ClientsSpec {
@@ -46,6 +71,7 @@ impl Default for ClientsSpec {
             backoff_ms: default_backoff_ms(),
             backoff_cap_ms: default_backoff_cap_ms(),
             reroute_after_s: default_reroute_s(),
+            session_routing: SessionRoutingSpec::None,
         }
     }
 }

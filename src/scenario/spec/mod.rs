@@ -29,6 +29,7 @@ pub use consistency::ConsistencySpec;
 pub use cost::{CostSpec, DataClassSpec, InstancesSpec, PairPriceSpec, SloOp, SloSpec};
 pub use faults::{
     CircuitBreakerSpec, ClientsSpec, DetectionSpec, FaultSpec, RandomFaultsSpec, RecoverySpec,
+    SessionRoutingSpec,
 };
 pub use latency::{DistSpec, LatencySpec, MixtureComponent};
 pub use region::{

@@ -115,6 +115,18 @@ pub struct ClientSpec {
     /// The data class of this group's keys (default: none, unrestricted).
     #[serde(default)]
     pub data_class: Option<String>,
+    /// Closed-loop sessions: the group's clients are this many sessions, each issuing its next
+    /// operation one think time after the previous one completes (1 to 100000; default: none,
+    /// open-loop Poisson arrivals at `rate_rps`). Session guarantees are reported as
+    /// `consistency.sessions`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 100_000))]
+    pub sessions: Option<u32>,
+    /// A session's think time, ms: a number (constant) or a distribution (default: exponential
+    /// with mean `sessions / rate_rps` * 1000). Needs `sessions`; with it, `rate_rps` has no
+    /// effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub think_time_ms: Option<super::LatencySpec>,
 }
 
 /// A daily load profile in the clients' local time.

@@ -206,6 +206,7 @@ pub fn validate(
         links.extend(measured);
     }
     let groups = workload::groups(&mut c, spec, &known);
+    let session_routing = workload::session_routing(&mut c, spec, &groups);
     let capacity = faults::capacity(&mut c, &spec.regions);
     let clients = faults::clients(&mut c, &spec.clients);
     let detection = faults::detection(&mut c, &spec.detection);
@@ -217,6 +218,7 @@ pub fn validate(
         groups: groups.clone(),
         start_utc_ns: 0,
         users: None,
+        session_routing,
     }
     .key_space();
     let users = users::users(&mut c, spec, &known, &groups, groups_keys);
@@ -251,6 +253,7 @@ pub fn validate(
             groups,
             start_utc_ns,
             users,
+            session_routing,
         },
         strategies,
         faults,

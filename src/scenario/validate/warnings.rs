@@ -13,7 +13,7 @@ use crate::cost::{footprint, Role};
 use crate::faults::{FaultKind, Recovery};
 use crate::scenario::spec::{ClientsSpec, DetectionSpec, ScenarioSpec};
 use crate::scenario::{Scenario, Warning};
-use crate::strategy::{Resolution, SplitBrain, StrategyConfig};
+use crate::strategy::{ConsensusReads, ReadFrom, Resolution, SplitBrain, StrategyConfig};
 use crate::topology::RegionId;
 
 /// Every warning of a valid scenario, in scenario order.
@@ -200,6 +200,10 @@ pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
         );
     }
 
+    for (field, strategy, message) in session_warnings(spec, sc) {
+        warn(field, strategy, message);
+    }
+
     let all_regions: u64 = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
     let mut keys_in_class = vec![0u64; sc.residency.classes.len()];
     for &c in &sc.residency.class_of_key {
@@ -327,4 +331,41 @@ fn shared_writes(sc: &Scenario) -> bool {
                 && b.key_offset < a.key_offset + a.keys
         })
     })
+}
+
+/// Session settings that change nothing: `rate_rps` of a group whose sessions have a think
+/// time, and a session routing for strategies whose reads are already linearizable.
+fn session_warnings(spec: &ScenarioSpec, sc: &Scenario) -> Vec<(String, Option<usize>, String)> {
+    let mut w = Vec::new();
+    for (i, g) in spec.workload.clients.iter().enumerate() {
+        if g.sessions.is_some() && g.think_time_ms.is_some() {
+            w.push((
+                format!("workload.clients[{i}].rate_rps"),
+                None,
+                "has no effect: the group's sessions issue their next operation one think_time_ms after the previous one completes".into(),
+            ));
+        }
+    }
+    let routing = sc.workload.session_routing;
+    if routing == crate::workload::SessionRouting::None {
+        return w;
+    }
+    for (j, s) in sc.strategies.iter().enumerate() {
+        let linearizable = match &s.config {
+            StrategyConfig::ActivePassive(ap) => ap.read_from == ReadFrom::Primary,
+            StrategyConfig::Consensus(cs) => !matches!(cs.reads, ConsensusReads::Follower { .. }),
+            _ => false,
+        };
+        if linearizable {
+            w.push((
+                "clients.session_routing".into(),
+                Some(j),
+                format!(
+                    "has no effect on the session guarantees of `{}`: its reads are served by the primary or leader, which already provides all four",
+                    s.name
+                ),
+            ));
+        }
+    }
+    w
 }

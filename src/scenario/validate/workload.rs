@@ -4,8 +4,10 @@
 //! Must not import the engine, the world, metrics or report.
 
 use super::{Checker, Known, MAX_RATE_RPS};
+use crate::latency::LatencyDist;
 use crate::scenario::spec::ScenarioSpec;
-use crate::workload::{ClientGroup, Diurnal};
+use crate::scenario::spec::{ClientSpec, SessionRoutingSpec};
+use crate::workload::{ClientGroup, Diurnal, SessionPlan, SessionRouting, MAX_SESSIONS};
 
 /// The client groups (`[[workload.clients]]`); a group in an unknown region is left out.
 pub(super) fn groups(c: &mut Checker, spec: &ScenarioSpec, known: &Known) -> Vec<ClientGroup> {
@@ -46,8 +48,10 @@ pub(super) fn groups(c: &mut Checker, spec: &ScenarioSpec, known: &Known) -> Vec
                 profile,
             })
         });
+        let sessions = sessions(c, i, g);
         if let Some(region) = region {
             groups.push(ClientGroup {
+                sessions,
                 diurnal,
                 region,
                 rate_rps: g.rate_rps,
@@ -60,4 +64,59 @@ pub(super) fn groups(c: &mut Checker, spec: &ScenarioSpec, known: &Known) -> Vec
         }
     }
     groups
+}
+
+/// A group's sessions (`workload.clients[i].sessions`, `think_time_ms`).
+fn sessions(c: &mut Checker, i: usize, g: &ClientSpec) -> Option<SessionPlan> {
+    let f = |n: &str| format!("workload.clients[{i}].{n}");
+    let Some(n) = g.sessions else {
+        if g.think_time_ms.is_some() {
+            c.bad(
+                f("think_time_ms"),
+                "has no effect without `sessions` (open-loop groups have no think time)",
+            );
+        }
+        return None;
+    };
+    if n == 0 || n > MAX_SESSIONS {
+        c.bad(
+            f("sessions"),
+            format!("must be 1 to {MAX_SESSIONS}, got {n}"),
+        );
+        return None;
+    }
+    if g.diurnal.is_some() {
+        c.bad(
+            f("diurnal"),
+            "cannot be combined with `sessions` (a session issues its next operation one think time after the previous one, not at a daily rate)",
+        );
+    }
+    let think = match &g.think_time_ms {
+        Some(t) => c.latency(&f("think_time_ms"), t)?,
+        None if g.rate_rps > 0.0 && g.rate_rps.is_finite() => {
+            LatencyDist::exponential(n as f64 / g.rate_rps * 1e3, 0.0)
+        }
+        None => return None,
+    };
+    Some(SessionPlan { sessions: n, think })
+}
+
+/// `[clients] session_routing`: needs a group with sessions.
+pub(super) fn session_routing(
+    c: &mut Checker,
+    spec: &ScenarioSpec,
+    groups: &[ClientGroup],
+) -> SessionRouting {
+    let routing = match spec.clients.session_routing {
+        SessionRoutingSpec::None => SessionRouting::None,
+        SessionRoutingSpec::Sticky => SessionRouting::Sticky,
+        SessionRoutingSpec::Token => SessionRouting::Token,
+    };
+    if routing != SessionRouting::None && groups.iter().all(|g| g.sessions.is_none()) {
+        c.bad(
+            "clients.session_routing",
+            "has no effect: no client group has `sessions`",
+        );
+    }
+    routing
 }
