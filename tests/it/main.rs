@@ -13,6 +13,7 @@ mod check;
 mod common;
 mod cost;
 mod determinism;
+mod distributions;
 mod extending;
 mod failback;
 mod faults;
