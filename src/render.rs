@@ -1,7 +1,8 @@
 //! The pictures of a result, written next to it: SVG charts plus the self-contained page.
 //!
 //! Owns `write_outputs` (every chart of a `report.json` or `sweep.json` into `DIR/charts/`,
-//! and `report.html` or `sweep.html`), `write_report`, `write_sweep_outputs` and `Written`.
+//! and `report.html` or `sweep.html`), `report_value` (what a report just built is drawn
+//! from: its JSON plus the full latency distributions), `write_report`, `write_sweep_outputs` and `Written`.
 //! It sits above both `plot` (which draws charts and knows nothing of pages) and `html`
 //! (which composes the charts it is given into a page): the one place that puts them
 //! together. Files only through `io`.
@@ -66,11 +67,25 @@ pub fn write_report_linking(
     report: &crate::report::Report,
     trace: Option<&str>,
 ) -> Result<Written> {
+    write_outputs(dir, &report_value(report, trace)?, ResultKind::Report)
+}
+
+/// The value the charts and page of a report just built are drawn from: its report.json
+/// value plus what report.json leaves out, each strategy's full latency distributions
+/// (`latency_cdf`, drawn by the CDF chart; a report.json read back has only its percentiles)
+/// and the name of the trace file written beside it (`trace_file`), when given.
+pub fn report_value(report: &crate::report::Report, trace: Option<&str>) -> Result<Value> {
     let mut value = serde_json::to_value(report).map_err(|e| Error::Chart(e.to_string()))?;
+    if let Some(list) = value.get_mut("strategies").and_then(Value::as_array_mut) {
+        for (v, s) in list.iter_mut().zip(&report.strategies) {
+            let c = &s.latency_cdf;
+            v["latency_cdf"] = serde_json::json!({ "read": c.read, "write": c.write });
+        }
+    }
     if let Some(t) = trace {
         value["trace_file"] = Value::String(t.to_string());
     }
-    write_outputs(dir, &value, ResultKind::Report)
+    Ok(value)
 }
 
 /// `write_outputs` for the text of a `sweep.json` just written by `geosim sweep` or `merge`.

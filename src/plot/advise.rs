@@ -7,7 +7,7 @@
 use plotters::prelude::*;
 use serde_json::Value;
 
-use super::{color, fmt_num, header, lin_axis, lin_ticks, num, render, Area, Chart, Draw, FONT};
+use super::{color, front, header, num, render, Area, Chart, Draw, FONT};
 
 /// Strategy kinds in palette order.
 const KINDS: [&str; 7] = [
@@ -82,53 +82,31 @@ fn panel(
         .iter()
         .filter_map(|p| Some((p, (p.cost, y_of(p)?))))
         .collect();
-    if pts.is_empty() {
-        return super::empty_panel(area, caption, "no successful operations");
-    }
-    let fold = |f: fn(&(f64, f64)) -> f64| {
-        pts.iter()
-            .map(|(_, p)| f(p))
-            .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)))
-    };
-    let pad = |(lo, hi): (f64, f64)| {
-        let span = (hi - lo).max(hi.abs() * 0.1).max(1e-3);
-        ((lo - span * 0.1).max(0.0), hi + span * 0.1)
-    };
-    let (x_lo, x_hi) = pad(fold(|p| p.0));
-    let (y_lo, y_hi) = pad(fold(|p| p.1));
-    let mut chart = ChartBuilder::on(area)
-        .caption(caption, (FONT, 20))
-        .margin(14)
-        .x_label_area_size(52)
-        .y_label_area_size(64)
-        .build_cartesian_2d(
-            lin_axis(x_lo, x_hi, lin_ticks(x_lo, x_hi, 6)),
-            lin_axis(y_lo, y_hi, lin_ticks(y_lo, y_hi, 6)),
-        )?;
-    chart
-        .configure_mesh()
-        .x_desc("projected monthly cost (USD)")
-        .y_desc("p99 latency (ms)")
-        .x_label_formatter(&|x| fmt_num(*x))
-        .y_label_formatter(&|y| fmt_num(*y))
-        .label_style((FONT, 15))
-        .axis_desc_style((FONT, 16))
-        .draw()?;
-    chart.draw_series(
-        pts.iter()
-            .filter(|(p, _)| !p.pareto)
-            .map(|(_, xy)| Circle::new(*xy, 3, RGBColor(0xb0, 0xb0, 0xb0).filled())),
-    )?;
-    chart.draw_series(
-        pts.iter()
-            .filter(|(p, _)| p.pareto)
-            .map(|(p, xy)| Circle::new(*xy, 6, color(p.kind).filled())),
-    )?;
-    for (p, xy) in pts.iter().filter(|(p, _)| p.winner) {
-        chart.draw_series([Circle::new(*xy, 11, BLACK.stroke_width(2))])?;
-        chart.draw_series([
-            EmptyElement::at(*xy) + Text::new(p.name.clone(), (12, -20), (FONT, 14))
-        ])?;
-    }
-    Ok(())
+    let xy: Vec<(f64, f64)> = pts.iter().map(|(_, xy)| *xy).collect();
+    front::panel(
+        area,
+        caption,
+        "projected monthly cost (USD)",
+        &xy,
+        0.1,
+        |chart| {
+            chart.draw_series(
+                pts.iter()
+                    .filter(|(p, _)| !p.pareto)
+                    .map(|(_, xy)| Circle::new(*xy, 3, RGBColor(0xb0, 0xb0, 0xb0).filled())),
+            )?;
+            chart.draw_series(
+                pts.iter()
+                    .filter(|(p, _)| p.pareto)
+                    .map(|(p, xy)| Circle::new(*xy, 6, color(p.kind).filled())),
+            )?;
+            for (p, xy) in pts.iter().filter(|(p, _)| p.winner) {
+                chart.draw_series([Circle::new(*xy, 11, BLACK.stroke_width(2))])?;
+                chart.draw_series([
+                    EmptyElement::at(*xy) + Text::new(p.name.clone(), (12, -20), (FONT, 14))
+                ])?;
+            }
+            Ok(())
+        },
+    )
 }

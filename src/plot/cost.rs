@@ -7,9 +7,9 @@
 use plotters::prelude::*;
 use serde_json::Value;
 
+use super::styles::Plot;
 use super::{
-    color, fmt_num, header, lin_axis, lin_ticks, num, render, run_label, strategies, text, Area,
-    Chart, Draw, FONT,
+    color, front, header, num, render, run_label, strategies, text, Area, Chart, Draw, FONT,
 };
 
 /// A strategy's cost and latency.
@@ -26,27 +26,6 @@ fn cost_of(s: &Value) -> Option<(f64, &'static str)> {
     num(s, "cost.monthly_usd")
         .map(|v| (v, "projected monthly cost (USD)"))
         .or_else(|| num(s, "cost.total_usd").map(|v| (v, "cost of the simulated window (USD)")))
-}
-
-/// Indices of the points on the Pareto front (lower cost and lower latency are better),
-/// by increasing cost.
-pub(crate) fn pareto_front(points: &[(f64, f64)]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..points.len()).collect();
-    order.sort_by(|&a, &b| {
-        points[a]
-            .0
-            .total_cmp(&points[b].0)
-            .then(points[a].1.total_cmp(&points[b].1))
-    });
-    let mut best = f64::INFINITY;
-    let mut front = Vec::new();
-    for i in order {
-        if points[i].1 < best {
-            best = points[i].1;
-            front.push(i);
-        }
-    }
-    front
 }
 
 /// The cost chart, or `None` when no strategy has a cost.
@@ -89,11 +68,6 @@ pub(super) fn cost(report: &Value) -> Draw<Option<Chart>> {
     Ok(Some(chart))
 }
 
-fn padded(lo: f64, hi: f64) -> (f64, f64) {
-    let span = (hi - lo).max(hi.abs() * 0.1).max(1e-3);
-    ((lo - span * 0.15).max(0.0), hi + span * 0.15)
-}
-
 fn panel(
     area: &Area,
     points: &[Point],
@@ -106,48 +80,16 @@ fn panel(
         .enumerate()
         .filter_map(|(k, p)| Some((k, (p.cost, y_of(p)?))))
         .collect();
-    if pts.is_empty() {
-        return super::empty_panel(area, caption, "no successful operations");
-    }
-    let fold = |f: fn(&(f64, f64)) -> f64| {
-        pts.iter()
-            .map(|(_, p)| f(p))
-            .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)))
-    };
-    let (x_lo, x_hi) = fold(|p| p.0);
-    let (y_lo, y_hi) = fold(|p| p.1);
-    let (x_lo, x_hi) = padded(x_lo, x_hi);
-    let (y_lo, y_hi) = padded(y_lo, y_hi);
-    let mut chart = ChartBuilder::on(area)
-        .caption(caption, (FONT, 20))
-        .margin(14)
-        .x_label_area_size(52)
-        .y_label_area_size(64)
-        .build_cartesian_2d(
-            lin_axis(x_lo, x_hi, lin_ticks(x_lo, x_hi, 6)),
-            lin_axis(y_lo, y_hi, lin_ticks(y_lo, y_hi, 6)),
-        )?;
-    chart
-        .configure_mesh()
-        .x_desc(axis)
-        .y_desc("p99 latency (ms)")
-        .x_label_formatter(&|x| fmt_num(*x))
-        .y_label_formatter(&|y| fmt_num(*y))
-        .label_style((FONT, 15))
-        .axis_desc_style((FONT, 16))
-        .draw()?;
     let xy: Vec<(f64, f64)> = pts.iter().map(|(_, p)| *p).collect();
-    let front = pareto_front(&xy);
-    let line: Vec<(f64, f64)> = front.iter().map(|&i| xy[i]).collect();
-    chart.draw_series(LineSeries::new(
-        line.clone(),
-        BLACK.mix(0.6).stroke_width(1),
-    ))?;
-    chart.draw_series(
-        line.iter()
-            .map(|&p| Circle::new(p, 10, BLACK.mix(0.7).stroke_width(2))),
-    )?;
-    // Labels beside their dot, on the first side where they overlap no dot or label.
+    front::panel(area, caption, axis, &xy, 0.15, |chart| {
+        front::draw_front(chart, &xy)?;
+        labelled_dots(chart, points, &pts)
+    })
+}
+
+/// The strategies' dots, each labelled beside it on the first side where the label overlaps
+/// no dot or label.
+fn labelled_dots(chart: &mut Plot, points: &[Point], pts: &[(usize, (f64, f64))]) -> Draw {
     let mut placed: Vec<[i32; 4]> = pts
         .iter()
         .map(|(_, p)| {
@@ -155,7 +97,7 @@ fn panel(
             [x - 7, y - 7, x + 7, y + 7]
         })
         .collect();
-    for (k, p) in &pts {
+    for (k, p) in pts {
         let point = &points[*k];
         chart.draw_series([Circle::new(*p, 6, color(point.pos).filled())])?;
         let (x, y) = chart.backend_coord(p);
@@ -185,16 +127,4 @@ fn panel(
         ])?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::pareto_front;
-
-    #[test]
-    fn front_keeps_only_undominated_points() {
-        // (cost, p99): b dominates c; a is cheapest; d is fastest.
-        let pts = [(1.0, 100.0), (2.0, 50.0), (3.0, 60.0), (4.0, 10.0)];
-        assert_eq!(pareto_front(&pts), vec![0, 1, 3]);
-    }
 }

@@ -1,5 +1,5 @@
-//! Latency charts: the distribution of read and write latency per strategy (a CDF drawn
-//! through the report's percentiles on a tail scale), and p50 / p99 per client region.
+//! Latency per client region: p50 / p99 bars per strategy (the distribution, the CDF, is
+//! `cdf`).
 //!
 //! Must not import anything but the plot helpers, plotters and serde_json.
 
@@ -7,94 +7,9 @@ use plotters::prelude::*;
 use serde_json::Value;
 
 use super::{
-    at, color, empty_panel, fmt_num, header, lin_axis, lin_ticks, list, log_axis, log_ticks, num,
-    render, run_label, stacked_widths, strategies, strategy_names, text, Area, Chart, Draw, FONT,
+    color, empty_panel, fmt_num, header, lin_axis, lin_ticks, list, log_axis, log_ticks, num,
+    render, run_label, strategies, strategy_names, text, Area, Chart, Draw, FONT,
 };
-
-/// The report's percentiles and where they sit on the tail scale `-log10(1 - p)`; the
-/// exact maximum is drawn one decade past p99.9.
-const LEVELS: [(&str, f64, &str); 5] = [
-    ("p50", std::f64::consts::LOG10_2, "50%"),
-    ("p90", 1.0, "90%"),
-    ("p99", 2.0, "99%"),
-    ("p999", 3.0, "99.9%"),
-    ("max", 4.0, "max"),
-];
-
-/// Latency CDF: one curve per strategy through (p50, 50%), (p90, 90%), (p99, 99%),
-/// (p99.9, 99.9%) and (max, 100%); reads and writes side by side; log x axis.
-pub(super) fn cdf(report: &Value) -> Draw<Chart> {
-    let names = strategy_names(report);
-    let title = "Latency distribution per strategy";
-    render("latency-cdf", title, (1200, 600), names.len(), |root| {
-        let area = header(
-            root,
-            title,
-            &format!(
-                "{} · CDF through p50, p90, p99, p99.9 and max of successful operations · identical curves drawn nested",
-                run_label(report)
-            ),
-            &names,
-        )?;
-        let panels = area.split_evenly((1, 2));
-        cdf_panel(&panels[0], report, "read")?;
-        cdf_panel(&panels[1], report, "write")
-    })
-}
-
-fn curve(summary: &Value) -> Option<Vec<(f64, f64)>> {
-    if summary.get("count").and_then(Value::as_u64) == Some(0) {
-        return None;
-    }
-    LEVELS
-        .iter()
-        .map(|(key, y, _)| Some((num(summary, key)?.max(1e-3), *y)))
-        .collect()
-}
-
-fn cdf_panel(area: &Area, report: &Value, op: &str) -> Draw {
-    let caption = if op == "read" { "Reads" } else { "Writes" };
-    let curves: Vec<(usize, Vec<(f64, f64)>)> = strategies(report)
-        .filter_map(|(i, s)| Some((i, curve(at(s, &format!("latency_ms.{op}"))?)?)))
-        .collect();
-    let xs = curves.iter().flat_map(|(_, c)| c.iter().map(|p| p.0));
-    let (lo, hi) = xs.fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
-    if curves.is_empty() {
-        return empty_panel(area, caption, &format!("no successful {op}s"));
-    }
-    let (lo, hi) = (lo / 1.3, hi * 1.3);
-    let mut chart = ChartBuilder::on(area)
-        .caption(caption, (FONT, 20))
-        .margin(14)
-        .x_label_area_size(52)
-        .y_label_area_size(64)
-        .build_cartesian_2d(
-            log_axis(lo, hi, log_ticks(lo, hi)),
-            lin_axis(0.1, 4.25, LEVELS.iter().map(|l| l.1).collect()),
-        )?;
-    chart
-        .configure_mesh()
-        .x_desc("latency (ms, log scale)")
-        .y_desc("share of operations at or below")
-        .x_label_formatter(&|x| fmt_num(*x))
-        .y_label_formatter(&|y: &f64| {
-            LEVELS
-                .iter()
-                .find(|l| (l.1 - y).abs() < 1e-6)
-                .map(|l| l.2.to_string())
-                .unwrap_or_default()
-        })
-        .label_style((FONT, 15))
-        .axis_desc_style((FONT, 16))
-        .draw()?;
-    let widths = stacked_widths(&curves.iter().map(|c| c.1.clone()).collect::<Vec<_>>());
-    for ((i, pts), w) in curves.into_iter().zip(widths) {
-        let c = color(i);
-        chart.draw_series(LineSeries::new(pts.clone(), c.stroke_width(w)))?;
-        chart.draw_series(pts.iter().map(|&p| Circle::new(p, w / 2 + 2, c.filled())))?;
-    }
-    Ok(())
-}
 
 /// p50 (solid) and p99 (light, stacked on top) latency per client region and strategy,
 /// reads above writes. Skipped when no strategy has `per_region`.

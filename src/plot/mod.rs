@@ -8,7 +8,9 @@
 //! the typed `Report`, so a file written by an older or newer geosim still draws: a missing
 //! section skips its chart, a missing figure skips its point.
 //!
-//! Submodules: `latency` (CDF, per-region bars), `breakdown` (stacked latency components),
+//! Submodules: `cdf` (the latency CDF from the full histogram, `cdf_series`), `latency`
+//! (per-region bars), `styles` (dash pattern and marker per strategy), `units` (unit and range of a field
+//! path), `front` (the cost against p99 panel and the Pareto front), `breakdown` (stacked latency components),
 //! `timeline` (success ratio and p99 through faults), `staleness` (the bucketed staleness
 //! curve and, with probe reads, the exact one), `cost` (cost against p99 with the Pareto
 //! front), `map` (regions
@@ -20,12 +22,18 @@
 
 mod advise;
 mod breakdown;
+mod cdf;
 mod cost;
+mod front;
 mod latency;
 mod map;
 mod staleness;
+mod styles;
 mod sweep;
 mod timeline;
+mod units;
+
+pub use cdf::{cdf_series, CdfSeries};
 
 use std::ops::Range;
 use std::path::Path;
@@ -89,7 +97,7 @@ pub fn report_charts(report: &Value) -> Result<Vec<Chart>> {
         Ok(())
     };
     push(map::map(report))?;
-    push(latency::cdf(report).map(Some))?;
+    push(cdf::cdf(report).map(Some))?;
     push(latency::regions(report))?;
     push(breakdown::breakdown(report))?;
     push(timeline::timeline(report))?;
@@ -225,12 +233,52 @@ pub(crate) fn text_width(text: &str, px: f64) -> i32 {
 }
 
 /// Draws the title, a subtitle and a legend of the strategies at `series` (position,
-/// name); returns the area below them.
+/// name), each with a square of its colour; returns the area below them.
 pub(crate) fn header<'a>(
     root: &Area<'a>,
     title: &str,
     subtitle: &str,
     series: &[(usize, String)],
+) -> Draw<Area<'a>> {
+    legend_header(root, title, subtitle, series, 14, &|area, (x, y), i| {
+        area.draw(&Rectangle::new(
+            [(x, y - 6), (x + 14, y + 6)],
+            color(i).filled(),
+        ))?;
+        Ok(())
+    })
+}
+
+/// `header` with each strategy's line sample (colour, dash pattern and marker: `styles`)
+/// in the legend, for charts that tell overlapping lines apart by their style.
+pub(crate) fn header_lines<'a>(
+    root: &Area<'a>,
+    title: &str,
+    subtitle: &str,
+    series: &[(usize, String)],
+) -> Draw<Area<'a>> {
+    legend_header(
+        root,
+        title,
+        subtitle,
+        series,
+        styles::SWATCH_W,
+        &styles::swatch,
+    )
+}
+
+/// Draws a legend entry's sample at its left end and vertical middle for a strategy position.
+type Swatch<'a> = dyn Fn(&Area<'a>, (i32, i32), usize) -> Draw;
+
+/// Draws the title, subtitle and legend, each entry a `swatch_w` pixels wide sample drawn by
+/// `swatch` (at its left end and vertical middle) and the name.
+fn legend_header<'a>(
+    root: &Area<'a>,
+    title: &str,
+    subtitle: &str,
+    series: &[(usize, String)],
+    swatch_w: i32,
+    swatch: &Swatch<'a>,
 ) -> Draw<Area<'a>> {
     let (width, _) = root.dim_in_pixel();
     root.draw(&Text::new(
@@ -251,16 +299,13 @@ pub(crate) fn header<'a>(
     if !series.is_empty() {
         y += 4;
         for (i, name) in series {
-            let w = 14 + 6 + text_width(name, 13.0) + 22;
+            let w = swatch_w + 6 + text_width(name, 13.0) + 22;
             if x + w > width as i32 - 16 && x > 16 {
                 x = 16;
                 y += 20;
             }
-            root.draw(&Rectangle::new(
-                [(x, y + 1), (x + 14, y + 13)],
-                color(*i).filled(),
-            ))?;
-            root.draw(&Text::new(name.clone(), (x + 20, y), (FONT, 16)))?;
+            swatch(root, (x, y + 7), *i)?;
+            root.draw(&Text::new(name.clone(), (x + swatch_w + 6, y), (FONT, 16)))?;
             x += w;
         }
         y += 22;
@@ -350,8 +395,19 @@ pub(crate) fn log_axis(lo: f64, hi: f64, ticks: Vec<f64>) -> Ticks {
 /// Line widths that keep identical curves visible: drawn in order, a curve is as much wider
 /// than 2 px as there are identical curves drawn after it (nested stripes).
 pub(crate) fn stacked_widths(curves: &[Vec<(f64, f64)>]) -> Vec<u32> {
+    nested_widths(curves, |a, b| a == b)
+}
+
+/// `stacked_widths` with `same` telling which curves would hide each other (e.g. within a
+/// pixel of each other everywhere).
+pub(crate) fn nested_widths<T>(curves: &[T], same: impl Fn(&T, &T) -> bool) -> Vec<u32> {
     (0..curves.len())
-        .map(|i| 2 + 3 * curves[i + 1..].iter().filter(|c| **c == curves[i]).count() as u32)
+        .map(|i| {
+            2 + 3 * curves[i + 1..]
+                .iter()
+                .filter(|c| same(c, &curves[i]))
+                .count() as u32
+        })
         .collect()
 }
 

@@ -11,9 +11,10 @@
 use plotters::prelude::*;
 use serde_json::Value;
 
+use super::units::{axis_label, bounds};
 use super::{
-    color, fmt_num, header, lin_axis, lin_ticks, list, log_axis, log_ticks, num, render,
-    stacked_widths, text, Area, Chart, Draw, FONT,
+    color, fmt_num, header_lines, lin_axis, lin_ticks, list, log_axis, log_ticks, num, render,
+    stacked_widths, styles, text, Area, Chart, Draw, FONT,
 };
 
 /// Most panels per chart (combinations of the other parameters).
@@ -37,6 +38,7 @@ fn rows(sweep: &Value) -> Vec<Row> {
         .iter()
         .filter_map(|r| {
             let mean = num(r, "mean")?;
+            let (lo, hi) = bounds(text(r, "metric"), mean);
             let params = r
                 .get("parameters")
                 .and_then(Value::as_object)
@@ -47,14 +49,11 @@ fn rows(sweep: &Value) -> Vec<Row> {
                 strategy: text(r, "strategy").to_string(),
                 metric: text(r, "metric").to_string(),
                 mean,
-                // Every figure geosim reports (counts, rates, latencies, costs) is >= 0: a
-                // band reaching below zero is the normal approximation's artefact, cut at 0.
-                low: num(r, "ci95_low").unwrap_or(mean).max(if mean >= 0.0 {
-                    0.0
-                } else {
-                    f64::MIN
-                }),
-                high: num(r, "ci95_high").unwrap_or(mean),
+                // Every figure geosim reports (counts, rates, latencies, costs) is >= 0 and a
+                // share at most 1: a band beyond is the normal approximation's artefact, cut
+                // at the figure's physical bound.
+                low: num(r, "ci95_low").unwrap_or(mean).max(lo),
+                high: num(r, "ci95_high").unwrap_or(mean).min(hi),
             })
         })
         .collect()
@@ -136,7 +135,7 @@ fn chart(rows: &[Row], metric: &str, param: &str, names: &[(usize, String)]) -> 
     let size = (1200, 150 + 420 * rows_n as u32);
     let name = format!("sweep-{}-vs-{}", slug(metric), slug(param));
     render(&name, &title, size, names.len(), |root| {
-        let area = header(root, &title, &subtitle, names)?;
+        let area = header_lines(root, &title, &subtitle, names)?;
         let panels = area.split_evenly((rows_n, cols));
         for (panel, rest) in panels.iter().zip(&others[..shown]) {
             let caption = rest
@@ -242,12 +241,8 @@ fn panel_chart(
     };
     chart
         .configure_mesh()
-        .x_desc(if log_x {
-            format!("{param} (log scale)")
-        } else {
-            param.to_string()
-        })
-        .y_desc(metric)
+        .x_desc(axis_label(param, log_x.then_some("log scale")))
+        .y_desc(axis_label(metric, None))
         .x_label_formatter(&cat)
         .y_label_formatter(&|y| fmt_num(*y))
         .label_style((FONT, 15))
@@ -272,15 +267,15 @@ fn panel_chart(
         band.extend(pts.iter().rev().map(|p| (p.0, p.2)));
         chart.draw_series([Polygon::new(band, c.mix(0.18).filled())])?;
     }
-    // Identical lines (e.g. two strategies that behave alike) drawn nested.
+    // Identical lines (e.g. two strategies that behave alike) drawn nested; each strategy
+    // its own dash pattern and marker.
     let means: Vec<Vec<(f64, f64)>> = lines
         .iter()
         .map(|(_, pts)| pts.iter().map(|p| (p.0, p.1)).collect())
         .collect();
     for (((pos, _), pts), w) in lines.iter().zip(&means).zip(stacked_widths(&means)) {
-        let c = color(*pos);
-        chart.draw_series(LineSeries::new(pts.clone(), c.stroke_width(w)))?;
-        chart.draw_series(pts.iter().map(|p| Circle::new(*p, w / 2 + 2, c.filled())))?;
+        styles::line(&mut chart, pts, *pos, w)?;
+        styles::markers(&mut chart, pts, *pos, w / 2 + 3)?;
     }
     Ok(())
 }
@@ -293,13 +288,16 @@ mod tests {
     fn a_band_of_a_count_never_reaches_below_zero() {
         // Three seeds saw 0, 0 and 3 lost updates: mean 1, normal 95 % interval about
         // [-3.3, 5.3]; a count cannot be negative, so the band starts at 0.
+        // Availability 0.995 +- 0.01 over seeds: a share cannot pass 1, so the band ends there.
         let v = serde_json::json!({"rows": [
             {"strategy": "mm", "metric": "lost_updates", "mean": 1.0, "ci95_low": -3.3, "ci95_high": 5.3},
-            {"strategy": "mm", "metric": "delta", "mean": -2.0, "ci95_low": -4.0, "ci95_high": 0.0}
+            {"strategy": "mm", "metric": "delta", "mean": -2.0, "ci95_low": -4.0, "ci95_high": 0.0},
+            {"strategy": "mm", "metric": "availability.write", "mean": 0.995, "ci95_low": 0.985, "ci95_high": 1.005}
         ]});
         let r = rows(&v);
         assert_eq!(r[0].low, 0.0);
         assert_eq!(r[0].high, 5.3);
         assert_eq!(r[1].low, -4.0);
+        assert_eq!((r[2].low, r[2].high), (0.985, 1.0));
     }
 }

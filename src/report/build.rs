@@ -6,10 +6,10 @@
 
 use super::{
     AvailabilityReport, Consistency, CostReport, ExactVisibility, FaultReport, HubInfo, Lag,
-    Latency, LeadershipChange, LinkInfo, Ops, PhaseLatency, ReadWrite, RegionAvailability,
-    RegionInfo, RegionLatency, RegionRto, Report, ResidencyReport, Rpo, Rto, ScenarioInfo,
-    ServingRegion, SplitBrain, Staleness, StrategyReport, Timeline, TopologyInfo, Visibility,
-    Warning,
+    Latency, LatencyCurves, LeadershipChange, LinkInfo, Ops, PhaseLatency, ReadWrite,
+    RegionAvailability, RegionInfo, RegionLatency, RegionRto, Report, ResidencyReport, Rpo, Rto,
+    ScenarioInfo, ServingRegion, SplitBrain, Staleness, StrategyReport, Timeline, TopologyInfo,
+    Visibility, Warning,
 };
 use crate::faults::{Fault, FaultKind};
 use crate::metrics::{CoarseHist, LatencyStat, RunMetrics, VISIBILITY_AGES_MS};
@@ -99,6 +99,10 @@ pub fn build(
                     failed: m.failed,
                 },
                 latency_ms: read_write(&m.read, &m.write),
+                latency_cdf: LatencyCurves {
+                    read: m.read.cdf_ms(),
+                    write: m.write.cdf_ms(),
+                },
                 per_region: client_regions
                     .iter()
                     .map(|&r| RegionLatency {

@@ -172,6 +172,22 @@ pub struct StrategyReport {
     /// Verdicts against the scenario's service-level objectives (absent when it has none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slo: Option<SloSummary>,
+    /// The full read and write latency distributions the CDF chart draws; not written to
+    /// report.json (which keeps its percentiles), handed to the charts by
+    /// `render::report_value`.
+    #[serde(skip)]
+    pub latency_cdf: LatencyCurves,
+}
+
+/// Read and write latency distributions as (latency in ms, share of successful operations
+/// at or below it) points: `LatencyStat::cdf_ms` (docs/metrics.md#latency-cdf). Empty when
+/// there was no successful operation of the kind.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LatencyCurves {
+    /// Reads.
+    pub read: Vec<(f64, f64)>,
+    /// Writes.
+    pub write: Vec<(f64, f64)>,
 }
 
 /// The cost of a run, USD.

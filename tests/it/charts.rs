@@ -46,10 +46,11 @@ duration_s = 10
     )
 }
 
-/// The report of `scenario_text` as a JSON value.
+/// The report of `scenario_text` as the value `geosim run` draws its charts from (report.json
+/// plus the full latency distributions).
 pub fn report_value() -> Value {
     let report = common::run(&scenario_text());
-    serde_json::to_value(&report).unwrap()
+    geosim::render::report_value(&report, None).unwrap()
 }
 
 fn parse(c: &Chart) -> roxmltree::Document<'_> {
@@ -159,15 +160,39 @@ fn every_report_chart_is_well_formed_svg_with_one_series_per_strategy() {
             }
         }
     }
-    // The CDF draws one curve per strategy and panel: reads and writes.
+    // The CDF draws one curve per strategy and panel (reads and writes), from the full
+    // histogram: the first strategy's solid line is one polyline of hundreds of points, the
+    // second's dashes are many pieces; each has a marker per percentile and panel.
     let cdf = parse(chart(&charts, "latency-cdf"));
-    for i in 0..2 {
-        let curves = cdf
-            .descendants()
+    let strokes = |i: usize| -> Vec<usize> {
+        cdf.descendants()
             .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke") == Some(&color_hex(i)))
-            .count();
-        assert_eq!(curves, 2, "strategy {i}");
+            .map(|n| {
+                n.attribute("points")
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .count()
+            })
+            .collect()
+    };
+    // (The legend's sample of each strategy's line is one more short polyline.)
+    let solid = strokes(0);
+    assert_eq!(solid.iter().filter(|&&n| n >= 100).count(), 2, "{solid:?}");
+    assert!(strokes(1).len() > 20);
+    for (i, n) in [0, 1].iter().zip([2, 2]) {
+        let series: Vec<_> = ["read", "write"]
+            .iter()
+            .flat_map(|op| plot::cdf_series(&report, op))
+            .filter(|s| s.strategy == *i)
+            .collect();
+        assert_eq!(series.len(), n);
+        assert!(series.iter().all(|s| s.full && s.points.len() > 300));
     }
+    let texts = texts(&cdf);
+    assert!(
+        texts.iter().any(|t| t.contains("full histogram")),
+        "{texts:?}"
+    );
 }
 
 /// With probe reads, the staleness chart also draws each strategy's exact curve
@@ -321,17 +346,46 @@ fn sweep_charts_draw_each_metric_against_each_parameter_with_bands() {
         "sweep-consistency-conflict-rate-vs-workload-clients-0-rate-rps",
     );
     let doc = parse(c);
-    // Two panels (one per value of the other parameter), a line and a band per strategy each.
+    // Two panels (one per value of the other parameter), a line and a band per strategy each:
+    // the first strategy's line solid (one polyline through the 3 points; its legend sample is
+    // a 2-point one), the second's dashed (many pieces).
     for i in 0..2 {
-        let lines = doc
+        let lines: Vec<usize> = doc
             .descendants()
             .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke") == Some(&color_hex(i)))
-            .count();
+            .map(|n| {
+                n.attribute("points")
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .count()
+            })
+            .collect();
+        // (A triangle marker is a 3-point polygon too; a band has a point per x each way.)
         let bands = doc
             .descendants()
             .filter(|n| n.has_tag_name("polygon") && n.attribute("fill") == Some(&color_hex(i)))
+            .filter(|n| {
+                n.attribute("points")
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .count()
+                    > 3
+            })
             .count();
-        assert_eq!((lines, bands), (2, 2), "strategy {i}");
+        assert_eq!(bands, 2, "strategy {i}");
+        if i == 0 {
+            assert_eq!(lines.iter().filter(|&&n| n >= 3).count(), 2, "{lines:?}");
+        } else {
+            assert!(lines.len() > 6, "{lines:?}");
+        }
+    }
+    // Both axes say their unit.
+    let texts = texts(&doc);
+    for label in [
+        "consistency.conflict_rate (share, 0 to 1)",
+        "workload.clients[0].rate_rps (requests/s)",
+    ] {
+        assert!(texts.iter().any(|t| t == label), "{label}: {texts:?}");
     }
 }
 
@@ -389,7 +443,8 @@ fn run_writes_charts_and_page_unless_no_charts_and_plot_redraws_them() {
     assert!(bare.join("report.json").is_file());
     assert!(!bare.join("charts").exists() && !bare.join("report.html").exists());
 
-    // `plot` redraws the same bytes from report.json.
+    // `plot` redraws the same bytes from report.json, but for the CDF: report.json holds
+    // percentiles, not the histogram, so the redrawn CDF goes through them and says so.
     let redrawn = dir.path().join("redrawn");
     let o = geosim(&[
         "plot",
@@ -398,10 +453,17 @@ fn run_writes_charts_and_page_unless_no_charts_and_plot_redraws_them() {
         redrawn.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(
-        std::fs::read(redrawn.join("charts/latency-cdf.svg")).unwrap(),
-        first
-    );
+    for name in ["map", "latency-regions", "timeline", "staleness", "cost"] {
+        let file = format!("charts/{name}.svg");
+        assert_eq!(
+            std::fs::read(redrawn.join(&file)).unwrap(),
+            std::fs::read(out.join(&file)).unwrap(),
+            "{name}"
+        );
+    }
+    let cdf = std::fs::read_to_string(redrawn.join("charts/latency-cdf.svg")).unwrap();
+    assert!(cdf.contains("through p50, p90, p99, p99.9 and max"));
+    assert!(String::from_utf8(first).unwrap().contains("full histogram"));
     assert!(redrawn.join("report.html").is_file());
 
     // Not a result file: exit code 2.

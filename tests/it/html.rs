@@ -56,11 +56,14 @@ fn the_page_is_self_contained_and_holds_every_part() {
         "id=\"map\"",
         "id=\"comparison\"",
         "id=\"latency-cdf\"",
+        "id=\"latency-breakdown\"",
         "id=\"timeline\"",
     ] {
         assert!(text.contains(part), "{part}");
     }
     assert_eq!(text.matches("<svg ").count(), charts, "every chart inline");
+    // No trace was written, so none is linked (tests/it/trace.rs: linked when written).
+    assert!(!text.contains("trace.json") && !text.contains("Operation traces"));
     assert!(text.contains(&format!("background:{}", color_hex(1))));
 }
 

@@ -14,6 +14,7 @@ mod check_seeds;
 mod common;
 mod cost;
 mod determinism;
+mod distributions;
 mod extending;
 mod failback;
 mod faults;
