@@ -267,13 +267,7 @@ impl<'a, S: Strategy> World<'a, S> {
             sc,
             topo,
             strategy,
-            gens: sc
-                .workload
-                .groups
-                .iter()
-                .enumerate()
-                .map(|(i, g)| GroupGen::new(seed, i as u32, g, sc.workload.start_utc_ns))
-                .collect(),
+            gens: GroupGen::all(seed, &sc.workload),
             probes: sc.probes.as_ref().map(|p| Probes::new(p, &group_region)),
             group_region,
             access_rng: (0..n)
