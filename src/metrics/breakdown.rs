@@ -5,8 +5,8 @@
 //! operations. The slowest 1 % is read from a log-scale histogram of latencies (the bins of
 //! `CoarseHist`, within 3.2 %) whose every bin also keeps the component sums of the
 //! operations in it: the tail takes whole bins from the slowest down and the bin holding the
-//! 99th percentile pro rata (docs/metrics.md). Memory per (region, kind) is fixed (allocated
-//! on its first operation), whatever the number of operations. Also counts the operations
+//! 99th percentile pro rata (docs/metrics.md). Memory per (region, kind) is bounded (the bins
+//! from its fastest to its slowest operation so far), whatever the number of operations. Also counts the operations
 //! whose components were checked against their latency and those that did not add up.
 //!
 //! Must not import the engine, the world, strategies' internals, scenario or report types.
@@ -25,8 +25,11 @@ struct Cell {
     count: u64,
     /// Exact sum of each component, ns.
     sums: [u128; PARTS],
-    /// Per latency bin: operations, then the sum of each component (ns, saturating).
+    /// Per latency bin from `lo` to the highest bin recorded so far: operations, then the
+    /// sum of each component (ns, saturating). Bins outside hold nothing.
     bins: Vec<[u64; PARTS + 1]>,
+    /// The bin of `bins[0]`.
+    lo: usize,
     /// Operations by the region their request was last sent on to (`peer`), per region.
     peers: Vec<u64>,
     /// Operations by serving region.
@@ -92,13 +95,25 @@ impl Breakdown {
     ) {
         let n = self.regions;
         let c = &mut self.cells[Self::index(client, kind)];
-        if c.bins.is_empty() {
-            c.bins = vec![[0; PARTS + 1]; BINS];
+        if c.peers.is_empty() {
             c.peers = vec![0; n];
             c.servers = vec![0; n];
         }
         c.count += 1;
-        let bin = &mut c.bins[CoarseHist::bin(total)];
+        let b = CoarseHist::bin(total);
+        if c.bins.is_empty() {
+            c.lo = b;
+        }
+        if b < c.lo {
+            let mut bins = vec![[0; PARTS + 1]; c.lo - b];
+            bins.extend_from_slice(&c.bins);
+            c.bins = bins;
+            c.lo = b;
+        } else if b - c.lo >= c.bins.len() {
+            c.bins.resize(b - c.lo + 1, [0; PARTS + 1]);
+        }
+        debug_assert!(b < BINS);
+        let bin = &mut c.bins[b - c.lo];
         bin[0] += 1;
         for (i, &p) in parts.iter().enumerate() {
             c.sums[i] += p as u128;

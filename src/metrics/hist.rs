@@ -1,6 +1,7 @@
-//! Streaming latency distributions: `LatencyStat` (an HDR histogram in ns plus an exact sum
-//! and max) and `CoarseHist` (a small log-scale histogram within 3.2 %, for per-bucket
-//! timelines). Memory is fixed per histogram, whatever the number of values.
+//! Streaming latency distributions: `LatencyStat` (HDR-histogram bins in ns, 3 significant
+//! digits, plus an exact sum and max) and `CoarseHist` (a small log-scale histogram within
+//! 3.2 %, for per-bucket timelines). Memory follows the range of values actually recorded,
+//! whatever the number of values.
 //!
 //! Must not import any other geosim module but `time`.
 
@@ -9,7 +10,8 @@ use hdrhistogram::Histogram;
 use crate::time::nanos_to_ms;
 
 /// Largest value a latency histogram resolves (one simulated day, in ns); larger values are
-/// recorded as this value and still counted exactly in the mean and max.
+/// recorded in the last bin of a one-day HDR histogram and still counted exactly in the mean
+/// and max.
 const HIST_MAX_NS: u64 = 86_400 * 1_000_000_000;
 
 /// Points per decade of the tail scale in `LatencyStat::cdf_ms`.
@@ -17,16 +19,108 @@ pub const CDF_STEPS_PER_DECADE: u32 = 100;
 /// Decades of the tail scale `LatencyStat::cdf_ms` covers below the maximum (to p99.9).
 pub const CDF_DECADES: u32 = 3;
 
+/// Bins per page: half a bucket of a 3-significant-digit HDR histogram (one octave of values
+/// above 2048 ns; the first two pages hold 0..2048 one ns apiece).
+const PAGE: usize = 1024;
+/// log2 of `PAGE`: HDR's `sub_bucket_half_count_magnitude` for 3 significant digits.
+const PAGE_BITS: u32 = 10;
+/// HDR's `leading_zero_count_base` for a lowest value of 1 and 3 significant digits: 64 minus
+/// the 11 bits of the 2048 sub-buckets.
+const LZ_BASE: u32 = 53;
+/// HDR's `sub_bucket_mask`: 2048 sub-buckets of 1 ns.
+const SUB_MASK: u64 = 2 * PAGE as u64 - 1;
+
+/// The HDR counts index of `v` (>= 1) in a histogram with lowest value 1 and 3 significant
+/// digits (the same index as `hdrhistogram`'s, whatever its upper bound).
+const fn raw_bin(v: u64) -> usize {
+    let bucket = LZ_BASE - (v | SUB_MASK).leading_zeros();
+    let sub = (v >> bucket) as usize;
+    ((bucket as usize + 1) << PAGE_BITS) + sub - PAGE
+}
+
+/// The bin of `v` (>= 1) in a one-day histogram: its HDR index, or for a value past the
+/// histogram's last bin the bin of one day (where `hdrhistogram`'s `saturating_record` puts
+/// it: at the highest trackable value).
+#[inline(always)]
+fn bin(v: u64) -> usize {
+    let i = raw_bin(v);
+    if i > LAST_BIN {
+        CLAMP_BIN
+    } else {
+        i
+    }
+}
+
+/// Where values past the last bin go: the bin of one day.
+const CLAMP_BIN: usize = raw_bin(HIST_MAX_NS);
+
+/// The smallest value of bin `i` (HDR's `value_for`).
+fn bin_value(i: usize) -> u64 {
+    let page = i >> PAGE_BITS;
+    let sub = (i & (PAGE - 1)) as u64;
+    if page == 0 {
+        sub
+    } else {
+        (sub + PAGE as u64) << (page - 1)
+    }
+}
+
+/// The last bin of a one-day histogram: HDR sizes its counts to whole buckets, the highest
+/// one holding `HIST_MAX_NS` (bucket 36: 2^46 <= 8.64e13 < 2^47, bucket b >= 1 holding
+/// [2^(10+b), 2^(11+b))), so the last index is that bucket's last sub-bucket (checked against
+/// `hdrhistogram` in the tests).
+const LAST_BIN: usize = (36 + 2) * PAGE - 1;
+
+/// One page of bin counts: 32-bit until a bin would overflow, then 64-bit.
+#[derive(Clone, Debug)]
+enum Page {
+    Narrow(Box<[u32; PAGE]>),
+    Wide(Box<[u64; PAGE]>),
+}
+
+impl Page {
+    fn count(&self, i: usize) -> u64 {
+        match self {
+            Page::Narrow(c) => c[i] as u64,
+            Page::Wide(c) => c[i],
+        }
+    }
+
+    /// Adds `n` to bin `i`, widening the page when a 32-bit count would overflow.
+    fn add(&mut self, i: usize, n: u64) {
+        if let Page::Narrow(c) = self {
+            match u32::try_from(c[i] as u64 + n) {
+                Ok(v) => {
+                    c[i] = v;
+                    return;
+                }
+                Err(_) => *self = Page::Wide(Box::new(c.map(u64::from))),
+            }
+        }
+        if let Page::Wide(c) = self {
+            c[i] = c[i].saturating_add(n);
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            Page::Narrow(_) => PAGE * 4,
+            Page::Wide(_) => PAGE * 8,
+        }
+    }
+}
+
 /// A streaming latency distribution.
 ///
-/// The HDR histogram is allocated at the first value and grows by whole octaves as larger
-/// values arrive, so it spans only the range actually recorded (an HDR histogram's bins do
-/// not depend on its upper bound: a value falls in the same bin whatever the bound, so the
-/// quantiles are the same as with a fixed one-day range). An empty distribution holds no
-/// histogram at all.
+/// The bins are exactly those of a 3-significant-digit HDR histogram with lowest value 1 ns
+/// (whose bins do not depend on its upper bound), kept in pages of 1024 bins (one octave)
+/// allocated at their first value: a distribution holds only the octaves it has values in,
+/// 4 bytes a bin. Quantiles are read from an `hdrhistogram` rebuilt from the bins, so they are
+/// the library's, bit for bit.
 #[derive(Clone, Debug)]
 pub struct LatencyStat {
-    hist: Option<Histogram<u64>>,
+    pages: Vec<Option<Page>>,
+    count: u64,
     sum_ns: u128,
     max_ns: u64,
 }
@@ -37,20 +131,12 @@ impl Default for LatencyStat {
     }
 }
 
-/// An empty 3-significant-digit histogram able to hold values up to `high` (ns).
-fn sized(high: u64) -> Histogram<u64> {
-    let high = high
-        .clamp(2, HIST_MAX_NS)
-        .next_power_of_two()
-        .min(HIST_MAX_NS);
-    Histogram::new_with_bounds(1, high, 3).expect("valid bounds")
-}
-
 impl LatencyStat {
     /// An empty distribution (3 significant digits).
     pub fn new() -> Self {
         LatencyStat {
-            hist: None,
+            pages: Vec::new(),
+            count: 0,
             sum_ns: 0,
             max_ns: 0,
         }
@@ -59,45 +145,31 @@ impl LatencyStat {
     /// Records one value in ns.
     #[inline]
     pub fn record(&mut self, ns: u64) {
-        let v = ns.max(1);
-        match &mut self.hist {
-            Some(h) if v <= h.high() => h.record(v).expect("within the histogram's range"),
-            _ => self.record_beyond(v),
+        let i = bin(ns.max(1));
+        let (p, s) = (i >> PAGE_BITS, i & (PAGE - 1));
+        match self.pages.get_mut(p) {
+            Some(Some(Page::Narrow(c))) if c[s] < u32::MAX => c[s] += 1,
+            _ => self.add_slow(p, s, 1),
         }
+        self.count += 1;
         self.sum_ns += ns as u128;
         self.max_ns = self.max_ns.max(ns);
     }
 
-    /// Records `v` (>= 1) above the current range: grows the histogram, up to the full
-    /// one-day range, which (like the fixed histogram before) clamps only the values beyond its
-    /// last bin.
+    /// Adds `n` to bin `s` of page `p`, allocating the page first if needed.
     #[cold]
-    fn record_beyond(&mut self, v: u64) {
-        if self.hist.as_ref().is_none_or(|h| h.high() < HIST_MAX_NS) {
-            self.grow(v.min(HIST_MAX_NS));
+    fn add_slow(&mut self, p: usize, s: usize, n: u64) {
+        if self.pages.len() <= p {
+            self.pages.resize_with(p + 1, || None);
         }
-        let h = self.hist.as_mut().expect("grown");
-        h.saturating_record(v);
-    }
-
-    /// Makes room for values up to `high` ns (at least doubling the range, so a histogram is
-    /// copied at most once per octave).
-    #[cold]
-    fn grow(&mut self, high: u64) {
-        let old = self.hist.take();
-        let high = old
-            .as_ref()
-            .map_or(high, |h| high.max(h.high().saturating_mul(2)));
-        let mut h = sized(high);
-        if let Some(old) = old {
-            h.add(&old).expect("larger range");
-        }
-        self.hist = Some(h);
+        self.pages[p]
+            .get_or_insert_with(|| Page::Narrow(Box::new([0; PAGE])))
+            .add(s, n);
     }
 
     /// Number of values.
     pub fn count(&self) -> u64 {
-        self.hist.as_ref().map_or(0, |h| h.len())
+        self.count
     }
 
     /// Exact mean in ms (0 when empty).
@@ -108,12 +180,35 @@ impl LatencyStat {
         self.sum_ns as f64 / self.count() as f64 / 1e6
     }
 
+    /// The non-empty bins, in order, with their counts.
+    fn bins(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
+        self.pages.iter().enumerate().flat_map(|(p, page)| {
+            page.iter().flat_map(move |page| {
+                (0..PAGE).filter_map(move |s| {
+                    let c = page.count(s);
+                    (c > 0).then_some(((p << PAGE_BITS) + s, c))
+                })
+            })
+        })
+    }
+
+    /// The same values in an `hdrhistogram` (one day range; each bin's count at its lowest
+    /// value, which lands in the same bin).
+    fn to_hdr(&self) -> Histogram<u64> {
+        let mut h = Histogram::new_with_bounds(1, HIST_MAX_NS, 3).expect("valid bounds");
+        for (i, c) in self.bins() {
+            h.record_n(bin_value(i).max(1), c)
+                .expect("within the histogram's range");
+        }
+        h
+    }
+
     /// The value at quantile `q` in ms (0 when empty), within 0.1 %.
     pub fn quantile_ms(&self, q: f64) -> f64 {
-        match &self.hist {
-            Some(h) if !h.is_empty() => nanos_to_ms(h.value_at_quantile(q).min(self.max_ns)),
-            _ => 0.0,
+        if self.count == 0 {
+            return 0.0;
         }
+        nanos_to_ms(self.to_hdr().value_at_quantile(q).min(self.max_ns))
     }
 
     /// The distribution as points (value in ms, share of values at or below it) for a CDF
@@ -123,9 +218,10 @@ impl LatencyStat {
     /// `quantile_ms` gives, then the exact maximum at share 1. One pass over the histogram,
     /// whatever the number of values; empty when there is none.
     pub fn cdf_ms(&self) -> Vec<(f64, f64)> {
-        let Some(h) = self.hist.as_ref().filter(|h| !h.is_empty()) else {
+        if self.count == 0 {
             return Vec::new();
-        };
+        }
+        let h = self.to_hdr();
         let steps = CDF_DECADES * CDF_STEPS_PER_DECADE;
         let mut shares: Vec<f64> = (0..=steps)
             .map(|k| 1.0 - 10f64.powf(-(k as f64) / CDF_STEPS_PER_DECADE as f64))
@@ -151,41 +247,31 @@ impl LatencyStat {
 
     /// Adds another distribution into this one.
     pub fn merge(&mut self, other: &LatencyStat) {
-        if let Some(theirs) = &other.hist {
-            if self.hist.as_ref().is_none_or(|h| h.high() < theirs.high()) {
-                self.grow(theirs.high());
-            }
-            let h = self.hist.as_mut().expect("grown");
-            h.add(theirs).expect("within range");
+        for (i, c) in other.bins() {
+            self.add_slow(i >> PAGE_BITS, i & (PAGE - 1), c);
         }
+        self.count += other.count;
         self.sum_ns += other.sum_ns;
         self.max_ns = self.max_ns.max(other.max_ns);
     }
 
     /// Bytes of counters held (0 when empty).
     pub fn heap_bytes(&self) -> usize {
-        self.hist
-            .as_ref()
-            .map_or(0, |h| h.distinct_values() * std::mem::size_of::<u64>())
+        self.pages.iter().flatten().map(Page::bytes).sum()
     }
 }
 
 /// A small log-linear histogram (16 bins per octave of microseconds, within 3.2 %) for
-/// per-bucket timeline percentiles.
-#[derive(Clone, Debug)]
+/// per-bucket timeline percentiles. It holds only the bins from its lowest to its highest
+/// value so far (a timeline bucket's values span a few octaves of the 34).
+#[derive(Clone, Debug, Default)]
 pub struct CoarseHist {
+    /// The bin of `bins[0]`.
+    lo: usize,
     bins: Vec<u32>,
 }
 
 pub(super) const COARSE_OCTAVES: usize = 34;
-
-impl Default for CoarseHist {
-    fn default() -> Self {
-        CoarseHist {
-            bins: vec![0; COARSE_OCTAVES * 16],
-        }
-    }
-}
 
 impl CoarseHist {
     pub(super) fn bin(ns: u64) -> usize {
@@ -209,8 +295,35 @@ impl CoarseHist {
     }
 
     /// Records a value in ns.
+    #[inline]
     pub fn record(&mut self, ns: u64) {
-        self.bins[Self::bin(ns)] += 1;
+        self.add(Self::bin(ns), 1);
+    }
+
+    /// Adds `n` to bin `b`, widening the window of bins held when `b` lies outside it.
+    #[inline]
+    fn add(&mut self, b: usize, n: u32) {
+        match self.bins.get_mut(b.wrapping_sub(self.lo)) {
+            Some(c) => *c += n,
+            None => self.widen(b, n),
+        }
+    }
+
+    #[cold]
+    fn widen(&mut self, b: usize, n: u32) {
+        if self.bins.is_empty() {
+            self.lo = b;
+            self.bins.push(n);
+        } else if b < self.lo {
+            let mut bins = vec![0; self.lo - b];
+            bins.extend_from_slice(&self.bins);
+            bins[0] = n;
+            self.bins = bins;
+            self.lo = b;
+        } else {
+            self.bins.resize(b - self.lo + 1, 0);
+            self.bins[b - self.lo] = n;
+        }
     }
 
     /// Number of values.
@@ -220,8 +333,10 @@ impl CoarseHist {
 
     /// Adds `other`'s values.
     pub fn merge(&mut self, other: &CoarseHist) {
-        for (a, b) in self.bins.iter_mut().zip(&other.bins) {
-            *a += b;
+        for (i, &b) in other.bins.iter().enumerate() {
+            if b > 0 {
+                self.add(other.lo + i, b);
+            }
         }
     }
 
@@ -236,10 +351,10 @@ impl CoarseHist {
         for (i, &b) in self.bins.iter().enumerate() {
             acc += b as u64;
             if acc >= rank {
-                return Self::mid_ms(i);
+                return Self::mid_ms(self.lo + i);
             }
         }
-        Self::mid_ms(self.bins.len() - 1)
+        Self::mid_ms(self.lo + self.bins.len() - 1)
     }
 }
 
@@ -260,9 +375,9 @@ mod tests {
         assert_eq!(s.max_ms(), 10.0);
     }
 
-    /// Against a fixed-range histogram over one day (the layout before ranges grew lazily),
-    /// built here directly with hdrhistogram: the same quantiles, bit for bit, whatever the
-    /// order of growth and merging; and far less memory for small ranges.
+    /// Against a fixed-range histogram over one day built here directly with hdrhistogram:
+    /// the same quantiles, bit for bit, whatever the order of paging and merging; and far less
+    /// memory for small ranges.
     #[test]
     fn lazy_ranges_give_the_fixed_range_quantiles() {
         let mut fixed = Histogram::<u64>::new_with_bounds(1, HIST_MAX_NS, 3).unwrap();
@@ -288,7 +403,7 @@ mod tests {
         }
         let mut small = LatencyStat::new();
         small.record(2_000_000);
-        assert!(small.heap_bytes() * 2 < fixed.distinct_values() * 8);
+        assert!(small.heap_bytes() * 64 < fixed.distinct_values() * 8);
         a.merge(&b);
         a.merge(&LatencyStat::new());
         for q in [0.0, 0.1, 0.5, 0.9, 0.99, 0.999, 1.0] {
@@ -327,6 +442,92 @@ mod tests {
         }
         assert!(c.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 < w[1].1));
         assert_eq!(c[302], (s.max_ms(), 1.0));
+    }
+
+    /// The bins are hdrhistogram's: every value's bin starts at the library's lowest
+    /// equivalent value, and the last bin is the last of the library's one-day counts.
+    #[test]
+    fn bins_are_hdrhistograms() {
+        let fixed = Histogram::<u64>::new_with_bounds(1, HIST_MAX_NS, 3).unwrap();
+        assert_eq!(LAST_BIN, fixed.distinct_values() - 1);
+        let mut x: u64 = 99;
+        let mut values: Vec<u64> = (1..5000)
+            .chain([HIST_MAX_NS, 1 << 46, (1 << 46) - 1])
+            .collect();
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push((x >> (x % 64)).clamp(1, HIST_MAX_NS));
+        }
+        for v in values {
+            assert_eq!(bin_value(bin(v)), fixed.lowest_equivalent(v), "{v}");
+        }
+        // Beyond the range: the last bin (where `saturating_record` puts it).
+        let mut h = fixed.clone();
+        h.saturating_record(u64::MAX);
+        let mut s = LatencyStat::new();
+        s.record(u64::MAX);
+        assert_eq!(bin(u64::MAX), CLAMP_BIN);
+        assert_eq!(bin((1 << 47) - 1), LAST_BIN);
+        assert_eq!(s.to_hdr().value_at_quantile(0.5), h.value_at_quantile(0.5));
+    }
+
+    /// A bin past 2^32 values widens its page to 64-bit counts and keeps counting.
+    #[test]
+    fn pages_widen_before_a_count_overflows() {
+        let mut s = LatencyStat::new();
+        s.record(5_000_000);
+        let i = bin(5_000_000);
+        s.add_slow(i >> PAGE_BITS, i & (PAGE - 1), u32::MAX as u64);
+        s.record(5_000_000);
+        s.record(7_000_000);
+        assert_eq!(
+            s.bins().collect::<Vec<_>>(),
+            [(i, u32::MAX as u64 + 2), (bin(7_000_000), 1)]
+        );
+        assert_eq!(s.heap_bytes(), PAGE * 8);
+    }
+
+    /// The windowed coarse histogram against a dense array of all its bins, written here.
+    #[test]
+    fn coarse_window_matches_dense_bins() {
+        let mut x: u64 = 7;
+        let (mut a, mut b) = (CoarseHist::default(), CoarseHist::default());
+        let mut dense = vec![0u64; COARSE_OCTAVES * 16];
+        for i in 0..50_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let ns = x >> (20 + x % 40);
+            dense[CoarseHist::bin(ns)] += 1;
+            if i % 2 == 0 {
+                a.record(ns)
+            } else {
+                b.record(ns)
+            }
+        }
+        a.merge(&b);
+        a.merge(&CoarseHist::default());
+        let n: u64 = dense.iter().sum();
+        assert_eq!(a.count(), n);
+        for q in [0.0, 0.01, 0.5, 0.9, 0.99, 1.0] {
+            let rank = ((q * n as f64).ceil() as u64).clamp(1, n);
+            let mut acc = 0;
+            let at = dense.iter().position(|&c| {
+                acc += c;
+                acc >= rank
+            });
+            assert_eq!(a.quantile_ms(q), CoarseHist::mid_ms(at.unwrap()), "q {q}");
+        }
+        // A window holds only the bins from the lowest value to the highest.
+        let mut w = CoarseHist::default();
+        for ms in [5u64, 3, 9, 4] {
+            w.record(ms * 1_000_000);
+        }
+        assert_eq!(w.lo, CoarseHist::bin(3_000_000));
+        assert_eq!(w.bins.len(), CoarseHist::bin(9_000_000) - w.lo + 1);
+        assert_eq!(w.count(), 4);
     }
 
     #[test]

@@ -284,13 +284,7 @@ impl<'a, S: Strategy> World<'a, S> {
             sc,
             topo,
             strategy,
-            gens: sc
-                .workload
-                .groups
-                .iter()
-                .enumerate()
-                .map(|(i, g)| GroupGen::new(seed, i as u32, g, sc.workload.start_utc_ns))
-                .collect(),
+            gens: GroupGen::all(seed, &sc.workload),
             users: sc
                 .workload
                 .users

@@ -93,13 +93,38 @@ struct InFlight {
     remaining: u16,
 }
 
+/// One region's state of one key: the winning version (its two fields kept flat, so a cell
+/// is 16 bytes, not 24: the cells are the strategy's largest table) and two flags.
 #[derive(Copy, Clone, Debug, Default)]
 struct Cell {
-    winner: Version,
+    stamp: u64,
+    origin: RegionId,
     /// The winner is a write accepted here that has already been counted as conflicting.
     counted: bool,
     /// Under `version-vector`: the key holds siblings (concurrent versions not yet resolved).
     open: bool,
+}
+
+impl Cell {
+    /// A cell whose winner is `v`, flags clear.
+    fn won(v: Version) -> Cell {
+        Cell {
+            stamp: v.stamp,
+            origin: v.origin,
+            ..Cell::default()
+        }
+    }
+
+    fn winner(&self) -> Version {
+        Version {
+            stamp: self.stamp,
+            origin: self.origin,
+        }
+    }
+
+    fn set_winner(&mut self, v: Version) {
+        (self.stamp, self.origin) = (v.stamp, v.origin);
+    }
 }
 
 /// Acknowledged writes a region accepted and sent to no other region, since it last came back
@@ -225,12 +250,9 @@ impl MultiMaster {
         let c = self.cell_or_new(at, req.key);
         let n = self.n;
         self.pool.bump(&mut self.vv[c], at as usize);
-        let stamp = ctx.clock(at).max(self.cells[c].winner.stamp + 1);
+        let stamp = ctx.clock(at).max(self.cells[c].stamp + 1);
         let version = Version { stamp, origin: at };
-        self.cells[c] = Cell {
-            winner: version,
-            ..Cell::default()
-        };
+        self.cells[c] = Cell::won(version);
         ctx.reply(req.op, Outcome::Write(version));
         if n == 1 {
             self.local_only[at as usize].add(ctx.now());
@@ -277,28 +299,24 @@ impl MultiMaster {
             Order::Dominated => {}
             Order::Dominates => {
                 self.pool.assign(&mut self.vv[c], incoming);
-                self.cells[c] = Cell {
-                    winner: version,
-                    ..Cell::default()
-                };
+                self.cells[c] = Cell::won(version);
             }
             Order::Concurrent => {
                 self.pool.join(&mut self.vv[c], incoming);
                 let cell = self.cells[c];
-                let local_winner = cell.winner.origin == at && cell.winner != Version::NONE;
+                let local_winner = cell.origin == at && cell.winner() != Version::NONE;
                 if local_winner && !cell.counted {
                     ctx.conflict();
                 }
                 // Every mode orders by (timestamp, region): the newest version is the one reads
                 // report, so all modes see the same conflicts; they differ in what is lost.
-                if version > cell.winner {
+                if version > cell.winner() {
                     if local_winner && self.cfg.resolution == Resolution::Lww {
                         ctx.lost_update(at);
                     }
                     self.cells[c] = Cell {
-                        winner: version,
-                        counted: false,
                         open: self.cells[c].open,
+                        ..Cell::won(version)
                     };
                 } else {
                     self.cells[c].counted = local_winner;
@@ -332,17 +350,14 @@ impl MultiMaster {
                 Order::Dominates => {
                     let theirs = self.vv[src];
                     self.pool.assign(&mut self.vv[dst], theirs);
-                    self.cells[dst] = Cell {
-                        winner: self.cells[src].winner,
-                        ..Cell::default()
-                    };
+                    self.cells[dst] = Cell::won(self.cells[src].winner());
                 }
                 Order::Concurrent => {
                     let theirs = self.vv[src];
                     self.pool.join(&mut self.vv[dst], theirs);
-                    let theirs = self.cells[src].winner;
-                    if theirs > self.cells[dst].winner {
-                        self.cells[dst].winner = theirs;
+                    let theirs = self.cells[src].winner();
+                    if theirs > self.cells[dst].winner() {
+                        self.cells[dst].set_winner(theirs);
                     }
                     self.concurrent(dst);
                 }
@@ -362,7 +377,7 @@ impl Strategy for MultiMaster {
                     .cell(at, req.key)
                     .map_or(Cell::default(), |c| self.cells[c]);
                 self.sibling_reads += cell.open as u64;
-                ctx.reply(req.op, Outcome::Read(cell.winner));
+                ctx.reply(req.op, Outcome::Read(cell.winner()));
             }
             OpKind::Write => self.write_local(ctx, at, req),
         }

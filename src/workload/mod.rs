@@ -180,6 +180,46 @@ impl GroupGen {
     /// The generator for group `index` of a run with seed `seed`; simulated time zero is
     /// `start_utc_ns` after a UTC midnight.
     pub fn new(seed: u64, index: u32, group: &ClientGroup, start_utc_ns: u64) -> GroupGen {
+        let ranks = KeyRanks::new(group.keys, group.zipf);
+        GroupGen::with_ranks(seed, index, group, start_utc_ns, ranks)
+    }
+
+    /// The generators of every group of `workload`, in order. Groups with the same key count
+    /// and exponent share one key sampler (the same draws as separate ones: a sampler is read
+    /// only), so a run holds one alias table per distinct pair.
+    pub fn all(seed: u64, workload: &Workload) -> Vec<GroupGen> {
+        let mut built: Vec<(u64, u64, KeyRanks)> = Vec::new();
+        let mut gens = Vec::with_capacity(workload.groups.len());
+        for (i, g) in workload.groups.iter().enumerate() {
+            let same = built
+                .iter()
+                .find(|(k, s, _)| *k == g.keys && *s == g.zipf.to_bits());
+            let ranks = match same {
+                Some((_, _, r)) => r.clone(),
+                None => {
+                    let r = KeyRanks::new(g.keys, g.zipf);
+                    built.push((g.keys, g.zipf.to_bits(), r.clone()));
+                    r
+                }
+            };
+            gens.push(GroupGen::with_ranks(
+                seed,
+                i as u32,
+                g,
+                workload.start_utc_ns,
+                ranks,
+            ));
+        }
+        gens
+    }
+
+    fn with_ranks(
+        seed: u64,
+        index: u32,
+        group: &ClientGroup,
+        start_utc_ns: u64,
+        ranks: KeyRanks,
+    ) -> GroupGen {
         // With a daily profile, candidates arrive at the peak rate and are thinned
         // (Lewis-Shedler), which gives a Poisson process whose rate follows the profile.
         let peak = group.diurnal.as_ref().map_or(1.0, |d| d.peak());
@@ -188,7 +228,7 @@ impl GroupGen {
             gap: Exp::new(group.rate_rps * peak).expect("validated rate"),
             diurnal: group.diurnal.clone().map(|d| (d, peak)),
             start_utc_ns,
-            ranks: KeyRanks::new(group.keys, group.zipf),
+            ranks,
             key_offset: group.key_offset,
             read_fraction: group.read_fraction,
             value_bytes: group.value_bytes,
@@ -325,6 +365,38 @@ mod tests {
                 (n as f64 - expect).abs() < 5.0 * expect.sqrt(),
                 "hour {h}: {n}"
             );
+        }
+    }
+
+    /// Groups with the same key count and exponent share one alias table, and draw exactly
+    /// what generators built one by one draw.
+    #[test]
+    fn groups_share_equal_tables_and_draw_the_same() {
+        let mut a = group(10.0, 0.99);
+        a.keys = 5000;
+        let mut b = a.clone();
+        b.key_offset = 0;
+        let c = group(10.0, 0.5);
+        let w = Workload {
+            groups: vec![a.clone(), c.clone(), b.clone()],
+            start_utc_ns: 0,
+            users: None,
+            session_routing: SessionRouting::None,
+        };
+        let mut all = GroupGen::all(4, &w);
+        match (&all[0].ranks, &all[1].ranks, &all[2].ranks) {
+            (KeyRanks::Table(x), KeyRanks::Table(y), KeyRanks::Table(z)) => {
+                assert!(std::sync::Arc::ptr_eq(x, z));
+                assert!(!std::sync::Arc::ptr_eq(x, y));
+            }
+            _ => panic!("alias tables expected"),
+        }
+        for (i, g) in [a, c, b].iter().enumerate() {
+            let mut alone = GroupGen::new(4, i as u32, g, 0);
+            for _ in 0..1000 {
+                assert_eq!(all[i].next_op(), alone.next_op());
+                assert_eq!(all[i].next_arrival(0), alone.next_arrival(0));
+            }
         }
     }
 

@@ -11,6 +11,8 @@
 //!
 //! Must not import any other geosim module but `rng`.
 
+use std::sync::Arc;
+
 use rand::RngExt;
 use rand_distr::{Distribution, Zipf};
 
@@ -25,7 +27,9 @@ pub enum KeyRanks {
     /// Uniform ranks (exponent 0 or a single key).
     Uniform(u64),
     /// An alias table: entry `i` keeps `i` when the coin is below `cut`, else gives `alias`.
-    Table(Box<[AliasEntry]>),
+    /// Shared (read only) by every group with the same key count and exponent, so a run
+    /// holds one table per distinct pair and the draws of all groups hit the same cache lines.
+    Table(Arc<[AliasEntry]>),
     /// Key spaces above [`TABLE_MAX_KEYS`]: rejection inversion, constant memory.
     Large(Zipf<f64>, u64),
 }
@@ -43,7 +47,7 @@ impl KeyRanks {
         if s <= 0.0 || keys <= 1 {
             KeyRanks::Uniform(keys.max(1))
         } else if keys <= TABLE_MAX_KEYS {
-            KeyRanks::Table(alias_table(keys as usize, s))
+            KeyRanks::Table(alias_table(keys as usize, s).into())
         } else {
             KeyRanks::Large(Zipf::new(keys as f64, s).expect("validated zipf"), keys)
         }

@@ -70,7 +70,7 @@ fn the_cdf_chart_draws_the_mm1_sojourn_time_distribution() {
     let last = s.points.last().unwrap();
     assert_eq!(last.1, 1.0);
     assert!((last.0 - report.strategies[0].latency_ms.read.max.unwrap()).abs() <= 5e-4); // report: us
-                                                                                // report.json keeps its percentiles only: the curve is not written to it.
+                                                                                         // report.json keeps its percentiles only: the curve is not written to it.
     assert!(!report.to_json().contains("latency_cdf"));
     // No writes: no write curve (not a curve of zeros).
     assert!(plot::cdf_series(&value, "write").is_empty());

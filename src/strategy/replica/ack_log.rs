@@ -33,6 +33,7 @@ pub struct Acked {
     pub kept_local: bool,
 }
 
+#[cfg(test)]
 const NONE: Acked = Acked {
     region: 0,
     key: 0,
@@ -41,7 +42,7 @@ const NONE: Acked = Acked {
     kept_local: false,
 };
 
-/// Tickets and the last `LEN` acknowledgements, by ticket (allocated at the first one).
+/// Tickets and the last `LEN` acknowledgements, by ticket (a ring that grows to `LEN`).
 #[derive(Clone, Debug, Default)]
 pub struct AckLog {
     next: u64,
@@ -84,12 +85,15 @@ impl AckLog {
     /// Keeps `a` under the next ticket, which it returns.
     #[inline]
     fn keep(&mut self, a: Acked) -> u64 {
-        if self.ring.is_empty() {
-            self.ring = vec![NONE; Self::LEN];
-        }
         let ticket = self.next;
         self.next += 1;
-        self.ring[ticket as usize % Self::LEN] = a;
+        // The ring grows with the tickets (a short run keeps only what it filed), then wraps.
+        let i = ticket as usize % Self::LEN;
+        if i == self.ring.len() {
+            self.ring.push(a);
+        } else {
+            self.ring[i] = a;
+        }
         ticket
     }
 
