@@ -8,9 +8,9 @@
 //! suspect has acknowledged it at its `Ack` point (or, with a `SyncQuorum`, K of the listed
 //! ones); with `Async` it acknowledges at once and ships the write in the background; with
 //! `SemiSync` it waits for one standby up to a timeout, then falls back to async until a
-//! standby catches up (see `ack`). Reads are served by the client's own region (`ReadFrom::Local`, possibly
-//! stale) or by the primary. Messages per write: 1 forward + 1 answer from a remote region,
-//! plus one replicate per standby (and one ack each with sync).
+//! standby catches up (see `ack`). Reads are served by the client's own region
+//! (`ReadFrom::Local`, possibly stale) or by the primary. Messages per write: 1 forward + 1
+//! answer from a remote region, plus one replicate per standby (and one ack each with sync).
 //!
 //! Failover (see `failover`): when a standby suspects the primary, a failover controller
 //! promotes the most up-to-date standby it can reach into a new epoch; writes the new primary
@@ -20,15 +20,18 @@
 //! outage asks the primary for a snapshot and catches up (the newer-wins merge, the store and
 //! the suspicions are the shared helpers of `strategy::replica`).
 //!
-//! Files: `ack` (acknowledgement points, sync quorums, semi-sync fallback), `failover` (promotion, stepping down, fencing), `failback` (the planned handoff
-//! back to the configured primary with `failback = "auto"`, the leadership timeline) and
-//! `tests`.
+//! Files: `ack` (acknowledgement points, sync quorums, semi-sync fallback), `failover`
+//! (promotion, stepping down, fencing), `log` (which log positions each standby received, and
+//! reporting the acknowledged writes a promoted standby lacks as lost), `failback` (the
+//! planned handoff back to the configured primary with `failback = "auto"`, the leadership
+//! timeline) and `tests`.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
 mod ack;
 mod failback;
 mod failover;
+mod log;
 #[cfg(test)]
 mod tests;
 
@@ -469,55 +472,6 @@ impl ActivePassive {
         ring[(position(v) % RING) as usize] = (v.stamp, ticket);
         let stale = self.view[p as usize].1 < self.controller_epoch;
         ctx.acked(ticket, op, v, stale);
-    }
-
-    /// Standby `at` received the log entry of version `v` (of the epoch it follows).
-    fn received(&mut self, at: RegionId, v: Version) {
-        let ring = &mut self.recv[at as usize];
-        if ring.is_empty() {
-            *ring = vec![0; RING as usize];
-        }
-        let pos = position(v);
-        ring[(pos % RING) as usize] = (pos / RING + 1) as u16;
-    }
-
-    /// Region `r` follows a new epoch: it has received nothing of it yet.
-    fn follow_epoch(&mut self, r: RegionId) {
-        self.recv[r as usize].fill(0);
-        self.recv_floor[r as usize] = 0;
-    }
-
-    /// Whether standby `r` received log position `pos` of the epoch it follows.
-    fn has_received(&self, r: RegionId, pos: u64) -> bool {
-        pos <= self.recv_floor[r as usize]
-            || self.recv[r as usize]
-                .get((pos % RING) as usize)
-                .is_some_and(|&t| t == (pos / RING + 1) as u16)
-    }
-
-    /// Reports as lost the writes primary `p` acknowledged in `epoch` at log positions
-    /// `(from, to]` (the last `RING` of them) that `keep` did not receive (all, without
-    /// `keep`). Returns how many it reported.
-    fn report_lost(
-        &self,
-        ctx: &mut Ctx<'_, ApMsg, ApTimer>,
-        p: RegionId,
-        epoch: u32,
-        (from, to): (u64, u64),
-        keep: Option<RegionId>,
-    ) -> u64 {
-        let ring = &self.acks[p as usize];
-        let mut lost = 0;
-        for pos in from.max(to.saturating_sub(RING)) + 1..=to {
-            let Some(&(st, ticket)) = ring.get((pos % RING) as usize) else {
-                break;
-            };
-            if st == stamp(epoch, pos) && !keep.is_some_and(|k| self.has_received(k, pos)) {
-                ctx.write_lost(ticket);
-                lost += 1;
-            }
-        }
-        lost
     }
 }
 
