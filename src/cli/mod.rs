@@ -252,6 +252,9 @@ enum Command {
         /// difference (paired when both scenarios have the same `seed`).
         #[arg(long, value_name = "N")]
         seeds: Option<u32>,
+        /// With --seeds: run even when a run is estimated to take more than 1e9 events.
+        #[arg(long, requires = "seeds")]
+        force: bool,
         /// Statistical modes: the false-failure rate of each row's test.
         #[arg(
             long,
@@ -429,6 +432,7 @@ fn dispatch(command: Command) -> Result<(), Error> {
             allow_new,
             stat,
             seeds,
+            force,
             alpha,
             bonferroni,
             format,
@@ -443,6 +447,7 @@ fn dispatch(command: Command) -> Result<(), Error> {
                 baseline: &baseline,
                 tolerances: tolerances.as_deref(),
                 seeds,
+                force,
             };
             if update {
                 verify::check_update(&files, all)

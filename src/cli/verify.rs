@@ -17,6 +17,8 @@ pub(super) struct CheckFiles<'a> {
     pub(super) tolerances: Option<&'a Path>,
     /// `--seeds N`: `report` and `baseline` are scenarios, run under N seeds each.
     pub(super) seeds: Option<u32>,
+    /// `--force`: run the seeds even when a run is estimated over the event limit.
+    pub(super) force: bool,
 }
 
 impl CheckFiles<'_> {
@@ -38,6 +40,13 @@ impl CheckFiles<'_> {
         }
         if let Some(n) = self.seeds {
             let tol = self.tolerances()?;
+            if !self.force {
+                // Each of the 2N runs is one run of its scenario: the same limit as `run`.
+                for p in [self.baseline, self.report] {
+                    let (sc, _) = io::load_scenario(p)?;
+                    within_budget(p, &sc, sc.strategies.len())?;
+                }
+            }
             let runs = geosim::seeds::run_seeds(self.baseline, self.report, n)?;
             return check::compare_seeds(
                 &runs.candidate,

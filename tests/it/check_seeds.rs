@@ -191,6 +191,21 @@ fn bad_input_to_check_seeds_exits_2() {
         err.contains("cand.toml") && err.contains("rate_rps"),
         "{err}"
     );
+    // A run over the event limit is refused before any run, as `geosim run` refuses it:
+    // 1e6 operations per second for 1e4 s.
+    let big = good
+        .replace("duration_s = 10\n", "duration_s = 10000\n")
+        .replacen("rate_rps = 40", "rate_rps = 1000000", 1);
+    let (code, _, err) = run_check(&d, &good, &big, &["--seeds", "2"]);
+    assert_eq!(code, Some(2), "{err}");
+    for n in [
+        "cand.toml",
+        "workload.clients[0].rate_rps",
+        "events",
+        "--force",
+    ] {
+        assert!(err.contains(n), "message lacks `{n}`: {err}");
+    }
     // --seeds with --stat or --update: a usage error.
     for other in ["--stat", "--update"] {
         let (code, _, err) = run_check(&d, &good, &good, &["--seeds", "2", other]);
