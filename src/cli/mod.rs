@@ -585,6 +585,10 @@ fn run(
         println!("\nserving regions\n");
         print!("{t}");
     }
+    if let Some(t) = report::migration_table(&report) {
+        println!("\nmigrations of travelling users' data\n");
+        print!("{t}");
+    }
     println!("\ncost over {} simulated s\n", report.duration_s);
     print!("{}", report::cost_table(&report));
     if !report.warnings.is_empty() {

@@ -314,6 +314,36 @@ pub fn serving_table(report: &Report) -> Option<String> {
     (rows.len() > 1).then(|| render(&rows))
 }
 
+/// The migrations table of follow-the-user strategies (docs/metrics.md#follow-the-user):
+/// handoffs, their bytes and transfer cost, and the read-your-writes violations they caused.
+/// `None` when the scenario has no travelling users; `n/a` for strategies whose data does
+/// not move.
+pub fn migration_table(report: &Report) -> Option<String> {
+    let header = [
+        "strategy",
+        "migrations",
+        "bytes",
+        "transfer",
+        "monthly",
+        "RYW violations",
+    ];
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    for s in &report.strategies {
+        let Some(m) = &s.migration else { continue };
+        let na = || "n/a".to_string();
+        let m = m.as_ref();
+        rows.push(vec![
+            s.name.clone(),
+            m.map_or_else(na, |m| m.count.to_string()),
+            m.map_or_else(na, |m| m.bytes.to_string()),
+            m.map_or_else(na, |m| money(m.cost_usd)),
+            m.map_or_else(na, |m| format!("${:.2}", m.monthly_usd)),
+            m.map_or_else(na, |m| m.ryw_violations.to_string()),
+        ]);
+    }
+    (rows.len() > 1).then(|| render(&rows))
+}
+
 /// Renders rows as an aligned text table: first column left-aligned, others right-aligned,
 /// a rule under the header. Cells are escaped (`escape`) and padded by hand, so a cell of
 /// any width is fine.

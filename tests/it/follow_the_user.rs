@@ -127,6 +127,15 @@ trips = [
     let fixed = r.strategies[1].migration.clone().unwrap().unwrap();
     assert_eq!((fixed.count, fixed.bytes, fixed.ryw_violations), (0, 0, 0));
     assert_eq!(r.strategies[1].ops.failed, 0);
+    // The terminal table shows the same hand-counted figures.
+    let t = geosim::report::migration_table(&r).expect("a table with users");
+    let row: Vec<&str> = t
+        .lines()
+        .find(|l| l.starts_with(&r.strategies[0].name))
+        .expect("the follow row")
+        .split_whitespace()
+        .collect();
+    assert_eq!(row[1..3], [moves.to_string(), (moves * data).to_string()]);
 }
 
 #[test]
