@@ -99,7 +99,18 @@ pub(super) fn replication_modes(
             standbys.insert(r);
         }
     }
-    let not_standby = |r: RegionId| Some(r) == primary || Some(r) == witness;
+    // A standby named at `field`: its region, or `None` with the problem reported.
+    let standby = |c: &mut Checker, field: String, name: &str| -> Option<RegionId> {
+        let r = known.region_ref(c, field.clone(), name)?;
+        if Some(r) == primary || Some(r) == witness {
+            c.bad(
+                field,
+                format!("`{name}` is the primary or the witness, not a standby"),
+            );
+            return None;
+        }
+        Some(r)
+    };
     let mut quorum = None;
     if let Some(q) = &ap.sync_quorum {
         if semi {
@@ -112,15 +123,10 @@ pub(super) fn replication_modes(
         let mut of = RegionSet::EMPTY;
         for (j, name) in q.of.iter().enumerate() {
             let field = f(&format!("sync_quorum.of[{j}]"));
-            let Some(r) = known.region_ref(c, field.clone(), name) else {
+            let Some(r) = standby(c, field.clone(), name) else {
                 continue;
             };
-            if not_standby(r) {
-                c.bad(
-                    field,
-                    format!("`{name}` is the primary or the witness, not a standby"),
-                );
-            } else if of.contains(r) {
+            if of.contains(r) {
                 c.bad(field, format!("`{name}` is listed twice"));
             }
             of.insert(r);
@@ -157,16 +163,10 @@ pub(super) fn replication_modes(
     });
     let mut acks = vec![ack(default); n];
     for (name, &a) in &ap.standby_ack {
-        let field = f(&format!("standby_ack.{name}"));
-        let Some(r) = known.region_ref(c, field.clone(), name) else {
+        let Some(r) = standby(c, f(&format!("standby_ack.{name}")), name) else {
             continue;
         };
-        if not_standby(r) {
-            c.bad(
-                field,
-                format!("`{name}` is the primary or the witness, not a standby"),
-            );
-        } else if !waited.contains(r) {
+        if !waited.contains(r) {
             no_effect(
                 c,
                 &format!("standby_ack.{name}"),
