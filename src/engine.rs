@@ -2,59 +2,56 @@
 //!
 //! Owns `Scheduler` (the future event list, ordered by `(time, sequence)` so that events at
 //! the same instant run in the order they were scheduled) and the `Model` trait that a world
-//! implements to handle its own closed event enum. The queue is a radix heap over the
-//! 128-bit key `(time, seq)`: the kernel is monotone (an event is never scheduled before the
-//! last one popped, and `seq` only grows), so every pending key is above the last popped key
-//! and lands in the bucket of the highest bit where it differs from it. A push is O(1); a pop
-//! takes the lowest non-empty bucket and, when it holds more than one entry, moves them to
-//! lower buckets, so each entry moves at most once per bit. Entries are small (key plus the
-//! index of the event in a slab); events stay put in the slab. No allocation per event once
-//! the buckets and the slab have grown to their working size, and no dynamic dispatch (the
-//! loop is generic over the model). Pops follow exactly the `(time, seq)` order a binary
-//! heap gives, so runs are the same event for event.
+//! implements to handle its own closed event enum. The queue is a radix heap over the integer
+//! time alone: the kernel is monotone (an event is never scheduled before the last one
+//! popped), so every pending time is at or above the last popped time `last`, and an entry
+//! lands in bucket `b` when bit `b` is the highest bit where its time differs from `last`, or
+//! in the FIFO `near` when it equals `last`. A push is O(1); a pop takes the front of `near`,
+//! or else the lowest non-empty bucket, whose minimum becomes `last` and whose entries move to
+//! `near` or lower buckets, so each entry moves at most once per bit. The sequence number is
+//! implicit: entries of equal time always share a bucket and keep their scheduling order
+//! there (pushes append, moves are stable, `near` pops from the front, and the minimum of a
+//! bucket is found before it moves), so no counter can overflow. Events are stored inline next
+//! to their time (no slab to insert into and remove from). No allocation per event once the
+//! buckets have grown to their working size, and no dynamic dispatch (the loop is generic over
+//! the model). Pops follow exactly the `(time, seq)` order a binary heap gives, so runs are
+//! the same event for event.
 //!
 //! Must not import topology, workload, strategies, metrics or anything about scenarios: the
 //! kernel knows time and order, nothing of geography.
 
-use slab::Slab;
+use std::collections::VecDeque;
 
 use crate::time::SimTime;
 
-/// One pending event in the radix heap: its key and where the event waits in the slab.
-#[derive(Copy, Clone, Debug)]
-struct Entry {
+/// One pending event: its time and the event itself.
+#[derive(Debug)]
+struct Entry<E> {
     time: u64,
-    seq: u64,
-    slot: usize,
+    event: E,
 }
 
-/// Buckets 1..=128 of a radix heap over a 128-bit key (stored at index `bucket - 1`); a key
-/// equal to the last popped one never occurs (keys are unique).
-const BUCKETS: usize = 128;
+/// Buckets 0..64 of a radix heap over a 64-bit time (a time equal to `last` waits in `near`).
+const BUCKETS: usize = 64;
 
-/// The bucket (0..128) of key `(time, seq)` relative to the last popped key `(lt, ls)`: the
-/// position of the highest bit where the 128-bit keys differ.
+/// The bucket (0..64) of `time` relative to the last popped time `last` (`time > last`): the
+/// position of the highest bit where they differ.
 #[inline(always)]
-fn bucket(time: u64, seq: u64, lt: u64, ls: u64) -> usize {
-    let xt = time ^ lt;
-    if xt != 0 {
-        127 - xt.leading_zeros() as usize
-    } else {
-        63 - (seq ^ ls).leading_zeros() as usize
-    }
+fn bucket(time: u64, last: u64) -> usize {
+    63 - (time ^ last).leading_zeros() as usize
 }
 
 /// The future event list and the simulation clock.
 pub struct Scheduler<E> {
-    buckets: Vec<Vec<Entry>>,
+    /// Events at exactly the last popped time, in scheduling order.
+    near: VecDeque<Entry<E>>,
+    /// Events later than the last popped time, by the highest bit where their time differs.
+    buckets: Vec<Vec<Entry<E>>>,
     /// Bit `b` set when bucket `b` is not empty.
-    occupied: u128,
-    events: Slab<E>,
-    /// The key of the last popped entry (every pending key is larger).
-    last_time: u64,
-    last_seq: u64,
+    occupied: u64,
+    /// The time of the last popped event (every pending time is at or above it).
     now: SimTime,
-    seq: u64,
+    len: usize,
 }
 
 impl<E> Default for Scheduler<E> {
@@ -69,31 +66,27 @@ impl<E> Scheduler<E> {
         Self::with_capacity(1024)
     }
 
-    /// An empty scheduler with room for `cap` pending events.
+    /// An empty scheduler expecting about `cap` pending events (a hint: the buckets grow to
+    /// their working size on their own).
     pub fn with_capacity(cap: usize) -> Self {
         Scheduler {
+            near: VecDeque::with_capacity(cap.clamp(16, 1024)),
             buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
             occupied: 0,
-            events: Slab::with_capacity(cap),
-            last_time: 0,
-            last_seq: 0,
             now: SimTime::ZERO,
-            // Sequence numbers start at 1, so every key is above the initial last key (0, 0).
-            seq: 1,
+            len: 0,
         }
     }
 
     /// Empties the queue and resets the clock, keeping the allocations for reuse.
     pub fn reset(&mut self) {
+        self.near.clear();
         for b in &mut self.buckets {
             b.clear();
         }
         self.occupied = 0;
-        self.events.clear();
-        self.last_time = 0;
-        self.last_seq = 0;
         self.now = SimTime::ZERO;
-        self.seq = 1;
+        self.len = 0;
     }
 
     /// The current simulated time: the time of the event being handled.
@@ -106,13 +99,17 @@ impl<E> Scheduler<E> {
     /// causality holds even if a caller rounds badly (and the queue stays monotone).
     #[inline]
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
-        let time = if at < self.now { self.now.0 } else { at.0 };
-        let seq = self.seq;
-        self.seq += 1;
-        let slot = self.events.insert(event);
-        let b = bucket(time, seq, self.last_time, self.last_seq);
-        self.buckets[b].push(Entry { time, seq, slot });
-        self.occupied |= 1u128 << b;
+        let last = self.now.0;
+        let time = at.0.max(last);
+        self.len += 1;
+        let entry = Entry { time, event };
+        if time == last {
+            self.near.push_back(entry);
+        } else {
+            let b = bucket(time, last);
+            self.buckets[b].push(entry);
+            self.occupied |= 1u64 << b;
+        }
     }
 
     /// Schedules `event` `delay` nanoseconds from now.
@@ -131,75 +128,73 @@ impl<E> Scheduler<E> {
     /// clock to it; leaves the queue and the clock untouched otherwise.
     #[inline]
     pub fn pop_until(&mut self, horizon: SimTime) -> Option<(SimTime, E)> {
+        if !self.near.is_empty() {
+            if self.now > horizon {
+                return None;
+            }
+            let e = self.near.pop_front()?;
+            self.len -= 1;
+            return Some((self.now, e.event));
+        }
         if self.occupied == 0 {
             return None;
         }
         let b = self.occupied.trailing_zeros() as usize;
         let entries = &mut self.buckets[b];
-        let first = if entries.len() == 1 {
-            let e = entries[0];
-            if e.time > horizon.0 {
+        if entries.len() == 1 {
+            if entries[0].time > horizon.0 {
                 return None;
             }
-            entries.clear();
-            self.occupied &= !(1u128 << b);
-            e
-        } else {
-            let key = |e: &Entry| ((e.time as u128) << 64) | e.seq as u128;
-            let mut at = 0;
-            let mut min = key(&entries[0]);
-            for (i, e) in entries.iter().enumerate().skip(1) {
-                let k = key(e);
-                if k < min {
-                    at = i;
-                    min = k;
-                }
-            }
-            let e = entries.swap_remove(at);
-            if e.time > horizon.0 {
-                entries.push(e);
-                let last = entries.len() - 1;
-                entries.swap(at, last);
-                return None;
-            }
-            // Every other entry of the bucket differs from the new last key in a lower bit.
-            let mut moved = std::mem::take(entries);
-            self.occupied &= !(1u128 << b);
-            for x in moved.drain(..) {
-                let nb = bucket(x.time, x.seq, e.time, e.seq);
+            let e = entries.pop()?;
+            self.occupied &= !(1u64 << b);
+            self.len -= 1;
+            self.now = SimTime(e.time);
+            return Some((self.now, e.event));
+        }
+        let min = entries.iter().map(|e| e.time).min()?;
+        if min > horizon.0 {
+            return None;
+        }
+        // Every entry of the bucket differs from the new last time in a lower bit, or equals
+        // it: those go to `near` in their order, the earliest scheduled first.
+        let mut moved = std::mem::take(entries);
+        self.occupied &= !(1u64 << b);
+        for x in moved.drain(..) {
+            if x.time == min {
+                self.near.push_back(x);
+            } else {
+                let nb = bucket(x.time, min);
                 self.buckets[nb].push(x);
-                self.occupied |= 1u128 << nb;
+                self.occupied |= 1u64 << nb;
             }
-            self.buckets[b] = moved;
-            e
-        };
-        self.last_time = first.time;
-        self.last_seq = first.seq;
-        self.now = SimTime(first.time);
-        Some((self.now, self.events.remove(first.slot)))
+        }
+        self.buckets[b] = moved;
+        self.now = SimTime(min);
+        let e = self.near.pop_front()?;
+        self.len -= 1;
+        Some((self.now, e.event))
     }
 
     /// The time of the earliest pending event.
     pub fn peek_time(&self) -> Option<SimTime> {
+        if !self.near.is_empty() {
+            return Some(self.now);
+        }
         if self.occupied == 0 {
             return None;
         }
         let b = self.occupied.trailing_zeros() as usize;
-        self.buckets[b]
-            .iter()
-            .map(|e| (e.time, e.seq))
-            .min()
-            .map(|(t, _)| SimTime(t))
+        self.buckets[b].iter().map(|e| e.time).min().map(SimTime)
     }
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.events.len()
+        self.len
     }
 
     /// True when no event is pending.
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
+        self.len == 0
     }
 }
 
@@ -314,6 +309,35 @@ mod tests {
         s.pop();
         s.schedule_at(SimTime(10), 1);
         assert_eq!(s.pop(), Some((SimTime(50), 1)));
+    }
+
+    /// Events at one instant keep their scheduling order while that instant is far ahead and
+    /// they move bucket by bucket towards it, interleaved with events at other instants and
+    /// with events scheduled at that instant once it has become `now`.
+    #[test]
+    fn equal_times_stay_fifo_as_they_move_down_the_buckets() {
+        let mut s: Scheduler<u32> = Scheduler::new();
+        let far = (1u64 << 40) + 12_345;
+        let mut expected = Vec::new();
+        for i in 0..40u32 {
+            s.schedule_at(SimTime(far), i);
+            expected.push((far, i));
+            // Entries just before `far` pull it into lower buckets as they pop.
+            s.schedule_at(SimTime(far - (1u64 << (i % 40))), 1000 + i);
+        }
+        let mut got = Vec::new();
+        while let Some((t, ev)) = s.pop() {
+            if ev == 0 {
+                // `far` is now: one more at this instant runs after the 39 still waiting.
+                s.schedule_at(SimTime(far - 1), 999);
+                expected.push((far, 999));
+            }
+            if t.0 == far {
+                got.push((t.0, ev));
+            }
+        }
+        assert_eq!(got, expected);
+        assert!(s.is_empty() && s.peek_time().is_none());
     }
 
     /// Against an independent reference (a `BinaryHeap` on `Reverse((time, seq))`): random
