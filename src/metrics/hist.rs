@@ -302,7 +302,7 @@ impl CoarseHist {
 
     /// Adds `n` to bin `b`, widening the window of bins held when `b` lies outside it.
     #[inline]
-    fn add(&mut self, b: usize, n: u32) {
+    pub(super) fn add(&mut self, b: usize, n: u32) {
         match self.bins.get_mut(b.wrapping_sub(self.lo)) {
             Some(c) => *c += n,
             None => self.widen(b, n),
