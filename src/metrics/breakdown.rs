@@ -30,10 +30,6 @@ struct Cell {
     bins: Vec<[u64; PARTS + 1]>,
     /// The bin of `bins[0]`.
     lo: usize,
-    /// Operations by the region their request was last sent on to (`peer`), per region.
-    peers: Vec<u64>,
-    /// Operations by serving region.
-    servers: Vec<u64>,
 }
 
 /// The means of the components over the slowest 1 % of a cell's operations.
@@ -50,6 +46,9 @@ pub struct TailMeans {
 pub struct Breakdown {
     regions: usize,
     cells: Vec<Cell>,
+    /// Per cell, `2 * regions` counts: operations by the region their request was last sent
+    /// on to (`peer`), then operations by serving region.
+    routes: Vec<u64>,
     /// Operations whose components were compared with their latency.
     pub checked: u64,
     /// Of those, the ones whose components did not add up to it (a defect if not 0).
@@ -62,6 +61,7 @@ impl Breakdown {
         Breakdown {
             regions,
             cells: vec![Cell::default(); regions * 2],
+            routes: vec![0; regions * 2 * regions * 2],
             checked: 0,
             mismatched: 0,
         }
@@ -84,6 +84,7 @@ impl Breakdown {
 
     /// Records a successful operation of `kind` from `client`, served at `server`, its request
     /// last sent on to `peer`, whose latency `total` is made of `parts`.
+    #[inline]
     pub fn record(
         &mut self,
         client: RegionId,
@@ -94,11 +95,13 @@ impl Breakdown {
         peer: Option<RegionId>,
     ) {
         let n = self.regions;
-        let c = &mut self.cells[Self::index(client, kind)];
-        if c.peers.is_empty() {
-            c.peers = vec![0; n];
-            c.servers = vec![0; n];
+        let i = Self::index(client, kind);
+        let (peers, servers) = self.routes[i * 2 * n..(i + 1) * 2 * n].split_at_mut(n);
+        if let Some(p) = peer {
+            peers[p as usize] += 1;
         }
+        servers[server as usize] += 1;
+        let c = &mut self.cells[i];
         c.count += 1;
         let b = CoarseHist::bin(total);
         if c.bins.is_empty() {
@@ -119,10 +122,12 @@ impl Breakdown {
             c.sums[i] += p as u128;
             bin[i + 1] = bin[i + 1].saturating_add(p);
         }
-        if let Some(p) = peer {
-            c.peers[p as usize] += 1;
-        }
-        c.servers[server as usize] += 1;
+    }
+
+    /// Cell `i`'s counts per peer region, then per serving region.
+    fn routes(&self, i: usize) -> (&[u64], &[u64]) {
+        let n = self.regions;
+        self.routes[i * 2 * n..(i + 1) * 2 * n].split_at(n)
     }
 
     /// Operations recorded for (`client`, `kind`).
@@ -138,12 +143,12 @@ impl Breakdown {
 
     /// The region most operations of (`client`, `kind`) were sent on to (ties: lower id).
     pub fn peer(&self, client: RegionId, kind: OpKind) -> Option<RegionId> {
-        most(&self.cells[Self::index(client, kind)].peers)
+        most(self.routes(Self::index(client, kind)).0)
     }
 
     /// The region that served most operations of (`client`, `kind`) (ties: lower id).
     pub fn server(&self, client: RegionId, kind: OpKind) -> Option<RegionId> {
-        most(&self.cells[Self::index(client, kind)].servers)
+        most(self.routes(Self::index(client, kind)).1)
     }
 
     /// Means of the components over the slowest 1 % of (`client`, `kind`) (`None`: none).

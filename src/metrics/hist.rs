@@ -5,6 +5,8 @@
 //!
 //! Must not import any other geosim module but `time`.
 
+use std::borrow::Cow;
+
 use hdrhistogram::Histogram;
 
 use crate::time::nanos_to_ms;
@@ -110,6 +112,9 @@ impl Page {
     }
 }
 
+/// Values a `LatencyStat` holds back (as bin indices) before counting them in their bins.
+const PENDING: usize = 256;
+
 /// A streaming latency distribution.
 ///
 /// The bins are exactly those of a 3-significant-digit HDR histogram with lowest value 1 ns
@@ -117,9 +122,16 @@ impl Page {
 /// allocated at their first value: a distribution holds only the octaves it has values in,
 /// 4 bytes a bin. Quantiles are read from an `hdrhistogram` rebuilt from the bins, so they are
 /// the library's, bit for bit.
+///
+/// The bin of each value is kept in a buffer of `PENDING` and counted when the buffer is full
+/// (or when the bins are read): a run of independent increments lets the processor wait for
+/// many cache misses at once, where one increment per value waits for each in turn. Counts
+/// add up, so the bins are the same whatever the order.
 #[derive(Clone, Debug)]
 pub struct LatencyStat {
     pages: Vec<Option<Page>>,
+    /// Bins of the values recorded but not yet counted in `pages` (at most `PENDING`).
+    pending: Vec<u32>,
     count: u64,
     sum_ns: u128,
     max_ns: u64,
@@ -136,6 +148,7 @@ impl LatencyStat {
     pub fn new() -> Self {
         LatencyStat {
             pages: Vec::new(),
+            pending: Vec::new(),
             count: 0,
             sum_ns: 0,
             max_ns: 0,
@@ -145,15 +158,51 @@ impl LatencyStat {
     /// Records one value in ns.
     #[inline]
     pub fn record(&mut self, ns: u64) {
-        let i = bin(ns.max(1));
-        let (p, s) = (i >> PAGE_BITS, i & (PAGE - 1));
-        match self.pages.get_mut(p) {
-            Some(Some(Page::Narrow(c))) if c[s] < u32::MAX => c[s] += 1,
-            _ => self.add_slow(p, s, 1),
+        if self.pending.len() == self.pending.capacity() {
+            self.make_room();
         }
+        // A bin index is below 2^16 (`LAST_BIN`).
+        self.pending.push(bin(ns.max(1)) as u32);
         self.count += 1;
         self.sum_ns += ns as u128;
         self.max_ns = self.max_ns.max(ns);
+    }
+
+    /// Counts the pending values when the buffer is full; allocates it on first use.
+    #[cold]
+    #[inline(never)]
+    fn make_room(&mut self) {
+        if self.pending.capacity() == 0 {
+            self.pending.reserve_exact(PENDING);
+        } else {
+            self.flush();
+        }
+    }
+
+    /// Counts the pending values in their bins.
+    fn flush(&mut self) {
+        let mut pending = std::mem::take(&mut self.pending);
+        for &i in &pending {
+            let i = i as usize;
+            let (p, s) = (i >> PAGE_BITS, i & (PAGE - 1));
+            match self.pages.get_mut(p) {
+                Some(Some(Page::Narrow(c))) if c[s] < u32::MAX => c[s] += 1,
+                _ => self.add_slow(p, s, 1),
+            }
+        }
+        pending.clear();
+        self.pending = pending;
+    }
+
+    /// This distribution with every pending value counted in its bin.
+    fn settled(&self) -> Cow<'_, LatencyStat> {
+        if self.pending.is_empty() {
+            Cow::Borrowed(self)
+        } else {
+            let mut s = self.clone();
+            s.flush();
+            Cow::Owned(s)
+        }
     }
 
     /// Adds `n` to bin `s` of page `p`, allocating the page first if needed.
@@ -180,7 +229,8 @@ impl LatencyStat {
         self.sum_ns as f64 / self.count() as f64 / 1e6
     }
 
-    /// The non-empty bins, in order, with their counts.
+    /// The non-empty bins, in order, with their counts (pending values not included: see
+    /// `settled`).
     fn bins(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
         self.pages.iter().enumerate().flat_map(|(p, page)| {
             page.iter().flat_map(move |page| {
@@ -196,7 +246,7 @@ impl LatencyStat {
     /// value, which lands in the same bin).
     fn to_hdr(&self) -> Histogram<u64> {
         let mut h = Histogram::new_with_bounds(1, HIST_MAX_NS, 3).expect("valid bounds");
-        for (i, c) in self.bins() {
+        for (i, c) in self.settled().bins() {
             h.record_n(bin_value(i).max(1), c)
                 .expect("within the histogram's range");
         }
@@ -247,7 +297,7 @@ impl LatencyStat {
 
     /// Adds another distribution into this one.
     pub fn merge(&mut self, other: &LatencyStat) {
-        for (i, c) in other.bins() {
+        for (i, c) in other.settled().bins() {
             self.add_slow(i >> PAGE_BITS, i & (PAGE - 1), c);
         }
         self.count += other.count;
@@ -255,9 +305,10 @@ impl LatencyStat {
         self.max_ns = self.max_ns.max(other.max_ns);
     }
 
-    /// Bytes of counters held (0 when empty).
+    /// Bytes of counters held once the pending values are counted (0 when empty; the buffer
+    /// of pending values, at most 1 KiB, is not counted).
     pub fn heap_bytes(&self) -> usize {
-        self.pages.iter().flatten().map(Page::bytes).sum()
+        self.settled().pages.iter().flatten().map(Page::bytes).sum()
     }
 }
 
@@ -302,7 +353,7 @@ impl CoarseHist {
 
     /// Adds `n` to bin `b`, widening the window of bins held when `b` lies outside it.
     #[inline]
-    fn add(&mut self, b: usize, n: u32) {
+    pub(super) fn add(&mut self, b: usize, n: u32) {
         match self.bins.get_mut(b.wrapping_sub(self.lo)) {
             Some(c) => *c += n,
             None => self.widen(b, n),
@@ -483,7 +534,7 @@ mod tests {
         s.record(5_000_000);
         s.record(7_000_000);
         assert_eq!(
-            s.bins().collect::<Vec<_>>(),
+            s.settled().bins().collect::<Vec<_>>(),
             [(i, u32::MAX as u64 + 2), (bin(7_000_000), 1)]
         );
         assert_eq!(s.heap_bytes(), PAGE * 8);
