@@ -390,8 +390,14 @@ impl<S: Strategy> World<'_, S> {
             self.give_up_attempt(now, op, sched);
             return;
         }
-        let s = self.ops.remove(op.index());
-        self.trace_finish(now, op, &s, false);
+        let idx = op.index();
+        if self.tracer.is_some() {
+            let s = self.ops[idx];
+            self.trace_finish(now, op, &s, false);
+        }
+        // Read in place (the entry is 280 bytes; a removal would move all of it out), then
+        // freed before the session's next operation can take the slot.
+        let s = &self.ops[idx];
         let total = now.saturating_since(s.start);
         let on_time = s.track.mark == now;
         if self.metrics.breakdown.check(&s.track.parts, total) && on_time {
@@ -415,8 +421,10 @@ impl<S: Strategy> World<'_, S> {
         }
         self.metrics
             .completed(s.client, s.key, s.start, now, s.expect, s.outcome);
-        if s.session != NO_SESSION {
-            self.session_done(now, (s.session, s.key, s.outcome), sched);
+        let (session, key, outcome) = (s.session, s.key, s.outcome);
+        self.ops.remove(idx);
+        if session != NO_SESSION {
+            self.session_done(now, (session, key, outcome), sched);
         }
     }
 
