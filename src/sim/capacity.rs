@@ -55,6 +55,10 @@ impl<S: Strategy> World<'_, S> {
             return;
         }
         let foreign = s.client != at;
+        if !self.stations_on {
+            self.serve(now, op, at, sched);
+            return;
+        }
         let Some(cap) = &self.sc.capacity[at as usize] else {
             self.serve(now, op, at, sched);
             return;
@@ -160,7 +164,7 @@ impl<S: Strategy> World<'_, S> {
         // The serving region's local part is done: what follows is the wait on others.
         self.ops[op.index()].track.advance(now, Part::Replication);
         self.trace_step(op);
-        let s = self.ops[op.index()];
+        let s = &self.ops[op.index()];
         let req = Request {
             op,
             kind: s.kind,

@@ -50,32 +50,37 @@ pub(super) enum Role {
 }
 
 /// One client operation in flight (index = its `OpId` slot).
+///
+/// Laid out in declaration order (`repr(C)`), the fields every event of the operation reads
+/// first (the stale-event check: generation and attempt; then client, target, kind, key and
+/// the track's running phase), so that they share the entry's first cache line.
 #[derive(Clone, Copy, Debug)]
+#[repr(C)]
 pub(super) struct OpState {
-    pub(super) start: SimTime,
-    pub(super) kind: OpKind,
-    pub(super) key: Key,
-    pub(super) bytes: u32,
-    pub(super) value_bytes: u32,
+    pub(super) gen: u64,
+    pub(super) attempt: u32,
     pub(super) client: RegionId,
     pub(super) target: RegionId,
-    pub(super) attempt: u32,
-    pub(super) gen: u64,
-    pub(super) expect: Expect,
-    pub(super) outcome: Outcome,
+    pub(super) kind: OpKind,
     pub(super) answered: bool,
+    /// The session it belongs to (`sessions::NO_SESSION`: none).
+    pub(super) session: u32,
+    pub(super) start: SimTime,
+    pub(super) key: Key,
+    /// Where its time goes: the latency breakdown of the current attempt (`track`).
+    pub(super) track: Track,
+    pub(super) outcome: Outcome,
+    pub(super) bytes: u32,
+    pub(super) value_bytes: u32,
     /// The breaker epoch the current attempt was let through in.
     pub(super) epoch: u32,
     /// A client operation, a sampled write, or a probe read (`probes`).
     pub(super) role: Role,
+    pub(super) expect: Expect,
     /// The last acknowledgement a primary filed for this operation (`Effect::Acked`) and its
     /// version: when the answer that completes the operation is that version, the
     /// acknowledgement reached the client.
     pub(super) ticket: Option<(u64, Version)>,
-    /// Where its time goes: the latency breakdown of the current attempt (`track`).
-    pub(super) track: Track,
-    /// The session it belongs to (`sessions::NO_SESSION`: none).
-    pub(super) session: u32,
 }
 
 impl<S: Strategy> World<'_, S> {
@@ -185,11 +190,7 @@ impl<S: Strategy> World<'_, S> {
     #[inline]
     fn draw_op(&mut self, g: usize, now: SimTime) -> (crate::workload::OpDraw, RegionId, u32) {
         match self.gens.get_mut(g) {
-            Some(gen) => (
-                gen.next_op(),
-                self.group_region[g],
-                self.sc.workload.groups[g].value_bytes,
-            ),
+            Some(gen) => (gen.next_op(), self.group_region[g], gen.value_bytes()),
             None => {
                 let users = self.users.as_mut().expect("the users' arrival stream");
                 let (draw, region) = users.next_op(now.as_nanos());
@@ -198,11 +199,13 @@ impl<S: Strategy> World<'_, S> {
         }
     }
 
-    /// The next arrival of stream `g` (a client group, or the travelling users) after `now`.
+    /// The next arrival of stream `g` (a client group, or the travelling users) after `now`
+    /// (a group also draws the operation that arrival issues: the same draws in the same
+    /// order, as only its arrivals draw from an open-loop group's stream).
     #[inline]
     pub(super) fn next_arrival_of(&mut self, g: usize, now: SimTime) -> u64 {
         match self.gens.get_mut(g) {
-            Some(gen) => gen.next_arrival(now.as_nanos()),
+            Some(gen) => gen.next_arrival_and_op(now.as_nanos()),
             None => self
                 .users
                 .as_mut()
@@ -387,8 +390,14 @@ impl<S: Strategy> World<'_, S> {
             self.give_up_attempt(now, op, sched);
             return;
         }
-        let s = self.ops.remove(op.index());
-        self.trace_finish(now, op, &s, false);
+        let idx = op.index();
+        if self.tracer.is_some() {
+            let s = self.ops[idx];
+            self.trace_finish(now, op, &s, false);
+        }
+        // Read in place (the entry is 280 bytes; a removal would move all of it out), then
+        // freed before the session's next operation can take the slot.
+        let s = &self.ops[idx];
         let total = now.saturating_since(s.start);
         let on_time = s.track.mark == now;
         if self.metrics.breakdown.check(&s.track.parts, total) && on_time {
@@ -412,8 +421,10 @@ impl<S: Strategy> World<'_, S> {
         }
         self.metrics
             .completed(s.client, s.key, s.start, now, s.expect, s.outcome);
-        if s.session != NO_SESSION {
-            self.session_done(now, (s.session, s.key, s.outcome), sched);
+        let (session, key, outcome) = (s.session, s.key, s.outcome);
+        self.ops.remove(idx);
+        if session != NO_SESSION {
+            self.session_done(now, (session, key, outcome), sched);
         }
     }
 

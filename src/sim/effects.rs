@@ -121,7 +121,7 @@ impl<S: Strategy> World<'_, S> {
                     data,
                 } => {
                     self.metrics.sent(from, to, bytes);
-                    if let Some(key) = data {
+                    if let (true, Some(key)) = (self.residency_on, data) {
                         if from != to && !self.sc.residency.allowed(key, to) {
                             self.metrics.violation(key, bytes);
                         }
@@ -143,7 +143,7 @@ impl<S: Strategy> World<'_, S> {
                     key,
                     bytes,
                 } => {
-                    if from != to && !self.sc.residency.allowed(key, to) {
+                    if self.residency_on && from != to && !self.sc.residency.allowed(key, to) {
                         self.metrics.violation(key, bytes);
                     }
                 }

@@ -206,6 +206,10 @@ pub struct World<'a, S: Strategy> {
     clocks: Vec<Clock>,
     target: Vec<RegionId>,
     stations: Vec<Station>,
+    /// Whether any region has a capacity (else every request is served at once).
+    stations_on: bool,
+    /// Whether any key is restricted to some regions (else no send can violate residency).
+    residency_on: bool,
     bulkhead: Option<f64>,
     /// The clients' circuit-breaker settings (`None`: no breakers).
     breaker: Option<BreakerPolicy>,
@@ -319,6 +323,8 @@ impl<'a, S: Strategy> World<'a, S> {
             clocks: vec![Clock::default(); n],
             target: (0..n as RegionId).collect(),
             stations: vec![Station::default(); n],
+            stations_on: sc.capacity.iter().any(|c| c.is_some()),
+            residency_on: sc.residency.is_active(),
             bulkhead: named.bulkhead,
             breaker,
             breakers,

@@ -17,18 +17,22 @@ use crate::time::SimTime;
 use crate::topology::RegionId;
 
 /// The latency breakdown of one operation in flight.
+///
+/// Laid out in declaration order (`repr(C)`): what every change of phase reads (`mark`,
+/// `phase`) first, next to the start of the accumulators.
 #[derive(Copy, Clone, Debug)]
+#[repr(C)]
 pub(super) struct Track {
-    /// Nanoseconds attributed to each component.
-    pub(super) parts: [u64; PARTS],
-    /// The running component.
-    pub(super) phase: Part,
     /// Time is attributed up to here (may lie ahead of now: a leg attributed in advance).
     pub(super) mark: SimTime,
-    /// The legs attributed in advance, latest last: (component, ns).
-    pub(super) ahead: [(Part, u64); 2],
+    /// The running component.
+    pub(super) phase: Part,
     /// The region the operation's request was last sent on to (or its remote serving region).
     pub(super) peer: Option<RegionId>,
+    /// Nanoseconds attributed to each component.
+    pub(super) parts: [u64; PARTS],
+    /// The legs attributed in advance, latest last: (component, ns).
+    pub(super) ahead: [(Part, u64); 2],
 }
 
 impl Track {

@@ -174,6 +174,9 @@ pub struct GroupGen {
     read_fraction: f64,
     value_bytes: u32,
     think: Option<crate::latency::LatencyDist>,
+    /// The operation `next_arrival_and_op` drew for the arrival it returned (`next_op` hands
+    /// it out), if any.
+    ahead: Option<OpDraw>,
 }
 
 impl GroupGen {
@@ -233,6 +236,7 @@ impl GroupGen {
             read_fraction: group.read_fraction,
             value_bytes: group.value_bytes,
             think: group.sessions.as_ref().map(|s| s.think.clone()),
+            ahead: None,
         }
     }
 
@@ -243,6 +247,12 @@ impl GroupGen {
             Some(d) => d.sample_nanos(&mut self.rng),
             None => 0,
         }
+    }
+
+    /// The size of the group's written values, bytes.
+    #[inline]
+    pub fn value_bytes(&self) -> u32 {
+        self.value_bytes
     }
 
     /// A uniform draw in `[0, 1)` from the group's stream (a session's start).
@@ -270,9 +280,30 @@ impl GroupGen {
         t
     }
 
-    /// The next operation.
+    /// `next_arrival`, then the operation issued at that arrival (what `next_op` would draw
+    /// there: the stream makes the same draws in the same order when every call is followed
+    /// by one `next_op` before the next arrival), kept for the next `next_op`. Drawing it a
+    /// whole inter-arrival ahead takes the key's table lookup (a likely cache miss) off the
+    /// path of the arrival that issues it.
+    #[inline]
+    pub fn next_arrival_and_op(&mut self, now: u64) -> u64 {
+        let t = self.next_arrival(now);
+        let op = self.draw_op();
+        self.ahead = Some(op);
+        t
+    }
+
+    /// The next operation (the one `next_arrival_and_op` drew ahead, if any).
     #[inline]
     pub fn next_op(&mut self) -> OpDraw {
+        match self.ahead.take() {
+            Some(op) => op,
+            None => self.draw_op(),
+        }
+    }
+
+    #[inline]
+    fn draw_op(&mut self) -> OpDraw {
         let read = self.rng.random::<f64>() < self.read_fraction;
         let rank = self.ranks.sample(&mut self.rng);
         OpDraw {
@@ -397,6 +428,39 @@ mod tests {
                 assert_eq!(all[i].next_op(), alone.next_op());
                 assert_eq!(all[i].next_arrival(0), alone.next_arrival(0));
             }
+        }
+    }
+
+    /// Drawing each arrival's operation ahead (`next_arrival_and_op`) gives the same arrival
+    /// times and operations as drawing it when the arrival is issued, with and without a
+    /// daily profile (whose thinning draws from the same stream).
+    #[test]
+    fn operations_drawn_ahead_are_the_ones_drawn_on_arrival() {
+        let mut profile = [0.3; 24];
+        profile[8..20].fill(1.0);
+        let mut daily = group(500.0, 0.99);
+        daily.diurnal = Some(Diurnal {
+            utc_offset_ns: 0,
+            profile,
+        });
+        for g in [group(500.0, 0.99), group(500.0, 0.0), daily] {
+            let mut late = GroupGen::new(8, 2, &g, 0);
+            let mut early = GroupGen::new(8, 2, &g, 0);
+            let (mut t_late, mut t_early) = (late.next_arrival(0), early.next_arrival_and_op(0));
+            let mut distinct = std::collections::BTreeSet::new();
+            for _ in 0..5000 {
+                assert_eq!(t_late, t_early);
+                let op = late.next_op();
+                assert_eq!(op, early.next_op());
+                distinct.insert(op.key);
+                t_late = late.next_arrival(t_late);
+                t_early = early.next_arrival_and_op(t_early);
+            }
+            // The comparison saw varied draws, not a constant.
+            assert!(distinct.len() > 50, "{}", distinct.len());
+            // Without a draw ahead, `next_op` draws on the spot, as before.
+            assert_eq!(late.next_op(), early.next_op());
+            assert_eq!(late.next_op(), early.next_op());
         }
     }
 
