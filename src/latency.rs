@@ -10,7 +10,7 @@
 //! Must not import topology, engine, strategies or scenario types.
 
 use rand::RngExt;
-use rand_distr::{Distribution, Exp, LogNormal, Normal, Pareto};
+use rand_distr::{Distribution, Exp, Normal, Pareto, StandardNormal};
 use statrs::distribution::{ContinuousCDF, Normal as StatNormal};
 
 use crate::rng::SimRng;
@@ -46,8 +46,10 @@ pub enum LatencyDist {
         p50: f64,
         /// 99th percentile (ms).
         p99: f64,
-        /// Sampler.
-        dist: LogNormal<f64>,
+        /// Mean of the logarithm: `ln p50`.
+        mu: f64,
+        /// Standard deviation of the logarithm: `(ln p99 - ln p50) / Z99`, positive.
+        sigma: f64,
     },
     /// Exponential with the given mean, shifted right by `offset`.
     Exponential {
@@ -99,7 +101,8 @@ impl LatencyDist {
         LatencyDist::LogNormal {
             p50,
             p99,
-            dist: LogNormal::new(p50.ln(), sigma).expect("validated lognormal"),
+            mu: p50.ln(),
+            sigma,
         }
     }
     /// Exponential with mean `mean` plus a fixed `offset`.
@@ -188,7 +191,7 @@ impl LatencyDist {
                     break x;
                 }
             },
-            LatencyDist::LogNormal { dist, .. } => dist.sample(rng),
+            LatencyDist::LogNormal { mu, sigma, .. } => lognormal_ms(*mu, *sigma, rng),
             LatencyDist::Exponential { dist, offset, .. } => offset + dist.sample(rng),
             LatencyDist::Pareto { dist, .. } => dist.sample(rng),
             LatencyDist::Mixture(parts) => {
@@ -213,6 +216,24 @@ impl LatencyDist {
             return ms_to_nanos(*c);
         }
         ms_to_nanos(self.sample_ms(rng))
+    }
+
+    /// The parameters `(mu, sigma)` of a lognormal (`sample_nanos` is then
+    /// `lognormal_nanos(mu, sigma, rng)`), none for any other distribution.
+    pub fn lognormal_params(&self) -> Option<(f64, f64)> {
+        match self {
+            LatencyDist::LogNormal { mu, sigma, .. } => Some((*mu, *sigma)),
+            _ => None,
+        }
+    }
+
+    /// The value in whole nanoseconds of a constant (drawn without touching the rng), none
+    /// for any other distribution.
+    pub fn constant_nanos(&self) -> Option<u64> {
+        match self {
+            LatencyDist::Constant(c) => Some(ms_to_nanos(*c)),
+            _ => None,
+        }
     }
 
     /// P(X <= x) for x in milliseconds.
@@ -329,6 +350,22 @@ impl LatencyDist {
     }
 }
 
+/// One lognormal draw in ms: `exp(mu + sigma z)` with `z` from rand_distr's `StandardNormal`
+/// (ziggurat), the same draws and the same arithmetic as `rand_distr::LogNormal::new(mu,
+/// sigma).sample(rng)` (`Normal::from_zscore` then `exp`), so bit for bit the same value.
+#[inline]
+pub fn lognormal_ms(mu: f64, sigma: f64, rng: &mut SimRng) -> f64 {
+    let z: f64 = StandardNormal.sample(rng);
+    (mu + sigma * z).exp()
+}
+
+/// One lognormal draw in whole nanoseconds (`lognormal_ms`, rounded as `ms_to_nanos`): the
+/// hot path of every sampled access leg and derived WAN hop.
+#[inline]
+pub fn lognormal_nanos(mu: f64, sigma: f64, rng: &mut SimRng) -> u64 {
+    ms_to_nanos(lognormal_ms(mu, sigma, rng))
+}
+
 fn empirical_quantile(points: &[(f64, f64)], u: f64) -> f64 {
     if u <= points[0].0 {
         return points[0].1;
@@ -424,6 +461,31 @@ mod tests {
         for d in &dists {
             let k = ks(d, 20000);
             assert!(k < crit, "{d:?}: KS distance {k} >= {crit}");
+        }
+    }
+
+    /// The inline lognormal is rand_distr's `LogNormal` bit for bit, draw for draw (the rng
+    /// streams stay in step), on narrow and wide shapes.
+    #[test]
+    fn inline_lognormal_is_rand_distrs() {
+        use rand::RngExt;
+        for (p50, p99) in [(1.5, 6.135), (40.0, 90.0), (0.01, 500.0), (180.0, 181.0)] {
+            let d = LatencyDist::lognormal(p50, p99);
+            let (mu, sigma) = d.lognormal_params().expect("lognormal");
+            let reference = rand_distr::LogNormal::new(mu, sigma).expect("valid");
+            let mut a = stream(5, Stream::Network(2, 3));
+            let mut b = stream(5, Stream::Network(2, 3));
+            for _ in 0..200_000 {
+                let x = d.sample_ms(&mut a);
+                let y: f64 = reference.sample(&mut b);
+                assert_eq!(x.to_bits(), y.to_bits(), "{p50} {p99}");
+            }
+            assert_eq!(a.random::<u64>(), b.random::<u64>());
+            let mut c = stream(6, Stream::Access(1));
+            let mut e = stream(6, Stream::Access(1));
+            for _ in 0..10_000 {
+                assert_eq!(d.sample_nanos(&mut c), lognormal_nanos(mu, sigma, &mut e));
+            }
         }
     }
 

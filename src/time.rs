@@ -72,23 +72,21 @@ impl fmt::Display for SimTime {
 /// Milliseconds (a sampled or configured float) to whole nanoseconds, rounded to nearest
 /// (halves away from zero, exactly as `f64::round`), saturating at 0 and `u64::MAX`.
 ///
-/// On the hot path (every sampled latency and gap): no libm call. Below 2^53 the truncation
-/// `t` is exact and so is `x - t`, so comparing the fraction with 0.5 rounds exactly; from
-/// 2^53 on every float is an integer already and is converted as it is.
+/// On the hot path (every sampled latency and gap): no libm call and one branch. Below 2^53
+/// the truncation `t` is exact and so is `x - t`, so comparing the fraction with 0.5 rounds
+/// exactly; a negative `x` truncates to 0 (Rust's float-to-int casts saturate) and its
+/// fraction is below 0.5. From 2^53 on every float is an integer already and the saturating
+/// cast converts it as it is, sends 2^64 and beyond to `u64::MAX` and NaN to 0.
 #[inline]
 pub fn ms_to_nanos(ms: f64) -> u64 {
     const TWO_53: f64 = 9_007_199_254_740_992.0;
     let x = ms * NANOS_PER_MS as f64;
-    if x.is_nan() || x < 0.5 {
-        // NaN, negative, or below one half.
-        0
-    } else if x >= u64::MAX as f64 {
-        u64::MAX
-    } else if x >= TWO_53 {
-        x as u64
-    } else {
+    if x < TWO_53 {
         let t = x as u64;
         t + ((x - t as f64) >= 0.5) as u64
+    } else {
+        // At least 2^53, or NaN (the comparison is false).
+        x as u64
     }
 }
 
@@ -123,9 +121,11 @@ mod tests {
     }
 
     /// Against `f64::round` (the reference it replaces), on halves, neighbours of halves,
-    /// huge values and a sweep of ordinary latencies.
+    /// negative, infinite, NaN and huge values, values around 2^53 ns and a sweep of ordinary
+    /// latencies.
     #[test]
     fn rounding_matches_f64_round() {
+        const TWO_53_MS: f64 = 9_007_199_254.740_992;
         let reference = |ms: f64| {
             let ns = (ms * NANOS_PER_MS as f64).round();
             if ns.is_nan() || ns <= 0.0 {
@@ -139,6 +139,15 @@ mod tests {
         let mut xs = vec![
             0.0,
             -0.0,
+            -0.4e-6,
+            -0.6e-6,
+            -1e300,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::INFINITY,
+            TWO_53_MS,
+            f64::from_bits(TWO_53_MS.to_bits() - 1),
+            u64::MAX as f64 / 1e6 * 2.0,
             1e-7,
             4.9999999e-7,
             5e-7,

@@ -8,7 +8,8 @@
 //! links (petgraph's Dijkstra). Also which region pairs are ordered channels (`fifo`: every
 //! link of the route is). Every sampled hop is clamped to the
 //! fibre floor of that hop, so no message ever arrives faster than light in fibre along its
-//! path.
+//! path. Each ordered pair's draw is resolved once (`Draw`: a constant route, one lognormal
+//! hop or access network, or the route walk), so sampling the common cases looks nothing up.
 //!
 //! Must not import the engine, workload, strategies, metrics or scenario (serde) types.
 
@@ -16,11 +17,13 @@ use petgraph::algo::dijkstra;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
-use crate::latency::LatencyDist;
+use crate::latency::{lognormal_nanos, LatencyDist};
 use crate::rng::SimRng;
 
 pub mod hubs;
 pub mod path;
+#[cfg(test)]
+mod tests;
 
 pub use path::{Path, PathModel, PathParams};
 
@@ -240,6 +243,20 @@ struct Hop {
     floor_ns: u64,
 }
 
+/// How one ordered pair's one-way delay is drawn, resolved once when the topology is built
+/// so that the common cases (a constant route, a single lognormal hop, a lognormal access
+/// network) take no route lookup and no match on a `LatencyDist`. Every variant draws
+/// exactly what walking the route does: the same values from the same rng in the same order.
+#[derive(Clone, Copy, Debug)]
+enum Draw {
+    /// Every hop constant: the clamped sum, in ns, drawn without touching the rng.
+    Fixed(u64),
+    /// One lognormal hop (or a lognormal access network, floor 0), clamped to `floor_ns`.
+    LogNormal { mu: f64, sigma: f64, floor_ns: u64 },
+    /// Anything else: walk the route (`Topology::walk`).
+    Walk,
+}
+
 /// The regions, links and precomputed routes of a scenario.
 #[derive(Clone, Debug)]
 pub struct Topology {
@@ -254,6 +271,9 @@ pub struct Topology {
     model: NetworkModel,
     /// The derived path of each link (index as `links`), none for explicit links.
     paths: Vec<Option<Path>>,
+    /// For each ordered pair (from * n + to), how its delay is drawn (`to == from`: the
+    /// region's access network).
+    draws: Vec<Draw>,
 }
 
 /// Why a topology cannot be built.
@@ -370,7 +390,7 @@ impl Topology {
                 fifo[a * n + b] = hops[start as usize..].iter().all(|h| links[h.link].fifo);
             }
         }
-        Ok(Topology {
+        let mut topo = Topology {
             regions,
             links,
             graph,
@@ -380,7 +400,45 @@ impl Topology {
             fifo,
             model,
             paths,
-        })
+            draws: Vec::new(),
+        };
+        topo.draws = (0..n * n)
+            .map(|i| topo.resolve((i / n) as RegionId, (i % n) as RegionId))
+            .collect();
+        Ok(topo)
+    }
+
+    /// How the delay from `a` to `b` is drawn (see `Draw`).
+    fn resolve(&self, a: RegionId, b: RegionId) -> Draw {
+        let single = |d: &LatencyDist, floor_ns: u64| {
+            if let Some(ns) = d.constant_nanos() {
+                Draw::Fixed(ns.max(floor_ns))
+            } else if let Some((mu, sigma)) = d.lognormal_params() {
+                Draw::LogNormal {
+                    mu,
+                    sigma,
+                    floor_ns,
+                }
+            } else {
+                Draw::Walk
+            }
+        };
+        if a == b {
+            return single(&self.regions[a as usize].intra, 0);
+        }
+        match self.route(a, b) {
+            [hop] => single(&self.links[hop.link].latency, hop.floor_ns),
+            route => {
+                let mut total = 0u64;
+                for hop in route {
+                    match self.links[hop.link].latency.constant_nanos() {
+                        Some(ns) => total = total.saturating_add(ns.max(hop.floor_ns)),
+                        None => return Draw::Walk,
+                    }
+                }
+                Draw::Fixed(total)
+            }
+        }
     }
 
     /// The derived path of the direct link from `a` to `b`, when that link is derived.
@@ -483,6 +541,27 @@ impl Topology {
     /// its fibre floor.
     #[inline]
     pub fn sample_nanos(&self, a: RegionId, b: RegionId, rng: &mut SimRng) -> u64 {
+        self.draw(a as usize * self.regions.len() + b as usize, a, b, rng)
+    }
+
+    /// The delay of pair `i` (= `a * n + b`) as resolved in `draws`.
+    #[inline(always)]
+    fn draw(&self, i: usize, a: RegionId, b: RegionId, rng: &mut SimRng) -> u64 {
+        match self.draws[i] {
+            Draw::Fixed(ns) => ns,
+            Draw::LogNormal {
+                mu,
+                sigma,
+                floor_ns,
+            } => lognormal_nanos(mu, sigma, rng).max(floor_ns),
+            Draw::Walk => self.walk(a, b, rng),
+        }
+    }
+
+    /// `sample_nanos` the long way: the access network within a region, otherwise each hop
+    /// of the route drawn from its link's distribution and clamped to its fibre floor.
+    #[cold]
+    fn walk(&self, a: RegionId, b: RegionId, rng: &mut SimRng) -> u64 {
         if a == b {
             return self.regions[a as usize].intra.sample_nanos(rng);
         }
@@ -523,7 +602,8 @@ impl Topology {
     /// Samples the access latency between a client and its region's servers, in ns.
     #[inline]
     pub fn sample_access_nanos(&self, region: RegionId, rng: &mut SimRng) -> u64 {
-        self.regions[region as usize].intra.sample_nanos(rng)
+        let n = self.regions.len();
+        self.draw(region as usize * (n + 1), region, region, rng)
     }
 }
 
@@ -546,89 +626,5 @@ pub fn region(name: &str, lat: f64, lon: f64, jurisdiction: &str) -> Region {
         lon,
         jurisdiction: jurisdiction.to_string(),
         intra: LatencyDist::constant(DEFAULT_INTRA_MS),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rng::{stream, Stream};
-
-    #[test]
-    fn haversine_known_distances() {
-        // London - New York is about 5570 km.
-        let d = great_circle_km(51.5074, -0.1278, 40.7128, -74.0060);
-        assert!((d - 5570.0).abs() < 15.0, "{d}");
-        // A quarter meridian is pi/2 * R.
-        let q = great_circle_km(0.0, 0.0, 90.0, 0.0);
-        assert!((q - std::f64::consts::FRAC_PI_2 * EARTH_RADIUS_KM).abs() < 1e-6);
-        assert_eq!(great_circle_km(10.0, 20.0, 10.0, 20.0), 0.0);
-    }
-
-    #[test]
-    fn routes_take_the_lowest_median_path() {
-        let regions = vec![
-            region("a", 0.0, 0.0, "X"),
-            region("b", 0.0, 1.0, "X"),
-            region("c", 0.0, 2.0, "X"),
-        ];
-        let link = |f: u16, t: u16, ms: f64| WanLink {
-            from: f,
-            to: t,
-            latency: LatencyDist::constant(ms),
-            explicit: true,
-            fifo: true,
-        };
-        // a->c direct is slow (50 ms); a->b->c is 10 + 10.
-        let links = vec![
-            link(0, 1, 10.0),
-            link(1, 0, 10.0),
-            link(1, 2, 10.0),
-            link(2, 1, 10.0),
-            link(0, 2, 50.0),
-            link(2, 0, 50.0),
-        ];
-        let model = NetworkModel {
-            unlinked: Unlinked::Route,
-            ..NetworkModel::default()
-        };
-        let t = Topology::new(regions, links, model).unwrap();
-        assert_eq!(t.route_regions(0, 2), vec![0, 1, 2]);
-        assert!((t.median_one_way_ms(0, 2) - 20.0).abs() < 1e-9);
-        let mut rng = stream(1, Stream::Network(0, 2));
-        assert_eq!(t.sample_nanos(0, 2, &mut rng), 20_000_000);
-    }
-
-    #[test]
-    fn unreachable_pairs_are_reported() {
-        let regions = vec![region("a", 0.0, 0.0, "X"), region("b", 0.0, 1.0, "X")];
-        let model = NetworkModel {
-            unlinked: Unlinked::Route,
-            ..NetworkModel::default()
-        };
-        let err = Topology::new(regions, vec![], model).unwrap_err();
-        assert_eq!(err, TopologyError::Unreachable { from: 0, to: 1 });
-    }
-
-    #[test]
-    fn samples_below_the_fibre_floor_are_clamped() {
-        let regions = vec![
-            region("ny", 40.7, -74.0, "US"),
-            region("ldn", 51.5, -0.1, "UK"),
-        ];
-        let links = vec![WanLink {
-            from: 0,
-            to: 1,
-            latency: LatencyDist::uniform(0.0, 1.0),
-            explicit: true,
-            fifo: true,
-        }];
-        let t = Topology::new(regions, links, NetworkModel::default()).unwrap();
-        let floor = t.path_floor_nanos(0, 1);
-        assert!(floor > 27_000_000, "{floor}");
-        let mut rng = stream(3, Stream::Network(0, 1));
-        for _ in 0..100 {
-            assert_eq!(t.sample_nanos(0, 1, &mut rng), floor);
-        }
     }
 }
