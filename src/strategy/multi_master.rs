@@ -2,9 +2,7 @@
 //!
 //! Owns the multi-master protocol and its conflict detection. Each region keeps, per key, a
 //! version vector and the winning version. Both exist only for keys that were written (a key
-//! gets its per-region state at its first write; a key space of at most `DENSE_CELLS` key x
-//! region cells is laid out by key from the start instead, which spares every access a
-//! lookup), and the vectors are shared handles into a
+//! gets its per-region state at its first write), and the vectors are shared handles into a
 //! pool (`replica::VvArena`): a replica that applies a dominating write holds the writer's
 //! vector rather than a copy, so memory follows the keys written and the distinct vectors
 //! alive, not keys x regions^2. A local write bumps the region's own entry,
@@ -95,14 +93,11 @@ struct InFlight {
     remaining: u16,
 }
 
-/// One region's state of one key: the winning version (its two fields kept flat), the version
-/// vector's handle in the pool and two flags, in 16 bytes (the cells are the strategy's
-/// largest table, and a replica's arrival reads winner and vector from one place).
-#[derive(Copy, Clone, Debug)]
+/// One region's state of one key: the winning version (its two fields kept flat, so a cell
+/// is 16 bytes, not 24: the cells are the strategy's largest table) and two flags.
+#[derive(Copy, Clone, Debug, Default)]
 struct Cell {
     stamp: u64,
-    /// The version vector (a handle into the pool).
-    vv: u32,
     origin: RegionId,
     /// The winner is a write accepted here that has already been counted as conflicting.
     counted: bool,
@@ -110,24 +105,14 @@ struct Cell {
     open: bool,
 }
 
-impl Default for Cell {
-    fn default() -> Cell {
-        Cell {
-            stamp: 0,
-            vv: VV_ZERO,
-            origin: 0,
-            counted: false,
-            open: false,
-        }
-    }
-}
-
 impl Cell {
-    /// Makes `v` the winner, flags clear (the vector stays).
-    #[inline]
-    fn win(&mut self, v: Version) {
-        (self.stamp, self.origin) = (v.stamp, v.origin);
-        (self.counted, self.open) = (false, false);
+    /// A cell whose winner is `v`, flags clear.
+    fn won(v: Version) -> Cell {
+        Cell {
+            stamp: v.stamp,
+            origin: v.origin,
+            ..Cell::default()
+        }
     }
 
     fn winner(&self) -> Version {
@@ -163,12 +148,12 @@ pub struct MultiMaster {
     cfg: MultiMasterConfig,
     n: usize,
     keys: usize,
-    /// Whether `cells` holds every key from the start, key `k` at slot `k` (`slot` is empty).
-    dense: bool,
-    /// Per key: its slot in `cells` (`NO_SLOT` until the key is first written).
+    /// Per key: its slot in `cells` and `vv` (`NO_SLOT` until the key is first written).
     slot: Vec<u32>,
-    /// Per (slot, region): the winning version and the version vector, `n` per slot.
+    /// Per (slot, region): the winning version, `n` per slot.
     cells: Vec<Cell>,
+    /// Per (slot, region): the version vector's handle in `pool`, `n` per slot.
+    vv: Vec<u32>,
     pool: VvArena,
     writes: Slab<InFlight>,
     /// Per region: writes it accepted and sent to no replica (one region, or residency).
@@ -209,35 +194,17 @@ fn compare(incoming: &[u32], local: &[u32]) -> Order {
 /// A key never written.
 const NO_SLOT: u32 = u32::MAX;
 
-/// Up to this many key x region cells (16 MiB) the cells are laid out by key from the start.
-const DENSE_CELLS: usize = 1 << 20;
-
 impl MultiMaster {
     /// A fresh store of `keys` keys on `regions` regions.
     pub fn new(cfg: MultiMasterConfig, regions: usize, keys: u64) -> Self {
-        MultiMaster::laid_out(cfg, regions, keys, DENSE_CELLS)
-    }
-
-    /// A fresh store whose cells are laid out by key from the start when there are at most
-    /// `dense_cells` of them.
-    fn laid_out(cfg: MultiMasterConfig, regions: usize, keys: u64, dense_cells: usize) -> Self {
         let keys = keys as usize;
-        let dense = keys.saturating_mul(regions) <= dense_cells;
         MultiMaster {
             cfg,
             n: regions,
             keys,
-            dense,
-            slot: if dense {
-                Vec::new()
-            } else {
-                vec![NO_SLOT; keys]
-            },
-            cells: if dense {
-                vec![Cell::default(); keys * regions]
-            } else {
-                Vec::new()
-            },
+            slot: vec![NO_SLOT; keys],
+            cells: Vec::new(),
+            vv: Vec::new(),
             pool: VvArena::new(regions),
             writes: Slab::new(),
             local_only: vec![Unreplicated::default(); regions],
@@ -261,87 +228,82 @@ impl MultiMaster {
         }
     }
 
-    /// The index of `(key, region)` in `cells`, if the key was ever written (always when the
-    /// cells are laid out by key: an unwritten key's cells hold the zero state).
+    /// The index of `(key, region)` in `cells` and `vv`, if the key was ever written.
     #[inline]
     fn cell(&self, region: RegionId, key: Key) -> Option<usize> {
-        if self.dense {
-            return Some(key as usize * self.n + region as usize);
-        }
         let s = self.slot[key as usize];
         (s != NO_SLOT).then(|| s as usize * self.n + region as usize)
     }
 
     /// The index of `(key, region)`, giving the key its state at its first write.
-    #[inline]
     fn cell_or_new(&mut self, region: RegionId, key: Key) -> usize {
-        if self.dense {
-            return key as usize * self.n + region as usize;
-        }
         if self.slot[key as usize] == NO_SLOT {
             self.slot[key as usize] = (self.cells.len() / self.n) as u32;
             self.cells
                 .resize(self.cells.len() + self.n, Cell::default());
+            self.vv.resize(self.vv.len() + self.n, VV_ZERO);
         }
         self.slot[key as usize] as usize * self.n + region as usize
     }
 
     fn write_local(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, at: RegionId, req: Request) {
         let c = self.cell_or_new(at, req.key);
-        let cell = &mut self.cells[c];
-        self.pool.bump(&mut cell.vv, at as usize);
-        let stamp = ctx.clock(at).max(cell.stamp + 1);
+        let n = self.n;
+        self.pool.bump(&mut self.vv[c], at as usize);
+        let stamp = ctx.clock(at).max(self.cells[c].stamp + 1);
         let version = Version { stamp, origin: at };
-        cell.win(version);
-        let vv = cell.vv;
+        self.cells[c] = Cell::won(version);
         ctx.reply(req.op, Outcome::Write(version));
-        // Under enforced residency a key is replicated only to regions its class allows (and a
-        // single region has no one to replicate to).
-        let targets = replica::copy_targets(ctx, self.n, at, req.key);
-        if targets.is_empty() {
+        if n == 1 {
             self.local_only[at as usize].add(ctx.now());
             self.acks.ack(ctx, req.op, at, req.key, version, true);
             return;
         }
+        let vv = self.vv[c];
         self.pool.retain(vv);
-        let count = targets.len() as u16;
+        let ticket = self.acks.next_ticket();
         let slot = self.writes.insert(InFlight {
             key: req.key,
             version,
             vv,
             acked_at: ctx.now(),
-            ticket: self.acks.next_ticket(),
-            sent: count,
-            remaining: count,
+            ticket,
+            sent: (n - 1) as u16,
+            remaining: (n - 1) as u16,
         });
-        let wire = HEADER_BYTES + req.bytes as u64 + 4 * self.n as u64;
-        let msg = MmMsg::Replicate { write: slot as u32 };
+        let wire = HEADER_BYTES + req.bytes as u64 + 4 * n as u64;
+        // Under enforced residency a key is replicated only to regions its class allows.
+        let targets = replica::copy_targets(ctx, n, at, req.key);
         for r in targets.iter() {
+            let msg = MmMsg::Replicate { write: slot as u32 };
             ctx.send_data(at, r, req.key, msg, wire);
         }
-        self.acks.ack(ctx, req.op, at, req.key, version, false);
+        self.acks
+            .ack(ctx, req.op, at, req.key, version, targets.is_empty());
+        if targets.is_empty() {
+            let w = self.writes.remove(slot);
+            self.pool.release(w.vv);
+            self.local_only[at as usize].add(ctx.now());
+        } else {
+            self.writes[slot].sent = targets.len() as u16;
+            self.writes[slot].remaining = targets.len() as u16;
+        }
     }
 
     fn receive(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, at: RegionId, slot: usize) {
-        // Every replication message names a write in flight (a region that goes down drops
-        // its messages and their writes together).
-        let Some(w) = self.writes.get_mut(slot) else {
-            return;
-        };
+        let w = &self.writes[slot];
         let (key, version, acked_at, incoming) = (w.key, w.version, w.acked_at, w.vv);
-        w.remaining -= 1;
-        let last = w.remaining == 0;
-        // The key was written (this write), so it has its state already.
-        let c = self.cell_or_new(at, key);
-        let cell = &mut self.cells[c];
-        match compare(self.pool.get(incoming), self.pool.get(cell.vv)) {
+        // The key was written (this write), so it has its state.
+        let c = self.cell(at, key).expect("written key");
+        match compare(self.pool.get(incoming), self.pool.get(self.vv[c])) {
             Order::Dominated => {}
             Order::Dominates => {
-                self.pool.assign(&mut cell.vv, incoming);
-                cell.win(version);
+                self.pool.assign(&mut self.vv[c], incoming);
+                self.cells[c] = Cell::won(version);
             }
             Order::Concurrent => {
-                self.pool.join(&mut cell.vv, incoming);
+                self.pool.join(&mut self.vv[c], incoming);
+                let cell = self.cells[c];
                 let local_winner = cell.origin == at && cell.winner() != Version::NONE;
                 if local_winner && !cell.counted {
                     ctx.conflict();
@@ -352,17 +314,20 @@ impl MultiMaster {
                     if local_winner && self.cfg.resolution == Resolution::Lww {
                         ctx.lost_update(at);
                     }
-                    let open = cell.open;
-                    cell.win(version);
-                    cell.open = open;
+                    self.cells[c] = Cell {
+                        open: self.cells[c].open,
+                        ..Cell::won(version)
+                    };
                 } else {
-                    cell.counted = local_winner;
+                    self.cells[c].counted = local_winner;
                 }
                 self.concurrent(c);
             }
         }
         ctx.applied(acked_at);
-        if last {
+        let w = &mut self.writes[slot];
+        w.remaining -= 1;
+        if w.remaining == 0 {
             let w = self.writes.remove(slot);
             self.pool.release(w.vv);
         }
@@ -380,18 +345,19 @@ impl MultiMaster {
             else {
                 continue;
             };
-            let theirs = self.cells[src];
-            let mine = &mut self.cells[dst];
-            match compare(self.pool.get(theirs.vv), self.pool.get(mine.vv)) {
+            match compare(self.pool.get(self.vv[src]), self.pool.get(self.vv[dst])) {
                 Order::Dominated => {}
                 Order::Dominates => {
-                    self.pool.assign(&mut mine.vv, theirs.vv);
-                    mine.win(theirs.winner());
+                    let theirs = self.vv[src];
+                    self.pool.assign(&mut self.vv[dst], theirs);
+                    self.cells[dst] = Cell::won(self.cells[src].winner());
                 }
                 Order::Concurrent => {
-                    self.pool.join(&mut mine.vv, theirs.vv);
-                    if theirs.winner() > mine.winner() {
-                        mine.set_winner(theirs.winner());
+                    let theirs = self.vv[src];
+                    self.pool.join(&mut self.vv[dst], theirs);
+                    let theirs = self.cells[src].winner();
+                    if theirs > self.cells[dst].winner() {
+                        self.cells[dst].set_winner(theirs);
                     }
                     self.concurrent(dst);
                 }
@@ -471,14 +437,9 @@ impl Strategy for MultiMaster {
         self.local_only[r].since = self.acks.next_ticket();
         let n = self.n;
         for c in (r..self.cells.len()).step_by(n) {
-            let cell = &mut self.cells[c];
+            self.cells[c] = Cell::default();
             // Only its own write counter survives (a new actor incarnation).
-            let mut vv = cell.vv;
-            self.pool.keep_only(&mut vv, r);
-            *cell = Cell {
-                vv,
-                ..Cell::default()
-            };
+            self.pool.keep_only(&mut self.vv[c], r);
         }
         for p in (0..n as RegionId).filter(|&p| p != region) {
             ctx.send(region, p, MmMsg::CatchUp, HEADER_BYTES);
@@ -500,95 +461,6 @@ impl Strategy for MultiMaster {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    use crate::residency::Residency;
-    use crate::rng::{stream, SimRng, Stream};
-    use crate::strategy::{Effect, OpId};
-    use crate::topology::{region, NetworkModel, Topology};
-    use rand::RngExt;
-
-    /// Runs one random history (local reads and writes, replication delivered in random
-    /// order, regions going down and coming back empty) and returns every effect and figure.
-    fn history(resolution: Resolution, dense_cells: usize) -> Vec<String> {
-        let n = 3;
-        let regions = (0..n)
-            .map(|i| region(&format!("r{i}"), 0.0, i as f64, "X"))
-            .collect();
-        let topo = Topology::new(regions, vec![], NetworkModel::default()).unwrap();
-        let residency = Residency::default();
-        let cfg = MultiMasterConfig { resolution };
-        let mut mm = MultiMaster::laid_out(cfg, n, 6, dense_cells);
-        let mut rng = stream(7, Stream::Strategy(0));
-        let mut srng: SimRng = stream(8, Stream::Strategy(1));
-        let mut out: Vec<Effect<MmMsg, ()>> = Vec::new();
-        let mut pending: Vec<(RegionId, RegionId, MmMsg)> = Vec::new();
-        let mut log = Vec::new();
-        let mut down = [false; 3];
-        for step in 0..4000u64 {
-            let now = SimTime(step * 1000);
-            let mut ctx = Ctx::new(now, (&topo, &[], &residency, false), &mut srng, &mut out);
-            let at = rng.random_range(0..n as RegionId);
-            match rng.random_range(0..10) {
-                0..=3 if !down[at as usize] => {
-                    let kind = if rng.random_bool(0.5) {
-                        OpKind::Read
-                    } else {
-                        OpKind::Write
-                    };
-                    let req = Request {
-                        op: OpId::new(0, step),
-                        kind,
-                        key: rng.random_range(0..6),
-                        bytes: 10,
-                        client: at,
-                    };
-                    mm.on_request(&mut ctx, at, req);
-                }
-                4..=8 if !pending.is_empty() => {
-                    let (from, to, msg) = pending.swap_remove(rng.random_range(0..pending.len()));
-                    if !down[to as usize] {
-                        mm.on_message(&mut ctx, to, from, msg);
-                    }
-                }
-                9 if !down[at as usize] && rng.random_bool(0.05) => {
-                    down[at as usize] = true;
-                    pending.retain(|&(f, t, _)| f != at && t != at);
-                    mm.on_region_down(&mut ctx, at);
-                }
-                9 if down[at as usize] => {
-                    down[at as usize] = false;
-                    mm.on_region_up(&mut ctx, at, true);
-                }
-                _ => {}
-            }
-            for e in out.drain(..) {
-                if let Effect::Send { from, to, msg, .. } = e {
-                    pending.push((from, to, msg));
-                }
-                log.push(format!("{e:?}"));
-            }
-        }
-        log.push(format!("{:?}", mm.extra()));
-        log
-    }
-
-    /// Cells laid out by key from the start and cells given at a key's first write behave
-    /// the same, in every resolution (the shipped scenarios are all small enough for the
-    /// first; this runs the second).
-    #[test]
-    fn dense_and_sparse_cells_agree() {
-        for resolution in [Resolution::Lww, Resolution::VersionVector, Resolution::Crdt] {
-            let (dense, sparse) = (history(resolution, usize::MAX), history(resolution, 0));
-            assert_eq!(dense, sparse);
-            let count = |what: &str| dense.iter().filter(|e| e.starts_with(what)).count();
-            // The history exercises what it is meant to.
-            assert!(
-                count("Conflict") > 10 && count("Applied") > 100,
-                "{resolution:?}"
-            );
-            assert!(count("Send") > 100 && count("WriteLost") + count("DataLost") > 0);
-        }
-    }
 
     #[test]
     fn vector_order() {

@@ -34,18 +34,15 @@ pub fn nearest_by_rtt(
 
 /// The regions other than `from`, of `0..regions`, that may store a copy of `key`: all of
 /// them, or under enforced residency only those the key's data class allows.
-#[inline]
 pub fn copy_targets<M, T>(
     ctx: &Ctx<'_, M, T>,
     regions: usize,
     from: RegionId,
     key: Key,
 ) -> RegionSet {
-    if !ctx.enforce_residency() {
-        return RegionSet::all_but(regions, from);
-    }
+    let enforce = ctx.enforce_residency();
     (0..regions as RegionId)
-        .filter(|&r| r != from && ctx.allowed(key, r))
+        .filter(|&r| r != from && (!enforce || ctx.allowed(key, r)))
         .collect()
 }
 

@@ -15,13 +15,11 @@
 pub const ZERO: u32 = u32::MAX;
 
 /// A pool of reference-counted version vectors of `n` counters each.
-///
-/// Vector `id` lives in `data[id * (n + 1)..]`: its `n` counters, then its reference count,
-/// so a comparison and the reference-count change that follows it touch the same memory.
 #[derive(Clone, Debug)]
 pub struct VvArena {
     n: usize,
-    data: Vec<u32>,
+    counters: Vec<u32>,
+    refs: Vec<u32>,
     free: Vec<u32>,
     zeros: Vec<u32>,
 }
@@ -31,16 +29,11 @@ impl VvArena {
     pub fn new(n: usize) -> VvArena {
         VvArena {
             n,
-            data: Vec::new(),
+            counters: Vec::new(),
+            refs: Vec::new(),
             free: Vec::new(),
             zeros: vec![0; n],
         }
-    }
-
-    /// Where vector `id` starts in `data` (its reference count is at `+ n`).
-    #[inline]
-    fn at(&self, id: u32) -> usize {
-        id as usize * (self.n + 1)
     }
 
     /// The counters of vector `id`.
@@ -49,8 +42,8 @@ impl VvArena {
         if id == ZERO {
             &self.zeros
         } else {
-            let s = self.at(id);
-            &self.data[s..s + self.n]
+            let s = id as usize * self.n;
+            &self.counters[s..s + self.n]
         }
     }
 
@@ -58,21 +51,24 @@ impl VvArena {
     fn alloc_copy(&mut self, from: u32) -> u32 {
         let n = self.n;
         let id = match self.free.pop() {
-            Some(id) => id,
+            Some(id) => {
+                self.refs[id as usize] = 1;
+                id
+            }
             None => {
-                let id = (self.data.len() / (n + 1)) as u32;
+                let id = self.refs.len() as u32;
                 assert!(id < ZERO, "version vector pool full");
-                self.data.resize(self.data.len() + n + 1, 0);
+                self.refs.push(1);
+                self.counters.resize(self.counters.len() + n, 0);
                 id
             }
         };
-        let d = self.at(id);
-        self.data[d + n] = 1;
+        let d = id as usize * n;
         if from == ZERO {
-            self.data[d..d + n].fill(0);
+            self.counters[d..d + n].fill(0);
         } else {
-            let s = self.at(from);
-            self.data.copy_within(s..s + n, d);
+            self.counters
+                .copy_within(from as usize * n..from as usize * n + n, d);
         }
         id
     }
@@ -81,8 +77,7 @@ impl VvArena {
     #[inline]
     pub fn retain(&mut self, id: u32) {
         if id != ZERO {
-            let r = self.at(id) + self.n;
-            self.data[r] += 1;
+            self.refs[id as usize] += 1;
         }
     }
 
@@ -90,8 +85,7 @@ impl VvArena {
     #[inline]
     pub fn release(&mut self, id: u32) {
         if id != ZERO {
-            let r = self.at(id) + self.n;
-            let r = &mut self.data[r];
+            let r = &mut self.refs[id as usize];
             *r -= 1;
             if *r == 0 {
                 self.free.push(id);
@@ -101,25 +95,22 @@ impl VvArena {
 
     /// Makes `*slot` a vector its holder alone owns (a copy when shared), and returns its
     /// counters for writing.
-    #[inline]
     fn own(&mut self, slot: &mut u32) -> &mut [u32] {
-        if *slot == ZERO || self.data[self.at(*slot) + self.n] > 1 {
+        if *slot == ZERO || self.refs[*slot as usize] > 1 {
             let id = self.alloc_copy(*slot);
             self.release(*slot);
             *slot = id;
         }
-        let s = self.at(*slot);
-        &mut self.data[s..s + self.n]
+        let s = *slot as usize * self.n;
+        &mut self.counters[s..s + self.n]
     }
 
     /// Increments entry `at` of the vector held in `*slot`.
-    #[inline]
     pub fn bump(&mut self, slot: &mut u32, at: usize) {
         self.own(slot)[at] += 1;
     }
 
     /// Makes `*slot` hold vector `id` (shared, not copied).
-    #[inline]
     pub fn assign(&mut self, slot: &mut u32, id: u32) {
         self.retain(id);
         self.release(*slot);
@@ -132,19 +123,15 @@ impl VvArena {
         // Own first (it may copy), then read `id` (which `own` never moves or frees while
         // `id` is held by the caller).
         self.own(slot);
-        if id == ZERO || *slot == id {
+        let (d, s) = (*slot as usize * n, id as usize * n);
+        if id == ZERO || d == s {
             return;
         }
-        let (d, s) = (self.at(*slot), self.at(id));
-        let (dst, src) = if d < s {
-            let (lo, hi) = self.data.split_at_mut(s);
-            (&mut lo[d..d + n], &hi[..n])
-        } else {
-            let (lo, hi) = self.data.split_at_mut(d);
-            (&mut hi[..n], &lo[s..s + n])
-        };
-        for (x, &y) in dst.iter_mut().zip(src) {
-            *x = (*x).max(y);
+        for i in 0..n {
+            let v = self.counters[s + i];
+            if v > self.counters[d + i] {
+                self.counters[d + i] = v;
+            }
         }
     }
 
@@ -161,7 +148,7 @@ impl VvArena {
 
     /// Vectors alive (held by someone).
     pub fn live(&self) -> usize {
-        self.data.len() / (self.n + 1) - self.free.len()
+        self.refs.len() - self.free.len()
     }
 }
 
