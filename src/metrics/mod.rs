@@ -174,6 +174,8 @@ pub struct RunMetrics {
     writable: Vec<bool>,
     split_since: Option<SimTime>,
     regions: usize,
+    /// Per key, the newest version acknowledged to a client (what a read is compared with);
+    /// freed by `close`, as nothing reads it once the run is over.
     newest_acked: Vec<Expect>,
     /// Per (client region, kind): how many faults are waiting for its recovery.
     recovering: Vec<[u32; 2]>,
@@ -300,7 +302,8 @@ impl RunMetrics {
         match kind {
             OpKind::Read => {
                 self.reads += 1;
-                self.newest_acked[key as usize]
+                let n = self.newest_acked.get(key as usize);
+                n.copied().unwrap_or(Expect::NONE)
             }
             OpKind::Write => {
                 self.writes += 1;
@@ -389,12 +392,13 @@ impl RunMetrics {
             }
             Outcome::Write(v) => {
                 self.per_region[client as usize][1].record(latency);
-                let n = &mut self.newest_acked[key as usize];
-                if v > n.version {
-                    *n = Expect {
-                        version: v,
-                        acked_at: now,
-                    };
+                if let Some(n) = self.newest_acked.get_mut(key as usize) {
+                    if v > n.version {
+                        *n = Expect {
+                            version: v,
+                            acked_at: now,
+                        };
+                    }
                 }
             }
             Outcome::Failed => self.failed += 1,
@@ -543,8 +547,10 @@ impl RunMetrics {
     }
 
     /// Closes open intervals at the end of the run, and adds the latencies per client region
-    /// up into `read` and `write` (once, however often it is called).
+    /// up into `read` and `write` (once, however often it is called). Frees the newest
+    /// acknowledged version per key: reads issued after `close` are compared with nothing.
     pub fn close(&mut self, now: SimTime) {
+        self.newest_acked = Vec::new();
         self.stations.close(now);
         if !self.folded {
             self.folded = true;
@@ -674,6 +680,39 @@ mod tests {
         // Both reads began 0 ms after the acknowledgement: bucket 0, one of two consistent.
         assert_eq!(m.visibility[0], [2, 1]);
         assert_eq!(m.staleness.count(), 1);
+    }
+
+    /// `close` frees the newest acknowledged version per key; reads issued after it expect
+    /// nothing and writes completed after it are still counted, without a panic.
+    #[test]
+    fn close_frees_the_newest_acknowledged_versions() {
+        let mut m = RunMetrics::new(1, 4);
+        let v = Version {
+            stamp: 1,
+            origin: 0,
+        };
+        m.completed(
+            0,
+            3,
+            SimTime(0),
+            SimTime(5),
+            Expect::NONE,
+            Outcome::Write(v),
+        );
+        assert_eq!(m.issued(OpKind::Read, 3).version, v);
+        m.close(SimTime(10));
+        assert_eq!(m.newest_acked.capacity(), 0);
+        assert_eq!(m.issued(OpKind::Read, 3), Expect::NONE);
+        m.completed(
+            0,
+            3,
+            SimTime(10),
+            SimTime(15),
+            Expect::NONE,
+            Outcome::Write(v),
+        );
+        assert_eq!(m.write.count(), 1);
+        assert_eq!(m.per_region[0][1].count(), 2);
     }
 
     /// `read` and `write` are the per-region histograms added up at `close` (once), the same

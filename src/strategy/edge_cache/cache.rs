@@ -3,8 +3,11 @@
 //! invalidation overtook them, invalidations, and stale-if-error while the origin is
 //! suspected.
 //!
-//! Coalesced misses wait on an intrusive list threaded through a side table indexed by
-//! `OpId::index()`, headed from a dense `regions x keys` table of the fetch in flight. Links
+//! A fetch in flight lives in a small pool (`Fetch`: the head of its waiting list, when it was
+//! sent, its invalidation floor), as many slots as were ever in flight at once; a dense
+//! `regions x keys` table of `u32` names each (region, key)'s slot plus one, 0 when none, so
+//! it starts as zeroed memory committed only where a cache ever missed. Coalesced misses wait
+//! on an intrusive list threaded through a side table indexed by `OpId::index()`. Links
 //! carry the slot and the sequence number of the insertion they point to: a slot that joins
 //! another list (its read timed out and the slot was reused, or a retry of the same read came
 //! back) gets a new sequence number, so stale links end a walk instead of crossing into
@@ -18,6 +21,7 @@
 
 use super::{EcMsg, EdgeCache};
 use crate::strategy::{Ctx, OpId, Outcome, Request, Version, HEADER_BYTES};
+use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::Key;
 
@@ -26,6 +30,18 @@ pub(super) const NO_LINK: u64 = u64::MAX;
 
 /// A fetch unanswered for this long is presumed lost (10 s).
 const FETCH_ABANDON_NS: u64 = 10_000_000_000;
+
+/// A fetch in flight for one (region, key).
+#[derive(Copy, Clone, Debug)]
+pub(super) struct Fetch {
+    /// Link to the first waiting operation.
+    pub(super) head: u64,
+    /// When it was sent.
+    pub(super) sent_at: SimTime,
+    /// Oldest version it may cache (raised by invalidations that arrive while it is in
+    /// flight).
+    pub(super) floor: Version,
+}
 
 impl EdgeCache {
     /// A read at cache region `at`.
@@ -62,23 +78,30 @@ impl EdgeCache {
         self.wait_seq[op] = self.seq;
         let link = (self.seq as u64) << 32 | op as u64;
         let s = self.slot(at, req.key);
-        let head = self.inflight[s];
-        // A fetch lost to a fault is abandoned after FETCH_ABANDON_NS (its clients have
-        // timed out long before); later misses start a new one.
-        let alive = now.saturating_since(self.inflight_at[s]) < FETCH_ABANDON_NS;
         ctx.waiting(req.op, crate::strategy::Part::CacheMiss, self.cfg.origin);
-        if self.valid(head) && alive {
-            // Join the fetch in flight, right behind its head.
-            self.coalesced += 1;
-            let h = head as u32 as usize;
-            self.wait_next[op] = self.wait_next[h];
-            self.wait_next[h] = link;
-            return;
+        let new = Fetch {
+            head: link,
+            sent_at: now,
+            floor: Version::NONE,
+        };
+        match self.fetch_of[s].checked_sub(1) {
+            Some(f) => {
+                let Fetch { head, sent_at, .. } = self.fetches[f as usize];
+                // A fetch lost to a fault is abandoned after FETCH_ABANDON_NS (its clients
+                // have timed out long before); later misses start a new one.
+                if self.valid(head) && now.saturating_since(sent_at) < FETCH_ABANDON_NS {
+                    // Join the fetch in flight, right behind its head.
+                    self.coalesced += 1;
+                    let h = head as u32 as usize;
+                    self.wait_next[op] = self.wait_next[h];
+                    self.wait_next[h] = link;
+                    return;
+                }
+                self.fetches[f as usize] = new;
+            }
+            None => self.begin_fetch(s, new),
         }
-        self.inflight[s] = link;
-        self.inflight_at[s] = now;
         self.wait_next[op] = NO_LINK;
-        self.fetch_floor[s] = Version::NONE;
         let msg = EcMsg::Fetch { key: req.key };
         ctx.send(at, self.cfg.origin, msg, HEADER_BYTES);
     }
@@ -91,14 +114,11 @@ impl EdgeCache {
         key: Key,
         v: Version,
     ) {
-        let s = self.slot(at, key);
-        let head = self.inflight[s];
-        self.inflight[s] = NO_LINK;
         // No fetch in flight: an answer to a fetch that was abandoned (a fault).
-        if head == NO_LINK {
+        let Some(Fetch { head, floor, .. }) = self.end_fetch(at, key) else {
             return;
-        }
-        if v >= self.fetch_floor[s] {
+        };
+        if v >= floor {
             self.install(at, key, v, ctx.now());
         }
         let mut link = head;
@@ -107,6 +127,31 @@ impl EdgeCache {
             ctx.reply(OpId(self.wait_id[op]), Outcome::Read(v));
             link = self.wait_next[op];
         }
+    }
+
+    /// Puts `fetch` in flight for dense slot `s` (which has none), in a free slot of the pool
+    /// if there is one.
+    pub(super) fn begin_fetch(&mut self, s: usize, fetch: Fetch) {
+        let f = match self.fetch_free.pop() {
+            Some(f) => {
+                self.fetches[f as usize] = fetch;
+                f
+            }
+            None => {
+                self.fetches.push(fetch);
+                (self.fetches.len() - 1) as u32
+            }
+        };
+        self.fetch_of[s] = f + 1;
+    }
+
+    /// Ends the fetch in flight for (`region`, `key`), if any, and returns it.
+    pub(super) fn end_fetch(&mut self, region: RegionId, key: Key) -> Option<Fetch> {
+        let s = self.slot(region, key);
+        let f = self.fetch_of[s].checked_sub(1)?;
+        self.fetch_of[s] = 0;
+        self.fetch_free.push(f);
+        Some(self.fetches[f as usize])
     }
 
     /// Whether `link` still points to the insertion it was made for.
@@ -123,12 +168,9 @@ impl EdgeCache {
         region: RegionId,
     ) {
         for key in 0..self.keys as Key {
-            let s = self.slot(region, key);
-            let head = self.inflight[s];
-            if head == NO_LINK {
+            let Some(Fetch { head, .. }) = self.end_fetch(region, key) else {
                 continue;
-            }
-            self.inflight[s] = NO_LINK;
+            };
             let Some(ctx) = ctx.as_deref_mut() else {
                 continue;
             };
@@ -152,10 +194,9 @@ impl EdgeCache {
                 self.drop_entry(at, key);
             }
         }
-        let s = self.slot(at, key);
-        if self.inflight[s] != NO_LINK {
-            let f = &mut self.fetch_floor[s];
-            *f = (*f).max(version);
+        if let Some(f) = self.fetch_of[self.slot(at, key)].checked_sub(1) {
+            let floor = &mut self.fetches[f as usize].floor;
+            *floor = (*floor).max(version);
         }
     }
 }

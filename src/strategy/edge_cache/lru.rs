@@ -6,8 +6,9 @@
 //! then slots are reused). Each cache is an intrusive doubly linked list through the entries'
 //! `prev`/`next` u32 indices (head = most recently used, tail = least), with its own length;
 //! freed slots (invalidated entries) go on a free list threaded through `next`. A dense index
-//! `Vec<u32>` of `regions x keys` maps (region, key) to its slot, `NIL` when not cached.
-//! Lookup, touch, insert, evict and drop are O(1).
+//! `Vec<u32>` of `regions x keys` maps (region, key) to its slot, stored negated (`!slot`, so
+//! `NIL` is 0): the table starts as zeroed memory and only the pages of keys a cache ever
+//! held are committed. Lookup, touch, insert, evict and drop are O(1).
 //!
 //! Owns lookup, touch, insert (evicting the least recently used entry when full, counted),
 //! drop and clearing a whole cache. Knows nothing of the TTL, fetches or messages: `cache`
@@ -98,7 +99,7 @@ impl EdgeCache {
 
     /// The cached entry of `key` at `region`, if any (expired or not).
     pub(super) fn lookup(&self, region: RegionId, key: Key) -> Option<u32> {
-        let i = self.index[self.slot(region, key)];
+        let i = !self.index[self.slot(region, key)];
         (i != NIL).then_some(i)
     }
 
@@ -109,7 +110,7 @@ impl EdgeCache {
             return;
         }
         let s = self.slot(region, key);
-        let i = self.index[s];
+        let i = !self.index[s];
         if i != NIL {
             let e = &mut self.entries[i as usize];
             e.version = e.version.max(version);
@@ -128,7 +129,7 @@ impl EdgeCache {
             let t = self.lru[region as usize].tail;
             self.unlink(region, t);
             let old = self.slot(region, self.entries[t as usize].key);
-            self.index[old] = NIL;
+            self.index[old] = !NIL;
             self.evictions += 1;
             self.entries[t as usize] = entry;
             t
@@ -142,18 +143,18 @@ impl EdgeCache {
             (self.entries.len() - 1) as u32
         };
         self.push_front(region, i);
-        self.index[s] = i;
+        self.index[s] = !i;
     }
 
     /// Drops `key` from `region`'s cache (no-op when not cached).
     pub(super) fn drop_entry(&mut self, region: RegionId, key: Key) {
         let s = self.slot(region, key);
-        let i = self.index[s];
+        let i = !self.index[s];
         if i == NIL {
             return;
         }
         self.unlink(region, i);
-        self.index[s] = NIL;
+        self.index[s] = !NIL;
         self.entries[i as usize].next = self.free;
         self.free = i;
     }
@@ -164,7 +165,7 @@ impl EdgeCache {
         while i != NIL {
             let e = self.entries[i as usize];
             let s = self.slot(region, e.key);
-            self.index[s] = NIL;
+            self.index[s] = !NIL;
             self.entries[i as usize].next = self.free;
             self.free = i;
             i = e.next;

@@ -80,7 +80,7 @@ use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
 
-use cache::NO_LINK;
+use cache::Fetch;
 use lru::{Entry, Lru, NIL};
 
 /// Settings of `edge-cache`.
@@ -156,7 +156,9 @@ pub struct EdgeCache {
     /// The origin's current value size per key (0: never written).
     value_bytes: Vec<u32>,
     log_pos: u64,
-    /// Slot of (region, key) in `entries`, `NIL` when not cached; row-major by region.
+    /// Slot of (region, key) in `entries`, stored bitwise negated (`!slot`) so that 0 means
+    /// "not cached" and a fresh table is zeroed memory, committed only where it is written;
+    /// row-major by region.
     index: Vec<u32>,
     /// The arena shared by every cache.
     entries: Vec<Entry>,
@@ -164,9 +166,13 @@ pub struct EdgeCache {
     free: u32,
     /// One LRU list per region (the origin's stays empty).
     lru: Vec<Lru>,
-    /// Link to the first waiting operation of the fetch in flight for (region, key),
-    /// `NO_LINK` if none.
-    inflight: Vec<u64>,
+    /// The fetch in flight for (region, key): its slot in `fetches` plus one, 0 if none
+    /// (zeroed, like `index`); row-major by region.
+    fetch_of: Vec<u32>,
+    /// The fetches in flight (as many slots as were ever in flight at once).
+    fetches: Vec<Fetch>,
+    /// Free slots of `fetches`.
+    fetch_free: Vec<u32>,
     /// Link to the next operation waiting on the same fetch, indexed by `OpId::index`.
     wait_next: Vec<u64>,
     /// The full id (slot and generation) of the operation in each slot.
@@ -175,11 +181,6 @@ pub struct EdgeCache {
     wait_seq: Vec<u32>,
     /// The last sequence number given out.
     seq: u32,
-    /// When the fetch in flight for (region, key) was sent.
-    inflight_at: Vec<SimTime>,
-    /// Oldest version the fetch in flight for (region, key) may cache (raised by
-    /// invalidations that arrive while it is in flight).
-    fetch_floor: Vec<Version>,
     /// Regions each region's failure detector suspects.
     suspects: Suspects,
     /// Writes the origin acknowledged since it last came back empty, and when the first of
@@ -211,17 +212,17 @@ impl EdgeCache {
             store: vec![Version::NONE; k],
             value_bytes: vec![0; k],
             log_pos: 0,
-            index: vec![NIL; regions * k],
+            index: vec![0; regions * k],
             entries: Vec::with_capacity(arena),
             free: NIL,
             lru: vec![Lru::EMPTY; regions],
-            inflight: vec![NO_LINK; regions * k],
-            inflight_at: vec![SimTime::ZERO; regions * k],
+            fetch_of: vec![0; regions * k],
+            fetches: Vec::new(),
+            fetch_free: Vec::new(),
             wait_id: Vec::new(),
             wait_next: Vec::new(),
             wait_seq: Vec::new(),
             seq: 0,
-            fetch_floor: vec![Version::NONE; regions * k],
             suspects: Suspects::new(regions),
             acked: 0,
             acked_first: None,

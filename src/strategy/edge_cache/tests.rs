@@ -29,7 +29,7 @@ fn order(c: &EdgeCache, region: RegionId) -> Vec<Key> {
     while i != NIL {
         let e = c.entries[i as usize];
         assert_eq!(e.prev, prev);
-        assert_eq!(c.index[c.slot(region, e.key)], i);
+        assert_eq!(c.lookup(region, e.key), Some(i));
         out.push(e.key);
         prev = i;
         i = e.next;
@@ -76,6 +76,39 @@ fn lru_evicts_the_least_recently_used_and_reuses_slots() {
     assert_eq!(order(&c, 1), vec![3]);
     c.drop_entry(1, 3);
     assert_eq!(order(&c, 1), Vec::<Key>::new());
+}
+
+/// The fetches in flight live in a pool as large as the most ever in flight at once: ended
+/// fetches free their slot for the next, an invalidation raises only its own key's floor, and
+/// a cache that goes down leaves no fetch behind (its dense table back to all zeros).
+#[test]
+fn fetches_in_flight_share_a_pool_of_reused_slots() {
+    let mut c = EdgeCache::new(cfg(3), 3, 10);
+    let fetch = |head| Fetch {
+        head,
+        sent_at: SimTime(head),
+        floor: Version::NONE,
+    };
+    for (region, key) in [(1, 4), (2, 4), (1, 7)] {
+        let s = c.slot(region, key);
+        c.begin_fetch(s, fetch(key));
+    }
+    assert_eq!(c.fetches.len(), 3);
+    c.invalidated(1, 4, v(5));
+    c.invalidated(1, 5, v(6));
+    let f = c.end_fetch(1, 4).unwrap();
+    assert_eq!((f.head, f.floor), (4, v(5)));
+    assert!(c.end_fetch(1, 4).is_none());
+    // The freed slot is reused before the pool grows; the other fetches kept their floor.
+    let s = c.slot(1, 5);
+    c.begin_fetch(s, fetch(5));
+    assert_eq!(c.fetches.len(), 3);
+    assert_eq!(c.end_fetch(1, 5).unwrap().floor, Version::NONE);
+    assert_eq!(c.end_fetch(2, 4).unwrap().floor, Version::NONE);
+    c.abandon_fetches(None, 1);
+    assert!(c.end_fetch(1, 7).is_none());
+    assert!(c.fetch_of.iter().all(|&f| f == 0));
+    assert_eq!(c.fetch_free.len(), c.fetches.len());
 }
 
 #[test]
