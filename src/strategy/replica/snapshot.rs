@@ -29,9 +29,9 @@ pub fn send_snapshot<M, T>(
     if from == to {
         return;
     }
-    for (k, v) in store.row(from).iter().enumerate() {
-        if *v != Version::NONE {
-            ctx.carries(from, to, k as u64, 16);
+    for (k, v) in store.copies(from) {
+        if v != Version::NONE {
+            ctx.carries(from, to, k, 16);
         }
     }
 }
@@ -46,12 +46,16 @@ impl RegionStore<Version> {
     /// `at` merges `from`'s copies of the keys `keep` accepts (by key index): a copy replaces
     /// `at`'s when it is newer.
     pub fn merge_newer(&mut self, at: RegionId, from: RegionId, keep: impl Fn(usize) -> bool) {
-        let (src, dst) = (from as usize * self.keys, at as usize * self.keys);
-        for k in 0..self.keys {
-            if keep(k) {
-                let v = self.cells[src + k];
-                if v > self.cells[dst + k] {
-                    self.cells[dst + k] = v;
+        let (n, at, from) = (self.regions, at as usize, from as usize);
+        for (k, &b) in self.block.iter().enumerate() {
+            // A key without a block holds `Version::NONE` at both: nothing is newer.
+            if let Some(b) = b.checked_sub(1) {
+                if keep(k) {
+                    let base = b as usize * n;
+                    let v = self.cells[base + from];
+                    if v > self.cells[base + at] {
+                        self.cells[base + at] = v;
+                    }
                 }
             }
         }
