@@ -84,10 +84,10 @@ impl<S: Strategy> World<'_, S> {
     /// message just sent to `peer`, then on what `peer` does). Ignored for an answered or
     /// finished operation and while the current attempt's request is still on its way.
     fn tag(&mut self, now: SimTime, op: OpId, part: Part, peer: RegionId, transit: bool) {
-        let Some(s) = self.ops.get_mut(op.index()) else {
+        let Some(s) = self.ops.live_mut(op) else {
             return;
         };
-        if s.gen != op.gen() || s.answered || now < s.track.mark {
+        if s.answered || now < s.track.mark {
             return;
         }
         match self.last_sent {
@@ -192,10 +192,8 @@ impl<S: Strategy> World<'_, S> {
                     version,
                     stale,
                 } => {
-                    if let Some(s) = self.ops.get_mut(op.index()) {
-                        if s.gen == op.gen() {
-                            s.ticket = Some((ticket, version));
-                        }
+                    if let Some(s) = self.ops.live_mut(op) {
+                        s.ticket = Some((ticket, version));
                     }
                     self.metrics.acked(now, ticket, stale);
                 }
