@@ -371,7 +371,8 @@ impl<S: Strategy> World<'_, S> {
             epoch: 0,
             role,
             ticket: None,
-            track: Track::new(now),
+            // `send_attempt` below starts it.
+            track: Track::UNSTARTED,
             session,
         });
         if let Some(t) = &mut self.tracer {
@@ -585,7 +586,10 @@ impl<S: Strategy> World<'_, S> {
 /// caller may hold other fields of the world).
 #[inline]
 pub(super) fn trace_step(tracer: &mut Option<Box<Tracer>>, ops: &Ops, op: OpId) {
-    if let (Some(t), Some(s)) = (tracer, ops.get(op.index())) {
+    let Some(t) = tracer else {
+        return;
+    };
+    if let Some(s) = ops.get(op.index()) {
         let peer = s.track.peer.unwrap_or(s.target);
         t.step(op.index(), &s.track, s.start, [s.client, s.target, peer]);
     }

@@ -111,8 +111,9 @@ impl<S: Strategy> World<'_, S> {
     ) {
         let mut effects = std::mem::take(&mut self.effects);
         self.last_sent = None;
-        for effect in effects.drain(..) {
-            match effect {
+        // Read in place (each field copied out as its arm needs it), then cleared.
+        for effect in &effects {
+            match *effect {
                 Effect::Send {
                     from,
                     to,
@@ -209,6 +210,7 @@ impl<S: Strategy> World<'_, S> {
                 }
             }
         }
+        effects.clear();
         self.effects = effects;
     }
 }
