@@ -48,10 +48,10 @@ impl<S: Strategy> World<'_, S> {
         at: RegionId,
         sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
     ) {
-        let Some(s) = self.ops.get(op.index()) else {
+        let Some(s) = self.ops.live(op) else {
             return;
         };
-        if s.gen != op.gen() || s.attempt != attempt || !self.up[at as usize] {
+        if s.attempt != attempt || !self.up[at as usize] {
             return;
         }
         let foreign = s.client != at;
@@ -124,8 +124,8 @@ impl<S: Strategy> World<'_, S> {
         let cap = self.sc.capacity[at as usize].as_ref().expect("station");
         if let Some((next, att, fgn, since)) = st.queue.pop_front() {
             st.busy += 1;
-            if let Some(s) = self.ops.get_mut(next.index()) {
-                if s.gen == next.gen() && s.attempt == att {
+            if let Some(s) = self.ops.live_mut(next) {
+                if s.attempt == att {
                     s.track.advance(now, Part::Service);
                     super::client::trace_step(&mut self.tracer, &self.ops, next);
                 }
@@ -144,10 +144,7 @@ impl<S: Strategy> World<'_, S> {
             sched.schedule_at(now + d, ev);
         }
         self.metrics.stations.busy(at, now, st.busy);
-        let live = self
-            .ops
-            .get(op.index())
-            .is_some_and(|s| s.gen == op.gen() && s.attempt == attempt);
+        let live = self.ops.live(op).is_some_and(|s| s.attempt == attempt);
         if live && self.up[at as usize] {
             self.serve(now, op, at, sched);
         }

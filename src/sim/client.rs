@@ -1,7 +1,9 @@
 //! The clients' side of an operation: arrivals, attempts, answers, timeouts and retries.
 //!
-//! Owns `OpState` (one client operation in flight), its `Role` (client operation, write
-//! sampled for probing, or probe read) and the `World` handlers that move it: a group's next arrival, sending the current attempt to the region its clients use (the
+//! Owns `OpState` (one client operation in flight) and its `Role` (client operation, write
+//! sampled for probing, or probe read), `Ops` (the table of operations by slot, each entry's
+//! generation telling whether it is live), and the `World` handlers that move an operation:
+//! a group's next arrival, sending the current attempt to the region its clients use (the
 //! nearest allowed region under enforced residency), the strategy's answer travelling back
 //! (`reply`; the first answer to an attempt wins), the answer reaching the client
 //! (`response`), and giving up an attempt (backoff with jitter from the clients' own stream,
@@ -28,7 +30,6 @@ use super::sessions::NO_SESSION;
 use super::trace::Tracer;
 use super::track::Track;
 use super::{Event, World};
-use slab::Slab;
 
 /// What an entry of the world's operation table is.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -83,6 +84,111 @@ pub(super) struct OpState {
     pub(super) ticket: Option<(u64, Version)>,
 }
 
+/// The generation of a free entry of `Ops` (never an operation's: those are <= `OP_GEN_MAX`).
+const VACANT: u64 = u64::MAX;
+
+/// The world's operation table: `OpState`s by slot, a freed slot reused first (last freed,
+/// first reused: the order of the `slab` crate, so operations get the same slots as they
+/// always did). An entry's own generation says whether it is live (`VACANT`: free), so
+/// looking an `OpId` up reads one word at the start of its entry and nothing else.
+#[derive(Debug)]
+pub(super) struct Ops {
+    entries: Vec<OpState>,
+    /// The free slots, the next one to reuse last.
+    free: Vec<u32>,
+}
+
+impl Ops {
+    /// An empty table with room for `n` operations.
+    pub(super) fn with_capacity(n: usize) -> Self {
+        Ops {
+            entries: Vec::with_capacity(n),
+            free: Vec::new(),
+        }
+    }
+
+    /// The slot the next `insert` fills.
+    #[inline]
+    pub(super) fn vacant_key(&self) -> usize {
+        match self.free.last() {
+            Some(&slot) => slot as usize,
+            None => self.entries.len(),
+        }
+    }
+
+    /// Stores `state` in the slot `vacant_key` named.
+    #[inline]
+    pub(super) fn insert(&mut self, state: OpState) {
+        debug_assert!(state.gen != VACANT);
+        match self.free.pop() {
+            Some(slot) => self.entries[slot as usize] = state,
+            None => self.entries.push(state),
+        }
+    }
+
+    /// The entry of `op`, if `op` is still in flight (a stale id of an earlier operation in
+    /// the same slot does not match its generation).
+    #[inline]
+    pub(super) fn live(&self, op: OpId) -> Option<&OpState> {
+        self.entries.get(op.index()).filter(|s| s.gen == op.gen())
+    }
+
+    /// `live`, mutable.
+    #[inline]
+    pub(super) fn live_mut(&mut self, op: OpId) -> Option<&mut OpState> {
+        self.entries
+            .get_mut(op.index())
+            .filter(|s| s.gen == op.gen())
+    }
+
+    /// The entry in slot `slot`, if it is taken.
+    #[inline]
+    pub(super) fn get(&self, slot: usize) -> Option<&OpState> {
+        self.entries.get(slot).filter(|s| s.gen != VACANT)
+    }
+
+    /// Frees slot `slot` (taken) and returns what it held.
+    #[inline]
+    pub(super) fn remove(&mut self, slot: usize) -> OpState {
+        let s = self.entries[slot];
+        self.free_slot(slot);
+        s
+    }
+
+    /// Frees slot `slot` (taken) without copying its entry out.
+    #[inline]
+    pub(super) fn free_slot(&mut self, slot: usize) {
+        let e = &mut self.entries[slot];
+        debug_assert!(e.gen != VACANT, "a taken slot");
+        e.gen = VACANT;
+        self.free.push(slot as u32);
+    }
+
+    /// The taken entries, by slot.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (usize, &OpState)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.gen != VACANT)
+    }
+}
+
+impl std::ops::Index<usize> for Ops {
+    type Output = OpState;
+    /// The entry in slot `slot` (taken: the callers looked it up with `live` first).
+    #[inline]
+    fn index(&self, slot: usize) -> &OpState {
+        &self.entries[slot]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Ops {
+    #[inline]
+    fn index_mut(&mut self, slot: usize) -> &mut OpState {
+        &mut self.entries[slot]
+    }
+}
+
 impl<S: Strategy> World<'_, S> {
     pub(super) fn reply(
         &mut self,
@@ -91,12 +197,13 @@ impl<S: Strategy> World<'_, S> {
         outcome: Outcome,
         sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
     ) {
-        let Some(state) = self.ops.get_mut(op.index()) else {
+        let Some(state) = self.ops.live_mut(op) else {
             return;
         };
-        if state.gen != op.gen() || state.answered {
+        if state.answered {
             return;
         }
+        let (client, target, attempt) = (state.client, state.target, state.attempt);
         match (state.role, outcome) {
             (Role::Probe { delay, written }, _) => {
                 // A probe read: measured apart, its answer travels nowhere.
@@ -114,13 +221,11 @@ impl<S: Strategy> World<'_, S> {
         if self.sessions.is_some() && self.token_hold(now, op, outcome, sched) {
             return;
         }
-        let state = &self.ops[op.index()];
-        let (client, target, attempt) = (state.client, state.target, state.attempt);
         let (access, wan) = self.client_path_nanos(now, client, target, false);
         let leg = self.wan_part(client, Part::WanResponse);
         // The first answer to an attempt is the one its client gets; later answers (a
         // quorum deadline after a success, a duplicate) are dropped.
-        let state = self.ops.get_mut(op.index()).expect("present");
+        let state = &mut self.ops[op.index()];
         state.outcome = outcome;
         state.answered = true;
         // The way back: the WAN path (when served elsewhere), then the access network.
@@ -266,7 +371,8 @@ impl<S: Strategy> World<'_, S> {
             epoch: 0,
             role,
             ticket: None,
-            track: Track::new(now),
+            // `send_attempt` below starts it.
+            track: Track::UNSTARTED,
             session,
         });
         if let Some(t) = &mut self.tracer {
@@ -371,16 +477,19 @@ impl<S: Strategy> World<'_, S> {
         }
     }
 
+    /// The answer to attempt `attempt` of `op` reaches its client (ignored when the operation
+    /// has moved on: finished, or retried after a timeout).
     pub(super) fn response(
         &mut self,
         now: SimTime,
         op: OpId,
+        attempt: u32,
         sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
     ) {
-        let Some(s) = self.ops.get(op.index()) else {
+        let Some(s) = self.ops.live(op) else {
             return;
         };
-        if s.gen != op.gen() {
+        if s.attempt != attempt {
             return;
         }
         let failed = s.outcome == Outcome::Failed;
@@ -422,7 +531,7 @@ impl<S: Strategy> World<'_, S> {
         self.metrics
             .completed(s.client, s.key, s.start, now, s.expect, s.outcome);
         let (session, key, outcome) = (s.session, s.key, s.outcome);
-        self.ops.remove(idx);
+        self.ops.free_slot(idx);
         if session != NO_SESSION {
             self.session_done(now, (session, key, outcome), sched);
         }
@@ -476,9 +585,73 @@ impl<S: Strategy> World<'_, S> {
 /// The tracer (if any) follows a change of `op`'s track (a function of the two fields, so a
 /// caller may hold other fields of the world).
 #[inline]
-pub(super) fn trace_step(tracer: &mut Option<Box<Tracer>>, ops: &Slab<OpState>, op: OpId) {
-    if let (Some(t), Some(s)) = (tracer, ops.get(op.index())) {
+pub(super) fn trace_step(tracer: &mut Option<Box<Tracer>>, ops: &Ops, op: OpId) {
+    let Some(t) = tracer else {
+        return;
+    };
+    if let Some(s) = ops.get(op.index()) {
         let peer = s.track.peer.unwrap_or(s.target);
         t.step(op.index(), &s.track, s.start, [s.client, s.target, peer]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Expect;
+
+    fn entry(op: OpId) -> OpState {
+        OpState {
+            gen: op.gen(),
+            attempt: 0,
+            client: 0,
+            target: 0,
+            kind: OpKind::Read,
+            answered: false,
+            session: NO_SESSION,
+            start: SimTime::ZERO,
+            key: 0,
+            track: Track::new(SimTime::ZERO),
+            outcome: Outcome::Failed,
+            bytes: 0,
+            value_bytes: 0,
+            epoch: 0,
+            role: Role::Client,
+            expect: Expect::NONE,
+            ticket: None,
+        }
+    }
+
+    #[test]
+    fn slots_are_reused_last_freed_first_and_stale_ids_miss() {
+        let mut ops = Ops::with_capacity(2);
+        let mut gen = 0;
+        let mut add = |ops: &mut Ops| {
+            gen += 1;
+            let op = OpId::new(ops.vacant_key() as u32, gen);
+            ops.insert(entry(op));
+            op
+        };
+        let a = add(&mut ops);
+        let b = add(&mut ops);
+        let c = add(&mut ops);
+        assert_eq!([a.index(), b.index(), c.index()], [0, 1, 2]);
+        assert_eq!(ops.remove(a.index()).gen, a.gen());
+        ops.free_slot(b.index());
+        assert!(ops.live(a).is_none() && ops.get(b.index()).is_none());
+        // Last freed (b's slot), then a's, then a new slot: the order of the slab crate.
+        let d = add(&mut ops);
+        let e = add(&mut ops);
+        let f = add(&mut ops);
+        assert_eq!([d.index(), e.index(), f.index()], [1, 0, 3]);
+        assert!(ops.live(b).is_none(), "a stale id of the same slot");
+        assert_eq!(ops.live(d).map(|s| s.gen), Some(d.gen()));
+        ops.live_mut(e).expect("live").attempt = 7;
+        assert_eq!(ops[e.index()].attempt, 7);
+        let taken: Vec<usize> = ops.iter().map(|(i, _)| i).collect();
+        assert_eq!(taken, [0, 1, 2, 3]);
+        ops.free_slot(c.index());
+        let taken: Vec<usize> = ops.iter().map(|(i, _)| i).collect();
+        assert_eq!(taken, [0, 1, 3]);
     }
 }

@@ -84,10 +84,10 @@ impl<S: Strategy> World<'_, S> {
     /// message just sent to `peer`, then on what `peer` does). Ignored for an answered or
     /// finished operation and while the current attempt's request is still on its way.
     fn tag(&mut self, now: SimTime, op: OpId, part: Part, peer: RegionId, transit: bool) {
-        let Some(s) = self.ops.get_mut(op.index()) else {
+        let Some(s) = self.ops.live_mut(op) else {
             return;
         };
-        if s.gen != op.gen() || s.answered || now < s.track.mark {
+        if s.answered || now < s.track.mark {
             return;
         }
         match self.last_sent {
@@ -111,8 +111,9 @@ impl<S: Strategy> World<'_, S> {
     ) {
         let mut effects = std::mem::take(&mut self.effects);
         self.last_sent = None;
-        for effect in effects.drain(..) {
-            match effect {
+        // Read in place (each field copied out as its arm needs it), then cleared.
+        for effect in &effects {
+            match *effect {
                 Effect::Send {
                     from,
                     to,
@@ -192,10 +193,8 @@ impl<S: Strategy> World<'_, S> {
                     version,
                     stale,
                 } => {
-                    if let Some(s) = self.ops.get_mut(op.index()) {
-                        if s.gen == op.gen() {
-                            s.ticket = Some((ticket, version));
-                        }
+                    if let Some(s) = self.ops.live_mut(op) {
+                        s.ticket = Some((ticket, version));
                     }
                     self.metrics.acked(now, ticket, stale);
                 }
@@ -211,6 +210,7 @@ impl<S: Strategy> World<'_, S> {
                 }
             }
         }
+        effects.clear();
         self.effects = effects;
     }
 }

@@ -45,7 +45,6 @@ mod trace;
 mod track;
 
 use rayon::prelude::*;
-use slab::Slab;
 
 use crate::engine::{self, Model, Scheduler};
 use crate::faults::{BreakerPolicy, Fault};
@@ -63,7 +62,7 @@ use crate::workload::{GroupGen, OpKind, UserGen};
 
 use breaker::Breaker;
 use capacity::{Job, Station};
-use client::{OpState, Role};
+use client::{Ops, Role};
 use faults::Degraded;
 use probes::Probes;
 use sessions::SessionWorld;
@@ -191,7 +190,7 @@ pub struct World<'a, S: Strategy> {
     strat_rng: SimRng,
     client_rng: SimRng,
     service_rng: Vec<SimRng>,
-    ops: Slab<OpState>,
+    ops: Ops,
     next_gen: u64,
     effects: Vec<Effect<S::Msg, S::Timer>>,
     metrics: RunMetrics,
@@ -309,7 +308,7 @@ impl<'a, S: Strategy> World<'a, S> {
             service_rng: (0..n)
                 .map(|r| stream(seed, Stream::Service(r as u32)))
                 .collect(),
-            ops: Slab::with_capacity(1024),
+            ops: Ops::with_capacity(1024),
             next_gen: 0,
             effects: Vec::with_capacity(64),
             metrics,
@@ -459,27 +458,16 @@ impl<S: Strategy> Model for World<'_, S> {
                 self.strategy.on_timer(&mut ctx, region, timer);
                 self.apply_effects(now, sched);
             }
-            Event::Response { op, attempt } => {
-                let live = self
-                    .ops
-                    .get(op.index())
-                    .is_some_and(|s| s.gen == op.gen() && s.attempt == attempt);
-                if live {
-                    self.response(now, op, sched);
-                }
-            }
+            Event::Response { op, attempt } => self.response(now, op, attempt, sched),
             Event::Timeout { op, attempt } => {
-                let live = self
-                    .ops
-                    .get(op.index())
-                    .is_some_and(|s| s.gen == op.gen() && s.attempt == attempt);
+                let live = self.ops.live(op).is_some_and(|s| s.attempt == attempt);
                 if live {
                     self.breaker_outcome(now, op, true);
                     self.give_up_attempt(now, op, sched);
                 }
             }
             Event::Retry { op } => {
-                if self.ops.get(op.index()).is_some_and(|s| s.gen == op.gen()) {
+                if self.ops.live(op).is_some() {
                     self.send_attempt(now, op, sched);
                 }
             }

@@ -36,8 +36,12 @@ pub(super) struct Track {
 }
 
 impl Track {
+    /// The track of an operation whose first attempt has not started (`attempt` starts it):
+    /// a constant, so an operation's entry is written in place rather than through a copy.
+    pub(super) const UNSTARTED: Track = Track::new(SimTime::ZERO);
+
     /// A track for an operation issued at `start`.
-    pub(super) fn new(start: SimTime) -> Self {
+    pub(super) const fn new(start: SimTime) -> Self {
         Track {
             parts: [0; PARTS],
             phase: Part::Access,
