@@ -81,7 +81,8 @@ pub enum MmMsg {
 
 #[derive(Clone, Debug)]
 struct InFlight {
-    key: Key,
+    /// The key's slot in `cells` (the key itself is not needed on arrival).
+    slot: u32,
     version: Version,
     /// The write's version vector (a handle into the pool).
     vv: u32,
@@ -93,9 +94,10 @@ struct InFlight {
     remaining: u16,
 }
 
-/// One region's state of one key: the winning version (its two fields kept flat, so a cell
-/// is 16 bytes, not 24: the cells are the strategy's largest table) and two flags.
-#[derive(Copy, Clone, Debug, Default)]
+/// One region's state of one key: the winning version (its two fields kept flat), two flags
+/// and the handle of its version vector, 16 bytes in all (the cells are the strategy's largest
+/// table, and a delivery or a write finds the winner and the vector's handle in one line).
+#[derive(Copy, Clone, Debug)]
 struct Cell {
     stamp: u64,
     origin: RegionId,
@@ -103,16 +105,24 @@ struct Cell {
     counted: bool,
     /// Under `version-vector`: the key holds siblings (concurrent versions not yet resolved).
     open: bool,
+    /// The version vector's handle in `pool`.
+    vv: u32,
 }
 
 impl Cell {
-    /// A cell whose winner is `v`, flags clear.
-    fn won(v: Version) -> Cell {
-        Cell {
-            stamp: v.stamp,
-            origin: v.origin,
-            ..Cell::default()
-        }
+    /// Never written: no winner, flags clear, the zero vector.
+    const EMPTY: Cell = Cell {
+        stamp: 0,
+        origin: 0,
+        counted: false,
+        open: false,
+        vv: VV_ZERO,
+    };
+
+    /// Makes `v` the winner with both flags clear (the vector is left as it is).
+    fn win(&mut self, v: Version) {
+        self.set_winner(v);
+        (self.counted, self.open) = (false, false);
     }
 
     fn winner(&self) -> Version {
@@ -148,12 +158,10 @@ pub struct MultiMaster {
     cfg: MultiMasterConfig,
     n: usize,
     keys: usize,
-    /// Per key: its slot in `cells` and `vv` (`NO_SLOT` until the key is first written).
+    /// Per key: its slot in `cells` (`NO_SLOT` until the key is first written).
     slot: Vec<u32>,
-    /// Per (slot, region): the winning version, `n` per slot.
+    /// Per (slot, region): the winning version and the vector's handle, `n` per slot.
     cells: Vec<Cell>,
-    /// Per (slot, region): the version vector's handle in `pool`, `n` per slot.
-    vv: Vec<u32>,
     pool: VvArena,
     writes: Slab<InFlight>,
     /// Per region: writes it accepted and sent to no replica (one region, or residency).
@@ -204,7 +212,6 @@ impl MultiMaster {
             keys,
             slot: vec![NO_SLOT; keys],
             cells: Vec::new(),
-            vv: Vec::new(),
             pool: VvArena::new(regions),
             writes: Slab::new(),
             local_only: vec![Unreplicated::default(); regions],
@@ -228,7 +235,7 @@ impl MultiMaster {
         }
     }
 
-    /// The index of `(key, region)` in `cells` and `vv`, if the key was ever written.
+    /// The index of `(key, region)` in `cells`, if the key was ever written.
     #[inline]
     fn cell(&self, region: RegionId, key: Key) -> Option<usize> {
         let s = self.slot[key as usize];
@@ -239,9 +246,7 @@ impl MultiMaster {
     fn cell_or_new(&mut self, region: RegionId, key: Key) -> usize {
         if self.slot[key as usize] == NO_SLOT {
             self.slot[key as usize] = (self.cells.len() / self.n) as u32;
-            self.cells
-                .resize(self.cells.len() + self.n, Cell::default());
-            self.vv.resize(self.vv.len() + self.n, VV_ZERO);
+            self.cells.resize(self.cells.len() + self.n, Cell::EMPTY);
         }
         self.slot[key as usize] as usize * self.n + region as usize
     }
@@ -249,21 +254,21 @@ impl MultiMaster {
     fn write_local(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, at: RegionId, req: Request) {
         let c = self.cell_or_new(at, req.key);
         let n = self.n;
-        self.pool.bump(&mut self.vv[c], at as usize);
+        self.pool.bump(&mut self.cells[c].vv, at as usize);
         let stamp = ctx.clock(at).max(self.cells[c].stamp + 1);
         let version = Version { stamp, origin: at };
-        self.cells[c] = Cell::won(version);
+        self.cells[c].win(version);
         ctx.reply(req.op, Outcome::Write(version));
         if n == 1 {
             self.local_only[at as usize].add(ctx.now());
             self.acks.ack(ctx, req.op, at, req.key, version, true);
             return;
         }
-        let vv = self.vv[c];
+        let vv = self.cells[c].vv;
         self.pool.retain(vv);
         let ticket = self.acks.next_ticket();
         let slot = self.writes.insert(InFlight {
-            key: req.key,
+            slot: (c / n) as u32,
             version,
             vv,
             acked_at: ctx.now(),
@@ -292,17 +297,24 @@ impl MultiMaster {
 
     fn receive(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, at: RegionId, slot: usize) {
         let w = &self.writes[slot];
-        let (key, version, acked_at, incoming) = (w.key, w.version, w.acked_at, w.vv);
-        // The key was written (this write), so it has its state.
-        let c = self.cell(at, key).expect("written key");
-        match compare(self.pool.get(incoming), self.pool.get(self.vv[c])) {
+        let (version, acked_at, incoming) = (w.version, w.acked_at, w.vv);
+        // The key was written (this write), so it has its state, at the write's slot.
+        let c = w.slot as usize * self.n + at as usize;
+        let local = self.cells[c].vv;
+        // The same handle is the same vector: dominated, without reading the counters.
+        let order = if local == incoming {
+            Order::Dominated
+        } else {
+            compare(self.pool.get(incoming), self.pool.get(local))
+        };
+        match order {
             Order::Dominated => {}
             Order::Dominates => {
-                self.pool.assign(&mut self.vv[c], incoming);
-                self.cells[c] = Cell::won(version);
+                self.pool.assign(&mut self.cells[c].vv, incoming);
+                self.cells[c].win(version);
             }
             Order::Concurrent => {
-                self.pool.join(&mut self.vv[c], incoming);
+                self.pool.join(&mut self.cells[c].vv, incoming);
                 let cell = self.cells[c];
                 let local_winner = cell.origin == at && cell.winner() != Version::NONE;
                 if local_winner && !cell.counted {
@@ -314,10 +326,9 @@ impl MultiMaster {
                     if local_winner && self.cfg.resolution == Resolution::Lww {
                         ctx.lost_update(at);
                     }
-                    self.cells[c] = Cell {
-                        open: self.cells[c].open,
-                        ..Cell::won(version)
-                    };
+                    let open = self.cells[c].open;
+                    self.cells[c].win(version);
+                    self.cells[c].open = open;
                 } else {
                     self.cells[c].counted = local_winner;
                 }
@@ -345,16 +356,16 @@ impl MultiMaster {
             else {
                 continue;
             };
-            match compare(self.pool.get(self.vv[src]), self.pool.get(self.vv[dst])) {
+            let theirs = self.cells[src].vv;
+            match compare(self.pool.get(theirs), self.pool.get(self.cells[dst].vv)) {
                 Order::Dominated => {}
                 Order::Dominates => {
-                    let theirs = self.vv[src];
-                    self.pool.assign(&mut self.vv[dst], theirs);
-                    self.cells[dst] = Cell::won(self.cells[src].winner());
+                    self.pool.assign(&mut self.cells[dst].vv, theirs);
+                    let v = self.cells[src].winner();
+                    self.cells[dst].win(v);
                 }
                 Order::Concurrent => {
-                    let theirs = self.vv[src];
-                    self.pool.join(&mut self.vv[dst], theirs);
+                    self.pool.join(&mut self.cells[dst].vv, theirs);
                     let theirs = self.cells[src].winner();
                     if theirs > self.cells[dst].winner() {
                         self.cells[dst].set_winner(theirs);
@@ -375,7 +386,7 @@ impl Strategy for MultiMaster {
             OpKind::Read => {
                 let cell = self
                     .cell(at, req.key)
-                    .map_or(Cell::default(), |c| self.cells[c]);
+                    .map_or(Cell::EMPTY, |c| self.cells[c]);
                 self.sibling_reads += cell.open as u64;
                 ctx.reply(req.op, Outcome::Read(cell.winner()));
             }
@@ -437,9 +448,9 @@ impl Strategy for MultiMaster {
         self.local_only[r].since = self.acks.next_ticket();
         let n = self.n;
         for c in (r..self.cells.len()).step_by(n) {
-            self.cells[c] = Cell::default();
+            self.cells[c].win(Version::NONE);
             // Only its own write counter survives (a new actor incarnation).
-            self.pool.keep_only(&mut self.vv[c], r);
+            self.pool.keep_only(&mut self.cells[c].vv, r);
         }
         for p in (0..n as RegionId).filter(|&p| p != region) {
             ctx.send(region, p, MmMsg::CatchUp, HEADER_BYTES);

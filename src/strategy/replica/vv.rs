@@ -8,6 +8,8 @@
 //! is the only owner of its vector changes it in place; otherwise it gets a fresh copy
 //! (copy on write). The all-zero vector is the handle [`ZERO`] and is never stored. Freed
 //! vectors are reused, so no allocation happens once the pool has reached its working size.
+//! A vector's reference count sits just before its counters (one run of `n + 1` words), so
+//! comparing a vector and then sharing or releasing it touches one place in memory, not two.
 //!
 //! Must not import the engine, the simulation world (`sim`), metrics or a concrete strategy.
 
@@ -18,8 +20,8 @@ pub const ZERO: u32 = u32::MAX;
 #[derive(Clone, Debug)]
 pub struct VvArena {
     n: usize,
-    counters: Vec<u32>,
-    refs: Vec<u32>,
+    /// Per vector, `n + 1` words: its reference count, then its `n` counters.
+    words: Vec<u32>,
     free: Vec<u32>,
     zeros: Vec<u32>,
 }
@@ -29,11 +31,16 @@ impl VvArena {
     pub fn new(n: usize) -> VvArena {
         VvArena {
             n,
-            counters: Vec::new(),
-            refs: Vec::new(),
+            words: Vec::new(),
             free: Vec::new(),
             zeros: vec![0; n],
         }
+    }
+
+    /// Where vector `id`'s run of words (reference count, then counters) starts.
+    #[inline]
+    fn base(&self, id: u32) -> usize {
+        id as usize * (self.n + 1)
     }
 
     /// The counters of vector `id`.
@@ -42,8 +49,8 @@ impl VvArena {
         if id == ZERO {
             &self.zeros
         } else {
-            let s = id as usize * self.n;
-            &self.counters[s..s + self.n]
+            let s = self.base(id) + 1;
+            &self.words[s..s + self.n]
         }
     }
 
@@ -51,24 +58,21 @@ impl VvArena {
     fn alloc_copy(&mut self, from: u32) -> u32 {
         let n = self.n;
         let id = match self.free.pop() {
-            Some(id) => {
-                self.refs[id as usize] = 1;
-                id
-            }
+            Some(id) => id,
             None => {
-                let id = self.refs.len() as u32;
+                let id = (self.words.len() / (n + 1)) as u32;
                 assert!(id < ZERO, "version vector pool full");
-                self.refs.push(1);
-                self.counters.resize(self.counters.len() + n, 0);
+                self.words.resize(self.words.len() + n + 1, 0);
                 id
             }
         };
-        let d = id as usize * n;
+        let d = self.base(id);
+        self.words[d] = 1;
         if from == ZERO {
-            self.counters[d..d + n].fill(0);
+            self.words[d + 1..d + 1 + n].fill(0);
         } else {
-            self.counters
-                .copy_within(from as usize * n..from as usize * n + n, d);
+            let s = self.base(from) + 1;
+            self.words.copy_within(s..s + n, d + 1);
         }
         id
     }
@@ -77,7 +81,8 @@ impl VvArena {
     #[inline]
     pub fn retain(&mut self, id: u32) {
         if id != ZERO {
-            self.refs[id as usize] += 1;
+            let b = self.base(id);
+            self.words[b] += 1;
         }
     }
 
@@ -85,7 +90,8 @@ impl VvArena {
     #[inline]
     pub fn release(&mut self, id: u32) {
         if id != ZERO {
-            let r = &mut self.refs[id as usize];
+            let b = self.base(id);
+            let r = &mut self.words[b];
             *r -= 1;
             if *r == 0 {
                 self.free.push(id);
@@ -96,13 +102,13 @@ impl VvArena {
     /// Makes `*slot` a vector its holder alone owns (a copy when shared), and returns its
     /// counters for writing.
     fn own(&mut self, slot: &mut u32) -> &mut [u32] {
-        if *slot == ZERO || self.refs[*slot as usize] > 1 {
+        if *slot == ZERO || self.words[self.base(*slot)] > 1 {
             let id = self.alloc_copy(*slot);
             self.release(*slot);
             *slot = id;
         }
-        let s = *slot as usize * self.n;
-        &mut self.counters[s..s + self.n]
+        let s = self.base(*slot) + 1;
+        &mut self.words[s..s + self.n]
     }
 
     /// Increments entry `at` of the vector held in `*slot`.
@@ -123,14 +129,14 @@ impl VvArena {
         // Own first (it may copy), then read `id` (which `own` never moves or frees while
         // `id` is held by the caller).
         self.own(slot);
-        let (d, s) = (*slot as usize * n, id as usize * n);
-        if id == ZERO || d == s {
+        if id == ZERO || *slot == id {
             return;
         }
+        let (d, s) = (self.base(*slot) + 1, self.base(id) + 1);
         for i in 0..n {
-            let v = self.counters[s + i];
-            if v > self.counters[d + i] {
-                self.counters[d + i] = v;
+            let v = self.words[s + i];
+            if v > self.words[d + i] {
+                self.words[d + i] = v;
             }
         }
     }
@@ -148,7 +154,7 @@ impl VvArena {
 
     /// Vectors alive (held by someone).
     pub fn live(&self) -> usize {
-        self.refs.len() - self.free.len()
+        self.words.len() / (self.n + 1) - self.free.len()
     }
 }
 
