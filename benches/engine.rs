@@ -15,7 +15,7 @@
 //! # The variants
 //!
 //! * `engine`: the model as a [`geosim::engine::Model`] run by [`geosim::engine::run`]
-//!   (the scheduler's radix heap over time with events inline and FIFO ties, horizon test,
+//!   (the scheduler's base-64 radix heap over time, events inline, FIFO ties, horizon test,
 //!   `finished()` call per event).
 //! * `binary`: a bare loop over `BinaryHeap<Reverse<(time, seq, lp)>>` (24-byte entries).
 //! * `quad`: a bare loop over a hand-written 4-ary min-heap of the same tuples.
