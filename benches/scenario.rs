@@ -1,4 +1,4 @@
-//! Benchmark of whole runs: `scenarios/bench/bench-1h-8-regions.toml` (one hour of 10,000
+//! Benchmark of whole runs: `scenarios/bench-1h-8-regions.toml` (one hour of 10,000
 //! operations per second over eight AWS regions, one multi-master strategy) and its 49-region
 //! variant (the same load spread over the first 49 catalogue regions: 49 groups of 10,000 / 49 rps).
 //!
@@ -22,7 +22,7 @@ const RUNS: usize = 3;
 fn eight_regions(duration_s: u64) -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/bench/bench-1h-8-regions.toml"
+        "/scenarios/bench-1h-8-regions.toml"
     );
     let text = std::fs::read_to_string(path).expect("shipped scenario");
     assert!(text.contains("duration_s = 3600\n"));
