@@ -6,12 +6,16 @@
 //! a group's next arrival, sending the current attempt to the region its clients use (the
 //! nearest allowed region under enforced residency), the strategy's answer travelling back
 //! (`reply`; the first answer to an attempt wins), the answer reaching the client
-//! (`response`), and giving up an attempt (backoff with jitter from the clients' own stream,
+//! (`response`; a success completes the operation in `complete`), and giving up an attempt (backoff with jitter from the clients' own stream,
 //! then a retry, or failure). With circuit breakers, an attempt first asks the breaker of
 //! (client region, serving region): a rejected attempt fails at once without leaving the
 //! client (counted as breaker-rejected at the serving region), and every attempt let through
-//! reports its outcome to that breaker. Also owns the delay of the client's access network
-//! plus the WAN path when it is served elsewhere.
+//! reports its outcome to that breaker. In a plain run (`World::inline_reads`, decided once per
+//! run in `mod`), `reply` completes a successful first answer to a read at once, with the time
+//! it reaches its client, instead of scheduling its `Response` (when that time is within the
+//! run): nothing can touch the operation on its way back, and `complete` is the same code
+//! either way. Also owns the delay of the client's access network plus the WAN path when it is
+//! served elsewhere.
 //!
 //! Must not import the scenario spec (serde), report or io modules, nor a concrete strategy.
 
@@ -233,7 +237,21 @@ impl<S: Strategy> World<'_, S> {
             .track
             .legs(now, (leg, wan), (Part::Access, access), Part::Access);
         self.trace_step(op);
-        sched.schedule_at(now + access + wan, Event::Response { op, attempt });
+        let at = now + access + wan;
+        if self.inline_reads
+            && attempt == 0
+            && matches!(outcome, Outcome::Read(_))
+            && at <= self.horizon
+        {
+            // A successful first answer to a read in a plain run: nothing can touch the
+            // operation before it reaches the client, and completing it only adds to
+            // commutative sums, so it completes now, at `at`, with no `Response` to handle.
+            self.inlined += 1;
+            self.inline_last = self.inline_last.max(at);
+            self.complete(at, op, sched);
+            return;
+        }
+        sched.schedule_at(at, Event::Response { op, attempt });
     }
 
     /// What the client WAN legs of `client` count as: `Rerouting` while its region's clients
@@ -499,6 +517,13 @@ impl<S: Strategy> World<'_, S> {
             self.give_up_attempt(now, op, sched);
             return;
         }
+        self.complete(now, op, sched);
+    }
+
+    /// The successful answer to the current attempt of `op` (live, answered) reaches its
+    /// client at `now`: the operation completes (the `Response` event, or `reply` at once
+    /// for a read that nothing can touch on its way back).
+    fn complete(&mut self, now: SimTime, op: OpId, sched: &mut Scheduler<Event<S::Msg, S::Timer>>) {
         let idx = op.index();
         if self.tracer.is_some() {
             let s = self.ops[idx];

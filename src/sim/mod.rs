@@ -8,7 +8,9 @@
 //! sampled route latency (never below the fibre floor; degraded links add latency, loss and
 //! queueing; partitions and outages drop them), replies travel back to the client. Also owns
 //! `run_all`, which runs several strategies in parallel on the same workload and returns
-//! results in scenario order.
+//! results in scenario order, and the decision, once per run, whether successful reads may
+//! complete without their `Response` event (`inline_reads`: a plain run, and a strategy whose
+//! results do not depend on operation slots, `slots_free`).
 //!
 //! This file keeps the world's state, its construction, the event dispatch and the run
 //! entry points; the handlers live beside it, one idea per file:
@@ -29,7 +31,8 @@
 //! * `probes`: opt-in probe reads at exact delays after sampled writes are acknowledged
 //!   (the exact staleness curve), measured apart from the clients' operations;
 //! * `sessions`: closed-loop client sessions, the session guarantees they observe, and the
-//!   clients' session routing (`sticky`, `token`).
+//!   clients' session routing (`sticky`, `token`);
+//! * `tests`: whole runs with and without inline answers give the same reports.
 //!
 //! Must not import the scenario spec (serde), report or io modules.
 
@@ -54,7 +57,7 @@ use crate::rng::{stream, SimRng, Stream};
 use crate::scenario::Scenario;
 use crate::strategy::{
     ActiveActive, ActivePassive, Clock, Consensus, Ctx, EdgeCache, Effect, FollowTheSun,
-    FollowTheUser, MultiMaster, OpId, Quorum, Strategy, StrategyConfig,
+    FollowTheUser, MultiMaster, OpId, Quorum, Replication, Strategy, StrategyConfig,
 };
 use crate::time::SimTime;
 use crate::topology::{RegionId, Topology};
@@ -232,16 +235,39 @@ pub struct World<'a, S: Strategy> {
     down_changed: Vec<SimTime>,
     /// The closed-loop sessions (`None`: no group has sessions).
     sessions: Option<Box<SessionWorld>>,
+    /// Whether `reply` completes a successful first answer to a read at once, at the time it
+    /// would reach its client, rather than scheduling its `Response`: in a plain run only
+    /// (`inline_reads`), where nothing can touch the operation on its way back.
+    inline_reads: bool,
+    /// The end of the run (duration plus drain): the last instant an event is handled.
+    horizon: SimTime,
+    /// Answers completed at once by `reply` (each counts as one event handled).
+    inlined: u64,
+    /// The latest time such an answer reached its client.
+    inline_last: SimTime,
+}
+
+/// Whether a run with these settings may complete successful reads inline (`World::reply`):
+/// `slots_free` (the strategy's results do not depend on which operation-table slot an
+/// operation gets, as inline answers free slots earlier) and nothing else can reach an
+/// answered operation before its answer does or observe the order answers complete in:
+/// `arm_timeouts` false (no faults in the timeline, so no rerouting, detector or recovery
+/// bookkeeping; no capacities; no breakers; no client timeouts), no tracer, no sessions, no
+/// probes, no linearizability histories. What completing a read records then adds to
+/// commutative sums only (latency bins and sums, counts, breakdown sums and bins, egress
+/// bytes), and no read's answer changes what a later operation is compared with.
+fn inline_reads(sc: &Scenario, slots_free: bool, arm_timeouts: bool, traced: bool) -> bool {
+    slots_free
+        && !arm_timeouts
+        && !traced
+        && sc.workload.groups.iter().all(|g| g.sessions.is_none())
+        && sc.probes.is_none()
+        && sc.linearizability_keys == 0
 }
 
 impl<'a, S: Strategy> World<'a, S> {
-    fn new(
-        sc: &'a Scenario,
-        strategy_index: usize,
-        seed: u64,
-        strategy: S,
-        trace: Option<&TraceSpec>,
-    ) -> Self {
+    fn new(sc: &'a Scenario, strategy_index: usize, seed: u64, strategy: S, how: How<'_>) -> Self {
+        let trace = how.trace;
         let topo = &sc.topology;
         let n = topo.len();
         // Random faults start only while clients issue operations: one that started in the
@@ -275,6 +301,7 @@ impl<'a, S: Strategy> World<'a, S> {
         if sc.linearizability_keys > 0 {
             metrics.histories = Some(crate::metrics::Histories::new(sc.linearizability_keys));
         }
+        let inline_reads = inline_reads(sc, how.slots_free, arm_timeouts, trace.is_some());
         let sessions = SessionWorld::new(&sc.workload).map(|(w, check)| {
             metrics.sessions = Some(check);
             Box::new(w)
@@ -336,6 +363,10 @@ impl<'a, S: Strategy> World<'a, S> {
             tracer: trace.map(|t| Box::new(Tracer::new(t.clone(), seed, spans.clone()))),
             down_changed: vec![SimTime::ZERO; n],
             sessions,
+            inline_reads,
+            horizon: horizon + sc.drain_ns,
+            inlined: 0,
+            inline_last: SimTime::ZERO,
         }
     }
 
@@ -385,7 +416,8 @@ impl<'a, S: Strategy> World<'a, S> {
             }
         }
         self.metrics.close(now);
-        self.metrics.events = events;
+        // An answer completed inline is the `Response` event it replaced.
+        self.metrics.events = events + self.inlined;
         self.strategy.end(now);
         self.metrics.extra = self.strategy.extra();
         self.metrics.migrations = self.strategy.migrations();
@@ -499,61 +531,91 @@ pub fn run_strategy(sc: &Scenario, index: usize, seed: u64) -> RunMetrics {
 
 /// Runs strategy `index` of `sc` with `seed`.
 pub fn run_full(sc: &Scenario, index: usize, seed: u64) -> RunResult {
-    run_inner(sc, index, seed, None, None)
+    run_inner(sc, index, seed, How::new(None, None)).0
 }
 
 /// Runs strategy `index` of `sc` with `seed`, tracing operations as `trace` says.
 pub fn run_traced(sc: &Scenario, index: usize, seed: u64, trace: Option<&TraceSpec>) -> RunResult {
-    run_inner(sc, index, seed, trace, None)
+    run_inner(sc, index, seed, How::new(trace, None)).0
 }
 
-fn run_inner(
-    sc: &Scenario,
-    index: usize,
-    seed: u64,
-    trace: Option<&TraceSpec>,
-    observe: Observe,
-) -> RunResult {
+/// Runs strategy `index` of `sc` with `seed` as `how` says; also returns the number of answers
+/// completed inline (`World::reply`).
+fn run_inner(sc: &Scenario, index: usize, seed: u64, how: How<'_>) -> (RunResult, u64) {
     let n = sc.topology.len();
     let keys = sc.workload.key_space();
-    let how = How { trace, observe };
-    match &sc.strategies[index].config {
+    let config = &sc.strategies[index].config;
+    let how = How {
+        slots_free: how.slots_free && slots_free(config),
+        ..how
+    };
+    match config {
         StrategyConfig::ActivePassive(c) => {
-            run_with(sc, index, seed, how, ActivePassive::new(c.clone(), n, keys))
+            run_world(sc, index, seed, how, ActivePassive::new(c.clone(), n, keys))
         }
         StrategyConfig::MultiMaster(c) => {
-            run_with(sc, index, seed, how, MultiMaster::new(c.clone(), n, keys))
+            run_world(sc, index, seed, how, MultiMaster::new(c.clone(), n, keys))
         }
         StrategyConfig::ActiveActive(c) => {
-            run_with(sc, index, seed, how, ActiveActive::new(c.clone(), n, keys))
+            run_world(sc, index, seed, how, ActiveActive::new(c.clone(), n, keys))
         }
         StrategyConfig::FollowTheSun(c) => {
-            run_with(sc, index, seed, how, FollowTheSun::new(c.clone(), n, keys))
+            run_world(sc, index, seed, how, FollowTheSun::new(c.clone(), n, keys))
         }
         StrategyConfig::FollowTheUser(c) => {
-            run_with(sc, index, seed, how, FollowTheUser::new(c.clone(), n, keys))
+            run_world(sc, index, seed, how, FollowTheUser::new(c.clone(), n, keys))
         }
         StrategyConfig::Quorum(c) => {
-            run_with(sc, index, seed, how, Quorum::new(c.clone(), n, keys))
+            run_world(sc, index, seed, how, Quorum::new(c.clone(), n, keys))
         }
         StrategyConfig::Consensus(c) => {
-            run_with(sc, index, seed, how, Consensus::new(c.clone(), n, keys))
+            run_world(sc, index, seed, how, Consensus::new(c.clone(), n, keys))
         }
         StrategyConfig::EdgeCache(c) => {
-            run_with(sc, index, seed, how, EdgeCache::new(c.clone(), n, keys))
+            run_world(sc, index, seed, how, EdgeCache::new(c.clone(), n, keys))
         }
-        StrategyConfig::Custom(c) => custom::run(sc, index, seed, how, c),
+        StrategyConfig::Custom(c) => (custom::run(sc, index, seed, how, c), 0),
+    }
+}
+
+/// Whether the results of a strategy so configured cannot depend on which slot of the
+/// operation table an operation gets (`OpId::index`), so that reads may complete inline
+/// (`World::reply`), which frees their slots earlier and so changes the slots later operations
+/// get. The built-in strategies key their side tables by slot but check the whole `OpId` (or
+/// a sequence number) and never iterate them, except active-passive semi-sync, whose fallback
+/// acknowledges the waiting writes in slot order. Strategies from outside geosim: unknown, so
+/// no.
+fn slots_free(config: &StrategyConfig) -> bool {
+    match config {
+        StrategyConfig::ActivePassive(c) => !matches!(c.replication, Replication::SemiSync { .. }),
+        StrategyConfig::Custom(_) => false,
+        _ => true,
     }
 }
 
 /// How a run is watched: the operations it traces and who hears of its progress (neither
-/// changes what the run does).
+/// changes what the run does); and whether it may complete answers inline (which changes no
+/// result either, only the work: `slots_free`, see `inline_reads`).
 #[derive(Copy, Clone)]
 struct How<'a> {
     trace: Option<&'a TraceSpec>,
     observe: Observe<'a>,
+    /// The strategy's results do not depend on operation slots (`slots_free`); `false` also
+    /// turns the inline answers off (the tests compare runs with and without them).
+    slots_free: bool,
 }
 
+impl<'a> How<'a> {
+    fn new(trace: Option<&'a TraceSpec>, observe: Observe<'a>) -> Self {
+        How {
+            trace,
+            observe,
+            slots_free: true,
+        }
+    }
+}
+
+/// Runs `strategy` as strategy `index` of `sc` (strategies from outside geosim: `custom`).
 fn run_with<S: Strategy>(
     sc: &Scenario,
     index: usize,
@@ -561,7 +623,18 @@ fn run_with<S: Strategy>(
     how: How<'_>,
     strategy: S,
 ) -> RunResult {
-    let mut world = World::new(sc, index, seed, strategy, how.trace);
+    run_world(sc, index, seed, how, strategy).0
+}
+
+/// `run_with`, also returning the number of answers completed inline.
+fn run_world<S: Strategy>(
+    sc: &Scenario,
+    index: usize,
+    seed: u64,
+    how: How<'_>,
+    strategy: S,
+) -> (RunResult, u64) {
+    let mut world = World::new(sc, index, seed, strategy, how);
     let mut sched = Scheduler::with_capacity(4096);
     world.start(&mut sched);
     let horizon = SimTime(sc.duration_ns) + sc.drain_ns;
@@ -574,14 +647,21 @@ fn run_with<S: Strategy>(
     if let Some((progress, slot)) = how.observe {
         progress.advance(slot, horizon.0, horizon.0);
     }
-    let end = sched.now().max(SimTime(sc.duration_ns));
+    // The last event handled, or a later answer completed inline (its `Response` would have
+    // been handled last).
+    let last = sched.now().max(world.inline_last);
+    let end = last.max(SimTime(sc.duration_ns));
+    let inlined = world.inlined;
     let trace = world.take_trace();
     let (metrics, faults) = world.finish(end, events);
-    RunResult {
-        metrics,
-        faults,
-        trace,
-    }
+    (
+        RunResult {
+            metrics,
+            faults,
+            trace,
+        },
+        inlined,
+    )
 }
 
 /// Who hears of a run's progress, and the run's slot.
@@ -633,6 +713,9 @@ pub fn run_all_with(
     indices
         .par_iter()
         .enumerate()
-        .map(|(slot, &i)| run_inner(sc, i, seed, trace, progress.map(|p| (p, slot))))
+        .map(|(slot, &i)| run_inner(sc, i, seed, How::new(trace, progress.map(|p| (p, slot)))).0)
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
