@@ -21,6 +21,7 @@
 //!   to the strategy);
 //! * `breaker`: the clients' circuit breakers (closed / open / half-open), one per client
 //!   region and serving region;
+//! * `event`: the `Event` enum itself;
 //! * `effects`: applying the effects a strategy pushed, and the network path of a message
 //!   (`transmit`);
 //! * `faults`: fault starts and ends, client rerouting, the failure detector;
@@ -41,6 +42,7 @@ mod capacity;
 mod client;
 pub mod custom;
 mod effects;
+mod event;
 mod faults;
 mod probes;
 mod sessions;
@@ -57,7 +59,7 @@ use crate::rng::{stream, SimRng, Stream};
 use crate::scenario::Scenario;
 use crate::strategy::{
     ActiveActive, ActivePassive, Clock, Consensus, Ctx, EdgeCache, Effect, FollowTheSun,
-    FollowTheUser, MultiMaster, OpId, Quorum, Replication, Strategy, StrategyConfig,
+    FollowTheUser, MultiMaster, Quorum, Replication, Strategy, StrategyConfig,
 };
 use crate::time::SimTime;
 use crate::topology::{RegionId, Topology};
@@ -66,114 +68,12 @@ use crate::workload::{GroupGen, OpKind, UserGen};
 use breaker::Breaker;
 use capacity::{Job, Station};
 use client::{Ops, Role};
+pub use event::Event;
 use faults::Degraded;
 use probes::Probes;
 use sessions::SessionWorld;
 use trace::Tracer;
 pub use trace::{Seg, TraceSpec, TracedOp};
-
-/// Everything that can happen in a run.
-#[derive(Copy, Clone, Debug)]
-pub enum Event<M, T> {
-    /// Client group `group` issues its next operation.
-    Arrival {
-        /// Group index.
-        group: u32,
-    },
-    /// An attempt of an operation reaches the servers of region `at`.
-    Request {
-        /// The operation.
-        op: OpId,
-        /// Attempt number (0 = first).
-        attempt: u32,
-        /// The serving region.
-        at: RegionId,
-    },
-    /// A server of region `at` finished serving an operation.
-    Served {
-        /// The operation.
-        op: OpId,
-        /// Attempt number.
-        attempt: u32,
-        /// The serving region.
-        at: RegionId,
-        /// Whether it is failed-over (foreign) traffic.
-        foreign: bool,
-        /// The region's incarnation when service began.
-        inc: u32,
-    },
-    /// A strategy message reaches region `to`.
-    Deliver {
-        /// Sender.
-        from: RegionId,
-        /// Receiver.
-        to: RegionId,
-        /// The sender's incarnation when it sent (a crash since loses the message).
-        inc: u32,
-        /// Payload.
-        msg: M,
-    },
-    /// A strategy timer fires.
-    Timer {
-        /// Where.
-        region: RegionId,
-        /// Payload.
-        timer: T,
-    },
-    /// An answer reaches its client.
-    Response {
-        /// The operation.
-        op: OpId,
-        /// Attempt the answer belongs to.
-        attempt: u32,
-    },
-    /// A client gives up waiting for an attempt.
-    Timeout {
-        /// The operation.
-        op: OpId,
-        /// The attempt.
-        attempt: u32,
-    },
-    /// A client sends its next attempt after backing off.
-    Retry {
-        /// The operation.
-        op: OpId,
-    },
-    /// Fault `index` of the timeline starts.
-    FaultStart {
-        /// Index in the timeline.
-        index: u32,
-    },
-    /// Fault `index` of the timeline ends.
-    FaultEnd {
-        /// Index in the timeline.
-        index: u32,
-    },
-    /// The failure detector of `region` sends heartbeats and checks its peers.
-    DetectorTick {
-        /// The region.
-        region: RegionId,
-    },
-    /// A heartbeat from `from` reaches `to`.
-    Heartbeat {
-        /// Sender.
-        from: RegionId,
-        /// Receiver.
-        to: RegionId,
-    },
-    /// Clients notice a change of region health and re-pick their serving regions.
-    Reroute,
-    /// The next probe read of an acknowledged sampled write is due (`probes`).
-    Probe {
-        /// The write's entry in the table of pending probes.
-        id: u32,
-    },
-    /// A session's next operation is due (`sessions`).
-    Session {
-        /// The session (numbered over all groups in scenario order).
-        session: u32,
-    },
-}
 
 /// The simulated world for one strategy.
 pub struct World<'a, S: Strategy> {
