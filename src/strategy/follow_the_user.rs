@@ -19,7 +19,13 @@
 //!   (`Handoff`: header + `keys_per_user x value_bytes`, residency counted per key); `at`
 //!   takes over when it arrives (a migration), copies the versions and serves what was
 //!   parked, in order. Operations that reach the old home before the claim are still served
-//!   there (the shipped data includes them).
+//!   there (the shipped data includes them). A claim is a request with a timeout: when the
+//!   data has not arrived `CLAIM_RETRY_NS` after the claim (the `Claim` or the `Handoff` was
+//!   lost to a partition or an outage), `at` fails the operations parked so far (their
+//!   clients retry) and sends the `Claim` again, until the data arrives. The old home answers
+//!   a repeated claim of the same move by shipping the data again (it stopped serving the
+//!   user at the first); a move is named by the user's claim count (`epoch`), so a late
+//!   duplicate `Claim` or `Handoff` of a finished move is ignored.
 //! - during a move to `at` (`handoff = "safe"`): parked until the data arrives. With
 //!   `handoff = "eager"` reads run at once on `at`'s local copy (whatever it kept from an
 //!   earlier stay, else nothing), writes still wait: the variant that breaks
@@ -28,17 +34,23 @@
 //!   released the user, forwards it to the new home): no second move starts before the first
 //!   ends.
 //!
+//! A claimant that goes down drops what it parked (in-flight work is lost; the clients time
+//! out) and keeps its claim; back up, it sends the claims it still holds again (its retry
+//! timers did not fire while it was down).
+//!
 //! Consistency: one copy per user, so reads at the home see every acknowledged write
 //! (linearizable per key); only `eager` reads during a handoff can miss one.
 //! `ryw_violations` counts the reads of a user's key answered with an older version than the
 //! newest write of that key the strategy had acknowledged when it answered
 //! (docs/metrics.md#follow-the-user). Messages: a home-served operation none, a forwarded
-//! one two (forward + `Done`), a migration two (`Claim` + `Handoff`).
+//! one two (forward + `Done`), a migration two (`Claim` + `Handoff`), two more per lost
+//! claim or handoff.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
 use crate::strategy::replica::{CarriesAnswer, RegionStore};
 use crate::strategy::{Ctx, OpId, Outcome, Part, Request, Strategy, Version, HEADER_BYTES};
+use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
 
@@ -92,6 +104,10 @@ pub struct Migrations {
     pub ryw_violations: u64,
 }
 
+/// A claim whose data has not arrived after this long is sent again (and what waited for it
+/// fails), ns: the claimant's request timeout, as `follow-the-sun`'s handoff retry.
+pub const CLAIM_RETRY_NS: u64 = 2_000_000_000;
+
 /// Messages of follow-the-user.
 #[derive(Copy, Clone, Debug)]
 pub enum FuMsg {
@@ -108,11 +124,28 @@ pub enum FuMsg {
     Claim {
         /// The user.
         user: u32,
+        /// The move: the user's claim count.
+        epoch: u32,
     },
     /// The user's data, shipped to the claimant.
     Handoff {
         /// The user.
         user: u32,
+        /// The move it answers.
+        epoch: u32,
+    },
+}
+
+/// Timers of follow-the-user.
+#[derive(Copy, Clone, Debug)]
+pub enum FuTimer {
+    /// The claim of move `epoch` of `user` may have been lost: check, fail what waited and
+    /// claim again.
+    ClaimRetry {
+        /// The user.
+        user: u32,
+        /// The move.
+        epoch: u32,
     },
 }
 
@@ -123,6 +156,8 @@ impl CarriesAnswer for FuMsg {
 }
 
 const NONE: RegionId = RegionId::MAX;
+
+type Cx<'a> = Ctx<'a, FuMsg, FuTimer>;
 
 /// The follow-the-user strategy's state.
 pub struct FollowTheUser {
@@ -138,6 +173,11 @@ pub struct FollowTheUser {
     claimed: Vec<RegionId>,
     /// Per user: whether the old home received the claim and stopped serving the user.
     released: Vec<bool>,
+    /// Per user: claims so far (names the move in progress).
+    epoch: Vec<u32>,
+    /// Per user: when the live claim timeout fires (an earlier timer, re-armed over by a
+    /// claim sent again after an outage, finds another instant here and does nothing).
+    retry_at: Vec<SimTime>,
     /// Per user: operations parked at the claimant until the data arrives.
     parked: Vec<Vec<Request>>,
     migrations: Migrations,
@@ -151,6 +191,8 @@ impl FollowTheUser {
             home: cfg.homes.clone(),
             claimed: vec![NONE; users],
             released: vec![false; users],
+            epoch: vec![0; users],
+            retry_at: vec![SimTime::ZERO; users],
             parked: vec![Vec::new(); users],
             store: RegionStore::new(regions, keys as usize),
             acked: vec![Version::NONE; keys as usize],
@@ -171,7 +213,7 @@ impl FollowTheUser {
     }
 
     /// Serves `req` at `at`, which holds the data, and answers its client.
-    fn serve(&mut self, ctx: &mut Ctx<'_, FuMsg, ()>, at: RegionId, req: Request) {
+    fn serve(&mut self, ctx: &mut Cx<'_>, at: RegionId, req: Request) {
         let outcome = match req.kind {
             OpKind::Read => self.read(at, req.key),
             OpKind::Write => {
@@ -197,7 +239,7 @@ impl FollowTheUser {
     }
 
     /// Sends `req` on from `at` to `to` (a forward carries a written value).
-    fn forward(ctx: &mut Ctx<'_, FuMsg, ()>, at: RegionId, to: RegionId, req: Request) {
+    fn forward(ctx: &mut Cx<'_>, at: RegionId, to: RegionId, req: Request) {
         match req.kind {
             OpKind::Write => ctx.send_data(
                 at,
@@ -212,7 +254,7 @@ impl FollowTheUser {
     }
 
     /// `req` reached `at` (from its client, `login`, or forwarded).
-    fn route(&mut self, ctx: &mut Ctx<'_, FuMsg, ()>, at: RegionId, req: Request, login: bool) {
+    fn route(&mut self, ctx: &mut Cx<'_>, at: RegionId, req: Request, login: bool) {
         let Some(user) = self.user_of(req.key) else {
             let home = self.cfg.default_home;
             if at == home {
@@ -239,67 +281,132 @@ impl FollowTheUser {
         } else {
             // A login from `at`: claim the user and wait for the data.
             self.claimed[u] = at;
+            self.epoch[u] = self.epoch[u].wrapping_add(1);
             self.parked[u].push(req);
-            ctx.send(at, home, FuMsg::Claim { user }, HEADER_BYTES);
+            self.claim(ctx, at, user);
+        }
+    }
+
+    /// `at` sends its claim of `user` to the home and arms the claim's timeout.
+    fn claim(&mut self, ctx: &mut Cx<'_>, at: RegionId, user: u32) {
+        let u = user as usize;
+        let (home, epoch) = (self.home[u], self.epoch[u]);
+        ctx.send(at, home, FuMsg::Claim { user, epoch }, HEADER_BYTES);
+        ctx.set_timer(at, CLAIM_RETRY_NS, FuTimer::ClaimRetry { user, epoch });
+        self.retry_at[u] = ctx.now() + CLAIM_RETRY_NS;
+    }
+
+    /// Whether `at` is waiting for the data of move `epoch` of `user`.
+    fn waiting(&self, at: RegionId, user: u32, epoch: u32) -> bool {
+        let u = user as usize;
+        self.claimed.get(u) == Some(&at) && self.epoch[u] == epoch
+    }
+
+    /// The old home `at` ships `user`'s data to the claimant `to` (again, for a repeated
+    /// claim: the first handoff may have been lost).
+    fn ship(&mut self, ctx: &mut Cx<'_>, at: RegionId, to: RegionId, user: u32) {
+        let u = user as usize;
+        self.released[u] = true;
+        let kpu = self.cfg.keys_per_user as u64;
+        let value = self.cfg.value_bytes as u64;
+        let bytes = HEADER_BYTES + kpu * value;
+        let epoch = self.epoch[u];
+        ctx.send(at, to, FuMsg::Handoff { user, epoch }, bytes);
+        let first = self.cfg.key_offset + user as u64 * kpu;
+        for key in first..first + kpu {
+            ctx.carries(at, to, key, value);
+        }
+        self.migrations.bytes[at as usize * self.regions + to as usize] += bytes;
+    }
+
+    /// The data of `user` reached the claimant `at` from the old home `from`: `at` is the
+    /// home from now on and serves what was parked, in order.
+    fn take_over(&mut self, ctx: &mut Cx<'_>, at: RegionId, from: RegionId, user: u32) {
+        let u = user as usize;
+        let kpu = self.cfg.keys_per_user as u64;
+        let first = self.cfg.key_offset + user as u64 * kpu;
+        for key in first..first + kpu {
+            // The old home stopped writing at the claim: its copy is the newest.
+            let v = self.store.get(from, key);
+            self.store.set(at, key, v);
+        }
+        self.home[u] = at;
+        self.claimed[u] = NONE;
+        self.released[u] = false;
+        self.migrations.count += 1;
+        let parked = std::mem::take(&mut self.parked[u]);
+        for req in &parked {
+            self.route(ctx, at, *req, false);
+        }
+        self.recycle(u, parked);
+    }
+
+    /// Keeps an emptied parking buffer's allocation for the user's next move.
+    fn recycle(&mut self, u: usize, mut parked: Vec<Request>) {
+        parked.clear();
+        if self.parked[u].is_empty() {
+            self.parked[u] = parked;
         }
     }
 }
 
 impl Strategy for FollowTheUser {
     type Msg = FuMsg;
-    type Timer = ();
+    type Timer = FuTimer;
 
-    fn on_request(&mut self, ctx: &mut Ctx<'_, FuMsg, ()>, at: RegionId, req: Request) {
+    fn on_request(&mut self, ctx: &mut Cx<'_>, at: RegionId, req: Request) {
         self.route(ctx, at, req, true);
     }
 
-    fn on_message(
-        &mut self,
-        ctx: &mut Ctx<'_, FuMsg, ()>,
-        at: RegionId,
-        from: RegionId,
-        msg: FuMsg,
-    ) {
+    fn on_message(&mut self, ctx: &mut Cx<'_>, at: RegionId, from: RegionId, msg: FuMsg) {
         match msg {
             FuMsg::Forward(req) => self.route(ctx, at, req, false),
             FuMsg::Done { op, outcome } => ctx.reply(op, outcome),
-            FuMsg::Claim { user } => {
-                let u = user as usize;
-                debug_assert_eq!(self.home[u], at);
-                self.released[u] = true;
-                let kpu = self.cfg.keys_per_user as u64;
-                let value = self.cfg.value_bytes as u64;
-                let bytes = HEADER_BYTES + kpu * value;
-                ctx.send(at, from, FuMsg::Handoff { user }, bytes);
-                let first = self.cfg.key_offset + user as u64 * kpu;
-                for key in first..first + kpu {
-                    ctx.carries(at, from, key, value);
+            FuMsg::Claim { user, epoch } => {
+                // A claim of the move in progress, at the home that holds the data (a late
+                // duplicate of a finished move finds no such move and is dropped).
+                if self.waiting(from, user, epoch) && self.home[user as usize] == at {
+                    self.ship(ctx, at, from, user);
                 }
-                self.migrations.bytes[at as usize * self.regions + from as usize] += bytes;
             }
-            FuMsg::Handoff { user } => {
-                let u = user as usize;
-                let kpu = self.cfg.keys_per_user as u64;
-                let first = self.cfg.key_offset + user as u64 * kpu;
-                for key in first..first + kpu {
-                    // The old home stopped writing at the claim: its copy is the newest.
-                    let v = self.store.get(from, key);
-                    self.store.set(at, key, v);
+            FuMsg::Handoff { user, epoch } => {
+                if self.waiting(at, user, epoch) && self.home[user as usize] == from {
+                    self.take_over(ctx, at, from, user);
                 }
-                self.home[u] = at;
-                self.claimed[u] = NONE;
-                self.released[u] = false;
-                self.migrations.count += 1;
-                let parked = std::mem::take(&mut self.parked[u]);
-                for req in &parked {
-                    self.route(ctx, at, *req, false);
-                }
-                // Keep the buffer's allocation for the user's next move.
-                let mut parked = parked;
-                parked.clear();
-                if self.parked[u].is_empty() {
-                    self.parked[u] = parked;
-                }
+            }
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Cx<'_>, at: RegionId, timer: FuTimer) {
+        let FuTimer::ClaimRetry { user, epoch } = timer;
+        if !self.waiting(at, user, epoch) || self.retry_at[user as usize] != ctx.now() {
+            return;
+        }
+        // The claim or its data was lost: what waited fails (its clients retry), and the
+        // claim goes out again.
+        let u = user as usize;
+        let parked = std::mem::take(&mut self.parked[u]);
+        for req in &parked {
+            ctx.answer(at, req.client, req.op, Outcome::Failed);
+        }
+        self.recycle(u, parked);
+        self.claim(ctx, at, user);
+    }
+
+    fn on_region_down(&mut self, _ctx: &mut Cx<'_>, region: RegionId) {
+        // The operations parked there are in-flight work: lost (their clients time out).
+        for (u, &claimant) in self.claimed.iter().enumerate() {
+            if claimant == region {
+                self.parked[u].clear();
+            }
+        }
+    }
+
+    fn on_region_up(&mut self, ctx: &mut Cx<'_>, region: RegionId, _empty: bool) {
+        // Its claim timers did not fire while it was down: claim again what it still waits for.
+        for user in 0..self.claimed.len() {
+            if self.claimed[user] == region {
+                self.claim(ctx, region, user as u32);
             }
         }
     }

@@ -311,3 +311,94 @@ fn bad_users_and_strategy_settings_name_their_field() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("strategies[0].kind"));
 }
+
+#[test]
+fn a_lost_claim_or_handoff_is_claimed_again_until_the_user_has_moved() {
+    // One user (3 keys of 500 bytes) at home in `p` moves to `s` at 2 s for good; every case
+    // loses the first claim or its handoff. Hand count: the claimant fails what waited and
+    // claims again 2 s after each claim (or as soon as it is back up), the user moves exactly
+    // once, and every handoff `p` ships is counted in `bytes` (64 + 3 x 500 each). No
+    // operation fails for good: an operation waits at most two claim timeouts (the third
+    // claim is the first delivered in the outage case), and each failed attempt is retried
+    // within 100 (then 200) ms of backoff, before its client runs out of its two retries.
+    let data = HEADER_BYTES + 3 * 500;
+    let cases: [(&str, &str, u64, u64); 4] = [
+        // The claim (s -> p, sent at ~2.0 s) is cut; the second claim, at ~4.0 s, passes.
+        (
+            "claim cut by a partition",
+            r#"kind = "partition"
+a = ["p"]
+b = ["s"]
+start_s = 1.9
+duration_s = 1.0"#,
+            100,
+            1,
+        ),
+        // The claim passes, the handoff (p -> s) is cut: `p` ships it again on the second
+        // claim.
+        (
+            "handoff cut by a one-way partition",
+            r#"kind = "partition"
+a = ["p"]
+b = ["s"]
+one_way = true
+start_s = 1.9
+duration_s = 1.0"#,
+            100,
+            2,
+        ),
+        // The old home is down from 2.005 s to 5.005 s: the claims of ~2.0 s and ~4.0 s reach
+        // it while it is down; the third, at ~6.0 s, is delivered.
+        (
+            "old home down",
+            r#"kind = "region-outage"
+region = "p"
+start_s = 2.005
+duration_s = 3.0"#,
+            100,
+            1,
+        ),
+        // At 500 ops/s the claim leaves `s` before 2.02 s (all but e^-10 of the time) and
+        // reaches `p` before 2.06 s, when `s` goes down for 3 s: the handoff meets a dead
+        // region, and the claim's timeout, due while `s` is down, never fires. Back up at
+        // 5.06 s, `s` claims again and `p` ships again.
+        (
+            "claimant down",
+            r#"kind = "region-outage"
+region = "s"
+start_s = 2.06
+duration_s = 3.0"#,
+            500,
+            2,
+        ),
+    ];
+    for (what, fault, rate, shipped) in cases {
+        let users = format!(
+            r#"count = 1
+keys_per_user = 3
+value_bytes = 500
+rate_rps = {rate}
+read_fraction = 0.5
+homes = ["p"]
+trips = [{{ user = 0, to = "s", at_s = 2 }}]"#
+        );
+        let strategies = format!(
+            "[[strategies]]\nkind = \"follow-the-user\"\nname = \"follow\"\n[[faults]]\n{fault}\n"
+        );
+        let sc = scenario(&two_regions(20, &users, &strategies));
+        let r = run_scenario(&sc, None);
+        let st = &r.strategies[0];
+        let mig = st.migration.clone().unwrap().unwrap();
+        assert_eq!(mig.count, 1, "{what}");
+        assert_eq!(mig.bytes, shipped * data, "{what}");
+        assert_eq!(st.ops.failed, 0, "{what}");
+        // After the move the user is served in `s`: most of its operations there are local.
+        let m = geosim::sim::run_full(&sc, 0, 5).metrics;
+        let s = sc.topology.find("s").unwrap() as usize;
+        let p50 = m.per_region[s][OpKind::Read as usize].quantile_ms(0.5);
+        assert!(
+            (p50 - 2.0 * INTRA_MS).abs() < 0.02 * 2.0 * INTRA_MS,
+            "{what}: {p50}"
+        );
+    }
+}

@@ -108,65 +108,43 @@ impl Serialize for StrategySpec {
     }
 }
 
+/// `$body` with `$s` bound to the settings of whichever kind `$spec` is: the one list of the
+/// kinds behind the settings every strategy has (name, bulkhead, circuit breaker, residency).
+macro_rules! every_kind {
+    ($spec:expr, $s:ident => $body:expr) => {
+        match $spec {
+            StrategySpec::ActivePassive($s) => $body,
+            StrategySpec::MultiMaster($s) => $body,
+            StrategySpec::ActiveActive($s) => $body,
+            StrategySpec::FollowTheSun($s) => $body,
+            StrategySpec::FollowTheUser($s) => $body,
+            StrategySpec::Quorum($s) => $body,
+            StrategySpec::Consensus($s) => $body,
+            StrategySpec::EdgeCache($s) => $body,
+            StrategySpec::Custom($s) => $body,
+        }
+    };
+}
+
 impl StrategySpec {
     /// The strategy's residency mode.
     pub fn residency(&self) -> ResidencySpec {
-        match self {
-            StrategySpec::ActivePassive(s) => s.residency,
-            StrategySpec::MultiMaster(s) => s.residency,
-            StrategySpec::ActiveActive(s) => s.residency,
-            StrategySpec::FollowTheSun(s) => s.residency,
-            StrategySpec::FollowTheUser(s) => s.residency,
-            StrategySpec::Quorum(s) => s.residency,
-            StrategySpec::Consensus(s) => s.residency,
-            StrategySpec::EdgeCache(s) => s.residency,
-            StrategySpec::Custom(s) => s.residency,
-        }
+        every_kind!(self, s => s.residency)
     }
 
     /// The strategy's bulkhead (override of the regions' `failover_share`).
     pub fn bulkhead(&self) -> Option<f64> {
-        match self {
-            StrategySpec::ActivePassive(s) => s.bulkhead,
-            StrategySpec::MultiMaster(s) => s.bulkhead,
-            StrategySpec::ActiveActive(s) => s.bulkhead,
-            StrategySpec::FollowTheSun(s) => s.bulkhead,
-            StrategySpec::FollowTheUser(s) => s.bulkhead,
-            StrategySpec::Quorum(s) => s.bulkhead,
-            StrategySpec::Consensus(s) => s.bulkhead,
-            StrategySpec::EdgeCache(s) => s.bulkhead,
-            StrategySpec::Custom(s) => s.bulkhead,
-        }
+        every_kind!(self, s => s.bulkhead)
     }
 
     /// The strategy's circuit-breaker settings.
     pub fn circuit_breaker(&self) -> Option<&CircuitBreakerSpec> {
-        match self {
-            StrategySpec::ActivePassive(s) => s.circuit_breaker.as_ref(),
-            StrategySpec::MultiMaster(s) => s.circuit_breaker.as_ref(),
-            StrategySpec::ActiveActive(s) => s.circuit_breaker.as_ref(),
-            StrategySpec::FollowTheSun(s) => s.circuit_breaker.as_ref(),
-            StrategySpec::FollowTheUser(s) => s.circuit_breaker.as_ref(),
-            StrategySpec::Quorum(s) => s.circuit_breaker.as_ref(),
-            StrategySpec::Consensus(s) => s.circuit_breaker.as_ref(),
-            StrategySpec::EdgeCache(s) => s.circuit_breaker.as_ref(),
-            StrategySpec::Custom(s) => s.circuit_breaker.as_ref(),
-        }
+        every_kind!(self, s => s.circuit_breaker.as_ref())
     }
 
     /// The strategy's name.
     pub fn name(&self) -> &str {
-        match self {
-            StrategySpec::ActivePassive(s) => &s.name,
-            StrategySpec::MultiMaster(s) => &s.name,
-            StrategySpec::ActiveActive(s) => &s.name,
-            StrategySpec::FollowTheSun(s) => &s.name,
-            StrategySpec::FollowTheUser(s) => &s.name,
-            StrategySpec::Quorum(s) => &s.name,
-            StrategySpec::Consensus(s) => &s.name,
-            StrategySpec::EdgeCache(s) => &s.name,
-            StrategySpec::Custom(s) => &s.name,
-        }
+        every_kind!(self, s => &s.name)
     }
 }
 

@@ -3,25 +3,29 @@
 //!
 //! One file per section of the scenario: `regions` (network model, regions, links, the
 //! topology), `workload` (client groups), `faults` (capacity, clients, detection, listed and
-//! random faults), `matrix` (a measured latency matrix), `cost` (data classes, cost model, SLOs), `strategies` (strategy configs,
-//! key homes and replica placement, enforced residency) and `consistency` (probe reads);
-//! `latency` turns latency specs into distributions for all of them; `warnings` reads the
-//! valid scenario once more for settings that would have no effect. `validate` here calls
-//! the sections in a fixed order, which is the order problems come out in (tests check the
-//! messages: keep it). Before them all, `limits` checks the sizes everything else is
-//! allocated by (regions, keys, names) and stops validation when one is exceeded. This file also owns the `Checker` that collects problems and the
-//! validated regions (`Known`) that later sections resolve region names against.
+//! random faults), `matrix` (a measured latency matrix), `cost` (data classes, cost model,
+//! SLOs), `strategies` (strategy configs; key homes and replica placement in `placement`,
+//! enforced residency in `enforce`) and `consistency` (probe reads); `latency` turns latency
+//! specs into distributions for all of them; `warnings` reads the valid scenario once more
+//! for settings that would have no effect. `validate` here calls the sections in a fixed
+//! order, which is the order problems come out in (tests check the messages: keep it).
+//! Before them all, `limits` checks the sizes everything else is allocated by (regions, keys,
+//! names) and stops validation when one is exceeded. This file also owns the `Checker` that
+//! collects problems and the validated regions (`Known`) that later sections resolve region
+//! names against.
 //!
 //! Must not import the engine, the world, metrics or report.
 
 mod consensus_reads;
 mod consistency;
 mod cost;
+mod enforce;
 mod faults;
 mod follow_user;
 mod latency;
 mod limits;
 mod matrix;
+mod placement;
 mod quorum_dc;
 mod regions;
 mod replication_modes;

@@ -1,20 +1,23 @@
 //! Strategies: every `[[strategies]]` entry becomes a `NamedStrategy` (unique name, the
-//! strategy's config with region names resolved, bulkhead, circuit breaker, residency mode),
-//! with the placement the configs need (the home region of every key, the replicas nearest a
-//! home) and, under `residency = "enforce"`, the checks that keep each strategy's data inside
-//! its class.
+//! strategy's config with region names resolved, bulkhead, circuit breaker, residency mode).
+//! Owns the settings every strategy takes and the configs of each kind; the placement the
+//! configs need (key homes, nearest regions) is `placement`'s, the checks under
+//! `residency = "enforce"` are `enforce`'s, and the longer per-kind checks have their own
+//! files (`replication_modes`, `quorum_dc`, `consensus_reads`, `follow_user`).
 //!
 //! Must not import the engine, the world, metrics or report.
 
 use std::collections::BTreeMap;
 
+use super::enforce::{enforce, rehome};
+use super::placement::{homes, nearest};
 use super::{consensus_reads, follow_user, quorum_dc, replication_modes, Checker, Known};
 use crate::faults::BreakerPolicy;
 use crate::residency::{Residency, ResidencyMode};
 use crate::scenario::spec::{
     ActivePassiveSpec, CircuitBreakerSpec, ConsensusSpec, CustomSpec, EdgeCacheSpec, FailbackSpec,
-    FollowTheSunSpec, HandoffSpec, HomeShareSpec, QuorumSpec, ReadFromSpec, ResidencySpec,
-    ResolutionSpec, ScenarioSpec, SplitBrainSpec, StrategySpec,
+    FollowTheSunSpec, HandoffSpec, QuorumSpec, ReadFromSpec, ResidencySpec, ResolutionSpec,
+    ScenarioSpec, SplitBrainSpec, StrategySpec,
 };
 use crate::strategy::{
     ActiveActiveConfig, ActivePassiveConfig, ConsensusConfig, CustomConfig, EdgeCacheConfig,
@@ -22,7 +25,7 @@ use crate::strategy::{
     ReadFrom, Resolution, Shift, SplitBrain, StrategyConfig,
 };
 use crate::time::secs_to_nanos;
-use crate::topology::{great_circle_km, Region, RegionId};
+use crate::topology::RegionId;
 use crate::workload::{ClientGroup, Users};
 
 /// What the strategy checks read from the sections before them.
@@ -514,191 +517,4 @@ fn custom(c: &mut Checker, i: usize, cs: &CustomSpec) -> Option<StrategyConfig> 
         params: cs.params.clone(),
         runner: None,
     }))
-}
-
-/// Under `residency = "enforce"`: the strategy's data, primary, members, replicas or origin must
-/// lie inside every data class; kinds that cannot keep data in its class are refused.
-fn enforce(
-    c: &mut Checker,
-    f: &impl Fn(&str) -> String,
-    residency: &Residency,
-    regions: &[Region],
-    config: Option<&StrategyConfig>,
-) {
-    match config {
-        Some(StrategyConfig::MultiMaster(_)) => {}
-        Some(StrategyConfig::EdgeCache(ec)) => {
-            for dc in &residency.classes {
-                if dc.allowed & (1u64 << ec.origin) == 0 {
-                    c.bad(
-                        f("origin"),
-                        format!(
-                            "residency = \"enforce\" needs the origin inside every data class, but class `{}` may not live in `{}`",
-                            dc.name, regions[ec.origin as usize].name
-                        ),
-                    );
-                }
-            }
-        }
-        Some(StrategyConfig::ActivePassive(ap)) => {
-            need_inside(c, &f("primary"), residency, regions, &[ap.primary]);
-        }
-        Some(StrategyConfig::Consensus(cs)) => {
-            need_inside(c, &f("members"), residency, regions, &cs.members);
-        }
-        Some(StrategyConfig::Quorum(q)) => {
-            // Every replica set that holds restricted keys must lie inside their class.
-            for (k, &home) in q.homes.iter().enumerate() {
-                let Some(cl) = residency.class(k as u64) else { continue };
-                let set = &q.replicas[home as usize];
-                if let Some(&out) = set.iter().find(|&&r| residency.classes[cl].allowed & (1u64 << r) == 0) {
-                    c.bad(
-                        f("replicas"),
-                        format!(
-                            "residency = \"enforce\": key {k} of class `{}` would have a replica in `{}`",
-                            residency.classes[cl].name, regions[out as usize].name
-                        ),
-                    );
-                    break;
-                }
-            }
-        }
-        Some(StrategyConfig::ActiveActive(_)) => {}
-        Some(other) => c.bad(
-            f("residency"),
-            format!(
-                "residency = \"enforce\" is not supported by `{}` (supported: multi-master, active-active, active-passive, quorum, consensus, edge-cache)",
-                other.kind()
-            ),
-        ),
-        None => {}
-    }
-}
-
-/// Under enforced residency an active-active key lives at home in an allowed region.
-fn rehome(
-    config: Option<StrategyConfig>,
-    mode: ResidencyMode,
-    residency: &Residency,
-    regions: &[Region],
-) -> Option<StrategyConfig> {
-    match (config, mode) {
-        (Some(StrategyConfig::ActiveActive(mut aa)), ResidencyMode::Enforce) => {
-            for (k, home) in aa.homes.iter_mut().enumerate() {
-                if !residency.allowed(k as u64, *home) {
-                    if let Some(r) = nearest(regions, *home, regions.len())
-                        .into_iter()
-                        .find(|&r| residency.allowed(k as u64, r))
-                    {
-                        *home = r;
-                    }
-                }
-            }
-            Some(StrategyConfig::ActiveActive(aa))
-        }
-        (other, _) => other,
-    }
-}
-
-/// The home region of every key: by shares (contiguous ranges in list order), or by the
-/// client groups whose ranges hold the key (shared keys dealt out among them in turn).
-fn homes(
-    c: &mut Checker,
-    field: &str,
-    shares: Option<&[HomeShareSpec]>,
-    ids: &BTreeMap<&str, RegionId>,
-    groups: &[ClientGroup],
-    key_space: u64,
-) -> Option<Vec<RegionId>> {
-    let mut homes = vec![0 as RegionId; key_space as usize];
-    match shares {
-        Some(list) => {
-            if list.is_empty() {
-                c.bad(field, "must list at least one region");
-                return None;
-            }
-            let mut regions = Vec::new();
-            for (j, s) in list.iter().enumerate() {
-                let ok = c.positive(&format!("{field}[{j}].share"), s.share);
-                match ids.get(s.region.as_str()) {
-                    Some(&r) if ok => regions.push((r, s.share)),
-                    Some(_) => {}
-                    None => c.bad(
-                        format!("{field}[{j}].region"),
-                        format!("unknown region `{}`", s.region),
-                    ),
-                }
-            }
-            if regions.len() != list.len() {
-                return None;
-            }
-            let total: f64 = regions.iter().map(|r| r.1).sum();
-            let mut start = 0u64;
-            let mut acc = 0.0;
-            for (i, (r, share)) in regions.iter().enumerate() {
-                acc += share;
-                let end = if i + 1 == regions.len() {
-                    key_space
-                } else {
-                    ((acc / total) * key_space as f64).round() as u64
-                };
-                for h in homes.iter_mut().take(end as usize).skip(start as usize) {
-                    *h = *r;
-                }
-                start = end.max(start);
-            }
-        }
-        None => {
-            for (k, h) in homes.iter_mut().enumerate() {
-                let k = k as u64;
-                let owners: Vec<RegionId> = groups
-                    .iter()
-                    .filter(|g| (g.key_offset..g.key_offset + g.keys).contains(&k))
-                    .map(|g| g.region)
-                    .collect();
-                if !owners.is_empty() {
-                    *h = owners[k as usize % owners.len()];
-                }
-            }
-        }
-    }
-    Some(homes)
-}
-
-/// The `n` regions nearest `home` by great-circle distance (ties by region order), `home`
-/// first.
-fn nearest(regions: &[Region], home: RegionId, n: usize) -> Vec<RegionId> {
-    let h = &regions[home as usize];
-    let mut order: Vec<(f64, RegionId)> = regions
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != home as usize)
-        .map(|(i, r)| (great_circle_km(h.lat, h.lon, r.lat, r.lon), i as RegionId))
-        .collect();
-    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    std::iter::once(home)
-        .chain(order.into_iter().map(|x| x.1))
-        .take(n)
-        .collect()
-}
-
-/// Under enforced residency, `who` (primary, members) must be allowed for every data class.
-fn need_inside(
-    c: &mut Checker,
-    field: &str,
-    residency: &Residency,
-    regions: &[Region],
-    who: &[RegionId],
-) {
-    for dc in &residency.classes {
-        if let Some(&r) = who.iter().find(|&&r| dc.allowed & (1u64 << r) == 0) {
-            c.bad(
-                field,
-                format!(
-                    "residency = \"enforce\" needs `{}` inside every data class, but class `{}` may not live there",
-                    regions[r as usize].name, dc.name
-                ),
-            );
-        }
-    }
 }
