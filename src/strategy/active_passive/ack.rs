@@ -74,14 +74,12 @@ impl ActivePassive {
         from: RegionId,
         op: OpId,
         version: Version,
-        acked_at: SimTime,
+        waits: bool,
     ) {
         let asked = match self.cfg.replication {
             Replication::Async => false,
             Replication::SemiSync { .. } => true,
-            Replication::Sync => {
-                acked_at == SimTime::MAX && self.cfg.sync_quorum.is_none_or(|q| q.of.contains(at))
-            }
+            Replication::Sync => waits && self.cfg.sync_quorum.is_none_or(|q| q.of.contains(at)),
         };
         if !asked {
             return;
