@@ -3,7 +3,9 @@
 //! mode loses no acknowledged write when only the primary fails; `ANY 1` with the slower
 //! standby promoted loses exactly the writes acknowledged by the faster one that the slower
 //! one had not received; semi-sync loses the writes acknowledged during fallback, and its
-//! fallback count and time match the protocol's Monte Carlo. Plus the settings' validation.
+//! fallback count and time match the protocol's Monte Carlo; a standby promoted with every
+//! other standby down waits out one semi-sync timeout, as MySQL does. Plus the settings'
+//! validation.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -309,6 +311,39 @@ fn semi_sync_loses_the_writes_acknowledged_during_fallback() {
     // Nearly always in fallback: ~rate x d = 10 lost (Poisson sd 3.2, 1.1 for eight runs).
     assert!(mc > 8.0 && mc < 10.5, "Monte Carlo {mc}");
     assert!((mean - mc).abs() < 3.5, "lost {runs:?} vs {mc}");
+}
+
+/// Semi-sync after a failover with every standby down: `p` and `f` fail together at 10 s
+/// and `s` (whose clients write 500/s) is promoted with no standby left to acknowledge. As
+/// MySQL with `rpl_semi_sync_source_wait_no_replica = ON` (the default: the source's
+/// semi-sync state stays on with no replica connected, and only a commit's timeout switches
+/// it off, releasing every commit then waiting), its first write waits out the whole timeout
+/// (1 s) and it runs async from then on: one fallback, from the first write after the
+/// promotion plus the timeout (within a few ms of the promotion plus 1 s at 500/s) to the
+/// run's end (25 s), and the slowest write exactly the timeout.
+#[test]
+fn semi_sync_waits_out_one_timeout_after_a_failover_with_every_standby_down() {
+    let regions = [("s", 2.0), ("p", 0.0), ("f", 1.0)];
+    let tail = [
+        ap(
+            "semi",
+            "replication = \"semi-sync\"\nack = \"received\"\nsemi_sync_timeout_ms = 1000",
+        ),
+        outage(&["p", "f"]),
+    ]
+    .concat();
+    let r = run(&scenario(1, 20.0, &regions, &THREE_LINKS, 500.0, &tail));
+    let st = &r.strategies[0];
+    let to = st.leadership.as_ref().unwrap().last().unwrap();
+    assert_eq!((to.region.as_str(), to.reason.as_str()), ("s", "failover"));
+    assert_eq!(st.extra["semi_sync_fallbacks"], 1.0);
+    let expect = 25.0 - to.t_s - 1.0;
+    let got = st.extra["semi_sync_fallback_s"];
+    assert!(
+        got <= expect && got > expect - 0.05,
+        "{got} s vs {expect} s"
+    );
+    assert_eq!(st.latency_ms.write.max, Some(1000.0));
 }
 
 fn three(settings: &str) -> String {

@@ -15,7 +15,9 @@
 //! acknowledges at once, and every standby still acknowledges each entry; the first
 //! acknowledgement of the primary's latest log position (a standby caught up) switches it
 //! back. Fallbacks and the time spent in them (until the primary steps down, goes down or the
-//! run ends) are the strategy figures `semi_sync_fallbacks` and `semi_sync_fallback_s`.
+//! run ends) are the strategy figures `semi_sync_fallbacks` and `semi_sync_fallback_s`. A
+//! primary with no standby up (promoted after the others failed) thus waits out one timeout
+//! before it falls back, as MySQL does with `rpl_semi_sync_source_wait_no_replica = ON`.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
@@ -74,14 +76,12 @@ impl ActivePassive {
         from: RegionId,
         op: OpId,
         version: Version,
-        acked_at: SimTime,
+        waits: bool,
     ) {
         let asked = match self.cfg.replication {
             Replication::Async => false,
             Replication::SemiSync { .. } => true,
-            Replication::Sync => {
-                acked_at == SimTime::MAX && self.cfg.sync_quorum.is_none_or(|q| q.of.contains(at))
-            }
+            Replication::Sync => waits && self.cfg.sync_quorum.is_none_or(|q| q.of.contains(at)),
         };
         if !asked {
             return;

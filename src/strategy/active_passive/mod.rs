@@ -171,8 +171,11 @@ pub enum ApMsg {
         key: Key,
         /// Its new version (carries the epoch).
         version: Version,
-        /// When the primary acknowledged it (`SimTime::MAX` for sync: not yet).
-        acked_at: SimTime,
+        /// When the primary wrote it (and, unless `waits`, acknowledged it).
+        written_at: SimTime,
+        /// Whether the primary waits for standbys before acknowledging it (sync, semi-sync
+        /// not in fallback): its acknowledgement time is looked up on receipt (`log`).
+        waits: bool,
         /// The operation waiting for this standby (sync only).
         op: OpId,
     },
@@ -281,8 +284,8 @@ pub struct ActivePassive {
     /// The next acknowledgement ticket (unique over the run, see `Effect::Acked`).
     tickets: u64,
     /// Per region as primary: its recent acknowledged writes by log position (a ring of
-    /// `RING`): `(stamp, ticket)`.
-    acks: Vec<Vec<(u64, u64)>>,
+    /// `RING`): `(stamp, ticket, acknowledged at)`.
+    acks: Vec<Vec<(u64, u64, SimTime)>>,
     /// Per region as standby: the log positions of the epoch it follows that it received (a
     /// ring of `RING` tags, `pos / RING + 1`), and every position up to `recv_floor` (a
     /// snapshot).
@@ -314,6 +317,20 @@ pub struct ActivePassive {
 
 fn stamp(epoch: u32, pos: u64) -> u64 {
     ((epoch as u64) << 40) | pos
+}
+
+/// Primary `p` ships log entry `msg` (of `key`, `wire` bytes) to standbys `to`.
+fn ship(
+    ctx: &mut Ctx<'_, ApMsg, ApTimer>,
+    p: RegionId,
+    to: RegionSet,
+    key: Key,
+    msg: ApMsg,
+    wire: u64,
+) {
+    for s in to.iter() {
+        ctx.send_data(p, s, key, msg, wire);
+    }
 }
 
 /// Log positions the lost-write bookkeeping remembers per primary and per standby.
@@ -397,6 +414,14 @@ impl ActivePassive {
                 };
                 self.store.apply(p, key, version);
                 let wire = HEADER_BYTES + bytes as u64;
+                let written_at = ctx.now();
+                let entry = |waits| ApMsg::Replicate {
+                    key,
+                    version,
+                    written_at,
+                    waits,
+                    op,
+                };
                 // The standbys that get a copy: all of them but a witness (sync: those not
                 // suspected), and under enforced residency only those the key may live in.
                 let mut all = replica::copy_targets(ctx, self.regions, p, key);
@@ -406,23 +431,17 @@ impl ActivePassive {
                 if !self.waits(p) {
                     self.acknowledge(ctx, p, op, version);
                     ctx.answer(p, origin, op, Outcome::Write(version));
-                    let acked_at = ctx.now();
-                    for s in all.iter() {
-                        let msg = ApMsg::Replicate {
-                            key,
-                            version,
-                            acked_at,
-                            op,
-                        };
-                        ctx.send_data(p, s, key, msg, wire);
-                    }
+                    ship(ctx, p, all, key, entry(false), wire);
                     return;
                 }
                 let copies = all.minus(self.suspects.of(p));
                 let needed = self.needed(copies);
                 if needed == 0 {
+                    // No synchronous standby to wait for: the others (not listed in a
+                    // `SyncQuorum`) still get the entry, as asynchronous standbys.
                     self.acknowledge(ctx, p, op, version);
                     ctx.answer(p, origin, op, Outcome::Write(version));
+                    ship(ctx, p, copies, key, entry(false), wire);
                     return;
                 }
                 if self.pending.len() <= op.index() {
@@ -438,15 +457,7 @@ impl ActivePassive {
                 if let Replication::SemiSync { timeout_ns } = self.cfg.replication {
                     ctx.set_timer(p, timeout_ns, ApTimer::SemiTimeout { op });
                 }
-                for s in copies.iter() {
-                    let msg = ApMsg::Replicate {
-                        key,
-                        version,
-                        acked_at: SimTime::MAX,
-                        op,
-                    };
-                    ctx.send_data(p, s, key, msg, wire);
-                }
+                ship(ctx, p, copies, key, entry(true), wire);
             }
         }
     }
@@ -467,9 +478,9 @@ impl ActivePassive {
         self.tickets += 1;
         let ring = &mut self.acks[p as usize];
         if ring.is_empty() {
-            *ring = vec![(u64::MAX, 0); RING as usize];
+            *ring = vec![(u64::MAX, 0, SimTime::MAX); RING as usize];
         }
-        ring[(position(v) % RING) as usize] = (v.stamp, ticket);
+        ring[(position(v) % RING) as usize] = (v.stamp, ticket, ctx.now());
         let stale = self.view[p as usize].1 < self.controller_epoch;
         ctx.acked(ticket, op, v, stale);
     }
@@ -547,7 +558,8 @@ impl Strategy for ActivePassive {
             ApMsg::Replicate {
                 key,
                 version,
-                acked_at,
+                written_at,
+                waits,
                 op,
             } => {
                 let epoch = (version.stamp >> 40) as u32;
@@ -557,8 +569,14 @@ impl Strategy for ActivePassive {
                 self.store.apply(at, key, version);
                 self.applied[at as usize] += 1;
                 self.received(at, version);
+                // Lag counts from the acknowledgement, which a waited-for write may have
+                // had by now (a standby the primary did not wait for, or not for long).
+                let acked_at = match waits {
+                    false => written_at,
+                    true => self.acked_time(from, version, written_at),
+                };
                 ctx.replicated(from, at, acked_at);
-                self.ack_if_asked(ctx, at, from, op, version, acked_at);
+                self.ack_if_asked(ctx, at, from, op, version, waits);
             }
             ApMsg::Ack { op, pos } => self.on_ack(ctx, at, op, pos),
             ApMsg::NewPrimary { epoch, primary } => self.learn(ctx, at, epoch, primary),

@@ -1,4 +1,5 @@
-//! Tests of `active-passive`: a witness votes but receives no log entries, a standby does.
+//! Tests of `active-passive`: a witness votes but receives no log entries, a standby does;
+//! replication lag of standbys the primary waits for and of those it does not.
 //! Whole runs through `sim::run_strategy`.
 //!
 //! Test-only; may import the scenario parser and `sim` to run whole scenarios.
@@ -45,4 +46,119 @@ witness = "w"
         m.writes,
         "one application per write, at s only"
     );
+}
+
+/// `p` (primary, clients writing `rate` per second for `secs`), `f` 10 ms from it and `s`
+/// `far_ms` from both (constant links, no access latency), then `tail`. Drained until `s`
+/// has every write.
+fn three(rate: f64, secs: u32, far_ms: f64, tail: &str) -> crate::scenario::Scenario {
+    // Long enough for `s` to apply the last writes.
+    let drain = (far_ms / 1000.0).ceil() + 5.0;
+    let mut text = format!(
+        "duration_s = {secs}\ndrain_s = {drain}\n[network]\nunlinked = \"route\"\n\
+         [clients]\ntimeout_ms = 60000\nretries = 0\n"
+    );
+    for (name, lon) in [("p", 0.0), ("f", 1.0), ("s", 2.0)] {
+        text += &format!(
+            "[[regions]]\nname = \"{name}\"\nlat = 0.0\nlon = {lon}\n\
+             intra_ms = {{ dist = \"constant\", ms = 0.0 }}\n"
+        );
+    }
+    for (a, b, ms) in [("p", "f", 10.0), ("p", "s", far_ms), ("f", "s", far_ms)] {
+        text += &format!(
+            "[[links]]\nfrom = \"{a}\"\nto = \"{b}\"\n\
+             latency = {{ dist = \"constant\", ms = {ms} }}\n"
+        );
+    }
+    text += &format!(
+        "[[workload.clients]]\nregion = \"p\"\nrate_rps = {rate}\nread_fraction = 0.0\n\
+         keys = 1000\n[[strategies]]\nkind = \"active-passive\"\nname = \"ap\"\n\
+         primary = \"p\"\n{tail}\n"
+    );
+    from_str(&text, Format::Toml, Path::new("t.toml")).unwrap()
+}
+
+/// Replication lag has one definition for every standby, waited for or not: the time from
+/// the primary's acknowledgement to the standby applying the write, 0 when it applied it
+/// first. With `f` 10 ms and `s` 60 ms away, a write that waits for one acknowledgement
+/// received at `f` is acknowledged 20 ms after it was written (22 ms when `f` acknowledges
+/// after its 2 ms flush); `f` applied it at 10 ms (sample 0), `s` applies it at 60 ms
+/// (sample 40 ms, 38 ms): a mean of exactly 20 (19) ms over two samples per write. Waiting
+/// for both (all standbys, or ANY 2), `s` applies before the acknowledgement: every sample
+/// 0. (`s` used to count 0 whenever the write waited for anyone.)
+#[test]
+fn lag_counts_from_the_acknowledgement_for_standbys_the_primary_did_not_wait_for() {
+    let cases = [
+        // (settings, mean lag ms, max lag ms)
+        ("any = 1, of = [\"f\"]", "received", 20.0, 40.0),
+        ("any = 1, of = [\"f\", \"s\"]", "received", 20.0, 40.0),
+        ("any = 1, of = [\"f\"]", "flushed", 19.0, 38.0),
+        ("any = 2, of = [\"f\", \"s\"]", "received", 0.0, 0.0),
+        ("", "received", 0.0, 0.0),
+        ("semi", "received", 20.0, 40.0),
+    ];
+    for (quorum, ack, mean, max) in cases {
+        let tail = match quorum {
+            "semi" => format!("replication = \"semi-sync\"\nack = \"{ack}\""),
+            "" => format!("replication = \"sync\"\nack = \"{ack}\""),
+            q => format!("replication = \"sync\"\nack = \"{ack}\"\nsync_quorum = {{ {q} }}"),
+        };
+        let m = run_strategy(&three(200.0, 20, 60.0, &tail), 0, 1);
+        let case = format!("{quorum} {ack}");
+        assert!(m.writes > 3000, "{case}");
+        assert_eq!(m.failed, 0, "{case}");
+        assert_eq!(
+            m.lag.count(),
+            2 * m.writes,
+            "{case}: one sample per standby"
+        );
+        assert!(
+            (m.lag.mean_ms() - mean).abs() < 1e-9,
+            "{case}: {}",
+            m.lag.mean_ms()
+        );
+        assert!(
+            (m.lag.max_ms() - max).abs() < 1e-9,
+            "{case}: {}",
+            m.lag.max_ms()
+        );
+    }
+}
+
+/// A standby that applies a write after the primary acknowledged `RING` (65,536) later ones
+/// no longer finds when it was acknowledged: its sample counts from when the primary wrote
+/// it, over by at most the write's wait. `s` 10 s away at 8,000 writes/s is 80,000 writes
+/// behind: its samples are 10 s (the acknowledgement came 20 ms after the write: 9.98 s
+/// exactly), `f`'s 0.
+#[test]
+fn lag_beyond_the_acknowledgement_ring_is_bounded_by_the_write_time() {
+    let tail =
+        "replication = \"sync\"\nack = \"received\"\nsync_quorum = { any = 1, of = [\"f\"] }";
+    let m = run_strategy(&three(8000.0, 12, 10_000.0, tail), 0, 1);
+    assert!(m.writes > 90_000);
+    assert_eq!(m.lag.count(), 2 * m.writes);
+    // Half the samples between 9.98 and 10 s, the other half 0.
+    let mean = m.lag.mean_ms();
+    assert!((4990.0..=5000.0).contains(&mean), "{mean}");
+    assert!((9980.0..=10_000.0).contains(&m.lag.max_ms()));
+}
+
+/// With `ANY 1 (f)` and `f` down, the primary stops waiting for it (once it suspects it)
+/// and acknowledges at once; the standby not listed, `s`, still gets every write (it used
+/// to get none while no listed standby was reachable): exactly one log entry (64 + 1,024
+/// bytes) to `s` per write, and the writes acknowledged then make more than half.
+#[test]
+fn an_unlisted_standby_gets_the_writes_while_no_listed_one_is_reachable() {
+    let tail = "replication = \"sync\"\nack = \"received\"\n\
+                sync_quorum = { any = 1, of = [\"f\"] }\n\
+                [detection]\nheartbeat_ms = 100\ntimeout_ms = 1000\n\
+                [[faults]]\nkind = \"region-outage\"\nregion = \"f\"\nstart_s = 5\nduration_s = 60";
+    let m = run_strategy(&three(200.0, 20, 60.0, tail), 0, 1);
+    assert!(
+        m.writes - m.failed > m.writes / 2,
+        "{} of {}",
+        m.failed,
+        m.writes
+    );
+    assert_eq!(m.bytes_matrix[2], m.writes * (64 + 1024), "p -> s");
 }
