@@ -53,7 +53,7 @@ pub(super) fn advise(file: &Path, options: &advise::Options, run: Run) -> Result
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
-        eprintln!("\ninterrupted: finishing the runs in progress (Ctrl-C again to quit now)");
+        errln!("\ninterrupted: finishing the runs in progress (Ctrl-C again to quit now)");
     });
     let h = &plan.header;
     if !run.quiet {
@@ -66,7 +66,7 @@ pub(super) fn advise(file: &Path, options: &advise::Options, run: Run) -> Result
             ),
             None => format!("all for {} s", h.duration_s),
         };
-        eprintln!(
+        errln!(
             "{}: {} enumerated, {pruned} pruned, {} to simulate ({search}), {}",
             file.display(),
             plural(h.enumerated, "candidate"),
@@ -84,7 +84,7 @@ pub(super) fn advise(file: &Path, options: &advise::Options, run: Run) -> Result
             let path = dir.join(format!("advise-{}", s.file_name()));
             let text = advise::shard_file(&plan, s, &runs).to_json();
             io::write_atomic(&path, text.as_bytes())?;
-            println!("shard:  {}", path.display());
+            outln!("shard:  {}", path.display());
         }
         None => {
             let advice = advise::Advice::new(plan.header.clone(), runs.figures());
@@ -92,7 +92,7 @@ pub(super) fn advise(file: &Path, options: &advise::Options, run: Run) -> Result
         }
     }
     if !run.quiet {
-        eprintln!(
+        errln!(
             "wall clock: {:.2} s, {simulated} simulations",
             started.elapsed().as_secs_f64()
         );
@@ -115,18 +115,18 @@ fn write_advice(
     base: &serde_json::Value,
     dir: &Path,
 ) -> Result<(), Error> {
-    print!("{}", advice.table());
+    out!("{}", advice.table());
     let json = advice.to_json();
     io::write_atomic(&dir.join("advise.json"), json.as_bytes())?;
-    println!("advice: {}", dir.join("advise.json").display());
+    outln!("advice: {}", dir.join("advise.json").display());
     let chart = plot::advise_chart(&json)?;
     let svg = dir.join("charts").join(format!("{}.svg", chart.name));
     io::write_atomic(&svg, chart.svg.as_bytes())?;
-    println!("chart:  {}", svg.display());
+    outln!("chart:  {}", svg.display());
     if let Some(toml) = advise::winner_toml(advice, base) {
         let path = dir.join("winner.toml");
         io::write_atomic(&path, toml.as_bytes())?;
-        println!(
+        outln!(
             "winner: {} (geosim run {} reproduces its figures)",
             path.display(),
             path.display()

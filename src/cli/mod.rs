@@ -2,8 +2,11 @@
 //! to the library, printing, and exit codes (0 ok, 1 environment failure, 2 bad input).
 //!
 //! Owns every terminal write of geosim. Must not contain model logic: it calls the library.
-//! Submodules: `verify` (`check`, `validate`), `regions`, `sweeps` (`sweep`, `merge`), `advise`
+//! Submodules: `out` (stdout that survives a reader going away), `verify` (`check`, `validate`), `regions`, `sweeps` (`sweep`, `merge`), `advise`
 //! (`advise`, `matrix`), `progress` (a long run's progress on stderr).
+
+#[macro_use]
+mod out;
 
 mod advise;
 mod progress;
@@ -297,13 +300,14 @@ enum CheckFormat {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli.command) {
+        Ok(()) if out::failed() => ExitCode::from(1),
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // Names in messages come from input files: no control character reaches the
             // terminal raw (multi-line messages keep their lines).
             let text = e.to_string();
             let lines: Vec<_> = text.lines().map(report::escape).collect();
-            eprintln!("error: {}", lines.join("\n"));
+            errln!("error: {}", lines.join("\n"));
             ExitCode::from(e.exit_code())
         }
     }
@@ -348,7 +352,7 @@ fn dispatch(command: Command) -> Result<(), Error> {
             format,
         } => regions::regions(rtt, matrix, format),
         Command::Schema => {
-            print!("{}", scenario::json_schema());
+            out!("{}", scenario::json_schema());
             Ok(())
         }
         Command::Sweep {
@@ -415,7 +419,7 @@ fn dispatch(command: Command) -> Result<(), Error> {
                 outage: outage.as_deref(),
                 sessions: sessions.unwrap_or(geosim::advise::matrix::SESSIONS),
             };
-            print!(
+            out!(
                 "{}",
                 geosim::advise::matrix::matrix(&scenario, how, &command)?
             );
@@ -562,60 +566,62 @@ fn run(
     let html = (!no_charts)
         .then(|| render::write_report_linking(&dir, &report, link))
         .transpose()?;
-    println!(
+    outln!(
         "{} (seed {}, {} simulated s)\n",
-        report.scenario.name, report.seed, report.duration_s
+        report.scenario.name,
+        report.seed,
+        report.duration_s
     );
-    print!("{}", report::table(&report));
+    out!("{}", report::table(&report));
     let client_regions = report.strategies.first().map_or(0, |s| s.per_region.len());
     if show.by_region.unwrap_or(client_regions <= 6) {
-        println!("\nper client region\n");
-        print!("{}", report::region_table(&report));
+        outln!("\nper client region\n");
+        out!("{}", report::region_table(&report));
     }
     if show.explain {
-        println!("\nwhat the p99 is made of (slowest 1 % of each client region and kind)\n");
-        print!("{}", report::explanations(&report));
+        outln!("\nwhat the p99 is made of (slowest 1 % of each client region and kind)\n");
+        out!("{}", report::explanations(&report));
     }
     if sc.has_faults() {
         let faults = report.strategies.first().map_or(0, |s| s.faults.len());
-        println!("\nresilience ({})\n", plural(faults, "fault"));
-        print!("{}", report::resilience_table(&report));
+        outln!("\nresilience ({})\n", plural(faults, "fault"));
+        out!("{}", report::resilience_table(&report));
     }
     if let Some(t) = report::serving_table(&report) {
-        println!("\nserving regions\n");
-        print!("{t}");
+        outln!("\nserving regions\n");
+        out!("{t}");
     }
     if let Some(t) = report::migration_table(&report) {
-        println!("\nmigrations of travelling users' data\n");
-        print!("{t}");
+        outln!("\nmigrations of travelling users' data\n");
+        out!("{t}");
     }
-    println!("\ncost over {} simulated s\n", report.duration_s);
-    print!("{}", report::cost_table(&report));
+    outln!("\ncost over {} simulated s\n", report.duration_s);
+    out!("{}", report::cost_table(&report));
     if !report.warnings.is_empty() {
-        println!(
+        outln!(
             "\nwarnings: {} setting(s) had no effect\n",
             report.warnings.len()
         );
-        print!("{}", report::warnings_list(&report));
+        out!("{}", report::warnings_list(&report));
     }
-    println!("\nreport: {}", file.display());
+    outln!("\nreport: {}", file.display());
     if spec.is_some() {
         let n: usize = traces.iter().map(Vec::len).sum();
-        println!(
+        outln!(
             "trace:  {} ({})",
             trace_file.display(),
             plural(n, "operation")
         );
     }
     if let Some(w) = html {
-        println!(
+        outln!(
             "page:   {} ({})",
             w.html.display(),
             plural(w.charts.len(), "chart")
         );
     }
     let events: u64 = report.strategies.iter().map(|s| s.events).sum();
-    eprintln!(
+    errln!(
         "wall clock: {:.2} s, {} events, {:.2} M events/s",
         wall.as_secs_f64(),
         events,
@@ -673,8 +679,8 @@ fn plot(result: &Path, out: Option<PathBuf>) -> Result<(), Error> {
     });
     let w = render::write_outputs(&dir, &value, kind)?;
     for c in &w.charts {
-        println!("{}", c.display());
+        outln!("{}", c.display());
     }
-    println!("{}", w.html.display());
+    outln!("{}", w.html.display());
     Ok(())
 }

@@ -78,7 +78,7 @@ impl geosim::sim::RunProgress for RunBar {
         } else {
             let decile = ((fraction * 10.0) as usize).min(10);
             if decile > self.decile.fetch_max(decile, Ordering::Relaxed) {
-                eprintln!(
+                errln!(
                     "run: {:>3}% ({:.1} s)",
                     decile * 10,
                     self.started.elapsed().as_secs_f64()

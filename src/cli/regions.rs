@@ -17,12 +17,6 @@ pub(super) enum MatrixFormat {
     Json,
 }
 
-/// Writes `text` to stdout; a closed pipe (`| head`) is not an error.
-fn print_quietly(text: &str) {
-    use std::io::Write;
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
-}
-
 /// Draws behind the p99 printed by `geosim regions`.
 const RTT_DRAWS: usize = 200_000;
 
@@ -106,7 +100,7 @@ pub(super) fn regions(
             MatrixFormat::Json => {
                 let text = serde_json::to_string_pretty(&rows)
                     .map_err(|e| Error::Usage(format!("--matrix: {e}")))?;
-                print_quietly(&format!("{text}\n"));
+                outln!("{text}");
             }
             MatrixFormat::Csv => {
                 let mut text =
@@ -124,7 +118,7 @@ pub(super) fn regions(
                         r.via.join(" - ")
                     ));
                 }
-                print_quietly(&text);
+                out!("{}", text);
             }
             MatrixFormat::Table => {
                 let mut table = vec![[
@@ -149,7 +143,7 @@ pub(super) fn regions(
                         r.via.join(" - "),
                     ]);
                 }
-                print_quietly(&report::render(&table));
+                out!("{}", report::render(&table));
             }
         }
         return Ok(());
@@ -186,7 +180,7 @@ pub(super) fn regions(
                     overhead_ms,
                 } => format!("great circle x {route_inflation} + {overhead_ms} ms"),
             };
-            println!(
+            outln!(
                 "{} ({}) <-> {} ({}): {:.0} km great circle\n  derived RTT p50 {:.1} ms, p99 {:.1} ms\n  route: {}\n  path: {} ({:.0} km of fibre one way)\n  fibre floor RTT {:.1} ms (light in fibre along the great circle)\n  model: {}, variation {:?}",
                 a.name,
                 a.city,
@@ -224,7 +218,7 @@ pub(super) fn regions(
                     format!("{}", r.internet_usd_per_gb),
                 ]);
             }
-            print!("{}", report::render(&rows));
+            out!("{}", report::render(&rows));
         }
     }
     Ok(())

@@ -79,7 +79,7 @@ impl geosim::sweep::Progress for SweepProgress {
             let total = self.total.load(Ordering::Relaxed).max(1);
             let decile = done * 10 / total;
             if decile > self.decile.fetch_max(decile, Ordering::Relaxed) {
-                eprintln!(
+                errln!(
                     "{}: {:>3}% ({done}/{total} runs, {:.1} s)",
                     self.what,
                     decile * 10,
@@ -132,7 +132,7 @@ pub(super) fn sweep(
     }
     let plan = sweep::load(file)?;
     if dry_run {
-        print!("{}", point_list(&plan));
+        out!("{}", point_list(&plan));
         return Ok(());
     }
     if !force {
@@ -146,7 +146,7 @@ pub(super) fn sweep(
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
-        eprintln!("\ninterrupted: finishing the runs in progress (Ctrl-C again to quit now)");
+        errln!("\ninterrupted: finishing the runs in progress (Ctrl-C again to quit now)");
     });
     if !quiet {
         let part = shard.map_or(String::new(), |s| {
@@ -157,7 +157,7 @@ pub(super) fn sweep(
                 plural(mine, "run")
             )
         });
-        eprintln!(
+        errln!(
             "{}: {} x {} = {}{part}, {}",
             file.display(),
             plural(plan.points(), "point"),
@@ -176,7 +176,7 @@ pub(super) fn sweep(
             let path = dir.join(s.file_name());
             let text = sweep::ShardFile::new(&plan.header, s, &values).to_json();
             io::write_atomic(&path, text.as_bytes())?;
-            println!("shard:  {}", path.display());
+            outln!("shard:  {}", path.display());
         }
         None => write_sweep(
             &sweep::Results::new(plan.header.clone(), values)?,
@@ -185,7 +185,7 @@ pub(super) fn sweep(
         )?,
     }
     if !quiet {
-        eprintln!(
+        errln!(
             "wall clock: {:.2} s, {mine} runs",
             started.elapsed().as_secs_f64()
         );
@@ -282,11 +282,11 @@ pub(super) fn write_sweep(results: &sweep::Results, dir: &Path, charts: bool) ->
     let text = results.to_json();
     io::write_atomic(&csv, results.to_csv().as_bytes())?;
     io::write_atomic(&json, text.as_bytes())?;
-    println!("table:  {}", csv.display());
-    println!("sweep:  {}", json.display());
+    outln!("table:  {}", csv.display());
+    outln!("sweep:  {}", json.display());
     if charts {
         let w = render::write_sweep_outputs(dir, &text)?;
-        println!(
+        outln!(
             "page:   {} ({})",
             w.html.display(),
             plural(w.charts.len(), "chart")

@@ -74,24 +74,24 @@ pub(super) fn check(
     match (format, outcome) {
         (CheckFormat::Text, Err(e)) => Err(e),
         (CheckFormat::Json, Err(e)) => {
-            print!("{}", check::error_json(&e));
+            out!("{}", check::error_json(&e));
             Err(e)
         }
         (CheckFormat::Junit, Err(e)) => {
-            print!("{}", check::error_junit(&suite, &e));
+            out!("{}", check::error_junit(&suite, &e));
             Err(e)
         }
         (format, Ok(cmp)) => {
             match format {
-                CheckFormat::Text => print!("{}", cmp.table(all)),
-                CheckFormat::Json => print!("{}", cmp.to_json()),
-                CheckFormat::Junit => print!("{}", cmp.to_junit(&suite)),
+                CheckFormat::Text => out!("{}", cmp.table(all)),
+                CheckFormat::Json => out!("{}", cmp.to_json()),
+                CheckFormat::Junit => out!("{}", cmp.to_junit(&suite)),
             }
             match cmp.gate() {
                 Some(e) => Err(e),
                 None => {
                     if format == CheckFormat::Text {
-                        println!("ok: nothing regressed beyond tolerance");
+                        outln!("ok: nothing regressed beyond tolerance");
                     }
                     Ok(())
                 }
@@ -133,7 +133,7 @@ pub(super) fn check_update(files: &CheckFiles, all: bool) -> Result<(), Error> {
                     stat: None,
                 };
                 if let Ok(cmp) = check::compare(&current, &old, &tol, &options) {
-                    print!("{}", cmp.table(all));
+                    out!("{}", cmp.table(all));
                 }
             }
         }
@@ -142,7 +142,7 @@ pub(super) fn check_update(files: &CheckFiles, all: bool) -> Result<(), Error> {
         files.baseline,
         io::read_result_text(files.report)?.as_bytes(),
     )?;
-    println!("baseline updated: {}", files.baseline.display());
+    outln!("baseline updated: {}", files.baseline.display());
     Ok(())
 }
 
@@ -155,12 +155,12 @@ fn derived_pairs(sc: &geosim::scenario::Scenario) {
         Some(m) => format!("not in the matrix {m}"),
         None => "without an explicit link".to_string(),
     };
-    println!(
+    outln!(
         "{} {whose}: derived from geography (docs/network.md)",
         plural(derived.len(), "ordered pair")
     );
     for l in derived {
-        println!(
+        outln!(
             "  {} -> {}: {:.1} ms one way (median)",
             report::escape(&t.region(l.from).name),
             report::escape(&t.region(l.to).name),
@@ -194,7 +194,7 @@ fn validate_sweep(path: &Path, format: ValidateFormat) -> Result<(), Error> {
         .and_then(|p| sweeps::within_budget(path, p).err());
     if format == ValidateFormat::Text {
         let plan = plan?;
-        println!(
+        outln!(
             "{}: ok (sweep: {} x {} = {})",
             path.display(),
             plural(plan.points(), "point"),
@@ -202,7 +202,7 @@ fn validate_sweep(path: &Path, format: ValidateFormat) -> Result<(), Error> {
             plural(plan.runs(), "run"),
         );
         if let Some(e) = over {
-            eprintln!("warning: {e}");
+            errln!("warning: {e}");
         }
         return Ok(());
     }
@@ -221,7 +221,7 @@ fn validate_sweep(path: &Path, format: ValidateFormat) -> Result<(), Error> {
         "problems": problems,
         "warnings": over.map(|e| vec![serde_json::json!({"field": null, "message": e.to_string()})]).unwrap_or_default(),
     });
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(&doc).expect("serialises")
     );
@@ -266,7 +266,7 @@ pub(super) fn validate(path: &Path, format: ValidateFormat, verbose: bool) -> Re
     let loaded = io::load_scenario(path);
     if format == ValidateFormat::Text {
         let (sc, _) = loaded?;
-        println!(
+        outln!(
             "{}: ok ({}, {}, {})",
             path.display(),
             plural(sc.topology.len(), "region"),
@@ -280,7 +280,7 @@ pub(super) fn validate(path: &Path, format: ValidateFormat, verbose: bool) -> Re
             let who = w
                 .strategy
                 .map_or(String::new(), |j| format!(" [{}]", sc.strategies[j].name));
-            println!(
+            outln!(
                 "warning: {}{}: {}",
                 report::escape(&w.field),
                 report::escape(&who),
@@ -288,7 +288,7 @@ pub(super) fn validate(path: &Path, format: ValidateFormat, verbose: bool) -> Re
             );
         }
         if let Err(e) = within_budget(path, &sc, sc.strategies.len()) {
-            eprintln!("warning: {e}");
+            errln!("warning: {e}");
         }
         return Ok(());
     }
@@ -329,7 +329,7 @@ pub(super) fn validate(path: &Path, format: ValidateFormat, verbose: bool) -> Re
         "problems": problems,
         "warnings": warnings,
     });
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(&doc).expect("serialises")
     );

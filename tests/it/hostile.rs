@@ -428,3 +428,51 @@ fn the_key_space_is_bounded_by_copies_not_by_regions_squared() {
     let (o, _) = limited(&["validate", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// A reader that goes away (`geosim run ... | head -1`, stdout and stderr both piped) is not
+/// an error: the run still writes its whole report and exits 0 (it used to panic, exit 101);
+/// a failing stdout of another kind (a full device) exits 1 with a message.
+#[test]
+fn a_closed_pipe_is_not_a_panic_and_a_full_device_exits_1() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_geosim"))
+        .args([
+            "run",
+            "scenarios/aws-8-regions.toml",
+            "--no-charts",
+            "--out",
+        ])
+        .arg(&out)
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert!(first.starts_with("aws-8-regions"), "{first}");
+    assert_eq!(status.code(), Some(0));
+    let report = std::fs::read_to_string(out.join("report.json")).unwrap();
+    assert!(report.contains("\"strategies\""));
+    if std::path::Path::new("/dev/full").exists() {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_geosim"))
+            .args(["regions"])
+            .current_dir(root())
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("cannot write to standard output"));
+    }
+}
