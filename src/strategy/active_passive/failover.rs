@@ -117,6 +117,9 @@ impl ActivePassive {
     ) {
         let (cur, e) = self.view[r as usize];
         if epoch <= e {
+            if (epoch, primary) == (e, cur) {
+                self.rejoined(ctx, r); // Re-announced: the primary stopped suspecting `r`.
+            }
             return;
         }
         if cur == r {

@@ -4,14 +4,63 @@
 //! standby receives was acknowledged (its lag sample, whether or not the primary waited for
 //! that standby).
 //!
+//! Also owns shipping a log entry, and a standby's catch-up after a partition heals: the
+//! network drops what a cut link carries, and a sync primary skips the standbys it suspects,
+//! so a standby that the primary wrote to while one suspected the other (`behind`) may lack
+//! entries. When the link heals (it stops suspecting the primary, or the primary, no longer
+//! suspecting it, re-announces itself) it asks for the catch-up a region back from an outage
+//! asks for (`CatchUp`, answered by a snapshot), as a PostgreSQL or MySQL replica reconnects
+//! and streams from its last received position. (A cut shorter than the detection timeout
+//! goes unnoticed: what it dropped stays missing until rewritten.)
+//!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
-use super::{position, stamp, ActivePassive, ApMsg, ApTimer, RING};
-use crate::strategy::{Ctx, Version};
+use super::{stamp, ActivePassive, ApMsg, ApTimer, RING};
+use crate::strategy::replica::RegionSet;
+use crate::strategy::{Ctx, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
+use crate::workload::Key;
+
+/// The log position of a version.
+pub(super) fn position(v: Version) -> u64 {
+    v.stamp & ((1 << 40) - 1)
+}
+
+/// Primary `p` ships log entry `msg` (of `key`, `wire` bytes) to standbys `to`.
+pub(super) fn ship(
+    ctx: &mut Ctx<'_, ApMsg, ApTimer>,
+    p: RegionId,
+    to: RegionSet,
+    key: Key,
+    msg: ApMsg,
+    wire: u64,
+) {
+    for s in to.iter() {
+        ctx.send_data(p, s, key, msg, wire);
+    }
+}
 
 impl ActivePassive {
+    /// Primary `p` writes an entry for the standbys `all` and ships it to `copies`: a standby
+    /// it skips, or that suspects `p` (the link may be cut), may miss it.
+    pub(super) fn may_miss(&mut self, p: RegionId, all: RegionSet, copies: RegionSet) {
+        for s in all.iter() {
+            if !copies.contains(s) || self.suspects.contains(s, p) {
+                self.behind[s as usize] = true;
+            }
+        }
+    }
+
+    /// The link between standby `s` and its primary healed: if it may have missed entries,
+    /// it asks the primary to catch it up.
+    pub(super) fn rejoined(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, s: RegionId) {
+        let (p, _) = self.view[s as usize];
+        if p != s && std::mem::take(&mut self.behind[s as usize]) {
+            ctx.send(s, p, ApMsg::CatchUp, HEADER_BYTES);
+        }
+    }
+
     /// Standby `at` received the log entry of version `v` (of the epoch it follows).
     pub(super) fn received(&mut self, at: RegionId, v: Version) {
         let ring = &mut self.recv[at as usize];
@@ -26,6 +75,7 @@ impl ActivePassive {
     pub(super) fn follow_epoch(&mut self, r: RegionId) {
         self.recv[r as usize].fill(0);
         self.recv_floor[r as usize] = 0;
+        self.behind[r as usize] = false;
     }
 
     /// Whether standby `r` received log position `pos` of the epoch it follows.

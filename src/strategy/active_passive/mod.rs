@@ -17,12 +17,14 @@
 //! never applied are lost, and with `SplitBrain::Fencing` a primary that cannot reach a
 //! majority stops accepting writes. A witness region votes in that majority but holds no
 //! data: it receives no log entries and is never promoted. A region that comes back from an
-//! outage asks the primary for a snapshot and catches up (the newer-wins merge, the store and
-//! the suspicions are the shared helpers of `strategy::replica`).
+//! outage, or a standby whose link to the primary heals after it may have missed entries
+//! (see `log`), asks the primary for a snapshot and catches up (the newer-wins merge, the
+//! store and the suspicions are the shared helpers of `strategy::replica`).
 //!
 //! Files: `ack` (acknowledgement points, sync quorums, semi-sync fallback), `failover`
-//! (promotion, stepping down, fencing), `log` (which log positions each standby received, and
-//! reporting the acknowledged writes a promoted standby lacks as lost), `failback` (the
+//! (promotion, stepping down, fencing), `log` (shipping entries, which log positions each
+//! standby received, reporting the acknowledged writes a promoted standby lacks as lost, and
+//! catching a standby up after a partition heals), `failback` (the
 //! planned handoff back to the configured primary with `failback = "auto"`, the leadership
 //! timeline) and `tests`.
 //!
@@ -42,6 +44,7 @@ use crate::strategy::{
 use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
+use log::{position, ship};
 
 /// When the primary acknowledges a write.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -291,6 +294,8 @@ pub struct ActivePassive {
     /// snapshot).
     recv: Vec<Vec<u16>>,
     recv_floor: Vec<u64>,
+    /// Per region as standby: it may lack entries of the epoch it follows (see `log`).
+    behind: Vec<bool>,
     /// Per region: its log position when a promotion superseded it as primary.
     superseded: Vec<u64>,
     /// Per region: the peers it suspects.
@@ -319,27 +324,8 @@ fn stamp(epoch: u32, pos: u64) -> u64 {
     ((epoch as u64) << 40) | pos
 }
 
-/// Primary `p` ships log entry `msg` (of `key`, `wire` bytes) to standbys `to`.
-fn ship(
-    ctx: &mut Ctx<'_, ApMsg, ApTimer>,
-    p: RegionId,
-    to: RegionSet,
-    key: Key,
-    msg: ApMsg,
-    wire: u64,
-) {
-    for s in to.iter() {
-        ctx.send_data(p, s, key, msg, wire);
-    }
-}
-
 /// Log positions the lost-write bookkeeping remembers per primary and per standby.
 const RING: u64 = 1 << 16;
-
-/// The log position of a version.
-fn position(v: Version) -> u64 {
-    v.stamp & ((1 << 40) - 1)
-}
 
 impl ActivePassive {
     /// A fresh store of `keys` keys on `regions` regions.
@@ -358,6 +344,7 @@ impl ActivePassive {
             acks: vec![Vec::new(); regions],
             recv: vec![Vec::new(); regions],
             recv_floor: vec![0; regions],
+            behind: vec![false; regions],
             superseded: vec![0; regions],
             suspects: Suspects::new(regions),
             writable,
@@ -429,12 +416,14 @@ impl ActivePassive {
                     all.remove(w);
                 }
                 if !self.waits(p) {
+                    self.may_miss(p, all, all);
                     self.acknowledge(ctx, p, op, version);
                     ctx.answer(p, origin, op, Outcome::Write(version));
                     ship(ctx, p, all, key, entry(false), wire);
                     return;
                 }
                 let copies = all.minus(self.suspects.of(p));
+                self.may_miss(p, all, copies);
                 let needed = self.needed(copies);
                 if needed == 0 {
                     // No synchronous standby to wait for: the others (not listed in a
@@ -656,6 +645,8 @@ impl Strategy for ActivePassive {
             }
         } else if suspected && peer == p && Some(at) != self.cfg.witness {
             ctx.set_timer(at, self.cfg.promotion_delay_ns, ApTimer::Promote { epoch });
+        } else if !suspected && peer == p {
+            self.rejoined(ctx, at); // The link to its primary healed.
         }
     }
 
@@ -693,6 +684,7 @@ impl Strategy for ActivePassive {
         // Everyone is trusted until the restarted detector says otherwise; ask whoever leads
         // for a snapshot.
         self.suspects.clear_region(region);
+        self.behind[region as usize] = false;
         let (p, _) = self.view[region as usize];
         if p == region {
             let ok = !self.fenced(region);
