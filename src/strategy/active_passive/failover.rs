@@ -140,8 +140,14 @@ impl ActivePassive {
                 ctx.send(r, primary, ApMsg::CatchUp, HEADER_BYTES);
             }
         }
+        // A standby that may lack entries of the old epoch (see `log`) asks the new primary,
+        // which holds them if it received them, as it would ask the old one at a heal.
+        let behind = cur != r && self.behind[r as usize];
         self.view[r as usize] = (primary, epoch);
         self.applied[r as usize] = 0;
         self.follow_epoch(r);
+        if behind && primary != r {
+            ctx.send(r, primary, ApMsg::CatchUp, HEADER_BYTES);
+        }
     }
 }

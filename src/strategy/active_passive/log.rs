@@ -10,7 +10,8 @@
 //! entries. When the link heals (it stops suspecting the primary, or the primary, no longer
 //! suspecting it, re-announces itself) it asks for the catch-up a region back from an outage
 //! asks for (`CatchUp`, answered by a snapshot), as a PostgreSQL or MySQL replica reconnects
-//! and streams from its last received position. (A cut shorter than the detection timeout
+//! and streams from its last received position; a standby still `behind` when it learns of a
+//! new epoch asks the new primary (`failover::learn`). (A cut shorter than the detection timeout
 //! goes unnoticed: what it dropped stays missing until rewritten.)
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.

@@ -224,3 +224,24 @@ fn a_standby_that_caught_up_after_a_partition_loses_nothing_at_failover() {
     assert!(m.writes - m.failed > 1000, "{} of {}", m.failed, m.writes);
     assert_eq!(m.rpo_writes(), 0);
 }
+
+/// `s` is cut off from `p` from 10 s, and `p` goes down at 15 s, before the cut heals: `s`
+/// missed the entries `p` wrote meanwhile and never hears from `p` again. `t`, never cut off,
+/// is promoted at about 31 s, after the clients stopped (30 s; no retries): when `s` follows
+/// it, it asks `t` for the catch-up it would have asked `p` for at a heal. Hand count of what
+/// `t` sends `s`, with no write after the promotion: the new primary's announcement (64 bytes,
+/// once) and exactly one snapshot of the 1,000 keys (64 + 16 x 1,000). (No snapshot used to
+/// follow: `s` kept the keys written during the cut stale until rewritten.)
+#[test]
+fn a_standby_that_missed_entries_catches_up_from_the_new_primary() {
+    let outage = "[[faults]]\nkind = \"region-outage\"\nregion = \"p\"\nstart_s = 15\n\
+                  duration_s = 100";
+    let mut sc = cut("async", "", outage);
+    sc.duration_ns = 30_000_000_000;
+    sc.drain_ns = 40_000_000_000;
+    let m = run_strategy(&sc, 0, 1);
+    let leaders: Vec<_> = m.leadership.iter().flatten().map(|l| l.1).collect();
+    assert_eq!(leaders, [0, 2], "p, then t");
+    // `t` announces itself to `s` once (64), then ships the snapshot.
+    assert_eq!(m.bytes_matrix[2 * 3 + 1], 64 + (64 + 16 * 1000), "t -> s");
+}
