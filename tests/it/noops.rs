@@ -165,11 +165,13 @@ name = "ap"
 primary = "us-east-1"
 split_brain = "fencing"
 promotion_delay_s = 2
+failback = "auto"
 [[strategies]]
 kind = "consensus"
 name = "raft"
 leader = "us-east-1"
 election_timeout_ms = [150, 300]
+failback = "auto"
 [[strategies]]
 kind = "quorum"
 name = "q"
@@ -187,7 +189,9 @@ sloppy = true
         [
             "strategies[0].split_brain",
             "strategies[0].promotion_delay_s",
+            "strategies[0].failback",
             "strategies[1].election_timeout_ms",
+            "strategies[1].failback",
             "strategies[2].sloppy",
         ]
     );

@@ -13,7 +13,7 @@ use crate::cost::{footprint, Role};
 use crate::faults::{FaultKind, Recovery};
 use crate::scenario::spec::{ClientsSpec, DetectionSpec, ScenarioSpec};
 use crate::scenario::{Scenario, Warning};
-use crate::strategy::{ConsensusReads, ReadFrom, Resolution, SplitBrain, StrategyConfig};
+use crate::strategy::{ConsensusReads, Failback, ReadFrom, Resolution, SplitBrain, StrategyConfig};
 use crate::topology::RegionId;
 
 /// Every warning of a valid scenario, in scenario order.
@@ -270,14 +270,26 @@ pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
                         "a standby is promoted only after the primary is suspected",
                     ));
                 }
+                if ap.failback != Failback::Manual {
+                    quiet.push(calm(
+                        "failback",
+                        "the primary never moves, so there is nothing to hand back",
+                    ));
+                }
             }
-            StrategyConfig::Consensus(cs)
-                if !sc.has_faults() && cs.election_timeout_ns != [1_500_000_000, 3_000_000_000] =>
-            {
-                quiet.push(calm(
-                    "election_timeout_ms",
-                    "an election starts only when followers suspect the leader",
-                ));
+            StrategyConfig::Consensus(cs) if !sc.has_faults() => {
+                if cs.election_timeout_ns != [1_500_000_000, 3_000_000_000] {
+                    quiet.push(calm(
+                        "election_timeout_ms",
+                        "an election starts only when followers suspect the leader",
+                    ));
+                }
+                if cs.failback != Failback::Manual {
+                    quiet.push(calm(
+                        "failback",
+                        "the leader never moves, so there is nothing to hand back",
+                    ));
+                }
             }
             _ => {}
         }
