@@ -625,3 +625,43 @@ name = "follow"
     let ryw = st.migration.clone().unwrap().unwrap().ryw_violations;
     assert_eq!(ryw, stale);
 }
+
+#[test]
+fn an_old_home_that_dies_with_the_handoff_in_flight_and_comes_back_empty_loses_the_users_data() {
+    // The user (at home in `p`, writes only) logs in from `s` at 5 s; its first operation
+    // there claims it (in the first 20 ms but for e^-2 of the time), `p` ships the data and
+    // goes down at 5.06 s, before the handoff (40 ms on the wire) or the claim arrives; the
+    // handoff dies with it. Back empty at 6.06 s, `p` answers the claim `s` sends again 2 s
+    // after the first with the wiped copy: the move completes, and every write the user made
+    // at home (issued in the first 5 s) is lost; those made after the move are kept. Before
+    // the fix: nothing lost.
+    let rest = r#"[[workload.clients]]
+region = "s"
+rate_rps = 0.000001
+keys = 1
+[workload.users]
+count = 1
+keys_per_user = 4
+rate_rps = 100
+read_fraction = 0.0
+homes = ["p"]
+trips = [{ user = 0, to = "s", at_s = 5 }]
+[[strategies]]
+kind = "follow-the-user"
+name = "follow"
+default_home = "s"
+[[faults]]
+kind = "region-outage"
+region = "p"
+recover = "empty"
+start_s = 5.06
+duration_s = 1
+"#;
+    let r = crate::common::run(&two_instant_regions(rest));
+    let st = &r.strategies[0];
+    assert_eq!(st.migration.clone().unwrap().unwrap().count, 1);
+    let at_home: u64 = st.timeline.succeeded[..5].iter().sum();
+    assert!(at_home > 400, "{at_home}");
+    let rpo = st.rpo.as_ref().unwrap();
+    assert_eq!((rpo.lost_writes, rpo.unacknowledged_lost), (at_home, 0));
+}
