@@ -23,7 +23,8 @@ pub struct Applies {
     /// active-passive.
     pub lost_updates: bool,
     /// `rpo`, `faults[].lost_writes`, `lost_span_s`, `unacknowledged_lost`: the strategies that
-    /// can lose an acknowledged write and name it (all but consensus and quorum).
+    /// can lose an acknowledged write and name it (all but consensus and quorum;
+    /// follow-the-user included).
     pub rpo: bool,
     /// `split_brain.seconds`: active-passive and consensus (two regions that take writes as
     /// primary or leader at once).
@@ -81,9 +82,10 @@ pub fn applies(config: &StrategyConfig) -> Applies {
             ..none
         },
         StrategyConfig::Quorum(_) => none,
-        // One durable copy per user, served only at the user's home: nothing to conflict,
-        // lose or split.
+        // One copy per user, served only at the user's home: nothing to conflict or split;
+        // a home that comes back empty loses its users' acknowledged writes (RPO).
         StrategyConfig::FollowTheUser(_) => Applies {
+            rpo: true,
             migrations: true,
             ..none
         },

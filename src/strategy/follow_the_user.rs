@@ -4,11 +4,20 @@
 //!
 //! Owns the follow-the-user protocol and `Migrations` (its figures). Keys of a user
 //! (`workload.users`) are served only at the user's home: a read returns the home's copy, a
-//! write is applied there (its stamp is the key's stamp plus one: one writer per key, so
-//! stamps strictly increase) and acknowledged at once. No copy is kept anywhere else
-//! (no replication: a region outage makes its users' operations fail until it is back; the
-//! data is durable and nothing is lost). Keys outside every user's range have the fixed
-//! home `default_home`.
+//! write is applied there (its stamp is the key's newest acknowledged stamp plus one: one
+//! writer per key, so stamps strictly increase, also after a loss) and acknowledged at once
+//! (filed under a ticket, `replica::AckLog`). No copy is kept anywhere else (no replication:
+//! a region outage makes its users' operations fail until it is back). Keys outside every
+//! user's range have the fixed home `default_home`.
+//!
+//! Durability is the home's store's alone. With `recover = "durable"` nothing is lost. A
+//! region that comes back empty has lost every write acknowledged into the copies it held
+//! since they were last lost (the users homed there, also as the old home of a move in
+//! progress, whose shipped handoff died with it; the `default_home` keys): named by ticket,
+//! RPO counts those whose answer reached the client, older ones than the window count as
+//! acknowledged (`Ctx::data_lost`). Its store is wiped, the stale copies kept from users'
+//! earlier stays included (an `eager` read there finds nothing): reads of a lost key return
+//! version 0 until it is written again.
 //!
 //! A request that reaches region `at` for a user homed elsewhere:
 //! - `fixed`: is forwarded to the home (header + value for a write), which answers the
@@ -39,7 +48,8 @@
 //! timers did not fire while it was down).
 //!
 //! Consistency: one copy per user, so reads at the home see every acknowledged write
-//! (linearizable per key); only `eager` reads during a handoff can miss one.
+//! (linearizable per key); only `eager` reads during a handoff, and reads of writes lost to
+//! an empty recovery, can miss one.
 //! `ryw_violations` counts the reads of a user's key answered with an older version than the
 //! newest write of that key the strategy had acknowledged when it answered
 //! (docs/metrics.md#follow-the-user). Messages: a home-served operation none, a forwarded
@@ -48,7 +58,7 @@
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
-use crate::strategy::replica::{CarriesAnswer, RegionStore};
+use crate::strategy::replica::{AckLog, CarriesAnswer, RegionStore};
 use crate::strategy::{Ctx, OpId, Outcome, Part, Request, Strategy, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
@@ -157,6 +167,18 @@ impl CarriesAnswer for FuMsg {
 
 const NONE: RegionId = RegionId::MAX;
 
+/// The acknowledged writes held by one copy (a user's keys, or the keys of `default_home`)
+/// since it was last lost: what an empty recovery of its holder loses.
+#[derive(Copy, Clone, Debug, Default)]
+struct Held {
+    /// The first acknowledgement ticket since the copy was last lost.
+    since: u64,
+    /// Acknowledged writes since then.
+    writes: u64,
+    /// When the first of them was acknowledged.
+    first: Option<SimTime>,
+}
+
 type Cx<'a> = Ctx<'a, FuMsg, FuTimer>;
 
 /// The follow-the-user strategy's state.
@@ -165,8 +187,13 @@ pub struct FollowTheUser {
     regions: usize,
     /// Versions per (region, key): the home's copy is the user's data.
     store: RegionStore,
-    /// The newest acknowledged version per key (for `ryw_violations`).
+    /// The newest acknowledged version per key (for `ryw_violations`; a write's stamp is its
+    /// stamp plus one, so versions keep increasing after a loss).
     acked: Vec<Version>,
+    /// Every acknowledgement filed with the world (RPO).
+    acks: AckLog,
+    /// Per user, then the default-home keys: the acknowledged writes their copy holds.
+    held: Vec<Held>,
     /// Per user: the region that holds the data (the old home during a move).
     home: Vec<RegionId>,
     /// Per user: the region that claimed the user (`NONE`: no move in progress).
@@ -196,6 +223,8 @@ impl FollowTheUser {
             parked: vec![Vec::new(); users],
             store: RegionStore::new(regions, keys as usize),
             acked: vec![Version::NONE; keys as usize],
+            acks: AckLog::new(),
+            held: vec![Held::default(); users + 1],
             migrations: Migrations {
                 bytes: vec![0; regions * regions],
                 ..Migrations::default()
@@ -212,27 +241,78 @@ impl FollowTheUser {
         (user < self.home.len() as u64).then_some(user as u32)
     }
 
-    /// Serves `req` at `at`, which holds the data, and answers its client.
-    fn serve(&mut self, ctx: &mut Cx<'_>, at: RegionId, req: Request) {
+    /// The copy `key` belongs to: its user's, else the default home's (index `users`).
+    #[inline]
+    fn copy_of(&self, key: Key) -> usize {
+        self.user_of(key).map_or(self.home.len(), |u| u as usize)
+    }
+
+    /// The region that holds copy `c` (`copy_of`): the user's home (the old home during a
+    /// move), or `default_home`.
+    #[inline]
+    fn holder(&self, c: usize) -> RegionId {
+        self.home.get(c).copied().unwrap_or(self.cfg.default_home)
+    }
+
+    /// Serves `req` of copy `c` at `at`, which holds the data, and answers its client.
+    fn serve(&mut self, ctx: &mut Cx<'_>, at: RegionId, req: Request, c: usize) {
         let outcome = match req.kind {
-            OpKind::Read => self.read(at, req.key),
+            OpKind::Read => self.read(at, req.key, c < self.home.len()),
             OpKind::Write => {
+                // The home's copy is the newest acknowledged one (`acked`), unless it was
+                // lost: counting on from `acked` keeps the versions of a key increasing.
                 let version = Version {
-                    stamp: self.store.get(at, req.key).stamp + 1,
+                    stamp: self.acked[req.key as usize].stamp + 1,
                     origin: at,
                 };
                 self.store.set(at, req.key, version);
                 self.acked[req.key as usize] = version;
+                self.acks.ack(ctx, req.op, at, req.key, version, true);
+                let held = &mut self.held[c];
+                held.writes += 1;
+                held.first.get_or_insert(ctx.now());
                 Outcome::Write(version)
             }
         };
         ctx.answer(at, req.client, req.op, outcome);
     }
 
-    /// A read of `at`'s copy, checked against the newest acknowledged write.
-    fn read(&mut self, at: RegionId, key: Key) -> Outcome {
+    /// `region` came back without its store: the copies it held are gone, with every write
+    /// acknowledged into them since they were last lost (named by ticket; those older than the
+    /// window of acknowledgements count as acknowledged). The copies it held as the old home
+    /// of a move in progress are lost too (a handoff it had shipped died with it when it went
+    /// down; a claim sent again gets the empty copy), and so are the stale copies it kept from
+    /// a user's earlier stay (an `eager` read there finds nothing).
+    fn lose(&mut self, ctx: &mut Cx<'_>, region: RegionId) {
+        let lost: Vec<bool> = (0..self.held.len())
+            .map(|c| self.holder(c) == region)
+            .collect();
+        let named = self.acks.lose(ctx, |t, a| {
+            let c = self.copy_of(a.key);
+            lost[c] && t >= self.held[c].since
+        });
+        let (mut writes, mut oldest) = (0, None::<SimTime>);
+        let since = self.acks.next_ticket();
+        for (h, _) in self.held.iter_mut().zip(&lost).filter(|(_, &l)| l) {
+            writes += h.writes;
+            oldest = match (oldest, h.first) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            *h = Held {
+                since,
+                ..Held::default()
+            };
+        }
+        ctx.data_lost(writes.saturating_sub(named), oldest);
+        self.store.wipe(region);
+    }
+
+    /// A read of `at`'s copy; a read of a user's key (`user`) is checked against the newest
+    /// acknowledged write.
+    fn read(&mut self, at: RegionId, key: Key, user: bool) -> Outcome {
         let v = self.store.get(at, key);
-        if v < self.acked[key as usize] {
+        if user && v < self.acked[key as usize] {
             self.migrations.ryw_violations += 1;
         }
         Outcome::Read(v)
@@ -258,7 +338,7 @@ impl FollowTheUser {
         let Some(user) = self.user_of(req.key) else {
             let home = self.cfg.default_home;
             if at == home {
-                self.serve(ctx, at, req);
+                self.serve(ctx, at, req, self.home.len());
             } else {
                 Self::forward(ctx, at, home, req);
             }
@@ -267,10 +347,10 @@ impl FollowTheUser {
         let u = user as usize;
         let (home, claimed) = (self.home[u], self.claimed[u]);
         if home == at && !self.released[u] {
-            self.serve(ctx, at, req);
+            self.serve(ctx, at, req, u);
         } else if claimed == at {
             if self.cfg.handoff == UserHandoff::Eager && req.kind == OpKind::Read {
-                let outcome = self.read(at, req.key);
+                let outcome = self.read(at, req.key, true);
                 ctx.answer(at, req.client, req.op, outcome);
             } else {
                 self.parked[u].push(req);
@@ -402,7 +482,10 @@ impl Strategy for FollowTheUser {
         }
     }
 
-    fn on_region_up(&mut self, ctx: &mut Cx<'_>, region: RegionId, _empty: bool) {
+    fn on_region_up(&mut self, ctx: &mut Cx<'_>, region: RegionId, empty: bool) {
+        if empty {
+            self.lose(ctx, region);
+        }
         // Its claim timers did not fire while it was down: claim again what it still waits for.
         for user in 0..self.claimed.len() {
             if self.claimed[user] == region {
