@@ -100,6 +100,8 @@ impl ActivePassive {
     fn take_over(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, new: RegionId, epoch: u32) {
         self.view[new as usize] = (new, epoch);
         self.log_pos[new as usize] = 0;
+        let row = new as usize * self.regions;
+        self.last_for[row..row + self.regions].fill(0);
         self.superseded[new as usize] = 0;
         self.acked[new as usize] = 0;
         self.applied[new as usize] = 0;
@@ -133,21 +135,25 @@ impl ActivePassive {
             self.report_lost(ctx, r, e, span, None);
             self.set_writable(ctx, r, false);
             self.fallback_ends(ctx.now(), r);
-            if self.draining.is_some_and(|(d, _)| d == r) {
-                // A planned failback: the new primary copied this store; nothing to fetch.
-                self.draining = None;
-            } else {
-                ctx.send(r, primary, ApMsg::CatchUp, HEADER_BYTES);
-            }
         }
-        // A standby that may lack entries of the old epoch (see `log`) asks the new primary,
-        // which holds them if it received them, as it would ask the old one at a heal.
-        let behind = cur != r && self.behind[r as usize];
+        // An old primary fetches the new one's state (unless it handed the role over in a
+        // planned failback: the new primary copied its store). A standby that may lack
+        // entries of the old epoch (see `log`) asks the new primary, which holds them if it
+        // received them, as it would ask the old one at a heal.
+        let drained = cur == r && self.draining.is_some_and(|(d, _)| d == r);
+        if drained {
+            self.draining = None;
+        }
+        let catch_up = if cur == r {
+            !drained
+        } else {
+            self.behind[r as usize]
+        };
         self.view[r as usize] = (primary, epoch);
         self.applied[r as usize] = 0;
         self.follow_epoch(r);
-        if behind && primary != r {
-            ctx.send(r, primary, ApMsg::CatchUp, HEADER_BYTES);
+        if catch_up {
+            self.catch_up(ctx, r);
         }
     }
 }

@@ -4,20 +4,32 @@
 //! standby receives was acknowledged (its lag sample, whether or not the primary waited for
 //! that standby).
 //!
-//! Also owns shipping a log entry, and a standby's catch-up after a partition heals: the
-//! network drops what a cut link carries, and a sync primary skips the standbys it suspects,
-//! so a standby that the primary wrote to while one suspected the other (`behind`) may lack
-//! entries. When the link heals (it stops suspecting the primary, or the primary, no longer
-//! suspecting it, re-announces itself) it asks for the catch-up a region back from an outage
-//! asks for (`CatchUp`, answered by a snapshot), as a PostgreSQL or MySQL replica reconnects
-//! and streams from its last received position; a standby still `behind` when it learns of a
-//! new epoch asks the new primary (`failover::learn`). (A cut shorter than the detection timeout
-//! goes unnoticed: what it dropped stays missing until rewritten.)
+//! Also owns shipping a log entry, and a standby's catch-up: the network drops what a cut
+//! link carries, and a sync primary skips the standbys it suspects. Two signals make a
+//! standby ask for the catch-up a region back from an outage asks for (`CatchUp`, answered by
+//! a snapshot; at most one outstanding, `catching`), as a PostgreSQL walreceiver or a MySQL IO
+//! thread re-requests from its last received position:
+//! - a gap: each entry carries its position (in its version) and the position of the
+//!   primary's previous entry for that standby (`prev`: under enforced residency a standby
+//!   gets only the entries of keys that may live there); an entry whose `prev` is beyond what
+//!   the standby holds (`held`) follows a dropped one. This catches a cut no one noticed
+//!   (shorter than the detection timeout), and a standby that learned of a new epoch after
+//!   the new primary had written for it. The standby applies the entry all the same (the
+//!   store keeps the newer version, `received` records which positions it holds). Not over
+//!   an unordered channel (`network.fifo = false`), where a gap may be a reordering.
+//! - a heal: a standby the primary wrote to while one suspected the other (`behind`) asks
+//!   when the link heals (it stops suspecting the primary, or the primary, no longer
+//!   suspecting it, re-announces itself), or asks the new primary when it learns of a new
+//!   epoch while still `behind` (`failover::learn`).
+//!
+//! Entries a cut dropped with no later entry for that standby and no detected cut stay
+//! missing until the next entry (heartbeats carry no log position); a `CatchUp` or snapshot
+//! a cut drops is asked again only at the next heal, restart or epoch.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
 use super::{stamp, ActivePassive, ApMsg, ApTimer, RING};
-use crate::strategy::replica::RegionSet;
+use crate::strategy::replica::{self, RegionSet};
 use crate::strategy::{Ctx, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
@@ -28,38 +40,118 @@ pub(super) fn position(v: Version) -> u64 {
     v.stamp & ((1 << 40) - 1)
 }
 
-/// Primary `p` ships log entry `msg` (of `key`, `wire` bytes) to standbys `to`.
-pub(super) fn ship(
-    ctx: &mut Ctx<'_, ApMsg, ApTimer>,
-    p: RegionId,
-    to: RegionSet,
-    key: Key,
-    msg: ApMsg,
-    wire: u64,
-) {
-    for s in to.iter() {
-        ctx.send_data(p, s, key, msg, wire);
-    }
-}
-
 impl ActivePassive {
-    /// Primary `p` writes an entry for the standbys `all` and ships it to `copies`: a standby
-    /// it skips, or that suspects `p` (the link may be cut), may miss it.
-    pub(super) fn may_miss(&mut self, p: RegionId, all: RegionSet, copies: RegionSet) {
+    /// Primary `p` writes log entry `msg` (of `key`, `wire` bytes) for the standbys `all` and
+    /// ships it to `copies`, each copy carrying the position of `p`'s previous entry for that
+    /// standby. A standby it skips, or that suspects `p` (the link may be cut), may miss it.
+    pub(super) fn ship(
+        &mut self,
+        ctx: &mut Ctx<'_, ApMsg, ApTimer>,
+        p: RegionId,
+        (all, copies): (RegionSet, RegionSet),
+        key: Key,
+        msg: ApMsg,
+        wire: u64,
+    ) {
+        let ApMsg::Replicate { version, .. } = msg else {
+            return;
+        };
+        let row = p as usize * self.regions;
         for s in all.iter() {
+            let prev = std::mem::replace(&mut self.last_for[row + s as usize], position(version));
             if !copies.contains(s) || self.suspects.contains(s, p) {
                 self.behind[s as usize] = true;
             }
+            if copies.contains(s) {
+                let mut m = msg;
+                if let ApMsg::Replicate { prev: pv, .. } = &mut m {
+                    *pv = prev;
+                }
+                ctx.send_data(p, s, key, m, wire);
+            }
+        }
+    }
+
+    /// Standby `s` asks its primary for a catch-up (`CatchUp`, answered by a snapshot), unless
+    /// one it asked for is still on its way: the snapshot will hold what it lacks.
+    pub(super) fn catch_up(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, s: RegionId) {
+        let (p, _) = self.view[s as usize];
+        if p != s && !self.catching[s as usize] {
+            self.catching[s as usize] = true;
+            self.behind[s as usize] = false;
+            ctx.send(s, p, ApMsg::CatchUp, HEADER_BYTES);
         }
     }
 
     /// The link between standby `s` and its primary healed: if it may have missed entries,
     /// it asks the primary to catch it up.
     pub(super) fn rejoined(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, s: RegionId) {
-        let (p, _) = self.view[s as usize];
-        if p != s && std::mem::take(&mut self.behind[s as usize]) {
-            ctx.send(s, p, ApMsg::CatchUp, HEADER_BYTES);
+        if std::mem::take(&mut self.behind[s as usize]) {
+            self.catch_up(ctx, s);
         }
+    }
+
+    /// Standby `s` received from `p` the entry at position `pos` whose predecessor for `s` is
+    /// `prev`: past a gap (`prev` beyond what it holds) it asks for the catch-up, as a
+    /// PostgreSQL walreceiver or a MySQL IO thread re-requests from its last position. It
+    /// applies the entry all the same (the store keeps the newer version, and `received`
+    /// records which positions it holds). Over an unordered channel (`network.fifo = false`)
+    /// a gap may be a reordering: no check.
+    pub(super) fn in_sequence(
+        &mut self,
+        ctx: &mut Ctx<'_, ApMsg, ApTimer>,
+        s: RegionId,
+        p: RegionId,
+        prev: u64,
+        pos: u64,
+    ) {
+        let held = &mut self.held[s as usize];
+        if prev <= *held {
+            *held = (*held).max(pos);
+        } else if ctx.topology().fifo(p, s) {
+            self.catch_up(ctx, s);
+        }
+    }
+
+    /// Region `at`, if primary, answers `from`'s `CatchUp` with a snapshot of its store.
+    pub(super) fn answer_catch_up(
+        &mut self,
+        ctx: &mut Ctx<'_, ApMsg, ApTimer>,
+        at: RegionId,
+        from: RegionId,
+    ) {
+        if self.is_primary(at) {
+            let epoch = self.view[at as usize].1;
+            let entries = self.store.keys() as u64;
+            let msg = ApMsg::Snapshot { epoch, entries };
+            replica::send_snapshot(ctx, &self.store, at, from, msg);
+        }
+    }
+
+    /// Region `at` receives primary `from`'s snapshot of `epoch`: it copies the newer
+    /// versions, follows that epoch and holds everything `from` had written by now.
+    pub(super) fn snapshot_landed(
+        &mut self,
+        ctx: &mut Ctx<'_, ApMsg, ApTimer>,
+        at: RegionId,
+        from: RegionId,
+        epoch: u32,
+    ) {
+        if epoch < self.view[at as usize].1 {
+            return;
+        }
+        self.store.merge_newer(at, from, |_| true);
+        if epoch != self.view[at as usize].1 {
+            self.follow_epoch(at);
+        }
+        self.view[at as usize] = (from, epoch);
+        self.applied[at as usize] = self.acked[from as usize];
+        let pos = self.log_pos[from as usize];
+        self.recv_floor[at as usize] = pos;
+        self.held[at as usize] = self.held[at as usize].max(pos);
+        self.catching[at as usize] = false;
+        // It holds everything the primary had applied when the snapshot left.
+        ctx.caught_up(at);
     }
 
     /// Standby `at` received the log entry of version `v` (of the epoch it follows).
@@ -77,6 +169,8 @@ impl ActivePassive {
         self.recv[r as usize].fill(0);
         self.recv_floor[r as usize] = 0;
         self.behind[r as usize] = false;
+        self.held[r as usize] = 0;
+        self.catching[r as usize] = false;
     }
 
     /// Whether standby `r` received log position `pos` of the epoch it follows.

@@ -17,16 +17,17 @@
 //! never applied are lost, and with `SplitBrain::Fencing` a primary that cannot reach a
 //! majority stops accepting writes. A witness region votes in that majority but holds no
 //! data: it receives no log entries and is never promoted. A region that comes back from an
-//! outage, or a standby whose link to the primary heals after it may have missed entries
-//! (see `log`), asks the primary for a snapshot and catches up (the newer-wins merge, the
-//! store and the suspicions are the shared helpers of `strategy::replica`).
+//! outage, a standby whose link to the primary heals after it may have missed entries, or
+//! one whose entries show a gap in their log positions (see `log`), asks the primary for a
+//! snapshot and catches up (the newer-wins merge, the store and the suspicions are the shared
+//! helpers of `strategy::replica`).
 //!
 //! Files: `ack` (acknowledgement points, sync quorums, semi-sync fallback), `failover`
 //! (promotion, stepping down, fencing), `log` (shipping entries, which log positions each
 //! standby received, reporting the acknowledged writes a promoted standby lacks as lost, and
-//! catching a standby up after a partition heals), `failback` (the
-//! planned handoff back to the configured primary with `failback = "auto"`, the leadership
-//! timeline) and `tests`.
+//! catching a standby up after a partition heals or a gap), `failback` (the planned handoff
+//! back to the configured primary with `failback = "auto"`, the leadership timeline) and
+//! `tests`.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
@@ -44,7 +45,7 @@ use crate::strategy::{
 use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
-use log::{position, ship};
+use log::position;
 
 /// When the primary acknowledges a write.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -181,6 +182,9 @@ pub enum ApMsg {
         waits: bool,
         /// The operation waiting for this standby (sync only).
         op: OpId,
+        /// The log position of the primary's previous entry for this standby (0: none yet in
+        /// this epoch): the stream's sequence, with the position in `version` (`log`).
+        prev: u64,
     },
     /// A standby reached its acknowledgement point for a write it was asked to acknowledge.
     Ack {
@@ -296,6 +300,14 @@ pub struct ActivePassive {
     recv_floor: Vec<u64>,
     /// Per region as standby: it may lack entries of the epoch it follows (see `log`).
     behind: Vec<bool>,
+    /// Per region as standby: the log position up to which it holds every entry of the epoch
+    /// it follows (the end of its stream with no gap).
+    held: Vec<u64>,
+    /// Per region as standby: it asked for a catch-up whose snapshot has not landed yet.
+    catching: Vec<bool>,
+    /// Per (primary, standby), `p * regions + s`: the position of the last entry `p` wrote
+    /// for `s` in its epoch (the `prev` of the next one).
+    last_for: Vec<u64>,
     /// Per region: its log position when a promotion superseded it as primary.
     superseded: Vec<u64>,
     /// Per region: the peers it suspects.
@@ -345,6 +357,9 @@ impl ActivePassive {
             recv: vec![Vec::new(); regions],
             recv_floor: vec![0; regions],
             behind: vec![false; regions],
+            held: vec![0; regions],
+            catching: vec![false; regions],
+            last_for: vec![0; regions * regions],
             superseded: vec![0; regions],
             suspects: Suspects::new(regions),
             writable,
@@ -408,6 +423,7 @@ impl ActivePassive {
                     written_at,
                     waits,
                     op,
+                    prev: 0,
                 };
                 // The standbys that get a copy: all of them but a witness (sync: those not
                 // suspected), and under enforced residency only those the key may live in.
@@ -416,21 +432,19 @@ impl ActivePassive {
                     all.remove(w);
                 }
                 if !self.waits(p) {
-                    self.may_miss(p, all, all);
                     self.acknowledge(ctx, p, op, version);
                     ctx.answer(p, origin, op, Outcome::Write(version));
-                    ship(ctx, p, all, key, entry(false), wire);
+                    self.ship(ctx, p, (all, all), key, entry(false), wire);
                     return;
                 }
                 let copies = all.minus(self.suspects.of(p));
-                self.may_miss(p, all, copies);
                 let needed = self.needed(copies);
                 if needed == 0 {
                     // No synchronous standby to wait for: the others (not listed in a
                     // `SyncQuorum`) still get the entry, as asynchronous standbys.
                     self.acknowledge(ctx, p, op, version);
                     ctx.answer(p, origin, op, Outcome::Write(version));
-                    ship(ctx, p, copies, key, entry(false), wire);
+                    self.ship(ctx, p, (all, copies), key, entry(false), wire);
                     return;
                 }
                 if self.pending.len() <= op.index() {
@@ -446,7 +460,7 @@ impl ActivePassive {
                 if let Replication::SemiSync { timeout_ns } = self.cfg.replication {
                     ctx.set_timer(p, timeout_ns, ApTimer::SemiTimeout { op });
                 }
-                ship(ctx, p, copies, key, entry(true), wire);
+                self.ship(ctx, p, (all, copies), key, entry(true), wire);
             }
         }
     }
@@ -550,6 +564,7 @@ impl Strategy for ActivePassive {
                 written_at,
                 waits,
                 op,
+                prev,
             } => {
                 let epoch = (version.stamp >> 40) as u32;
                 if epoch != self.view[at as usize].1 || self.is_primary(at) {
@@ -558,6 +573,7 @@ impl Strategy for ActivePassive {
                 self.store.apply(at, key, version);
                 self.applied[at as usize] += 1;
                 self.received(at, version);
+                self.in_sequence(ctx, at, from, prev, position(version));
                 // Lag counts from the acknowledgement, which a waited-for write may have
                 // had by now (a standby the primary did not wait for, or not for long).
                 let acked_at = match waits {
@@ -569,29 +585,9 @@ impl Strategy for ActivePassive {
             }
             ApMsg::Ack { op, pos } => self.on_ack(ctx, at, op, pos),
             ApMsg::NewPrimary { epoch, primary } => self.learn(ctx, at, epoch, primary),
-            ApMsg::CatchUp => {
-                if self.is_primary(at) {
-                    let epoch = self.view[at as usize].1;
-                    let entries = self.store.keys() as u64;
-                    let msg = ApMsg::Snapshot { epoch, entries };
-                    replica::send_snapshot(ctx, &self.store, at, from, msg);
-                }
-            }
+            ApMsg::CatchUp => self.answer_catch_up(ctx, at, from),
             ApMsg::Handoff { epoch } => self.take_back(ctx, at, from, epoch),
-            ApMsg::Snapshot { epoch, .. } => {
-                if epoch < self.view[at as usize].1 {
-                    return;
-                }
-                self.store.merge_newer(at, from, |_| true);
-                if epoch != self.view[at as usize].1 {
-                    self.follow_epoch(at);
-                }
-                self.view[at as usize] = (from, epoch);
-                self.applied[at as usize] = self.acked[from as usize];
-                self.recv_floor[at as usize] = self.log_pos[from as usize];
-                // It holds everything the primary had applied when the snapshot left.
-                ctx.caught_up(at);
-            }
+            ApMsg::Snapshot { epoch, .. } => self.snapshot_landed(ctx, at, from, epoch),
         }
     }
 
@@ -685,12 +681,13 @@ impl Strategy for ActivePassive {
         // for a snapshot.
         self.suspects.clear_region(region);
         self.behind[region as usize] = false;
+        self.catching[region as usize] = false;
         let (p, _) = self.view[region as usize];
         if p == region {
             let ok = !self.fenced(region);
             self.set_writable(ctx, region, ok);
         } else {
-            ctx.send(region, p, ApMsg::CatchUp, HEADER_BYTES);
+            self.catch_up(ctx, region);
         }
     }
 }
