@@ -28,10 +28,12 @@
 //! lost in transit and time out. Writes of every other key go on. Replication messages lost
 //! to an outage or a partition are not resent one by one: instead a region that comes back
 //! from an outage asks every other region for a snapshot of the keys that region is home for
-//! (`CatchUp`), and so does a region that stops suspecting a peer
-//! (a healed partition); the answer (`Snapshot`, 16 bytes per key) is merged version by
-//! version (the copy is taken from the sender's state when the answer arrives, which is only
-//! ever newer). A region that comes back empty asks for every key instead, so that the keys
+//! (`CatchUp`), and so does a region that stops suspecting a peer (a healed partition) or
+//! finds a replication message missing on an ordered channel (numbered per ordered pair,
+//! `replica::Channels`: a cut too short for the detector; one request per pair outstanding);
+//! the answer (`Snapshot`, 16 bytes per key, with the number of the sender's next
+//! replication message) is merged version by version (the copy is taken from the sender's
+//! state when the answer arrives, which is only ever newer). A region that comes back empty asks for every key instead, so that the keys
 //! it is home for are restored from the newest replicated copies (it fails writes as a home
 //! until every region it does not suspect has answered); the writes it had
 //! acknowledged but not replicated are lost (RPO: per key, stamps increase by one per write
@@ -42,7 +44,9 @@
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
-use crate::strategy::replica::{self, AckLog, CarriesAnswer, RegionSet, RegionStore, Suspects};
+use crate::strategy::replica::{
+    self, AckLog, CarriesAnswer, Channels, RegionSet, RegionStore, Suspects,
+};
 use crate::strategy::{Ctx, OpId, Outcome, Request, Strategy, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
@@ -82,6 +86,8 @@ pub enum AaMsg {
         version: Version,
         /// When the home acknowledged it.
         acked_at: SimTime,
+        /// Its number on the channel from the home to the receiver.
+        seq: u32,
     },
     /// A region that missed replication asks for the keys the receiver is home for (every
     /// key with `full`).
@@ -93,6 +99,8 @@ pub enum AaMsg {
     Snapshot {
         /// Every key, not only the sender's own.
         full: bool,
+        /// The number of the sender's next `Replicate` to the receiver.
+        position: u32,
     },
 }
 
@@ -121,6 +129,8 @@ pub struct ActiveActive {
     acks: AckLog,
     /// Per region, the first ticket acknowledged since it last came back empty.
     since: Vec<u64>,
+    /// Replication sequence numbers per ordered pair, and the snapshots asked for.
+    chans: Channels,
 }
 
 impl ActiveActive {
@@ -141,15 +151,25 @@ impl ActiveActive {
             acks: AckLog::new(),
             since: vec![0; regions],
             catch_ups: 0,
+            chans: Channels::new(regions),
         }
     }
 
     /// `at` asks every other region for a snapshot.
-    fn catch_up(&self, ctx: &mut Ctx<'_, AaMsg, ()>, at: RegionId, full: bool) {
+    fn catch_up(&mut self, ctx: &mut Ctx<'_, AaMsg, ()>, at: RegionId, full: bool) {
         for r in 0..self.regions as RegionId {
             if r != at {
+                // Always sent (a full one is awaited); recorded so that gaps wait for it.
+                self.chans.ask(at, r, ctx.now());
                 ctx.send(at, r, AaMsg::CatchUp { full }, HEADER_BYTES);
             }
+        }
+    }
+
+    /// `at` asks `peer` for a snapshot of its keys, unless it already awaits one.
+    fn pull(&mut self, ctx: &mut Ctx<'_, AaMsg, ()>, at: RegionId, peer: RegionId) {
+        if self.chans.ask(at, peer, ctx.now()) {
+            ctx.send(at, peer, AaMsg::CatchUp { full: false }, HEADER_BYTES);
         }
     }
 
@@ -188,6 +208,7 @@ impl ActiveActive {
                 key,
                 version,
                 acked_at,
+                seq: self.chans.next(home, r),
             };
             ctx.send_data(home, r, key, msg, wire);
         }
@@ -238,9 +259,14 @@ impl Strategy for ActiveActive {
                 key,
                 version,
                 acked_at,
+                seq,
             } => {
                 self.store.apply(at, key, version);
                 ctx.applied(acked_at);
+                // Replication from `from` was lost on an ordered channel: catch up from it.
+                if self.chans.arrived(from, at, seq) && ctx.topology().fifo(from, at) {
+                    self.pull(ctx, at, from);
+                }
             }
             AaMsg::CatchUp { full } => {
                 let keys = if full {
@@ -248,10 +274,12 @@ impl Strategy for ActiveActive {
                 } else {
                     self.homed[at as usize]
                 };
-                let msg = AaMsg::Snapshot { full };
+                let position = self.chans.position(at, from);
+                let msg = AaMsg::Snapshot { full, position };
                 ctx.send(at, from, msg, replica::snapshot_bytes(keys));
             }
-            AaMsg::Snapshot { full } => {
+            AaMsg::Snapshot { full, position } => {
+                self.chans.answered(at, from, position);
                 let homes = &self.cfg.homes;
                 self.store
                     .merge_newer(at, from, |k| full || homes[k] == from);
@@ -274,10 +302,15 @@ impl Strategy for ActiveActive {
         if suspected {
             // Do not wait for a restore from a region that is out of reach.
             self.restoring[at as usize].remove(peer);
+            self.chans.forget(at, peer);
         } else {
             // Replication from `peer` may have been lost while it was out of reach.
-            ctx.send(at, peer, AaMsg::CatchUp { full: false }, HEADER_BYTES);
+            self.pull(ctx, at, peer);
         }
+    }
+
+    fn on_region_down(&mut self, _ctx: &mut Ctx<'_, AaMsg, ()>, region: RegionId) {
+        self.chans.down(region);
     }
 
     fn on_region_up(&mut self, ctx: &mut Ctx<'_, AaMsg, ()>, region: RegionId, empty: bool) {
@@ -559,5 +592,52 @@ latency = 2000
         let m = run_strategy(&sc, 0, 3);
         let lost = m.faults[0].lost_writes;
         assert!((10..=80).contains(&lost), "{lost}");
+    }
+
+    /// A 0.5 s cut between us-east-1 (home of every key, 50 writes/s of 100 bytes) and
+    /// eu-west-1 (reads only), too short for the detector (3 s) to suspect anyone: the first
+    /// replication message after it reaches eu-west-1 with a gap in the channel's numbers,
+    /// and eu-west-1 asks once for a snapshot. Hand count: eu-west-1 sends only that request
+    /// (64 bytes; nothing before the sequence numbers), us-east-1 sends every write to both
+    /// (64 + 100 each) and eu-west-1 one snapshot of its 100 keys (64 + 16 x 100).
+    #[test]
+    fn a_cut_too_short_to_suspect_is_repaired_at_the_first_gap() {
+        let text = format!(
+            r#"duration_s = 30
+drain_s = 5
+{REGIONS}
+[[workload.clients]]
+region = "us-east-1"
+rate_rps = 50
+read_fraction = 0.0
+keys = 100
+zipf = 0.0
+value_bytes = 100
+[[workload.clients]]
+region = "eu-west-1"
+rate_rps = 100
+read_fraction = 1.0
+keys = 100
+zipf = 0.0
+[[faults]]
+kind = "partition"
+a = ["us-east-1"]
+b = ["eu-west-1"]
+start_s = 10
+duration_s = 0.5
+[[strategies]]
+kind = "active-active"
+name = "aa"
+homes = [{{ region = "us-east-1", share = 1 }}]
+"#
+        );
+        let m = run_strategy(&scenario(&text), 0, 3);
+        let (us, eu, ap) = (0usize, 1usize, 2usize);
+        let bytes = |a: usize, b: usize| m.bytes_matrix[a * 3 + b];
+        assert!(m.writes > 1000);
+        assert_eq!(bytes(eu, us), 64);
+        assert_eq!(bytes(us, eu), m.writes * (64 + 100) + 64 + 16 * 100);
+        assert_eq!(bytes(us, ap), m.writes * (64 + 100));
+        assert_eq!(extra(&m, "catch_ups"), 1.0);
     }
 }

@@ -11,8 +11,10 @@
 //! regions may hold a copy of a key, the most up-to-date region, majorities) and the
 //! acknowledgement times a primary keeps to judge how current a failover candidate is
 //! (`ack_ring`: `AckRing`), and the one RPO mechanism: acknowledgements filed with the world
-//! under tickets, and the tickets of the writes a failure lost (`ack_log`: `AckLog`), and
-//! pooled, shared version vectors (`vv`: `VvArena`, copy on write).
+//! under tickets, and the tickets of the writes a failure lost (`ack_log`: `AckLog`),
+//! pooled, shared version vectors (`vv`: `VvArena`, copy on write), and per-channel sequence
+//! numbers that reveal replication lost on the way and the snapshot asked for it
+//! (`channels`: `Channels`).
 //!
 //! Every helper keeps the exact comparisons, iteration orders and arithmetic the strategies
 //! used before they shared it, so reports do not change. What stays in a strategy is what
@@ -24,6 +26,7 @@
 
 mod ack_log;
 mod ack_ring;
+mod channels;
 mod placement;
 mod regions;
 mod reply;
@@ -33,6 +36,7 @@ mod vv;
 
 pub use ack_log::{AckLog, Acked};
 pub use ack_ring::AckRing;
+pub use channels::Channels;
 pub use placement::{
     copy_targets, has_majority, majority, most_up_to_date, nearest_by_rtt, rtt_order,
 };

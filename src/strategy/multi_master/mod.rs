@@ -22,24 +22,33 @@
 //! or an arrival whose vector covers the merged one) resolves them; under `crdt` every
 //! concurrent arrival is merged (`merges`). `lww` has no such figure.
 //!
-//! Faults: a region that goes down loses every replication message it had in flight (the world
-//! drops them). With `recover = "empty"` it comes back without its store: the writes it had
-//! accepted whose replication had reached no other region when it went down (and the writes it
-//! never replicated at all: a single region, or a key enforced residency keeps there) are lost,
+//! Faults: replication lost to a fault is repaired by snapshots (Cassandra's anti-entropy
+//! repair, CouchDB / DynamoDB global tables resuming replication once the link returns). A
+//! region asks a peer for one (`CatchUp`) when it stops suspecting it (a healed partition, a
+//! peer back from an outage), when it comes back from an outage itself (every peer), and
+//! when a `Replicate` arrives with a number beyond the one expected on its ordered channel
+//! (`replica::Channels`: messages were lost, even in a cut too short to suspect). The answer
+//! (`Snapshot`, 16 bytes plus a vector per key the sender holds a version of, and the
+//! number of its next `Replicate` on that channel) is merged key by key from the sender's
+//! state on arrival, as if each copy arrived as a write: conflicts and lost updates count as
+//! on arrival, and a copy whose vector joins versions concurrent with this region's own write
+//! (the sender resolved them) meets that write as they would have. A region that goes down
+//! loses every replication message it had in flight (the world drops them). With
+//! `recover = "empty"` it comes back without its store: the writes it had accepted whose
+//! replication had reached no other region when it went down (and the writes it never
+//! replicated at all: a single region, or a key enforced residency keeps there) are lost,
 //! named by their acknowledgement tickets (`replica::AckLog`: RPO counts those whose answer
-//! reached the client, the span from the oldest to the newest of them).
-//! It keeps only its own per-key write counters (like a replica that comes back under a new
-//! actor incarnation, so its next writes are not taken for ones the others already have), asks
-//! every other region for a snapshot (`CatchUp`; the answer `Snapshot`, 16 bytes plus a vector
-//! per key, is merged key by key from the sender's state on arrival) and serves reads and
+//! reached the client, the span from the oldest to the newest of them). It keeps only its own
+//! per-key write counters (like a replica that comes back under a new actor incarnation, so
+//! its next writes are not taken for ones the others already have) and serves reads and
 //! writes at once, possibly stale or concurrent until the snapshots arrive. With `durable` it
-//! keeps its store; replication lost to a fault is not resent (a known limit).
+//! keeps its store, and the others get the writes it had in flight from its snapshot.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
 use slab::Slab;
 
-use crate::strategy::replica::{self, AckLog, VvArena, VV_ZERO};
+use crate::strategy::replica::{self, AckLog, Channels, VvArena, VV_ZERO};
 use crate::strategy::{Ctx, Outcome, Request, Strategy, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
@@ -72,11 +81,16 @@ pub enum MmMsg {
     Replicate {
         /// Index into the table of writes in flight.
         write: u32,
+        /// Its number on the channel from its sender to its receiver (`replica::Channels`).
+        seq: u32,
     },
-    /// A region that came back empty asks for the sender's store.
+    /// A region that may have missed replication asks for the receiver's store.
     CatchUp,
     /// The answer to a `CatchUp`: the sender's store (read from its state on arrival).
-    Snapshot,
+    Snapshot {
+        /// The number of the sender's next `Replicate` to the receiver.
+        position: u32,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -103,7 +117,8 @@ struct Cell {
     origin: RegionId,
     /// The winner is a write accepted here that has already been counted as conflicting.
     counted: bool,
-    /// Under `version-vector`: the key holds siblings (concurrent versions not yet resolved).
+    /// The vector joins concurrent versions not yet resolved by a write that saw them all
+    /// (under `version-vector`: the key holds siblings).
     open: bool,
     /// The version vector's handle in `pool`.
     vv: u32,
@@ -171,6 +186,8 @@ pub struct MultiMaster {
     stranded: Vec<Vec<u64>>,
     /// Every acknowledgement filed with the world (RPO).
     acks: AckLog,
+    /// Sequence numbers per ordered pair, and the snapshots asked for.
+    chans: Channels,
     /// Concurrent arrivals kept as siblings (`version-vector`).
     siblings: u64,
     /// Reads of a key that held siblings (`version-vector`).
@@ -217,6 +234,7 @@ impl MultiMaster {
             local_only: vec![Unreplicated::default(); regions],
             stranded: vec![Vec::new(); regions],
             acks: AckLog::new(),
+            chans: Channels::new(regions),
             siblings: 0,
             sibling_reads: 0,
             merges: 0,
@@ -225,12 +243,10 @@ impl MultiMaster {
 
     /// Records a concurrent arrival at cell `c` in the mode's own figure.
     fn concurrent(&mut self, c: usize) {
+        self.cells[c].open = true;
         match self.cfg.resolution {
             Resolution::Lww => {}
-            Resolution::VersionVector => {
-                self.siblings += 1;
-                self.cells[c].open = true;
-            }
+            Resolution::VersionVector => self.siblings += 1,
             Resolution::Crdt => self.merges += 1,
         }
     }
@@ -280,7 +296,11 @@ impl MultiMaster {
         // Under enforced residency a key is replicated only to regions its class allows.
         let targets = replica::copy_targets(ctx, n, at, req.key);
         for r in targets.iter() {
-            let msg = MmMsg::Replicate { write: slot as u32 };
+            let seq = self.chans.next(at, r);
+            let msg = MmMsg::Replicate {
+                write: slot as u32,
+                seq,
+            };
             ctx.send_data(at, r, req.key, msg, wire);
         }
         self.acks
@@ -295,23 +315,71 @@ impl MultiMaster {
         }
     }
 
-    fn receive(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, at: RegionId, slot: usize) {
+    /// Write `slot` (number `seq` on the channel) from `from` reaches `at`.
+    fn receive(
+        &mut self,
+        ctx: &mut Ctx<'_, MmMsg, ()>,
+        at: RegionId,
+        from: RegionId,
+        slot: usize,
+        seq: u32,
+    ) {
         let w = &self.writes[slot];
         let (version, acked_at, incoming) = (w.version, w.acked_at, w.vv);
         // The key was written (this write), so it has its state, at the write's slot.
         let c = w.slot as usize * self.n + at as usize;
+        self.meet(ctx, at, c, version, incoming, None);
+        ctx.applied(acked_at);
+        let w = &mut self.writes[slot];
+        w.remaining -= 1;
+        if w.remaining == 0 {
+            let w = self.writes.remove(slot);
+            self.pool.release(w.vv);
+        }
+        // Messages before this one were lost on an ordered channel (a cut, an outage, however
+        // short): catch up from the sender's store.
+        if self.chans.arrived(from, at, seq) && ctx.topology().fifo(from, at) {
+            self.pull(ctx, at, from);
+        }
+    }
+
+    /// `at` meets `version` of the key of cell `c`, with vector `incoming`: a write that
+    /// arrives (`copy` None), or another region's copy in a snapshot (`copy`: whether that
+    /// copy's vector joins concurrent versions). A dominated version is already subsumed, a
+    /// dominating one is applied, a concurrent one is a conflict, counted at most once per
+    /// write at the region that accepted it (docs/metrics.md), and resolved by the mode.
+    #[inline]
+    fn meet(
+        &mut self,
+        ctx: &mut Ctx<'_, MmMsg, ()>,
+        at: RegionId,
+        c: usize,
+        version: Version,
+        incoming: u32,
+        copy: Option<bool>,
+    ) {
         let local = self.cells[c].vv;
         // The same handle is the same vector: dominated, without reading the counters.
-        let order = if local == incoming {
+        let mut order = if local == incoming {
             Order::Dominated
         } else {
             compare(self.pool.get(incoming), self.pool.get(local))
         };
+        if order == Order::Dominates && copy == Some(true) {
+            // A copy that dominates by joining concurrent versions: the sender resolved them
+            // before this region's own write met them there. Its write meets them here, as
+            // the writes themselves would have arrived (two regions: exactly the other's).
+            let cell = self.cells[c];
+            if cell.origin == at && cell.winner() != Version::NONE {
+                order = Order::Concurrent;
+            }
+        }
         match order {
             Order::Dominated => {}
             Order::Dominates => {
                 self.pool.assign(&mut self.cells[c].vv, incoming);
                 self.cells[c].win(version);
+                self.cells[c].open = copy == Some(true);
             }
             Order::Concurrent => {
                 self.pool.join(&mut self.cells[c].vv, incoming);
@@ -335,44 +403,80 @@ impl MultiMaster {
                 self.concurrent(c);
             }
         }
-        ctx.applied(acked_at);
-        let w = &mut self.writes[slot];
-        w.remaining -= 1;
-        if w.remaining == 0 {
-            let w = self.writes.remove(slot);
-            self.pool.release(w.vv);
+    }
+
+    /// `at` asks `peer` for a snapshot, unless it already awaits one.
+    fn pull(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, at: RegionId, peer: RegionId) {
+        if self.chans.ask(at, peer, ctx.now()) {
+            ctx.send(at, peer, MmMsg::CatchUp, HEADER_BYTES);
         }
     }
 
-    /// Merges `from`'s store into `at`'s, key by key (the answer to a catch-up).
+    /// Whether `at`'s snapshot for `to` carries `key`: `at` holds a version of it (and, under
+    /// enforced residency, `to` may store it).
+    fn carried(&self, ctx: &Ctx<'_, MmMsg, ()>, at: RegionId, to: RegionId, key: Key) -> bool {
+        self.cell(at, key)
+            .is_some_and(|c| self.cells[c].winner() != Version::NONE)
+            && (!ctx.enforce_residency() || ctx.allowed(key, to))
+    }
+
+    /// `at` answers `to`'s catch-up: a snapshot of the keys it holds a version of, 16 bytes
+    /// and a version vector each (merged from `at`'s state when it arrives).
+    fn send_snapshot(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, at: RegionId, to: RegionId) {
+        let per_key = 16 + 4 * self.n as u64;
+        let keys = (0..self.keys as Key)
+            .filter(|&k| self.carried(ctx, at, to, k))
+            .count() as u64;
+        let position = self.chans.position(at, to);
+        let msg = MmMsg::Snapshot { position };
+        ctx.send(at, to, msg, HEADER_BYTES + keys * per_key);
+        for k in 0..self.keys as Key {
+            if self.carried(ctx, at, to, k) {
+                ctx.carries(at, to, k, per_key);
+            }
+        }
+    }
+
+    /// Merges `from`'s store into `at`'s, key by key, as if each of `from`'s versions arrived
+    /// (the answer to a catch-up).
     fn merge_snapshot(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, at: RegionId, from: RegionId) {
-        let enforce = ctx.enforce_residency();
-        for k in 0..self.keys {
-            if enforce && !ctx.allowed(k as Key, at) {
+        for k in 0..self.keys as Key {
+            if !self.carried(ctx, from, at, k) {
                 continue;
             }
-            // A key never written is zero everywhere: nothing to merge.
-            let (Some(src), Some(dst)) = (self.cell(from, k as Key), self.cell(at, k as Key))
-            else {
+            // `from` holds a version, so the key has its state: at the same slot for `at`.
+            let (Some(src), Some(dst)) = (self.cell(from, k), self.cell(at, k)) else {
                 continue;
             };
-            let theirs = self.cells[src].vv;
-            match compare(self.pool.get(theirs), self.pool.get(self.cells[dst].vv)) {
-                Order::Dominated => {}
-                Order::Dominates => {
-                    self.pool.assign(&mut self.cells[dst].vv, theirs);
-                    let v = self.cells[src].winner();
-                    self.cells[dst].win(v);
-                }
-                Order::Concurrent => {
-                    self.pool.join(&mut self.cells[dst].vv, theirs);
-                    let theirs = self.cells[src].winner();
-                    if theirs > self.cells[dst].winner() {
-                        self.cells[dst].set_winner(theirs);
-                    }
-                    self.concurrent(dst);
-                }
-            }
+            let (theirs, vv, open) = (
+                self.cells[src].winner(),
+                self.cells[src].vv,
+                self.cells[src].open,
+            );
+            self.meet(ctx, at, dst, theirs, vv, Some(open));
+        }
+    }
+
+    /// `region` came back empty: the writes no other region has (`stranded`: those whose
+    /// replication reached no one) are lost, and its store is gone but for its own counters.
+    fn wipe(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, region: RegionId, stranded: Vec<u64>) {
+        let r = region as usize;
+        // Its writes no other region has are lost: named by ticket; never-replicated ones older
+        // than the window of acknowledgements count as acknowledged.
+        for t in stranded {
+            ctx.write_lost(t);
+        }
+        let local = std::mem::take(&mut self.local_only[r]);
+        let named = self.acks.lose(ctx, |t, a| {
+            a.region == region && a.kept_local && t >= local.since
+        });
+        ctx.data_lost(local.writes - named, local.first);
+        self.local_only[r].since = self.acks.next_ticket();
+        let n = self.n;
+        for c in (r..self.cells.len()).step_by(n) {
+            self.cells[c].win(Version::NONE);
+            // Only its own write counter survives (a new actor incarnation).
+            self.pool.keep_only(&mut self.cells[c].vv, r);
         }
     }
 }
@@ -402,16 +506,33 @@ impl Strategy for MultiMaster {
         msg: MmMsg,
     ) {
         match msg {
-            MmMsg::Replicate { write } => self.receive(ctx, at, write as usize),
-            MmMsg::CatchUp => {
-                let bytes = HEADER_BYTES + self.keys as u64 * (16 + 4 * self.n as u64);
-                ctx.send(at, from, MmMsg::Snapshot, bytes);
+            MmMsg::Replicate { write, seq } => self.receive(ctx, at, from, write as usize, seq),
+            MmMsg::CatchUp => self.send_snapshot(ctx, at, from),
+            MmMsg::Snapshot { position } => {
+                self.merge_snapshot(ctx, at, from);
+                self.chans.answered(at, from, position);
             }
-            MmMsg::Snapshot => self.merge_snapshot(ctx, at, from),
+        }
+    }
+
+    fn on_suspect(
+        &mut self,
+        ctx: &mut Ctx<'_, MmMsg, ()>,
+        at: RegionId,
+        peer: RegionId,
+        suspected: bool,
+    ) {
+        if suspected {
+            self.chans.forget(at, peer);
+        } else {
+            // Replication from `peer` may have been lost while it was out of reach (a healed
+            // partition, or `peer` back from an outage).
+            self.pull(ctx, at, peer);
         }
     }
 
     fn on_region_down(&mut self, _ctx: &mut Ctx<'_, MmMsg, ()>, region: RegionId) {
+        self.chans.down(region);
         // Every replication message the region has in flight is lost with it: its writes that
         // no replica has received yet now live only in its own store.
         let mut gone = Vec::new();
@@ -432,28 +553,14 @@ impl Strategy for MultiMaster {
     fn on_region_up(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, region: RegionId, empty: bool) {
         let r = region as usize;
         let stranded = std::mem::take(&mut self.stranded[r]);
-        if !empty {
-            return;
+        if empty {
+            self.wipe(ctx, region, stranded);
         }
-        // Its writes no other region has are lost: named by ticket; never-replicated ones older
-        // than the window of acknowledgements count as acknowledged.
-        for t in stranded {
-            ctx.write_lost(t);
-        }
-        let local = std::mem::take(&mut self.local_only[r]);
-        let named = self.acks.lose(ctx, |t, a| {
-            a.region == region && a.kept_local && t >= local.since
-        });
-        ctx.data_lost(local.writes - named, local.first);
-        self.local_only[r].since = self.acks.next_ticket();
-        let n = self.n;
-        for c in (r..self.cells.len()).step_by(n) {
-            self.cells[c].win(Version::NONE);
-            // Only its own write counter survives (a new actor incarnation).
-            self.pool.keep_only(&mut self.cells[c].vv, r);
-        }
-        for p in (0..n as RegionId).filter(|&p| p != region) {
-            ctx.send(region, p, MmMsg::CatchUp, HEADER_BYTES);
+        // Durable or empty, it missed what the others sent while it was down: it asks each of
+        // them for a snapshot. (They catch up from it when they stop suspecting it, or at the
+        // gap its lost messages leave.)
+        for p in (0..self.n as RegionId).filter(|&p| p != region) {
+            self.pull(ctx, region, p);
         }
     }
 
@@ -470,14 +577,4 @@ impl Strategy for MultiMaster {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn vector_order() {
-        assert!(compare(&[1, 0], &[1, 0]) == Order::Dominated);
-        assert!(compare(&[0, 0], &[1, 0]) == Order::Dominated);
-        assert!(compare(&[2, 0], &[1, 0]) == Order::Dominates);
-        assert!(compare(&[2, 0], &[1, 1]) == Order::Concurrent);
-    }
-}
+mod tests;
