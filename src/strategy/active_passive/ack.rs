@@ -24,8 +24,11 @@
 //! covers (`Holds`), as a PostgreSQL standby reports its flush position once it has streamed
 //! the WAL it missed: every write up to there still waiting for it counts its
 //! acknowledgement, so one whose entry a cut dropped is released rather than left to fail at
-//! its client's timeout. Also owns the primary's acknowledgement bookkeeping (tickets, the
-//! ring of recent acknowledgements by log position).
+//! its client's timeout. The writes waiting at a primary that goes down die with it (as a
+//! PostgreSQL backend waiting for its standbys does): nothing releases them after.
+//!
+//! Also owns the primary's acknowledgement bookkeeping (tickets, the ring of recent
+//! acknowledgements by log position).
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
@@ -256,6 +259,15 @@ impl ActivePassive {
             self.pending[i].op = None;
             self.acknowledge(ctx, at, w, p.version);
             ctx.answer(at, p.reply_to, w, Outcome::Write(p.version));
+        }
+    }
+
+    /// Region `r` went down: the writes waiting at it die with it (a PostgreSQL backend
+    /// waiting for its synchronous standbys dies with the server; the client's request fails
+    /// at its timeout), so no acknowledgement after it comes back releases them.
+    pub(super) fn drop_waiting(&mut self, r: RegionId) {
+        for p in self.pending.iter_mut().filter(|p| p.at == r) {
+            p.op = None;
         }
     }
 

@@ -661,6 +661,7 @@ impl Strategy for ActivePassive {
     fn on_region_down(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, region: RegionId) {
         self.set_writable(ctx, region, false);
         self.fallback_ends(ctx.now(), region);
+        self.drop_waiting(region);
         if let Some((d, t)) = self.draining.filter(|&(d, t)| d == region || t == region) {
             // A drain does not survive either end's outage: the primary resumes.
             self.draining = None;
