@@ -19,21 +19,64 @@
 //! primary with no standby up (promoted after the others failed) thus waits out one timeout
 //! before it falls back, as MySQL does with `rpl_semi_sync_source_wait_no_replica = ON`.
 //!
+//! **After a catch-up.** A write counts each standby it waits for once. A standby that
+//! installed the primary's snapshot reports, at its ack point, the position the snapshot
+//! covers (`Holds`), as a PostgreSQL standby reports its flush position once it has streamed
+//! the WAL it missed: every write up to there still waiting for it counts its
+//! acknowledgement, so one whose entry a cut dropped is released rather than left to fail at
+//! its client's timeout. The writes waiting at a primary that goes down die with it (as a
+//! PostgreSQL backend waiting for its standbys does): nothing releases them after.
+//!
+//! Also owns the primary's acknowledgement bookkeeping (tickets, the ring of recent
+//! acknowledgements by log position).
+//!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
-use super::{position, Ack, ActivePassive, ApMsg, ApTimer, Replication};
+use super::{position, Ack, ActivePassive, ApMsg, ApTimer, Replication, RING};
 use crate::strategy::replica::RegionSet;
 use crate::strategy::{Ctx, OpId, Outcome, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
 
 impl ActivePassive {
+    /// The primary acknowledges a write (bookkeeping for RPO and split brain: the write is
+    /// filed with the world under a fresh ticket, remembered by log position).
+    pub(super) fn acknowledge(
+        &mut self,
+        ctx: &mut Ctx<'_, ApMsg, ApTimer>,
+        p: RegionId,
+        op: OpId,
+        v: Version,
+    ) {
+        let n = self.acked[p as usize];
+        self.acked[p as usize] = n + 1;
+        self.applied[p as usize] = n + 1;
+        let ticket = self.tickets;
+        self.tickets += 1;
+        let ring = &mut self.acks[p as usize];
+        if ring.is_empty() {
+            *ring = vec![(u64::MAX, 0, SimTime::MAX); RING as usize];
+        }
+        ring[(position(v) % RING) as usize] = (v.stamp, ticket, ctx.now());
+        let stale = self.view[p as usize].1 < self.controller_epoch;
+        ctx.acked(ticket, op, v, stale);
+    }
+
     /// Whether primary `p` waits for standbys before acknowledging a write now.
     pub(super) fn waits(&self, p: RegionId) -> bool {
         match self.cfg.replication {
             Replication::Async => false,
             Replication::Sync => true,
             Replication::SemiSync { .. } => self.fallback_since[p as usize] == SimTime::MAX,
+        }
+    }
+
+    /// The standbys among `copies` whose acknowledgement counts for a waiting write (with a
+    /// `SyncQuorum`, those it lists).
+    pub(super) fn counted(&self, copies: RegionSet) -> RegionSet {
+        match (self.cfg.replication, self.cfg.sync_quorum) {
+            (Replication::Sync, Some(q)) => copies.minus(copies.minus(q.of)),
+            _ => copies,
         }
     }
 
@@ -44,10 +87,7 @@ impl ActivePassive {
             // `rpl_semi_sync_master_wait_no_slave = ON`): the timeout releases it.
             (Replication::SemiSync { .. }, _) => 1,
             (_, None) => copies.len() as u16,
-            (_, Some(q)) => {
-                let listed = copies.iter().filter(|&s| q.of.contains(s)).count() as u16;
-                listed.min(q.any)
-            }
+            (_, Some(q)) => (self.counted(copies).len() as u16).min(q.any),
         }
     }
 
@@ -93,25 +133,47 @@ impl ActivePassive {
         }
     }
 
-    /// Primary `at` hears a standby's acknowledgement of `op` at log position `pos`.
+    /// Primary `at` hears standby `s`'s acknowledgement of `op` at log position `pos`.
     pub(super) fn on_ack(
         &mut self,
         ctx: &mut Ctx<'_, ApMsg, ApTimer>,
         at: RegionId,
-        op: OpId,
-        pos: u64,
+        s: RegionId,
+        (op, pos): (OpId, u64),
     ) {
+        self.caught_up_with(ctx.now(), at, pos);
+        if self
+            .pending
+            .get(op.index())
+            .is_some_and(|p| p.op == Some(op))
+        {
+            self.count_ack(ctx, at, s, op.index());
+        }
+    }
+
+    /// Semi-sync: a standby acknowledged primary `at`'s log position `pos`; if that is its
+    /// latest write, the standby caught up and the primary waits for standbys again.
+    fn caught_up_with(&mut self, now: SimTime, at: RegionId, pos: u64) {
         let fallen = self.fallback_since[at as usize] != SimTime::MAX;
         if fallen && self.is_primary(at) && pos >= self.log_pos[at as usize] {
-            // A standby caught up with the latest write: semi-sync again.
-            self.fallback_ends(ctx.now(), at);
+            self.fallback_ends(now, at);
         }
-        let Some(p) = self.pending.get_mut(op.index()) else {
+    }
+
+    /// The write waiting in `pending[i]` counts standby `s`'s acknowledgement (once, and only
+    /// if it waits for `s`); the last one it waits for releases it.
+    fn count_ack(
+        &mut self,
+        ctx: &mut Ctx<'_, ApMsg, ApTimer>,
+        at: RegionId,
+        s: RegionId,
+        i: usize,
+    ) {
+        let p = &mut self.pending[i];
+        let Some(op) = p.op.filter(|_| p.remaining > 0 && p.waiting_on.contains(s)) else {
             return;
         };
-        if p.op != Some(op) || p.remaining == 0 {
-            return;
-        }
+        p.waiting_on.remove(s);
         p.remaining -= 1;
         if p.remaining == 0 {
             let (to, v) = (p.reply_to, p.version);
@@ -119,6 +181,53 @@ impl ActivePassive {
             if self.is_primary(at) {
                 self.acknowledge(ctx, at, op, v);
                 ctx.answer(at, to, op, Outcome::Write(v));
+            }
+        }
+    }
+
+    /// Standby `s` installed primary `p`'s snapshot, which holds every entry of `p`'s log up
+    /// to `upto` (a stamp): it reports that position at its ack point, as a PostgreSQL standby
+    /// reports its flush position once it has streamed the WAL it missed, if `p` waits for it.
+    pub(super) fn report_position(
+        &mut self,
+        ctx: &mut Ctx<'_, ApMsg, ApTimer>,
+        s: RegionId,
+        p: RegionId,
+        upto: u64,
+    ) {
+        let asked = match self.cfg.replication {
+            Replication::Async => false,
+            Replication::SemiSync { .. } => true,
+            Replication::Sync => self.cfg.sync_quorum.is_none_or(|q| q.of.contains(s)),
+        };
+        if !asked {
+            return;
+        }
+        match self.ack_delay(s) {
+            0 => ctx.send(s, p, ApMsg::Holds { upto }, HEADER_BYTES),
+            d => ctx.set_timer(s, d, ApTimer::Holds { to: p, upto }),
+        }
+    }
+
+    /// Primary `at` hears that standby `s` holds every entry of its log up to `upto`: every
+    /// write up to there that waits for `s` counts its acknowledgement (in slot order).
+    pub(super) fn on_holds(
+        &mut self,
+        ctx: &mut Ctx<'_, ApMsg, ApTimer>,
+        at: RegionId,
+        s: RegionId,
+        upto: u64,
+    ) {
+        if !self.is_primary(at) || upto >> 40 != self.view[at as usize].1 as u64 {
+            return;
+        }
+        self.caught_up_with(ctx.now(), at, upto & ((1 << 40) - 1));
+        for i in 0..self.pending.len() {
+            let p = self.pending[i];
+            let covered =
+                p.at == at && p.version.stamp >> 40 == upto >> 40 && p.version.stamp <= upto;
+            if covered && p.op.is_some() {
+                self.count_ack(ctx, at, s, i);
             }
         }
     }
@@ -150,6 +259,15 @@ impl ActivePassive {
             self.pending[i].op = None;
             self.acknowledge(ctx, at, w, p.version);
             ctx.answer(at, p.reply_to, w, Outcome::Write(p.version));
+        }
+    }
+
+    /// Region `r` went down: the writes waiting at it die with it (a PostgreSQL backend
+    /// waiting for its synchronous standbys dies with the server; the client's request fails
+    /// at its timeout), so no acknowledgement after it comes back releases them.
+    pub(super) fn drop_waiting(&mut self, r: RegionId) {
+        for p in self.pending.iter_mut().filter(|p| p.at == r) {
+            p.op = None;
         }
     }
 

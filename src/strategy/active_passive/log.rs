@@ -22,6 +22,10 @@
 //!   suspecting it, re-announces itself), or asks the new primary when it learns of a new
 //!   epoch while still `behind` (`failover::learn`).
 //!
+//! A standby that installed the snapshot reports the position it covers (see `ack`: waiting
+//! writes up to there are released). A witness asks only for the epoch: the primary answers
+//! its `CatchUp` with its announcement, not a snapshot (it holds no data).
+//!
 //! Entries a cut dropped with no later entry for that standby and no detected cut stay
 //! missing until the next entry (heartbeats carry no log position); a `CatchUp` or snapshot
 //! a cut drops is asked again only at the next heal, restart or epoch.
@@ -120,8 +124,13 @@ impl ActivePassive {
         at: RegionId,
         from: RegionId,
     ) {
-        if self.is_primary(at) {
-            let epoch = self.view[at as usize].1;
+        let epoch = self.view[at as usize].1;
+        if self.is_primary(at) && Some(from) == self.cfg.witness {
+            // A witness holds no data: it needs only the epoch (an old primary that hears
+            // from it learns of the newer one).
+            let msg = ApMsg::NewPrimary { epoch, primary: at };
+            ctx.send(at, from, msg, HEADER_BYTES);
+        } else if self.is_primary(at) {
             let entries = self.store.keys() as u64;
             let msg = ApMsg::Snapshot { epoch, entries };
             replica::send_snapshot(ctx, &self.store, at, from, msg);
@@ -152,6 +161,9 @@ impl ActivePassive {
         self.catching[at as usize] = false;
         // It holds everything the primary had applied when the snapshot left.
         ctx.caught_up(at);
+        if self.view[from as usize] == (from, epoch) {
+            self.report_position(ctx, at, from, stamp(epoch, pos));
+        }
     }
 
     /// Standby `at` received the log entry of version `v` (of the epoch it follows).

@@ -20,14 +20,15 @@
 //! outage, a standby whose link to the primary heals after it may have missed entries, or
 //! one whose entries show a gap in their log positions (see `log`), asks the primary for a
 //! snapshot and catches up (the newer-wins merge, the store and the suspicions are the shared
-//! helpers of `strategy::replica`).
+//! helpers of `strategy::replica`); writes waiting for it up to the snapshot are then
+//! released (see `ack`). A witness asks only for the epoch.
 //!
-//! Files: `ack` (acknowledgement points, sync quorums, semi-sync fallback), `failover`
-//! (promotion, stepping down, fencing), `log` (shipping entries, which log positions each
-//! standby received, reporting the acknowledged writes a promoted standby lacks as lost, and
-//! catching a standby up after a partition heals or a gap), `failback` (the planned handoff
-//! back to the configured primary with `failback = "auto"`, the leadership timeline) and
-//! `tests`.
+//! Files: `ack` (acknowledgement points, sync quorums, semi-sync fallback, releasing waiting
+//! writes after a catch-up), `failover` (promotion, stepping down, fencing), `log` (shipping
+//! entries, which log positions each standby received, reporting the acknowledged writes a
+//! promoted standby lacks as lost, and catching a standby up after a partition heals or a
+//! gap), `failback` (the planned handoff back to the configured primary with `failback =
+//! "auto"`, the leadership timeline) and `tests`.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
@@ -200,7 +201,13 @@ pub enum ApMsg {
         /// The new primary.
         primary: RegionId,
     },
-    /// A recovered region asks the primary for its state.
+    /// A standby installed the primary's snapshot: it holds every entry up to `upto` (a
+    /// stamp), the cumulative acknowledgement of a PostgreSQL standby's flush position.
+    Holds {
+        /// The stamp (epoch and log position) up to which it holds every entry.
+        upto: u64,
+    },
+    /// A recovered region asks the primary for its state (a witness: for its epoch only).
     CatchUp,
     /// A drained primary hands the role back to the preferred region (planned failback):
     /// it accepts no writes since it sent this, so the receiver's copy of its store as of
@@ -248,6 +255,13 @@ pub enum ApTimer {
         /// The write's log position.
         pos: u64,
     },
+    /// A standby that installed a snapshot reached its acknowledgement point: tell `to`.
+    Holds {
+        /// The primary that sent the snapshot.
+        to: RegionId,
+        /// The stamp up to which the standby holds every entry.
+        upto: u64,
+    },
     /// Semi-sync: `op` has waited `timeout_ns` at the primary.
     SemiTimeout {
         /// The operation.
@@ -269,6 +283,8 @@ struct Pending {
     /// The primary that waits.
     at: RegionId,
     remaining: u16,
+    /// The standbys whose acknowledgement it still counts (each at most once).
+    waiting_on: RegionSet,
     reply_to: RegionId,
     version: Version,
     op: Option<OpId>,
@@ -453,6 +469,7 @@ impl ActivePassive {
                 self.pending[op.index()] = Pending {
                     at: p,
                     remaining: needed,
+                    waiting_on: self.counted(copies),
                     reply_to: origin,
                     version,
                     op: Some(op),
@@ -463,29 +480,6 @@ impl ActivePassive {
                 self.ship(ctx, p, (all, copies), key, entry(true), wire);
             }
         }
-    }
-
-    /// The primary acknowledges a write (bookkeeping for RPO and split brain: the write is
-    /// filed with the world under a fresh ticket, remembered by log position).
-    fn acknowledge(
-        &mut self,
-        ctx: &mut Ctx<'_, ApMsg, ApTimer>,
-        p: RegionId,
-        op: OpId,
-        v: Version,
-    ) {
-        let n = self.acked[p as usize];
-        self.acked[p as usize] = n + 1;
-        self.applied[p as usize] = n + 1;
-        let ticket = self.tickets;
-        self.tickets += 1;
-        let ring = &mut self.acks[p as usize];
-        if ring.is_empty() {
-            *ring = vec![(u64::MAX, 0, SimTime::MAX); RING as usize];
-        }
-        ring[(position(v) % RING) as usize] = (v.stamp, ticket, ctx.now());
-        let stale = self.view[p as usize].1 < self.controller_epoch;
-        ctx.acked(ticket, op, v, stale);
     }
 }
 
@@ -583,7 +577,8 @@ impl Strategy for ActivePassive {
                 ctx.replicated(from, at, acked_at);
                 self.ack_if_asked(ctx, at, from, op, version, waits);
             }
-            ApMsg::Ack { op, pos } => self.on_ack(ctx, at, op, pos),
+            ApMsg::Ack { op, pos } => self.on_ack(ctx, at, from, (op, pos)),
+            ApMsg::Holds { upto } => self.on_holds(ctx, at, from, upto),
             ApMsg::NewPrimary { epoch, primary } => self.learn(ctx, at, epoch, primary),
             ApMsg::CatchUp => self.answer_catch_up(ctx, at, from),
             ApMsg::Handoff { epoch } => self.take_back(ctx, at, from, epoch),
@@ -601,6 +596,9 @@ impl Strategy for ActivePassive {
             ApTimer::Failback { epoch } => self.failback_check(ctx, at, epoch),
             ApTimer::Ack { op, to, pos } => {
                 ctx.send(at, to, ApMsg::Ack { op, pos }, HEADER_BYTES);
+            }
+            ApTimer::Holds { to, upto } => {
+                ctx.send(at, to, ApMsg::Holds { upto }, HEADER_BYTES);
             }
             ApTimer::SemiTimeout { op } => self.semi_timeout(ctx, at, op),
         }
@@ -663,6 +661,7 @@ impl Strategy for ActivePassive {
     fn on_region_down(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, region: RegionId) {
         self.set_writable(ctx, region, false);
         self.fallback_ends(ctx.now(), region);
+        self.drop_waiting(region);
         if let Some((d, t)) = self.draining.filter(|&(d, t)| d == region || t == region) {
             // A drain does not survive either end's outage: the primary resumes.
             self.draining = None;
@@ -688,6 +687,9 @@ impl Strategy for ActivePassive {
             self.set_writable(ctx, region, ok);
         } else {
             self.catch_up(ctx, region);
+            if Some(region) == self.cfg.witness {
+                ctx.caught_up(region); // It holds no data: nothing to apply.
+            }
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Tests of `active-passive`: a witness votes but receives no log entries, a standby does;
 //! replication lag of standbys the primary waits for and of those it does not; a standby
 //! cut off from the primary catches up when the partition heals, or when its entries show a
-//! gap in the log positions (a cut no one noticed).
+//! gap in the log positions (a cut no one noticed), and a sync or semi-sync write whose
+//! entry the cut dropped is released by that catch-up; a witness back from an outage gets no
+//! snapshot.
 //! Whole runs through `sim::run_strategy`.
 //!
 //! Test-only; may import the scenario parser and `sim` to run whole scenarios.
@@ -380,4 +382,87 @@ fn a_standby_that_learns_of_a_new_primary_late_catches_up_at_the_first_entry() {
     let [answered, fresh, _] = m.probes.as_ref().expect("probes").counts[0];
     assert!(answered > 2000, "{answered}");
     assert!(answered - fresh <= 50, "{} stale", answered - fresh);
+}
+
+/// Sync: the writes of the 0.5 s cut wait for `s`, whose entries the cut dropped. The first
+/// entry after the heal shows `s` the gap; the snapshot it asks for holds those writes, and
+/// `s` reports that it holds every entry up to the snapshot (one `Holds`, 64 bytes, as a
+/// PostgreSQL standby reports its flush position): every waiting write is released, none
+/// fails at the client's 1 s timeout (about 50, all of the cut, used to). The write issued
+/// first in the cut (within 0.1 s of its start) waits until the heal: at least 0.4 s.
+/// Hand count of `p -> s`: one entry per write and exactly one snapshot (64 + 16 x 1,000).
+#[test]
+fn a_sync_write_a_short_cut_dropped_is_released_by_the_catch_up() {
+    let m = run_strategy(&short_cut("replication = \"sync\"", ""), 0, 1);
+    assert!(m.writes > 1800);
+    assert_eq!(m.failed, 0, "of {}", m.writes);
+    let max = m.write.max_ms();
+    assert!((400.0..1000.0).contains(&max), "{max} ms");
+    assert_eq!(
+        m.bytes_matrix[1],
+        m.writes * (64 + 1024) + (64 + 16 * 1000),
+        "p -> s"
+    );
+    let probes = m.probes.as_ref().expect("probes");
+    assert_eq!(probes.counts[0], [m.writes, m.writes, 0]);
+}
+
+/// Semi-sync with MySQL's default 10 s timeout: the writes of the 0.5 s cut wait for `s`
+/// and are released when it reports the snapshot's position: no write fails and the primary
+/// never falls back to async (it used to fall back once, at 10 s past the cut, after those
+/// writes had failed at the client's timeout).
+#[test]
+fn a_semi_sync_write_a_short_cut_dropped_is_released_by_the_catch_up() {
+    let m = run_strategy(&short_cut("replication = \"semi-sync\"", ""), 0, 1);
+    assert!(m.writes > 1800);
+    assert_eq!(m.failed, 0, "of {}", m.writes);
+    let fallbacks = m.extra.iter().find(|e| e.0 == "semi_sync_fallbacks");
+    assert_eq!(fallbacks.map(|e| e.1), Some(0.0), "{:?}", m.extra);
+}
+
+/// A witness back from an outage (5 s, detection 3 s: `p` suspected it) asks `p` only for
+/// its epoch: `w -> p` one request (64 bytes), `p -> w` `p`'s re-announcement when it stops
+/// suspecting `w` and the answer (64 + 64), no snapshot (it used to get one: 64 + 16 x
+/// 1,000). It holds no data, so it has caught up at once (`catch_up_s` 0).
+#[test]
+fn a_witness_back_from_an_outage_gets_no_snapshot() {
+    let outage = "[[faults]]\nkind = \"region-outage\"\nregion = \"w\"\nstart_s = 3\n\
+                  duration_s = 5";
+    let m = run_strategy(
+        &short_cut("replication = \"async\"\nsplit_brain = \"fencing\"", outage),
+        0,
+        1,
+    );
+    assert!(m.writes > 1800);
+    assert_eq!(m.bytes_matrix[2], 64 + 64, "p -> w");
+    assert_eq!(m.bytes_matrix[2 * 3], 64, "w -> p");
+    let outage = m
+        .faults
+        .iter()
+        .find(|f| f.start.as_nanos() == 3_000_000_000);
+    assert_eq!(outage.and_then(|f| f.catch_up_ns), Some(0));
+}
+
+/// Sync, ANY 1 of `f` (10 ms away) and `s` (60 ms): `p` has writes waiting for `f`'s
+/// acknowledgement when it and `f` go down at 10 s (detection 1 s; `s` is promoted about 3 s
+/// later). Back at 20.5 s, after the clients stopped (20 s: no write is issued after),
+/// `f` still follows `p` and asks it for the catch-up; `p`, not yet aware of `s`'s epoch,
+/// answers with a snapshot and `f` reports the position it covers. The writes that were
+/// waiting when `p` went down died with it (as a PostgreSQL backend waiting for its
+/// standbys does): the stale primary acknowledges none of them (with the report but not the
+/// drop, it acknowledged 2: split-brain writes).
+#[test]
+fn writes_waiting_at_a_primary_that_goes_down_are_never_acknowledged() {
+    let tail = "replication = \"sync\"\nsync_quorum = { any = 1, of = [\"f\", \"s\"] }\n\
+                promotion_delay_s = 2\n\
+                [detection]\nheartbeat_ms = 100\ntimeout_ms = 1000\n\
+                [[faults]]\nkind = \"region-outage\"\nregion = \"p\"\nstart_s = 10\n\
+                duration_s = 10.5\n\
+                [[faults]]\nkind = \"region-outage\"\nregion = \"f\"\nstart_s = 10\n\
+                duration_s = 10.5";
+    let m = run_strategy(&three(100.0, 20, 60.0, tail), 0, 1);
+    let leaders: Vec<_> = m.leadership.iter().flatten().map(|l| l.1).collect();
+    assert_eq!(leaders, [0, 2], "p, then s");
+    assert!(m.bytes_matrix[3] >= 64, "f asked p for the catch-up");
+    assert_eq!(m.split_brain_writes, 0);
 }
