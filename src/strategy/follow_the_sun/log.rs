@@ -45,19 +45,19 @@ impl FollowTheSun {
 
     /// Region `at` received from `from` a message sent after `from`'s log entry at `prev`
     /// (over the same channel): if `at` does not hold that entry, a cut dropped it, and `at`
-    /// asks `from` for the catch-up, as a streaming replica re-requests from its last
+    /// asks the region holding the latest writes (`holder`: the primary, or the outgoing one
+    /// of a handoff) for the catch-up, as a streaming replica re-requests from its last
     /// position. Not while one is outstanding (the snapshot will cover it), nor while `at`
-    /// suspects `from` (it asks when it stops suspecting the primary), nor over an unordered
+    /// suspects the holder (it asks when it stops suspecting it), nor over an unordered
     /// channel (`network.fifo = false`: a gap may be a reordering).
     pub(super) fn check_gap(&mut self, ctx: &mut Cx<'_>, at: RegionId, from: RegionId, prev: u64) {
-        if self.holds(at, prev)
-            || self.asked[at as usize]
-            || self.suspects.contains(at, from)
-            || !ctx.topology().fifo(from, at)
-        {
+        if self.holds(at, prev) || self.asked[at as usize] || !ctx.topology().fifo(from, at) {
             return;
         }
-        self.ask(ctx, at, from);
+        let holder = self.holder();
+        if holder != at && !self.suspects.contains(at, holder) {
+            self.ask(ctx, at, holder);
+        }
     }
 
     /// The active primary runs an operation.

@@ -51,12 +51,13 @@
 //!   up.
 //! * A cut no one noticed (shorter than the detection timeout) shows in the log positions:
 //!   each `Replicate` and `Handoff` names the sender's previous entry (`prev`), sent to every
-//!   region over the same ordered channel; a region that does not hold it asks the sender for
-//!   the same `Snapshot`, at most one outstanding (`asked`), as a PostgreSQL walreceiver
-//!   re-requests from its last position (`log::check_gap`). So an incoming primary missing
-//!   the outgoing one's tail asks at the `Handoff` instead of waiting for the retry. Entries a
-//!   cut dropped with nothing sent after them by the same region stay missing until its next
-//!   message; over unordered channels (`network.fifo = false`) there is no check.
+//!   region over the same ordered channel; a region that does not hold it asks the primary
+//!   (the outgoing one during a handoff) for the same `Snapshot`, at most one outstanding
+//!   (`asked`), as a PostgreSQL walreceiver re-requests from its last position
+//!   (`log::check_gap`). So an incoming primary missing the outgoing one's tail asks at the
+//!   `Handoff` instead of waiting for the retry. Entries a cut dropped with nothing sent after
+//!   them by the same region stay missing until its next message; over unordered channels
+//!   (`network.fifo = false`) there is no check.
 //!
 //! Consistency: a single writer at any time, so no conflicts and no lost updates. Reads from
 //! `Local` copies are eventually consistent (stale by the replication lag); `Primary` reads

@@ -412,8 +412,8 @@ fn short_cut(start_h: f64) -> Scenario {
 }
 
 /// A cut shorter than the detection timeout is noticed from the log positions: the first
-/// entry `s` receives after it names a predecessor `s` never got, so `s` asks `p` for the
-/// catch-up once. Every probe read at `s` 10 s after a write sees it (or a newer version);
+/// entry `s` receives after it names a predecessor `s` never got, so `s` asks `p` (the
+/// primary) for the catch-up once. Every probe read at `s` 10 s after a write sees it (or a newer version);
 /// hand count of the bytes: `p` sends `s` one entry per write (64 + 1,024, those sent into
 /// the cut included) and exactly one snapshot of the 1,000 keys (64 + 16 x 1,000); `s`
 /// sends `p` one CatchUp (64). (The keys written during the cut used to stay stale at `s`
