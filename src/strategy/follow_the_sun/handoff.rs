@@ -90,6 +90,7 @@ impl FollowTheSun {
         let msg = FtsMsg::Handoff {
             last_pos: self.log_pos,
             epoch: self.epoch,
+            prev: self.last_written[from as usize],
         };
         ctx.send(from, to, msg, HEADER_BYTES);
         let retry = FtsTimer::HandoffRetry { epoch: self.epoch };
@@ -159,6 +160,7 @@ impl FollowTheSun {
         let msg = FtsMsg::Handoff {
             last_pos: h.last_pos,
             epoch,
+            prev: self.last_written[at as usize],
         };
         ctx.send(at, h.to, msg, HEADER_BYTES);
         ctx.set_timer(at, HANDOFF_RETRY_NS, FtsTimer::HandoffRetry { epoch });

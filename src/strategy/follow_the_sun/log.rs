@@ -3,7 +3,9 @@
 //! acknowledges it at once and ships it to every other region; each region tracks the longest
 //! prefix of positions it has applied, plus those applied ahead of a gap.
 //!
-//! Owns running an operation at the active primary, applying a log entry at a region and
+//! Owns running an operation at the active primary, applying a log entry at a region,
+//! noticing a gap (a message naming a previous entry of its sender that the region does not
+//! hold: a cut dropped it) and asking for a catch-up (`CatchUp`, at most one outstanding), and
 //! merging another region's state (`Snapshot`).
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
@@ -29,6 +31,35 @@ impl FollowTheSun {
         }
     }
 
+    /// Whether region `r` holds log position `pos` (applied it, or installed a snapshot
+    /// covering it; 0 stands for no position).
+    fn holds(&self, r: RegionId, pos: u64) -> bool {
+        pos <= self.upto[r as usize] || self.ahead[r as usize].contains(&pos)
+    }
+
+    /// Region `at` asks `to` for a catch-up (`CatchUp`, answered by a snapshot).
+    pub(super) fn ask(&mut self, ctx: &mut Cx<'_>, at: RegionId, to: RegionId) {
+        self.asked[at as usize] = true;
+        ctx.send(at, to, FtsMsg::CatchUp, HEADER_BYTES);
+    }
+
+    /// Region `at` received from `from` a message sent after `from`'s log entry at `prev`
+    /// (over the same channel): if `at` does not hold that entry, a cut dropped it, and `at`
+    /// asks the region holding the latest writes (`holder`: the primary, or the outgoing one
+    /// of a handoff) for the catch-up, as a streaming replica re-requests from its last
+    /// position. Not while one is outstanding (the snapshot will cover it), nor while `at`
+    /// suspects the holder (it asks when it stops suspecting it), nor over an unordered
+    /// channel (`network.fifo = false`: a gap may be a reordering).
+    pub(super) fn check_gap(&mut self, ctx: &mut Cx<'_>, at: RegionId, from: RegionId, prev: u64) {
+        if self.holds(at, prev) || self.asked[at as usize] || !ctx.topology().fifo(from, at) {
+            return;
+        }
+        let holder = self.holder();
+        if holder != at && !self.suspects.contains(at, holder) {
+            self.ask(ctx, at, holder);
+        }
+    }
+
     /// The active primary runs an operation.
     pub(super) fn execute(&mut self, ctx: &mut Cx<'_>, p: RegionId, q: Queued) {
         match q.kind {
@@ -47,10 +78,12 @@ impl FollowTheSun {
                 let acked_at = ctx.now();
                 self.ack_times.record(self.log_pos, acked_at);
                 self.acks.ack(ctx, q.op, p, q.key, version, false);
+                let prev = std::mem::replace(&mut self.last_written[p as usize], self.log_pos);
                 let msg = FtsMsg::Replicate {
                     key: q.key,
                     version,
                     acked_at,
+                    prev,
                 };
                 let wire = HEADER_BYTES + q.bytes as u64;
                 for r in 0..self.regions as RegionId {

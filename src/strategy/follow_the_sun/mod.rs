@@ -49,6 +49,15 @@
 //!   outage has caught up (`ctx.caught_up`) when it installs the next snapshot. A primary that
 //!   comes back empty before anyone took over hands over to the most up-to-date region that is
 //!   up.
+//! * A cut no one noticed (shorter than the detection timeout) shows in the log positions:
+//!   each `Replicate` and `Handoff` names the sender's previous entry (`prev`), sent to every
+//!   region over the same ordered channel; a region that does not hold it asks the primary
+//!   (the outgoing one during a handoff) for the same `Snapshot`, at most one outstanding
+//!   (`asked`), as a PostgreSQL walreceiver re-requests from its last position
+//!   (`log::check_gap`). So an incoming primary missing the outgoing one's tail asks at the
+//!   `Handoff` instead of waiting for the retry. Entries a cut dropped with nothing sent after
+//!   them by the same region stay missing until its next message; over unordered channels
+//!   (`network.fifo = false`) there is no check.
 //!
 //! Consistency: a single writer at any time, so no conflicts and no lost updates. Reads from
 //! `Local` copies are eventually consistent (stale by the replication lag); `Primary` reads
@@ -148,6 +157,10 @@ pub enum FtsMsg {
         version: Version,
         /// When the primary acknowledged it.
         acked_at: SimTime,
+        /// The position of the sender's previous log entry (0: none): it went to every region
+        /// over the same ordered channel, so a region that holds neither it nor a snapshot
+        /// covering it lost it (in the fixed header: wire bytes unchanged).
+        prev: u64,
     },
     /// The outgoing primary hands over: it has written the log up to `last_pos`.
     Handoff {
@@ -155,6 +168,8 @@ pub enum FtsMsg {
         last_pos: u64,
         /// The handoff it belongs to.
         epoch: u32,
+        /// The position of the sender's last log entry (0: none), as in `Replicate`.
+        prev: u64,
     },
     /// A region that missed replication asks for the receiver's state.
     CatchUp,
@@ -242,6 +257,10 @@ pub struct FollowTheSun {
     acks: AckLog,
     /// Regions back from an outage that have not yet installed a snapshot (catch-up).
     catching: Vec<bool>,
+    /// Per region, the last log position it wrote as primary (each entry's `prev`).
+    last_written: Vec<u64>,
+    /// Regions with a `CatchUp` outstanding (cleared when a snapshot lands).
+    asked: Vec<bool>,
     handoffs: u64,
     handoff_ns: u128,
     handoff_failed: u64,
@@ -274,6 +293,8 @@ impl FollowTheSun {
             ack_times: AckRing::new(),
             acks: AckLog::new(),
             catching: vec![false; regions],
+            last_written: vec![0; regions],
+            asked: vec![false; regions],
             handoffs: 0,
             handoff_ns: 0,
             handoff_failed: 0,
@@ -399,18 +420,25 @@ impl Strategy for FollowTheSun {
                 key,
                 version,
                 acked_at,
+                prev,
             } => {
+                self.check_gap(ctx, at, from, prev);
                 self.apply(at, key, version);
                 ctx.applied(acked_at);
                 if self.handoff.is_some_and(|h| h.to == at) {
                     self.try_activate(ctx);
                 }
             }
-            FtsMsg::Handoff { epoch, .. } => {
-                if let Some(h) = &mut self.handoff {
-                    if h.to == at && h.epoch == epoch {
-                        h.received = true;
-                    }
+            FtsMsg::Handoff { epoch, prev, .. } => {
+                if let Some(h) = self
+                    .handoff
+                    .as_mut()
+                    .filter(|h| h.to == at && h.epoch == epoch)
+                {
+                    h.received = true;
+                    // The outgoing primary's tail may have been dropped: no need to wait for
+                    // the retry.
+                    self.check_gap(ctx, at, from, prev);
                 }
                 self.try_activate(ctx);
             }
@@ -418,6 +446,7 @@ impl Strategy for FollowTheSun {
                 replica::send_snapshot(ctx, &self.store, at, from, FtsMsg::Snapshot);
             }
             FtsMsg::Snapshot => {
+                self.asked[at as usize] = false;
                 self.install(ctx, at, from);
                 if std::mem::take(&mut self.catching[at as usize]) {
                     // Back from an outage: it now holds every write acknowledged before.
@@ -439,7 +468,7 @@ impl Strategy for FollowTheSun {
         if !suspected {
             if peer == self.holder() && at != peer {
                 // Replication from the primary may have been lost meanwhile.
-                ctx.send(at, peer, FtsMsg::CatchUp, HEADER_BYTES);
+                self.ask(ctx, at, peer);
             }
             let scheduled = self.primary_at(ctx.now());
             if self.active == Some(at) && peer == scheduled && at != scheduled {
@@ -473,8 +502,9 @@ impl Strategy for FollowTheSun {
         // Caught up (`faults[].catch_up_s`) when the next snapshot is installed; a primary
         // back with its log intact has nothing to catch up.
         self.catching[r] = holder != region || empty;
+        self.asked[r] = false;
         if holder != region {
-            ctx.send(region, holder, FtsMsg::CatchUp, HEADER_BYTES);
+            self.ask(ctx, region, holder);
             return;
         }
         if !empty {

@@ -1,6 +1,7 @@
 //! Tests of `follow-the-sun`: the schedule, writes and reads around the primary, handoffs
 //! (wait or fail, rapid rotations, a lost handoff retried), a region skipped at its shift and
-//! failover from a lost primary.
+//! failover from a lost primary, and the catch-up at a gap in the log positions (a cut no one
+//! noticed).
 //!
 //! Test-only; may import the scenario parser, metrics and `sim` to run whole scenarios.
 
@@ -383,4 +384,81 @@ fn a_lost_handoff_is_retried() {
     assert!((2_000.0..2_500.0).contains(&mean), "{mean}");
     assert_eq!(m.failed, 0);
     assert_eq!(m.stale_reads, 0);
+}
+
+/// `p` (primary of its shift, 100 writes/s over 1,000 keys for 20 s, no reads), `s` (the
+/// next shift, from 01:00 UTC) and `w`, one degree apart; a 0.5 s cut between `p` and `s`
+/// at 10 s, shorter than the 3 s detection timeout (no one suspects anyone); every write is
+/// probed by a read at `s` 10 s after its acknowledgement. Simulated time zero is `start_h`
+/// UTC.
+fn short_cut(start_h: f64) -> Scenario {
+    let mut text = format!(
+        "name = \"c\"\nseed = 7\nduration_s = 20\ndrain_s = 12\nstart_utc_h = {start_h}\n\
+         [clients]\ntimeout_ms = 1000\nretries = 0\n\
+         [detection]\nheartbeat_ms = 100\ntimeout_ms = 3000\n\
+         [consistency]\nprobes_ms = [10000]\nprobe_every = 1\nprobe_from = \"s\"\n"
+    );
+    for (name, lat, lon) in [("p", 0.0, 0.0), ("s", 0.0, 1.0), ("w", 1.0, 0.0)] {
+        text += &format!("[[regions]]\nname = \"{name}\"\nlat = {lat}\nlon = {lon}\n");
+    }
+    text += "[[workload.clients]]\nregion = \"p\"\nrate_rps = 100\nread_fraction = 0.0\n\
+             keys = 1000\nzipf = 0.0\n\
+             [[faults]]\nkind = \"partition\"\na = [\"p\"]\nb = [\"s\"]\nstart_s = 10\n\
+             duration_s = 0.5\n\
+             [[strategies]]\nkind = \"follow-the-sun\"\nname = \"fts\"\nread_from = \"local\"\n\
+             shifts = [{ region = \"p\", start_utc_h = 0 }, { region = \"s\", start_utc_h = 1 },\
+             { region = \"w\", start_utc_h = 2 }]\n";
+    scenario::from_str(&text, Format::Toml, Path::new("t.toml")).unwrap()
+}
+
+/// A cut shorter than the detection timeout is noticed from the log positions: the first
+/// entry `s` receives after it names a predecessor `s` never got, so `s` asks `p` (the
+/// primary) for the catch-up once. Every probe read at `s` 10 s after a write sees it (or a newer version);
+/// hand count of the bytes: `p` sends `s` one entry per write (64 + 1,024, those sent into
+/// the cut included) and exactly one snapshot of the 1,000 keys (64 + 16 x 1,000); `s`
+/// sends `p` one CatchUp (64). (The keys written during the cut used to stay stale at `s`
+/// until rewritten: 23 of the 2,017 probes missed their write.)
+#[test]
+fn a_cut_shorter_than_the_detection_timeout_is_caught_up_from_the_log_positions() {
+    let m = run_strategy(&short_cut(0.0), 0, 1);
+    assert!(m.writes > 1800);
+    assert_eq!(m.failed, 0);
+    assert_eq!(extra(&m, "handoffs"), 0.0);
+    let probes = m.probes.as_ref().expect("probes");
+    assert_eq!(
+        probes.counts[0],
+        [m.writes, m.writes, 0],
+        "answered, fresh, failed"
+    );
+    assert_eq!(
+        m.bytes_matrix[1],
+        m.writes * (64 + 1024) + (64 + 16 * 1000),
+        "p -> s"
+    );
+    assert_eq!(m.bytes_matrix[3], 64, "s -> p: one CatchUp");
+}
+
+/// The same cut ends 0.5 ms before the boundary that hands the role from `p` to `s`: the
+/// Handoff names `p`'s last entry, which `s` never got, so `s` asks for the catch-up at
+/// once instead of waiting for the retry after 2 s (which it used to: the 94 writes queued
+/// at `s` meanwhile timed out). Every write crosses `p -> s` once (as an entry before the boundary,
+/// forwarded after it), plus the Handoff (64) and one snapshot (64 + 16 x 1,000), no retry.
+#[test]
+fn an_incoming_primary_missing_the_tail_catches_up_at_the_handoff() {
+    let m = run_strategy(&short_cut((3600.0 - 10.5005) / 3600.0), 0, 1);
+    assert_eq!(m.failed, 0);
+    assert_eq!(extra(&m, "handoffs"), 1.0);
+    assert_eq!(extra(&m, "handoff_retries"), 0.0);
+    let mean = extra(&m, "handoff_mean_ms");
+    assert!(mean < 100.0, "{mean}");
+    let probes = m.probes.as_ref().expect("probes");
+    assert_eq!(
+        probes.counts[0][1], probes.counts[0][0],
+        "fresh of answered"
+    );
+    assert_eq!(
+        m.bytes_matrix[1],
+        m.writes * (64 + 1024) + 64 + (64 + 16 * 1000),
+        "p -> s"
+    );
 }
