@@ -181,10 +181,10 @@ impl<S: Strategy> World<'_, S> {
                         self.metrics.caught_up(i, now.saturating_since(end));
                     }
                 }
-                Effect::Conflict => self.metrics.conflicts += 1,
-                Effect::LostUpdate { region } => {
-                    self.metrics.lost_updates += 1;
-                    self.metrics.lost_by_region[region as usize] += 1;
+                Effect::Conflict { writes } => self.metrics.conflicts += writes,
+                Effect::LostUpdate { region, writes } => {
+                    self.metrics.lost_updates += writes;
+                    self.metrics.lost_by_region[region as usize] += writes;
                 }
                 Effect::DataLost { writes, oldest } => self.metrics.data_lost(now, writes, oldest),
                 Effect::Acked {

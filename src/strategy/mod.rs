@@ -219,12 +219,18 @@ pub enum Effect<M, T> {
         /// The region.
         region: RegionId,
     },
-    /// An acknowledged write met a concurrent write at the region that accepted it.
-    Conflict,
-    /// Conflict resolution discarded an acknowledged write accepted at `region`.
+    /// Acknowledged writes (`writes` of them) met a concurrent write at the region that
+    /// accepted them.
+    Conflict {
+        /// How many writes.
+        writes: u64,
+    },
+    /// Conflict resolution discarded `writes` acknowledged writes accepted at `region`.
     LostUpdate {
-        /// Where the lost write was accepted.
+        /// Where the lost writes were accepted.
         region: RegionId,
+        /// How many writes.
+        writes: u64,
     },
     /// A failure lost `writes` acknowledged writes older than the window of filed
     /// acknowledgements (no ticket to name): counted as acknowledged (RPO, the conservative
@@ -455,13 +461,30 @@ impl<'a, M, T> Ctx<'a, M, T> {
     /// Records a conflict.
     #[inline]
     pub fn conflict(&mut self) {
-        self.out.push(Effect::Conflict);
+        self.conflicts(1);
+    }
+
+    /// Records `writes` conflicts at once (one effect however many: a primary that steps
+    /// down may discard millions of writes after a long split brain).
+    #[inline]
+    pub fn conflicts(&mut self, writes: u64) {
+        if writes > 0 {
+            self.out.push(Effect::Conflict { writes });
+        }
     }
 
     /// Records a lost update of a write accepted at `region`.
     #[inline]
     pub fn lost_update(&mut self, region: RegionId) {
-        self.out.push(Effect::LostUpdate { region });
+        self.lost_updates(region, 1);
+    }
+
+    /// Records `writes` lost updates of writes accepted at `region` at once.
+    #[inline]
+    pub fn lost_updates(&mut self, region: RegionId, writes: u64) {
+        if writes > 0 {
+            self.out.push(Effect::LostUpdate { region, writes });
+        }
     }
 
     /// Records acknowledged writes lost to a failure that are older than the window of filed

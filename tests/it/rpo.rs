@@ -227,6 +227,11 @@ duration_s = 20
             "seed {seed}: {sb:?}"
         );
         assert_eq!(lost, writes, "seed {seed}");
+        // Each of them is a conflict with the new primary's history and a lost update of `p`
+        // (counted in one effect each when `p` steps down, however many).
+        assert_eq!(ap.consistency.conflicts, Some(writes), "seed {seed}");
+        assert_eq!(ap.consistency.lost_updates, Some(writes), "seed {seed}");
+        assert_eq!(ap.per_region[0].lost_updates, Some(writes), "seed {seed}");
         // RPO also holds the writes lost at the promotion (acknowledged at `p` while cut off
         // before it, ~3 s x 1,000/s).
         let before = ap.rpo.as_ref().unwrap().lost_writes - lost;

@@ -127,10 +127,8 @@ impl ActivePassive {
         if cur == r {
             // An old primary steps down; whatever it accepted in its stale epoch is discarded.
             let divergent = self.acked[r as usize];
-            for _ in 0..divergent {
-                ctx.conflict();
-                ctx.lost_update(r);
-            }
+            ctx.conflicts(divergent);
+            ctx.lost_updates(r, divergent);
             let span = (self.superseded[r as usize], self.log_pos[r as usize]);
             self.report_lost(ctx, r, e, span, None);
             self.set_writable(ctx, r, false);
