@@ -4,8 +4,9 @@
 //! standby receives was acknowledged (its lag sample, whether or not the primary waited for
 //! that standby).
 //!
-//! Also owns shipping a log entry, and a standby's catch-up: the network drops what a cut
-//! link carries, and a sync primary skips the standbys it suspects. Two signals make a
+//! Also owns the layout of a stamp (`stamp`, and its `epoch_of` and `position_of`: the one
+//! place that knows the 40 bits), shipping a log entry, and a standby's catch-up: the network
+//! drops what a cut link carries, and a sync primary skips the standbys it suspects. Two signals make a
 //! standby ask for the catch-up a region back from an outage asks for (`CatchUp`, answered by
 //! a snapshot; at most one outstanding, `catching`), as a PostgreSQL walreceiver or a MySQL IO
 //! thread re-requests from its last received position:
@@ -32,16 +33,34 @@
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
-use super::{stamp, ActivePassive, ApMsg, ApTimer, RING};
+use super::{ActivePassive, ApMsg, ApTimer, RING};
 use crate::strategy::replica::{self, RegionSet};
 use crate::strategy::{Ctx, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::Key;
 
+/// Bits of a stamp below its epoch: `Version::stamp` is `epoch << POSITION_BITS | position`.
+const POSITION_BITS: u32 = 40;
+
+/// The stamp of log position `pos` of `epoch` (the one place that lays stamps out).
+pub(super) fn stamp(epoch: u32, pos: u64) -> u64 {
+    ((epoch as u64) << POSITION_BITS) | pos
+}
+
+/// The epoch of a stamp.
+pub(super) fn epoch_of(stamp: u64) -> u32 {
+    (stamp >> POSITION_BITS) as u32
+}
+
+/// The log position of a stamp (within its epoch).
+pub(super) fn position_of(stamp: u64) -> u64 {
+    stamp & ((1 << POSITION_BITS) - 1)
+}
+
 /// The log position of a version.
 pub(super) fn position(v: Version) -> u64 {
-    v.stamp & ((1 << 40) - 1)
+    position_of(v.stamp)
 }
 
 impl ActivePassive {
@@ -201,7 +220,9 @@ impl ActivePassive {
     pub(super) fn acked_time(&self, p: RegionId, v: Version, written_at: SimTime) -> SimTime {
         match self.acks[p as usize].get((position(v) % RING) as usize) {
             Some(&(st, _, t)) if st == v.stamp => t,
-            Some(&(st, _, _)) if st != u64::MAX && st > v.stamp && st >> 40 == v.stamp >> 40 => {
+            Some(&(st, _, _))
+                if st != u64::MAX && st > v.stamp && epoch_of(st) == epoch_of(v.stamp) =>
+            {
                 written_at
             }
             _ => SimTime::MAX,

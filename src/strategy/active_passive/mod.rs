@@ -46,7 +46,7 @@ use crate::strategy::{
 use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
-use log::position;
+use log::{epoch_of, position, position_of, stamp};
 
 /// When the primary acknowledges a write.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -348,10 +348,6 @@ pub struct ActivePassive {
     fallback_ns: u64,
 }
 
-fn stamp(epoch: u32, pos: u64) -> u64 {
-    ((epoch as u64) << 40) | pos
-}
-
 /// Log positions the lost-write bookkeeping remembers per primary and per standby.
 const RING: u64 = 1 << 16;
 
@@ -560,7 +556,7 @@ impl Strategy for ActivePassive {
                 op,
                 prev,
             } => {
-                let epoch = (version.stamp >> 40) as u32;
+                let epoch = epoch_of(version.stamp);
                 if epoch != self.view[at as usize].1 || self.is_primary(at) {
                     return; // An entry of another epoch: fenced off.
                 }
