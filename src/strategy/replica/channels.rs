@@ -15,7 +15,9 @@
 //! A new primary's epoch restarts the streams (`restart_sender`, `restart_receiver`), so a
 //! single-primary log (`active-passive`, which numbers the entries it writes for each standby,
 //! skipped ones included) uses the same channels. When to ask and what a snapshot holds stay
-//! in the strategies.
+//! in the strategies. `follow-the-sun` uses only the requests: its regions hold one global
+//! log fed by several senders and by snapshots from any of them, so it finds gaps from log
+//! positions (whether it holds the sender's previous entry from any source), not per channel.
 //!
 //! Must not import the engine, the simulation world, metrics or scenario (serde) types.
 
@@ -93,7 +95,8 @@ impl Channels {
         self.expect[peer as usize * self.n + at as usize] = position;
     }
 
-    /// `at` suspects `peer`: a request to it is forgotten (the next contact asks again).
+    /// `at` suspects `peer`: a request to it is forgotten (the next contact asks again). Also
+    /// how a strategy that does not use the numbers (`follow-the-sun`) marks it answered.
     pub fn forget(&mut self, at: RegionId, peer: RegionId) {
         self.asked[at as usize * self.n + peer as usize] = SimTime::MAX;
     }
