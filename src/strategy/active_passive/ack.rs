@@ -32,7 +32,9 @@
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
-use super::{position, Ack, ActivePassive, ApMsg, ApTimer, Replication, RING};
+use super::{
+    epoch_of, position, position_of, Ack, ActivePassive, ApMsg, ApTimer, Replication, RING,
+};
 use crate::strategy::replica::RegionSet;
 use crate::strategy::{Ctx, OpId, Outcome, Version, HEADER_BYTES};
 use crate::time::SimTime;
@@ -218,14 +220,15 @@ impl ActivePassive {
         s: RegionId,
         upto: u64,
     ) {
-        if !self.is_primary(at) || upto >> 40 != self.view[at as usize].1 as u64 {
+        let epoch = epoch_of(upto);
+        if !self.is_primary(at) || epoch != self.view[at as usize].1 {
             return;
         }
-        self.caught_up_with(ctx.now(), at, upto & ((1 << 40) - 1));
+        self.caught_up_with(ctx.now(), at, position_of(upto));
         for i in 0..self.pending.len() {
             let p = self.pending[i];
             let covered =
-                p.at == at && p.version.stamp >> 40 == upto >> 40 && p.version.stamp <= upto;
+                p.at == at && epoch_of(p.version.stamp) == epoch && p.version.stamp <= upto;
             if covered && p.op.is_some() {
                 self.count_ack(ctx, at, s, i);
             }

@@ -100,8 +100,7 @@ impl ActivePassive {
     fn take_over(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, new: RegionId, epoch: u32) {
         self.view[new as usize] = (new, epoch);
         self.log_pos[new as usize] = 0;
-        let row = new as usize * self.regions;
-        self.last_for[row..row + self.regions].fill(0);
+        self.chans.restart_sender(new);
         self.superseded[new as usize] = 0;
         self.acked[new as usize] = 0;
         self.applied[new as usize] = 0;

@@ -4,50 +4,78 @@
 //! standby receives was acknowledged (its lag sample, whether or not the primary waited for
 //! that standby).
 //!
-//! Also owns shipping a log entry, and a standby's catch-up: the network drops what a cut
-//! link carries, and a sync primary skips the standbys it suspects. Two signals make a
-//! standby ask for the catch-up a region back from an outage asks for (`CatchUp`, answered by
-//! a snapshot; at most one outstanding, `catching`), as a PostgreSQL walreceiver or a MySQL IO
-//! thread re-requests from its last received position:
-//! - a gap: each entry carries its position (in its version) and the position of the
-//!   primary's previous entry for that standby (`prev`: under enforced residency a standby
-//!   gets only the entries of keys that may live there); an entry whose `prev` is beyond what
-//!   the standby holds (`held`) follows a dropped one. This catches a cut no one noticed
-//!   (shorter than the detection timeout), and a standby that learned of a new epoch after
-//!   the new primary had written for it. The standby applies the entry all the same (the
-//!   store keeps the newer version, `received` records which positions it holds). Not over
-//!   an unordered channel (`network.fifo = false`), where a gap may be a reordering.
+//! Also owns the layout of a stamp (`stamp`, and its `epoch_of` and `position_of`: the one
+//! place that knows the 40 bits), shipping a log entry, and a standby's catch-up: the network
+//! drops what a cut link carries, and a sync primary skips the standbys it suspects. Two
+//! signals make a standby ask for the catch-up a region back from an outage asks for
+//! (`CatchUp`, answered by a snapshot), as a PostgreSQL walreceiver or a MySQL IO thread
+//! re-requests from its last received position:
+//! - a gap: the primary numbers the entries it writes for each standby on their channel
+//!   (`replica::Channels`, the mechanism multi-master and active-active use; under enforced
+//!   residency a standby is written only the entries of keys that may live there, and one a
+//!   sync primary skips has its number consumed), restarting at 0 with each epoch (the
+//!   primary when it takes over, a standby when it follows it); an entry that is not the one
+//!   the standby expects follows a dropped one. This catches a cut no one noticed (shorter
+//!   than the detection timeout), and a standby that learned of a new epoch after the new
+//!   primary had written for it. The standby applies the entry all the same (the store keeps
+//!   the newer version, `received` records which positions it holds). Not over an unordered
+//!   channel (`network.fifo = false`), where a gap may be a reordering.
 //! - a heal: a standby the primary wrote to while one suspected the other (`behind`) asks
 //!   when the link heals (it stops suspecting the primary, or the primary, no longer
 //!   suspecting it, re-announces itself), or asks the new primary when it learns of a new
 //!   epoch while still `behind` (`failover::learn`).
 //!
-//! A standby that installed the snapshot reports the position it covers (see `ack`: waiting
-//! writes up to there are released). A witness asks only for the epoch: the primary answers
-//! its `CatchUp` with its announcement, not a snapshot (it holds no data).
+//! One request at a time (`Channels::ask`): it is forgotten when the standby suspects the
+//! primary or either goes down, and one unanswered after `Channels::RETRY_NS` is taken as
+//! lost. The snapshot carries the number of the primary's next entry for the standby. A
+//! standby that installed it reports the log position it covers (see `ack`: waiting writes
+//! up to there are released). A witness asks only for the epoch: the primary answers its
+//! `CatchUp` with its announcement, not a snapshot (it holds no data).
 //!
-//! Entries a cut dropped with no later entry for that standby and no detected cut stay
-//! missing until the next entry (heartbeats carry no log position); a `CatchUp` or snapshot
-//! a cut drops is asked again only at the next heal, restart or epoch.
+//! Which positions a standby holds (for lag and lost writes) stays here, by log position:
+//! the channel numbers only say that something was lost. Entries a cut dropped with no later
+//! entry for that standby and no detected cut stay missing until the next entry (heartbeats
+//! carry no log position); a `CatchUp` or snapshot a cut drops is asked again at the next
+//! gap 1 s or more after it, or at the next heal, restart or epoch.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
-use super::{stamp, ActivePassive, ApMsg, ApTimer, RING};
+use super::{ActivePassive, ApMsg, ApTimer, RING};
 use crate::strategy::replica::{self, RegionSet};
 use crate::strategy::{Ctx, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::Key;
 
+/// Bits of a stamp below its epoch: `Version::stamp` is `epoch << POSITION_BITS | position`.
+const POSITION_BITS: u32 = 40;
+
+/// The stamp of log position `pos` of `epoch` (the one place that lays stamps out).
+pub(super) fn stamp(epoch: u32, pos: u64) -> u64 {
+    ((epoch as u64) << POSITION_BITS) | pos
+}
+
+/// The epoch of a stamp.
+pub(super) fn epoch_of(stamp: u64) -> u32 {
+    (stamp >> POSITION_BITS) as u32
+}
+
+/// The log position of a stamp (within its epoch).
+pub(super) fn position_of(stamp: u64) -> u64 {
+    stamp & ((1 << POSITION_BITS) - 1)
+}
+
 /// The log position of a version.
 pub(super) fn position(v: Version) -> u64 {
-    v.stamp & ((1 << 40) - 1)
+    position_of(v.stamp)
 }
 
 impl ActivePassive {
     /// Primary `p` writes log entry `msg` (of `key`, `wire` bytes) for the standbys `all` and
-    /// ships it to `copies`, each copy carrying the position of `p`'s previous entry for that
-    /// standby. A standby it skips, or that suspects `p` (the link may be cut), may miss it.
+    /// ships it to `copies`, each copy carrying its number on the channel to that standby
+    /// (`replica::Channels`: a standby it skips has the number consumed, so its next entry
+    /// shows the gap). A standby it skips, or that suspects `p` (the link may be cut), may
+    /// miss it.
     pub(super) fn ship(
         &mut self,
         ctx: &mut Ctx<'_, ApMsg, ApTimer>,
@@ -57,19 +85,15 @@ impl ActivePassive {
         msg: ApMsg,
         wire: u64,
     ) {
-        let ApMsg::Replicate { version, .. } = msg else {
-            return;
-        };
-        let row = p as usize * self.regions;
         for s in all.iter() {
-            let prev = std::mem::replace(&mut self.last_for[row + s as usize], position(version));
+            let number = self.chans.next(p, s);
             if !copies.contains(s) || self.suspects.contains(s, p) {
                 self.behind[s as usize] = true;
             }
             if copies.contains(s) {
                 let mut m = msg;
-                if let ApMsg::Replicate { prev: pv, .. } = &mut m {
-                    *pv = prev;
+                if let ApMsg::Replicate { seq, .. } = &mut m {
+                    *seq = number;
                 }
                 ctx.send_data(p, s, key, m, wire);
             }
@@ -77,11 +101,11 @@ impl ActivePassive {
     }
 
     /// Standby `s` asks its primary for a catch-up (`CatchUp`, answered by a snapshot), unless
-    /// one it asked for is still on its way: the snapshot will hold what it lacks.
+    /// one it asked for is still on its way (`replica::Channels::ask`): the snapshot will hold
+    /// what it lacks.
     pub(super) fn catch_up(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, s: RegionId) {
         let (p, _) = self.view[s as usize];
-        if p != s && !self.catching[s as usize] {
-            self.catching[s as usize] = true;
+        if p != s && self.chans.ask(s, p, ctx.now()) {
             self.behind[s as usize] = false;
             ctx.send(s, p, ApMsg::CatchUp, HEADER_BYTES);
         }
@@ -95,24 +119,19 @@ impl ActivePassive {
         }
     }
 
-    /// Standby `s` received from `p` the entry at position `pos` whose predecessor for `s` is
-    /// `prev`: past a gap (`prev` beyond what it holds) it asks for the catch-up, as a
-    /// PostgreSQL walreceiver or a MySQL IO thread re-requests from its last position. It
-    /// applies the entry all the same (the store keeps the newer version, and `received`
-    /// records which positions it holds). Over an unordered channel (`network.fifo = false`)
-    /// a gap may be a reordering: no check.
+    /// Standby `s` received from `p` the entry numbered `seq` on their channel: past a gap
+    /// (not the number it expects) it asks for the catch-up, as a PostgreSQL walreceiver or a
+    /// MySQL IO thread re-requests from its last position. It applies the entry all the same
+    /// (the store keeps the newer version, and `received` records which positions it holds).
+    /// Over an unordered channel (`network.fifo = false`) a gap may be a reordering: no ask.
     pub(super) fn in_sequence(
         &mut self,
         ctx: &mut Ctx<'_, ApMsg, ApTimer>,
         s: RegionId,
         p: RegionId,
-        prev: u64,
-        pos: u64,
+        seq: u32,
     ) {
-        let held = &mut self.held[s as usize];
-        if prev <= *held {
-            *held = (*held).max(pos);
-        } else if ctx.topology().fifo(p, s) {
+        if self.chans.arrived(p, s, seq) && ctx.topology().fifo(p, s) {
             self.catch_up(ctx, s);
         }
     }
@@ -132,19 +151,25 @@ impl ActivePassive {
             ctx.send(at, from, msg, HEADER_BYTES);
         } else if self.is_primary(at) {
             let entries = self.store.keys() as u64;
-            let msg = ApMsg::Snapshot { epoch, entries };
+            let position = self.chans.position(at, from);
+            let msg = ApMsg::Snapshot {
+                epoch,
+                entries,
+                position,
+            };
             replica::send_snapshot(ctx, &self.store, at, from, msg);
         }
     }
 
-    /// Region `at` receives primary `from`'s snapshot of `epoch`: it copies the newer
-    /// versions, follows that epoch and holds everything `from` had written by now.
+    /// Region `at` receives primary `from`'s snapshot of `epoch`, sent when `from`'s next
+    /// entry for it was to be numbered `position`: it copies the newer versions, follows that
+    /// epoch, holds everything `from` had written by now and expects that number next.
     pub(super) fn snapshot_landed(
         &mut self,
         ctx: &mut Ctx<'_, ApMsg, ApTimer>,
-        at: RegionId,
-        from: RegionId,
+        (at, from): (RegionId, RegionId),
         epoch: u32,
+        position: u32,
     ) {
         if epoch < self.view[at as usize].1 {
             return;
@@ -157,8 +182,7 @@ impl ActivePassive {
         self.applied[at as usize] = self.acked[from as usize];
         let pos = self.log_pos[from as usize];
         self.recv_floor[at as usize] = pos;
-        self.held[at as usize] = self.held[at as usize].max(pos);
-        self.catching[at as usize] = false;
+        self.chans.answered(at, from, position);
         // It holds everything the primary had applied when the snapshot left.
         ctx.caught_up(at);
         if self.view[from as usize] == (from, epoch) {
@@ -181,8 +205,7 @@ impl ActivePassive {
         self.recv[r as usize].fill(0);
         self.recv_floor[r as usize] = 0;
         self.behind[r as usize] = false;
-        self.held[r as usize] = 0;
-        self.catching[r as usize] = false;
+        self.chans.restart_receiver(r);
     }
 
     /// Whether standby `r` received log position `pos` of the epoch it follows.
@@ -201,7 +224,9 @@ impl ActivePassive {
     pub(super) fn acked_time(&self, p: RegionId, v: Version, written_at: SimTime) -> SimTime {
         match self.acks[p as usize].get((position(v) % RING) as usize) {
             Some(&(st, _, t)) if st == v.stamp => t,
-            Some(&(st, _, _)) if st != u64::MAX && st > v.stamp && st >> 40 == v.stamp >> 40 => {
+            Some(&(st, _, _))
+                if st != u64::MAX && st > v.stamp && epoch_of(st) == epoch_of(v.stamp) =>
+            {
                 written_at
             }
             _ => SimTime::MAX,

@@ -18,7 +18,7 @@
 //! majority stops accepting writes. A witness region votes in that majority but holds no
 //! data: it receives no log entries and is never promoted. A region that comes back from an
 //! outage, a standby whose link to the primary heals after it may have missed entries, or
-//! one whose entries show a gap in their log positions (see `log`), asks the primary for a
+//! one whose entries show a gap in their numbering (see `log`), asks the primary for a
 //! snapshot and catches up (the newer-wins merge, the store and the suspicions are the shared
 //! helpers of `strategy::replica`); writes waiting for it up to the snapshot are then
 //! released (see `ack`). A witness asks only for the epoch.
@@ -39,14 +39,14 @@ mod log;
 #[cfg(test)]
 mod tests;
 
-use crate::strategy::replica::{self, CarriesAnswer, RegionSet, RegionStore, Suspects};
+use crate::strategy::replica::{self, CarriesAnswer, Channels, RegionSet, RegionStore, Suspects};
 use crate::strategy::{
     Ctx, Failback, Leadership, OpId, Outcome, Request, Strategy, Version, HEADER_BYTES,
 };
 use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
-use log::position;
+use log::{epoch_of, position, position_of, stamp};
 
 /// When the primary acknowledges a write.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -183,9 +183,9 @@ pub enum ApMsg {
         waits: bool,
         /// The operation waiting for this standby (sync only).
         op: OpId,
-        /// The log position of the primary's previous entry for this standby (0: none yet in
-        /// this epoch): the stream's sequence, with the position in `version` (`log`).
-        prev: u64,
+        /// Its number on the primary's channel to this standby in this epoch
+        /// (`replica::Channels`, in the fixed header: `log`).
+        seq: u32,
     },
     /// A standby reached its acknowledgement point for a write it was asked to acknowledge.
     Ack {
@@ -223,6 +223,8 @@ pub enum ApMsg {
         epoch: u32,
         /// Bytes on the wire (for accounting).
         entries: u64,
+        /// The number the primary's next entry for the receiver has (`replica::Channels`).
+        position: u32,
     },
 }
 
@@ -316,14 +318,9 @@ pub struct ActivePassive {
     recv_floor: Vec<u64>,
     /// Per region as standby: it may lack entries of the epoch it follows (see `log`).
     behind: Vec<bool>,
-    /// Per region as standby: the log position up to which it holds every entry of the epoch
-    /// it follows (the end of its stream with no gap).
-    held: Vec<u64>,
-    /// Per region as standby: it asked for a catch-up whose snapshot has not landed yet.
-    catching: Vec<bool>,
-    /// Per (primary, standby), `p * regions + s`: the position of the last entry `p` wrote
-    /// for `s` in its epoch (the `prev` of the next one).
-    last_for: Vec<u64>,
+    /// The numbers of the entries each primary ships to each standby, and the catch-ups
+    /// asked for (restarted with each epoch: `log`).
+    chans: Channels,
     /// Per region: its log position when a promotion superseded it as primary.
     superseded: Vec<u64>,
     /// Per region: the peers it suspects.
@@ -348,10 +345,6 @@ pub struct ActivePassive {
     fallback_ns: u64,
 }
 
-fn stamp(epoch: u32, pos: u64) -> u64 {
-    ((epoch as u64) << 40) | pos
-}
-
 /// Log positions the lost-write bookkeeping remembers per primary and per standby.
 const RING: u64 = 1 << 16;
 
@@ -373,9 +366,7 @@ impl ActivePassive {
             recv: vec![Vec::new(); regions],
             recv_floor: vec![0; regions],
             behind: vec![false; regions],
-            held: vec![0; regions],
-            catching: vec![false; regions],
-            last_for: vec![0; regions * regions],
+            chans: Channels::new(regions),
             superseded: vec![0; regions],
             suspects: Suspects::new(regions),
             writable,
@@ -439,7 +430,7 @@ impl ActivePassive {
                     written_at,
                     waits,
                     op,
-                    prev: 0,
+                    seq: 0,
                 };
                 // The standbys that get a copy: all of them but a witness (sync: those not
                 // suspected), and under enforced residency only those the key may live in.
@@ -558,16 +549,16 @@ impl Strategy for ActivePassive {
                 written_at,
                 waits,
                 op,
-                prev,
+                seq,
             } => {
-                let epoch = (version.stamp >> 40) as u32;
+                let epoch = epoch_of(version.stamp);
                 if epoch != self.view[at as usize].1 || self.is_primary(at) {
                     return; // An entry of another epoch: fenced off.
                 }
                 self.store.apply(at, key, version);
                 self.applied[at as usize] += 1;
                 self.received(at, version);
-                self.in_sequence(ctx, at, from, prev, position(version));
+                self.in_sequence(ctx, at, from, seq);
                 // Lag counts from the acknowledgement, which a waited-for write may have
                 // had by now (a standby the primary did not wait for, or not for long).
                 let acked_at = match waits {
@@ -582,7 +573,9 @@ impl Strategy for ActivePassive {
             ApMsg::NewPrimary { epoch, primary } => self.learn(ctx, at, epoch, primary),
             ApMsg::CatchUp => self.answer_catch_up(ctx, at, from),
             ApMsg::Handoff { epoch } => self.take_back(ctx, at, from, epoch),
-            ApMsg::Snapshot { epoch, .. } => self.snapshot_landed(ctx, at, from, epoch),
+            ApMsg::Snapshot {
+                epoch, position, ..
+            } => self.snapshot_landed(ctx, (at, from), epoch, position),
         }
     }
 
@@ -612,6 +605,9 @@ impl Strategy for ActivePassive {
         suspected: bool,
     ) {
         self.suspects.set(at, peer, suspected);
+        if suspected {
+            self.chans.forget(at, peer); // A catch-up asked for may be lost in the cut.
+        }
         let (p, epoch) = self.view[at as usize];
         if at == p && peer == self.cfg.primary {
             self.preferred_reachable(ctx, at, epoch, !suspected);
@@ -660,6 +656,7 @@ impl Strategy for ActivePassive {
 
     fn on_region_down(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, region: RegionId) {
         self.set_writable(ctx, region, false);
+        self.chans.down(region);
         self.fallback_ends(ctx.now(), region);
         self.drop_waiting(region);
         if let Some((d, t)) = self.draining.filter(|&(d, t)| d == region || t == region) {
@@ -680,7 +677,6 @@ impl Strategy for ActivePassive {
         // for a snapshot.
         self.suspects.clear_region(region);
         self.behind[region as usize] = false;
-        self.catching[region as usize] = false;
         let (p, _) = self.view[region as usize];
         if p == region {
             let ok = !self.fenced(region);

@@ -1,7 +1,7 @@
 //! Tests of `active-passive`: a witness votes but receives no log entries, a standby does;
 //! replication lag of standbys the primary waits for and of those it does not; a standby
 //! cut off from the primary catches up when the partition heals, or when its entries show a
-//! gap in the log positions (a cut no one noticed), and a sync or semi-sync write whose
+//! gap in their numbering (a cut no one noticed; a request a cut dropped is asked again), and a sync or semi-sync write whose
 //! entry the cut dropped is released by that catch-up; a witness back from an outage gets no
 //! snapshot.
 //! Whole runs through `sim::run_strategy`.
@@ -272,8 +272,8 @@ fn short_cut(replication: &str, tail: &str) -> crate::scenario::Scenario {
     from_str(&text, Format::Toml, Path::new("t.toml")).unwrap()
 }
 
-/// A cut shorter than the detection timeout is noticed from the log positions: the first
-/// entry `s` receives after it has a predecessor `s` never got, so `s` asks for the catch-up
+/// A cut shorter than the detection timeout is noticed from the entries' numbers: the first
+/// entry `s` receives after it is not the one it expects, so `s` asks for the catch-up
 /// once. Every probe read at `s` 10 s after a write sees it (or a newer version); hand count
 /// of the bytes `p` sends `s`: one entry per write (64 + 1,024, those sent into the cut
 /// included) and exactly one snapshot of the 1,000 keys (64 + 16 x 1,000), no
@@ -318,8 +318,8 @@ fn a_semi_sync_standby_that_caught_up_after_a_short_cut_loses_nothing_at_failove
 }
 
 /// Under enforced residency a standby gets only the entries of keys that may live there:
-/// its stream skips log positions without a gap, since each entry names its predecessor for
-/// that standby. `s` may not hold keys 0..500 (of 1,000), so it gets about half of `p`'s
+/// its stream skips log positions without a gap, since the primary numbers only the entries
+/// it writes for that standby. `s` may not hold keys 0..500 (of 1,000), so it gets about half of `p`'s
 /// entries, all in sequence: it never asks for a catch-up (async, no fault: `s` sends `p`
 /// nothing at all), and `p -> s` carries whole entries only (64 + 1,024 bytes each).
 #[test]
@@ -353,7 +353,7 @@ fn a_standby_skipping_keys_it_may_not_hold_sees_no_gap() {
 /// write, 100/s over 1,000 keys) is promoted about 3 s later. Back up, `s` asks the dead `p`
 /// for its catch-up and follows the old epoch until `t`, hearing from it again, re-announces
 /// itself: the entries `t` wrote for it meanwhile were dropped (down). The first entry `t`
-/// sends after names a predecessor `s` never got, so `s` catches up from `t`. Every write is
+/// sends after is not the first of `t`'s stream to `s`, so `s` catches up from `t`. Every write is
 /// probed at `s` 10 s after its acknowledgement: only those answered between `s`'s return and
 /// the snapshot landing (one heartbeat interval for `t` to hear `s`, the announcement, the
 /// next entry and one round trip: well under 0.5 s, so at most about 100/s x 0.5 s = 50) may
@@ -465,4 +465,36 @@ fn writes_waiting_at_a_primary_that_goes_down_are_never_acknowledged() {
     assert_eq!(leaders, [0, 2], "p, then s");
     assert!(m.bytes_matrix[3] >= 64, "f asked p for the catch-up");
     assert_eq!(m.split_brain_writes, 0);
+}
+
+/// The catch-up request a cut drops is asked again at the next gap (1 s or more later), as a
+/// PostgreSQL walreceiver retries its request: async, the 0.5 s cut from 10 s drops `p`'s
+/// entries to `s`, and `s -> p` stays cut (one way) until 12 s, dropping the request `s`
+/// sends at the first entry after 10.5 s. A second cut of `p -> s` (one way, 13 s to 13.2 s)
+/// shows `s` another gap: it asks again and catches up. No cut is long enough to be
+/// suspected (3 s). Every probe at `s` 10 s after a write sees it; hand count of `p -> s`:
+/// one entry per write (64 + 1,024) and exactly one snapshot (64 + 16 x 1,000), and of
+/// `s -> p`: the two requests (64 each). (Before, `s` never asked again: no snapshot, and the
+/// keys written during the cuts stayed stale at `s` until rewritten.)
+#[test]
+fn a_catch_up_request_a_cut_dropped_is_asked_again_at_the_next_gap() {
+    let cuts = "[[faults]]\nkind = \"partition\"\na = [\"s\"]\nb = [\"p\"]\none_way = true\n\
+                start_s = 10\nduration_s = 2\n\
+                [[faults]]\nkind = \"partition\"\na = [\"p\"]\nb = [\"s\"]\none_way = true\n\
+                start_s = 13\nduration_s = 0.2";
+    let m = run_strategy(&short_cut("replication = \"async\"", cuts), 0, 1);
+    assert!(m.writes > 1800);
+    assert_eq!(m.failed, 0);
+    let probes = m.probes.as_ref().expect("probes");
+    assert_eq!(
+        probes.counts[0],
+        [m.writes, m.writes, 0],
+        "answered, fresh, failed"
+    );
+    assert_eq!(
+        m.bytes_matrix[1],
+        m.writes * (64 + 1024) + (64 + 16 * 1000),
+        "p -> s"
+    );
+    assert_eq!(m.bytes_matrix[3], 2 * 64, "s -> p");
 }

@@ -5,8 +5,14 @@
 //!
 //! Owns running an operation at the active primary, applying a log entry at a region,
 //! noticing a gap (a message naming a previous entry of its sender that the region does not
-//! hold: a cut dropped it) and asking for a catch-up (`CatchUp`, at most one outstanding), and
-//! merging another region's state (`Snapshot`).
+//! hold: a cut dropped it) and asking for a catch-up (`CatchUp`, at most one outstanding per
+//! holder: `replica::Channels::ask`), and merging another region's state (`Snapshot`).
+//!
+//! The gap is found from the log positions (`prev`), not from `Channels`' per-pair numbers:
+//! a region's log is fed by every primary in turn and by snapshots from whichever region
+//! holds the latest writes (the one asked, a new primary after a failover), so the question
+//! is whether it holds the sender's previous entry from any source, which a number per
+//! channel cannot answer (it would ask again for entries another region's snapshot gave it).
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
@@ -37,9 +43,10 @@ impl FollowTheSun {
         pos <= self.upto[r as usize] || self.ahead[r as usize].contains(&pos)
     }
 
-    /// Region `at` asks `to` for a catch-up (`CatchUp`, answered by a snapshot).
+    /// Region `at` asks `to` for a catch-up (`CatchUp`, answered by a snapshot), recorded as
+    /// outstanding (`replica::Channels::ask`) so that gaps wait for it.
     pub(super) fn ask(&mut self, ctx: &mut Cx<'_>, at: RegionId, to: RegionId) {
-        self.asked[at as usize] = true;
+        self.chans.ask(at, to, ctx.now());
         ctx.send(at, to, FtsMsg::CatchUp, HEADER_BYTES);
     }
 
@@ -47,16 +54,18 @@ impl FollowTheSun {
     /// (over the same channel): if `at` does not hold that entry, a cut dropped it, and `at`
     /// asks the region holding the latest writes (`holder`: the primary, or the outgoing one
     /// of a handoff) for the catch-up, as a streaming replica re-requests from its last
-    /// position. Not while one is outstanding (the snapshot will cover it), nor while `at`
+    /// position. Not while a request to the holder is outstanding (`replica::Channels::ask`,
+    /// taken as lost after `Channels::RETRY_NS`: the snapshot will cover it), nor while `at`
     /// suspects the holder (it asks when it stops suspecting it), nor over an unordered
     /// channel (`network.fifo = false`: a gap may be a reordering).
     pub(super) fn check_gap(&mut self, ctx: &mut Cx<'_>, at: RegionId, from: RegionId, prev: u64) {
-        if self.holds(at, prev) || self.asked[at as usize] || !ctx.topology().fifo(from, at) {
+        if self.holds(at, prev) || !ctx.topology().fifo(from, at) {
             return;
         }
         let holder = self.holder();
-        if holder != at && !self.suspects.contains(at, holder) {
-            self.ask(ctx, at, holder);
+        let reach = holder != at && !self.suspects.contains(at, holder);
+        if reach && self.chans.ask(at, holder, ctx.now()) {
+            ctx.send(at, holder, FtsMsg::CatchUp, HEADER_BYTES);
         }
     }
 

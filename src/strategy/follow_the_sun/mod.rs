@@ -53,7 +53,9 @@
 //!   each `Replicate` and `Handoff` names the sender's previous entry (`prev`), sent to every
 //!   region over the same ordered channel; a region that does not hold it asks the primary
 //!   (the outgoing one during a handoff) for the same `Snapshot`, at most one outstanding
-//!   (`asked`), as a PostgreSQL walreceiver re-requests from its last position
+//!   (`replica::Channels`' requests, as in the other strategies: taken as lost after 1 s, or
+//!   when it suspects the holder or either goes down), as a PostgreSQL walreceiver
+//!   re-requests from its last position
 //!   (`log::check_gap`). So an incoming primary missing the outgoing one's tail asks at the
 //!   `Handoff` instead of waiting for the retry. Entries a cut dropped with nothing sent after
 //!   them by the same region stay missing until its next message; over unordered channels
@@ -89,7 +91,9 @@ mod tests;
 
 use std::collections::BTreeSet;
 
-use crate::strategy::replica::{self, AckLog, AckRing, CarriesAnswer, RegionStore, Suspects};
+use crate::strategy::replica::{
+    self, AckLog, AckRing, CarriesAnswer, Channels, RegionStore, Suspects,
+};
 use crate::strategy::{Ctx, OpId, Outcome, ReadFrom, Request, Strategy, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
@@ -259,8 +263,9 @@ pub struct FollowTheSun {
     catching: Vec<bool>,
     /// Per region, the last log position it wrote as primary (each entry's `prev`).
     last_written: Vec<u64>,
-    /// Regions with a `CatchUp` outstanding (cleared when a snapshot lands).
-    asked: Vec<bool>,
+    /// The `CatchUp`s outstanding (answered when a snapshot from that region lands; the
+    /// channels' numbers are unused: gaps are found from the log positions, see `log`).
+    chans: Channels,
     handoffs: u64,
     handoff_ns: u128,
     handoff_failed: u64,
@@ -294,7 +299,7 @@ impl FollowTheSun {
             acks: AckLog::new(),
             catching: vec![false; regions],
             last_written: vec![0; regions],
-            asked: vec![false; regions],
+            chans: Channels::new(regions),
             handoffs: 0,
             handoff_ns: 0,
             handoff_failed: 0,
@@ -446,7 +451,7 @@ impl Strategy for FollowTheSun {
                 replica::send_snapshot(ctx, &self.store, at, from, FtsMsg::Snapshot);
             }
             FtsMsg::Snapshot => {
-                self.asked[at as usize] = false;
+                self.chans.forget(at, from); // Answered (the numbers are unused).
                 self.install(ctx, at, from);
                 if std::mem::take(&mut self.catching[at as usize]) {
                     // Back from an outage: it now holds every write acknowledged before.
@@ -465,7 +470,9 @@ impl Strategy for FollowTheSun {
 
     fn on_suspect(&mut self, ctx: &mut Cx<'_>, at: RegionId, peer: RegionId, suspected: bool) {
         self.suspects.set(at, peer, suspected);
-        if !suspected {
+        if suspected {
+            self.chans.forget(at, peer); // A catch-up asked for may be lost in the cut.
+        } else {
             if peer == self.holder() && at != peer {
                 // Replication from the primary may have been lost meanwhile.
                 self.ask(ctx, at, peer);
@@ -481,6 +488,7 @@ impl Strategy for FollowTheSun {
 
     fn on_region_down(&mut self, ctx: &mut Cx<'_>, region: RegionId) {
         self.up[region as usize] = false;
+        self.chans.down(region);
         self.set_writable(ctx, region, false);
         if self.handoff.is_some_and(|h| h.to == region) {
             // What waited there is lost with it (its clients time out).
@@ -502,7 +510,6 @@ impl Strategy for FollowTheSun {
         // Caught up (`faults[].catch_up_s`) when the next snapshot is installed; a primary
         // back with its log intact has nothing to catch up.
         self.catching[r] = holder != region || empty;
-        self.asked[r] = false;
         if holder != region {
             self.ask(ctx, region, holder);
             return;

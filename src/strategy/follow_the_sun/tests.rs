@@ -392,6 +392,11 @@ fn a_lost_handoff_is_retried() {
 /// probed by a read at `s` 10 s after its acknowledgement. Simulated time zero is `start_h`
 /// UTC.
 fn short_cut(start_h: f64) -> Scenario {
+    short_cut_and(start_h, "")
+}
+
+/// `short_cut`, with the faults `more` besides.
+fn short_cut_and(start_h: f64, more: &str) -> Scenario {
     let mut text = format!(
         "name = \"c\"\nseed = 7\nduration_s = 20\ndrain_s = 12\nstart_utc_h = {start_h}\n\
          [clients]\ntimeout_ms = 1000\nretries = 0\n\
@@ -404,8 +409,9 @@ fn short_cut(start_h: f64) -> Scenario {
     text += "[[workload.clients]]\nregion = \"p\"\nrate_rps = 100\nread_fraction = 0.0\n\
              keys = 1000\nzipf = 0.0\n\
              [[faults]]\nkind = \"partition\"\na = [\"p\"]\nb = [\"s\"]\nstart_s = 10\n\
-             duration_s = 0.5\n\
-             [[strategies]]\nkind = \"follow-the-sun\"\nname = \"fts\"\nread_from = \"local\"\n\
+             duration_s = 0.5\n";
+    text += more;
+    text += "\n[[strategies]]\nkind = \"follow-the-sun\"\nname = \"fts\"\nread_from = \"local\"\n\
              shifts = [{ region = \"p\", start_utc_h = 0 }, { region = \"s\", start_utc_h = 1 },\
              { region = \"w\", start_utc_h = 2 }]\n";
     scenario::from_str(&text, Format::Toml, Path::new("t.toml")).unwrap()
@@ -461,4 +467,37 @@ fn an_incoming_primary_missing_the_tail_catches_up_at_the_handoff() {
         m.writes * (64 + 1024) + 64 + (64 + 16 * 1000),
         "p -> s"
     );
+}
+
+/// The catch-up request a cut dropped is asked again at the next gap (1 s or more later), as
+/// a PostgreSQL walreceiver retries its request: the 0.5 s cut from 10 s drops `p`'s entries
+/// to `s`, and `s -> p` stays cut (one way) until 12 s, dropping the request `s` sends at the
+/// first entry after 10.5 s. A second cut of `p -> s` (one way, 13 s to 13.2 s) shows `s`
+/// another gap: it asks again and catches up. No cut is long enough to be suspected (3 s).
+/// Every probe at `s` 10 s after a write sees it; hand count of `p -> s`: one entry per write
+/// (64 + 1,024) and exactly one snapshot (64 + 16 x 1,000), and of `s -> p`: the two
+/// requests (64 each). (Before, `s` never asked again: no snapshot, and the keys written
+/// during the cuts stayed stale at `s` until rewritten.)
+#[test]
+fn a_catch_up_request_a_cut_dropped_is_asked_again_at_the_next_gap() {
+    let cuts = "[[faults]]\nkind = \"partition\"\na = [\"s\"]\nb = [\"p\"]\none_way = true\n\
+                start_s = 10\nduration_s = 2\n\
+                [[faults]]\nkind = \"partition\"\na = [\"p\"]\nb = [\"s\"]\none_way = true\n\
+                start_s = 13\nduration_s = 0.2";
+    let m = run_strategy(&short_cut_and(0.0, cuts), 0, 1);
+    assert!(m.writes > 1800);
+    assert_eq!(m.failed, 0);
+    assert_eq!(extra(&m, "handoffs"), 0.0);
+    let probes = m.probes.as_ref().expect("probes");
+    assert_eq!(
+        probes.counts[0],
+        [m.writes, m.writes, 0],
+        "answered, fresh, failed"
+    );
+    assert_eq!(
+        m.bytes_matrix[1],
+        m.writes * (64 + 1024) + (64 + 16 * 1000),
+        "p -> s"
+    );
+    assert_eq!(m.bytes_matrix[3], 2 * 64, "s -> p: two CatchUps");
 }

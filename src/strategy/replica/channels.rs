@@ -12,7 +12,12 @@
 //! request is outstanding is covered by its answer (which reads the sender's state when it
 //! arrives); a request is forgotten when the peer is suspected or either end goes down, and
 //! one unanswered after `Channels::RETRY_NS` is taken as lost (the next gap asks again).
-//! When to ask and what a snapshot holds stay in the strategies.
+//! A new primary's epoch restarts the streams (`restart_sender`, `restart_receiver`), so a
+//! single-primary log (`active-passive`, which numbers the entries it writes for each standby,
+//! skipped ones included) uses the same channels. When to ask and what a snapshot holds stay
+//! in the strategies. `follow-the-sun` uses only the requests: its regions hold one global
+//! log fed by several senders and by snapshots from any of them, so it finds gaps from log
+//! positions (whether it holds the sender's previous entry from any source), not per channel.
 //!
 //! Must not import the engine, the simulation world, metrics or scenario (serde) types.
 
@@ -90,9 +95,27 @@ impl Channels {
         self.expect[peer as usize * self.n + at as usize] = position;
     }
 
-    /// `at` suspects `peer`: a request to it is forgotten (the next contact asks again).
+    /// `at` suspects `peer`: a request to it is forgotten (the next contact asks again). Also
+    /// how a strategy that does not use the numbers (`follow-the-sun`) marks it answered.
     pub fn forget(&mut self, at: RegionId, peer: RegionId) {
         self.asked[at as usize * self.n + peer as usize] = SimTime::MAX;
+    }
+
+    /// `from` opens new streams to every peer (a new primary's epoch, as a promoted PostgreSQL
+    /// standby starts a new timeline): its next message to each is number 0 again.
+    pub fn restart_sender(&mut self, from: RegionId) {
+        let row = from as usize * self.n;
+        self.sent[row..row + self.n].fill(0);
+    }
+
+    /// `to` follows new streams (a new primary's epoch): it expects number 0 from every peer,
+    /// and its outstanding requests are forgotten (they were for the old streams).
+    pub fn restart_receiver(&mut self, to: RegionId) {
+        for p in 0..self.n {
+            self.expect[p * self.n + to as usize] = 0;
+        }
+        let row = to as usize * self.n;
+        self.asked[row..row + self.n].fill(SimTime::MAX);
     }
 
     /// `region` went down: requests from it and to it are lost with the messages.
@@ -129,5 +152,38 @@ mod tests {
         assert!(c.ask(1, 0, t(2.1)));
         c.down(0);
         assert!(c.ask(1, 0, t(2.2)), "forgotten when the peer went down");
+    }
+
+    #[test]
+    fn a_new_epoch_restarts_the_streams_of_its_sender_and_receiver() {
+        let mut c = Channels::new(3);
+        let t = SimTime::from_secs_f64;
+        // 2 -> 0 sent 0 and 1; 0 got both. 2 -> 1 sent 0, which 1 got.
+        for _ in 0..2 {
+            let seq = c.next(2, 0);
+            assert!(!c.arrived(2, 0, seq));
+        }
+        let seq = c.next(2, 1);
+        assert!(!c.arrived(2, 1, seq));
+        assert!(c.ask(0, 2, t(1.0)));
+        // 2 is promoted: its streams start at 0 again; 0 follows the new epoch first.
+        c.restart_sender(2);
+        c.restart_receiver(0);
+        assert!(c.ask(0, 2, t(1.1)), "the old stream's request is forgotten");
+        let seq = c.next(2, 0);
+        assert_eq!(seq, 0);
+        assert!(
+            !c.arrived(2, 0, seq),
+            "0 expects the new stream from its start"
+        );
+        // 1 has not followed yet and drops 2's first message of the new stream: once it
+        // follows, the next one shows the gap.
+        let _dropped = c.next(2, 1);
+        c.restart_receiver(1);
+        let seq = c.next(2, 1);
+        assert!(c.arrived(2, 1, seq));
+        // Other senders' counters are untouched.
+        assert_eq!(c.position(0, 1), 0);
+        assert_eq!(c.position(2, 0), 1);
     }
 }
