@@ -5,8 +5,10 @@
 //! between regions, sampled on the route (never below the fibre floor), with a degraded link's
 //! extra latency, retransmissions for loss and bandwidth queueing, or `None` when a partition
 //! or the sender's outage drops it. Residency violations of data-carrying sends are counted
-//! here. A strategy's messages from one region to another form one channel, delivered in
-//! send order when the route is ordered (`in_order`; `network.fifo`).
+//! here. A message the network drops is reported to the strategy after the callback's effects
+//! (`report_dropped`, `Strategy::on_dropped`), for its bookkeeping only. A strategy's messages
+//! from one region to another form one channel, delivered in send order when the route is
+//! ordered (`in_order`; `network.fifo`).
 //!
 //! Must not import the scenario spec (serde), report or io modules, nor a concrete strategy.
 
@@ -14,7 +16,7 @@ use rand::RngExt;
 
 use crate::engine::Scheduler;
 use crate::faults::FaultKind;
-use crate::strategy::{Effect, OpId, Part, Strategy};
+use crate::strategy::{Ctx, Effect, OpId, Part, Strategy};
 use crate::time::SimTime;
 use crate::topology::RegionId;
 
@@ -136,6 +138,8 @@ impl<S: Strategy> World<'_, S> {
                         let inc = self.incarnation[from as usize];
                         self.last_sent = Some((to, Some(now + delay)));
                         sched.schedule_at(now + delay, Event::Deliver { from, to, inc, msg });
+                    } else {
+                        self.dropped.push((from, to, msg));
                     }
                 }
                 Effect::Carries {
@@ -212,5 +216,32 @@ impl<S: Strategy> World<'_, S> {
         }
         effects.clear();
         self.effects = effects;
+        if !self.dropped.is_empty() {
+            self.report_dropped(now, sched);
+        }
+    }
+
+    /// Tells the strategy about the messages in `dropped` (`Strategy::on_dropped`), then
+    /// applies what it pushed (in the order dropped; a drop among those is reported in turn).
+    pub(super) fn report_dropped(
+        &mut self,
+        now: SimTime,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
+        let mut dropped = std::mem::take(&mut self.dropped);
+        let mut ctx = Ctx::new(
+            now,
+            (self.topo, &self.clocks, &self.sc.residency, self.enforce),
+            &mut self.strat_rng,
+            &mut self.effects,
+        );
+        for &(from, to, msg) in &dropped {
+            self.strategy.on_dropped(&mut ctx, from, to, msg);
+        }
+        dropped.clear();
+        self.dropped = dropped;
+        if !self.effects.is_empty() {
+            self.apply_effects(now, sched);
+        }
     }
 }

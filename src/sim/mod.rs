@@ -96,6 +96,9 @@ pub struct World<'a, S: Strategy> {
     ops: Ops,
     next_gen: u64,
     effects: Vec<Effect<S::Msg, S::Timer>>,
+    /// Messages the network dropped during the last callback (reported to the strategy after
+    /// its effects: `Strategy::on_dropped`); empty between callbacks.
+    dropped: Vec<(RegionId, RegionId, S::Msg)>,
     metrics: RunMetrics,
     arrivals_end: SimTime,
     // Faults.
@@ -238,6 +241,7 @@ impl<'a, S: Strategy> World<'a, S> {
             ops: Ops::with_capacity(1024),
             next_gen: 0,
             effects: Vec::with_capacity(64),
+            dropped: Vec::new(),
             metrics,
             arrivals_end: SimTime(sc.duration_ns),
             faulty: !timeline.is_empty(),
@@ -359,12 +363,20 @@ impl<S: Strategy> Model for World<'_, S> {
                 self.served(now, job, sched)
             }
             Event::Deliver { from, to, inc, msg } => {
-                if self.faulty
-                    && (!self.up[to as usize]
-                        || self.incarnation[from as usize] != inc
-                        || self.cut[from as usize * self.topo.len() + to as usize] > 0)
-                {
-                    return;
+                if self.faulty {
+                    // A message whose sender went down since is gone with it (`on_region_down`
+                    // covered it); one that meets a cut or a receiver that is down is dropped.
+                    if self.incarnation[from as usize] != inc {
+                        return;
+                    }
+                    if !self.up[to as usize]
+                        || self.cut[from as usize * self.topo.len() + to as usize] > 0
+                    {
+                        self.dropped.push((from, to, msg));
+                        self.at = from;
+                        self.report_dropped(now, sched);
+                        return;
+                    }
                 }
                 let mut ctx = Ctx::new(
                     now,
