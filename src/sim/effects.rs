@@ -5,10 +5,10 @@
 //! between regions, sampled on the route (never below the fibre floor), with a degraded link's
 //! extra latency, retransmissions for loss and bandwidth queueing, or `None` when a partition
 //! or the sender's outage drops it. Residency violations of data-carrying sends are counted
-//! here. A message the network drops is reported to the strategy after the callback's effects
-//! (`report_dropped`, `Strategy::on_dropped`), for its bookkeeping only. A strategy's messages
-//! from one region to another form one channel, delivered in send order when the route is
-//! ordered (`in_order`; `network.fifo`).
+//! here. A message the network drops is reported to the strategy at once (`report_dropped`,
+//! `Strategy::on_dropped`), for its bookkeeping only. A strategy's messages from one region to
+//! another form one channel, delivered in send order when the route is ordered (`in_order`;
+//! `network.fifo`).
 //!
 //! Must not import the scenario spec (serde), report or io modules, nor a concrete strategy.
 
@@ -139,7 +139,7 @@ impl<S: Strategy> World<'_, S> {
                         self.last_sent = Some((to, Some(now + delay)));
                         sched.schedule_at(now + delay, Event::Deliver { from, to, inc, msg });
                     } else {
-                        self.dropped.push((from, to, msg));
+                        self.report_dropped(now, from, to, msg, sched);
                     }
                 }
                 Effect::Carries {
@@ -216,32 +216,35 @@ impl<S: Strategy> World<'_, S> {
         }
         effects.clear();
         self.effects = effects;
-        if !self.dropped.is_empty() {
-            self.report_dropped(now, sched);
-        }
     }
 
-    /// Tells the strategy about the messages in `dropped` (`Strategy::on_dropped`), then
-    /// applies what it pushed (in the order dropped; a drop among those is reported in turn).
+    /// Tells the strategy that the network dropped `msg` (`Strategy::on_dropped`), and applies
+    /// at once what it pushed (nothing, for a strategy that only frees state). Called while
+    /// `apply_effects` walks the effects it took out of `self.effects` (a dropped send), or on
+    /// its own (a dropped delivery): either way `self.effects` holds nothing yet. Out of line:
+    /// only runs with faults.
+    #[cold]
+    #[inline(never)]
     pub(super) fn report_dropped(
         &mut self,
         now: SimTime,
+        from: RegionId,
+        to: RegionId,
+        msg: S::Msg,
         sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
     ) {
-        let mut dropped = std::mem::take(&mut self.dropped);
         let mut ctx = Ctx::new(
             now,
             (self.topo, &self.clocks, &self.sc.residency, self.enforce),
             &mut self.strat_rng,
             &mut self.effects,
         );
-        for &(from, to, msg) in &dropped {
-            self.strategy.on_dropped(&mut ctx, from, to, msg);
-        }
-        dropped.clear();
-        self.dropped = dropped;
+        self.strategy.on_dropped(&mut ctx, from, to, msg);
         if !self.effects.is_empty() {
+            // The interrupted walk's last send stays the one its `Wait` tags refer to.
+            let last_sent = self.last_sent;
             self.apply_effects(now, sched);
+            self.last_sent = last_sent;
         }
     }
 }

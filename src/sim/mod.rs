@@ -96,9 +96,6 @@ pub struct World<'a, S: Strategy> {
     ops: Ops,
     next_gen: u64,
     effects: Vec<Effect<S::Msg, S::Timer>>,
-    /// Messages the network dropped during the last callback (reported to the strategy after
-    /// its effects: `Strategy::on_dropped`); empty between callbacks.
-    dropped: Vec<(RegionId, RegionId, S::Msg)>,
     metrics: RunMetrics,
     arrivals_end: SimTime,
     // Faults.
@@ -241,7 +238,6 @@ impl<'a, S: Strategy> World<'a, S> {
             ops: Ops::with_capacity(1024),
             next_gen: 0,
             effects: Vec::with_capacity(64),
-            dropped: Vec::new(),
             metrics,
             arrivals_end: SimTime(sc.duration_ns),
             faulty: !timeline.is_empty(),
@@ -372,9 +368,8 @@ impl<S: Strategy> Model for World<'_, S> {
                     if !self.up[to as usize]
                         || self.cut[from as usize * self.topo.len() + to as usize] > 0
                     {
-                        self.dropped.push((from, to, msg));
                         self.at = from;
-                        self.report_dropped(now, sched);
+                        self.report_dropped(now, from, to, msg, sched);
                         return;
                     }
                 }

@@ -107,10 +107,18 @@ struct InFlight {
     acked_at: SimTime,
     /// Its acknowledgement's ticket (RPO).
     ticket: u64,
-    /// Copies sent that have not been resolved yet (received, or lost by the network), and
-    /// how many were received so far.
+    /// Replicas it was sent to; of those, the copies not resolved yet (neither received nor
+    /// dropped), and the copies the network dropped.
+    sent: u16,
     remaining: u16,
-    reached: u16,
+    dropped: u16,
+}
+
+impl InFlight {
+    /// No copy of it was received (so far).
+    fn unreceived(&self) -> bool {
+        self.remaining + self.dropped == self.sent
+    }
 }
 
 /// One region's state of one key: the winning version (its two fields kept flat), two flags
@@ -296,8 +304,9 @@ impl MultiMaster {
             vv,
             acked_at: ctx.now(),
             ticket,
+            sent: (n - 1) as u16,
             remaining: (n - 1) as u16,
-            reached: 0,
+            dropped: 0,
         });
         let wire = HEADER_BYTES + req.bytes as u64 + 4 * n as u64;
         // Under enforced residency a key is replicated only to regions its class allows.
@@ -317,6 +326,7 @@ impl MultiMaster {
             self.pool.release(w.vv);
             self.local_only[at as usize].add(ctx.now());
         } else {
+            self.writes[slot].sent = targets.len() as u16;
             self.writes[slot].remaining = targets.len() as u16;
         }
     }
@@ -336,8 +346,11 @@ impl MultiMaster {
         let c = w.slot as usize * self.n + at as usize;
         self.meet(ctx, at, c, version, incoming, None);
         ctx.applied(acked_at);
-        self.writes[slot].reached += 1;
-        self.resolve(slot);
+        let w = &mut self.writes[slot];
+        w.remaining -= 1;
+        if w.remaining == 0 {
+            self.retire(slot);
+        }
         // Messages before this one were lost on an ordered channel (a cut, an outage, however
         // short): catch up from the sender's store.
         if self.chans.arrived(from, at, seq) && ctx.topology().fifo(from, at) {
@@ -345,25 +358,24 @@ impl MultiMaster {
         }
     }
 
-    /// One copy of write `slot` is resolved (received, or lost by the network): the entry is
-    /// freed with its last copy. A write no copy of which reached anyone lives only at its
-    /// origin, as one never sent (`local_only`, and `kept_local` in the log of
-    /// acknowledgements): lost if its origin comes back empty.
-    #[inline]
-    fn resolve(&mut self, slot: usize) {
-        let Some(w) = self.writes.get_mut(slot) else {
-            return;
-        };
-        w.remaining = w.remaining.saturating_sub(1);
-        if w.remaining > 0 {
-            return;
-        }
+    /// Every copy of write `slot` is resolved (received, or dropped by the network): frees its
+    /// entry. A write no copy of which was received lives only at its origin, as one never
+    /// sent (`local_only`, and `kept_local` in the log of acknowledgements): lost if its
+    /// origin comes back empty.
+    #[inline(always)]
+    fn retire(&mut self, slot: usize) {
         let w = self.writes.remove(slot);
         self.pool.release(w.vv);
-        if w.reached == 0 {
-            self.local_only[w.version.origin as usize].add(w.acked_at);
-            self.acks.keep_local(w.ticket);
+        if w.unreceived() {
+            self.kept_local(&w);
         }
+    }
+
+    /// Write `w` turned out to live only at its origin (see `retire`).
+    #[cold]
+    fn kept_local(&mut self, w: &InFlight) {
+        self.local_only[w.version.origin as usize].add(w.acked_at);
+        self.acks.keep_local(w.ticket);
     }
 
     /// `at` meets `version` of the key of cell `c`, with vector `incoming`: a write that
@@ -558,7 +570,14 @@ impl Strategy for MultiMaster {
         // A lost copy resolves like a received one, for the write table only: the receiver
         // catches up from a snapshot (at the gap, or when it stops suspecting the sender).
         if let MmMsg::Replicate { write, .. } = msg {
-            self.resolve(write as usize);
+            let Some(w) = self.writes.get_mut(write as usize) else {
+                return;
+            };
+            w.remaining = w.remaining.saturating_sub(1);
+            w.dropped += 1;
+            if w.remaining == 0 {
+                self.retire(write as usize);
+            }
         }
     }
 
@@ -569,7 +588,7 @@ impl Strategy for MultiMaster {
         let mut gone = Vec::new();
         for (slot, w) in self.writes.iter() {
             if w.version.origin == region {
-                if w.reached == 0 {
+                if w.unreceived() {
                     self.stranded[region as usize].push(w.ticket);
                 }
                 gone.push(slot);
