@@ -5,8 +5,10 @@
 //! between regions, sampled on the route (never below the fibre floor), with a degraded link's
 //! extra latency, retransmissions for loss and bandwidth queueing, or `None` when a partition
 //! or the sender's outage drops it. Residency violations of data-carrying sends are counted
-//! here. A strategy's messages from one region to another form one channel, delivered in
-//! send order when the route is ordered (`in_order`; `network.fifo`).
+//! here. A message the network drops is reported to the strategy at once (`report_dropped`,
+//! `Strategy::on_dropped`), for its bookkeeping only. A strategy's messages from one region to
+//! another form one channel, delivered in send order when the route is ordered (`in_order`;
+//! `network.fifo`).
 //!
 //! Must not import the scenario spec (serde), report or io modules, nor a concrete strategy.
 
@@ -14,7 +16,7 @@ use rand::RngExt;
 
 use crate::engine::Scheduler;
 use crate::faults::FaultKind;
-use crate::strategy::{Effect, OpId, Part, Strategy};
+use crate::strategy::{Ctx, Effect, OpId, Part, Strategy};
 use crate::time::SimTime;
 use crate::topology::RegionId;
 
@@ -136,6 +138,8 @@ impl<S: Strategy> World<'_, S> {
                         let inc = self.incarnation[from as usize];
                         self.last_sent = Some((to, Some(now + delay)));
                         sched.schedule_at(now + delay, Event::Deliver { from, to, inc, msg });
+                    } else {
+                        self.report_dropped(now, from, to, msg, sched);
                     }
                 }
                 Effect::Carries {
@@ -212,5 +216,35 @@ impl<S: Strategy> World<'_, S> {
         }
         effects.clear();
         self.effects = effects;
+    }
+
+    /// Tells the strategy that the network dropped `msg` (`Strategy::on_dropped`), and applies
+    /// at once what it pushed (nothing, for a strategy that only frees state). Called while
+    /// `apply_effects` walks the effects it took out of `self.effects` (a dropped send), or on
+    /// its own (a dropped delivery): either way `self.effects` holds nothing yet. Out of line:
+    /// only runs with faults.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn report_dropped(
+        &mut self,
+        now: SimTime,
+        from: RegionId,
+        to: RegionId,
+        msg: S::Msg,
+        sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
+    ) {
+        let mut ctx = Ctx::new(
+            now,
+            (self.topo, &self.clocks, &self.sc.residency, self.enforce),
+            &mut self.strat_rng,
+            &mut self.effects,
+        );
+        self.strategy.on_dropped(&mut ctx, from, to, msg);
+        if !self.effects.is_empty() {
+            // The interrupted walk's last send stays the one its `Wait` tags refer to.
+            let last_sent = self.last_sent;
+            self.apply_effects(now, sched);
+            self.last_sent = last_sent;
+        }
     }
 }

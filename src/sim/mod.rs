@@ -359,12 +359,19 @@ impl<S: Strategy> Model for World<'_, S> {
                 self.served(now, job, sched)
             }
             Event::Deliver { from, to, inc, msg } => {
-                if self.faulty
-                    && (!self.up[to as usize]
-                        || self.incarnation[from as usize] != inc
-                        || self.cut[from as usize * self.topo.len() + to as usize] > 0)
-                {
-                    return;
+                if self.faulty {
+                    // A message whose sender went down since is gone with it (`on_region_down`
+                    // covered it); one that meets a cut or a receiver that is down is dropped.
+                    if self.incarnation[from as usize] != inc {
+                        return;
+                    }
+                    if !self.up[to as usize]
+                        || self.cut[from as usize * self.topo.len() + to as usize] > 0
+                    {
+                        self.at = from;
+                        self.report_dropped(now, from, to, msg, sched);
+                        return;
+                    }
                 }
                 let mut ctx = Ctx::new(
                     now,

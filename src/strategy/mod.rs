@@ -560,6 +560,20 @@ pub trait Strategy {
         _suspected: bool,
     ) {
     }
+    /// The network lost `msg` from `from` to `to`: a cut link (at sending or at arrival), or
+    /// a region down at either end (a message whose sender went down before it arrived is
+    /// not reported: `on_region_down` already covered it). A real node does not learn this:
+    /// use it only to free state the message referenced (a write table entry awaiting its
+    /// copies), never to react (no sends, no replies, no figures). Only called in scenarios
+    /// with faults.
+    fn on_dropped(
+        &mut self,
+        _ctx: &mut Ctx<'_, Self::Msg, Self::Timer>,
+        _from: RegionId,
+        _to: RegionId,
+        _msg: Self::Msg,
+    ) {
+    }
     /// Region `region` went down: it receives nothing until `on_region_up`; state that was
     /// not durable should be dropped here.
     fn on_region_down(&mut self, _ctx: &mut Ctx<'_, Self::Msg, Self::Timer>, _region: RegionId) {}

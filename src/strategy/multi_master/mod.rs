@@ -32,11 +32,15 @@
 //! number of its next `Replicate` on that channel) is merged key by key from the sender's
 //! state on arrival, as if each copy arrived as a write: conflicts and lost updates count as
 //! on arrival, and a copy whose vector joins versions concurrent with this region's own write
-//! (the sender resolved them) meets that write as they would have. A region that goes down
-//! loses every replication message it had in flight (the world drops them). With
-//! `recover = "empty"` it comes back without its store: the writes it had accepted whose
-//! replication had reached no other region when it went down (and the writes it never
-//! replicated at all: a single region, or a key enforced residency keeps there) are lost,
+//! (the sender resolved them) meets that write as they would have. A write stays in the table
+//! of writes in flight until each of its copies is resolved: received, or dropped by the
+//! network (a cut, a receiver down; the world tells `on_dropped`, used for this table only),
+//! so the table holds the writes with copies on the wire, not one per write a fault lost. A
+//! region that goes down loses every replication message it had in flight (the world drops
+//! them, and its entries go). With `recover = "empty"` it comes back without its store: the
+//! writes it had accepted whose replication had reached no other region when it went down
+//! (and the writes no other region received at all: a single region, a key enforced
+//! residency keeps there, or every copy dropped) are lost,
 //! named by their acknowledgement tickets (`replica::AckLog`: RPO counts those whose answer
 //! reached the client, the span from the oldest to the newest of them). It keeps only its own
 //! per-key write counters (like a replica that comes back under a new actor incarnation, so
@@ -103,9 +107,18 @@ struct InFlight {
     acked_at: SimTime,
     /// Its acknowledgement's ticket (RPO).
     ticket: u64,
-    /// Replicas it was sent to, and of those the ones that have not received it yet.
+    /// Replicas it was sent to; of those, the copies not resolved yet (neither received nor
+    /// dropped), and the copies the network dropped.
     sent: u16,
     remaining: u16,
+    dropped: u16,
+}
+
+impl InFlight {
+    /// No copy of it was received (so far).
+    fn unreceived(&self) -> bool {
+        self.remaining + self.dropped == self.sent
+    }
 }
 
 /// One region's state of one key: the winning version (its two fields kept flat), two flags
@@ -152,8 +165,9 @@ impl Cell {
     }
 }
 
-/// Acknowledged writes a region accepted and sent to no other region, since it last came back
-/// empty: how many, the first one's acknowledgement time, and the ticket from which they count.
+/// Acknowledged writes a region accepted that no other region received (sent to none: one
+/// region, or residency; or every copy lost by the network), since it last came back empty:
+/// how many, the earliest one's acknowledgement time, and the ticket from which they count.
 #[derive(Copy, Clone, Debug, Default)]
 struct Unreplicated {
     writes: u64,
@@ -164,7 +178,7 @@ struct Unreplicated {
 impl Unreplicated {
     fn add(&mut self, acked_at: SimTime) {
         self.writes += 1;
-        self.first.get_or_insert(acked_at);
+        self.first = Some(self.first.map_or(acked_at, |f| f.min(acked_at)));
     }
 }
 
@@ -179,7 +193,8 @@ pub struct MultiMaster {
     cells: Vec<Cell>,
     pool: VvArena,
     writes: Slab<InFlight>,
-    /// Per region: writes it accepted and sent to no replica (one region, or residency).
+    /// Per region: writes it accepted that no replica received (sent to none, or every copy
+    /// dropped).
     local_only: Vec<Unreplicated>,
     /// Per region that is down: the tickets of its writes whose replication had reached no
     /// one when it went down (lost if it comes back empty).
@@ -291,6 +306,7 @@ impl MultiMaster {
             ticket,
             sent: (n - 1) as u16,
             remaining: (n - 1) as u16,
+            dropped: 0,
         });
         let wire = HEADER_BYTES + req.bytes as u64 + 4 * n as u64;
         // Under enforced residency a key is replicated only to regions its class allows.
@@ -333,14 +349,33 @@ impl MultiMaster {
         let w = &mut self.writes[slot];
         w.remaining -= 1;
         if w.remaining == 0 {
-            let w = self.writes.remove(slot);
-            self.pool.release(w.vv);
+            self.retire(slot);
         }
         // Messages before this one were lost on an ordered channel (a cut, an outage, however
         // short): catch up from the sender's store.
         if self.chans.arrived(from, at, seq) && ctx.topology().fifo(from, at) {
             self.pull(ctx, at, from);
         }
+    }
+
+    /// Every copy of write `slot` is resolved (received, or dropped by the network): frees its
+    /// entry. A write no copy of which was received lives only at its origin, as one never
+    /// sent (`local_only`, and `kept_local` in the log of acknowledgements): lost if its
+    /// origin comes back empty.
+    #[inline(always)]
+    fn retire(&mut self, slot: usize) {
+        let w = self.writes.remove(slot);
+        self.pool.release(w.vv);
+        if w.unreceived() {
+            self.kept_local(&w);
+        }
+    }
+
+    /// Write `w` turned out to live only at its origin (see `retire`).
+    #[cold]
+    fn kept_local(&mut self, w: &InFlight) {
+        self.local_only[w.version.origin as usize].add(w.acked_at);
+        self.acks.keep_local(w.ticket);
     }
 
     /// `at` meets `version` of the key of cell `c`, with vector `incoming`: a write that
@@ -531,6 +566,21 @@ impl Strategy for MultiMaster {
         }
     }
 
+    fn on_dropped(&mut self, _: &mut Ctx<'_, MmMsg, ()>, _: RegionId, _: RegionId, msg: MmMsg) {
+        // A lost copy resolves like a received one, for the write table only: the receiver
+        // catches up from a snapshot (at the gap, or when it stops suspecting the sender).
+        if let MmMsg::Replicate { write, .. } = msg {
+            let Some(w) = self.writes.get_mut(write as usize) else {
+                return;
+            };
+            w.remaining = w.remaining.saturating_sub(1);
+            w.dropped += 1;
+            if w.remaining == 0 {
+                self.retire(write as usize);
+            }
+        }
+    }
+
     fn on_region_down(&mut self, _ctx: &mut Ctx<'_, MmMsg, ()>, region: RegionId) {
         self.chans.down(region);
         // Every replication message the region has in flight is lost with it: its writes that
@@ -538,7 +588,7 @@ impl Strategy for MultiMaster {
         let mut gone = Vec::new();
         for (slot, w) in self.writes.iter() {
             if w.version.origin == region {
-                if w.remaining == w.sent {
+                if w.unreceived() {
                     self.stranded[region as usize].push(w.ticket);
                 }
                 gone.push(slot);

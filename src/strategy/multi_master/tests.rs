@@ -1,16 +1,21 @@
 //! Tests of `multi-master`: the version-vector order, and the repair of replication lost to
 //! a fault (a healed partition, a cut too short to suspect, a region back from an outage):
 //! hand counts of the catch-up bytes on each link, the age of stale reads, and the conflicts
-//! a healed cut reveals. Whole runs through `sim::run_strategy`.
+//! a healed cut reveals; the table of writes in flight after a long cut or outage (a test
+//! wrapper registered as a custom strategy reads it), and the writes a cut kept at their
+//! origin, lost when it comes back empty. Whole runs through `sim::run_strategy`.
 //!
 //! Test-only; may import the scenario parser and `sim` to run whole scenarios.
 
 use std::path::Path;
 
-use super::{compare, Order};
+use super::{compare, MmMsg, MultiMaster, MultiMasterConfig, Order, Resolution};
 use crate::metrics::RunMetrics;
 use crate::scenario::{from_str, Format};
+use crate::sim::custom::{Registry, Setup};
 use crate::sim::run_strategy;
+use crate::strategy::{Ctx, Request, Strategy};
+use crate::topology::RegionId;
 
 #[test]
 fn vector_order() {
@@ -158,5 +163,110 @@ fn writes_concurrent_across_a_healed_cut_conflict_once_at_each_region() {
         if let Some((name, v)) = extra {
             assert!(m.extra.contains(&(name, v)), "{mode}: {:?}", m.extra);
         }
+    }
+}
+
+/// Multi-master (`lww`) reporting its table of writes in flight as figures: `in_flight` at
+/// the end of the run, `peak_in_flight` after any write.
+struct Counted {
+    mm: MultiMaster,
+    peak: usize,
+}
+
+impl Strategy for Counted {
+    type Msg = MmMsg;
+    type Timer = ();
+
+    fn on_request(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, at: RegionId, req: Request) {
+        self.mm.on_request(ctx, at, req);
+        self.peak = self.peak.max(self.mm.writes.len());
+    }
+    fn on_message(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, at: RegionId, from: RegionId, m: MmMsg) {
+        self.mm.on_message(ctx, at, from, m);
+    }
+    fn on_suspect(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, at: RegionId, p: RegionId, s: bool) {
+        self.mm.on_suspect(ctx, at, p, s);
+    }
+    fn on_dropped(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, from: RegionId, to: RegionId, m: MmMsg) {
+        self.mm.on_dropped(ctx, from, to, m);
+    }
+    fn on_region_down(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, region: RegionId) {
+        self.mm.on_region_down(ctx, region);
+    }
+    fn on_region_up(&mut self, ctx: &mut Ctx<'_, MmMsg, ()>, region: RegionId, empty: bool) {
+        self.mm.on_region_up(ctx, region, empty);
+    }
+    fn extra(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("in_flight", self.mm.writes.len() as f64),
+            ("peak_in_flight", self.peak as f64),
+        ]
+    }
+}
+
+/// `p` writes 1,000/s to `s` over a constant 20 ms link, and from 10 s to 70 s `what` (a cut,
+/// or `s` down and back with its store) drops every copy: 60,000 writes. Each copy is received
+/// or dropped, so the run ends with none in flight (the drain is 5 s, far beyond 20 ms) and the
+/// table never held more than the copies on the wire: about 20 on average, far below 1,000.
+/// (It used to keep every write whose copy was dropped: 60,000 at the end.)
+#[test]
+fn copies_a_fault_drops_leave_no_write_in_flight() {
+    for what in ["cut", "s"] {
+        let rest = "[[workload.clients]]\nregion = \"p\"\nrate_rps = 1000\n\
+                    read_fraction = 0.0\nkeys = 100\nzipf = 0.0\n[[strategies]]\n\
+                    kind = \"custom\"\nstrategy = \"counted\"\nname = \"mm\"\n";
+        let text = format!(
+            "duration_s = 80\ndrain_s = 5\n[clients]\ntimeout_ms = 1000\nretries = 0\n\
+             [detection]\nheartbeat_ms = 100\ntimeout_ms = 1000\n[network]\n\
+             unlinked = \"route\"\n[[regions]]\nname = \"p\"\nlat = 0.0\nlon = 0.0\n\
+             [[regions]]\nname = \"s\"\nlat = 0.0\nlon = 10.0\n[[links]]\nfrom = \"p\"\n\
+             to = \"s\"\nlatency = {{ dist = \"constant\", ms = 20.0 }}\n{rest}{}",
+            fault(what, 10.0, 60.0)
+        );
+        let path = Path::new("t.toml");
+        let mut sc = from_str(&text, Format::Toml, path).unwrap();
+        let mut reg = Registry::new();
+        reg.register("counted", |_: serde::de::IgnoredAny, s: &Setup<'_>| {
+            let cfg = MultiMasterConfig {
+                resolution: Resolution::Lww,
+            };
+            Ok(Counted {
+                mm: MultiMaster::new(cfg, s.topology.len(), s.key_space),
+                peak: 0,
+            })
+        });
+        reg.attach(&mut sc, path).unwrap();
+        let m = run_strategy(&sc, 0, 1);
+        assert!(m.writes > 75_000, "{what}: {} writes", m.writes);
+        assert!(
+            m.extra.contains(&("in_flight", 0.0)),
+            "{what}: {:?}",
+            m.extra
+        );
+        let peak = m.extra.iter().find(|e| e.0 == "peak_in_flight").unwrap().1;
+        assert!(peak < 200.0, "{what}: {peak} writes in flight at once");
+    }
+}
+
+/// Every write `p` makes lands in a cut (0 s to 40 s; the clients stop at 20 s), so every copy
+/// is dropped and each write lives only at `p`; `p` goes down at 25 s and comes back empty at
+/// 30 s: every write it acknowledged is lost (RPO), by hand `m.writes`, whether its ticket is
+/// still in the window of acknowledgements (100 writes) or not (100,000 > 65,536 of them).
+#[test]
+fn writes_whose_copies_a_cut_all_dropped_are_lost_with_their_origin() {
+    for rate in [5, 5000] {
+        let rest = format!(
+            "[[workload.clients]]\nregion = \"p\"\nrate_rps = {rate}\nread_fraction = 0.0\n\
+             keys = 100\nzipf = 0.0\nvalue_bytes = 100\n[[strategies]]\n\
+             kind = \"multi-master\"\nname = \"mm\"\n{}\
+             [[faults]]\nkind = \"region-outage\"\nregion = \"p\"\nrecover = \"empty\"\n\
+             start_s = 25.0\nduration_s = 5.0\n",
+            fault("cut", 0.0, 40.0)
+        );
+        let m = two("duration_s = 20\ndrain_s = 30", 20.0, &rest);
+        assert!(m.writes > 10 * rate, "{rate}/s: {} writes", m.writes);
+        assert_eq!(m.failed, 0, "{rate}/s");
+        assert_eq!(m.rpo_writes(), m.writes, "{rate}/s");
+        assert_eq!(m.rpo_unacked(), 0, "{rate}/s");
     }
 }

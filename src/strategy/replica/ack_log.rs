@@ -121,6 +121,14 @@ impl AckLog {
         n
     }
 
+    /// The write filed under `ticket` turned out to live only at its region (no copy of it
+    /// reached another): marks it `kept_local`, if it is still in the window.
+    pub fn keep_local(&mut self, ticket: u64) {
+        if ticket < self.next && ticket + Self::LEN as u64 >= self.next {
+            self.ring[ticket as usize % Self::LEN].kept_local = true;
+        }
+    }
+
     /// The ticket the next acknowledgement will get.
     #[inline]
     pub fn next_ticket(&self) -> u64 {
