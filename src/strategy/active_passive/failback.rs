@@ -5,7 +5,9 @@
 //! reached it continuously for the hold time (`Failback::Auto { hold_ns }`), and the
 //! preferred region follows the primary's epoch and has applied every write the primary
 //! acknowledged in it (re-checked every `RECHECK_NS` until then), the primary drains: it
-//! stops accepting writes (they fail fast; clients retry) and sends `Handoff`. The preferred
+//! stops accepting writes (they fail fast; clients retry), lets the writes already waiting
+//! for standby acknowledgements (sync, semi-sync) finish and be answered, as a switchover
+//! lets in-flight commits complete, and then sends `Handoff`. The preferred
 //! region copies the drained primary's store on delivery (which, as it took no write since
 //! the drain, holds every write it acknowledged), takes a new epoch from the failover
 //! controller and announces itself; the old primary steps down without losing anything. A
@@ -111,8 +113,26 @@ impl ActivePassive {
         }
         self.draining = Some((at, pref));
         self.set_writable(ctx, at, false);
-        ctx.send(at, pref, ApMsg::Handoff { epoch }, HEADER_BYTES);
+        self.hand_off_when_drained(ctx, at);
         ctx.set_timer(at, DRAIN_LIMIT_NS, ApTimer::Failback { epoch });
+    }
+
+    /// The draining primary `at` sends `Handoff` once no write waits at it for standby
+    /// acknowledgements (sync, semi-sync): called when the drain starts and whenever a waiting
+    /// write is released. As it accepts no write while it drains, the last release is the
+    /// only one after which nothing waits, so the handoff is sent once.
+    pub(super) fn hand_off_when_drained(&mut self, ctx: &mut Cx<'_>, at: RegionId) {
+        let Some((d, pref)) = self.draining else {
+            return;
+        };
+        let waiting = self
+            .pending
+            .iter()
+            .any(|p| p.at == at && p.op.is_some() && p.remaining > 0);
+        if d == at && !waiting {
+            let epoch = self.view[at as usize].1;
+            ctx.send(at, pref, ApMsg::Handoff { epoch }, HEADER_BYTES);
+        }
     }
 
     /// The preferred region `at` receives the drained primary `from`'s handoff of `epoch`.
