@@ -169,12 +169,7 @@ impl<S: Strategy> World<'_, S> {
             bytes: s.bytes,
             client: s.client,
         };
-        let mut ctx = Ctx::new(
-            now,
-            (self.topo, &self.clocks, &self.sc.residency, self.enforce),
-            &mut self.strat_rng,
-            &mut self.effects,
-        );
+        let mut ctx = strategy_ctx!(self, now);
         self.at = at;
         self.strategy.on_request(&mut ctx, at, req);
         self.apply_effects(now, sched);

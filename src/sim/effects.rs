@@ -233,12 +233,7 @@ impl<S: Strategy> World<'_, S> {
         msg: S::Msg,
         sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
     ) {
-        let mut ctx = Ctx::new(
-            now,
-            (self.topo, &self.clocks, &self.sc.residency, self.enforce),
-            &mut self.strat_rng,
-            &mut self.effects,
-        );
+        let mut ctx = strategy_ctx!(self, now);
         self.strategy.on_dropped(&mut ctx, from, to, msg);
         if !self.effects.is_empty() {
             // The interrupted walk's last send stays the one its `Wait` tags refer to.

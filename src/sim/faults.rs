@@ -62,12 +62,7 @@ impl<S: Strategy> World<'_, S> {
                     // Everything it had in flight dies with it.
                     self.incarnation[region as usize] += 1;
                 }
-                let mut ctx = Ctx::new(
-                    now,
-                    (self.topo, &self.clocks, &self.sc.residency, self.enforce),
-                    &mut self.strat_rng,
-                    &mut self.effects,
-                );
+                let mut ctx = strategy_ctx!(self, now);
                 if starting {
                     self.strategy.on_region_down(&mut ctx, region);
                     let st = &mut self.stations[region as usize];
@@ -202,12 +197,7 @@ impl<S: Strategy> World<'_, S> {
         suspected: bool,
         sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
     ) {
-        let mut ctx = Ctx::new(
-            now,
-            (self.topo, &self.clocks, &self.sc.residency, self.enforce),
-            &mut self.strat_rng,
-            &mut self.effects,
-        );
+        let mut ctx = strategy_ctx!(self, now);
         self.at = at;
         self.strategy.on_suspect(&mut ctx, at, peer, suspected);
         self.apply_effects(now, sched);

@@ -37,6 +37,25 @@
 //!
 //! Must not import the scenario spec (serde), report or io modules.
 
+/// The strategy's view of the world at `now` (a `Ctx` over the topology, clocks, residency,
+/// the strategy's random stream and the effects buffer): one place for the borrows every
+/// callback site needs, taken field by field so that `self.strategy` stays free to call.
+macro_rules! strategy_ctx {
+    ($world:ident, $now:expr) => {
+        Ctx::new(
+            $now,
+            (
+                $world.topo,
+                &$world.clocks,
+                &$world.sc.residency,
+                $world.enforce,
+            ),
+            &mut $world.strat_rng,
+            &mut $world.effects,
+        )
+    };
+}
+
 mod breaker;
 mod capacity;
 mod client;
@@ -292,12 +311,7 @@ impl<'a, S: Strategy> World<'a, S> {
                 sched.schedule_at(SimTime::ZERO, Event::DetectorTick { region: r });
             }
         }
-        let mut ctx = Ctx::new(
-            SimTime::ZERO,
-            (self.topo, &self.clocks, &self.sc.residency, self.enforce),
-            &mut self.strat_rng,
-            &mut self.effects,
-        );
+        let mut ctx = strategy_ctx!(self, SimTime::ZERO);
         self.strategy.on_start(&mut ctx);
         self.apply_effects(SimTime::ZERO, sched);
     }
@@ -373,12 +387,7 @@ impl<S: Strategy> Model for World<'_, S> {
                         return;
                     }
                 }
-                let mut ctx = Ctx::new(
-                    now,
-                    (self.topo, &self.clocks, &self.sc.residency, self.enforce),
-                    &mut self.strat_rng,
-                    &mut self.effects,
-                );
+                let mut ctx = strategy_ctx!(self, now);
                 self.at = to;
                 self.strategy.on_message(&mut ctx, to, from, msg);
                 self.apply_effects(now, sched);
@@ -387,12 +396,7 @@ impl<S: Strategy> Model for World<'_, S> {
                 if !self.up[region as usize] {
                     return;
                 }
-                let mut ctx = Ctx::new(
-                    now,
-                    (self.topo, &self.clocks, &self.sc.residency, self.enforce),
-                    &mut self.strat_rng,
-                    &mut self.effects,
-                );
+                let mut ctx = strategy_ctx!(self, now);
                 self.at = region;
                 self.strategy.on_timer(&mut ctx, region, timer);
                 self.apply_effects(now, sched);
