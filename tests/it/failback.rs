@@ -275,6 +275,40 @@ fn a_sync_failback_answers_the_writes_waiting_when_it_drains() {
     );
 }
 
+/// A write whose acknowledgement a cut dropped waits at the primary for good (the standby
+/// has the entry, so it sees no gap to catch up from). Here AP -> US is cut one way from 59.5
+/// to 60.5 s, around the drain (after the hold, from 60 s): the drain cannot wait for those
+/// writes, so after its 2 s limit the US hands off without them (before, such a drain would
+/// be abandoned, and every later one too). The failback comes 2 s after the drain would have
+/// sent it, and still loses nothing.
+#[test]
+fn a_sync_failback_hands_off_without_writes_whose_acknowledgement_was_lost() {
+    let cut = "[[faults]]\nkind = \"partition\"\na = [\"ap\"]\nb = [\"us\"]\none_way = true\n\
+               start_s = 59.5\nduration_s = 1\n";
+    let sync = |name: &str, failback: &str| ap(name, failback).replace("\"async\"", "\"sync\"");
+    let r = run(&scenario(&format!(
+        "{cut}{}{}",
+        sync("auto", "auto"),
+        sync("manual", "manual")
+    )));
+    let auto = r.strategy("auto").unwrap();
+    let l = leadership(auto);
+    assert_eq!(l.len(), 3, "{l:?}");
+    assert_eq!((l[2].1.as_str(), l[2].2.as_str()), ("eu", "failback"));
+    let fb_lo = OUT_END + HOLD + 2.0;
+    let fb_hi = fb_lo + HEARTBEAT + EU_US / 1e3 + 0.1 + EU_US / 1e3 + 0.01;
+    assert!(
+        l[2].0 >= fb_lo && l[2].0 <= fb_hi,
+        "failback at {} not in [{fb_lo}, {fb_hi}]",
+        l[2].0
+    );
+    let manual = r.strategy("manual").unwrap();
+    assert_eq!(
+        auto.rpo.as_ref().unwrap().lost_writes,
+        manual.rpo.as_ref().unwrap().lost_writes
+    );
+}
+
 #[test]
 fn consensus_transfers_leadership_back_to_the_preferred_member() {
     let r = run(&scenario(&format!(

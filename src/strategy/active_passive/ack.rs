@@ -183,7 +183,7 @@ impl ActivePassive {
             if self.is_primary(at) {
                 self.acknowledge(ctx, at, op, v);
                 ctx.answer(at, to, op, Outcome::Write(v));
-                self.hand_off_when_drained(ctx, at);
+                self.hand_off_when_drained(ctx, at, false);
             }
         }
     }
@@ -264,7 +264,7 @@ impl ActivePassive {
             self.acknowledge(ctx, at, w, p.version);
             ctx.answer(at, p.reply_to, w, Outcome::Write(p.version));
         }
-        self.hand_off_when_drained(ctx, at);
+        self.hand_off_when_drained(ctx, at, false);
     }
 
     /// Region `r` went down: the writes waiting at it die with it (a PostgreSQL backend

@@ -12,7 +12,9 @@
 //! the drain, holds every write it acknowledged), takes a new epoch from the failover
 //! controller and announces itself; the old primary steps down without losing anything. A
 //! drain that has not completed within `DRAIN_LIMIT_NS` (the handoff was lost, or a newer
-//! epoch overtook it) is abandoned and the primary accepts writes again. Each change of
+//! epoch overtook it) is abandoned and the primary accepts writes again; one whose writes
+//! still wait after `DRAIN_LIMIT_NS` hands off without them (`handoff_due`), with a new
+//! limit for the handoff. Each change of
 //! primary is recorded in the leadership timeline.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
@@ -87,7 +89,13 @@ impl ActivePassive {
             return;
         }
         if let Some((d, _)) = self.draining {
-            if d == at {
+            if d == at && self.handoff_due {
+                // Writes still wait after `DRAIN_LIMIT_NS` (an acknowledgement a cut dropped,
+                // a standby that never answers): hand off without them, and give the handoff
+                // its own limit.
+                self.hand_off_when_drained(ctx, at, true);
+                ctx.set_timer(at, DRAIN_LIMIT_NS, ApTimer::Failback { epoch });
+            } else if d == at {
                 // The handoff did not complete: resume, and try again after a new hold.
                 self.draining = None;
                 let ok = !self.fenced(at);
@@ -112,24 +120,27 @@ impl ActivePassive {
             return;
         }
         self.draining = Some((at, pref));
+        self.handoff_due = true;
         self.set_writable(ctx, at, false);
-        self.hand_off_when_drained(ctx, at);
+        self.hand_off_when_drained(ctx, at, false);
         ctx.set_timer(at, DRAIN_LIMIT_NS, ApTimer::Failback { epoch });
     }
 
     /// The draining primary `at` sends `Handoff` once no write waits at it for standby
-    /// acknowledgements (sync, semi-sync): called when the drain starts and whenever a waiting
-    /// write is released. As it accepts no write while it drains, the last release is the
-    /// only one after which nothing waits, so the handoff is sent once.
-    pub(super) fn hand_off_when_drained(&mut self, ctx: &mut Cx<'_>, at: RegionId) {
-        let Some((d, pref)) = self.draining else {
+    /// acknowledgements (sync, semi-sync), or at once with `force`: called when the drain
+    /// starts, whenever a waiting write is released, and when the drain limit passes with
+    /// writes still waiting (as it accepts no write while it drains, nothing new can wait).
+    pub(super) fn hand_off_when_drained(&mut self, ctx: &mut Cx<'_>, at: RegionId, force: bool) {
+        let Some((d, pref)) = self.draining.filter(|&(d, _)| d == at && self.handoff_due) else {
             return;
         };
-        let waiting = self
-            .pending
-            .iter()
-            .any(|p| p.at == at && p.op.is_some() && p.remaining > 0);
-        if d == at && !waiting {
+        let waiting = || {
+            self.pending
+                .iter()
+                .any(|p| p.at == d && p.op.is_some() && p.remaining > 0)
+        };
+        if force || !waiting() {
+            self.handoff_due = false;
             let epoch = self.view[at as usize].1;
             ctx.send(at, pref, ApMsg::Handoff { epoch }, HEADER_BYTES);
         }

@@ -333,8 +333,10 @@ pub struct ActivePassive {
     pending: Vec<Pending>,
     /// Since when the primary has continuously reached the preferred region (failback).
     preferred_seen: SimTime,
-    /// A planned failback in progress: the drained primary and the region taking over.
+    /// A planned failback in progress: the drained primary and the region taking over; and
+    /// whether its `Handoff` is still to be sent (writes were waiting when it drained).
     draining: Option<(RegionId, RegionId)>,
+    handoff_due: bool,
     /// Who led from when, and why.
     leadership: Vec<Leadership>,
     /// Semi-sync, per region as primary: since when it has been in async fallback
@@ -374,6 +376,7 @@ impl ActivePassive {
             pending: Vec::new(),
             preferred_seen: SimTime::MAX,
             draining: None,
+            handoff_due: false,
             leadership: vec![Leadership {
                 t: SimTime::ZERO,
                 region: p,
