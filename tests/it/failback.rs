@@ -234,6 +234,28 @@ fn active_passive_fails_back_to_the_eu_after_the_hold_and_loses_nothing() {
     );
 }
 
+/// `auto` and `manual` active-passive with `sync` replication, plus `faults`: checks that
+/// `auto` fails back to the EU once and loses no more writes than `manual`, and returns the
+/// failback time and `auto`'s report.
+fn sync_failback(faults: &str) -> (f64, StrategyReport) {
+    let sync = |name: &str, failback: &str| ap(name, failback).replace("\"async\"", "\"sync\"");
+    let r = run(&scenario(&format!(
+        "{faults}{}{}",
+        sync("auto", "auto"),
+        sync("manual", "manual")
+    )));
+    let auto = r.strategy("auto").unwrap();
+    let l = leadership(auto);
+    assert_eq!(l.len(), 3, "{l:?}");
+    assert_eq!((l[2].1.as_str(), l[2].2.as_str()), ("eu", "failback"));
+    let manual = r.strategy("manual").unwrap();
+    assert_eq!(
+        auto.rpo.as_ref().unwrap().lost_writes,
+        manual.rpo.as_ref().unwrap().lost_writes
+    );
+    (l[2].0, auto.clone())
+}
+
 /// With `sync` replication (the US primary waits for EU, 40 ms away, and AP, 80 ms), writes
 /// are waiting for the AP's acknowledgement (a 160 ms round trip) when the drain starts. The
 /// handoff waits for them: every one is answered, so no operation issued after the EU is
@@ -243,16 +265,7 @@ fn active_passive_fails_back_to_the_eu_after_the_hold_and_loses_nothing() {
 /// loses nothing (as many writes lost as with `manual`).
 #[test]
 fn a_sync_failback_answers_the_writes_waiting_when_it_drains() {
-    let sync = |name: &str, failback: &str| ap(name, failback).replace("\"async\"", "\"sync\"");
-    let r = run(&scenario(&format!(
-        "{}{}",
-        sync("auto", "auto"),
-        sync("manual", "manual")
-    )));
-    let auto = r.strategy("auto").unwrap();
-    let l = leadership(auto);
-    assert_eq!(l.len(), 3, "{l:?}");
-    assert_eq!((l[2].1.as_str(), l[2].2.as_str()), ("eu", "failback"));
+    let (_, auto) = sync_failback("");
     let w = auto.timeline.bucket_s;
     let from = OUT_END + 2.0 + HEARTBEAT;
     let slow: Vec<(f64, f64)> = auto
@@ -268,11 +281,6 @@ fn a_sync_failback_answers_the_writes_waiting_when_it_drains() {
         slow.is_empty(),
         "buckets (start s, p99 ms) at or above the timeout: {slow:?}"
     );
-    let manual = r.strategy("manual").unwrap();
-    assert_eq!(
-        auto.rpo.as_ref().unwrap().lost_writes,
-        manual.rpo.as_ref().unwrap().lost_writes
-    );
 }
 
 /// A write whose acknowledgement a cut dropped waits at the primary for good (the standby
@@ -283,29 +291,15 @@ fn a_sync_failback_answers_the_writes_waiting_when_it_drains() {
 /// sent it, and still loses nothing.
 #[test]
 fn a_sync_failback_hands_off_without_writes_whose_acknowledgement_was_lost() {
-    let cut = "[[faults]]\nkind = \"partition\"\na = [\"ap\"]\nb = [\"us\"]\none_way = true\n\
-               start_s = 59.5\nduration_s = 1\n";
-    let sync = |name: &str, failback: &str| ap(name, failback).replace("\"async\"", "\"sync\"");
-    let r = run(&scenario(&format!(
-        "{cut}{}{}",
-        sync("auto", "auto"),
-        sync("manual", "manual")
-    )));
-    let auto = r.strategy("auto").unwrap();
-    let l = leadership(auto);
-    assert_eq!(l.len(), 3, "{l:?}");
-    assert_eq!((l[2].1.as_str(), l[2].2.as_str()), ("eu", "failback"));
+    let (t, _) = sync_failback(
+        "[[faults]]\nkind = \"partition\"\na = [\"ap\"]\nb = [\"us\"]\none_way = true\n\
+         start_s = 59.5\nduration_s = 1\n",
+    );
     let fb_lo = OUT_END + HOLD + 2.0;
     let fb_hi = fb_lo + HEARTBEAT + EU_US / 1e3 + 0.1 + EU_US / 1e3 + 0.01;
     assert!(
-        l[2].0 >= fb_lo && l[2].0 <= fb_hi,
-        "failback at {} not in [{fb_lo}, {fb_hi}]",
-        l[2].0
-    );
-    let manual = r.strategy("manual").unwrap();
-    assert_eq!(
-        auto.rpo.as_ref().unwrap().lost_writes,
-        manual.rpo.as_ref().unwrap().lost_writes
+        t >= fb_lo && t <= fb_hi,
+        "failback at {t} not in [{fb_lo}, {fb_hi}]"
     );
 }
 
