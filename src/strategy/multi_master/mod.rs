@@ -40,7 +40,9 @@
 //! them, and its entries go). With `recover = "empty"` it comes back without its store: the
 //! writes it had accepted whose replication had reached no other region when it went down
 //! (and the writes no other region received at all: a single region, a key enforced
-//! residency keeps there, or every copy dropped) are lost,
+//! residency keeps there, or every copy dropped) are lost; a snapshot of its store that
+//! reached another region counts as replication of every write it had accepted by then, for
+//! the keys the snapshot carried (it holds their newest versions),
 //! named by their acknowledgement tickets (`replica::AckLog`: RPO counts those whose answer
 //! reached the client, the span from the oldest to the newest of them). It keeps only its own
 //! per-key write counters (like a replica that comes back under a new actor incarnation, so
@@ -49,6 +51,8 @@
 //! keeps its store, and the others get the writes it had in flight from its snapshot.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
+
+use std::collections::BTreeMap;
 
 use slab::Slab;
 
@@ -107,6 +111,11 @@ struct InFlight {
     acked_at: SimTime,
     /// Its acknowledgement's ticket (RPO).
     ticket: u64,
+    key: Key,
+    /// A snapshot of its origin's store that carried its key reached another region since it
+    /// was accepted: that region holds it (or a newer version of the key) whatever becomes of
+    /// its copies.
+    covered: bool,
     /// Replicas it was sent to; of those, the copies not resolved yet (neither received nor
     /// dropped), and the copies the network dropped.
     sent: u16,
@@ -115,9 +124,9 @@ struct InFlight {
 }
 
 impl InFlight {
-    /// No copy of it was received (so far).
+    /// No copy of it was received (so far), nor a snapshot that carried it.
     fn unreceived(&self) -> bool {
-        self.remaining + self.dropped == self.sent
+        !self.covered && self.remaining + self.dropped == self.sent
     }
 }
 
@@ -196,6 +205,11 @@ pub struct MultiMaster {
     /// Per region: writes it accepted that no replica received (sent to none, or every copy
     /// dropped).
     local_only: Vec<Unreplicated>,
+    /// Of those, the ones whose every copy was dropped, per (region, key): a snapshot of the
+    /// region's store that carries the key to another region takes them off (it holds the key's
+    /// newest version there). Only faults add to it (the others were sent to no one and no
+    /// snapshot carries them either).
+    dropped_only: BTreeMap<(RegionId, Key), u64>,
     /// Per region that is down: the tickets of its writes whose replication had reached no
     /// one when it went down (lost if it comes back empty).
     stranded: Vec<Vec<u64>>,
@@ -247,6 +261,7 @@ impl MultiMaster {
             pool: VvArena::new(regions),
             writes: Slab::new(),
             local_only: vec![Unreplicated::default(); regions],
+            dropped_only: BTreeMap::new(),
             stranded: vec![Vec::new(); regions],
             acks: AckLog::new(),
             chans: Channels::new(regions),
@@ -304,6 +319,8 @@ impl MultiMaster {
             vv,
             acked_at: ctx.now(),
             ticket,
+            key: req.key,
+            covered: false,
             sent: (n - 1) as u16,
             remaining: (n - 1) as u16,
             dropped: 0,
@@ -374,8 +391,46 @@ impl MultiMaster {
     /// Write `w` turned out to live only at its origin (see `retire`).
     #[cold]
     fn kept_local(&mut self, w: &InFlight) {
-        self.local_only[w.version.origin as usize].add(w.acked_at);
+        let origin = w.version.origin;
+        self.local_only[origin as usize].add(w.acked_at);
         self.acks.keep_local(w.ticket);
+        *self.dropped_only.entry((origin, w.key)).or_default() += 1;
+    }
+
+    /// `from`'s store reached `at` in a snapshot: its writes that lived only at `from` (every
+    /// copy dropped) of the keys the snapshot carried are now held by `at` too (the key's
+    /// newest version, which subsumes them), and so are its writes still in flight of those
+    /// keys (accepted before the snapshot was read, whatever becomes of their copies).
+    fn carried_away(&mut self, ctx: &Ctx<'_, MmMsg, ()>, at: RegionId, from: RegionId) {
+        let mine = (from, 0)..=(from, Key::MAX);
+        let gone: Vec<(Key, u64)> = (self.dropped_only.range(mine))
+            .map(|(&(_, k), &n)| (k, n))
+            .filter(|&(k, _)| self.carried(ctx, from, at, k))
+            .collect();
+        if !gone.is_empty() {
+            let local = &mut self.local_only[from as usize];
+            for &(k, n) in &gone {
+                self.dropped_only.remove(&(from, k));
+                local.writes -= n;
+            }
+            // The oldest remaining one's time is not kept: `first` stays, an upper bound of
+            // the span of lost writes too old to name, unless none remain.
+            if local.writes == 0 {
+                local.first = None;
+            }
+            let since = local.since;
+            self.acks.shared(|t, a| {
+                a.region == from
+                    && t >= since
+                    && gone.binary_search_by_key(&a.key, |&(k, _)| k).is_ok()
+            });
+        }
+        let residency = ctx.enforce_residency();
+        for (_, w) in self.writes.iter_mut() {
+            if w.version.origin == from && (!residency || ctx.allowed(w.key, at)) {
+                w.covered = true;
+            }
+        }
     }
 
     /// `at` meets `version` of the key of cell `c`, with vector `incoming`: a write that
@@ -502,6 +557,7 @@ impl MultiMaster {
             ctx.write_lost(t);
         }
         let local = std::mem::take(&mut self.local_only[r]);
+        self.dropped_only.retain(|&(r, _), _| r != region);
         let named = self.acks.lose(ctx, |t, a| {
             a.region == region && a.kept_local && t >= local.since
         });
@@ -545,6 +601,7 @@ impl Strategy for MultiMaster {
             MmMsg::CatchUp => self.send_snapshot(ctx, at, from),
             MmMsg::Snapshot { position } => {
                 self.merge_snapshot(ctx, at, from);
+                self.carried_away(ctx, at, from);
                 self.chans.answered(at, from, position);
             }
         }

@@ -129,6 +129,17 @@ impl AckLog {
         }
     }
 
+    /// The writes marked `kept_local` still in the window for which `shared` holds turned out
+    /// to be held by another region too (a snapshot carried them): clears their mark.
+    pub fn shared(&mut self, mut shared: impl FnMut(u64, &Acked) -> bool) {
+        for t in self.next.saturating_sub(Self::LEN as u64)..self.next {
+            let a = &mut self.ring[t as usize % Self::LEN];
+            if a.kept_local && shared(t, a) {
+                a.kept_local = false;
+            }
+        }
+    }
+
     /// The ticket the next acknowledgement will get.
     #[inline]
     pub fn next_ticket(&self) -> u64 {
