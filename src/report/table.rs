@@ -47,12 +47,8 @@ pub fn table(report: &Report) -> String {
             na(s.latency_ms.read.p99, |v| format!("{v:.1} ms")),
             na(s.latency_ms.write.p50, |v| format!("{v:.1} ms")),
             na(s.latency_ms.write.p99, |v| format!("{v:.1} ms")),
-            na(s.consistency.stale_read_rate, |v| {
-                format!("{:.3}%", v * 100.0)
-            }),
-            na(s.consistency.conflict_rate, |v| {
-                format!("{:.3}%", v * 100.0)
-            }),
+            na(s.consistency.stale_read_rate, |v| percent(v, 3)),
+            na(s.consistency.conflict_rate, |v| percent(v, 3)),
             na(s.consistency.lost_updates, |v| v.to_string()),
             s.ops.failed.to_string(),
         ]);
@@ -152,6 +148,20 @@ fn na<T>(v: Option<T>, show: impl FnOnce(T) -> String) -> String {
     v.map_or_else(|| "n/a".to_string(), show)
 }
 
+/// A share as a percentage with `decimals` decimals, that shows a share that is not 0 (or 1)
+/// as such: `<0.001%` rather than `0.000%`, `>99.999%` rather than `100.000%`.
+fn percent(v: f64, decimals: usize) -> String {
+    let shown = format!("{:.*}%", decimals, v * 100.0);
+    let step = format!("{:.*}", decimals, 10f64.powi(-(decimals as i32)));
+    if v > 0.0 && shown.trim_start_matches(['0', '.']) == "%" {
+        format!("<{step}%")
+    } else if v < 1.0 && shown.starts_with("100.") {
+        format!(">{:.*}%", decimals, 100.0 - 10f64.powi(-(decimals as i32)))
+    } else {
+        shown
+    }
+}
+
 /// Dollars with cents, or four decimals below one dollar.
 fn money(v: f64) -> String {
     if v >= 1.0 || v == 0.0 {
@@ -179,8 +189,8 @@ pub fn resilience_table(report: &Report) -> String {
     for s in &report.strategies {
         rows.push(vec![
             s.name.clone(),
-            na(s.availability.overall, |v| format!("{:.4}%", v * 100.0)),
-            na(s.availability.write, |v| format!("{:.4}%", v * 100.0)),
+            na(s.availability.overall, |v| percent(v, 4)),
+            na(s.availability.write, |v| percent(v, 4)),
             na(s.rpo.as_ref(), |r| r.lost_writes.to_string()),
             na(s.rpo.as_ref(), |r| format!("{:.3} s", r.max_span_s)),
             match s.rto.max_s {
@@ -408,6 +418,16 @@ mod tests {
         // Columns stay aligned on the escaped width.
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines[0].chars().count(), lines[2].chars().count());
+    }
+
+    #[test]
+    fn a_share_that_is_not_zero_or_one_never_shows_as_such() {
+        assert_eq!(percent(0.0, 3), "0.000%");
+        assert_eq!(percent(8.33e-8, 3), "<0.001%");
+        assert_eq!(percent(0.02099, 3), "2.099%");
+        assert_eq!(percent(1.0, 4), "100.0000%");
+        assert_eq!(percent(0.9999999, 4), ">99.9999%");
+        assert_eq!(percent(0.999, 4), "99.9000%");
     }
 
     #[test]
