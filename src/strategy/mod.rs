@@ -21,6 +21,8 @@ pub mod follow_the_user;
 pub mod multi_master;
 pub mod quorum;
 pub mod replica;
+#[cfg(test)]
+mod tests;
 mod wait;
 
 use crate::residency::{Residency, ResidencyMode};

@@ -12,6 +12,7 @@ use std::path::Path;
 
 use crate::scenario::{from_str, Format};
 use crate::sim::run_strategy;
+use crate::strategy::tests::caught_up_by_one_snapshot;
 
 #[test]
 fn a_witness_gets_no_data_but_a_standby_does() {
@@ -473,23 +474,4 @@ fn a_catch_up_request_a_cut_dropped_is_asked_again_at_the_next_gap() {
     let m = run_strategy(&short_cut("replication = \"async\"", cuts), 0, 1);
     caught_up_by_one_snapshot(&m);
     assert_eq!(m.bytes_matrix[3], 2 * 64, "s -> p");
-}
-
-/// Every write of the short-cut scenario reached `s` (every probe there fresh; no operation
-/// failed), and `p -> s` carried one entry per write (64 + 1,024) and exactly one snapshot
-/// (64 + 16 x 1,000).
-fn caught_up_by_one_snapshot(m: &crate::metrics::RunMetrics) {
-    assert!(m.writes > 1800);
-    assert_eq!(m.failed, 0);
-    let probes = m.probes.as_ref().expect("probes");
-    assert_eq!(
-        probes.counts[0],
-        [m.writes, m.writes, 0],
-        "answered, fresh, failed"
-    );
-    assert_eq!(
-        m.bytes_matrix[1],
-        m.writes * (64 + 1024) + (64 + 16 * 1000),
-        "p -> s"
-    );
 }

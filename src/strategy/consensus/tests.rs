@@ -4,6 +4,7 @@
 use crate::metrics::RunMetrics;
 use crate::scenario::{self, Format, Scenario};
 use crate::sim::run_strategy;
+use crate::strategy::tests::{all_succeed_from, extra};
 use std::path::Path;
 
 /// Five regions on four continents (the cities AWS regions are named for).
@@ -124,10 +125,6 @@ fn region(sc: &Scenario, name: &str) -> u16 {
 
 fn p50(m: &RunMetrics, r: u16, kind: usize) -> f64 {
     m.per_region[r as usize][kind].quantile_ms(0.5)
-}
-
-fn extra(m: &RunMetrics, name: &str) -> f64 {
-    m.extra.iter().find(|(n, _)| *n == name).unwrap().1
 }
 
 /// The round trip from `leader` to the nearest majority of `members`.
@@ -332,19 +329,6 @@ fn partition(a: &[&str], b: &[&str], start_s: u32, duration_s: u32) -> String {
         list(a),
         list(b)
     )
-}
-
-/// Every operation issued from `from_s` to the end of the load succeeded.
-fn all_succeed_from(m: &RunMetrics, from_s: u64, name: &str) {
-    let first = (from_s * 1_000_000_000 / m.bucket_ns) as usize;
-    for (i, b) in m.timeline.iter().enumerate().skip(first) {
-        assert!(
-            b.failed == 0 && b.succeeded == b.attempted,
-            "{name}: bucket {i}: {} of {} succeeded",
-            b.succeeded,
-            b.attempted
-        );
-    }
 }
 
 #[test]

@@ -7,6 +7,7 @@
 use super::*;
 use crate::metrics::RunMetrics;
 use crate::scenario::{self, Scenario};
+use crate::strategy::tests::{extra, outage};
 
 fn cfg(capacity: usize) -> EdgeCacheConfig {
     EdgeCacheConfig {
@@ -193,14 +194,6 @@ zipf = {zipf}
 value_bytes = 100
 "#
     )
-}
-
-fn extra(m: &RunMetrics, name: &str) -> f64 {
-    m.extra
-        .iter()
-        .find(|(n, _)| *n == name)
-        .unwrap_or_else(|| panic!("no figure {name}"))
-        .1
 }
 
 /// Clients in every region on a shared, Zipf-popular key space.
@@ -398,13 +391,6 @@ latency = 100
         std::path::Path::new("t.toml"),
     )
     .expect("valid scenario")
-}
-
-fn outage(region: &str, start_s: u32, duration_s: u32) -> String {
-    format!(
-        "[[faults]]\nkind = \"region-outage\"\nregion = \"{region}\"\n\
-         start_s = {start_s}\nduration_s = {duration_s}\n"
-    )
 }
 
 #[test]

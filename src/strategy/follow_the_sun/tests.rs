@@ -6,9 +6,9 @@
 //! Test-only; may import the scenario parser, metrics and `sim` to run whole scenarios.
 
 use super::*;
-use crate::metrics::RunMetrics;
 use crate::scenario::{self, Format, Scenario};
 use crate::sim::run_strategy;
+use crate::strategy::tests::{all_succeed_from, caught_up_by_one_snapshot, extra, outage};
 use std::path::Path;
 
 const H: u64 = 3_600_000_000_000;
@@ -109,10 +109,6 @@ fn jittery_scenario(
          [clients]\nretries = 0\n"
     );
     scenario::from_str(&text, Format::Toml, Path::new("t.toml")).unwrap()
-}
-
-fn extra(m: &RunMetrics, name: &str) -> f64 {
-    m.extra.iter().find(|(n, _)| *n == name).unwrap().1
 }
 
 fn config(start_utc_ns: u64, starts: &[(RegionId, u64)]) -> FollowTheSunConfig {
@@ -312,21 +308,6 @@ fn faulty(start_h: f64, duration_s: f64, faults: &str) -> Scenario {
     scenario::from_str(&text, Format::Toml, Path::new("t.toml")).unwrap()
 }
 
-fn outage(region: &str, start_s: u32, duration_s: u32) -> String {
-    format!(
-        "[[faults]]\nkind = \"region-outage\"\nregion = \"{region}\"\n\
-         start_s = {start_s}\nduration_s = {duration_s}\n"
-    )
-}
-
-/// Every operation issued from `from_s` on succeeded.
-fn all_succeed_from(m: &RunMetrics, from_s: u64) {
-    let first = (from_s * 1_000_000_000 / m.bucket_ns) as usize;
-    for (i, b) in m.timeline.iter().enumerate().skip(first) {
-        assert_eq!(b.succeeded, b.attempted, "bucket {i}");
-    }
-}
-
 #[test]
 fn a_region_down_at_its_shift_is_skipped() {
     // 07:59 UTC: Tokyo hands over at 60 s, but Dublin is down from 20 s to 140 s, so
@@ -343,7 +324,7 @@ fn a_region_down_at_its_shift_is_skipped() {
     assert_eq!(m.stale_reads, 0, "primary reads");
     assert_eq!(m.split_brain_ns, 0);
     // Only Dublin's clients fail, until they are rerouted (5 s after the outage).
-    all_succeed_from(&m, 26);
+    all_succeed_from(&m, 26, "fts");
     let eu = sc.topology.find("eu-west-1").unwrap() as usize;
     for r in 0..3 {
         let a = &m.availability[r];
@@ -365,7 +346,7 @@ fn the_next_healthy_region_takes_over_from_a_failed_primary() {
     // Back at 80 s, Dublin catches up and gets its shift back.
     assert_eq!(extra(&m, "handoffs"), 1.0);
     // Detection (2 to 2.5 s) and a client retry: everything succeeds from 26 s on.
-    all_succeed_from(&m, 26);
+    all_succeed_from(&m, 26, "fts");
     let rto = m.faults[0].rto_ns().expect("recovered");
     assert!(rto > 2_000_000_000 && rto < 8_000_000_000, "{rto}");
 }
@@ -476,23 +457,4 @@ fn a_catch_up_request_a_cut_dropped_is_asked_again_at_the_next_gap() {
     assert_eq!(extra(&m, "handoffs"), 0.0);
     caught_up_by_one_snapshot(&m);
     assert_eq!(m.bytes_matrix[3], 2 * 64, "s -> p: two CatchUps");
-}
-
-/// Every write of the short-cut scenario reached `s` (every probe there fresh; no operation
-/// failed), and `p -> s` carried one entry per write (64 + 1,024) and exactly one snapshot
-/// (64 + 16 x 1,000).
-fn caught_up_by_one_snapshot(m: &RunMetrics) {
-    assert!(m.writes > 1800);
-    assert_eq!(m.failed, 0);
-    let probes = m.probes.as_ref().expect("probes");
-    assert_eq!(
-        probes.counts[0],
-        [m.writes, m.writes, 0],
-        "answered, fresh, failed"
-    );
-    assert_eq!(
-        m.bytes_matrix[1],
-        m.writes * (64 + 1024) + (64 + 16 * 1000),
-        "p -> s"
-    );
 }

@@ -4,6 +4,7 @@
 use crate::metrics::{RunMetrics, VISIBILITY_AGES_MS};
 use crate::scenario::{self, Format, Scenario};
 use crate::sim::run_strategy;
+use crate::strategy::tests::extra;
 use crate::topology::RegionId;
 use std::path::Path;
 
@@ -58,10 +59,6 @@ fn wth_rtt(sc: &Scenario, from: RegionId, replicas: &[RegionId], w: usize) -> f6
         .collect();
     rtts.sort_by(f64::total_cmp);
     rtts[w - 1]
-}
-
-fn extra(m: &RunMetrics, name: &str) -> f64 {
-    m.extra.iter().find(|e| e.0 == name).map(|e| e.1).unwrap()
 }
 
 /// Contended keys, reads and writes from four regions (one not a replica).
