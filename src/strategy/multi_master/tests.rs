@@ -248,6 +248,23 @@ fn copies_a_fault_drops_leave_no_write_in_flight() {
     }
 }
 
+/// `p` writes `rate`/s over 100 keys until 20 s, a cut drops `p -> s` from 0 s to `cut_s`,
+/// and `p` is down from 25 s to 30 s and comes back empty. Every write succeeded.
+fn cut_then_empty_outage(rate: u64, cut_s: f64) -> RunMetrics {
+    let rest = format!(
+        "[[workload.clients]]\nregion = \"p\"\nrate_rps = {rate}\nread_fraction = 0.0\n\
+         keys = 100\nzipf = 0.0\nvalue_bytes = 100\n[[strategies]]\n\
+         kind = \"multi-master\"\nname = \"mm\"\n{}\
+         [[faults]]\nkind = \"region-outage\"\nregion = \"p\"\nrecover = \"empty\"\n\
+         start_s = 25.0\nduration_s = 5.0\n",
+        fault("cut", 0.0, cut_s)
+    );
+    let m = two("duration_s = 20\ndrain_s = 30", 20.0, &rest);
+    assert!(m.writes > 10 * rate, "{rate}/s: {} writes", m.writes);
+    assert_eq!(m.failed, 0, "{rate}/s");
+    m
+}
+
 /// Every write `p` makes lands in a cut (0 s to 40 s; the clients stop at 20 s), so every copy
 /// is dropped and each write lives only at `p`; `p` goes down at 25 s and comes back empty at
 /// 30 s: every write it acknowledged is lost (RPO), by hand `m.writes`, whether its ticket is
@@ -255,17 +272,7 @@ fn copies_a_fault_drops_leave_no_write_in_flight() {
 #[test]
 fn writes_whose_copies_a_cut_all_dropped_are_lost_with_their_origin() {
     for rate in [5, 5000] {
-        let rest = format!(
-            "[[workload.clients]]\nregion = \"p\"\nrate_rps = {rate}\nread_fraction = 0.0\n\
-             keys = 100\nzipf = 0.0\nvalue_bytes = 100\n[[strategies]]\n\
-             kind = \"multi-master\"\nname = \"mm\"\n{}\
-             [[faults]]\nkind = \"region-outage\"\nregion = \"p\"\nrecover = \"empty\"\n\
-             start_s = 25.0\nduration_s = 5.0\n",
-            fault("cut", 0.0, 40.0)
-        );
-        let m = two("duration_s = 20\ndrain_s = 30", 20.0, &rest);
-        assert!(m.writes > 10 * rate, "{rate}/s: {} writes", m.writes);
-        assert_eq!(m.failed, 0, "{rate}/s");
+        let m = cut_then_empty_outage(rate, 40.0);
         assert_eq!(m.rpo_writes(), m.writes, "{rate}/s");
         assert_eq!(m.rpo_unacked(), 0, "{rate}/s");
     }
@@ -282,17 +289,7 @@ fn writes_whose_copies_a_cut_all_dropped_are_lost_with_their_origin() {
 #[test]
 fn writes_a_snapshot_carried_are_not_lost_with_their_origin() {
     for rate in [5, 5000] {
-        let rest = format!(
-            "[[workload.clients]]\nregion = \"p\"\nrate_rps = {rate}\nread_fraction = 0.0\n\
-             keys = 100\nzipf = 0.0\nvalue_bytes = 100\n[[strategies]]\n\
-             kind = \"multi-master\"\nname = \"mm\"\n{}\
-             [[faults]]\nkind = \"region-outage\"\nregion = \"p\"\nrecover = \"empty\"\n\
-             start_s = 25.0\nduration_s = 5.0\n",
-            fault("cut", 0.0, 10.0)
-        );
-        let m = two("duration_s = 20\ndrain_s = 30", 20.0, &rest);
-        assert!(m.writes > 10 * rate, "{rate}/s: {} writes", m.writes);
-        assert_eq!(m.failed, 0, "{rate}/s");
+        let m = cut_then_empty_outage(rate, 10.0);
         assert_eq!(m.rpo_writes(), 0, "{rate}/s");
         assert_eq!(m.rpo_unacked(), 0, "{rate}/s");
     }
