@@ -123,7 +123,7 @@ impl Breakdown {
 
     /// Records a successful operation of `kind` from `client`, served at `server`, its request
     /// last sent on to `peer`, whose latency `total` is made of `parts`.
-    #[inline]
+    #[inline(always)]
     pub fn record(
         &mut self,
         client: RegionId,

@@ -340,7 +340,7 @@ impl RunMetrics {
     }
 
     /// An answer reached its client at `now`.
-    #[inline]
+    #[inline(always)]
     pub fn completed(
         &mut self,
         client: RegionId,
