@@ -206,7 +206,7 @@ impl<E> Scheduler<E> {
 
     /// Removes the earliest event if its time is at or before `horizon`, and advances the
     /// clock to it; leaves the clock and the order untouched otherwise.
-    #[inline]
+    #[inline(always)]
     pub fn pop_until(&mut self, horizon: SimTime) -> Option<(SimTime, E)> {
         if !self.near.is_empty() {
             if self.now > horizon {

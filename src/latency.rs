@@ -361,7 +361,7 @@ pub fn lognormal_ms(mu: f64, sigma: f64, rng: &mut SimRng) -> f64 {
 
 /// One lognormal draw in whole nanoseconds (`lognormal_ms`, rounded as `ms_to_nanos`): the
 /// hot path of every sampled access leg and derived WAN hop.
-#[inline]
+#[inline(always)]
 pub fn lognormal_nanos(mu: f64, sigma: f64, rng: &mut SimRng) -> u64 {
     ms_to_nanos(lognormal_ms(mu, sigma, rng))
 }

@@ -74,16 +74,18 @@ impl fmt::Display for SimTime {
 ///
 /// On the hot path (every sampled latency and gap): no libm call and one branch. Below 2^53
 /// the truncation `t` is exact and so is `x - t`, so comparing the fraction with 0.5 rounds
-/// exactly; a negative `x` truncates to 0 (Rust's float-to-int casts saturate) and its
-/// fraction is below 0.5. From 2^53 on every float is an integer already and the saturating
-/// cast converts it as it is, sends 2^64 and beyond to `u64::MAX` and NaN to 0.
-#[inline]
+/// exactly; it is taken as a signed integer (a few instructions each way, where the unsigned
+/// casts take a dozen or more), so a negative `x` truncates to 0 or below (Rust's
+/// float-to-int casts saturate) and its rounding, at most 0, is clamped to 0. From 2^53 on
+/// every float is an integer already and the saturating cast converts it as it is, sends 2^64
+/// and beyond to `u64::MAX` and NaN to 0.
+#[inline(always)]
 pub fn ms_to_nanos(ms: f64) -> u64 {
     const TWO_53: f64 = 9_007_199_254_740_992.0;
     let x = ms * NANOS_PER_MS as f64;
     if x < TWO_53 {
-        let t = x as u64;
-        t + ((x - t as f64) >= 0.5) as u64
+        let t = x as i64;
+        (t + ((x - t as f64) >= 0.5) as i64).max(0) as u64
     } else {
         // At least 2^53, or NaN (the comparison is false).
         x as u64
@@ -154,6 +156,8 @@ mod tests {
             f64::from_bits(0.5e-6f64.to_bits() - 1),
             1.5e-6,
         ];
+        // Negative: fractions of one half and more, whole, near and past -2^63 ns.
+        xs.extend([-0.5e-6, -1.5e-6, -2.5e-6, -3e-6, -9.2e12, -9.3e12, -1e14]);
         xs.extend([
             2.5e-6,
             1e9,

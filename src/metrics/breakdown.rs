@@ -1,11 +1,12 @@
 //! The latency breakdown, streamed: per client region and operation kind, the mean of each
 //! latency component over all successful operations and over the slowest 1 % of them.
 //!
-//! Owns `Breakdown` and `TailMeans`. Exact sums per component give the mean over all
-//! operations. The slowest 1 % is read from a log-scale histogram of latencies (the bins of
-//! `CoarseHist`, within 3.2 %) whose every bin also keeps the component sums of the
-//! operations in it: the tail takes whole bins from the slowest down and the bin holding the
-//! 99th percentile pro rata (docs/metrics.md). Memory per (region, kind) is bounded (the bins
+//! Owns `Breakdown` and `TailMeans`. A log-scale histogram of latencies (the bins of
+//! `CoarseHist`, within 3.2 %) keeps in every bin the component sums of the operations in it
+//! (64-bit, with their rare carries kept aside, one add per component and operation): their
+//! exact sums over the bins give the mean over all operations, and the slowest 1 % takes
+//! whole bins from the slowest down and the bin holding the 99th percentile pro rata, each
+//! bin's sums saturated at `u64::MAX` (docs/metrics.md). Memory per (region, kind) is bounded (the bins
 //! from its fastest to its slowest operation so far), whatever the number of operations. Also counts the operations
 //! whose components were checked against their latency and those that did not add up.
 //!
@@ -19,17 +20,55 @@ use super::hist::{CoarseHist, COARSE_OCTAVES};
 
 const BINS: usize = COARSE_OCTAVES * 16;
 
-/// Per client region and kind: sums over all operations and per latency bin.
+/// Per client region and kind: sums per latency bin.
 #[derive(Clone, Debug, Default)]
 struct Cell {
     count: u64,
-    /// Exact sum of each component, ns.
-    sums: [u128; PARTS],
     /// Per latency bin from `lo` to the highest bin recorded so far: operations, then the
-    /// sum of each component (ns, saturating). Bins outside hold nothing.
+    /// sum of each component (ns, modulo 2^64: `wraps` holds the carries). Bins outside hold
+    /// nothing.
     bins: Vec<[u64; PARTS + 1]>,
     /// The bin of `bins[0]`.
     lo: usize,
+    /// The carries out of the bins' component sums, as (bin, component, carries): empty
+    /// unless a bin's sum of a component reached 2^64 ns (585 years). A bin's exact sum is
+    /// its 64-bit sum plus 2^64 per carry, so one add per component and operation keeps the
+    /// exact sums over all operations (the sum over the bins) and the tail's saturated ones.
+    wraps: Vec<(usize, usize, u64)>,
+}
+
+impl Cell {
+    /// The exact sum of component `part` over all operations, ns.
+    fn sum(&self, part: usize) -> u128 {
+        let low: u128 = self.bins.iter().map(|b| b[part + 1] as u128).sum();
+        let carries: u128 = self
+            .wraps
+            .iter()
+            .filter(|w| w.1 == part)
+            .map(|w| w.2 as u128)
+            .sum();
+        low + (carries << 64)
+    }
+
+    /// The sum of component `part` over the operations of bin `b` (absolute), saturated at
+    /// `u64::MAX`.
+    fn bin_sum(&self, b: usize, part: usize) -> u64 {
+        if self.wraps.iter().any(|w| w.0 == b && w.1 == part) {
+            u64::MAX
+        } else {
+            self.bins[b - self.lo][part + 1]
+        }
+    }
+
+    /// Bin `b`'s sum of component `part` wrapped past 2^64.
+    #[cold]
+    #[inline(never)]
+    fn carry(&mut self, b: usize, part: usize) {
+        match self.wraps.iter_mut().find(|w| w.0 == b && w.1 == part) {
+            Some(w) => w.2 += 1,
+            None => self.wraps.push((b, part, 1)),
+        }
+    }
 }
 
 /// The means of the components over the slowest 1 % of a cell's operations.
@@ -84,7 +123,7 @@ impl Breakdown {
 
     /// Records a successful operation of `kind` from `client`, served at `server`, its request
     /// last sent on to `peer`, whose latency `total` is made of `parts`.
-    #[inline]
+    #[inline(always)]
     pub fn record(
         &mut self,
         client: RegionId,
@@ -118,9 +157,19 @@ impl Breakdown {
         debug_assert!(b < BINS);
         let bin = &mut c.bins[b - c.lo];
         bin[0] += 1;
+        let mut carries = 0u64;
         for (i, &p) in parts.iter().enumerate() {
-            c.sums[i] += p as u128;
-            bin[i + 1] = bin[i + 1].saturating_add(p);
+            let (sum, carry) = bin[i + 1].overflowing_add(p);
+            bin[i + 1] = sum;
+            carries += carry as u64;
+        }
+        if carries != 0 {
+            // A sum that wrapped is now below what was added to it.
+            for (i, &p) in parts.iter().enumerate() {
+                if c.bins[b - c.lo][i + 1] < p {
+                    c.carry(b, i);
+                }
+            }
         }
     }
 
@@ -138,7 +187,7 @@ impl Breakdown {
     /// Mean of each component over all operations of (`client`, `kind`), ns (`None`: none).
     pub fn means_ns(&self, client: RegionId, kind: OpKind) -> Option<[f64; PARTS]> {
         let c = &self.cells[Self::index(client, kind)];
-        (c.count > 0).then(|| c.sums.map(|s| s as f64 / c.count as f64))
+        (c.count > 0).then(|| std::array::from_fn(|i| c.sum(i) as f64 / c.count as f64))
     }
 
     /// The region most operations of (`client`, `kind`) were sent on to (ties: lower id).
@@ -160,7 +209,7 @@ impl Breakdown {
         let k = c.count.div_ceil(100).max(1);
         let mut left = k;
         let mut sums = [0f64; PARTS];
-        for bin in c.bins.iter().rev() {
+        for (j, bin) in c.bins.iter().enumerate().rev() {
             if left == 0 {
                 break;
             }
@@ -170,7 +219,7 @@ impl Breakdown {
             let take = left.min(bin[0]);
             let share = take as f64 / bin[0] as f64;
             for (i, s) in sums.iter_mut().enumerate() {
-                *s += bin[i + 1] as f64 * share;
+                *s += c.bin_sum(c.lo + j, i) as f64 * share;
             }
             left -= take;
         }
@@ -233,5 +282,47 @@ mod tests {
         bad[2] = 5;
         assert!(!b.check(&bad, 6));
         assert_eq!(b.mismatched, 1);
+    }
+
+    /// Sums past 2^64 ns: the means stay exact (against u128 sums kept here) and the tail
+    /// reads each bin's sum saturated at `u64::MAX` (against a saturating sum kept here),
+    /// with one and several carries, in two components and two bins.
+    #[test]
+    fn sums_past_2_64_keep_exact_means_and_saturated_tails() {
+        let mut b = Breakdown::new(1);
+        let big = (1u64 << 62) + 5;
+        let mut exact = [0u128; PARTS];
+        // (total, part 2, part 7) per operation; totals in two far-apart bins.
+        let mut ops = Vec::new();
+        for i in 0..9u64 {
+            ops.push((1u64 << 40, big, if i < 5 { big } else { 3 }));
+        }
+        ops.push((1_000_000, 7, 1 << 63));
+        ops.push((1_000_000, 11, 1 << 63));
+        let mut saturated = std::collections::BTreeMap::new();
+        for &(total, a, c) in &ops {
+            let mut parts = [0u64; PARTS];
+            parts[2] = a;
+            parts[7] = c;
+            b.record(0, OpKind::Read, &parts, total, 0, None);
+            for (i, p) in parts.iter().enumerate() {
+                exact[i] += *p as u128;
+                let s: &mut u64 = saturated.entry((total, i)).or_default();
+                *s = s.saturating_add(*p);
+            }
+        }
+        let n = ops.len() as f64;
+        let means = b.means_ns(0, OpKind::Read).unwrap();
+        for i in 0..PARTS {
+            assert_eq!(means[i].to_bits(), (exact[i] as f64 / n).to_bits(), "{i}");
+        }
+        // The slowest 1 % of 11 is one operation: a ninth of the slow bin's sums.
+        let tail = b.tail(0, OpKind::Read).unwrap();
+        assert_eq!(tail.count, 1);
+        for i in 0..PARTS {
+            let want = saturated[&(1u64 << 40, i)] as f64 * (1.0 / 9.0);
+            assert_eq!(tail.parts_ns[i].to_bits(), want.to_bits(), "{i}");
+        }
+        assert_eq!(tail.parts_ns[2], u64::MAX as f64 / 9.0);
     }
 }

@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 
+#[cfg(test)]
 use hdrhistogram::Histogram;
 
 use crate::time::nanos_to_ms;
@@ -120,8 +121,9 @@ const PENDING: usize = 256;
 /// The bins are exactly those of a 3-significant-digit HDR histogram with lowest value 1 ns
 /// (whose bins do not depend on its upper bound), kept in pages of 1024 bins (one octave)
 /// allocated at their first value: a distribution holds only the octaves it has values in,
-/// 4 bytes a bin. Quantiles are read from an `hdrhistogram` rebuilt from the bins, so they are
-/// the library's, bit for bit.
+/// 4 bytes a bin. Quantiles are read from the bins the way `hdrhistogram` reads its counts
+/// (`values_at`), so they are the library's, bit for bit (tested against an `hdrhistogram`
+/// rebuilt from the bins), without building one.
 ///
 /// The bin of each value is kept in a buffer of `PENDING` and counted when the buffer is full
 /// (or when the bins are read): a run of independent increments lets the processor wait for
@@ -243,7 +245,8 @@ impl LatencyStat {
     }
 
     /// The same values in an `hdrhistogram` (one day range; each bin's count at its lowest
-    /// value, which lands in the same bin).
+    /// value, which lands in the same bin): the reference the quantiles are tested against.
+    #[cfg(test)]
     fn to_hdr(&self) -> Histogram<u64> {
         let mut h = Histogram::new_with_bounds(1, HIST_MAX_NS, 3).expect("valid bounds");
         for (i, c) in self.settled().bins() {
@@ -253,12 +256,58 @@ impl LatencyStat {
         h
     }
 
+    /// The values at the quantiles `qs` (ascending; the walk stops at the first one below its
+    /// predecessor), in ns: exactly what `hdrhistogram`'s `value_at_quantiles` returns for an
+    /// `hdrhistogram` holding these bins (`to_hdr`), read from the bins in one pass without
+    /// building one (its one-day counts are 300 KB to clear and fill per quantile). Each is
+    /// the highest value of the first bin at which the running count reaches `ceil(q * n)`
+    /// (at least 1; `q` clamped to [0, 1]), or the bin's lowest value for `q == 0`. A value
+    /// of bin 0 counts in bin 1, as `to_hdr` records it at 1.
+    fn values_at(&self, qs: impl IntoIterator<Item = f64>) -> Vec<u64> {
+        let settled = self.settled();
+        let total = settled.bins().fold(0u64, |t, (_, c)| t.saturating_add(c));
+        let mut bins = settled.bins().map(|(i, c)| (i.max(1), c));
+        let (mut reached, mut at) = (0u64, 1usize);
+        let mut out = Vec::new();
+        let mut previous: Option<f64> = None;
+        for q in qs {
+            if previous.is_some_and(|p| p > q) {
+                break;
+            }
+            previous = Some(q);
+            let target = ((q.clamp(0.0, 1.0) * total as f64).ceil() as u64).max(1);
+            while reached < target {
+                let Some((i, c)) = bins.next() else {
+                    break;
+                };
+                at = i;
+                reached = reached.saturating_add(c);
+            }
+            if reached < target {
+                // Only when empty (the target is at most the total): the library's 0.
+                out.push(0);
+                continue;
+            }
+            let low = bin_value(at);
+            out.push(if q == 0.0 {
+                low
+            } else {
+                // HDR's highest equivalent value: the bin's lowest plus its width, minus 1.
+                let bucket = LZ_BASE - (low | SUB_MASK).leading_zeros();
+                low.saturating_add(1 << bucket) - 1
+            });
+        }
+        out
+    }
+
     /// The value at quantile `q` in ms (0 when empty), within 0.1 %.
     pub fn quantile_ms(&self, q: f64) -> f64 {
         if self.count == 0 {
             return 0.0;
         }
-        nanos_to_ms(self.to_hdr().value_at_quantile(q).min(self.max_ns))
+        // `hdrhistogram`'s `value_at_quantile` is its `value_at_quantiles` of `q` alone.
+        let v = self.values_at([q]).first().copied().unwrap_or(0);
+        nanos_to_ms(v.min(self.max_ns))
     }
 
     /// The distribution as points (value in ms, share of values at or below it) for a CDF
@@ -271,7 +320,6 @@ impl LatencyStat {
         if self.count == 0 {
             return Vec::new();
         }
-        let h = self.to_hdr();
         let steps = CDF_DECADES * CDF_STEPS_PER_DECADE;
         let mut shares: Vec<f64> = (0..=steps)
             .map(|k| 1.0 - 10f64.powf(-(k as f64) / CDF_STEPS_PER_DECADE as f64))
@@ -281,8 +329,9 @@ impl LatencyStat {
         if shares.get(at) != Some(&0.5) {
             shares.insert(at, 0.5);
         }
-        let mut out: Vec<(f64, f64)> = h
-            .value_at_quantiles(shares.iter().copied())
+        let mut out: Vec<(f64, f64)> = self
+            .values_at(shares.iter().copied())
+            .into_iter()
             .zip(&shares)
             .map(|(v, &p)| (nanos_to_ms(v.min(self.max_ns)), p))
             .collect();
@@ -465,6 +514,63 @@ mod tests {
         let mut c = LatencyStat::new();
         c.merge(&a);
         assert_eq!(c.quantile_ms(0.99), a.quantile_ms(0.99));
+    }
+
+    /// Read from the bins, the quantiles are `hdrhistogram`'s of the same bins (`to_hdr`), one
+    /// at a time and in one pass, bit for bit: edge shares (0, -0, negative, 1, above 1, NaN),
+    /// values in bin 0 and past a day, a single value, many pages.
+    #[test]
+    fn quantiles_from_the_bins_are_the_librarys() {
+        let shares = [
+            f64::NAN,
+            -1.0,
+            -0.0,
+            0.0,
+            1e-9,
+            0.001,
+            0.25,
+            0.5,
+            0.5,
+            0.9,
+            0.99,
+            0.999_999,
+            1.0,
+            1.5,
+        ];
+        let mut x: u64 = 4242;
+        let mut cases = vec![LatencyStat::new(), LatencyStat::new(), LatencyStat::new()];
+        cases[0].record(7_654_321);
+        for i in 0..50_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            cases[1].record(match i % 50 {
+                0 => 0,
+                1 => u64::MAX,
+                _ => x >> (x % 48),
+            });
+            cases[2].record(1_000_000 + (x >> 44));
+        }
+        // A value in bin 0 (only a merge could put one there): `to_hdr` records it at 1.
+        let mut zero = LatencyStat::new();
+        zero.add_slow(0, 0, 3);
+        zero.count = 3;
+        zero.add_slow(0, 5, 1);
+        zero.count += 1;
+        cases.push(zero);
+        for s in &cases {
+            let h = s.to_hdr();
+            for &q in &shares {
+                assert_eq!(s.values_at([q]), [h.value_at_quantile(q)], "q {q}");
+            }
+            let sorted = &shares[2..];
+            let want: Vec<u64> = h.value_at_quantiles(sorted.iter().copied()).collect();
+            assert_eq!(s.values_at(sorted.iter().copied()), want);
+            // Out of order: both stop at the first share below its predecessor.
+            let want: Vec<u64> = h.value_at_quantiles([0.5, 0.9, 0.1, 0.99]).collect();
+            assert_eq!(s.values_at([0.5, 0.9, 0.1, 0.99]), want);
+            assert_eq!(want.len(), 2);
+        }
     }
 
     /// The curve passes through the quantiles `quantile_ms` reports (the same function, one

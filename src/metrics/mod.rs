@@ -39,6 +39,33 @@ use crate::workload::{Key, OpKind};
 /// Ages (ms) at which the staleness curve `t_visibility` is reported.
 pub const VISIBILITY_AGES_MS: [u64; 13] = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
 
+/// The last age of `VISIBILITY_AGES_MS`, ms.
+const LAST_AGE_MS: usize = VISIBILITY_AGES_MS[VISIBILITY_AGES_MS.len() - 1] as usize;
+
+/// Per whole ms of age up to `LAST_AGE_MS`, the index of the last age of `VISIBILITY_AGES_MS`
+/// at or below it (the table is sorted and starts at 0; older reads are in the last bucket):
+/// one load per read instead of a comparison with every age.
+static AGE_BUCKET: [u8; LAST_AGE_MS + 1] = age_buckets();
+
+const fn age_buckets() -> [u8; LAST_AGE_MS + 1] {
+    let mut table = [0u8; LAST_AGE_MS + 1];
+    let (mut ms, mut b) = (0, 0);
+    while ms <= LAST_AGE_MS {
+        while b + 1 < VISIBILITY_AGES_MS.len() && VISIBILITY_AGES_MS[b + 1] as usize <= ms {
+            b += 1;
+        }
+        table[ms] = b as u8;
+        ms += 1;
+    }
+    table
+}
+
+/// The bucket of `VISIBILITY_AGES_MS` of a read whose expected version is `age_ms` old.
+#[inline]
+fn age_bucket(age_ms: u64) -> usize {
+    AGE_BUCKET[age_ms.min(LAST_AGE_MS as u64) as usize] as usize
+}
+
 /// What a read expects: the newest version acknowledged before it began, and when that
 /// acknowledgement reached its client (`SimTime::MAX` when the key was never written).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -313,7 +340,7 @@ impl RunMetrics {
     }
 
     /// An answer reached its client at `now`.
-    #[inline]
+    #[inline(always)]
     pub fn completed(
         &mut self,
         client: RegionId,
@@ -379,9 +406,7 @@ impl RunMetrics {
                 if expect.acked_at != SimTime::MAX {
                     let age = start.saturating_since(expect.acked_at);
                     let age_ms = age / 1_000_000;
-                    // The last age at or below `age_ms` (the table is sorted and starts at 0):
-                    // counted without branches.
-                    let b = VISIBILITY_AGES_MS.iter().filter(|&&t| t <= age_ms).count() - 1;
+                    let b = age_bucket(age_ms);
                     self.visibility[b][0] += 1;
                     if stale {
                         self.staleness.record(age);

@@ -127,3 +127,17 @@ fn overall_latency_is_the_per_region_latency_added_up_at_close() {
     let got: Vec<u64> = m.timeline.iter().map(|b| b.succeeded).collect();
     assert_eq!(got, per_bucket);
 }
+
+/// The bucket of a read's age is the last age of the table at or below it (a count of the ages
+/// at or below it, minus one), from 0 to past the last age.
+#[test]
+fn the_age_bucket_is_the_last_age_at_or_below() {
+    let mut ages: Vec<u64> = (0..=6_000).collect();
+    ages.extend([10_000, 1 << 40, u64::MAX]);
+    for ms in ages {
+        let count = VISIBILITY_AGES_MS.iter().filter(|&&t| t <= ms).count();
+        assert_eq!(age_bucket(ms), count - 1, "{ms} ms");
+    }
+    assert_eq!(age_bucket(1_999), 10);
+    assert_eq!(age_bucket(2_000), 11);
+}

@@ -271,6 +271,7 @@ impl<S: Strategy> World<'_, S> {
     /// leg of the clients of one region to (or from) one remote region is one channel,
     /// delivered in send order when its route is ordered (`network.fifo`); the access leg is
     /// each client's own and is not ordered against other clients.
+    #[inline(always)]
     fn client_path_nanos(
         &mut self,
         now: SimTime,
@@ -523,6 +524,7 @@ impl<S: Strategy> World<'_, S> {
     /// The successful answer to the current attempt of `op` (live, answered) reaches its
     /// client at `now`: the operation completes (the `Response` event, or `reply` at once
     /// for a read that nothing can touch on its way back).
+    #[inline(always)]
     fn complete(&mut self, now: SimTime, op: OpId, sched: &mut Scheduler<Event<S::Msg, S::Timer>>) {
         let idx = op.index();
         if self.tracer.is_some() {

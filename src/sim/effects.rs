@@ -34,6 +34,7 @@ pub(super) fn in_order(last: &mut SimTime, now: SimTime, delay: u64) -> u64 {
 
 impl<S: Strategy> World<'_, S> {
     /// One-way delay of a message, or None when it is dropped (partition, outage).
+    #[inline(always)]
     pub(super) fn transmit(
         &mut self,
         now: SimTime,

@@ -269,7 +269,7 @@ impl GroupGen {
 
     /// The time of the next arrival after `now` (ns since the run started), following the
     /// daily profile when there is one.
-    #[inline]
+    #[inline(always)]
     pub fn next_arrival(&mut self, now: u64) -> u64 {
         let mut t = now.saturating_add(self.next_gap_nanos());
         if let Some((d, peak)) = &self.diurnal {
@@ -302,7 +302,7 @@ impl GroupGen {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn draw_op(&mut self) -> OpDraw {
         let read = self.rng.random::<f64>() < self.read_fraction;
         let rank = self.ranks.sample(&mut self.rng);
