@@ -7,9 +7,6 @@
 
 use std::borrow::Cow;
 
-#[cfg(test)]
-use hdrhistogram::Histogram;
-
 use crate::time::nanos_to_ms;
 
 /// Largest value a latency histogram resolves (one simulated day, in ns); larger values are
@@ -244,18 +241,6 @@ impl LatencyStat {
         })
     }
 
-    /// The same values in an `hdrhistogram` (one day range; each bin's count at its lowest
-    /// value, which lands in the same bin): the reference the quantiles are tested against.
-    #[cfg(test)]
-    fn to_hdr(&self) -> Histogram<u64> {
-        let mut h = Histogram::new_with_bounds(1, HIST_MAX_NS, 3).expect("valid bounds");
-        for (i, c) in self.settled().bins() {
-            h.record_n(bin_value(i).max(1), c)
-                .expect("within the histogram's range");
-        }
-        h
-    }
-
     /// The values at the quantiles `qs` (ascending; the walk stops at the first one below its
     /// predecessor), in ns: exactly what `hdrhistogram`'s `value_at_quantiles` returns for an
     /// `hdrhistogram` holding these bins (`to_hdr`), read from the bins in one pass without
@@ -461,6 +446,18 @@ impl CoarseHist {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hdrhistogram::Histogram;
+
+    /// The same values in an `hdrhistogram` (one day range; each bin's count at its lowest
+    /// value, which lands in the same bin): the reference the quantiles are tested against.
+    fn to_hdr(s: &LatencyStat) -> Histogram<u64> {
+        let mut h = Histogram::new_with_bounds(1, HIST_MAX_NS, 3).expect("valid bounds");
+        for (i, c) in s.settled().bins() {
+            h.record_n(bin_value(i).max(1), c)
+                .expect("within the histogram's range");
+        }
+        h
+    }
 
     #[test]
     fn latency_stat_is_exact_in_mean_and_close_in_quantiles() {
@@ -559,7 +556,7 @@ mod tests {
         zero.count += 1;
         cases.push(zero);
         for s in &cases {
-            let h = s.to_hdr();
+            let h = to_hdr(s);
             for &q in &shares {
                 assert_eq!(s.values_at([q]), [h.value_at_quantile(q)], "q {q}");
             }
@@ -627,7 +624,7 @@ mod tests {
         s.record(u64::MAX);
         assert_eq!(bin(u64::MAX), CLAMP_BIN);
         assert_eq!(bin((1 << 47) - 1), LAST_BIN);
-        assert_eq!(s.to_hdr().value_at_quantile(0.5), h.value_at_quantile(0.5));
+        assert_eq!(to_hdr(&s).value_at_quantile(0.5), h.value_at_quantile(0.5));
     }
 
     /// A bin past 2^32 values widens its page to 64-bit counts and keeps counting.
