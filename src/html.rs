@@ -52,7 +52,7 @@ fn ms(v: Option<f64>) -> String {
 }
 
 fn pct(v: Option<f64>, digits: usize) -> String {
-    v.map_or("–".into(), |v| format!("{:.*}%", digits, v * 100.0))
+    v.map_or("–".into(), |v| crate::report::percent(v, digits))
 }
 
 fn count(v: Option<&Value>) -> String {

@@ -114,8 +114,12 @@ fn rank(all: &[f64], x: f64) -> usize {
     all.iter().filter(|&&y| y < x).count() + 1
 }
 
+/// A share in percent with two decimals (`<0.01 %` for one that is not 0, as the tables).
 fn pct(x: Option<f64>) -> String {
-    x.map_or_else(|| "n/a".to_string(), |x| format!("{:.2} %", x * 100.0))
+    x.map_or_else(
+        || "n/a".to_string(),
+        |x| format!("{} %", crate::report::percent(x, 2).trim_end_matches('%')),
+    )
 }
 
 /// Sessions per client group in the consistency run (`--sessions`).

@@ -23,8 +23,8 @@ pub use breakdown::{
 };
 pub use build::{availability, build, fault_reports, timeline, topology_info, warnings};
 pub use table::{
-    cost_table, escape, migration_table, region_table, render, resilience_table, serving_table,
-    table, warnings_list,
+    cost_table, escape, migration_table, percent, region_table, render, resilience_table,
+    serving_table, table, warnings_list,
 };
 pub use trace::trace_json;
 

@@ -3,7 +3,8 @@
 //!
 //! Owns `table`, `region_table` (per client region p50/p99), `resilience_table`, `cost_table`,
 //! `serving_table`, `warnings_list`, `render`
-//! (aligned columns) and `escape` (no control character of a name reaches the terminal raw).
+//! (aligned columns), `percent` (a share that is not 0 or 1 never shows as such; the HTML
+//! page prints shares with it too) and `escape` (no control character of a name reaches the terminal raw).
 //! Must not
 //! import the engine, the world or the scenario; does no I/O.
 
@@ -150,7 +151,7 @@ fn na<T>(v: Option<T>, show: impl FnOnce(T) -> String) -> String {
 
 /// A share as a percentage with `decimals` decimals, that shows a share that is not 0 (or 1)
 /// as such: `<0.001%` rather than `0.000%`, `>99.999%` rather than `100.000%`.
-fn percent(v: f64, decimals: usize) -> String {
+pub fn percent(v: f64, decimals: usize) -> String {
     let shown = format!("{:.*}%", decimals, v * 100.0);
     let step = format!("{:.*}", decimals, 10f64.powi(-(decimals as i32)));
     if v > 0.0 && shown.trim_start_matches(['0', '.']) == "%" {
