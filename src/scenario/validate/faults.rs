@@ -16,6 +16,11 @@ use crate::time::secs_to_nanos;
 use crate::time::SimTime;
 use crate::topology::RegionId;
 
+/// Largest clock offset of a `clock-skew` fault, either way: one day, in ms.
+pub(super) const MAX_OFFSET_MS: f64 = 8.64e7;
+/// Largest clock drift of a `clock-skew` fault, either way, in parts per million (10 %).
+pub(super) const MAX_DRIFT_PPM: f64 = 1e5;
+
 /// The serving capacity of every region (`regions[i].capacity`; `None`: unlimited, or bad).
 pub(super) fn capacity(c: &mut Checker, regions: &[RegionSpec]) -> Vec<Option<Capacity>> {
     let mut capacity = Vec::new();
@@ -212,8 +217,8 @@ pub(super) fn faults(c: &mut Checker, specs: &[FaultSpec], known: &Known) -> Vec
                 duration_s,
             } => {
                 let r = known.region_ref(c, f("region"), region);
-                let ok = c.range(&f("offset_ms"), *offset_ms, -8.64e7, 8.64e7)
-                    & c.range(&f("drift_ppm"), *drift_ppm, -1e5, 1e5);
+                let ok = c.range(&f("offset_ms"), *offset_ms, -MAX_OFFSET_MS, MAX_OFFSET_MS)
+                    & c.range(&f("drift_ppm"), *drift_ppm, -MAX_DRIFT_PPM, MAX_DRIFT_PPM);
                 let w = window(c, *start_s, *duration_s);
                 match (r, w, ok) {
                     (Some(region), Some((start, end)), true) => Some(Fault {

@@ -48,6 +48,15 @@ use crate::workload::Workload;
 
 /// Largest number of regions a scenario may have.
 pub const MAX_REGIONS: usize = 64;
+
+// Multi-master packs a version in one word (`strategy::multi_master::Cell`): the region in 6
+// bits, the stamp (a clock reading, in ns) in 56. A run plus its drain, drifting and offset
+// as far as a clock-skew fault may take it, stays within both.
+const _: () = assert!(MAX_REGIONS <= 1 << 6);
+const _: () = assert!(
+    (2.0 * MAX_SECONDS * (1.0 + faults::MAX_DRIFT_PPM * 1e-6) + faults::MAX_OFFSET_MS * 1e-3) * 1e9
+        < (1u64 << 56) as f64
+);
 /// Largest key space (per scenario) geosim accepts; per-key state is dense.
 pub const MAX_KEYS: u64 = 10_000_000;
 

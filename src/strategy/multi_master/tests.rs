@@ -9,13 +9,49 @@
 
 use std::path::Path;
 
-use super::{compare, MmMsg, MultiMaster, MultiMasterConfig, Order, Resolution};
+use super::{
+    compare, Cell, MmMsg, MultiMaster, MultiMasterConfig, Order, Resolution, COUNTED, OPEN,
+};
 use crate::metrics::RunMetrics;
 use crate::scenario::{from_str, Format};
 use crate::sim::custom::{Registry, Setup};
 use crate::sim::run_strategy;
-use crate::strategy::{Ctx, Request, Strategy};
+use crate::strategy::{Ctx, Request, Strategy, Version};
 use crate::topology::RegionId;
+
+/// A packed cell gives back every version it was given, with the flags apart; and its words
+/// above the flags are in the order of their versions, `(stamp, origin)`, up to the largest
+/// stamp a validated run makes (805 days of ns) and the 64th region.
+#[test]
+fn a_cell_keeps_its_version_and_flags_and_orders_as_versions_do() {
+    let top = 805 * 86_400 * 1_000_000_000u64;
+    let stamps = [0, 1, 2, 255, 256, 1 << 40, top - 1, top, (1 << 56) - 1];
+    let mut versions = vec![Version::NONE];
+    for &stamp in &stamps {
+        for origin in [0, 1, 7, 62, 63] {
+            versions.push(Version { stamp, origin });
+        }
+    }
+    for &a in &versions {
+        for (open, counted) in [(false, false), (true, false), (false, true), (true, true)] {
+            let mut c = Cell::EMPTY;
+            c.win(a);
+            c.set(OPEN, open);
+            c.set(COUNTED, counted);
+            assert_eq!((c.winner(), c.open(), c.counted()), (a, open, counted));
+            c.win(a);
+            assert!(!c.open() && !c.counted());
+        }
+        for &b in &versions {
+            let (mut x, mut y) = (Cell::EMPTY, Cell::EMPTY);
+            x.win(a);
+            y.win(b);
+            y.set(OPEN, true);
+            assert_eq!((x.0 >> 2).cmp(&(y.0 >> 2)), a.cmp(&b), "{a:?} {b:?}");
+        }
+    }
+    assert_eq!(Cell::EMPTY.winner(), Version::NONE);
+}
 
 #[test]
 fn vector_order() {
