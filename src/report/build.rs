@@ -596,12 +596,11 @@ fn migration(
     let window_s = sc.duration_ns as f64 / 1e9;
     let roles = vec![crate::cost::Role::None; n];
     let c = sc.cost.cost(&roles, 0.0, &g.bytes, &vec![0; n], 0, 0.0);
-    let fine = |v: f64| (v * 1e12).round() / 1e12;
     Some(super::MigrationReport {
         count: g.count,
         bytes: g.bytes.iter().sum(),
-        cost_usd: fine(c.transfer_usd),
-        monthly_usd: fine(if window_s > 0.0 {
+        cost_usd: six(c.transfer_usd),
+        monthly_usd: six(if window_s > 0.0 {
             c.transfer_usd * crate::cost::HOURS_PER_MONTH * 3600.0 / window_s
         } else {
             0.0
