@@ -33,7 +33,8 @@
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
 use super::{
-    epoch_of, position, position_of, Ack, ActivePassive, ApMsg, ApTimer, Replication, RING,
+    epoch_of, pending_key, position, position_of, Ack, ActivePassive, ApMsg, ApTimer, Replication,
+    RING,
 };
 use crate::strategy::replica::RegionSet;
 use crate::strategy::{Ctx, OpId, Outcome, Version, HEADER_BYTES};
@@ -144,13 +145,7 @@ impl ActivePassive {
         (op, pos): (OpId, u64),
     ) {
         self.caught_up_with(ctx.now(), at, pos);
-        if self
-            .pending
-            .get(op.index())
-            .is_some_and(|p| p.op == Some(op))
-        {
-            self.count_ack(ctx, at, s, op.index());
-        }
+        self.count_ack(ctx, at, s, pending_key(op));
     }
 
     /// Semi-sync: a standby acknowledged primary `at`'s log position `pos`; if that is its
@@ -162,24 +157,26 @@ impl ActivePassive {
         }
     }
 
-    /// The write waiting in `pending[i]` counts standby `s`'s acknowledgement (once, and only
-    /// if it waits for `s`); the last one it waits for releases it.
+    /// The write waiting under `key` (if any) counts standby `s`'s acknowledgement (once, and
+    /// only if it waits for `s`); the last one it waits for releases it.
     fn count_ack(
         &mut self,
         ctx: &mut Ctx<'_, ApMsg, ApTimer>,
         at: RegionId,
         s: RegionId,
-        i: usize,
+        key: (usize, u64),
     ) {
-        let p = &mut self.pending[i];
-        let Some(op) = p.op.filter(|_| p.remaining > 0 && p.waiting_on.contains(s)) else {
+        let Some(p) = self.pending.get_mut(&key) else {
             return;
         };
+        if p.remaining == 0 || !p.waiting_on.contains(s) {
+            return;
+        }
         p.waiting_on.remove(s);
         p.remaining -= 1;
         if p.remaining == 0 {
-            let (to, v) = (p.reply_to, p.version);
-            p.op = None;
+            let (to, v, op) = (p.reply_to, p.version, p.op);
+            self.pending.remove(&key);
             if self.is_primary(at) {
                 self.acknowledge(ctx, at, op, v);
                 ctx.answer(at, to, op, Outcome::Write(v));
@@ -213,7 +210,7 @@ impl ActivePassive {
     }
 
     /// Primary `at` hears that standby `s` holds every entry of its log up to `upto`: every
-    /// write up to there that waits for `s` counts its acknowledgement (in slot order).
+    /// write up to there that waits for `s` counts its acknowledgement (by `pending_key`).
     pub(super) fn on_holds(
         &mut self,
         ctx: &mut Ctx<'_, ApMsg, ApTimer>,
@@ -226,28 +223,28 @@ impl ActivePassive {
             return;
         }
         self.caught_up_with(ctx.now(), at, position_of(upto));
-        for i in 0..self.pending.len() {
-            let p = self.pending[i];
-            let covered =
-                p.at == at && epoch_of(p.version.stamp) == epoch && p.version.stamp <= upto;
-            if covered && p.op.is_some() {
-                self.count_ack(ctx, at, s, i);
-            }
+        let covered: Vec<_> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| {
+                p.at == at && epoch_of(p.version.stamp) == epoch && p.version.stamp <= upto
+            })
+            .map(|(&k, _)| k)
+            .collect();
+        for k in covered {
+            self.count_ack(ctx, at, s, k);
         }
     }
 
     /// Semi-sync: `op` waited the timeout at primary `at`. If it still waits, the primary
-    /// falls back to async and acknowledges every write still waiting (in slot order).
+    /// falls back to async and acknowledges every write still waiting (by `pending_key`).
     pub(super) fn semi_timeout(
         &mut self,
         ctx: &mut Ctx<'_, ApMsg, ApTimer>,
         at: RegionId,
         op: OpId,
     ) {
-        let waiting = self
-            .pending
-            .get(op.index())
-            .is_some_and(|p| p.op == Some(op) && p.remaining > 0);
+        let waiting = self.pending.contains_key(&pending_key(op));
         if !waiting || !self.is_primary(at) {
             return;
         }
@@ -255,14 +252,16 @@ impl ActivePassive {
             self.fallback_since[at as usize] = ctx.now();
             self.fallbacks += 1;
         }
-        for i in 0..self.pending.len() {
-            let p = self.pending[i];
-            let Some(w) = p.op.filter(|_| p.at == at && p.remaining > 0) else {
-                continue;
-            };
-            self.pending[i].op = None;
-            self.acknowledge(ctx, at, w, p.version);
-            ctx.answer(at, p.reply_to, w, Outcome::Write(p.version));
+        let released: Vec<_> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.at == at)
+            .map(|(&k, _)| k)
+            .collect();
+        for k in released {
+            let p = self.pending.remove(&k).expect("listed just above");
+            self.acknowledge(ctx, at, p.op, p.version);
+            ctx.answer(at, p.reply_to, p.op, Outcome::Write(p.version));
         }
         self.hand_off_when_drained(ctx, at, false);
     }
@@ -271,9 +270,7 @@ impl ActivePassive {
     /// waiting for its synchronous standbys dies with the server; the client's request fails
     /// at its timeout), so no acknowledgement after it comes back releases them.
     pub(super) fn drop_waiting(&mut self, r: RegionId) {
-        for p in self.pending.iter_mut().filter(|p| p.at == r) {
-            p.op = None;
-        }
+        self.pending.retain(|_, p| p.at != r);
     }
 
     /// Region `r`'s fallback (if any) ends at `now`: it waits for standbys again.

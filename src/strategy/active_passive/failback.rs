@@ -134,11 +134,7 @@ impl ActivePassive {
         let Some((d, pref)) = self.draining.filter(|&(d, _)| d == at && self.handoff_due) else {
             return;
         };
-        let waiting = || {
-            self.pending
-                .iter()
-                .any(|p| p.at == d && p.op.is_some() && p.remaining > 0)
-        };
+        let waiting = || self.pending.values().any(|p| p.at == d);
         if force || !waiting() {
             self.handoff_due = false;
             let epoch = self.view[at as usize].1;

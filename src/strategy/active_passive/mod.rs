@@ -39,6 +39,8 @@ mod log;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
+
 use crate::strategy::replica::{self, CarriesAnswer, Channels, RegionSet, RegionStore, Suspects};
 use crate::strategy::{
     Ctx, Failback, Leadership, OpId, Outcome, Request, Strategy, Version, HEADER_BYTES,
@@ -280,7 +282,8 @@ struct Work {
     bytes: u32,
 }
 
-#[derive(Copy, Clone, Debug, Default)]
+/// A write waiting at a primary for standby acknowledgements (sync, semi-sync).
+#[derive(Copy, Clone, Debug)]
 struct Pending {
     /// The primary that waits.
     at: RegionId,
@@ -289,7 +292,15 @@ struct Pending {
     waiting_on: RegionSet,
     reply_to: RegionId,
     version: Version,
-    op: Option<OpId>,
+    op: OpId,
+}
+
+/// Where a waiting write is filed in `ActivePassive::pending`: its operation's slot, then its
+/// generation. A slot is reused once its client gives up (a timeout), possibly while the write
+/// still waits at the primary, so the slot alone does not name it; ordered by slot first, the
+/// writes are released in the order they always were when no slot holds two.
+fn pending_key(op: OpId) -> (usize, u64) {
+    (op.index(), op.gen())
 }
 
 /// The active-passive strategy's state.
@@ -329,8 +340,9 @@ pub struct ActivePassive {
     writable: Vec<bool>,
     /// Next log position of each region as primary.
     log_pos: Vec<u64>,
-    /// Sync writes awaiting standby acks, indexed by `OpId::index`.
-    pending: Vec<Pending>,
+    /// Writes waiting for standby acks (sync, semi-sync), by `pending_key`; an entry goes when
+    /// its write is released or dies with its primary.
+    pending: BTreeMap<(usize, u64), Pending>,
     /// Since when the primary has continuously reached the preferred region (failback).
     preferred_seen: SimTime,
     /// A planned failback in progress: the drained primary and the region taking over; and
@@ -373,7 +385,7 @@ impl ActivePassive {
             suspects: Suspects::new(regions),
             writable,
             log_pos: vec![0; regions],
-            pending: Vec::new(),
+            pending: BTreeMap::new(),
             preferred_seen: SimTime::MAX,
             draining: None,
             handoff_due: false,
@@ -457,17 +469,15 @@ impl ActivePassive {
                     self.ship(ctx, p, (all, copies), key, entry(false), wire);
                     return;
                 }
-                if self.pending.len() <= op.index() {
-                    self.pending.resize(op.index() + 1, Pending::default());
-                }
-                self.pending[op.index()] = Pending {
+                let waiting = Pending {
                     at: p,
                     remaining: needed,
                     waiting_on: self.counted(copies),
                     reply_to: origin,
                     version,
-                    op: Some(op),
+                    op,
                 };
+                self.pending.insert(pending_key(op), waiting);
                 if let Replication::SemiSync { timeout_ns } = self.cfg.replication {
                     ctx.set_timer(p, timeout_ns, ApTimer::SemiTimeout { op });
                 }

@@ -3,7 +3,8 @@
 //! cut off from the primary catches up when the partition heals, or when its entries show a
 //! gap in their numbering (a cut no one noticed; a request a cut dropped is asked again), and a sync or semi-sync write whose
 //! entry the cut dropped is released by that catch-up; a witness back from an outage gets no
-//! snapshot.
+//! snapshot; a semi-sync write whose client gave up (its operation slot reused) still times
+//! out into the fallback.
 //! Whole runs through `sim::run_strategy`.
 //!
 //! Test-only; may import the scenario parser and `sim` to run whole scenarios.
@@ -474,4 +475,49 @@ fn a_catch_up_request_a_cut_dropped_is_asked_again_at_the_next_gap() {
     let m = run_strategy(&short_cut("replication = \"async\"", cuts), 0, 1);
     caught_up_by_one_snapshot(&m);
     assert_eq!(m.bytes_matrix[3], 2 * 64, "s -> p");
+}
+
+/// A write keeps waiting at a semi-sync primary after its client gave up, and the operation
+/// slot its client freed goes to the next operation: both writes wait, and the first one's
+/// timeout falls back to async. `p` writes 100/s; a partition cuts `s` off for good from
+/// 10 s; clients give up after 200 ms (no retry), the semi-sync timeout is 1 s. The first
+/// write whose acknowledgement the cut stops was issued within a few ms of 10 s (an entry or
+/// acknowledgement in flight at 10 s is dropped too), so the fallback starts 1 s later, at
+/// 11 s give or take 50 ms, and lasts to the end of the run (22 s): one fallback, and only
+/// the writes of about that second fail (their clients gave up). (Keyed by slot alone, a
+/// waiting write was replaced by a later one in its slot, so the timeouts of the first
+/// writes found nothing waiting: the fallback started at 11.15 s.)
+#[test]
+fn a_semi_sync_write_whose_client_gave_up_still_times_out_into_the_fallback() {
+    let mut text = "duration_s = 20\ndrain_s = 2\n[clients]\ntimeout_ms = 200\nretries = 0\n\
+                    [detection]\nheartbeat_ms = 100\ntimeout_ms = 3000\n"
+        .to_string();
+    for (name, lon) in [("p", 0.0), ("s", 1.0)] {
+        text += &format!("[[regions]]\nname = \"{name}\"\nlat = 0.0\nlon = {lon}\n");
+    }
+    text += "[[workload.clients]]\nregion = \"p\"\nrate_rps = 100\nread_fraction = 0.0\n\
+             keys = 1000\nzipf = 0.0\n\
+             [[faults]]\nkind = \"partition\"\na = [\"p\"]\nb = [\"s\"]\nstart_s = 10\n\
+             duration_s = 100\n\
+             [[strategies]]\nkind = \"active-passive\"\nname = \"ap\"\nprimary = \"p\"\n\
+             replication = \"semi-sync\"\nsemi_sync_timeout_ms = 1000\n\
+             promotion_delay_s = 100\n";
+    let sc = from_str(&text, Format::Toml, Path::new("t.toml")).unwrap();
+    let m = run_strategy(&sc, 0, 1);
+    let figure = |name: &str| m.extra.iter().find(|e| e.0 == name).map(|e| e.1);
+    assert_eq!(figure("semi_sync_fallbacks"), Some(1.0), "{:?}", m.extra);
+    let start = 22.0 - figure("semi_sync_fallback_s").unwrap();
+    assert!(
+        (start - 11.0).abs() < 0.05,
+        "the fallback started at {start} s"
+    );
+    // The writes of the second before the fallback (Poisson, mean 100) fail; the ~1,000
+    // after it succeed.
+    assert!(
+        (50..=160).contains(&m.failed),
+        "{} of {} failed",
+        m.failed,
+        m.writes
+    );
+    assert!(m.writes > 1_800, "{}", m.writes);
 }
