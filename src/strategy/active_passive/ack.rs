@@ -28,18 +28,39 @@
 //! PostgreSQL backend waiting for its standbys does): nothing releases them after.
 //!
 //! Also owns the primary's acknowledgement bookkeeping (tickets, the ring of recent
-//! acknowledgements by log position).
+//! acknowledgements by log position) and the writes waiting for standbys (`Pending`, filed by
+//! `pending_key`).
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
 use super::{
-    epoch_of, pending_key, position, position_of, Ack, ActivePassive, ApMsg, ApTimer, Replication,
-    RING,
+    epoch_of, position, position_of, Ack, ActivePassive, ApMsg, ApTimer, Replication, RING,
 };
 use crate::strategy::replica::RegionSet;
 use crate::strategy::{Ctx, OpId, Outcome, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
+
+/// A write waiting at a primary for standby acknowledgements (sync, semi-sync).
+#[derive(Copy, Clone, Debug)]
+pub(super) struct Pending {
+    /// The primary that waits.
+    pub(super) at: RegionId,
+    pub(super) remaining: u16,
+    /// The standbys whose acknowledgement it still counts (each at most once).
+    pub(super) waiting_on: RegionSet,
+    pub(super) reply_to: RegionId,
+    pub(super) version: Version,
+    pub(super) op: OpId,
+}
+
+/// Where a waiting write is filed in `ActivePassive::pending`: its operation's slot, then its
+/// generation. A slot is reused once its client gives up (a timeout), possibly while the write
+/// still waits at the primary, so the slot alone does not name it; ordered by slot first, the
+/// writes are released in the order they always were when no slot holds two.
+pub(super) fn pending_key(op: OpId) -> (usize, u64) {
+    (op.index(), op.gen())
+}
 
 impl ActivePassive {
     /// The primary acknowledges a write (bookkeeping for RPO and split brain: the write is

@@ -48,6 +48,7 @@ use crate::strategy::{
 use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
+use ack::{pending_key, Pending};
 use log::{epoch_of, position, position_of, stamp};
 
 /// When the primary acknowledges a write.
@@ -280,27 +281,6 @@ struct Work {
     kind: OpKind,
     key: Key,
     bytes: u32,
-}
-
-/// A write waiting at a primary for standby acknowledgements (sync, semi-sync).
-#[derive(Copy, Clone, Debug)]
-struct Pending {
-    /// The primary that waits.
-    at: RegionId,
-    remaining: u16,
-    /// The standbys whose acknowledgement it still counts (each at most once).
-    waiting_on: RegionSet,
-    reply_to: RegionId,
-    version: Version,
-    op: OpId,
-}
-
-/// Where a waiting write is filed in `ActivePassive::pending`: its operation's slot, then its
-/// generation. A slot is reused once its client gives up (a timeout), possibly while the write
-/// still waits at the primary, so the slot alone does not name it; ordered by slot first, the
-/// writes are released in the order they always were when no slot holds two.
-fn pending_key(op: OpId) -> (usize, u64) {
-    (op.index(), op.gen())
 }
 
 /// The active-passive strategy's state.

@@ -52,6 +52,8 @@
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
+mod cell;
+
 use std::collections::BTreeMap;
 
 use slab::Slab;
@@ -61,6 +63,7 @@ use crate::strategy::{Ctx, Outcome, Request, Strategy, Version, HEADER_BYTES};
 use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
+use cell::{Cell, COUNTED, OPEN};
 
 /// How concurrent writes are resolved.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -127,62 +130,6 @@ impl InFlight {
     /// No copy of it was received (so far), nor a snapshot that carried it.
     fn unreceived(&self) -> bool {
         !self.covered && self.remaining + self.dropped == self.sent
-    }
-}
-
-/// One region's state of one key but its version vector: the winning version and two flags,
-/// packed in one word (the cells are the strategy's largest table and a read touches nothing
-/// else of it, so a key's cells on 8 regions share one cache line). From the top: the stamp
-/// (56 bits), the origin (6 bits), `open`, `counted`. Packed this way, comparing words above
-/// the flags compares versions by `(stamp, origin)`. The bounds hold for every validated
-/// scenario: at most 64 regions, and a stamp is a clock reading (at most 2 x 365 days of run
-/// and drain, 10 % of drift and a day of offset: under 805 days, against the 834 that 56 bits
-/// of nanoseconds hold) or one more than a stamp seen (one per write).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-struct Cell(u64);
-
-/// Bits below the stamp: the origin and the two flags.
-const STAMP_SHIFT: u32 = 8;
-/// The origin's bits, above the flags.
-const ORIGIN_SHIFT: u32 = 2;
-/// The winner is a write accepted here that has already been counted as conflicting.
-const COUNTED: u64 = 1;
-/// The vector joins concurrent versions not yet resolved by a write that saw them all (under
-/// `version-vector`: the key holds siblings).
-const OPEN: u64 = 2;
-
-impl Cell {
-    /// Never written: no winner, flags clear.
-    const EMPTY: Cell = Cell(0);
-
-    /// Makes `v` the winner with both flags clear.
-    #[inline]
-    fn win(&mut self, v: Version) {
-        debug_assert!(v.stamp < 1 << (64 - STAMP_SHIFT) && v.origin < 1 << 6);
-        self.0 = v.stamp << STAMP_SHIFT | (v.origin as u64) << ORIGIN_SHIFT;
-    }
-
-    #[inline]
-    fn winner(self) -> Version {
-        Version {
-            stamp: self.0 >> STAMP_SHIFT,
-            origin: ((self.0 >> ORIGIN_SHIFT) & 0x3F) as RegionId,
-        }
-    }
-
-    #[inline]
-    fn open(self) -> bool {
-        self.0 & OPEN != 0
-    }
-
-    #[inline]
-    fn counted(self) -> bool {
-        self.0 & COUNTED != 0
-    }
-
-    #[inline]
-    fn set(&mut self, flag: u64, on: bool) {
-        self.0 = (self.0 & !flag) | if on { flag } else { 0 };
     }
 }
 
