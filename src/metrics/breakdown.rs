@@ -16,7 +16,7 @@ use crate::strategy::PARTS;
 use crate::topology::RegionId;
 use crate::workload::OpKind;
 
-use super::hist::{CoarseHist, COARSE_OCTAVES};
+use super::coarse::{CoarseHist, COARSE_OCTAVES};
 
 const BINS: usize = COARSE_OCTAVES * 16;
 

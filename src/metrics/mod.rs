@@ -13,6 +13,7 @@
 //! Must not import the engine, the world, strategies' internals, scenario or report types.
 
 mod breakdown;
+mod coarse;
 mod faults;
 mod hist;
 mod histories;
@@ -21,9 +22,10 @@ mod probes;
 mod station;
 
 pub use breakdown::{Breakdown, TailMeans};
+pub use coarse::CoarseHist;
 pub use faults::FaultCost;
 use faults::Recovery;
-pub use hist::{CoarseHist, LatencyStat};
+pub use hist::LatencyStat;
 pub use histories::{Histories, Verdict};
 use ledger::{AckLedger, Fate};
 pub use probes::ProbeCurve;
