@@ -287,9 +287,10 @@ impl ActivePassive {
         self.hand_off_when_drained(ctx, at, false);
     }
 
-    /// Region `r` went down: the writes waiting at it die with it (a PostgreSQL backend
-    /// waiting for its synchronous standbys dies with the server; the client's request fails
-    /// at its timeout), so no acknowledgement after it comes back releases them.
+    /// Region `r` went down, or stepped down as primary: the writes waiting at it die with it
+    /// (a PostgreSQL backend waiting for its synchronous standbys dies with the server; the
+    /// client's request fails at its timeout), so no acknowledgement after it comes back and
+    /// no semi-sync timeout after it leads again releases them.
     pub(super) fn drop_waiting(&mut self, r: RegionId) {
         self.pending.retain(|_, p| p.at != r);
     }

@@ -132,6 +132,10 @@ impl ActivePassive {
             self.report_lost(ctx, r, e, span, None);
             self.set_writable(ctx, r, false);
             self.fallback_ends(ctx.now(), r);
+            // The writes still waiting at it for standbys are discarded with its epoch: none
+            // is acknowledged later, whatever acknowledgements still arrive, nor released
+            // by a semi-sync timeout should it lead again.
+            self.drop_waiting(r);
         }
         // An old primary fetches the new one's state (unless it handed the role over in a
         // planned failback: the new primary copied its store). A standby that may lack
