@@ -190,7 +190,8 @@ impl ActivePassive {
         let Some(p) = self.pending.get_mut(&key) else {
             return;
         };
-        if p.remaining == 0 || !p.waiting_on.contains(s) {
+        // An entry waits for at least one more (it goes at its last).
+        if !p.waiting_on.contains(s) {
             return;
         }
         p.waiting_on.remove(s);
