@@ -466,6 +466,7 @@ impl Strategy for Consensus {
                 self.reads.resize(i + 1, WaitingRead::default());
             }
             self.reads[i] = WaitingRead {
+                op: req.op,
                 key: req.key,
                 index: 0,
             };

@@ -23,11 +23,25 @@ pub(super) struct Held {
     pub(super) index: u64,
 }
 
-/// A read-index read waiting at a follower.
-#[derive(Copy, Clone, Debug, Default)]
+/// A read-index read waiting at a follower, in the table slot of its operation (`op` says
+/// whose: a late answer for an operation that has finished since, whose slot another read
+/// has taken, must not touch that read's entry).
+#[derive(Copy, Clone, Debug)]
 pub(super) struct WaitingRead {
+    pub(super) op: OpId,
     pub(super) key: Key,
     pub(super) index: u64,
+}
+
+impl Default for WaitingRead {
+    /// A free entry (generation 0 is no operation's: `OpId` generations start at 1).
+    fn default() -> Self {
+        WaitingRead {
+            op: OpId(0),
+            key: 0,
+            index: 0,
+        }
+    }
 }
 
 impl Consensus {
@@ -128,7 +142,8 @@ impl Consensus {
         }
     }
 
-    /// A member learns the commit index its read must observe.
+    /// A member learns the commit index its read must observe (ignored when the read's entry
+    /// now belongs to another operation: `op` finished, or was given up, since it asked).
     pub(super) fn on_read_index_reply(
         &mut self,
         ctx: &mut Cx<'_>,
@@ -136,13 +151,37 @@ impl Consensus {
         op: OpId,
         index: u64,
     ) {
+        let Some(w) = self.reads.get_mut(op.index()).filter(|w| w.op == op) else {
+            return;
+        };
         if self.nodes[at as usize].applied >= index {
-            let v = self.store.get(at, self.reads[op.index()].key);
+            let v = self.store.get(at, w.key);
             ctx.reply(op, Outcome::Read(v));
         } else {
-            self.reads[op.index()].index = index;
+            w.index = index;
             self.waiting[at as usize].push(op);
             self.read_index_waits += 1;
         }
+    }
+
+    /// The member `at` has applied up to `applied`: it serves the read-index reads waiting
+    /// for that (and drops those whose entry another operation has taken since).
+    pub(super) fn serve_waiting(&mut self, ctx: &mut Cx<'_>, at: RegionId, applied: u64) {
+        let waiting = &mut self.waiting[at as usize];
+        if waiting.is_empty() {
+            return;
+        }
+        let (reads, store) = (&self.reads, &self.store);
+        waiting.retain(|&op| {
+            let w = reads[op.index()];
+            if w.op != op {
+                return false;
+            }
+            if w.index > applied {
+                return true;
+            }
+            ctx.reply(op, Outcome::Read(store.get(at, w.key)));
+            false
+        });
     }
 }

@@ -238,19 +238,7 @@ impl Consensus {
                 self.nack(ctx, at, l, applied + 1, true);
             }
         }
-        let waiting = &mut self.waiting[at as usize];
-        if waiting.is_empty() {
-            return;
-        }
-        let (reads, store) = (&self.reads, &self.store);
-        waiting.retain(|&op| {
-            let w = reads[op.index()];
-            if w.index > applied {
-                return true;
-            }
-            ctx.reply(op, Outcome::Read(store.get(at, w.key)));
-            false
-        });
+        self.serve_waiting(ctx, at, applied);
     }
 
     /// `at` asks the leader `to` to resend from `next` (not the same request twice within

@@ -570,3 +570,63 @@ max_staleness_ms = 150
     // The leader's writes are unaffected: no conflicts, nothing lost.
     assert_eq!(m.conflicts + m.lost_updates, 0);
 }
+
+/// A late `ReadIndexReply` for a read that has finished since (its slot now taken by another
+/// read-index read at the same member) neither lowers the index the new read waits for nor
+/// gets it answered early: the member serves the new read only once it has applied up to its
+/// own index (hand-driven: the timing is too rare to arrange through a whole run).
+#[test]
+fn a_late_read_index_reply_for_a_finished_read_does_not_release_the_slots_new_read() {
+    use super::reads::WaitingRead;
+    use super::Consensus;
+    use crate::rng::{stream, Stream};
+    use crate::strategy::{Clock, Ctx, Effect, OpId, StrategyConfig};
+    use crate::time::SimTime;
+    let sc = scenario(1, &clients(1.0, 10), false, STRATEGIES);
+    let StrategyConfig::Consensus(cfg) = sc.strategies[1].config.clone() else {
+        panic!("read-index is a consensus strategy");
+    };
+    let n = sc.topology.len();
+    let mut c = Consensus::new(cfg, n, 10);
+    let clocks = vec![Clock::default(); n];
+    let mut rng = stream(7, Stream::Strategy(0));
+    let mut out = Vec::new();
+    let member: u16 = 1;
+    // Slot 0 belonged to read `old` (generation 1), now to read `new` (generation 2).
+    let (old, new) = (OpId::new(0, 1), OpId::new(0, 2));
+    c.nodes[member as usize].applied = 3;
+    c.reads = vec![WaitingRead {
+        op: new,
+        key: 7,
+        index: 0,
+    }];
+    type Out = Vec<Effect<super::CMsg, super::CTimer>>;
+    let mut step =
+        |c: &mut Consensus, out: &mut Out, f: &dyn Fn(&mut Consensus, &mut super::Cx<'_>)| {
+            let world = (&sc.topology, &clocks[..], &sc.residency, false);
+            let mut ctx = Ctx::new(SimTime::ZERO, world, &mut rng, out);
+            f(c, &mut ctx);
+        };
+    // The new read must observe index 10; the old one's late answer says 5.
+    step(&mut c, &mut out, &|c, ctx| {
+        c.on_read_index_reply(ctx, member, new, 10)
+    });
+    step(&mut c, &mut out, &|c, ctx| {
+        c.on_read_index_reply(ctx, member, old, 5)
+    });
+    assert_eq!(c.reads[0].index, 10, "the new read's index stands");
+    // Applied up to 6: past the old read's index, not the new one's.
+    step(&mut c, &mut out, &|c, ctx| c.serve_waiting(ctx, member, 6));
+    let replies = |out: &Out| {
+        out.iter()
+            .filter_map(|e| match e {
+                Effect::Reply { op, .. } => Some(*op),
+                _ => None,
+            })
+            .collect::<Vec<OpId>>()
+    };
+    assert_eq!(replies(&out), Vec::<OpId>::new(), "nothing answered at 6");
+    step(&mut c, &mut out, &|c, ctx| c.serve_waiting(ctx, member, 10));
+    assert_eq!(replies(&out), vec![new], "the new read, once, at 10");
+    assert!(c.waiting[member as usize].is_empty());
+}
