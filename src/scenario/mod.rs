@@ -9,6 +9,7 @@
 //! the file and hands the text here).
 
 pub mod budget;
+mod locate;
 pub mod matrix;
 pub mod spec;
 pub mod suggest;
@@ -153,22 +154,63 @@ pub fn parse_spec<T: serde::de::DeserializeOwned>(
                 } else {
                     field
                 };
-                Error::Field {
+                let e = Error::Field {
                     path: path.to_path_buf(),
                     field,
                     line,
                     column,
                     message: suggest::message(inner.message().trim()),
-                }
+                };
+                locate_strategy(e, text, Format::Toml)
             })
         }
         Format::Json => {
             let mut de = serde_json::Deserializer::from_str(text);
-            let value: T = serde_path_to_error::deserialize(&mut de)
-                .map_err(|e| json_error(e.path().to_string(), e.into_inner(), path))?;
+            let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+                let field = e.path().to_string();
+                locate_strategy(json_error(field, e.into_inner(), path), text, Format::Json)
+            })?;
             de.end().map_err(|e| json_error(".".to_string(), e, path))?;
             Ok(value)
         }
+    }
+}
+
+/// An error serde reported at a whole strategy (`strategies[i]`, at the array's first line)
+/// named by the field inside it and, in TOML, at that field's line (`locate`); any other
+/// error as it is.
+fn locate_strategy(e: Error, text: &str, format: Format) -> Error {
+    let Error::Field {
+        path,
+        field,
+        line,
+        column,
+        message: shown,
+    } = e
+    else {
+        return e;
+    };
+    let located =
+        locate::strategy_index(&field).and_then(|i| locate::strategy_error(text, format, i));
+    let Some(l) = located else {
+        return Error::Field {
+            path,
+            field,
+            line,
+            column,
+            message: shown,
+        };
+    };
+    let (line, column) = match l.position {
+        Some((a, b)) => (Some(a), Some(b)),
+        None => (line, column),
+    };
+    Error::Field {
+        path,
+        field: l.field,
+        line,
+        column,
+        message: l.message.map_or(shown, |m| suggest::message(m.trim())),
     }
 }
 

@@ -246,7 +246,45 @@ fn link_faster_than_light() {
 #[test]
 fn unknown_strategy_kind() {
     let text = with("kind = \"active-passive\"", "kind = \"active-aggressive\"");
-    rejects("kind.toml", &text, &["strategies[0]", "active-aggressive"]);
+    rejects(
+        "kind.toml",
+        &text,
+        &["kind.toml:21:1: strategies[0].kind:", "active-aggressive"],
+    );
+}
+
+/// An error in a later strategy's settings is named by its field, at that field's own line
+/// (not at the first `[[strategies]]` header, where serde's buffering of the tagged table
+/// put it), in TOML and, without a position, in JSON.
+#[test]
+fn a_strategy_setting_is_named_by_its_field_at_its_line() {
+    let mm = "\n[[strategies]]\nkind = \"multi-master\"\nname = \"mm\"\nresolutoin = \"lww\"\n";
+    let text = format!("{GOOD}{mm}");
+    // GOOD ends with its strategy at lines 20-23; the multi-master's misspelt field is line 28.
+    assert_eq!(text.lines().nth(27), Some("resolutoin = \"lww\""));
+    rejects(
+        "later.toml",
+        &text,
+        &[
+            "later.toml:28:1: strategies[1].resolutoin: unknown field",
+            "did you mean `resolution`",
+        ],
+    );
+    let bad = with(
+        "primary = \"a\"",
+        "primary = \"a\"\nreplication = \"asnyc\"",
+    );
+    rejects(
+        "value.toml",
+        &bad,
+        &["value.toml:24:1: strategies[0].replication:", "`asnyc`"],
+    );
+    let json = r#"{"name": "j", "duration_s": 10,
+        "regions": [{"name": "a", "lat": 10.0, "lon": 20.0}, {"name": "b", "lat": -10.0, "lon": 40.0}],
+        "workload": {"clients": [{"region": "a", "rate_rps": 100}]},
+        "strategies": [{"kind": "multi-master", "name": "mm"},
+                       {"kind": "quorum", "name": "q", "n": "three"}]}"#;
+    rejects("later.json", json, &["strategies[1].n:", "whole number"]);
 }
 
 #[test]
