@@ -97,6 +97,7 @@ fn labelled_dots(chart: &mut Plot, points: &[Point], pts: &[(usize, (f64, f64))]
             [x - 7, y - 7, x + 7, y + 7]
         })
         .collect();
+    let xs = chart.plotting_area().get_pixel_range().0;
     for (k, p) in pts {
         let point = &points[*k];
         chart.draw_series([Circle::new(*p, 6, color(point.pos).filled())])?;
@@ -110,16 +111,20 @@ fn labelled_dots(chart: &mut Plot, points: &[Point], pts: &[(usize, (f64, f64))]
             (9, -36),
             (9, 20),
         ];
+        let inside = |(dx, _): (i32, i32)| x + dx >= xs.start && x + dx + w <= xs.end + 10;
         let clear = |(dx, dy): (i32, i32), placed: &[[i32; 4]]| {
             let b = [x + dx, y + dy, x + dx + w, y + dy + 15];
             placed
                 .iter()
                 .all(|o| b[0] >= o[2] || o[0] >= b[2] || b[1] >= o[3] || o[1] >= b[3])
         };
+        // The first side that overlaps nothing and stays inside the plot (a label past the
+        // panel's edge is cut off), else the first inside, else the first.
         let (dx, dy) = sides
             .iter()
             .copied()
-            .find(|s| clear(*s, &placed))
+            .find(|&s| inside(s) && clear(s, &placed))
+            .or_else(|| sides.iter().copied().find(|&s| inside(s)))
             .unwrap_or(sides[0]);
         placed.push([x + dx, y + dy, x + dx + w, y + dy + 15]);
         chart.draw_series([

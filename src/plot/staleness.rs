@@ -81,9 +81,9 @@ pub(super) fn staleness(report: &Value) -> Draw<Option<Chart>> {
                 lin_axis(lo, hi, lin_ticks(lo, 1.0, 5)),
             )?;
         let x_desc = if with_exact {
-            "ms (log scale): solid, since the newest write's acknowledgement reached its client; dashed, since the write committed"
+            "ms (log scale from 1; age 0 at the left): solid, since the newest write's acknowledgement reached its client; dashed, since the write committed"
         } else {
-            "time since the newest write was acknowledged (ms, log scale)"
+            "time since the newest write was acknowledged (ms, log scale from 1; age 0 at the left)"
         };
         chart
             .configure_mesh()
