@@ -104,9 +104,15 @@ pub fn check_output(dir: &Path, files: &[&str]) -> Result<()> {
                         tempfile::Builder::new()
                             .prefix(".geosim-probe-")
                             .tempfile_in(&p)
-                            .map_err(|source| Error::Write {
+                            .map_err(|e| Error::Write {
                                 path: p.clone(),
-                                source,
+                                // The OS's reason alone: tempfile's message ends by naming
+                                // its probe file, which the user never asked for.
+                                source: {
+                                    let m = e.to_string();
+                                    let m = m.rfind(" at path ").map_or(&*m, |i| &m[..i]);
+                                    std::io::Error::new(e.kind(), m.to_string())
+                                },
                             })?;
                         probed.push(p);
                     }
@@ -130,6 +136,19 @@ mod tests {
             sha256_hex(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    /// A directory that refuses new files (Linux's /proc) is reported by its own name and
+    /// the OS's reason, not by the name of the probe file tried there.
+    #[test]
+    fn a_refusing_directory_is_named_without_the_probe() {
+        if !Path::new("/proc/self").is_dir() {
+            return;
+        }
+        let e = check_output(Path::new("/proc/nope"), &["report.json"]).expect_err("refused");
+        let m = e.to_string();
+        assert!(m.starts_with("/proc: cannot write"), "{m}");
+        assert!(!m.contains("geosim-probe"), "{m}");
     }
 
     #[test]

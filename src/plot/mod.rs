@@ -146,11 +146,22 @@ pub fn kind_of(value: &Value) -> Option<ResultKind> {
 /// Reads a `report.json` or `sweep.json`; syntax errors carry line and column.
 pub fn read_result(path: &Path) -> Result<(Value, ResultKind)> {
     let text = io::read_result_text(path)?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| Error::Syntax {
-        path: path.to_path_buf(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
+    let value: Value = serde_json::from_str(&text).map_err(|e| {
+        // serde's message without its own " at line L column C" (the error shows them).
+        let m = e.to_string();
+        let m = m.rfind(" at line ").map_or(&*m, |i| &m[..i]);
+        let hint = if text.trim_start().starts_with(['{', '[']) {
+            ""
+        } else {
+            "; this is not JSON: give the report.json or sweep.json that `geosim run` or \
+             `geosim sweep` wrote (a scenario file is run with `geosim run`)"
+        };
+        Error::Syntax {
+            path: path.to_path_buf(),
+            line: e.line(),
+            column: e.column(),
+            message: format!("{m}{hint}"),
+        }
     })?;
     let kind = kind_of(&value).ok_or_else(|| {
         Error::Usage(format!(

@@ -116,7 +116,25 @@ pub fn from_str(text: &str, format: Format, path: &Path) -> Result<Plan> {
 
 /// `from_str` with custom strategies registered.
 pub fn from_str_with(text: &str, format: Format, path: &Path, registry: &Registry) -> Result<Plan> {
-    let spec: SweepSpec = scenario::parse_spec(text, format, path)?;
+    let spec: SweepSpec = scenario::parse_spec(text, format, path).map_err(|e| match e {
+        Error::Field {
+            path,
+            field,
+            line,
+            column,
+            message,
+        } if spec::looks_like_a_scenario(text, format) => Error::Field {
+            path,
+            field,
+            line,
+            column,
+            message: format!(
+                "{message}; this looks like a scenario file, not a sweep: `geosim run` runs it, and \
+                 a sweep file names it with `base` (docs/sweep.md)"
+            ),
+        },
+        e => e,
+    })?;
     let mut b = Builder::new(&spec, path)?;
     b.registry = registry.clone();
     let groups: Vec<Option<String>> = spec.parameters.iter().map(|p| p.zip_group()).collect();

@@ -12,6 +12,8 @@
 use serde::Deserialize;
 use serde_json::{Number, Value};
 
+use crate::scenario::Format;
+
 /// A whole sweep file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -295,6 +297,21 @@ impl Grid {
         }
         out
     }
+}
+
+/// Whether `text` reads as a scenario (a top-level `workload` table and no `base` or
+/// `scenario` key): handed to `geosim sweep` by mistake.
+pub(super) fn looks_like_a_scenario(text: &str, format: Format) -> bool {
+    let keys: Vec<String> = match format {
+        Format::Toml => toml::from_str::<toml::Table>(text)
+            .map(|t| t.keys().cloned().collect())
+            .unwrap_or_default(),
+        Format::Json => serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text)
+            .map(|t| t.keys().cloned().collect())
+            .unwrap_or_default(),
+    };
+    let has = |k: &str| keys.iter().any(|x| x == k);
+    has("workload") && !has("base") && !has("scenario")
 }
 
 #[cfg(test)]

@@ -512,3 +512,29 @@ fn fault_after_the_end_of_the_run() {
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stdout).contains("warning: faults[1].start_s"));
 }
+
+/// A file of the wrong kind says which kind the command expects: a scenario given to
+/// `sweep`, `plot` or `check` (exit 2 each).
+#[test]
+fn a_file_of_the_wrong_kind_says_which_kind_is_expected() {
+    let case = write("scenario.toml", GOOD);
+    let f = case.file.to_str().unwrap();
+    let base = "results/baselines/three-regions.json";
+    for (args, needle) in [
+        (
+            vec!["sweep", f, "--dry-run"],
+            "looks like a scenario file, not a sweep",
+        ),
+        (vec!["plot", f], "this is not JSON"),
+        (vec!["check", f, "--baseline", base], "this is not JSON"),
+    ] {
+        let o = geosim(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(
+            !err.contains("at line 1 column 1"),
+            "position given twice: {err}"
+        );
+    }
+}
