@@ -581,9 +581,25 @@ pub fn find(name: &str) -> Option<&'static CatalogueRegion> {
     CATALOGUE.iter().find(|r| r.name == name)
 }
 
+/// The first catalogue name that is `name` with a provider in front (`aws:eu-west-1` for
+/// `eu-west-1`): what a name without its provider most likely meant.
+pub fn with_provider(name: &str) -> Option<&'static str> {
+    CATALOGUE
+        .iter()
+        .map(|r| r.name)
+        .find(|c| c.split_once(':').is_some_and(|(_, rest)| rest == name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_without_its_provider_finds_it() {
+        assert_eq!(with_provider("eu-west-1"), Some("aws:eu-west-1"));
+        assert_eq!(with_provider("aws:eu-west-1"), None);
+        assert_eq!(with_provider("nowhere-9"), None);
+    }
 
     #[test]
     fn names_are_unique_and_well_formed() {

@@ -27,8 +27,16 @@ fn catalogue_topology(names: &[String], flag: &str) -> Result<geosim::topology::
     let mut regions = Vec::new();
     for n in names {
         let r = find(n).ok_or_else(|| {
+            // The provider's prefix left out (`eu-west-1`), else a misspelling.
+            let names = geosim::catalogue::CATALOGUE.iter().map(|x| x.name);
+            let hint = match geosim::catalogue::with_provider(n)
+                .or_else(|| geosim::scenario::suggest::closest(n, names))
+            {
+                Some(c) => format!("did you mean `{c}`? "),
+                None => String::new(),
+            };
             Error::Usage(format!(
-                "{flag}: `{n}` is not a catalogue region (see `geosim regions`)"
+                "{flag}: `{n}` is not a catalogue region ({hint}see `geosim regions`)"
             ))
         })?;
         if regions
@@ -158,7 +166,8 @@ pub(super) fn regions(
             );
             let model = t.model();
             let route = if r.route.len() <= 2 {
-                "direct (derived link)".to_string()
+                "direct: no other region on the way (a link derived from geography; its fibre path below)"
+                    .to_string()
             } else {
                 r.route.join(" -> ")
             };

@@ -366,6 +366,26 @@ fn a_misspelt_catalogue_region_is_one_problem_on_its_name() {
     );
 }
 
+/// A catalogue name without its provider (`eu-central-1`) is offered with it, in a scenario
+/// and on `geosim regions --rtt`.
+#[test]
+fn a_catalogue_name_without_its_provider_is_offered_with_it() {
+    let text = with(
+        "name = \"a\"\nlat = 10.0\nlon = 20.0",
+        "name = \"eu-central-1\"",
+    )
+    .replace("\"a\"", "\"eu-central-1\"");
+    let case = write("provider.toml", &text);
+    let o = geosim(&["validate", case.file.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("(did you mean `aws:eu-central-1`?"), "{err}");
+    let o = geosim(&["regions", "--rtt", "eu-central-1", "aws:us-east-1"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("did you mean `aws:eu-central-1`?"), "{err}");
+}
+
 #[test]
 fn every_problem_is_reported_at_once() {
     let text =

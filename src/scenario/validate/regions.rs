@@ -87,7 +87,9 @@ pub(super) fn regions<'a>(
         let nowhere = cat.is_none() && r.lat.is_none() && r.lon.is_none();
         if nowhere {
             let names = catalogue::CATALOGUE.iter().map(|x| x.name);
-            let hint = match suggest::closest(&r.name, names) {
+            let hint = match catalogue::with_provider(&r.name)
+                .or_else(|| suggest::closest(&r.name, names))
+            {
                 Some(n) => format!("did you mean `{n}`? "),
                 None => String::new(),
             };
