@@ -163,10 +163,13 @@ pub fn percent(v: f64, decimals: usize) -> String {
     }
 }
 
-/// Dollars with cents, or four decimals below one dollar.
+/// Dollars with cents, or four decimals below one dollar; a sum too small for four decimals
+/// (but not zero) is `<$0.0001`, not a silent `$0.0000`.
 fn money(v: f64) -> String {
     if v >= 1.0 || v == 0.0 {
         format!("${v:.2}")
+    } else if v < 0.000_05 {
+        "<$0.0001".to_string()
     } else {
         format!("${v:.4}")
     }
@@ -401,6 +404,15 @@ pub fn render(rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tiny_cost_is_not_printed_as_zero() {
+        assert_eq!(money(0.0), "$0.00");
+        assert_eq!(money(0.000_012), "<$0.0001");
+        assert_eq!(money(0.000_05), "$0.0001");
+        assert_eq!(money(0.0188), "$0.0188");
+        assert_eq!(money(14.436), "$14.44");
+    }
 
     #[test]
     fn control_characters_never_reach_the_terminal_raw() {
