@@ -15,6 +15,7 @@ mod common;
 mod cost;
 mod determinism;
 mod distributions;
+mod docs_examples;
 mod extending;
 mod failback;
 mod faults;
