@@ -78,3 +78,42 @@ fn the_printed_examples_are_todays_output() {
         appears_in_order(doc, &block, &out);
     }
 }
+
+/// Blocks that show their commands (`$ geosim ...` lines): each command's output, in turn.
+#[test]
+fn the_shown_commands_print_what_the_docs_show() {
+    for (doc, anchor) in [
+        (
+            "docs/cost.md",
+            "`geosim regions --rtt A B` prints the great-circle distance",
+        ),
+        (
+            "docs/network.md",
+            "`geosim regions --rtt A B` prints, for two catalogue regions",
+        ),
+    ] {
+        let block = example(doc, anchor);
+        let mut out = Vec::new();
+        let mut shown = Vec::new();
+        for line in &block {
+            match line.strip_prefix("$ geosim ") {
+                Some(cmd) => {
+                    let args: Vec<&str> = cmd.split_whitespace().collect();
+                    let o = geosim(&args);
+                    assert!(o.status.success(), "{doc}: {cmd}");
+                    out.extend(
+                        String::from_utf8_lossy(&o.stdout)
+                            .lines()
+                            .map(str::to_string),
+                    );
+                }
+                None => shown.push(line.clone()),
+            }
+        }
+        assert!(
+            out.len() >= shown.len(),
+            "{doc}: no command shown after {anchor:?}"
+        );
+        appears_in_order(doc, &shown, &out);
+    }
+}
