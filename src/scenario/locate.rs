@@ -84,9 +84,18 @@ pub(super) fn strategy_error(text: &str, format: Format, index: usize) -> Option
         message,
     };
     let mut settings = table;
-    let kind = match settings.remove("kind")? {
-        serde_json::Value::String(k) => k,
-        _ => return None,
+    let kind = match settings.remove("kind") {
+        Some(serde_json::Value::String(k)) => k,
+        Some(_) => return None,
+        None => {
+            // No `kind`: named at the table's first key (the table's own line).
+            let first = keys.values().min().map(|&start| line_col(text, start));
+            return Some(Located {
+                field: format!("strategies[{index}].kind"),
+                position: first,
+                message: None,
+            });
+        }
     };
     let kind = match kind.strip_prefix("custom:") {
         Some(name) if !settings.contains_key("strategy") => {
@@ -183,6 +192,17 @@ mod tests {
             (l.field.as_str(), l.position),
             ("strategies[0].primary", Some((4, 1)))
         );
+    }
+
+    #[test]
+    fn a_missing_kind_is_named_at_the_tables_first_key() {
+        let text = TWO.replace("kind = \"multi-master\"\n", "kin = \"multi-master\"\n");
+        let l = located(&text, 1).expect("located");
+        assert_eq!(
+            (l.field.as_str(), l.position),
+            ("strategies[1].kind", Some((10, 1)))
+        );
+        assert_eq!(l.message, None, "serde's missing-field message stands");
     }
 
     #[test]
