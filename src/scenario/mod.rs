@@ -161,14 +161,14 @@ pub fn parse_spec<T: serde::de::DeserializeOwned>(
                     column,
                     message: suggest::message(inner.message().trim()),
                 };
-                locate_strategy(e, text, Format::Toml)
+                locate_tagged(e, text, Format::Toml)
             })
         }
         Format::Json => {
             let mut de = serde_json::Deserializer::from_str(text);
             let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
                 let field = e.path().to_string();
-                locate_strategy(json_error(field, e.into_inner(), path), text, Format::Json)
+                locate_tagged(json_error(field, e.into_inner(), path), text, Format::Json)
             })?;
             de.end().map_err(|e| json_error(".".to_string(), e, path))?;
             Ok(value)
@@ -176,10 +176,10 @@ pub fn parse_spec<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// An error serde reported at a whole strategy (`strategies[i]`, at the array's first line)
-/// named by the field inside it and, in TOML, at that field's line (`locate`); any other
-/// error as it is.
-fn locate_strategy(e: Error, text: &str, format: Format) -> Error {
+/// An error serde reported at a whole element of a tagged array (`strategies[i]`, `faults[i]`,
+/// `slo[i]`, at the array's first line) named by the field inside it and, in TOML, at that
+/// field's line (`locate`); any other error as it is.
+fn locate_tagged(e: Error, text: &str, format: Format) -> Error {
     let Error::Field {
         path,
         field,
@@ -191,7 +191,7 @@ fn locate_strategy(e: Error, text: &str, format: Format) -> Error {
         return e;
     };
     let located =
-        locate::strategy_index(&field).and_then(|i| locate::strategy_error(text, format, i));
+        locate::tagged_index(&field).and_then(|at| locate::tagged_error(text, format, at, &shown));
     let Some(l) = located else {
         return Error::Field {
             path,

@@ -558,3 +558,22 @@ fn a_file_of_the_wrong_kind_says_which_kind_is_expected() {
         );
     }
 }
+
+/// An error inside a `[[faults]]` element is named by its field at its line, like a
+/// strategy's (faults are tagged on `kind` too).
+#[test]
+fn a_fault_setting_is_named_by_its_field_at_its_line() {
+    let fault =
+        "\n[[faults]]\nkind = \"region-outage\"\nregion = \"a\"\nstart_s = 1\nduraton_s = 2\n";
+    let text = format!("{GOOD}{fault}");
+    // GOOD ends at line 23; the misspelt field is line 29.
+    assert_eq!(text.lines().nth(28), Some("duraton_s = 2"));
+    rejects(
+        "fault.toml",
+        &text,
+        &[
+            "fault.toml:29:1: faults[0].duraton_s: unknown field",
+            "did you mean `duration_s`",
+        ],
+    );
+}
