@@ -135,9 +135,9 @@ pub(super) fn tagged_error(
     }
     // The one key holding the value the message names.
     let holding: Vec<&String> = match named_value(message) {
-        Some(v) => table
+        Some(named) => table
             .iter()
-            .filter(|(_, x)| **x == v)
+            .filter(|(_, x)| named.is(x))
             .map(|(k, _)| k)
             .collect(),
         None => Vec::new(),
@@ -156,21 +156,46 @@ pub(super) fn tagged_error(
     })
 }
 
+/// What a serde message says the offending value is.
+enum Named {
+    /// This value (a string, integer, float or boolean).
+    Value(serde_json::Value),
+    /// A list, or a table (serde names no value for those).
+    List,
+    Table,
+}
+
+impl Named {
+    fn is(&self, v: &serde_json::Value) -> bool {
+        match self {
+            Named::Value(x) => x == v,
+            Named::List => v.is_array(),
+            Named::Table => v.is_object(),
+        }
+    }
+}
+
 /// The value a serde message names: an unknown variant (a string), or the value of an
-/// invalid type or value (a string, integer, float or boolean).
-fn named_value(message: &str) -> Option<serde_json::Value> {
+/// invalid type or value (a string, integer, float, boolean, list or table).
+fn named_value(message: &str) -> Option<Named> {
     if let Some(v) = quoted_after(message, "unknown variant `") {
-        return Some(v.into());
+        return Some(Named::Value(v.into()));
     }
     let rest = message
         .strip_prefix("invalid type: ")
         .or_else(|| message.strip_prefix("invalid value: "))?;
     if let Some(s) = rest.strip_prefix("string \"") {
-        return Some(s[..s.find('"')?].into());
+        return Some(Named::Value(s[..s.find('"')?].into()));
+    }
+    if rest.starts_with("sequence") {
+        return Some(Named::List);
+    }
+    if rest.starts_with("map") {
+        return Some(Named::Table);
     }
     let (_, quoted) = rest.split_once('`')?;
     let token = &quoted[..quoted.find('`')?];
-    serde_json::from_str(token).ok()
+    serde_json::from_str(token).ok().map(Named::Value)
 }
 
 /// A strategy's settings deserialized as the type of its `kind`, for the field of the error
@@ -374,6 +399,18 @@ mod tests {
         assert_eq!(
             at("slo", "missing field `percentile`"),
             field("slo[0].percentile", 10)
+        );
+        let list =
+            "name = \"t\"\n[[faults]]\nkind = \"region-outage\"\nregion = \"a\"\nstart_s = [1]\n";
+        let l = tagged_error(
+            list,
+            Format::Toml,
+            ("faults", 0),
+            "invalid type: sequence, expected a number",
+        );
+        assert_eq!(
+            l.map(|l| (l.field, l.position)),
+            Some(field("faults[0].start_s", 5))
         );
         // A value no key holds: the element's first line.
         assert_eq!(at("faults", "something else"), field("faults[0]", 3));
