@@ -6,7 +6,9 @@
 
 use crate::common::{geosim, root};
 
-/// The ```text (or bare ```) block that follows the line containing `anchor` in `file`.
+/// The ```text (or bare ```) block that follows the line containing `anchor` in `file`,
+/// without its indentation (a block in a list item is indented), its blank lines and the
+/// lines naming the files written (`report:`, `page:`, whose paths are the reader's).
 fn example(file: &str, anchor: &str) -> Vec<String> {
     let text = std::fs::read_to_string(root().join(file)).unwrap();
     let mut lines = text.lines().skip_while(|l| !l.contains(anchor));
@@ -14,12 +16,15 @@ fn example(file: &str, anchor: &str) -> Vec<String> {
         lines.next().is_some(),
         "{file}: no line contains {anchor:?}"
     );
-    let mut lines = lines.skip_while(|l| !l.starts_with("```"));
-    assert!(lines.next().is_some(), "{file}: no block after {anchor:?}");
+    let mut lines = lines.skip_while(|l| !l.trim_start().starts_with("```"));
+    let fence = lines
+        .next()
+        .unwrap_or_else(|| panic!("{file}: no block after {anchor:?}"));
+    let indent = fence.len() - fence.trim_start().len();
     lines
-        .take_while(|l| !l.starts_with("```"))
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_string)
+        .take_while(|l| !l.trim_start().starts_with("```"))
+        .map(|l| l.get(indent..).unwrap_or("").to_string())
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("report:") && !l.starts_with("page:"))
         .collect()
 }
 
@@ -71,6 +76,31 @@ fn the_printed_examples_are_todays_output() {
             "docs/cost.md",
             "`scenarios/gdpr-eu-data.toml` (EU users' records",
             "scenarios/gdpr-eu-data.toml",
+        ),
+        (
+            "docs/cost.md",
+            "`geosim run scenarios/cost-vs-latency.toml --out /tmp/docs-cost`",
+            "scenarios/cost-vs-latency.toml",
+        ),
+        (
+            "docs/report.md",
+            "On standard output, for `scenarios/cost-vs-latency.toml`:",
+            "scenarios/cost-vs-latency.toml",
+        ),
+        (
+            "docs/report.md",
+            "`RTO mean`, `split brain` (seconds) and `sb writes`. From `scenarios/region-outage.toml`:",
+            "scenarios/region-outage.toml",
+        ),
+        (
+            "docs/report.md",
+            "`leadership` is `null` are left out). From `scenarios/region-outage.toml`:",
+            "scenarios/region-outage.toml",
+        ),
+        (
+            "docs/report.md",
+            "is `null`. From `scenarios/cascading-failure.toml`:",
+            "scenarios/cascading-failure.toml",
         ),
     ] {
         let block = example(doc, anchor);
