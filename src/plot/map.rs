@@ -8,6 +8,8 @@
 //!
 //! Must not import anything but the plot helpers, plotters and serde_json.
 
+use std::collections::BTreeSet;
+
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde_json::Value;
@@ -38,8 +40,75 @@ type Placement = ((f64, f64), i32, [i32; 4], usize);
 struct Link {
     /// Great-circle points (lon, lat) with unwrapped longitude (may leave [-180, 180]).
     path: Vec<(f64, f64)>,
+    /// The route's stops (lat, lon): its two regions and the backbone hubs between.
+    stops: Vec<(f64, f64)>,
     explicit: bool,
     label: String,
+}
+
+/// Pixels between two links drawn side by side where their routes share a stretch.
+const SPREAD_PX: f64 = 4.0;
+
+/// Links whose routes share a stretch (two consecutive stops: regions or backbone hubs) with
+/// an earlier link are drawn beside it, not on top of it: each takes the first lane (0, then
+/// +1, -1, +2, -2 ... times `SPREAD_PX`) that no earlier link sharing a stretch with it
+/// uses. `deg_per_px`: the view's scale (degrees are square).
+fn spread(links: &mut [Link], deg_per_px: f64) {
+    type Stop = (i64, i64);
+    let key = |(lat, lon): (f64, f64)| -> Stop {
+        (
+            (lat * 100.0).round() as i64,
+            (wrap(lon) * 100.0).round() as i64,
+        )
+    };
+    let stretches: Vec<BTreeSet<(Stop, Stop)>> = links
+        .iter()
+        .map(|l| {
+            l.stops
+                .windows(2)
+                .map(|w| {
+                    let (a, b) = (key(w[0]), key(w[1]));
+                    (a.min(b), a.max(b))
+                })
+                .collect()
+        })
+        .collect();
+    let mut lanes: Vec<i32> = Vec::with_capacity(links.len());
+    for (i, mine) in stretches.iter().enumerate() {
+        let taken: BTreeSet<i32> = (0..i)
+            .filter(|&j| !stretches[j].is_disjoint(mine))
+            .map(|j| lanes[j])
+            .collect();
+        let lane = (0..)
+            .map(|k: i32| if k % 2 == 1 { k / 2 + 1 } else { -(k / 2) })
+            .find(|l| !taken.contains(l))
+            .unwrap_or(0);
+        lanes.push(lane);
+        if lane != 0 {
+            sideways(&mut links[i].path, lane as f64 * SPREAD_PX * deg_per_px);
+        }
+    }
+}
+
+/// `path` (lon, lat) moved `d` degrees sideways: to the left of its direction when it runs
+/// west to east, to the right when it runs east to west (so that a stretch travelled either
+/// way moves to the same side).
+fn sideways(path: &mut [(f64, f64)], d: f64) {
+    let n = path.len();
+    if n < 2 {
+        return;
+    }
+    let d = if path[n - 1].0 >= path[0].0 { d } else { -d };
+    let before = path.to_vec();
+    for (i, p) in path.iter_mut().enumerate() {
+        let (a, b) = (before[i.saturating_sub(1)], before[(i + 1).min(n - 1)]);
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let len = (dx * dx + dy * dy).sqrt();
+        if len > 1e-12 {
+            p.0 -= d * dy / len;
+            p.1 += d * dx / len;
+        }
+    }
 }
 
 /// Points along the great circle from `a` to `b`, as (lon, lat), longitude unwrapped so the
@@ -272,12 +341,15 @@ pub(super) fn map(report: &Value) -> Draw<Option<Chart>> {
             points.push((b.lat, b.lon));
             Some(Link {
                 path: routed(&points),
+                stops: points,
                 explicit: l.get("explicit").and_then(Value::as_bool).unwrap_or(false),
                 label,
             })
         })
         .collect();
     let view = view_of(&places, &links);
+    let mut links = links;
+    spread(&mut links, (view.lon.1 - view.lon.0) / PLOT_W);
     let height = view.plot_h().round() as u32 + 44 + 28 + 110;
     let explicit = links.iter().filter(|l| l.explicit).count();
     let kinds = match (explicit, links.len() - explicit) {
@@ -347,10 +419,30 @@ pub(super) fn map(report: &Value) -> Draw<Option<Chart>> {
                 }
             })
             .collect();
-        for (p, label) in places.iter().zip(&region_labels) {
+        // A region's label goes right of its dot, or left where it would leave the plot.
+        let right_edge = chart.plotting_area().get_pixel_range().0.end;
+        let label_dx: Vec<i32> = places
+            .iter()
+            .zip(&region_labels)
+            .map(|(p, label)| {
+                let (x, _) = chart.backend_coord(&(p.lon, p.lat));
+                let w = super::text_width(label, 13.5);
+                if x + 9 + w > right_edge {
+                    -9 - w
+                } else {
+                    9
+                }
+            })
+            .collect();
+        for ((p, label), &dx) in places.iter().zip(&region_labels).zip(&label_dx) {
             let (x, y) = chart.backend_coord(&(p.lon, p.lat));
             placed.push([x - 8, y - 8, x + 8, y + 8]);
-            placed.push([x + 9, y - 18, x + 9 + super::text_width(label, 13.5), y - 2]);
+            placed.push([
+                x + dx,
+                y - 18,
+                x + dx + super::text_width(label, 13.5),
+                y - 2,
+            ]);
         }
         let overlaps = |b: &[i32; 4], placed: &[[i32; 4]]| {
             placed
@@ -399,13 +491,13 @@ pub(super) fn map(report: &Value) -> Draw<Option<Chart>> {
                         .pos(Pos::new(HPos::Center, VPos::Center)),
                 )])?;
         }
-        for (p, label) in places.iter().zip(region_labels) {
+        for ((p, label), dx) in places.iter().zip(region_labels).zip(label_dx) {
             chart.draw_series([EmptyElement::at((p.lon, p.lat))
                 + Circle::new((0, 0), 6, REGION.filled())
                 + Circle::new((0, 0), 6, WHITE.stroke_width(2))
                 + Text::new(
                     label,
-                    (9, -18),
+                    (dx, -18),
                     (FONT, 16).into_font().style(FontStyle::Bold).color(&REGION),
                 )])?;
         }
@@ -442,6 +534,49 @@ mod tests {
         );
         assert!((path[48].0 - (360.0 - 74.0)).abs() < 1e-6, "{:?}", path[48]);
         assert!(path.windows(2).all(|w| (w[1].0 - w[0].0).abs() < 20.0));
+    }
+
+    /// Routes that share a stretch get different lanes; a route sharing none stays on its
+    /// line; a path moved sideways keeps its length and moves by the distance asked.
+    #[test]
+    fn links_sharing_a_stretch_are_drawn_side_by_side() {
+        let link = |stops: &[(f64, f64)]| Link {
+            path: routed(stops),
+            stops: stops.to_vec(),
+            explicit: false,
+            label: String::new(),
+        };
+        let (a, hub, b, far) = ((45.0, -122.0), (41.9, -87.6), (40.7, -74.0), (-33.9, 151.2));
+        let mut links = vec![
+            link(&[a, hub, b]),
+            link(&[a, hub, (53.3, -6.3)]),
+            link(&[far, (-36.8, 174.8)]),
+        ];
+        let before: Vec<Vec<(f64, f64)>> = links.iter().map(|l| l.path.clone()).collect();
+        spread(&mut links, 0.1);
+        assert_eq!(links[0].path, before[0], "the first keeps its line");
+        assert_eq!(
+            links[2].path, before[2],
+            "a route sharing nothing keeps its line"
+        );
+        let moved: Vec<f64> = links[1]
+            .path
+            .iter()
+            .zip(&before[1])
+            .map(|(p, q)| ((p.0 - q.0).powi(2) + (p.1 - q.1).powi(2)).sqrt())
+            .collect();
+        assert!(moved.iter().all(|m| (m - 0.4).abs() < 1e-9), "{moved:?}");
+        // West to east, lane +1 is to the left: north of an eastward stretch.
+        let mut east = vec![(0.0, 0.0), (1.0, 0.0)];
+        sideways(&mut east, 0.5);
+        assert_eq!(east, vec![(0.0, 0.5), (1.0, 0.5)]);
+        let mut west = vec![(1.0, 0.0), (0.0, 0.0)];
+        sideways(&mut west, 0.5);
+        assert_eq!(
+            west,
+            vec![(1.0, 0.5), (0.0, 0.5)],
+            "the same side either way"
+        );
     }
 
     #[test]
