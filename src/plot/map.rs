@@ -419,29 +419,61 @@ pub(super) fn map(report: &Value) -> Draw<Option<Chart>> {
                 }
             })
             .collect();
-        // A region's label goes right of its dot, or left where it would leave the plot.
-        let right_edge = chart.plotting_area().get_pixel_range().0.end;
-        let label_dx: Vec<i32> = places
+        // A region's label goes on the side of its dot (right above first, then right below,
+        // left above, left below) that stays inside the plot and crosses the fewest link
+        // points (its own link's first leg to a hub nearby, say).
+        let (xs, ys) = chart.plotting_area().get_pixel_range();
+        let link_px: Vec<(i32, i32)> = links
             .iter()
-            .zip(&region_labels)
-            .map(|(p, label)| {
-                let (x, _) = chart.backend_coord(&(p.lon, p.lat));
-                let w = super::text_width(label, 13.5);
-                if x + 9 + w > right_edge {
-                    -9 - w
-                } else {
-                    9
-                }
+            .flat_map(|l| l.path.iter())
+            .map(|&(lon, lat)| (wrap(lon), lat))
+            .filter(|&q| view.contains(q))
+            .map(|q| chart.backend_coord(&q))
+            .collect();
+        // Boxes taken so far: every dot, then each label as it is placed (a label over another
+        // label or a dot counts far more than a line through it).
+        let mut taken: Vec<[i32; 4]> = places
+            .iter()
+            .map(|p| {
+                let (x, y) = chart.backend_coord(&(p.lon, p.lat));
+                [x - 8, y - 8, x + 8, y + 8]
             })
             .collect();
-        for ((p, label), &dx) in places.iter().zip(&region_labels).zip(&label_dx) {
+        let mut label_at: Vec<(i32, i32)> = Vec::with_capacity(places.len());
+        for (p, label) in places.iter().zip(&region_labels) {
+            let (x, y) = chart.backend_coord(&(p.lon, p.lat));
+            let w = super::text_width(label, 13.5);
+            let boxed = |(dx, dy): (i32, i32)| [x + dx, y + dy, x + dx + w, y + dy + 16];
+            let cost = |&(dx, dy): &(i32, i32)| {
+                let b = boxed((dx, dy));
+                let lines = link_px
+                    .iter()
+                    .filter(|&&(px, py)| b[0] <= px && px <= b[2] && b[1] <= py && py <= b[3])
+                    .count();
+                let hits = taken
+                    .iter()
+                    .filter(|o| b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3])
+                    .count();
+                hits * 1000 + lines
+            };
+            let at = [(9, -18), (9, 2), (-9 - w, -18), (-9 - w, 2)]
+                .into_iter()
+                .filter(|&(dx, dy)| {
+                    x + dx >= xs.start && x + dx + w <= xs.end && y + dy >= ys.start
+                })
+                .min_by_key(cost)
+                .unwrap_or((9, -18));
+            taken.push(boxed(at));
+            label_at.push(at);
+        }
+        for ((p, label), &(dx, dy)) in places.iter().zip(&region_labels).zip(&label_at) {
             let (x, y) = chart.backend_coord(&(p.lon, p.lat));
             placed.push([x - 8, y - 8, x + 8, y + 8]);
             placed.push([
                 x + dx,
-                y - 18,
+                y + dy,
                 x + dx + super::text_width(label, 13.5),
-                y - 2,
+                y + dy + 16,
             ]);
         }
         let overlaps = |b: &[i32; 4], placed: &[[i32; 4]]| {
@@ -491,13 +523,13 @@ pub(super) fn map(report: &Value) -> Draw<Option<Chart>> {
                         .pos(Pos::new(HPos::Center, VPos::Center)),
                 )])?;
         }
-        for ((p, label), dx) in places.iter().zip(region_labels).zip(label_dx) {
+        for ((p, label), (dx, dy)) in places.iter().zip(region_labels).zip(label_at) {
             chart.draw_series([EmptyElement::at((p.lon, p.lat))
                 + Circle::new((0, 0), 6, REGION.filled())
                 + Circle::new((0, 0), 6, WHITE.stroke_width(2))
                 + Text::new(
                     label,
-                    (dx, -18),
+                    (dx, dy),
                     (FONT, 16).into_font().style(FontStyle::Bold).color(&REGION),
                 )])?;
         }

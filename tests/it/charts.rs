@@ -470,3 +470,47 @@ fn run_writes_charts_and_page_unless_no_charts_and_plot_redraws_them() {
     let o = geosim(&["plot", sc.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// On the map of the shipped eight-region zoo (two EU regions 650 km apart), no two region
+/// names overlap and each stays inside the picture: each name is placed on a free side of
+/// its dot (boxes estimated from the text length at the names' font size).
+#[test]
+fn map_region_names_neither_overlap_nor_leave_the_picture() {
+    let text = std::fs::read_to_string(common::shipped("strategy-zoo.toml")).unwrap();
+    let report = common::run(&text);
+    let value = geosim::render::report_value(&report, None).unwrap();
+    let charts = plot::report_charts(&value).unwrap();
+    let map = chart(&charts, "map");
+    let doc = parse(map);
+    let width: f64 = doc
+        .root_element()
+        .attribute("width")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let names: Vec<(String, [f64; 4])> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text") && n.attribute("font-weight") == Some("bold"))
+        .filter(|n| n.attribute("fill") == Some("#111827"))
+        .map(|n| {
+            let t = n.text().unwrap_or("").trim().to_string();
+            let x: f64 = n.attribute("x").unwrap().parse().unwrap();
+            let y: f64 = n.attribute("y").unwrap().parse().unwrap();
+            let size: f64 = n.attribute("font-size").unwrap().parse().unwrap();
+            // Bold sans-serif: about 0.62 em per character.
+            let w = t.chars().count() as f64 * size * 0.62;
+            (t, [x, y, x + w, y + size])
+        })
+        .collect();
+    assert_eq!(names.len(), 8, "{names:?}");
+    for (i, (a, p)) in names.iter().enumerate() {
+        assert!(
+            p[0] >= 0.0 && p[2] <= width,
+            "{a} leaves the picture: {p:?}"
+        );
+        for (b, q) in &names[i + 1..] {
+            let apart = p[2] <= q[0] || q[2] <= p[0] || p[3] <= q[1] || q[3] <= p[1];
+            assert!(apart, "{a} {p:?} overlaps {b} {q:?}");
+        }
+    }
+}
