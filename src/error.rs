@@ -159,6 +159,11 @@ impl Error {
 /// Shorthand for library results.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// serde_json's message without its own " at line L column C" (the error shows them).
+pub fn without_position(msg: &str) -> &str {
+    msg.rfind(" at line ").map_or(msg, |i| &msg[..i])
+}
+
 /// 1-based line and column (in characters) of byte `offset` in `text`: the position a
 /// syntax error names. The one helper every parser error goes through.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -27,11 +27,7 @@ fn catalogue_topology(names: &[String], flag: &str) -> Result<geosim::topology::
     let mut regions = Vec::new();
     for n in names {
         let r = find(n).ok_or_else(|| {
-            // The provider's prefix left out (`eu-west-1`), else a misspelling.
-            let names = geosim::catalogue::CATALOGUE.iter().map(|x| x.name);
-            let hint = match geosim::catalogue::with_provider(n)
-                .or_else(|| geosim::scenario::suggest::closest(n, names))
-            {
+            let hint = match geosim::scenario::suggest::catalogue_name(n) {
                 Some(c) => format!("did you mean `{c}`? "),
                 None => String::new(),
             };

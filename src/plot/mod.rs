@@ -147,9 +147,8 @@ pub fn kind_of(value: &Value) -> Option<ResultKind> {
 pub fn read_result(path: &Path) -> Result<(Value, ResultKind)> {
     let text = io::read_result_text(path)?;
     let value: Value = serde_json::from_str(&text).map_err(|e| {
-        // serde's message without its own " at line L column C" (the error shows them).
         let m = e.to_string();
-        let m = m.rfind(" at line ").map_or(&*m, |i| &m[..i]);
+        let m = crate::error::without_position(&m);
         let hint = if text.trim_start().starts_with(['{', '[']) {
             ""
         } else {

@@ -215,7 +215,7 @@ fn locate_tagged(e: Error, text: &str, format: Format) -> Error {
 }
 
 fn json_error(field: String, inner: serde_json::Error, path: &Path) -> Error {
-    let message = suggest::message(&strip_position(&inner.to_string()));
+    let message = suggest::message(crate::error::without_position(&inner.to_string()));
     if inner.is_syntax() || inner.is_eof() {
         Error::Syntax {
             path: path.to_path_buf(),
@@ -235,13 +235,6 @@ fn json_error(field: String, inner: serde_json::Error, path: &Path) -> Error {
             column: Some(inner.column()),
             message,
         }
-    }
-}
-
-fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
     }
 }
 

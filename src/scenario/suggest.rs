@@ -18,6 +18,13 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     best.map(|(_, c)| c)
 }
 
+/// The catalogue region `name` most likely meant: the same name with its provider in front
+/// (`aws:eu-west-1` for `eu-west-1`), else the closest catalogue name.
+pub fn catalogue_name(name: &str) -> Option<&'static str> {
+    crate::catalogue::with_provider(name)
+        .or_else(|| closest(name, crate::catalogue::CATALOGUE.iter().map(|r| r.name)))
+}
+
 /// " (did you mean `x`?)" for the candidate closest to `name`, or "".
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     closest(name, candidates).map_or(String::new(), |c| format!(" (did you mean `{c}`?)"))

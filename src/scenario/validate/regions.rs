@@ -86,10 +86,7 @@ pub(super) fn regions<'a>(
         // likely a misspelt catalogue name), not a missing lat and a missing lon.
         let nowhere = cat.is_none() && r.lat.is_none() && r.lon.is_none();
         if nowhere {
-            let names = catalogue::CATALOGUE.iter().map(|x| x.name);
-            let hint = match catalogue::with_provider(&r.name)
-                .or_else(|| suggest::closest(&r.name, names))
-            {
+            let hint = match suggest::catalogue_name(&r.name) {
                 Some(n) => format!("did you mean `{n}`? "),
                 None => String::new(),
             };
