@@ -46,6 +46,11 @@ struct Link {
     label: String,
 }
 
+/// Whether two pixel boxes `[x0, y0, x1, y1]` overlap.
+fn meet(a: &[i32; 4], b: &[i32; 4]) -> bool {
+    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
+}
+
 /// Pixels between two links drawn side by side where their routes share a stretch.
 const SPREAD_PX: f64 = 4.0;
 
@@ -450,10 +455,7 @@ pub(super) fn map(report: &Value) -> Draw<Option<Chart>> {
                     .iter()
                     .filter(|&&(px, py)| b[0] <= px && px <= b[2] && b[1] <= py && py <= b[3])
                     .count();
-                let hits = taken
-                    .iter()
-                    .filter(|o| b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3])
-                    .count();
+                let hits = taken.iter().filter(|o| meet(&b, o)).count();
                 hits * 1000 + lines
             };
             let at = [(9, -18), (9, 2), (-9 - w, -18), (-9 - w, 2)]
@@ -476,12 +478,8 @@ pub(super) fn map(report: &Value) -> Draw<Option<Chart>> {
                 y + dy + 16,
             ]);
         }
-        let overlaps = |b: &[i32; 4], placed: &[[i32; 4]]| {
-            placed
-                .iter()
-                .filter(|o| b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3])
-                .count()
-        };
+        let overlaps =
+            |b: &[i32; 4], placed: &[[i32; 4]]| placed.iter().filter(|o| meet(b, o)).count();
         for link in &links {
             let w = super::text_width(&link.label, 11.5) / 2 + 4;
             let n = link.path.len() - 1;
