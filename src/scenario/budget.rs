@@ -4,8 +4,8 @@
 //! Settings within their physical bounds can still multiply into a run that takes hours and
 //! gigabytes (a million operations per second for a year); the command line refuses a run
 //! whose estimate exceeds `MAX_EVENTS` unless forced. The estimate is an order of magnitude,
-//! not a prediction: per operation four (a request, its arrival, an answer and a timeout)
-//! and per write a message to and from every other region; per heartbeat period a message each way between
+//! not a prediction: per operation four (its arrival, the request, the answer, and one for a
+//! service completion, a retry or a timeout) and per write a message to and from every other region; per heartbeat period a message each way between
 //! every pair of regions (when anything can fail); per random fault its start and end.
 //!
 //! Must not import the engine, the world, metrics or report.

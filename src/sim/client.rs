@@ -13,7 +13,7 @@
 //! reports its outcome to that breaker. In a plain run (`World::inline_reads`, decided once per
 //! run in `mod`), `reply` completes a successful first answer to a read at once, with the time
 //! it reaches its client, instead of scheduling its `Response` (when that time is within the
-//! run): nothing can touch the operation on its way back, and `complete` is the same code
+//! run and before the attempt's deadline): nothing can touch the operation on its way back, and `complete` is the same code
 //! either way. Also owns the delay of the client's access network plus the WAN path when it is
 //! served elsewhere.
 //!
@@ -208,6 +208,7 @@ impl<S: Strategy> World<'_, S> {
             return;
         }
         let (client, target, attempt) = (state.client, state.target, state.attempt);
+        let deadline = state.start + self.sc.clients.timeout_ns;
         match (state.role, outcome) {
             (Role::Probe { delay, written }, _) => {
                 // A probe read: measured apart, its answer travels nowhere.
@@ -242,6 +243,7 @@ impl<S: Strategy> World<'_, S> {
             && attempt == 0
             && matches!(outcome, Outcome::Read(_))
             && at <= self.horizon
+            && at < deadline
         {
             // A successful first answer to a read in a plain run: nothing can touch the
             // operation before it reaches the client, and completing it only adds to
@@ -452,12 +454,7 @@ impl<S: Strategy> World<'_, S> {
                 at: target,
             },
         );
-        if self.arm_timeouts {
-            sched.schedule_at(
-                now + self.sc.clients.timeout_ns,
-                Event::Timeout { op, attempt },
-            );
-        }
+        self.file_deadline(now + self.sc.clients.timeout_ns, op, attempt, sched);
     }
 
     /// The tracer follows a change of `op`'s track.

@@ -64,13 +64,9 @@ pub enum Event<M, T> {
         /// Attempt the answer belongs to.
         attempt: u32,
     },
-    /// A client gives up waiting for an attempt.
-    Timeout {
-        /// The operation.
-        op: OpId,
-        /// The attempt.
-        attempt: u32,
-    },
+    /// The earliest client deadline of an attempt that may still be waiting is due
+    /// (`deadlines`: one such event at a time stands for every attempt in flight).
+    Deadline,
     /// A client sends its next attempt after backing off.
     Retry {
         /// The operation.

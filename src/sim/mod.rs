@@ -15,8 +15,10 @@
 //! This file keeps the world's state, its construction, the event dispatch and the run
 //! entry points; the handlers live beside it, one idea per file:
 //!
-//! * `client`: operations of the clients (arrivals, attempts, answers, timeouts, retries and
-//!   the client's access + WAN path);
+//! * `client`: operations of the clients (arrivals, attempts, answers, retries and the
+//!   client's access + WAN path);
+//! * `deadlines`: every attempt's client deadline, in sending order, and the one pending
+//!   event that times out the attempts due;
 //! * `capacity`: regions' service stations (admission, queueing, service, handing a request
 //!   to the strategy);
 //! * `breaker`: the clients' circuit breakers (closed / open / half-open), one per client
@@ -60,6 +62,7 @@ mod breaker;
 mod capacity;
 mod client;
 pub mod custom;
+mod deadlines;
 mod effects;
 mod event;
 mod faults;
@@ -87,6 +90,7 @@ use crate::workload::{GroupGen, OpKind, UserGen};
 use breaker::Breaker;
 use capacity::{Job, Station};
 use client::{Ops, Role};
+use deadlines::Deadlines;
 pub use event::Event;
 use faults::Degraded;
 use probes::Probes;
@@ -136,8 +140,8 @@ pub struct World<'a, S: Strategy> {
     breaker: Option<BreakerPolicy>,
     /// One breaker per (client region * n + serving region); empty without breakers.
     breakers: Vec<Breaker>,
-    /// Whether attempts arm a client timeout (faults, capacities or breakers).
-    arm_timeouts: bool,
+    /// Every attempt's client deadline, in sending order.
+    deadlines: Deadlines,
     enforce: bool,
     last_heard: Vec<SimTime>,
     suspected: Vec<bool>,
@@ -170,14 +174,14 @@ pub struct World<'a, S: Strategy> {
 /// `slots_free` (the strategy's results do not depend on which operation-table slot an
 /// operation gets, as inline answers free slots earlier) and nothing else can reach an
 /// answered operation before its answer does or observe the order answers complete in:
-/// `arm_timeouts` false (no faults in the timeline, so no rerouting, detector or recovery
-/// bookkeeping; no capacities; no breakers; no client timeouts), no tracer, no sessions, no
-/// probes, no linearizability histories. What completing a read records then adds to
+/// `calm` (no faults in the timeline, so no rerouting, detector or recovery bookkeeping; no
+/// capacities; no breakers), no tracer, no sessions, no probes, no linearizability histories;
+/// and each such answer reaches its client before the attempt's deadline (`reply` checks). What completing a read records then adds to
 /// commutative sums only (latency bins and sums, counts, breakdown sums and bins, egress
 /// bytes), and no read's answer changes what a later operation is compared with.
-fn inline_reads(sc: &Scenario, slots_free: bool, arm_timeouts: bool, traced: bool) -> bool {
+fn inline_reads(sc: &Scenario, slots_free: bool, calm: bool, traced: bool) -> bool {
     slots_free
-        && !arm_timeouts
+        && calm
         && !traced
         && sc.workload.groups.iter().all(|g| g.sessions.is_none())
         && sc.probes.is_none()
@@ -201,8 +205,8 @@ impl<'a, S: Strategy> World<'a, S> {
             Some(p) => vec![Breaker::new(p); n * n],
             None => Vec::new(),
         };
-        let arm_timeouts =
-            !timeline.is_empty() || sc.capacity.iter().any(|c| c.is_some()) || breaker.is_some();
+        let calm =
+            timeline.is_empty() && sc.capacity.iter().all(|c| c.is_none()) && breaker.is_none();
         let servers: Vec<Option<u32>> = sc
             .capacity
             .iter()
@@ -220,7 +224,7 @@ impl<'a, S: Strategy> World<'a, S> {
         if sc.linearizability_keys > 0 {
             metrics.histories = Some(crate::metrics::Histories::new(sc.linearizability_keys));
         }
-        let inline_reads = inline_reads(sc, how.slots_free, arm_timeouts, trace.is_some());
+        let inline_reads = inline_reads(sc, how.slots_free, calm, trace.is_some());
         let sessions = SessionWorld::new(&sc.workload).map(|(w, check)| {
             metrics.sessions = Some(check);
             Box::new(w)
@@ -273,7 +277,7 @@ impl<'a, S: Strategy> World<'a, S> {
             bulkhead: named.bulkhead,
             breaker,
             breakers,
-            arm_timeouts,
+            deadlines: Deadlines::new(),
             enforce: named.residency == ResidencyMode::Enforce,
             last_heard: vec![SimTime::ZERO; n * n],
             suspected: vec![false; n * n],
@@ -330,8 +334,10 @@ impl<'a, S: Strategy> World<'a, S> {
             }
         }
         self.metrics.close(now);
-        // An answer completed inline is the `Response` event it replaced.
-        self.metrics.events = events + self.inlined;
+        // An answer completed inline is the `Response` event it replaced; an attempt timed out
+        // is one event, the deadline events that watch them are none.
+        self.metrics.events =
+            (events + self.inlined).saturating_add_signed(self.deadlines.count_adjustment());
         self.strategy.end(now);
         self.metrics.extra = self.strategy.extra();
         self.metrics.migrations = self.strategy.migrations();
@@ -402,13 +408,7 @@ impl<S: Strategy> Model for World<'_, S> {
                 self.apply_effects(now, sched);
             }
             Event::Response { op, attempt } => self.response(now, op, attempt, sched),
-            Event::Timeout { op, attempt } => {
-                let live = self.ops.live(op).is_some_and(|s| s.attempt == attempt);
-                if live {
-                    self.breaker_outcome(now, op, true);
-                    self.give_up_attempt(now, op, sched);
-                }
-            }
+            Event::Deadline => self.deadline(now, sched),
             Event::Retry { op } => {
                 if self.ops.live(op).is_some() {
                     self.send_attempt(now, op, sched);

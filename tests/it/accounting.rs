@@ -122,3 +122,42 @@ fn a_failure_is_charged_to_the_fault_that_caused_it() {
     );
     assert_eq!(s.rto.max_s, Some(rto));
 }
+
+/// Client timeouts act in a run without faults (they were armed only with faults, capacities
+/// or breakers, so an answer slower than `clients.timeout_ms` completed as if its client had
+/// waited for it). Two regions 20 ms apart, constant latencies, 1 ms access each way: a read
+/// from `s` served by the primary `p` takes 1 + 20 + 20 + 1 = 42 ms, a write at `p` 2 ms.
+/// Hand count, no retries: with a 30 ms timeout every read fails and no write does; with a
+/// 50 ms timeout nothing fails and every read takes exactly 42 ms.
+#[test]
+fn client_timeouts_act_in_a_run_without_faults() {
+    for (timeout_ms, reads_fail) in [(30.0, true), (50.0, false)] {
+        let head = format!(
+            "duration_s = 20\ndrain_s = 5\nseed = 3\n[clients]\nretries = 0\ntimeout_ms = {timeout_ms}"
+        );
+        let r = run(&crate::common::pair(
+            &head,
+            "",
+            "",
+            20.0,
+            crate::common::PAIR_AP,
+        ));
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+        let s = r.strategy("ap").unwrap();
+        // About 50 reads and 50 writes per second for 20 s.
+        assert!((800..1200).contains(&s.ops.reads), "{}", s.ops.reads);
+        assert_eq!(s.latency_ms.write.count, s.ops.writes);
+        assert_eq!(s.latency_ms.write.max, Some(2.0));
+        if reads_fail {
+            assert_eq!(s.ops.failed, s.ops.reads, "{timeout_ms} ms");
+            assert_eq!(s.latency_ms.read.count, 0);
+            assert_eq!(s.availability.read, Some(0.0));
+        } else {
+            assert_eq!(s.ops.failed, 0, "{timeout_ms} ms");
+            assert_eq!(s.latency_ms.read.count, s.ops.reads);
+            let l = &s.latency_ms.read;
+            assert_eq!((l.mean, l.max), (Some(42.0), Some(42.0)));
+            assert_eq!(s.availability.read, Some(1.0));
+        }
+    }
+}

@@ -181,16 +181,6 @@ pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
         }
     }
     let cl = ClientsSpec::default();
-    if !sc.has_faults()
-        && sc.capacity.iter().all(Option::is_none)
-        && spec.clients.timeout_ms != cl.timeout_ms
-    {
-        warn(
-            "clients.timeout_ms".into(),
-            None,
-            "client timeouts are armed only in scenarios with faults or region capacities, and this one has neither".into(),
-        );
-    }
     if !outages && spec.clients.reroute_after_s != cl.reroute_after_s {
         warn(
             "clients.reroute_after_s".into(),
