@@ -71,7 +71,7 @@ impl<S: Strategy> World<'_, S> {
         if foreign && foreign_cap.is_some_and(|c| st.foreign >= c) {
             // Bulkhead full for failed-over traffic: shed at once.
             self.metrics.stations.shed(at);
-            self.reply(now, op, Outcome::Failed, sched);
+            self.reply(now, op.with_attempt(attempt), Outcome::Failed, sched);
             return;
         }
         let inc = self.incarnation[at as usize];
@@ -98,7 +98,7 @@ impl<S: Strategy> World<'_, S> {
             st.queue.push_back((op, attempt, foreign, now));
         } else {
             self.metrics.stations.shed(at);
-            self.reply(now, op, Outcome::Failed, sched);
+            self.reply(now, op.with_attempt(attempt), Outcome::Failed, sched);
         }
     }
 
@@ -163,7 +163,9 @@ impl<S: Strategy> World<'_, S> {
         self.trace_step(op);
         let s = &self.ops[op.index()];
         let req = Request {
-            op,
+            // The strategy answers this attempt: an answer after the client gave up on it is
+            // dropped in `reply`.
+            op: op.with_attempt(s.attempt),
             kind: s.kind,
             key: s.key,
             bytes: s.bytes,

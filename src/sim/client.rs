@@ -201,10 +201,14 @@ impl<S: Strategy> World<'_, S> {
         outcome: Outcome,
         sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
     ) {
+        let (answers, op) = (op.attempt(), op.with_attempt(0));
         let Some(state) = self.ops.live_mut(op) else {
             return;
         };
-        if state.answered {
+        // An answer to an attempt the client gave up on (timed out, or answered with a
+        // failure, and retried) is dropped, as a client drops the response of a call it
+        // cancelled; so is any answer after the first to the current attempt.
+        if state.answered || answers != state.attempt {
             return;
         }
         let (client, target, attempt) = (state.client, state.target, state.attempt);
@@ -306,7 +310,7 @@ impl<S: Strategy> World<'_, S> {
 
     pub(super) fn new_op_id(&mut self, slot: usize) -> OpId {
         // Every operation of the run gets its own generation: never reused, so no stale
-        // event (a timeout armed for an earlier attempt, a late answer) can match it.
+        // event (a timeout armed for an earlier operation, a late answer) can match it.
         self.next_gen = (self.next_gen + 1).min(crate::strategy::OP_GEN_MAX);
         OpId::new(slot as u32, self.next_gen)
     }
@@ -644,6 +648,27 @@ mod tests {
             expect: Expect::NONE,
             ticket: None,
         }
+    }
+
+    #[test]
+    fn an_op_id_names_its_slot_generation_and_attempt() {
+        use crate::strategy::OP_GEN_MAX;
+        let op = OpId::new((1 << 20) - 1, OP_GEN_MAX);
+        assert_eq!(
+            (op.index(), op.gen(), op.attempt()),
+            ((1 << 20) - 1, OP_GEN_MAX, 0)
+        );
+        let retry = op.with_attempt(100);
+        assert_eq!(
+            (retry.index(), retry.gen(), retry.attempt()),
+            (op.index(), op.gen(), 100)
+        );
+        assert_eq!(retry.with_attempt(0), op);
+        // Every attempt of a live operation finds its entry.
+        let mut ops = Ops::with_capacity(1);
+        let op = OpId::new(0, 9);
+        ops.insert(entry(op));
+        assert!(ops.live(op.with_attempt(3)).is_some());
     }
 
     #[test]

@@ -6,8 +6,8 @@
 //! components add up to the time since the current attempt began exactly (telescoping);
 //! earlier attempts and their backoff are one component (`Retries`). A leg whose delay is
 //! known when it starts (the client's access + WAN, a forwarded message's transit) is
-//! attributed at once and moves `mark` into the future; an event before that instant (a
-//! late answer of an earlier attempt) takes the unspent part back (`clip`). No allocation:
+//! attributed at once and moves `mark` into the future; an event before that instant takes
+//! the unspent part back (`clip`), so the sum stays exact whatever comes early. No allocation:
 //! `Track` is `Copy` and lives inside the operation's entry.
 //!
 //! Must not import the scenario spec (serde), report or io modules, nor a concrete strategy.

@@ -125,15 +125,17 @@ fn a_failure_is_charged_to_the_fault_that_caused_it() {
 
 /// Client timeouts act in a run without faults (they were armed only with faults, capacities
 /// or breakers, so an answer slower than `clients.timeout_ms` completed as if its client had
-/// waited for it). Two regions 20 ms apart, constant latencies, 1 ms access each way: a read
-/// from `s` served by the primary `p` takes 1 + 20 + 20 + 1 = 42 ms, a write at `p` 2 ms.
-/// Hand count, no retries: with a 30 ms timeout every read fails and no write does; with a
-/// 50 ms timeout nothing fails and every read takes exactly 42 ms.
+/// waited for it), and a timed-out attempt is cancelled (its late answer used to complete the
+/// operation while the client backed off). Two regions 20 ms apart, constant latencies, 1 ms
+/// access each way: a read from `s` served by the primary `p` takes 1 + 20 + 20 + 1 = 42 ms,
+/// a write at `p` 2 ms. Hand count: with a 30 ms timeout every attempt of every read times
+/// out, so every read fails, with or without a retry, and no write does; with a 50 ms timeout
+/// nothing fails and every read takes exactly 42 ms.
 #[test]
 fn client_timeouts_act_in_a_run_without_faults() {
-    for (timeout_ms, reads_fail) in [(30.0, true), (50.0, false)] {
+    for (timeout_ms, retries, reads_fail) in [(30.0, 0, true), (30.0, 2, true), (50.0, 2, false)] {
         let head = format!(
-            "duration_s = 20\ndrain_s = 5\nseed = 3\n[clients]\nretries = 0\ntimeout_ms = {timeout_ms}"
+            "duration_s = 20\ndrain_s = 5\nseed = 3\n[clients]\nretries = {retries}\ntimeout_ms = {timeout_ms}"
         );
         let r = run(&crate::common::pair(
             &head,
@@ -144,20 +146,25 @@ fn client_timeouts_act_in_a_run_without_faults() {
         ));
         assert!(r.warnings.is_empty(), "{:?}", r.warnings);
         let s = r.strategy("ap").unwrap();
+        let case = format!("{timeout_ms} ms, {retries} retries");
         // About 50 reads and 50 writes per second for 20 s.
-        assert!((800..1200).contains(&s.ops.reads), "{}", s.ops.reads);
-        assert_eq!(s.latency_ms.write.count, s.ops.writes);
-        assert_eq!(s.latency_ms.write.max, Some(2.0));
+        assert!(
+            (800..1200).contains(&s.ops.reads),
+            "{case}: {}",
+            s.ops.reads
+        );
+        assert_eq!(s.latency_ms.write.count, s.ops.writes, "{case}");
+        assert_eq!(s.latency_ms.write.max, Some(2.0), "{case}");
         if reads_fail {
-            assert_eq!(s.ops.failed, s.ops.reads, "{timeout_ms} ms");
-            assert_eq!(s.latency_ms.read.count, 0);
-            assert_eq!(s.availability.read, Some(0.0));
+            assert_eq!(s.ops.failed, s.ops.reads, "{case}");
+            assert_eq!(s.latency_ms.read.count, 0, "{case}");
+            assert_eq!(s.availability.read, Some(0.0), "{case}");
         } else {
-            assert_eq!(s.ops.failed, 0, "{timeout_ms} ms");
-            assert_eq!(s.latency_ms.read.count, s.ops.reads);
+            assert_eq!(s.ops.failed, 0, "{case}");
+            assert_eq!(s.latency_ms.read.count, s.ops.reads, "{case}");
             let l = &s.latency_ms.read;
-            assert_eq!((l.mean, l.max), (Some(42.0), Some(42.0)));
-            assert_eq!(s.availability.read, Some(1.0));
+            assert_eq!((l.mean, l.max), (Some(42.0), Some(42.0)), "{case}");
+            assert_eq!(s.availability.read, Some(1.0), "{case}");
         }
     }
 }
