@@ -168,3 +168,96 @@ fn client_timeouts_act_in_a_run_without_faults() {
         }
     }
 }
+
+/// The two regions of `common::pair` joined by a link with a Pareto tail (minimum 20 ms, tail
+/// index 1.2: one message in about 140 takes over a second), clients in both, strategy `kind`;
+/// with `fault`, an outage of `p` over [5 s, 8 s).
+fn heavy_tailed(timeout_ms: f64, retries: u32, kind: &str, fault: bool) -> String {
+    let strategy = match kind {
+        "ap" => "kind = \"active-passive\"\nprimary = \"p\"\nread_from = \"primary\"\nreplication = \"sync\"",
+        "quorum" => "kind = \"quorum\"\nn = 2\nr = 2\nw = 2",
+        _ => "kind = \"consensus\"\nleader = \"p\"\nmembers = [\"p\", \"s\"]\nreads = \"read-index\"",
+    };
+    let fault = if fault {
+        "[[faults]]\nkind = \"region-outage\"\nregion = \"p\"\nstart_s = 5\nduration_s = 3\n"
+    } else {
+        ""
+    };
+    let head = format!(
+        "name = \"heavy\"\nduration_s = 15\ndrain_s = 10\n\
+         [clients]\ntimeout_ms = {timeout_ms}\nretries = {retries}\nbackoff_ms = 10"
+    );
+    let rest = format!(
+        r#"[[workload.clients]]
+region = "p"
+rate_rps = 40
+read_fraction = 0.5
+keys = 20
+[[workload.clients]]
+region = "s"
+rate_rps = 40
+read_fraction = 0.5
+keys = 20
+[[strategies]]
+name = "x"
+{strategy}
+{fault}"#
+    );
+    let pareto = r#"{ dist = "pareto", scale_ms = 20.0, shape = 1.2 }"#;
+    crate::common::pair_linked(&head, "", "", pareto, &rest)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 64,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// A client waits `timeout_ms` for an attempt and no longer (the limit every answer is
+    /// held to): over heavy-tailed links, with and without an outage, the 40 slowest
+    /// operations of each run (`--trace`'s sample) made at most `retries + 1` attempts, and
+    /// in each one that succeeded the attempt that succeeded (its latency minus the time
+    /// before that attempt, the depth-0 `retries` span) lasted at most `timeout_ms`. Before
+    /// timeouts were armed in every run, runs without the outage broke it (answers of over a
+    /// second completed).
+    #[test]
+    fn no_successful_attempt_outlasts_the_clients_timeout(
+        seed in 0u64..1_000,
+        timeout_ms in 30.0f64..300.0,
+        retries in 0u32..3,
+        kind in proptest::sample::select(vec!["ap", "quorum", "consensus"]),
+        fault in proptest::bool::ANY,
+    ) {
+        let sc = crate::common::scenario(&heavy_tailed(timeout_ms, retries, kind, fault));
+        let spec = geosim::sim::TraceSpec {
+            count: 40,
+            failed: false,
+            kind: None,
+            region: None,
+            during_fault: false,
+            slowest: true,
+        };
+        let r = geosim::sim::run_traced(&sc, 0, seed, Some(&spec));
+        proptest::prop_assert!(r.trace.len() == 40, "{} traced", r.trace.len());
+        let limit = (timeout_ms * 1e6).round() as u64;
+        let mut longest = 0;
+        for op in &r.trace {
+            proptest::prop_assert!(op.attempts <= retries + 1, "{} attempts", op.attempts);
+            longest = longest.max(op.end.0 - op.start.0);
+            if op.failed {
+                continue;
+            }
+            let before: u64 = op
+                .segs
+                .iter()
+                .filter(|s| s.depth == 0 && s.part == geosim::strategy::Part::Retries)
+                .map(|s| s.ns)
+                .sum();
+            let last = op.end.0 - op.start.0 - before;
+            proptest::prop_assert!(last <= limit, "{kind}: an attempt of {last} ns against {limit}");
+        }
+        // Not vacuous: the slowest operations lasted at least one timeout, so the clients'
+        // timeouts had to cut them (retry or fail).
+        proptest::prop_assert!(longest >= limit, "{kind}: the slowest took {longest} ns");
+    }
+}

@@ -75,6 +75,12 @@ jurisdiction = "JP"
 /// holds the top-level keys (it must come before any table), `p_extra` and `s_extra` extra
 /// lines of each region's table, `rest` the workload, strategies and other tables.
 pub fn pair(head: &str, p_extra: &str, s_extra: &str, link_ms: f64, rest: &str) -> String {
+    pair_linked(head, p_extra, s_extra, &format!("{link_ms:?}"), rest)
+}
+
+/// `pair` with the link's `latency` written as given (a number of ms, or a distribution
+/// table such as `{ dist = "pareto", scale_ms = 20.0, shape = 1.2 }`).
+pub fn pair_linked(head: &str, p_extra: &str, s_extra: &str, latency: &str, rest: &str) -> String {
     format!(
         r#"{head}
 [network]
@@ -94,7 +100,7 @@ intra_ms = 1.0
 [[links]]
 from = "p"
 to = "s"
-latency = {link_ms:?}
+latency = {latency}
 {rest}"#
     )
 }
