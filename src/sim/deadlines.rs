@@ -22,7 +22,7 @@ use crate::engine::Scheduler;
 use crate::strategy::{OpId, Strategy};
 use crate::time::SimTime;
 
-use super::client::Ops;
+use super::ops::Ops;
 use super::{Event, World};
 
 /// The queue length below which it is never cleaned up.

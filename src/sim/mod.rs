@@ -17,6 +17,7 @@
 //!
 //! * `client`: operations of the clients (arrivals, attempts, answers, retries and the
 //!   client's access + WAN path);
+//! * `ops`: the table of operations in flight (`Ops`, its entries `OpState` and their `Role`);
 //! * `deadlines`: every attempt's client deadline, in sending order, and the one pending
 //!   event that times out the attempts due;
 //! * `capacity`: regions' service stations (admission, queueing, service, handing a request
@@ -66,6 +67,7 @@ mod deadlines;
 mod effects;
 mod event;
 mod faults;
+mod ops;
 mod probes;
 mod sessions;
 mod trace;
@@ -89,10 +91,10 @@ use crate::workload::{GroupGen, OpKind, UserGen};
 
 use breaker::Breaker;
 use capacity::{Job, Station};
-use client::{Ops, Role};
 use deadlines::Deadlines;
 pub use event::Event;
 use faults::Degraded;
+use ops::{Ops, Role};
 use probes::Probes;
 use sessions::SessionWorld;
 use trace::Tracer;

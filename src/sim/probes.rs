@@ -44,7 +44,7 @@ use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind, ProbePlan};
 
-use super::client::{OpState, Role};
+use super::ops::{OpState, Role};
 use super::{Event, World};
 
 /// An acknowledged sampled write whose probes are not all issued yet.

@@ -2,9 +2,9 @@
 //!
 //! Owns the `Strategy` trait, the `Ctx` through which a strategy acts (send a message, set a
 //! timer, reply to a client, record a replication or conflict fact), the `Effect` buffer the
-//! world applies after each callback, and the small vocabulary types (`OpId`, `Request`,
-//! `Version`, `Outcome`). A strategy does no I/O and sees no engine internals: it reacts to a
-//! client request, a message or a timer at one region, and pushes effects. Randomness comes
+//! world applies after each callback, and the small vocabulary types (`Request`, `Version`,
+//! `Outcome`; `OpId` in `op_id`). A strategy does no I/O and sees no engine internals: it
+//! reacts to a client request, a message or a timer at one region, and pushes effects. Randomness comes
 //! only from the context's seeded stream. Each strategy lives in its own file or folder; the
 //! replication mechanics several of them share (suspicions, per-region stores, snapshots,
 //! answering a client's region, placement, acknowledgement rings) live once in `replica`.
@@ -19,6 +19,7 @@ pub mod edge_cache;
 pub mod follow_the_sun;
 pub mod follow_the_user;
 pub mod multi_master;
+mod op_id;
 pub mod quorum;
 pub mod replica;
 #[cfg(test)]
@@ -40,68 +41,12 @@ pub use edge_cache::{EdgeCache, EdgeCacheConfig};
 pub use follow_the_sun::{FollowTheSun, FollowTheSunConfig, HandoffPolicy, Shift};
 pub use follow_the_user::{FollowTheUser, FollowTheUserConfig, HomeMode, Migrations, UserHandoff};
 pub use multi_master::{MultiMaster, MultiMasterConfig, Resolution};
+pub use op_id::{OpId, OP_ATTEMPT_BITS, OP_GEN_MAX, OP_SLOT_BITS};
 pub use quorum::{DcLevels, Level, Quorum, QuorumConfig};
 pub use wait::{Part, PARTS};
 
 /// Bytes of framing, routing and metadata on every replication or forwarding message.
 pub const HEADER_BYTES: u64 = 64;
-
-/// Handle of one attempt of an in-flight client operation: the operation's slot (small and
-/// reused, so strategies can keep side tables indexed by it), the attempt (0 = first, one
-/// more per retry) and a generation that is unique over the whole run (the operation's
-/// sequence number), so a late answer, timeout or retry of a finished operation can never be
-/// taken for the operation that reused its slot, and an answer to an attempt its client gave
-/// up on (timed out, or answered with a failure) is not taken for the current attempt's.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct OpId(pub u64);
-
-/// Bits of an `OpId` that hold the slot; above them `OP_ATTEMPT_BITS` hold the attempt and
-/// the other 37 bits the generation (2^37 operations: over a day at a million operations per
-/// second, a hundred times any run's event budget).
-pub const OP_SLOT_BITS: u32 = 20;
-
-/// Bits of an `OpId` that hold the attempt (`clients.retries` is at most 100).
-pub const OP_ATTEMPT_BITS: u32 = 7;
-
-/// Largest generation an `OpId` holds.
-pub const OP_GEN_MAX: u64 = (1 << (64 - OP_SLOT_BITS - OP_ATTEMPT_BITS)) - 1;
-
-impl OpId {
-    /// The id of the first attempt of slot `slot` (< 2^20) in generation `gen` (<=
-    /// `OP_GEN_MAX`).
-    #[inline]
-    pub fn new(slot: u32, gen: u64) -> OpId {
-        debug_assert!(slot < 1 << OP_SLOT_BITS);
-        debug_assert!(gen <= OP_GEN_MAX);
-        OpId((gen << (OP_SLOT_BITS + OP_ATTEMPT_BITS)) | slot as u64)
-    }
-
-    /// The slot index (dense, reused after the operation completes).
-    #[inline]
-    pub fn index(self) -> usize {
-        (self.0 & ((1 << OP_SLOT_BITS) - 1)) as usize
-    }
-
-    /// The generation: the operation's sequence number in the run.
-    #[inline]
-    pub fn gen(self) -> u64 {
-        self.0 >> (OP_SLOT_BITS + OP_ATTEMPT_BITS)
-    }
-
-    /// The attempt this id stands for (0 = first).
-    #[inline]
-    pub fn attempt(self) -> u32 {
-        ((self.0 >> OP_SLOT_BITS) & ((1 << OP_ATTEMPT_BITS) - 1)) as u32
-    }
-
-    /// The id of attempt `attempt` (< 2^7) of the same operation.
-    #[inline]
-    pub fn with_attempt(self, attempt: u32) -> OpId {
-        debug_assert!(attempt < 1 << OP_ATTEMPT_BITS);
-        let mask = ((1u64 << OP_ATTEMPT_BITS) - 1) << OP_SLOT_BITS;
-        OpId((self.0 & !mask) | (attempt as u64) << OP_SLOT_BITS)
-    }
-}
 
 /// A client operation as it reaches the servers of the client's region.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
