@@ -1,19 +1,20 @@
 //! The clients' side of an operation: arrivals, attempts, answers, timeouts and retries.
 //!
 //! Owns the `World` handlers that move an operation (an entry of `ops::Ops`): a group's next
-//! arrival, sending the current attempt to the region its clients use (the
-//! nearest allowed region under enforced residency), the strategy's answer travelling back
-//! (`reply`; the first answer to the current attempt wins, an answer to an attempt given up on
-//! is dropped), the answer reaching the client
-//! (`response`; a success completes the operation in `complete`), and giving up an attempt (backoff with jitter from the clients' own stream,
-//! then a retry, or failure). With circuit breakers, an attempt first asks the breaker of
-//! (client region, serving region): a rejected attempt fails at once without leaving the
-//! client (counted as breaker-rejected at the serving region), and every attempt let through
-//! reports its outcome to that breaker. In a plain run (`World::inline_reads`, decided once per
-//! run in `mod`), `reply` completes a successful first answer to a read at once, with the time
-//! it reaches its client, instead of scheduling its `Response` (when that time is within the
-//! run and before the attempt's deadline): nothing can touch the operation on its way back, and `complete` is the same code
-//! either way. Also owns the delay of the client's access network plus the WAN path when it is
+//! arrival; sending the current attempt to the region its clients use (the nearest allowed
+//! region under enforced residency) and filing its deadline (`deadlines`); the strategy's
+//! answer travelling back (`reply`: the first answer to the current attempt wins, an answer
+//! to an attempt given up on is dropped); the answer reaching the client (`response`: a
+//! success completes the operation in `complete`); and giving up an attempt (backoff with
+//! jitter from the clients' own stream, then a retry, or failure). With circuit breakers, an
+//! attempt first asks the breaker of (client region, serving region): a rejected attempt
+//! fails at once without leaving the client (counted as breaker-rejected at the serving
+//! region), and every attempt let through reports its outcome to that breaker. In a plain run
+//! (`World::inline_reads`, decided once per run in `mod`), `reply` completes a successful
+//! first answer to a read at once, with the time it reaches its client, instead of scheduling
+//! its `Response` (when that time is within the run and before the attempt's deadline):
+//! nothing can touch the operation on its way back, and `complete` is the same code either
+//! way. Also owns the delay of the client's access network plus the WAN path when it is
 //! served elsewhere.
 //!
 //! Must not import the scenario spec (serde), report or io modules, nor a concrete strategy.
