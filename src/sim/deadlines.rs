@@ -4,8 +4,9 @@
 //! Every attempt waits the same `clients.timeout_ms`, so sending order is deadline order: the
 //! attempts are a queue, not a heap, and one `Event::Deadline` at a time stands for all of
 //! them, at the earliest deadline of an attempt that may still be waiting. When it fires, the
-//! attempts due are timed out (those still current: not answered and retried, not finished),
-//! the entries of attempts that ended since are dropped from the front, and the event is set
+//! attempts due are timed out (those still current: their operation is live and has not moved
+//! on to a later attempt; an answer still on its way to the client does not save one), the
+//! entries of attempts that ended since are dropped from the front, and the event is set
 //! again for the new front. An attempt that ends early leaves its entry behind (nothing is done
 //! per answer); the queue drops such entries whenever it holds more than twice as many as at
 //! its last clean-up (at least `COMPACT_MIN`), so its memory follows the attempts in flight,
