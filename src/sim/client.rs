@@ -89,7 +89,7 @@ impl<S: Strategy> World<'_, S> {
             && attempt == 0
             && matches!(outcome, Outcome::Read(_))
             && at <= self.horizon
-            && at < deadline
+            && at <= deadline
         {
             // A successful first answer to a read in a plain run: nothing can touch the
             // operation before it reaches the client, and completing it only adds to

@@ -4,13 +4,14 @@
 //! Every attempt waits the same `clients.timeout_ms`, so sending order is deadline order: the
 //! attempts are a queue, not a heap, and one `Event::Deadline` at a time stands for all of
 //! them, at the earliest deadline of an attempt that may still be waiting. When it fires, the
-//! attempts due are timed out (those still current: their operation is live and has not moved
-//! on to a later attempt; an answer still on its way to the client does not save one), the
-//! entries of attempts that ended since are dropped from the front, and the event is set
-//! again for the new front. An attempt that ends early leaves its entry behind (nothing is done
-//! per answer); the queue drops such entries whenever it holds more than twice as many as at
-//! its last clean-up (at least `COMPACT_MIN`), so its memory follows the attempts in flight,
-//! and the cost is constant per attempt sent.
+//! attempts due are timed out (those still current: their operation is live and has not
+//! moved on to a later attempt; an answer still on its way to the client does not save one,
+//! one that reaches it at the deadline to the nanosecond does, whichever event comes first),
+//! the entries of attempts that ended since are dropped from the front, and the event is set
+//! again for the new front. An attempt that ends early leaves its entry behind (nothing is
+//! done per answer); the queue drops such entries whenever it holds more than twice as many
+//! as at its last clean-up (at least `COMPACT_MIN`), so its memory follows the attempts in
+//! flight, and the cost is constant per attempt sent.
 //!
 //! Timeouts are armed in every run: a run without faults still has answers slower than the
 //! timeout (a heavy-tailed link, a quorum across oceans, a session's token wait).
@@ -23,7 +24,7 @@ use crate::engine::Scheduler;
 use crate::strategy::{OpId, Strategy};
 use crate::time::SimTime;
 
-use super::ops::Ops;
+use super::ops::{OpState, Ops};
 use super::{Event, World};
 
 /// The queue length below which it is never cleaned up.
@@ -162,7 +163,10 @@ impl<S: Strategy> World<'_, S> {
     ) {
         self.deadlines.fired();
         while let Some(d) = self.deadlines.pop_due(now) {
-            if current(&self.ops, &d) {
+            // An answer that reaches the client at its deadline, to the nanosecond, wins: its
+            // `Response` (at `now` too) completes the attempt whichever event comes first.
+            let answered_by_now = |s: &OpState| s.answered && s.track.mark <= now;
+            if current(&self.ops, &d) && !self.ops.live(d.op).is_some_and(answered_by_now) {
                 self.deadlines.timed_out += 1;
                 self.breaker_outcome(now, d.op, true);
                 self.give_up_attempt(now, d.op, sched);
