@@ -43,25 +43,28 @@ fn write(name: &str, text: &str) -> Case {
 }
 
 /// Runs `validate` and `run` on the text; both must fail with exit code 2 and mention every
-/// needle; `run` must not write a report.
-fn rejects(name: &str, text: &str, needles: &[&str]) {
+/// needle; `run` must not write a report. Returns what `validate` printed on stderr.
+fn rejects(name: &str, text: &str, needles: &[&str]) -> String {
     let case = write(name, text);
     let f = case.file.to_str().unwrap();
     let out = case.dir.path().join("out");
+    let mut first = None;
     for args in [
         vec!["validate", f],
         vec!["run", f, "--out", out.to_str().unwrap()],
     ] {
         let o = geosim(&args);
-        let err = String::from_utf8_lossy(&o.stderr);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(name), "message does not name the file: {err}");
         for n in needles {
             assert!(err.contains(n), "message lacks `{n}`: {err}");
         }
         assert!(!err.contains("panicked"), "{err}");
+        first.get_or_insert(err);
     }
     assert!(!out.exists(), "a report was written for bad input");
+    first.expect("validate ran")
 }
 
 fn with(from: &str, to: &str) -> String {
@@ -352,13 +355,10 @@ fn a_misspelt_catalogue_region_is_one_problem_on_its_name() {
         "name = \"aws:eu-centrl-1\"",
     )
     .replace("\"a\"", "\"aws:eu-centrl-1\"");
-    let case = write("catalogue.toml", &text);
-    let o = geosim(&["validate", case.file.to_str().unwrap()]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains("regions[0].name: `aws:eu-centrl-1` is not a catalogue region (did you mean `aws:eu-central-1`?"),
-        "{err}"
+    let err = rejects(
+        "catalogue.toml",
+        &text,
+        &["regions[0].name: `aws:eu-centrl-1` is not a catalogue region (did you mean `aws:eu-central-1`?"],
     );
     assert!(
         !err.contains("regions[0].lat") && !err.contains("regions[0].lon"),
@@ -375,11 +375,11 @@ fn a_catalogue_name_without_its_provider_is_offered_with_it() {
         "name = \"eu-central-1\"",
     )
     .replace("\"a\"", "\"eu-central-1\"");
-    let case = write("provider.toml", &text);
-    let o = geosim(&["validate", case.file.to_str().unwrap()]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("(did you mean `aws:eu-central-1`?"), "{err}");
+    rejects(
+        "provider.toml",
+        &text,
+        &["(did you mean `aws:eu-central-1`?"],
+    );
     let o = geosim(&["regions", "--rtt", "eu-central-1", "aws:us-east-1"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
