@@ -30,12 +30,11 @@ use super::{Event, World};
 /// The queue length below which it is never cleaned up.
 const COMPACT_MIN: usize = 1024;
 
-/// One attempt's deadline.
+/// One attempt's deadline: when, and the attempt (`op` names it: `OpId::attempt`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Due {
     pub(super) at: SimTime,
     pub(super) op: OpId,
-    pub(super) attempt: u32,
 }
 
 /// The attempts sent, in sending (and so deadline) order.
@@ -63,13 +62,13 @@ impl Deadlines {
         }
     }
 
-    /// Files attempt `attempt` of `op`, due at `at` (no earlier than any filed before).
-    /// Returns whether the caller must schedule an `Event::Deadline` at `at` (none is
-    /// pending), and whether the queue wants a clean-up (`retain`).
+    /// Files attempt `op` (an `OpId` names one attempt), due at `at` (no earlier than any
+    /// filed before). Returns whether the caller must schedule an `Event::Deadline` at `at`
+    /// (none is pending), and whether the queue wants a clean-up (`retain`).
     #[inline]
-    pub(super) fn push(&mut self, at: SimTime, op: OpId, attempt: u32) -> (bool, bool) {
+    pub(super) fn push(&mut self, at: SimTime, op: OpId) -> (bool, bool) {
         debug_assert!(self.queue.back().is_none_or(|d| d.at <= at));
-        self.queue.push_back(Due { at, op, attempt });
+        self.queue.push_back(Due { at, op });
         let arm = self.armed.is_none();
         if arm {
             self.armed = Some(at);
@@ -131,7 +130,7 @@ impl Deadlines {
 /// Whether the attempt of `d` is still the current attempt of a live operation.
 #[inline]
 fn current(ops: &Ops, d: &Due) -> bool {
-    ops.live(d.op).is_some_and(|s| s.attempt == d.attempt)
+    ops.live(d.op).is_some_and(|s| s.attempt == d.op.attempt())
 }
 
 impl<S: Strategy> World<'_, S> {
@@ -144,7 +143,7 @@ impl<S: Strategy> World<'_, S> {
         attempt: u32,
         sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
     ) {
-        let (arm, clean) = self.deadlines.push(at, op, attempt);
+        let (arm, clean) = self.deadlines.push(at, op.with_attempt(attempt));
         if arm {
             sched.schedule_at(at, Event::Deadline);
         }
@@ -168,8 +167,10 @@ impl<S: Strategy> World<'_, S> {
             let answered_by_now = |s: &OpState| s.answered && s.track.mark <= now;
             if current(&self.ops, &d) && !self.ops.live(d.op).is_some_and(answered_by_now) {
                 self.deadlines.timed_out += 1;
-                self.breaker_outcome(now, d.op, true);
-                self.give_up_attempt(now, d.op, sched);
+                // The world's own events carry the operation's id (attempt 0).
+                let op = d.op.with_attempt(0);
+                self.breaker_outcome(now, op, true);
+                self.give_up_attempt(now, op, sched);
             }
         }
         let ops = &self.ops;
@@ -191,10 +192,10 @@ mod tests {
     fn one_event_stands_for_the_queue_and_moves_past_ended_attempts() {
         let mut d = Deadlines::new();
         // The first attempt filed arms the event; later ones do not.
-        assert_eq!(d.push(SimTime(10), op(0), 0), (true, false));
-        assert_eq!(d.push(SimTime(12), op(1), 0), (false, false));
-        assert_eq!(d.push(SimTime(12), op(2), 0), (false, false));
-        assert_eq!(d.push(SimTime(20), op(3), 0), (false, false));
+        assert_eq!(d.push(SimTime(10), op(0)), (true, false));
+        assert_eq!(d.push(SimTime(12), op(1)), (false, false));
+        assert_eq!(d.push(SimTime(12), op(2)), (false, false));
+        assert_eq!(d.push(SimTime(20), op(3)), (false, false));
         // At 10: op 0 is due; op 2 ended since (answered) but is not at the front, op 1 is
         // still waiting.
         d.fired();
@@ -204,7 +205,7 @@ mod tests {
         assert_eq!(d.rearm(|x| !ended.contains(&x.op)), Some(SimTime(12)));
         assert_eq!(d.len(), 3, "op 2 stays until the front reaches it");
         // Armed: a new attempt does not arm again.
-        assert!(!d.push(SimTime(25), op(4), 1).0);
+        assert!(!d.push(SimTime(25), op(4).with_attempt(1)).0);
         d.fired();
         assert_eq!(d.pop_due(SimTime(12)).map(|x| x.op), Some(op(1)));
         assert_eq!(d.pop_due(SimTime(12)).map(|x| x.op), Some(op(2)));
@@ -213,7 +214,7 @@ mod tests {
         assert_eq!(d.rearm(|_| false), None);
         assert_eq!(d.len(), 0);
         assert_eq!(d.count_adjustment(), -2);
-        assert_eq!(d.push(SimTime(30), op(5), 0), (true, false));
+        assert_eq!(d.push(SimTime(30), op(5)), (true, false));
     }
 
     #[test]
@@ -222,7 +223,7 @@ mod tests {
         let mut asked = 0;
         let mut peak = 0;
         for i in 0..100_000u32 {
-            let (_, clean) = d.push(SimTime(i as u64), op(i % 1000), 0);
+            let (_, clean) = d.push(SimTime(i as u64), op(i % 1000));
             peak = peak.max(d.len());
             if clean {
                 asked += 1;
