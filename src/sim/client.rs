@@ -127,9 +127,7 @@ impl<S: Strategy> World<'_, S> {
         server: RegionId,
         to_server: bool,
     ) -> (u64, u64) {
-        let access = self
-            .topo
-            .sample_access_nanos(client, &mut self.access_rng[client as usize]);
+        let access = self.access_nanos(client);
         let mut wan = 0;
         if server != client {
             let (from, to) = if to_server {
@@ -138,7 +136,7 @@ impl<S: Strategy> World<'_, S> {
                 (server, client)
             };
             let pair = from as usize * self.topo.len() + to as usize;
-            let sample = self.topo.sample_nanos(from, to, &mut self.net_rng[pair]);
+            let sample = self.net_nanos(from, to);
             wan = if self.topo.fifo(from, to) {
                 // The WAN leg starts once the access leg is done.
                 let start = now + access;

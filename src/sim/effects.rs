@@ -44,7 +44,7 @@ impl<S: Strategy> World<'_, S> {
     ) -> Option<u64> {
         let n = self.topo.len();
         let pair = from as usize * n + to as usize;
-        let base = self.topo.sample_nanos(from, to, &mut self.net_rng[pair]);
+        let base = self.net_nanos(from, to);
         if !self.faulty {
             return Some(base);
         }

@@ -15,6 +15,7 @@
 //! This file keeps the world's state, its construction, the event dispatch and the run
 //! entry points; the handlers live beside it, one idea per file:
 //!
+//! * `ahead`: latency draws taken ahead, a batch at a time per stream (the same values);
 //! * `client`: operations of the clients (arrivals, attempts, answers, retries and the
 //!   client's access + WAN path);
 //! * `ops`: the table of operations in flight (`Ops`, its entries `OpState` and their `Role`);
@@ -59,6 +60,7 @@ macro_rules! strategy_ctx {
     };
 }
 
+mod ahead;
 mod breaker;
 mod capacity;
 mod client;
@@ -89,6 +91,7 @@ use crate::time::SimTime;
 use crate::topology::{RegionId, Topology};
 use crate::workload::{GroupGen, OpKind, UserGen};
 
+use ahead::Ahead;
 use breaker::Breaker;
 use capacity::{Job, Station};
 use deadlines::Deadlines;
@@ -111,6 +114,11 @@ pub struct World<'a, S: Strategy> {
     users: Option<UserGen>,
     access_rng: Vec<SimRng>,
     net_rng: Vec<SimRng>,
+    /// Per region: its access stream's next delays, drawn ahead (`ahead`).
+    access_ahead: Vec<Ahead>,
+    /// Per ordered region pair: its network stream's next delays, drawn ahead (empty in a
+    /// run with a degraded link: `ahead::network`).
+    net_ahead: Vec<Ahead>,
     /// Per ordered region pair: the latest arrival on the strategy's channel.
     chan_last: Vec<SimTime>,
     /// Per ordered region pair: the latest arrival on the clients' WAN channel.
@@ -253,6 +261,8 @@ impl<'a, S: Strategy> World<'a, S> {
             net_rng: (0..n * n)
                 .map(|i| stream(seed, Stream::Network((i / n) as u32, (i % n) as u32)))
                 .collect(),
+            access_ahead: vec![Ahead::EMPTY; n],
+            net_ahead: ahead::network(n, &timeline),
             chan_last: vec![SimTime::ZERO; n * n],
             client_last: vec![SimTime::ZERO; n * n],
             strat_rng: stream(seed, Stream::Strategy(strategy_index as u32)),

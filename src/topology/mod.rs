@@ -544,6 +544,18 @@ impl Topology {
         self.draw(a as usize * self.regions.len() + b as usize, a, b, rng)
     }
 
+    /// Fills `out` with the next `out.len()` delays from `a` to `b` drawn from `rng`: the
+    /// values, in order, that as many calls of `sample_nanos(a, b, rng)` return (within a
+    /// region, `sample_access_nanos`), leaving `rng` where they leave it. One loop over one
+    /// pair keeps the rng, the distribution's tables and libm's `exp` hot (`sim::ahead`).
+    #[inline(never)]
+    pub fn fill_nanos(&self, a: RegionId, b: RegionId, rng: &mut SimRng, out: &mut [u64]) {
+        let i = a as usize * self.regions.len() + b as usize;
+        for o in out {
+            *o = self.draw(i, a, b, rng);
+        }
+    }
+
     /// The delay of pair `i` (= `a * n + b`) as resolved in `draws`.
     #[inline(always)]
     fn draw(&self, i: usize, a: RegionId, b: RegionId, rng: &mut SimRng) -> u64 {

@@ -117,6 +117,27 @@ fn resolved_draws_are_the_route_walk() {
             assert_eq!(x.random::<u64>(), y.random::<u64>(), "{a} -> {b}");
         }
     }
+    // Filled in batches: the same values in the same order, and the stream left where the
+    // single draws leave it (batches of 7 do not divide the 2,000 draws).
+    for a in 0..4u16 {
+        for b in 0..4u16 {
+            let mut x = stream(11, Stream::Network(a as u32, b as u32));
+            let mut y = stream(11, Stream::Network(a as u32, b as u32));
+            let mut batch = [0u64; 7];
+            for i in 0..2002 {
+                if i % 7 == 0 {
+                    t.fill_nanos(a, b, &mut y, &mut batch);
+                }
+                let single = if a == b {
+                    t.sample_access_nanos(a, &mut x)
+                } else {
+                    t.sample_nanos(a, b, &mut x)
+                };
+                assert_eq!(single, batch[i % 7], "{a} -> {b}, draw {i}");
+            }
+            assert_eq!(x.random::<u64>(), y.random::<u64>(), "{a} -> {b}");
+        }
+    }
     // The 0.1 ms constant hop d -> c is clamped to its 2,200 km fibre floor.
     let mut r = stream(9, Stream::Network(3, 2));
     assert_eq!(t.sample_nanos(3, 2, &mut r), t.path_floor_nanos(3, 2));
