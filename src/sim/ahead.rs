@@ -52,11 +52,17 @@ impl Ahead {
     }
 }
 
+/// The buffers of the access streams: one per region, or none (each delay drawn on its own)
+/// when `on` is false.
+pub(super) fn access(regions: usize, on: bool) -> Vec<Ahead> {
+    vec![Ahead::EMPTY; if on { regions } else { 0 }]
+}
+
 /// The buffers of the network streams: one per ordered region pair, or none (each delay
-/// drawn on its own) when a fault of `timeline` degrades a link.
-pub(super) fn network(regions: usize, timeline: &[Fault]) -> Vec<Ahead> {
+/// drawn on its own) when a fault of `timeline` degrades a link or `on` is false.
+pub(super) fn network(regions: usize, timeline: &[Fault], on: bool) -> Vec<Ahead> {
     let degrades = |f: &Fault| matches!(f.kind, FaultKind::LinkDegradation { .. });
-    if timeline.iter().any(degrades) {
+    if !on || timeline.iter().any(degrades) {
         Vec::new()
     } else {
         vec![Ahead::EMPTY; regions * regions]
@@ -68,7 +74,10 @@ impl<S: Strategy> World<'_, S> {
     #[inline(always)]
     pub(super) fn access_nanos(&mut self, r: RegionId) -> u64 {
         let rng = &mut self.access_rng[r as usize];
-        self.access_ahead[r as usize].next(self.topo, r, r, rng)
+        match self.access_ahead.get_mut(r as usize) {
+            Some(ahead) => ahead.next(self.topo, r, r, rng),
+            None => self.topo.sample_access_nanos(r, rng),
+        }
     }
 
     /// The next WAN delay from `from` to `to` (`Topology::sample_nanos`), in ns.

@@ -261,8 +261,8 @@ impl<'a, S: Strategy> World<'a, S> {
             net_rng: (0..n * n)
                 .map(|i| stream(seed, Stream::Network((i / n) as u32, (i % n) as u32)))
                 .collect(),
-            access_ahead: vec![Ahead::EMPTY; n],
-            net_ahead: ahead::network(n, &timeline),
+            access_ahead: ahead::access(n, how.ahead),
+            net_ahead: ahead::network(n, &timeline, how.ahead),
             chan_last: vec![SimTime::ZERO; n * n],
             client_last: vec![SimTime::ZERO; n * n],
             strat_rng: stream(seed, Stream::Strategy(strategy_index as u32)),
@@ -517,8 +517,9 @@ fn slots_free(config: &StrategyConfig) -> bool {
 }
 
 /// How a run is watched: the operations it traces and who hears of its progress (neither
-/// changes what the run does); and whether it may complete answers inline (which changes no
-/// result either, only the work: `slots_free`, see `inline_reads`).
+/// changes what the run does); and whether it may complete answers inline or draw latencies
+/// ahead (which change no result either, only the work: `slots_free`, see `inline_reads`;
+/// `ahead`).
 #[derive(Copy, Clone)]
 struct How<'a> {
     trace: Option<&'a TraceSpec>,
@@ -526,6 +527,9 @@ struct How<'a> {
     /// The strategy's results do not depend on operation slots (`slots_free`); `false` also
     /// turns the inline answers off (the tests compare runs with and without them).
     slots_free: bool,
+    /// Latency draws may be taken ahead (`ahead`); `false` draws each on its own (the tests
+    /// compare runs both ways).
+    ahead: bool,
 }
 
 impl<'a> How<'a> {
@@ -534,6 +538,7 @@ impl<'a> How<'a> {
             trace,
             observe,
             slots_free: true,
+            ahead: true,
         }
     }
 }

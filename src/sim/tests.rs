@@ -1,9 +1,10 @@
-//! Runs whole simulations: answers completed inline by `World::reply` change no report.
+//! Runs whole simulations: answers completed inline by `World::reply`, and latency draws
+//! taken ahead (`ahead`), change no report.
 //!
-//! Each scenario runs every strategy twice, with inline answers allowed (when the run and the
-//! strategy allow them) and forced off, and compares the two reports as JSON, byte for byte;
-//! it also counts the answers completed inline, so a test fails when the shortcut it checks
-//! is never taken, or is taken where it must not be.
+//! Each scenario runs every strategy twice, with the shortcut allowed (when the run and the
+//! strategy allow it) and forced off, and compares the two reports as JSON, byte for byte;
+//! for inline answers it also counts the answers completed inline, so a test fails when the
+//! shortcut it checks is never taken, or is taken where it must not be.
 
 use std::path::Path;
 
@@ -67,8 +68,9 @@ fn parse(text: &str) -> Scenario {
 }
 
 /// The report of every strategy of `sc` as JSON, and per strategy the answers completed
-/// inline; `inline`: whether inline answers are allowed at all.
-fn report(sc: &Scenario, inline: bool) -> (String, Vec<u64>) {
+/// inline; `inline`: whether inline answers are allowed at all; `ahead`: whether latency
+/// draws may be taken ahead.
+fn report(sc: &Scenario, inline: bool, ahead: bool) -> (String, Vec<u64>) {
     let seed = sc.seed.unwrap_or(1);
     let indices: Vec<usize> = (0..sc.strategies.len()).collect();
     let (results, inlined): (Vec<RunResult>, Vec<u64>) = indices
@@ -76,6 +78,7 @@ fn report(sc: &Scenario, inline: bool) -> (String, Vec<u64>) {
         .map(|&i| {
             let how = How {
                 slots_free: inline,
+                ahead,
                 ..How::new(None, None)
             };
             run_inner(sc, i, seed, how)
@@ -97,16 +100,24 @@ fn report(sc: &Scenario, inline: bool) -> (String, Vec<u64>) {
 /// answers completed inline per strategy (none with them off).
 fn same_reports(text: &str) -> Vec<u64> {
     let sc = parse(text);
-    let (on, inlined) = report(&sc, true);
-    let (off, none) = report(&sc, false);
+    let (on, inlined) = report(&sc, true, true);
+    let (off, none) = report(&sc, false, true);
     assert!(none.iter().all(|&n| n == 0), "forced off: {none:?}");
     assert_eq!(on, off, "inline answers changed the report");
     inlined
 }
 
-#[test]
-fn inline_reads_change_no_report_of_a_plain_run() {
-    let strategies = r#"
+/// Runs `text` with latency draws taken ahead and each drawn on its own: the reports must be
+/// the same.
+fn same_reports_ahead(text: &str) {
+    let sc = parse(text);
+    let (ahead, _) = report(&sc, true, true);
+    let (single, _) = report(&sc, true, false);
+    assert_eq!(ahead, single, "drawing ahead changed the report");
+}
+
+/// One strategy of every kind, on the three regions.
+const EVERY_KIND: &str = r#"
 [[strategies]]
 kind = "multi-master"
 name = "mm-lww"
@@ -158,7 +169,10 @@ ttl_s = 1
 capacity = 50
 invalidate = true
 "#;
-    let inlined = same_reports(&format!("name = \"plain\"{REGIONS}{CLIENTS}{strategies}"));
+
+#[test]
+fn inline_reads_change_no_report_of_a_plain_run() {
+    let inlined = same_reports(&format!("name = \"plain\"{REGIONS}{CLIENTS}{EVERY_KIND}"));
     // Every strategy answers reads successfully: the shortcut is taken in each run.
     assert!(inlined.iter().all(|&n| n > 1000), "{inlined:?}");
 }
@@ -210,4 +224,53 @@ duration_s = 5
     ] {
         assert_eq!(same_reports(&text), [0], "{text}");
     }
+}
+
+#[test]
+fn latency_draws_taken_ahead_change_no_report() {
+    // A plain run, and one with every kind of fault: an outage, a partition, a skewed clock
+    // (the network streams drawn ahead) and a degraded link with extra latency and loss (each
+    // drawn on its own), with client retries.
+    let faults = r#"
+[clients]
+timeout_ms = 400
+retries = 2
+
+[[faults]]
+kind = "region-outage"
+region = "eu-west-1"
+start_s = 4
+duration_s = 3
+
+[[faults]]
+kind = "partition"
+a = ["us-east-1"]
+b = ["ap-northeast-1"]
+start_s = 9
+duration_s = 3
+
+[[faults]]
+kind = "clock-skew"
+region = "ap-northeast-1"
+offset_ms = 80
+start_s = 0
+duration_s = 20
+"#;
+    let degraded = r#"
+[[faults]]
+kind = "link-degradation"
+from = "us-east-1"
+to = "eu-west-1"
+extra_latency = { dist = "exponential", mean_ms = 20.0 }
+loss = 0.2
+start_s = 13
+duration_s = 4
+"#;
+    same_reports_ahead(&format!("name = \"plain\"{REGIONS}{CLIENTS}{EVERY_KIND}"));
+    same_reports_ahead(&format!(
+        "name = \"faults\"{REGIONS}{CLIENTS}{faults}{EVERY_KIND}"
+    ));
+    same_reports_ahead(&format!(
+        "name = \"degraded\"{REGIONS}{CLIENTS}{faults}{degraded}{EVERY_KIND}"
+    ));
 }
