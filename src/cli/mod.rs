@@ -587,6 +587,10 @@ fn run(
         outln!("\nresilience ({})\n", plural(faults, "fault"));
         out!("{}", report::resilience_table(&report));
     }
+    if let Some(t) = report::attempts_table(&report) {
+        outln!("\nattempts, and failed operations by cause\n");
+        out!("{t}");
+    }
     if let Some(t) = report::serving_table(&report) {
         outln!("\nserving regions\n");
         out!("{t}");
@@ -599,7 +603,7 @@ fn run(
     out!("{}", report::cost_table(&report));
     if !report.warnings.is_empty() {
         outln!(
-            "\nwarnings: {} setting(s) had no effect\n",
+            "\nwarnings: {} setting(s) to check (no effect, or timeouts without faults)\n",
             report.warnings.len()
         );
         out!("{}", report::warnings_list(&report));

@@ -5,13 +5,15 @@
 //! stale reads (against the newest version acknowledged to any client before the read began),
 //! conflicts, lost updates, replication lag and WAN bytes. Definitions are in docs/metrics.md.
 //!
-//! Submodules: `hist` (the streaming histograms), `breakdown` (the latency breakdown per
+//! Submodules: `attempts` (what became of the clients' attempts, and the cause of each
+//! failed operation), `hist` (the streaming histograms), `breakdown` (the latency breakdown per
 //! client region and kind, over all operations and the slowest 1 %), `faults` (per-fault lost data and RTO),
 //! `station` (per serving region: utilisation, queue waits, shed and breaker-rejected calls).
 //! `probes` (the exact staleness curve of probe reads).
 //!
 //! Must not import the engine, the world, strategies' internals, scenario or report types.
 
+mod attempts;
 mod breakdown;
 mod coarse;
 mod faults;
@@ -21,6 +23,7 @@ mod ledger;
 mod probes;
 mod station;
 
+pub use attempts::{Attempts, Failure, FAILURES};
 pub use breakdown::{Breakdown, TailMeans};
 pub use coarse::CoarseHist;
 pub use faults::FaultCost;
@@ -130,6 +133,8 @@ pub struct RunMetrics {
     pub writes: u64,
     /// Operations that failed or did not finish.
     pub failed: u64,
+    /// The clients' attempts, and the failed operations by cause.
+    pub attempts: Attempts,
     /// Successful reads that returned a version older than the newest acknowledged before
     /// they began.
     pub stale_reads: u64,
@@ -269,6 +274,7 @@ impl RunMetrics {
             reads: 0,
             writes: 0,
             failed: 0,
+            attempts: Attempts::default(),
             stale_reads: 0,
             conflicts: 0,
             lost_updates: 0,
@@ -359,6 +365,7 @@ impl RunMetrics {
             Outcome::Failed => {
                 // The caller knows the kind; failures go through `failed_op`.
                 self.failed += 1;
+                self.attempts.failed(Failure::FailureAnswer);
                 return;
             }
         };
@@ -428,24 +435,26 @@ impl RunMetrics {
                     }
                 }
             }
-            Outcome::Failed => self.failed += 1,
+            Outcome::Failed => unreachable!("returned above"),
         }
     }
 
-    /// An operation never finished.
-    pub fn unfinished(&mut self) {
-        self.failed += 1;
-    }
-
-    /// An operation of a client in `client`, issued at `start`, failed at `now` (after its
-    /// retries, or at the end of the run).
+    /// An operation of a client in `client`, issued at `start`, failed at `now` for `cause`
+    /// (after its retries, or at the end of the run).
     ///
     /// The failure is charged to every fault in effect at some time during the operation's
     /// life (`[start, now]`); when none was, to every fault whose recovery of this (client
     /// region, kind) is still pending (its effect outlasts it, e.g. a failover not finished);
     /// otherwise to none (an overload, not a fault). See docs/metrics.md, "RTO".
-    pub fn failed_op(&mut self, client: RegionId, kind: OpKind, start: SimTime, now: SimTime) {
+    pub fn failed_op(
+        &mut self,
+        client: RegionId,
+        kind: OpKind,
+        (start, now): (SimTime, SimTime),
+        cause: Failure,
+    ) {
         self.failed += 1;
+        self.attempts.failed(cause);
         if let Some(b) = self.bucket(start) {
             b.failed += 1;
         }

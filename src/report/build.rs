@@ -5,14 +5,14 @@
 //! scenario spec or `slo`; does no I/O.
 
 use super::{
-    AvailabilityReport, Consistency, CostReport, ExactVisibility, FaultReport, HubInfo, Lag,
-    Latency, LatencyCurves, LeadershipChange, LinkInfo, Ops, PhaseLatency, ReadWrite,
+    AvailabilityReport, Consistency, CostReport, ExactVisibility, FailedBy, FaultReport, HubInfo,
+    Lag, Latency, LatencyCurves, LeadershipChange, LinkInfo, Ops, PhaseLatency, ReadWrite,
     RegionAvailability, RegionInfo, RegionLatency, RegionRto, Report, ResidencyReport, Rpo, Rto,
     ScenarioInfo, ServingRegion, SplitBrain, Staleness, StrategyReport, Timeline, TopologyInfo,
     Visibility, Warning,
 };
 use crate::faults::{Fault, FaultKind};
-use crate::metrics::{CoarseHist, LatencyStat, RunMetrics, VISIBILITY_AGES_MS};
+use crate::metrics::{CoarseHist, Failure, LatencyStat, RunMetrics, VISIBILITY_AGES_MS};
 use crate::scenario::Scenario;
 use crate::sim::RunResult;
 use crate::time::SimTime;
@@ -117,11 +117,7 @@ pub fn build(
                 name: s.name.clone(),
                 kind: s.config.kind().to_string(),
                 events: m.events,
-                ops: Ops {
-                    reads: m.reads,
-                    writes: m.writes,
-                    failed: m.failed,
-                },
+                ops: ops(m, s.circuit_breaker.is_some()),
                 latency_ms: read_write(&m.read, &m.write),
                 latency_cdf: LatencyCurves {
                     read: m.read.cdf_ms(),
@@ -301,8 +297,30 @@ fn serving(
         .collect()
 }
 
+/// The operation and attempt counts of a run (`breakers`: the strategy has circuit
+/// breakers).
+fn ops(m: &RunMetrics, breakers: bool) -> Ops {
+    let a = &m.attempts;
+    Ops {
+        reads: m.reads,
+        writes: m.writes,
+        failed: m.failed,
+        attempts: Some(a.sent),
+        timed_out: Some(a.timed_out),
+        failure_answers: Some(a.failure_answers),
+        failed_by: Some(FailedBy {
+            timeout: a.failed_of(Failure::Timeout),
+            failure_answer: a.failed_of(Failure::FailureAnswer),
+            breaker: breakers.then(|| a.failed_of(Failure::Breaker)),
+            unfinished: a.failed_of(Failure::Unfinished),
+            overload: a.failed_of(Failure::Overload),
+        }),
+    }
+}
+
 /// The scenario's warnings about the strategies run (or the whole run), in scenario order, then
-/// what only the run shows: random faults whose seeded draw gave no fault at all.
+/// what only the run shows: random faults whose seeded draw gave no fault at all, and per
+/// strategy (in the order run), client timeouts that gave up attempts in a run without faults.
 pub fn warnings(sc: &Scenario, indices: &[usize], results: &[RunResult]) -> Vec<Warning> {
     let mut out: Vec<Warning> = sc
         .warnings
@@ -328,6 +346,23 @@ pub fn warnings(sc: &Scenario, indices: &[usize], results: &[RunResult]) -> Vec<
                     sc.duration_ns as f64 / 1e9,
                     mtbf(rf.region_mtbf_ns),
                     mtbf(rf.link_mtbf_ns)
+                ),
+            });
+        }
+    }
+    for (&i, r) in indices.iter().zip(results) {
+        let a = &r.metrics.attempts;
+        if r.faults.is_empty() && a.timed_out > 0 {
+            out.push(Warning {
+                field: "clients.timeout_ms".into(),
+                strategy: Some(sc.strategies[i].name.clone()),
+                message: format!(
+                    "{} of {} attempts ({}) got no answer within {} ms in a run without faults, and {} operation(s) failed for it: an answer slower than the timeout (a round trip longer than it, a queue, a slow tail) is given up even when nothing is broken",
+                    a.timed_out,
+                    a.sent,
+                    super::table::percent(a.timed_out as f64 / a.sent.max(1) as f64, 1),
+                    sc.clients.timeout_ns as f64 / 1e6,
+                    a.failed_of(Failure::Timeout),
                 ),
             });
         }

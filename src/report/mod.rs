@@ -23,8 +23,8 @@ pub use breakdown::{
 };
 pub use build::{availability, build, fault_reports, timeline, topology_info, warnings};
 pub use table::{
-    cost_table, escape, migration_table, percent, region_table, render, resilience_table,
-    serving_table, table, warnings_list,
+    attempts_table, cost_table, escape, migration_table, percent, region_table, render,
+    resilience_table, serving_table, table, warnings_list,
 };
 pub use trace::trace_json;
 
@@ -43,8 +43,9 @@ pub struct Report {
     pub seed: u64,
     /// Simulated seconds of client load.
     pub duration_s: f64,
-    /// Settings that had no effect on the run, in scenario order (empty when none; absent in
-    /// reports of older versions).
+    /// Settings that had no effect on the run, in scenario order, then client timeouts that
+    /// gave up attempts in a run without faults (empty when none; absent in reports of older
+    /// versions).
     #[serde(default)]
     pub warnings: Vec<Warning>,
     /// One entry per strategy, in scenario order.
@@ -79,14 +80,15 @@ pub struct MigrationReport {
     pub ryw_violations: u64,
 }
 
-/// A setting that had no effect on the run (docs/report.md#warnings).
+/// A setting that had no effect on the run, or a client timeout that gave up attempts in a
+/// run without faults (docs/report.md#warnings).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Warning {
     /// Field path in the scenario, e.g. `faults[1].start_s`.
     pub field: String,
     /// The strategy it concerns, when only one (`null`: the whole run).
     pub strategy: Option<String>,
-    /// What had no effect, and why.
+    /// What had no effect (or what the timeout did), and why.
     pub message: String,
 }
 
@@ -278,6 +280,35 @@ pub struct Ops {
     pub writes: u64,
     /// Operations that failed or did not finish.
     pub failed: u64,
+    /// Attempts that left their clients (first attempts and retries). `None` only in reports
+    /// of older versions, as the three fields below.
+    #[serde(default)]
+    pub attempts: Option<u64>,
+    /// Attempts whose client stopped waiting at `clients.timeout_ms` with no answer.
+    #[serde(default)]
+    pub timed_out: Option<u64>,
+    /// Attempts answered with a failure.
+    #[serde(default)]
+    pub failure_answers: Option<u64>,
+    /// The failed operations by what ended them (they add up to `failed`).
+    #[serde(default)]
+    pub failed_by: Option<FailedBy>,
+}
+
+/// The failed operations of a run by cause (docs/metrics.md, "Attempts and failures").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FailedBy {
+    /// The last attempt got no answer within `clients.timeout_ms`.
+    pub timeout: u64,
+    /// The last attempt was answered with a failure.
+    pub failure_answer: u64,
+    /// The last attempt was rejected by an open circuit breaker (`None`: the strategy has no
+    /// `circuit_breaker`).
+    pub breaker: Option<u64>,
+    /// Still waiting or backing off when the run ended.
+    pub unfinished: u64,
+    /// Never sent: a million operations were in flight.
+    pub overload: u64,
 }
 
 /// Read and write latency.

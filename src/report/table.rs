@@ -1,7 +1,8 @@
 //! The terminal tables `geosim run` prints: the side-by-side comparison, resilience under
 //! faults and cost.
 //!
-//! Owns `table`, `region_table` (per client region p50/p99), `resilience_table`, `cost_table`,
+//! Owns `table`, `region_table` (per client region p50/p99), `resilience_table`,
+//! `attempts_table` (attempts and failed operations by cause), `cost_table`,
 //! `serving_table`, `warnings_list`, `render`
 //! (aligned columns), `percent` (a share that is not 0 or 1 never shows as such; the HTML
 //! page prints shares with it too) and `escape` (no control character of a name reaches the terminal raw).
@@ -326,6 +327,50 @@ pub fn serving_table(report: &Report) -> Option<String> {
         }
     }
     (rows.len() > 1).then(|| render(&rows))
+}
+
+/// The attempts table: per strategy, the attempts sent, timed out and answered with a
+/// failure, then the failed operations by cause (docs/metrics.md#attempts-and-failures;
+/// `n/a` where a cause cannot occur: a breaker without `circuit_breaker`). `None` when no
+/// strategy had an attempt time out or fail, or the report predates these figures.
+pub fn attempts_table(report: &Report) -> Option<String> {
+    let header = [
+        "strategy",
+        "attempts",
+        "timed out",
+        "failure answers",
+        "failed",
+        "by timeout",
+        "by failure answer",
+        "by breaker",
+        "unfinished",
+        "overload",
+    ];
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    let na = || "n/a".to_string();
+    let mut any = false;
+    for s in &report.strategies {
+        let o = &s.ops;
+        let (Some(sent), Some(late), Some(refused), Some(by)) =
+            (o.attempts, o.timed_out, o.failure_answers, &o.failed_by)
+        else {
+            continue;
+        };
+        any |= late > 0 || refused > 0 || o.failed > 0;
+        rows.push(vec![
+            s.name.clone(),
+            sent.to_string(),
+            late.to_string(),
+            refused.to_string(),
+            o.failed.to_string(),
+            by.timeout.to_string(),
+            by.failure_answer.to_string(),
+            by.breaker.map_or_else(na, |v| v.to_string()),
+            by.unfinished.to_string(),
+            by.overload.to_string(),
+        ]);
+    }
+    any.then(|| render(&rows))
 }
 
 /// The migrations table of follow-the-user strategies (docs/metrics.md#follow-the-user):

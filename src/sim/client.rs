@@ -22,6 +22,7 @@
 use rand::RngExt;
 
 use crate::engine::Scheduler;
+use crate::metrics::Failure;
 use crate::strategy::replica::nearest_by_rtt;
 use crate::strategy::{OpId, Outcome, Part, Strategy};
 use crate::time::SimTime;
@@ -216,7 +217,8 @@ impl<S: Strategy> World<'_, S> {
         let slot = self.ops.vacant_key();
         if slot >= 1 << crate::strategy::OP_SLOT_BITS {
             // More than a million operations in flight: the run is hopelessly overloaded.
-            self.metrics.failed_op(client, draw.kind, now, now);
+            self.metrics
+                .failed_op(client, draw.kind, (now, now), Failure::Overload);
             return false;
         }
         let op = self.new_op_id(slot);
@@ -277,11 +279,12 @@ impl<S: Strategy> World<'_, S> {
                 Admit::Reject => {
                     // Fail fast: the attempt never leaves the client.
                     self.metrics.stations.breaker_rejected(target);
-                    self.give_up_attempt(now, op, sched);
+                    self.give_up_attempt(now, op, Failure::Breaker, sched);
                     return;
                 }
             }
         }
+        self.metrics.attempts.sent += 1;
         let (access, wan) = self.client_path_nanos(now, client, target, true);
         let leg = self.wan_part(client, Part::WanRequest);
         let track = &mut self.ops[op.index()].track;
@@ -327,11 +330,13 @@ impl<S: Strategy> World<'_, S> {
         &mut self,
         now: SimTime,
         op: OpId,
+        cause: Failure,
         sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
     ) {
         let s = self.ops.remove(op.index());
         self.trace_finish(now, op, &s, true);
-        self.metrics.failed_op(s.client, s.kind, s.start, now);
+        self.metrics
+            .failed_op(s.client, s.kind, (s.start, now), cause);
         if s.session != NO_SESSION {
             self.session_done(now, (s.session, s.key, Outcome::Failed), sched);
         }
@@ -356,7 +361,8 @@ impl<S: Strategy> World<'_, S> {
         self.breaker_outcome(now, op, failed);
         if failed {
             // An explicit failure: retry like a timeout, at once after backing off.
-            self.give_up_attempt(now, op, sched);
+            self.metrics.attempts.failure_answers += 1;
+            self.give_up_attempt(now, op, Failure::FailureAnswer, sched);
             return;
         }
         self.complete(now, op, sched);
@@ -415,17 +421,19 @@ impl<S: Strategy> World<'_, S> {
         }
     }
 
-    /// The current attempt failed (timeout or explicit failure): back off and retry, or fail.
+    /// The current attempt failed (`why`: a timeout, a failure answer or a breaker's
+    /// rejection): back off and retry, or fail the operation for that cause.
     pub(super) fn give_up_attempt(
         &mut self,
         now: SimTime,
         op: OpId,
+        why: Failure,
         sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
     ) {
         let retries = self.sc.clients.retries;
         let s = &mut self.ops[op.index()];
         if s.attempt >= retries {
-            self.finish_failed(now, op, sched);
+            self.finish_failed(now, op, why, sched);
             return;
         }
         s.attempt += 1;

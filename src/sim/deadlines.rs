@@ -21,6 +21,7 @@
 use std::collections::VecDeque;
 
 use crate::engine::Scheduler;
+use crate::metrics::Failure;
 use crate::strategy::{OpId, Strategy};
 use crate::time::SimTime;
 
@@ -45,10 +46,9 @@ pub(super) struct Deadlines {
     armed: Option<SimTime>,
     /// The length beyond which `push` asks for a clean-up.
     compact_at: usize,
-    /// `Event::Deadline`s handled, and attempts they timed out: the run's event count has
-    /// one per attempt timed out, whatever number of these events watched for them.
+    /// `Event::Deadline`s handled: the run's event count has one per attempt timed out
+    /// (`RunMetrics::attempts`), whatever number of these events watched for them.
     fires: u64,
-    timed_out: u64,
 }
 
 impl Deadlines {
@@ -58,7 +58,6 @@ impl Deadlines {
             armed: None,
             compact_at: COMPACT_MIN,
             fires: 0,
-            timed_out: 0,
         }
     }
 
@@ -89,12 +88,12 @@ impl Deadlines {
         self.fires += 1;
     }
 
-    /// The events to add to the engine's count of events handled so that each attempt timed
-    /// out counts as one and the `Event::Deadline`s themselves do not (they depend on when
-    /// attempts that ended early were dropped, which inline answers change): timed out minus
-    /// fired, as a signed number.
-    pub(super) fn count_adjustment(&self) -> i64 {
-        self.timed_out as i64 - self.fires as i64
+    /// The events to add to the engine's count of events handled so that each of the
+    /// `timed_out` attempts counts as one and the `Event::Deadline`s themselves do not (they
+    /// depend on when attempts that ended early were dropped, which inline answers change):
+    /// timed out minus fired, as a signed number.
+    pub(super) fn count_adjustment(&self, timed_out: u64) -> i64 {
+        timed_out as i64 - self.fires as i64
     }
 
     /// The front entry, if due by `now`, taken off the queue.
@@ -166,11 +165,11 @@ impl<S: Strategy> World<'_, S> {
             // `Response` (at `now` too) completes the attempt whichever event comes first.
             let answered_by_now = |s: &OpState| s.answered && s.track.mark <= now;
             if current(&self.ops, &d) && !self.ops.live(d.op).is_some_and(answered_by_now) {
-                self.deadlines.timed_out += 1;
+                self.metrics.attempts.timed_out += 1;
                 // The world's own events carry the operation's id (attempt 0).
                 let op = d.op.with_attempt(0);
                 self.breaker_outcome(now, op, true);
-                self.give_up_attempt(now, op, sched);
+                self.give_up_attempt(now, op, Failure::Timeout, sched);
             }
         }
         let ops = &self.ops;
@@ -213,7 +212,8 @@ mod tests {
         // Every remaining attempt ended: they go, nothing is armed, and the next push arms.
         assert_eq!(d.rearm(|_| false), None);
         assert_eq!(d.len(), 0);
-        assert_eq!(d.count_adjustment(), -2);
+        assert_eq!(d.count_adjustment(0), -2);
+        assert_eq!(d.count_adjustment(3), 1);
         assert_eq!(d.push(SimTime(30), op(5)), (true, false));
     }
 

@@ -79,7 +79,7 @@ use rayon::prelude::*;
 
 use crate::engine::{self, Model, Scheduler};
 use crate::faults::{BreakerPolicy, Fault};
-use crate::metrics::{RunMetrics, Stations};
+use crate::metrics::{Failure, RunMetrics, Stations};
 use crate::residency::ResidencyMode;
 use crate::rng::{stream, SimRng, Stream};
 use crate::scenario::Scenario;
@@ -342,14 +342,18 @@ impl<'a, S: Strategy> World<'a, S> {
         for (client, kind, start, role) in pending {
             match role {
                 Role::Probe { delay, .. } => self.probe_failed(delay as usize),
-                _ => self.metrics.failed_op(client, kind, start, now),
+                _ => self
+                    .metrics
+                    .failed_op(client, kind, (start, now), Failure::Unfinished),
             }
         }
         self.metrics.close(now);
         // An answer completed inline is the `Response` event it replaced; an attempt timed out
         // is one event, the deadline events that watch them are none.
-        self.metrics.events =
-            (events + self.inlined).saturating_add_signed(self.deadlines.count_adjustment());
+        let adjust = self
+            .deadlines
+            .count_adjustment(self.metrics.attempts.timed_out);
+        self.metrics.events = (events + self.inlined).saturating_add_signed(adjust);
         self.strategy.end(now);
         self.metrics.extra = self.strategy.extra();
         self.metrics.migrations = self.strategy.migrations();

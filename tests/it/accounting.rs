@@ -2,6 +2,7 @@
 //! independent computation (closed form, hand count or a Monte Carlo written here).
 
 use crate::common::run;
+use geosim::metrics::Failure;
 
 /// A single M/M/1 region (exponential service of mean 1 ms, `servers` servers) under
 /// `rate` reads per second, no retries, client timeout `timeout_ms`.
@@ -151,9 +152,39 @@ fn client_timeouts_act_in_a_run_without_faults() {
             20.0,
             crate::common::PAIR_AP,
         ));
-        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
         let s = r.strategy("ap").unwrap();
         let case = format!("{timeout_ms} ms, {retries} retries");
+        // Attempts by hand: each operation's first attempt, and when reads time out, every
+        // read's retries too; each such read fails for its last timeout.
+        let o = &s.ops;
+        let by = o.failed_by.as_ref().unwrap();
+        let late = if reads_fail {
+            o.reads * (retries + 1)
+        } else {
+            0
+        };
+        assert_eq!(o.timed_out, Some(late), "{case}");
+        let reads_sent = if reads_fail { late } else { o.reads };
+        assert_eq!(o.attempts, Some(o.writes + reads_sent), "{case}");
+        assert_eq!(o.failure_answers, Some(0), "{case}");
+        assert_eq!(by.timeout, o.failed, "{case}");
+        assert_eq!((by.failure_answer, by.breaker), (0, None), "{case}");
+        assert_eq!((by.unfinished, by.overload), (0, 0), "{case}");
+        // Without faults, a timeout that gives attempts up is a warning, naming the counts.
+        if reads_fail {
+            assert_eq!(r.warnings.len(), 1, "{case}: {:?}", r.warnings);
+            let w = &r.warnings[0];
+            assert_eq!(
+                (w.field.as_str(), w.strategy.as_deref()),
+                ("clients.timeout_ms", Some("ap"))
+            );
+            let counts = format!("{late} of {} attempts", o.attempts.unwrap());
+            assert!(w.message.contains(&counts), "{case}: {}", w.message);
+            let failed = format!("and {} operation(s) failed", o.reads);
+            assert!(w.message.contains(&failed), "{case}: {}", w.message);
+        } else {
+            assert!(r.warnings.is_empty(), "{case}: {:?}", r.warnings);
+        }
         // About 50 reads and 50 writes per second for 20 s.
         assert!(
             (800..1200).contains(&s.ops.reads),
@@ -267,4 +298,95 @@ proptest::proptest! {
         // timeouts had to cut them (retry or fail).
         proptest::prop_assert!(longest >= limit, "{kind}: the slowest took {longest} ns");
     }
+
+    /// Every attempt sent ends one way: the one success of an operation that succeeded, a
+    /// timeout, a failure answer, or still open when the run ends (only an unfinished
+    /// operation's attempt can be); every failed operation has one cause. So attempts sent =
+    /// successes + timed out + failure answers + open, with 0 <= open <= unfinished; and the
+    /// causes add up to the failed operations, each at most the attempts that ended so. Over
+    /// heavy-tailed links with and without an outage (no drain, so some operations are
+    /// unfinished), for three strategies.
+    #[test]
+    fn every_attempt_ends_one_way_and_every_failure_has_one_cause(
+        seed in 0u64..1_000,
+        timeout_ms in 30.0f64..300.0,
+        retries in 0u32..3,
+        kind in proptest::sample::select(vec!["ap", "quorum", "consensus"]),
+        fault in proptest::bool::ANY,
+    ) {
+        let text = heavy_tailed(timeout_ms, retries, kind, fault).replace("drain_s = 10", "drain_s = 0");
+        let sc = crate::common::scenario(&text);
+        let m = geosim::sim::run_strategy(&sc, 0, seed);
+        let a = &m.attempts;
+        let by: u64 = a.failed_by.iter().sum();
+        proptest::prop_assert_eq!(by, m.failed);
+        let succeeded = m.reads + m.writes - m.failed;
+        let ended = succeeded + a.timed_out + a.failure_answers;
+        let open = a.sent.checked_sub(ended);
+        let unfinished = a.failed_of(Failure::Unfinished);
+        proptest::prop_assert!(open.is_some_and(|o| o <= unfinished), "{kind}: {a:?}, {succeeded} succeeded");
+        proptest::prop_assert!(a.failed_of(Failure::Timeout) <= a.timed_out);
+        proptest::prop_assert!(a.failed_of(Failure::FailureAnswer) <= a.failure_answers);
+        proptest::prop_assert_eq!(a.failed_of(Failure::Breaker) + a.failed_of(Failure::Overload), 0);
+        // Not vacuous: some attempts timed out (`unfinished_operations_are_failed_at_the_end`
+        // has operations cut off).
+        proptest::prop_assert!(a.timed_out > 0, "{kind}: {a:?}");
+    }
+}
+
+/// Operations still waiting when the run ends fail as unfinished: a 3 s timeout over the
+/// heavy-tailed link (no fault) with no drain leaves operations open at the end, each one
+/// failed once,
+/// and attempts sent = successes + timed out + failure answers + the attempts still open.
+#[test]
+fn unfinished_operations_are_failed_at_the_end() {
+    for kind in ["ap", "quorum", "consensus"] {
+        let text = heavy_tailed(3000.0, 1, kind, false).replace("drain_s = 10", "drain_s = 0");
+        let m = geosim::sim::run_strategy(&crate::common::scenario(&text), 0, 5);
+        let a = &m.attempts;
+        let unfinished = a.failed_of(Failure::Unfinished);
+        let succeeded = m.reads + m.writes - m.failed;
+        let open = a.sent - succeeded - a.timed_out - a.failure_answers;
+        assert!(open > 0 && open <= unfinished, "{kind}: {a:?}, open {open}");
+        assert_eq!(a.failed_by.iter().sum::<u64>(), m.failed, "{kind}");
+    }
+}
+
+/// A run with more than a million operations in flight: a region that serves one request in
+/// 10 s takes a million reads a second for 1.2 s. The operation table holds 2^20 operations;
+/// each later arrival fails at once as an overload, never sent. By hand: 2^20 attempts, all
+/// still open at the end (unfinished), and every other read an overload.
+#[test]
+fn operations_beyond_a_million_in_flight_fail_as_overload() {
+    let text = r#"
+name = "overload"
+duration_s = 1.2
+drain_s = 0
+seed = 1
+[clients]
+timeout_ms = 60000
+retries = 0
+[[regions]]
+name = "q"
+lat = 0.0
+lon = 0.0
+intra_ms = 1.0
+capacity = { servers = 1, service_ms = 10000.0 }
+[[workload.clients]]
+region = "q"
+rate_rps = 1000000
+read_fraction = 1.0
+keys = 10
+[[strategies]]
+kind = "multi-master"
+name = "mm"
+"#;
+    let r = run(text);
+    let o = &r.strategy("mm").unwrap().ops;
+    let by = o.failed_by.as_ref().unwrap();
+    let slots = 1u64 << 20;
+    assert!(o.reads > slots + 100_000, "{}", o.reads);
+    assert_eq!(o.attempts, Some(slots));
+    assert_eq!((by.unfinished, by.overload), (slots, o.reads - slots));
+    assert_eq!((o.failed, o.timed_out), (o.reads, Some(0)));
 }

@@ -118,6 +118,10 @@ fn a_full_queue_sheds_as_mm1k() {
         shed, s.ops.failed,
         "with no retries every shed request fails"
     );
+    // Each shed request is an attempt answered with a failure, and the cause of its failure.
+    let by = s.ops.failed_by.as_ref().unwrap();
+    assert_eq!(s.ops.failure_answers, Some(shed));
+    assert_eq!((by.failure_answer, by.timeout, by.breaker), (shed, 0, None));
 }
 
 /// A region without capacity and a strategy without breaker: every serving figure is null.
@@ -200,6 +204,25 @@ name = "none"
     );
     // Rejected calls fail (no retries), and so does every other call after T0.
     assert!(s.ops.failed as f64 >= rejected);
+    let by = s.ops.failed_by.as_ref().unwrap();
+    assert_eq!(
+        by.breaker,
+        Some(rejected as u64),
+        "each rejection is a failure's cause"
+    );
+    assert_eq!(
+        by.breaker.unwrap() + by.timeout + by.failure_answer,
+        s.ops.failed
+    );
+    let none = r
+        .strategy("none")
+        .unwrap()
+        .ops
+        .failed_by
+        .as_ref()
+        .unwrap()
+        .breaker;
+    assert_eq!(none, None, "no breaker: n/a");
     let after = lambda * (d - t0);
     assert!(((s.ops.failed as f64) - after).abs() / after < 0.02);
     // No capacity: no utilisation, queue wait or shedding; no breaker: no rejections.

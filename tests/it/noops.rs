@@ -326,7 +326,7 @@ fn geosim_run_prints_the_warnings_under_the_tables() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     let cost = stdout.find("cost over").expect("cost table");
     let warn = stdout
-        .find("warnings: 1 setting(s) had no effect")
+        .find("warnings: 1 setting(s) to check")
         .expect(&stdout);
     assert!(warn > cost, "{stdout}");
     assert!(
