@@ -46,8 +46,8 @@
 //! ```
 //!
 //! Module map (each module's header says what it owns and what it must not import; the
-//! floors and a tour of one operation are in docs/architecture.md): `time`, `rng` and
-//! `engine` are the kernel; `latency`, `catalogue` and `topology` the network; `workload`,
+//! floors and a tour of one operation are in docs/architecture.md): `time`, `rng`, `prefetch`
+//! and `engine` are the kernel; `latency`, `catalogue` and `topology` the network; `workload`,
 //! `faults`, `residency` and `objective` the domain of a scenario; `strategy` the extension
 //! point with one file or folder per strategy; `metrics` what a run measures; `sim` one run;
 //! `scenario` the file format and validation; `report` the output and `slo` its verdicts;
@@ -72,6 +72,7 @@ pub mod latency;
 pub mod metrics;
 pub mod objective;
 pub mod plot;
+pub(crate) mod prefetch;
 pub mod render;
 pub mod report;
 pub mod residency;

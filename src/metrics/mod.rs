@@ -317,6 +317,14 @@ impl RunMetrics {
         }
     }
 
+    /// A hint: an operation on `key` will be issued soon (`issued_at` reads its entry).
+    #[inline(always)]
+    pub fn prefetch_issue(&self, key: Key) {
+        if let Some(e) = self.newest_acked.get(key as usize) {
+            crate::prefetch::prefetch(e);
+        }
+    }
+
     /// An operation was issued; for reads, returns what its answer is compared with (the
     /// newest version acknowledged so far).
     #[inline]

@@ -195,6 +195,10 @@ impl<S: Strategy> World<'_, S> {
         let next = SimTime(self.next_arrival_of(group as usize, now));
         if next < self.arrivals_end {
             sched.schedule_at(next, Event::Arrival { group });
+            // That arrival's operation is drawn: start loading what issuing it reads.
+            if let Some(key) = self.gens.get(group as usize).and_then(|g| g.ahead_key()) {
+                self.metrics.prefetch_issue(key);
+            }
         }
     }
 
@@ -285,6 +289,9 @@ impl<S: Strategy> World<'_, S> {
             }
         }
         self.metrics.attempts.sent += 1;
+        // The request reaches `target` after the client's path: a hint to start loading the
+        // state it will read there.
+        self.strategy.prefetch(target, key);
         let (access, wan) = self.client_path_nanos(now, client, target, true);
         let leg = self.wan_part(client, Part::WanRequest);
         let track = &mut self.ops[op.index()].track;

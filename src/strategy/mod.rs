@@ -503,6 +503,11 @@ pub trait Strategy {
     fn on_start(&mut self, _ctx: &mut Ctx<'_, Self::Msg, Self::Timer>) {}
     /// A client request reached the servers of region `at` (the client's region).
     fn on_request(&mut self, ctx: &mut Ctx<'_, Self::Msg, Self::Timer>, at: RegionId, req: Request);
+
+    /// A hint: a request for `key` will reach region `at` soon. A strategy may start loading
+    /// the state it will read then (a cache prefetch); it must change nothing.
+    #[inline(always)]
+    fn prefetch(&self, _at: RegionId, _key: Key) {}
     /// A message from `from` reached region `at`.
     fn on_message(
         &mut self,

@@ -293,6 +293,12 @@ impl GroupGen {
         t
     }
 
+    /// The key of the operation `next_arrival_and_op` drew ahead, if any.
+    #[inline]
+    pub fn ahead_key(&self) -> Option<Key> {
+        self.ahead.map(|op| op.key)
+    }
+
     /// The next operation (the one `next_arrival_and_op` drew ahead, if any).
     #[inline]
     pub fn next_op(&mut self) -> OpDraw {

@@ -552,6 +552,14 @@ impl Strategy for MultiMaster {
         }
     }
 
+    #[inline(always)]
+    fn prefetch(&self, at: RegionId, key: Key) {
+        // A read at `at` loads this cell (`on_request`), a write also its vector's handle.
+        if let Some(c) = self.cell(at, key) {
+            crate::prefetch::prefetch(&self.cells[c]);
+        }
+    }
+
     fn on_message(
         &mut self,
         ctx: &mut Ctx<'_, MmMsg, ()>,
