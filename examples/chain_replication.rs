@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 
 use geosim::strategy::replica::CarriesAnswer;
-use geosim::strategy::{Ctx, OpId, Outcome, Request, Strategy, Version, HEADER_BYTES};
+use geosim::strategy::{Ctx, OpId, Outcome, Reports, Request, Strategy, Version, HEADER_BYTES};
 use geosim::topology::RegionId;
 use geosim::workload::{Key, OpKind};
 use geosim::Setup;
@@ -226,6 +226,12 @@ impl Strategy for Chain {
             }
             Msg::Done { op, outcome } => ctx.reply(op, outcome),
         }
+    }
+
+    /// One writer per key (the head), acknowledged only once the tail has it, and no fault
+    /// handling: conflicts, lost updates, RPO, split brain and catch-up are `n/a`, not 0.
+    fn reports(&self) -> Reports {
+        Reports::NONE
     }
 
     fn extra(&self) -> Vec<(&'static str, f64)> {

@@ -36,7 +36,7 @@ pub use station::{StationStats, Stations};
 
 use std::collections::VecDeque;
 
-use crate::strategy::{Outcome, Version};
+use crate::strategy::{Outcome, Reports, Version};
 use crate::time::SimTime;
 use crate::topology::RegionId;
 use crate::workload::{Key, OpKind};
@@ -135,6 +135,9 @@ pub struct RunMetrics {
     pub failed: u64,
     /// The clients' attempts, and the failed operations by cause.
     pub attempts: Attempts,
+    /// The figures the strategy says it produces (`Strategy::reports`), read at the end of
+    /// the run; the report consults it for strategies from outside geosim only.
+    pub reports: Reports,
     /// Successful reads that returned a version older than the newest acknowledged before
     /// they began.
     pub stale_reads: u64,
@@ -275,6 +278,7 @@ impl RunMetrics {
             writes: 0,
             failed: 0,
             attempts: Attempts::default(),
+            reports: Reports::ALL,
             stale_reads: 0,
             conflicts: 0,
             lost_updates: 0,

@@ -11,7 +11,7 @@
 //! availability, stale reads, staleness curves, RTO, bytes, cost) apply to every strategy and
 //! are not listed here. Must not import the engine, the world, the scenario spec or `slo`.
 
-use crate::strategy::{Resolution, StrategyConfig};
+use crate::strategy::{Reports, Resolution, StrategyConfig};
 
 /// Which strategy-reported figures a strategy's report carries.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -41,8 +41,9 @@ pub struct Applies {
     pub migrations: bool,
 }
 
-/// The figures `config`'s kind (and, for multi-master, resolution) reports.
-pub fn applies(config: &StrategyConfig) -> Applies {
+/// The figures `config`'s kind (and, for multi-master, resolution) reports; for a strategy
+/// from outside geosim, the ones it `declared` (`Strategy::reports`).
+pub fn applies(config: &StrategyConfig, declared: Reports) -> Applies {
     let none = Applies {
         conflicts: false,
         lost_updates: false,
@@ -89,15 +90,16 @@ pub fn applies(config: &StrategyConfig) -> Applies {
             migrations: true,
             ..none
         },
-        // geosim cannot know what a strategy from outside reports: every figure is shown as
-        // measured (docs/extending.md).
+        // geosim cannot know what a strategy from outside reports: it says so itself
+        // (`Strategy::reports`, by default every figure, shown as measured:
+        // docs/extending.md); migrations whenever it returns them.
         StrategyConfig::Custom(_) => Applies {
-            conflicts: true,
-            lost_updates: true,
-            rpo: true,
-            split_brain: true,
-            split_brain_writes: true,
-            catch_up: true,
+            conflicts: declared.conflicts,
+            lost_updates: declared.lost_updates,
+            rpo: declared.rpo,
+            split_brain: declared.split_brain,
+            split_brain_writes: declared.split_brain_writes,
+            catch_up: declared.catch_up,
             migrations: true,
         },
     }

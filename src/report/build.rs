@@ -95,7 +95,7 @@ pub fn build(
         .map(|(&i, res)| {
             let m = &res.metrics;
             let s = &sc.strategies[i];
-            let ap = super::applies(&s.config);
+            let ap = super::applies(&s.config, m.reports);
             let (faults, rpo, rto) = fault_reports(sc, &res.faults, m, ap);
             let roles = crate::cost::footprint(&s.config, sc.topology.len());
             let cache_share = match &s.config {

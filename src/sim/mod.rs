@@ -357,6 +357,7 @@ impl<'a, S: Strategy> World<'a, S> {
         self.strategy.end(now);
         self.metrics.extra = self.strategy.extra();
         self.metrics.migrations = self.strategy.migrations();
+        self.metrics.reports = self.strategy.reports();
         self.metrics.leadership = self
             .strategy
             .leadership()

@@ -577,6 +577,53 @@ pub trait Strategy {
     fn migrations(&self) -> Option<Migrations> {
         None
     }
+    /// Which strategy-reported figures this strategy produces, read by the report for a
+    /// strategy from outside geosim (the built-in strategies' are written once in
+    /// `report::applies`): a figure it does not produce is `null` (`n/a`) in the report, not
+    /// a 0 that reads as measured. Default: all of them, shown as measured.
+    fn reports(&self) -> Reports {
+        Reports::ALL
+    }
+}
+
+/// The strategy-reported figures a strategy from outside geosim says it produces
+/// (`Strategy::reports`; docs/extending.md): each one it does not is `null` in its report.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Reports {
+    /// Conflicts (`ctx.conflict`): `consistency.conflicts`, `conflict_rate`.
+    pub conflicts: bool,
+    /// Lost updates (`ctx.lost_update`): `consistency.lost_updates`, per region.
+    pub lost_updates: bool,
+    /// Acknowledged writes lost to faults (`ctx.acked`, `ctx.write_lost`): `rpo` and the
+    /// per-fault lost writes.
+    pub rpo: bool,
+    /// Two primaries or leaders at once (`split_brain.seconds`).
+    pub split_brain: bool,
+    /// Writes taken and lost in a split brain (`split_brain.writes`, `lost_writes`).
+    pub split_brain_writes: bool,
+    /// A region back from an outage catching up (`ctx.caught_up`): `faults[].catch_up_s`.
+    pub catch_up: bool,
+}
+
+impl Reports {
+    /// Every figure (the default).
+    pub const ALL: Reports = Reports {
+        conflicts: true,
+        lost_updates: true,
+        rpo: true,
+        split_brain: true,
+        split_brain_writes: true,
+        catch_up: true,
+    };
+    /// None of them: a strategy with one writer per key that loses no acknowledged write.
+    pub const NONE: Reports = Reports {
+        conflicts: false,
+        lost_updates: false,
+        rpo: false,
+        split_brain: false,
+        split_brain_writes: false,
+        catch_up: false,
+    };
 }
 
 /// The configured strategies: the built-in ones (each variant is one file in this module) and

@@ -12,6 +12,8 @@ mod chain_example;
 use std::path::PathBuf;
 
 use chain_example::Chain;
+use geosim::strategy::{Ctx, Request, Strategy};
+use geosim::topology::RegionId;
 use geosim::{Error, Simulation};
 
 use crate::common::{geosim, THREE_REGIONS};
@@ -120,6 +122,64 @@ fn chain_latency_follows_its_message_pattern_and_it_reads_nothing_stale() {
     assert!(report.strategy("ap").unwrap().consistency.stale_reads > 0);
     assert_eq!(chain.extra["acks_before_tail_applied"], 0.0);
     assert!(chain.ops.writes > 1000 && chain.ops.failed == 0);
+}
+
+/// `Chain` with the default `Strategy::reports` (every figure shown as measured).
+struct Undeclared(Chain);
+
+impl Strategy for Undeclared {
+    type Msg = <Chain as Strategy>::Msg;
+    type Timer = ();
+
+    fn on_request(&mut self, ctx: &mut Ctx<'_, Self::Msg, ()>, at: RegionId, req: Request) {
+        self.0.on_request(ctx, at, req)
+    }
+
+    fn on_message(
+        &mut self,
+        ctx: &mut Ctx<'_, Self::Msg, ()>,
+        at: RegionId,
+        from: RegionId,
+        msg: Self::Msg,
+    ) {
+        self.0.on_message(ctx, at, from, msg)
+    }
+}
+
+/// A strategy from outside geosim says which strategy-reported figures it produces
+/// (`Strategy::reports`): the chain declares none, so its conflicts, lost updates and RPO are
+/// `null`; the same chain without the declaration shows them as measured (0).
+#[test]
+fn a_custom_strategys_undeclared_figures_are_null() {
+    let path = write(
+        "declared",
+        &scenario(r#"{ chain = ["us-east-1", "eu-west-1", "ap-northeast-1"] }"#),
+    );
+    let run = |declared: bool| {
+        let sim = Simulation::from_file(&path).unwrap();
+        let sim = if declared {
+            sim.with_strategy("chain", Chain::new)
+        } else {
+            sim.with_strategy("chain", |p, s: &geosim::Setup<'_>| {
+                Chain::new(p, s).map(Undeclared)
+            })
+        };
+        let report = sim.unwrap().run().unwrap();
+        report.strategy("chain").unwrap().clone()
+    };
+    let (declared, measured) = (run(true), run(false));
+    let figures = |s: &geosim::report::StrategyReport| {
+        (
+            s.consistency.conflicts,
+            s.consistency.lost_updates,
+            s.per_region[0].lost_updates,
+            s.rpo.is_some(),
+        )
+    };
+    assert_eq!(figures(&declared), (None, None, None, false));
+    assert_eq!(figures(&measured), (Some(0), Some(0), Some(0), true));
+    // The rest of the report is the same run.
+    assert_eq!(declared.latency_ms, measured.latency_ms);
 }
 
 #[test]
