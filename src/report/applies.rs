@@ -7,54 +7,31 @@
 //! a rate over no operations, a share of no reads) does not apply either and is `null`, never
 //! 0 or 1 (`of_samples`).
 //!
-//! Owns `Applies`, `applies` and `of_samples`. Figures measured by the world from what clients see (latency,
-//! availability, stale reads, staleness curves, RTO, bytes, cost) apply to every strategy and
-//! are not listed here. Must not import the engine, the world, the scenario spec or `slo`.
+//! Owns `applies` (the rule, as a `strategy::Reports`) and `of_samples`. Figures measured by
+//! the world from what clients see (latency, availability, stale reads, staleness curves,
+//! RTO, bytes, cost) apply to every strategy and are not listed here. Must not import the
+//! engine, the world, the scenario spec or `slo`.
 
 use crate::strategy::{Reports, Resolution, StrategyConfig};
 
-/// Which strategy-reported figures a strategy's report carries.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Applies {
-    /// `consistency.conflicts`, `conflict_rate`: multi-master and active-passive (a stale
-    /// primary's writes).
-    pub conflicts: bool,
-    /// `consistency.lost_updates`, `per_region[].lost_updates`: multi-master `lww` and
-    /// active-passive.
-    pub lost_updates: bool,
-    /// `rpo`, `faults[].lost_writes`, `lost_span_s`, `unacknowledged_lost`: the strategies that
-    /// can lose an acknowledged write and name it (all but consensus and quorum;
-    /// follow-the-user included).
-    pub rpo: bool,
-    /// `split_brain.seconds`: active-passive and consensus (two regions that take writes as
-    /// primary or leader at once).
-    pub split_brain: bool,
-    /// `split_brain.writes`, `lost_writes`: active-passive (a Raft leader of a stale term
-    /// cannot commit).
-    pub split_brain_writes: bool,
-    /// `faults[].catch_up_s`: strategies that report when a region back from an outage has
-    /// caught up (active-passive, consensus, follow-the-sun).
-    pub catch_up: bool,
-    /// `migration` (count, bytes, cost, read-your-writes violations): follow-the-user (the
-    /// one kind whose data moves between homes), and only in scenarios with
-    /// `[workload.users]`.
-    pub migrations: bool,
-}
-
-/// The figures `config`'s kind (and, for multi-master, resolution) reports; for a strategy
-/// from outside geosim, the ones it `declared` (`Strategy::reports`).
-pub fn applies(config: &StrategyConfig, declared: Reports) -> Applies {
-    let none = Applies {
-        conflicts: false,
-        lost_updates: false,
-        rpo: false,
-        split_brain: false,
-        split_brain_writes: false,
-        catch_up: false,
-        migrations: false,
-    };
+/// The strategy-reported figures `config`'s kind (and, for multi-master, resolution) produces;
+/// for a strategy from outside geosim, the ones it `declared` (`Strategy::reports`). By kind:
+///
+/// * conflicts: multi-master, and active-passive (a stale primary's writes);
+/// * lost updates: multi-master `lww` and active-passive;
+/// * RPO: the strategies that can lose an acknowledged write and name it (all but consensus
+///   and quorum; follow-the-user included);
+/// * split-brain seconds: active-passive and consensus (two regions taking writes as primary
+///   or leader at once); its writes and lost writes: active-passive (a Raft leader of a stale
+///   term cannot commit);
+/// * catch-up: strategies that report when a region back from an outage has caught up
+///   (active-passive, consensus, follow-the-sun);
+/// * migrations: follow-the-user (the one kind whose data moves between homes), and only in
+///   scenarios with `[workload.users]`.
+pub fn applies(config: &StrategyConfig, declared: Reports) -> Reports {
+    let none = Reports::NONE;
     match config {
-        StrategyConfig::ActivePassive(_) => Applies {
+        StrategyConfig::ActivePassive(_) => Reports {
             conflicts: true,
             lost_updates: true,
             rpo: true,
@@ -63,21 +40,21 @@ pub fn applies(config: &StrategyConfig, declared: Reports) -> Applies {
             catch_up: true,
             migrations: false,
         },
-        StrategyConfig::MultiMaster(m) => Applies {
+        StrategyConfig::MultiMaster(m) => Reports {
             conflicts: true,
             lost_updates: m.resolution == Resolution::Lww,
             rpo: true,
             ..none
         },
-        StrategyConfig::FollowTheSun(_) => Applies {
+        StrategyConfig::FollowTheSun(_) => Reports {
             rpo: true,
             catch_up: true,
             ..none
         },
         StrategyConfig::ActiveActive(_) | StrategyConfig::EdgeCache(_) => {
-            Applies { rpo: true, ..none }
+            Reports { rpo: true, ..none }
         }
-        StrategyConfig::Consensus(_) => Applies {
+        StrategyConfig::Consensus(_) => Reports {
             split_brain: true,
             catch_up: true,
             ..none
@@ -85,23 +62,15 @@ pub fn applies(config: &StrategyConfig, declared: Reports) -> Applies {
         StrategyConfig::Quorum(_) => none,
         // One copy per user, served only at the user's home: nothing to conflict or split;
         // a home that comes back empty loses its users' acknowledged writes (RPO).
-        StrategyConfig::FollowTheUser(_) => Applies {
+        StrategyConfig::FollowTheUser(_) => Reports {
             rpo: true,
             migrations: true,
             ..none
         },
         // geosim cannot know what a strategy from outside reports: it says so itself
         // (`Strategy::reports`, by default every figure, shown as measured:
-        // docs/extending.md); migrations whenever it returns them.
-        StrategyConfig::Custom(_) => Applies {
-            conflicts: declared.conflicts,
-            lost_updates: declared.lost_updates,
-            rpo: declared.rpo,
-            split_brain: declared.split_brain,
-            split_brain_writes: declared.split_brain_writes,
-            catch_up: declared.catch_up,
-            migrations: true,
-        },
+        // docs/extending.md).
+        StrategyConfig::Custom(_) => declared,
     }
 }
 

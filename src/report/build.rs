@@ -15,6 +15,7 @@ use crate::faults::{Fault, FaultKind};
 use crate::metrics::{CoarseHist, Failure, LatencyStat, RunMetrics, VISIBILITY_AGES_MS};
 use crate::scenario::Scenario;
 use crate::sim::RunResult;
+use crate::strategy::Reports;
 use crate::time::SimTime;
 
 /// Rounds to microseconds when the value is in ms (stable, readable JSON).
@@ -413,7 +414,7 @@ pub fn fault_reports(
     sc: &Scenario,
     faults: &[Fault],
     m: &RunMetrics,
-    ap: super::Applies,
+    ap: Reports,
 ) -> (Vec<FaultReport>, Option<Rpo>, Rto) {
     let name = |r: &u16| sc.topology.region(*r).name.clone();
     let list = |v: &[u16]| v.iter().map(name).collect::<Vec<_>>().join(", ");
@@ -623,7 +624,7 @@ pub fn topology_info(t: &crate::topology::Topology) -> TopologyInfo {
 /// prices (`CostModel::cost` with no roles, so only the transfer term is non-zero).
 fn migration(
     sc: &Scenario,
-    ap: super::Applies,
+    ap: Reports,
     m: &crate::metrics::RunMetrics,
 ) -> Option<super::MigrationReport> {
     let g = m.migrations.as_ref().filter(|_| ap.migrations)?;

@@ -19,7 +19,7 @@ mod resilience;
 mod table;
 mod trace;
 
-pub use applies::{applies, of_samples, Applies};
+pub use applies::{applies, of_samples};
 pub use breakdown::{
     breakdown, explain, explanations, BreakdownKind, BreakdownRegion, BreakdownTail, Components,
 };

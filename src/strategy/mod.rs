@@ -586,8 +586,9 @@ pub trait Strategy {
     }
 }
 
-/// The strategy-reported figures a strategy from outside geosim says it produces
-/// (`Strategy::reports`; docs/extending.md): each one it does not is `null` in its report.
+/// The strategy-reported figures a strategy produces: what a strategy from outside geosim
+/// says (`Strategy::reports`; docs/extending.md), and for the built-in ones the rule written
+/// once in `report::applies`. Each figure a strategy does not produce is `null` in its report.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Reports {
     /// Conflicts (`ctx.conflict`): `consistency.conflicts`, `conflict_rate`.
@@ -603,6 +604,8 @@ pub struct Reports {
     pub split_brain_writes: bool,
     /// A region back from an outage catching up (`ctx.caught_up`): `faults[].catch_up_s`.
     pub catch_up: bool,
+    /// Data moving between homes (`Strategy::migrations`): `migration`.
+    pub migrations: bool,
 }
 
 impl Reports {
@@ -614,6 +617,7 @@ impl Reports {
         split_brain: true,
         split_brain_writes: true,
         catch_up: true,
+        migrations: true,
     };
     /// None of them: a strategy with one writer per key that loses no acknowledged write.
     pub const NONE: Reports = Reports {
@@ -623,6 +627,7 @@ impl Reports {
         split_brain: false,
         split_brain_writes: false,
         catch_up: false,
+        migrations: false,
     };
 }
 
