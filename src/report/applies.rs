@@ -32,13 +32,8 @@ pub fn applies(config: &StrategyConfig, declared: Reports) -> Reports {
     let none = Reports::NONE;
     match config {
         StrategyConfig::ActivePassive(_) => Reports {
-            conflicts: true,
-            lost_updates: true,
-            rpo: true,
-            split_brain: true,
-            split_brain_writes: true,
-            catch_up: true,
             migrations: false,
+            ..Reports::ALL
         },
         StrategyConfig::MultiMaster(m) => Reports {
             conflicts: true,
