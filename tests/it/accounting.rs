@@ -245,6 +245,18 @@ name = "x"
     crate::common::pair_linked(&head, "", "", pareto, &rest)
 }
 
+/// The cases the heavy-tailed property tests draw: a seed, a client timeout (ms), retries, a
+/// strategy kind (`heavy_tailed`) and whether the primary has an outage.
+fn heavy_cases() -> impl proptest::strategy::Strategy<Value = (u64, f64, u32, &'static str, bool)> {
+    (
+        0u64..1_000,
+        30.0f64..300.0,
+        0u32..3,
+        proptest::sample::select(vec!["ap", "quorum", "consensus"]),
+        proptest::bool::ANY,
+    )
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig {
         cases: 64,
@@ -260,11 +272,7 @@ proptest::proptest! {
     /// second completed).
     #[test]
     fn no_successful_attempt_outlasts_the_clients_timeout(
-        seed in 0u64..1_000,
-        timeout_ms in 30.0f64..300.0,
-        retries in 0u32..3,
-        kind in proptest::sample::select(vec!["ap", "quorum", "consensus"]),
-        fault in proptest::bool::ANY,
+        (seed, timeout_ms, retries, kind, fault) in heavy_cases(),
     ) {
         let sc = crate::common::scenario(&heavy_tailed(timeout_ms, retries, kind, fault));
         let spec = geosim::sim::TraceSpec {
@@ -308,11 +316,7 @@ proptest::proptest! {
     /// unfinished), for three strategies.
     #[test]
     fn every_attempt_ends_one_way_and_every_failure_has_one_cause(
-        seed in 0u64..1_000,
-        timeout_ms in 30.0f64..300.0,
-        retries in 0u32..3,
-        kind in proptest::sample::select(vec!["ap", "quorum", "consensus"]),
-        fault in proptest::bool::ANY,
+        (seed, timeout_ms, retries, kind, fault) in heavy_cases(),
     ) {
         let text = heavy_tailed(timeout_ms, retries, kind, fault).replace("drain_s = 10", "drain_s = 0");
         let sc = crate::common::scenario(&text);
