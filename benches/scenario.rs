@@ -3,14 +3,25 @@
 //! variant (the same load spread over the first 49 catalogue regions: 49 groups of 10,000 / 49 rps).
 //!
 //! Each case loads the scenario (with `duration_s` overridden, default 600 s, so that a run
-//! takes seconds rather than the minute the full hour takes on a loaded two-core machine),
-//! runs `geosim::simulate` [`RUNS`] times and prints the median wall time, events per second
-//! (all events the engine handled) and ns per operation (client operations issued) and per
-//! event. One strategy runs, so the run uses one core.
+//! takes seconds rather than the minute the full hour takes on a loaded two-core machine) and
+//! runs, [`RUNS`] times each and alternating in the same process, `geosim::simulate` and a
+//! hand-written floor of the same load (`scenario/floor.rs`: the least a simulator of it must
+//! do, in one tight loop on geosim's queue). It prints geosim's median wall time, events per
+//! second (all events the engine handled) and ns per operation (client operations issued)
+//! and per event; the floor's; and the ratio geosim / floor per pair (median [range]), which
+//! survives a noisy machine where the absolute times do not. One strategy runs, so each run
+//! uses one core. The bench checks that the floor issued the same number of operations
+//! within 1 % (both are Poisson draws of the same mean) and prints both read medians and
+//! stale-read shares side by side (the floor's definitions are simpler: a sanity check, not
+//! a test).
 //!
 //! Run with `cargo bench --bench scenario` (both cases), or `cargo bench --bench scenario --
 //! 8 49 --duration 3600` (the full hour; the 8-region hour is the issue's target row).
 
+#[path = "scenario/floor.rs"]
+mod floor;
+
+use std::hint::black_box;
 use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
@@ -70,23 +81,36 @@ fn case(name: &str, text: &str) {
         .expect("temp file");
     file.write_all(text.as_bytes()).expect("write");
     let (sc, info) = geosim::io::load_scenario(file.path()).expect("scenario loads");
-    let mut secs = Vec::new();
+    let seed = sc.seed.unwrap_or(0);
+    let (mut secs, mut floor_secs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     let mut last = None;
-    for _ in 0..RUNS {
-        let start = Instant::now();
-        let report = geosim::simulate(&sc, info.clone(), None, &[]).expect("runs");
-        secs.push(start.elapsed().as_secs_f64());
-        last = Some(report);
+    let mut floor = None;
+    for round in 0..RUNS {
+        // Engine and floor back to back, the order alternating by round.
+        let mut pair = [0.0; 2];
+        for which in [round % 2, 1 - round % 2] {
+            let start = Instant::now();
+            if which == 0 {
+                last = Some(geosim::simulate(&sc, info.clone(), None, &[]).expect("runs"));
+            } else {
+                floor = Some(black_box(floor::Floor::new(&sc, seed).run()));
+            }
+            pair[which] = start.elapsed().as_secs_f64();
+        }
+        secs.push(pair[0]);
+        floor_secs.push(pair[1]);
+        ratios.push(pair[0] / pair[1]);
     }
-    let report = last.expect("ran");
+    let (report, floor) = (last.expect("ran"), floor.expect("ran"));
     let events: u64 = report.strategies.iter().map(|s| s.events).sum();
     let ops: u64 = report
         .strategies
         .iter()
         .map(|s| s.ops.reads + s.ops.writes)
         .sum();
-    secs.sort_by(f64::total_cmp);
-    let med = secs[secs.len() / 2];
+    let med = median(&mut secs);
+    let floor_med = median(&mut floor_secs);
+    let ratio = median(&mut ratios);
     println!(
         "{name}: {:.0} s simulated, {ops} ops, {events} events; wall {med:.2} s median \
          [{:.2}, {:.2}] of {RUNS}; {:.2} M events/s, {:.0} ns/op, {:.0} ns/event",
@@ -97,6 +121,40 @@ fn case(name: &str, text: &str) {
         med * 1e9 / ops as f64,
         med * 1e9 / events as f64,
     );
+    let read_p50 = report.strategies[0].latency_ms.read.p50.unwrap_or(f64::NAN);
+    println!(
+        "{name}, hand-written floor (floor.rs): {} ops, {} events, wall {floor_med:.2} s \
+         median, {:.0} ns/op; read p50 {:.2} ms (geosim {read_p50:.2} ms), stale reads {:.2} % \
+         (geosim {:.2} %)",
+        floor.ops,
+        floor.events,
+        floor_med * 1e9 / floor.ops as f64,
+        floor.read_p50_ms,
+        100.0 * floor.stale as f64 / floor.ops as f64,
+        100.0
+            * report.strategies[0]
+                .consistency
+                .stale_read_rate
+                .unwrap_or(f64::NAN),
+    );
+    println!(
+        "{name}: geosim / floor {ratio:.2}x median [{:.2}, {:.2}] over {RUNS} interleaved pairs",
+        ratios[0],
+        ratios[ratios.len() - 1],
+    );
+    // The floor runs the same load: its operation count is a Poisson draw of the same mean.
+    let gap = (floor.ops as f64 - ops as f64).abs() / ops as f64;
+    assert!(
+        gap < 0.01,
+        "the floor issued {} operations, geosim {ops}",
+        floor.ops
+    );
+}
+
+/// Sorts `v` and returns its median.
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 fn main() {
