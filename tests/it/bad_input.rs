@@ -386,6 +386,27 @@ fn a_catalogue_name_without_its_provider_is_offered_with_it() {
     assert!(err.contains("did you mean `aws:eu-central-1`?"), "{err}");
 }
 
+/// A reference to a scenario's region without the provider (`us-east-1` for
+/// `aws:us-east-1`) is offered that region, not the one whose whole name is most alike
+/// (`aws:eu-west-1`: following that hint would move the fault to another continent).
+#[test]
+fn a_region_reference_without_its_provider_is_offered_its_own_region() {
+    let text =
+        "name = \"refs\"\nduration_s = 10\n\
+         regions = [\"aws:ap-northeast-1\", \"aws:eu-west-1\", \"aws:us-east-1\"]\n\
+         [[workload.clients]]\nregion = \"aws:us-east-1\"\nrate_rps = 10\n\
+         [[strategies]]\nkind = \"active-passive\"\nname = \"ap\"\nprimary = \"us_east_1\"\n\
+         [[faults]]\nkind = \"region-outage\"\nregion = \"us-east-1\"\nstart_s = 1\nduration_s = 2\n";
+    rejects(
+        "refs.toml",
+        text,
+        &[
+            "faults[0].region: unknown region `us-east-1` (did you mean `aws:us-east-1`?)",
+            "strategies[0].primary: unknown region `us_east_1` (did you mean `aws:us-east-1`?)",
+        ],
+    );
+}
+
 #[test]
 fn every_problem_is_reported_at_once() {
     let text =

@@ -67,7 +67,7 @@ pub(super) fn matrix(
                     .keys()
                     .copied()
                     .chain(catalogue::CATALOGUE.iter().map(|x| x.name));
-                let hint = suggest::did_you_mean(name, names);
+                let hint = suggest::did_you_mean_region(name, names);
                 c.bad(FIELD, at(format!("unknown region `{name}`{hint}")));
             }
         }

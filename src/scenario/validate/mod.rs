@@ -181,7 +181,7 @@ impl Known<'_> {
     fn region_ref(&self, c: &mut Checker, field: String, name: &str) -> Option<RegionId> {
         let id = self.ids.get(name).copied();
         if id.is_none() {
-            let hint = suggest::did_you_mean(name, self.ids.keys().copied());
+            let hint = suggest::did_you_mean_region(name, self.ids.keys().copied());
             c.bad(field, format!("unknown region `{name}`{hint}"));
         }
         id
