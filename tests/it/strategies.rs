@@ -242,3 +242,40 @@ fn async_lag_and_wan_bytes_match_hand_computation() {
     // Reads from s go to the primary: 1 + 40 + 40 + 1 ms.
     assert_eq!(ap.region("s").unwrap().read.p50, Some(82.0));
 }
+
+/// A witness holds no data, so its region's clients read at the primary even with
+/// `read_from = "local"`: with constant 40 ms links to the primary and no access latency,
+/// every read from `w` takes exactly 80 ms (one round trip) and, with sync replication, none
+/// is stale. (Before: `w` answered from its empty store in 0 ms, nearly every read stale.)
+#[test]
+fn a_witness_regions_clients_read_at_the_primary() {
+    let mut text = String::from(
+        "duration_s = 20\nseed = 5\n[network]\nunlinked = \"route\"\n\
+         [clients]\ntimeout_ms = 5000\n",
+    );
+    for (name, lat, lon) in [("p", 0.0, 0.0), ("s", 0.0, 1.0), ("w", 1.0, 0.0)] {
+        text += &format!(
+            "[[regions]]\nname = \"{name}\"\nlat = {lat}\nlon = {lon}\n\
+             intra_ms = {{ dist = \"constant\", ms = 0.0 }}\n"
+        );
+    }
+    for (a, b, ms) in [("p", "s", 10.0), ("p", "w", 40.0), ("s", "w", 45.0)] {
+        text += &format!(
+            "[[links]]\nfrom = \"{a}\"\nto = \"{b}\"\n\
+             latency = {{ dist = \"constant\", ms = {ms} }}\n"
+        );
+    }
+    text +=
+        "[[workload.clients]]\nregion = \"p\"\nrate_rps = 100\nread_fraction = 0.0\nkeys = 50\n\
+             [[workload.clients]]\nregion = \"w\"\nrate_rps = 100\nread_fraction = 1.0\nkeys = 50\n\
+             [[strategies]]\nkind = \"active-passive\"\nname = \"ap\"\nprimary = \"p\"\n\
+             replication = \"sync\"\nread_from = \"local\"\nwitness = \"w\"\n";
+    let report = run(&text);
+    let ap = report.strategy("ap").unwrap();
+    let w = ap.region("w").unwrap();
+    assert!(ap.ops.reads > 1500, "{}", ap.ops.reads);
+    assert_eq!(w.read.p50, Some(80.0));
+    assert_eq!(w.read.max, Some(80.0));
+    assert_eq!(ap.consistency.stale_reads, 0);
+    assert_eq!(ap.ops.failed, 0);
+}

@@ -477,7 +477,10 @@ impl Strategy for ActivePassive {
 
     fn on_request(&mut self, ctx: &mut Ctx<'_, ApMsg, ApTimer>, at: RegionId, req: Request) {
         let p = self.view[at as usize].0;
-        let local_read = req.kind == OpKind::Read && self.cfg.read_from == ReadFrom::Local;
+        // A witness holds no data: its clients' reads go to the primary, as writes do.
+        let local_read = req.kind == OpKind::Read
+            && self.cfg.read_from == ReadFrom::Local
+            && Some(at) != self.cfg.witness;
         if local_read {
             let v = self.store.get(at, req.key);
             ctx.reply(req.op, Outcome::Read(v));
