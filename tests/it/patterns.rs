@@ -266,8 +266,9 @@ name = "mm"
     let p = 0;
     let access = 2.0 * INTRA;
     let to_primary = |c: usize| if c == p { 0.0 } else { rtt(c, p) };
-    // Sync: the primary waits for every standby's acknowledgement.
-    let slowest = (1..5).map(|s| rtt(p, s)).fold(0.0, f64::max);
+    // Sync: the primary waits for every standby's acknowledgement, sent once the standby
+    // has flushed and applied the entry (the defaults of docs/strategies.md: 2 + 1 ms).
+    let slowest = (1..5).map(|s| rtt(p, s)).fold(0.0, f64::max) + 2.0 + 1.0;
     let sync: Vec<f64> = (0..5).map(|c| access + to_primary(c) + slowest).collect();
     let at_primary: Vec<f64> = (0..5).map(|c| access + to_primary(c)).collect();
     let local = vec![access; 5];

@@ -1,9 +1,10 @@
 //! The replication mode of `active-passive` and the settings that belong to it: `ack` and
 //! `standby_ack` (when standbys acknowledge), `sync_quorum` (PostgreSQL `ANY K (...)`),
 //! `semi_sync_timeout_ms` (MySQL semi-sync), and the standby disk model `flush_ms` /
-//! `apply_ms`. A setting the mode ignores is rejected with its field path. Without any of
-//! them, `sync` keeps the model that predates them (acknowledged on receipt of every standby,
-//! no disk time), so existing scenarios give the same figures.
+//! `apply_ms`. A setting the mode ignores is rejected with its field path. The defaults are
+//! the same whether or not any of these is written (`ack = "applied"` with `sync` is the
+//! default, so writing it changes nothing): the disk model is always on for `sync` and
+//! `semi-sync`.
 //!
 //! Must not import the engine, the world, metrics, report, or its sibling `strategies`
 //! (which calls it).
@@ -175,13 +176,6 @@ pub(super) fn replication_modes(
         }
         acks[r as usize] = ack(a);
     }
-    // The disk model is in use once any of its settings, or semi-sync, is.
-    let modelled = semi
-        || ap.ack.is_some()
-        || !ap.standby_ack.is_empty()
-        || ap.sync_quorum.is_some()
-        || ap.flush_ms.is_some()
-        || ap.apply_ms.is_some();
     let uses = |m: Ack| waited.iter().any(|s| acks[s as usize] == m);
     let flushes = uses(Ack::Flushed) || uses(Ack::Applied);
     let mut ns = |field: &str, v: Option<f64>, default: f64, used: bool, what: &str| match v {
@@ -195,8 +189,7 @@ pub(super) fn replication_modes(
         }
         Some(ms) if c.non_negative(&f(field), ms) => ms_to_nanos(ms),
         Some(_) => 0,
-        None if modelled => ms_to_nanos(default),
-        None => 0,
+        None => ms_to_nanos(default),
     };
     let flush_ns = ns(
         "flush_ms",
@@ -221,7 +214,7 @@ pub(super) fn replication_modes(
         } else {
             Replication::Sync
         },
-        ack: if modelled { acks } else { Vec::new() },
+        ack: acks,
         flush_ns,
         apply_ns,
         sync_quorum: quorum,
