@@ -175,8 +175,8 @@ failback = "auto"
 [[strategies]]
 kind = "quorum"
 name = "q"
-n = 3
-r = 2
+n = 2
+r = 1
 w = 2
 sloppy = true
 "#
@@ -205,6 +205,54 @@ sloppy = true
         .map(|w| w.field)
         .collect();
     assert!(got.is_empty(), "{got:?}");
+}
+
+/// A sloppy quorum whose replicas are every region has no region to stand in for a suspected
+/// replica: under a partition it fails exactly the writes the strict quorum fails, and it
+/// says so in the warnings; with one region to spare, the same partition fails fewer.
+#[test]
+fn a_sloppy_quorum_over_every_region_is_a_warning() {
+    let quorum = |name: &str, n: u32, sloppy: bool, replicas: &str| {
+        format!(
+            "[[strategies]]\nkind = \"quorum\"\nname = \"{name}\"\nn = {n}\nr = 1\nw = {n}\nsloppy = {sloppy}\n{replicas}\n"
+        )
+    };
+    // The two-replica quorums keep their copies at the clients' region and the cut-off one.
+    let two = "replicas = [\"us-east-1\", \"ap-northeast-1\"]";
+    let strategies = [
+        quorum("strict3", 3, false, ""),
+        quorum("sloppy3", 3, true, ""),
+        quorum("strict2", 2, false, two),
+        quorum("sloppy2", 2, true, two),
+    ]
+    .concat();
+    let text = three(
+        "duration_s = 30\ndrain_s = 10\nseed = 4\n[detection]\nheartbeat_ms = 100\ntimeout_ms = 500\n\
+         [clients]\ntimeout_ms = 1000\nretries = 3\nbackoff_ms = 100",
+        &format!(
+            "{LOAD}{strategies}[[faults]]\nkind = \"partition\"\na = [\"ap-northeast-1\"]\nb = [\"us-east-1\", \"eu-west-1\"]\n\
+             start_s = 5\nduration_s = 15\n"
+        ),
+    );
+    let r = run(&text);
+    let w = warnings(&r);
+    let sloppy: Vec<_> = w.iter().filter(|x| x.0.ends_with(".sloppy")).collect();
+    assert_eq!(sloppy.len(), 1, "{w:?}");
+    assert_eq!(sloppy[0].0, "strategies[1].sloppy");
+    assert!(
+        sloppy[0].2.contains("n = 3 of 3 regions"),
+        "{}",
+        sloppy[0].2
+    );
+    let failed = |i: usize| r.strategies[i].ops.failed;
+    let hinted = |i: usize| r.strategies[i].extra.get("hinted_writes").copied();
+    // Every region a replica: nothing to stand in, the same writes fail as without.
+    assert!(failed(0) > 0);
+    assert_eq!(failed(1), failed(0));
+    assert_eq!(hinted(1), Some(0.0));
+    // One region to spare: eu-west-1 stands in for the cut-off replica.
+    assert!(hinted(3).unwrap() > 0.0, "{:?}", hinted(3));
+    assert!(failed(3) < failed(2), "{} vs {}", failed(3), failed(2));
 }
 
 #[test]

@@ -303,6 +303,17 @@ pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
                     "has no effect without faults: hints are written only for replicas the coordinator suspects".into(),
                 );
             }
+            StrategyConfig::Quorum(q) if q.sloppy && q.n >= sc.topology.len() => {
+                warn(
+                    format!("strategies[{j}].sloppy"),
+                    Some(j),
+                    format!(
+                        "cannot keep writes available: every region holds a replica of every key (n = {} of {} regions), so no region can stand in for a replica the coordinator suspects (a write only skips it); use fewer replicas than regions",
+                        q.n,
+                        sc.topology.len()
+                    ),
+                );
+            }
             _ => {}
         }
     }
