@@ -92,6 +92,9 @@ impl Consensus {
             n.verified = 0;
             n.commit = 0;
             n.applied = 0;
+            // Its state is gone: what it knew to be applied by then no longer is.
+            n.safe = SimTime::ZERO;
+            n.heard = (0, SimTime::ZERO);
             self.store.wipe(region);
         }
         if self.is_member(region) {

@@ -21,9 +21,15 @@
 //! A read that finds the lease expired is confirmed by a round (which renews the lease).
 //!
 //! **Safe time** (follower reads): a follower knows that its applied state holds every entry
-//! the leader had committed when it sent an `Append` or `Commit` whose commit index the
-//! follower has applied: that send time is its safe time. It serves a read locally while
-//! `now - safe time <= max_staleness`, and forwards it to the leader otherwise.
+//! committed anywhere by the time a leader sent an `Append` or `Commit` whose commit index
+//! the follower has applied, provided that leader had already committed an entry of its own
+//! term: that send time is its safe time. A new leader's commit index may lag entries its
+//! predecessor committed (their `Commit` lost to the fault that ended its term) until its
+//! no-op commits; until then its `Append`s carry `vouched = false` and leave safe times alone
+//! (every `Commit` vouches: a leader commits only entries of its term). A follower serves a
+//! read locally while `now - safe time <= max_staleness`, and forwards it to the leader
+//! otherwise (which holds it until its no-op is committed). A region that comes back empty
+//! has no safe time until it hears one again.
 //!
 //! Must not import the engine, the world, metrics or scenario (serde) types.
 
@@ -223,8 +229,8 @@ impl Consensus {
         all
     }
 
-    /// Member `at` heard that the leader had committed `commit` when it sent a message at
-    /// `sent`.
+    /// Member `at` heard that every entry committed anywhere by `sent` lies at or below
+    /// `commit` (a leader that had committed an entry of its term sent it then).
     pub(super) fn heard_commit(&mut self, at: RegionId, commit: u64, sent: SimTime) {
         let n = &mut self.nodes[at as usize];
         if n.applied >= commit {

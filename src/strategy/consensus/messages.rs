@@ -49,8 +49,13 @@ pub enum CMsg {
         commit: u64,
         /// Answer at once, even when the follower finds a gap before `prev`.
         probe: bool,
-        /// When the leader sent it (echoed in `AppendAck`: lease renewal; the follower's
-        /// safe time once it has applied `commit`).
+        /// The leader had committed an entry of its own term when sending, so `commit`
+        /// covers every entry committed by earlier leaders too: only then does `sent` vouch
+        /// for a follower's safe time (a new leader's commit index may still lag entries its
+        /// predecessor committed, whose `Commit` a fault lost).
+        vouched: bool,
+        /// When the leader sent it (echoed in `AppendAck`: lease renewal; with `vouched`,
+        /// the follower's safe time once it has applied `commit`).
         sent: SimTime,
     },
     /// A follower's log matches the leader's up to `matched`.
@@ -79,7 +84,8 @@ pub enum CMsg {
         term: u32,
         /// The new commit index.
         commit: u64,
-        /// When the leader sent it (a follower's safe time once it has applied `commit`).
+        /// When the leader sent it (a follower's safe time once it has applied `commit`:
+        /// a leader commits only entries of its own term, so a `Commit` always vouches).
         sent: SimTime,
     },
     /// The leader's applied state up to `index` replaces a follower's log prefix.

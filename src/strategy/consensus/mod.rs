@@ -88,8 +88,9 @@
 //! the read from its own copy; non-members forward reads to the leader. `Follower`
 //! (bounded-staleness reads, as CockroachDB follower reads or Spanner's bounded-staleness
 //! reads): a member serves the read from its own state while its safe time (the leader's send
-//! time of the latest commit index it has applied) is at most `max_staleness` old, and
-//! forwards it to the leader otherwise; such reads may be stale, by at most the bound.
+//! time of the latest commit index it has applied, once that leader has committed an entry
+//! of its term) is at most `max_staleness` old, and forwards it to the leader otherwise; such
+//! reads may be stale, by at most the bound.
 
 //! Consistency (`lease`, `read-index`): linearizable reads and writes (a write is acknowledged only after it is
 //! committed and applied at the leader; every read observes at least the commit index at the
@@ -505,11 +506,14 @@ impl Strategy for Consensus {
                 entry_term,
                 commit,
                 probe,
+                vouched,
                 sent,
             } => {
                 if self.is_member(at) {
+                    let safe = vouched.then_some(sent);
                     self.on_append(
-                        ctx, at, from, term, prev, prev_term, last, entry_term, commit, probe, sent,
+                        ctx, at, from, term, prev, prev_term, last, entry_term, commit, probe,
+                        sent, safe,
                     );
                 }
             }

@@ -57,6 +57,8 @@ impl Consensus {
         let p = self.pos[m as usize];
         let n = &self.nodes[l as usize];
         let (term, last, commit) = (n.term, n.last(), n.commit);
+        // A new leader vouches for nothing until its first entry (`ready`) is committed.
+        let vouched = commit >= n.ready;
         let sent = ctx.now();
         let mut next = n.next[p].clamp(1, last + 1);
         let mut probe = probe;
@@ -82,6 +84,7 @@ impl Consensus {
                 entry_term: n.last_term(),
                 commit,
                 probe,
+                vouched,
                 sent,
             };
             ctx.send(l, m, msg, HEADER_BYTES);
@@ -109,6 +112,7 @@ impl Consensus {
                 entry_term,
                 commit,
                 probe,
+                vouched,
                 sent,
             };
             match single {
@@ -291,7 +295,9 @@ impl Consensus {
         false
     }
 
-    /// A member receives entries (or a probe) from the leader `from`.
+    /// A member receives entries (or a probe) from the leader `from`; `safe` is the time the
+    /// leader vouches for once `commit` is applied (`None` before it committed an entry of
+    /// its own term).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn on_append(
         &mut self,
@@ -306,6 +312,7 @@ impl Consensus {
         commit: u64,
         probe: bool,
         sent: SimTime,
+        safe: Option<SimTime>,
     ) {
         if self.refuse_stale(ctx, at, from, term) {
             return;
@@ -370,7 +377,9 @@ impl Consensus {
             };
             ctx.send(at, from, ack, HEADER_BYTES);
         }
-        self.heard_commit(at, commit, sent);
+        if let Some(safe) = safe {
+            self.heard_commit(at, commit, safe);
+        }
         self.apply_follower(ctx, at);
     }
 

@@ -630,3 +630,37 @@ fn a_late_read_index_reply_for_a_finished_read_does_not_release_the_slots_new_re
     assert_eq!(replies(&out), vec![new], "the new read, once, at 10");
     assert!(c.waiting[member as usize].is_empty());
 }
+
+/// A member that comes back empty has lost the state its safe time vouched for: it serves no
+/// follower read until a leader vouches again (hand-driven: an outage shorter than the bound
+/// with `recover = "empty"`).
+#[test]
+fn a_member_back_empty_has_no_safe_time() {
+    use super::Consensus;
+    use crate::rng::{stream, Stream};
+    use crate::strategy::{Clock, Ctx, StrategyConfig};
+    use crate::time::SimTime;
+    let strategies = "[[strategies]]\nkind = \"consensus\"\nname = \"f\"\n\
+                      leader = \"us-east-1\"\nreads = \"follower\"\nmax_staleness_ms = 500\n";
+    let sc = scenario(1, &clients(1.0, 10), false, strategies);
+    let StrategyConfig::Consensus(cfg) = sc.strategies[0].config.clone() else {
+        panic!("a consensus strategy");
+    };
+    let n = sc.topology.len();
+    let mut c = Consensus::new(cfg, n, 10);
+    let clocks = vec![Clock::default(); n];
+    let mut rng = stream(7, Stream::Strategy(0));
+    let mut out = Vec::new();
+    let member: u16 = 1;
+    let (t, now) = (SimTime(1_000_000_000), SimTime(1_200_000_000));
+    c.heard_commit(member, 0, t);
+    assert!(c.fresh_enough(member, now), "200 ms old, bound 500 ms");
+    for empty in [false, true] {
+        let world = (&sc.topology, &clocks[..], &sc.residency, false);
+        let mut ctx = Ctx::new(now, world, &mut rng, &mut out);
+        c.region_down(&mut ctx, member);
+        c.region_up(&mut ctx, member, empty);
+        // Durable state keeps what the safe time vouched for; an empty one does not.
+        assert_eq!(c.fresh_enough(member, now), !empty, "empty: {empty}");
+    }
+}
