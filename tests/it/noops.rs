@@ -255,6 +255,53 @@ fn a_sloppy_quorum_over_every_region_is_a_warning() {
     assert!(failed(3) < failed(2), "{} vs {}", failed(3), failed(2));
 }
 
+/// `start_utc_h` is read only by daily profiles and follow-the-sun shifts: without either it
+/// changes nothing (the same strategies' report at 9 h as at 0 h) and is a warning; with a
+/// daily profile it moves the load and is not.
+#[test]
+fn a_start_time_of_day_that_nothing_reads_is_a_warning() {
+    let strategy = "[[strategies]]\nkind = \"multi-master\"\nname = \"mm\"\n";
+    let flat = |h: f64| {
+        three(
+            &format!("duration_s = 20\nseed = 2\nstart_utc_h = {h}"),
+            &format!("{LOAD}{strategy}"),
+        )
+    };
+    let (at0, at9) = (run(&flat(0.0)), run(&flat(9.0)));
+    let json = |r: &geosim::report::Report| serde_json::to_string(&r.strategies).unwrap();
+    assert_eq!(json(&at0), json(&at9));
+    assert!(warnings(&at0).is_empty(), "{:?}", warnings(&at0));
+    let w = warnings(&at9);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].0, "start_utc_h");
+    assert!(w[0].2.starts_with("has no effect"), "{}", w[0].2);
+    // A daily profile (busy only from 09:00 UTC) reads it: no warning, and the load moves.
+    let mut profile = [0.1; 24];
+    profile[9] = 1.0;
+    let list: Vec<String> = profile.iter().map(f64::to_string).collect();
+    let daily = format!(
+        "diurnal = {{ utc_offset_h = 0, profile = [{}] }}\n",
+        list.join(", ")
+    );
+    let load = LOAD.replacen("keys = 100\n", &format!("keys = 100\n{daily}"), 1);
+    let busy = |h: f64| {
+        three(
+            &format!("duration_s = 20\nseed = 2\nstart_utc_h = {h}"),
+            &format!("{load}{strategy}"),
+        )
+    };
+    let (quiet, rush) = (run(&busy(0.0)), run(&busy(9.0)));
+    assert!(warnings(&rush).is_empty(), "{:?}", warnings(&rush));
+    let ops = |r: &geosim::report::Report| r.strategies[0].ops.reads + r.strategies[0].ops.writes;
+    // 20 ops/s for 20 s at the profile's peak, a tenth of that at 00:00.
+    assert!(
+        ops(&rush) > 5 * ops(&quiet),
+        "{} vs {}",
+        ops(&rush),
+        ops(&quiet)
+    );
+}
+
 #[test]
 fn a_fault_that_touches_nothing_anywhere_is_one_warning() {
     let text = three(

@@ -2,7 +2,7 @@
 //! validates is read once more, as a whole, for settings that change nothing (a fault after the
 //! load stops, a fault on regions a strategy does not use, a clock skew no strategy reads, a
 //! data class that restricts nothing, `residency = "enforce"` with nothing to enforce, ...).
-//! Each becomes a `Warning` with its field path, in scenario order: faults in file order (and
+//! Each becomes a `Warning` with its field path, in scenario order: `start_utc_h`, faults in file order (and
 //! within a fault, strategies in file order), then random faults, detection and clients, data
 //! classes, strategies. The report lists them and `geosim run` prints them under the tables
 //! (docs/report.md, docs/faults.md).
@@ -47,6 +47,20 @@ pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
         .collect();
     let duration_s = sc.duration_ns as f64 / 1e9;
     let end_s = duration_s + sc.drain_ns as f64 / 1e9;
+
+    // The time of day is read by daily profiles and follow-the-sun shifts only.
+    let by_clock = sc.workload.groups.iter().any(|g| g.diurnal.is_some())
+        || sc
+            .strategies
+            .iter()
+            .any(|s| matches!(s.config, StrategyConfig::FollowTheSun(_)));
+    if spec.start_utc_h != 0.0 && !by_clock {
+        warn(
+            "start_utc_h".into(),
+            None,
+            "has no effect: no client group has a daily profile (diurnal) and no strategy is follow-the-sun, the only things that read the time of day".into(),
+        );
+    }
 
     for (i, fault) in sc.faults.iter().enumerate() {
         if fault.start.0 >= sc.duration_ns {
