@@ -9,17 +9,35 @@
 use std::fmt;
 use std::path::PathBuf;
 
-/// One problem found while validating a file: the field path and what is wrong with it.
+/// One problem found while validating a file: the field path, where the field is written
+/// (line and column, when known) and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// Field path, e.g. `links[2].latency.p99_ms`.
     pub field: String,
     /// What is wrong.
     pub message: String,
+    /// 1-based line and column of the field in the file (a TOML scenario's key, or the
+    /// nearest enclosing one the file writes); `None` when unknown (JSON, a generated spec).
+    pub at: Option<(usize, usize)>,
+}
+
+impl Problem {
+    /// A problem at `field`, not yet located in the file.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            field: field.into(),
+            message: message.into(),
+            at: None,
+        }
+    }
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some((line, column)) = self.at {
+            write!(f, "{line}:{column}: ")?;
+        }
         write!(f, "{}: {}", self.field, self.message)
     }
 }

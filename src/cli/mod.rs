@@ -657,10 +657,10 @@ pub(super) fn within_budget(
     }
     Err(Error::Invalid {
         path: path.to_path_buf(),
-        problems: vec![geosim::error::Problem {
-            field: est.field.clone(),
-            message: over_budget_message(&est),
-        }],
+        problems: vec![geosim::error::Problem::new(
+            est.field.clone(),
+            over_budget_message(&est),
+        )],
     })
 }
 

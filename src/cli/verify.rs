@@ -239,7 +239,10 @@ fn problems_json(e: &Error) -> Vec<serde_json::Value> {
     match e {
         Error::Invalid { problems, .. } => problems
             .iter()
-            .map(|p| problem(Some(&p.field), None, None, &p.message))
+            .map(|p| {
+                let (line, column) = (p.at.map(|a| a.0), p.at.map(|a| a.1));
+                problem(Some(&p.field), line, column, &p.message)
+            })
             .collect(),
         Error::Field {
             field,

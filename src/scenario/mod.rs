@@ -11,6 +11,7 @@
 pub mod budget;
 mod locate;
 pub mod matrix;
+mod position;
 pub mod spec;
 pub mod suggest;
 mod validate;
@@ -252,7 +253,14 @@ fn toml_error(e: toml::de::Error, text: &str, path: &Path) -> Error {
 /// scenario name.
 pub fn from_str(text: &str, format: Format, path: &Path) -> Result<Scenario> {
     let spec: ScenarioSpec = parse_spec(text, format, path)?;
-    from_spec(&spec, path)
+    from_spec(&spec, path).map_err(|e| match (e, format) {
+        // Each invalid value at its line and column, as a parse error is.
+        (Error::Invalid { path, mut problems }, Format::Toml) => {
+            position::place(text, &mut problems);
+            Error::Invalid { path, problems }
+        }
+        (e, _) => e,
+    })
 }
 
 /// Validates a parsed spec into a scenario.
@@ -282,9 +290,8 @@ fn read_matrix(path: &Path, name: &str) -> Result<matrix::Matrix> {
         path: path.to_path_buf(),
         problems: errors
             .into_iter()
-            .map(|(line, message)| crate::error::Problem {
-                field: "network.matrix".to_string(),
-                message: format!("{shown}:{line}: {message}"),
+            .map(|(line, message)| {
+                crate::error::Problem::new("network.matrix", format!("{shown}:{line}: {message}"))
             })
             .collect(),
     })

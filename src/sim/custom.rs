@@ -121,14 +121,14 @@ impl Registry {
             };
             match (entry.check)(&c.params, sc) {
                 Ok(()) => attach.push((i, entry.run.clone())),
-                Err((field, message)) => problems.push(Problem {
-                    field: if field == "." {
+                Err((field, message)) => problems.push(Problem::new(
+                    if field == "." {
                         format!("strategies[{i}].params")
                     } else {
                         format!("strategies[{i}].params.{field}")
                     },
                     message,
-                }),
+                )),
             }
         }
         for (i, run) in attach {

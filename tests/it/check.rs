@@ -643,7 +643,17 @@ fn validate_json_lists_every_problem() {
     let text = text
         .replace("read_fraction = 0.9", "read_fraction = 2")
         .replacen("rate_rps = 400", "rate_rps = -1", 1);
-    std::fs::write(&invalid, text).unwrap();
+    std::fs::write(&invalid, &text).unwrap();
+    // Where each problem's key is written, counted here in the text (1-based line, column 1).
+    let lines_of = |needle: &str| -> Vec<usize> {
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| l.starts_with(needle))
+            .map(|(i, _)| i + 1)
+            .collect()
+    };
+    let mut want_lines = lines_of("rate_rps = -1");
+    want_lines.extend(lines_of("read_fraction = 2"));
     let o = geosim(&["validate", invalid.to_str().unwrap(), "--format", "json"]);
     assert_eq!(o.status.code(), Some(2));
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
@@ -661,6 +671,45 @@ fn validate_json_lists_every_problem() {
             "workload.clients[1].read_fraction",
             "workload.clients[2].read_fraction"
         ],
+        "{v}"
+    );
+    let at: Vec<(usize, usize)> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["line"].as_u64().unwrap() as usize,
+                p["column"].as_u64().unwrap() as usize,
+            )
+        })
+        .collect();
+    let want: Vec<(usize, usize)> = want_lines.iter().map(|&l| (l, 1)).collect();
+    assert_eq!(at, want, "{v}");
+    // The text output puts each at the front of its line.
+    let o = geosim(&["validate", invalid.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "\n  {}:1: workload.clients[0].rate_rps: must be greater than 0",
+            want_lines[0]
+        )),
+        "{err}"
+    );
+    // The same scenario as JSON: the same problems, with no positions (null).
+    let json = dir.path().join("invalid.json");
+    let value: Value = toml::from_str(&text).unwrap();
+    std::fs::write(&json, value.to_string()).unwrap();
+    let o = geosim(&["validate", json.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["problems"].as_array().unwrap().len(), 4, "{v}");
+    assert!(
+        v["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["line"].is_null()),
         "{v}"
     );
 

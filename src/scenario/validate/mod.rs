@@ -90,10 +90,7 @@ struct Checker {
 
 impl Checker {
     fn bad(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(Problem {
-            field: field.into(),
-            message: message.into(),
-        });
+        self.problems.push(Problem::new(field, message));
     }
 
     /// A finite number within `[lo, hi]`.

@@ -231,12 +231,12 @@ pub(super) fn topology(
     model: NetworkModel,
 ) -> Result<Topology, Vec<Problem>> {
     Topology::new(regions, links, model).map_err(|e| match e {
-        TopologyError::Unreachable { from, to } => vec![Problem {
-            field: "links".to_string(),
-            message: format!(
+        TopologyError::Unreachable { from, to } => vec![Problem::new(
+            "links",
+            format!(
                 "no route from `{}` to `{}` (network.unlinked = \"route\" needs a connected link graph)",
                 spec.regions[from as usize].name, spec.regions[to as usize].name
             ),
-        }],
+        )],
     })
 }
