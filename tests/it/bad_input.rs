@@ -598,3 +598,21 @@ fn a_fault_setting_is_named_by_its_field_at_its_line() {
         ],
     );
 }
+
+/// A problem found once per element of a list with a duplicate (two data classes named `eu`)
+/// is listed once, not once per copy.
+#[test]
+fn a_problem_found_twice_in_a_row_is_listed_once() {
+    let text = "name = \"dup\"\nduration_s = 10\nregions = [\"aws:us-east-1\", \"aws:eu-west-1\"]\n\
+                [[data_classes]]\nname = \"eu\"\nallowed_jurisdictions = [\"EU\"]\n\
+                [[data_classes]]\nname = \"eu\"\nallowed_jurisdictions = [\"EU\"]\n\
+                [[workload.clients]]\nregion = \"aws:eu-west-1\"\nrate_rps = 10\ndata_class = \"eu\"\n\
+                [[strategies]]\nkind = \"edge-cache\"\nname = \"cdn\"\norigin = \"aws:us-east-1\"\n\
+                residency = \"enforce\"\n";
+    let err = rejects(
+        "dup.toml",
+        text,
+        &["data_classes[1].name: duplicate data class `eu`"],
+    );
+    assert_eq!(err.matches("strategies[0].origin:").count(), 1, "{err}");
+}

@@ -90,7 +90,12 @@ struct Checker {
 
 impl Checker {
     fn bad(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(Problem::new(field, message));
+        // The same problem found again at once (e.g. once per data class of a duplicated
+        // name) is listed once.
+        let p = Problem::new(field, message);
+        if self.problems.last() != Some(&p) {
+            self.problems.push(p);
+        }
     }
 
     /// A finite number within `[lo, hi]`.
