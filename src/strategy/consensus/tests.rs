@@ -94,6 +94,17 @@ fn scenario(duration_s: u32, clients: &str, jitter: bool, strategies: &str) -> S
 
 /// Lease and read-index strategies: all five regions, and three of them (the other two
 /// are not members).
+/// Strategy `i` of `strategies` (a consensus one) built by hand over the tests' regions, 10
+/// keys, with its scenario: for tests that drive it message by message.
+fn by_hand(strategies: &str, i: usize) -> (Scenario, super::Consensus) {
+    let sc = scenario(1, &clients(1.0, 10), false, strategies);
+    let crate::strategy::StrategyConfig::Consensus(cfg) = sc.strategies[i].config.clone() else {
+        panic!("strategy {i} is not a consensus strategy");
+    };
+    let c = super::Consensus::new(cfg, sc.topology.len(), 10);
+    (sc, c)
+}
+
 const STRATEGIES: &str = r#"
 [[strategies]]
 kind = "consensus"
@@ -580,15 +591,10 @@ fn a_late_read_index_reply_for_a_finished_read_does_not_release_the_slots_new_re
     use super::reads::WaitingRead;
     use super::Consensus;
     use crate::rng::{stream, Stream};
-    use crate::strategy::{Clock, Ctx, Effect, OpId, StrategyConfig};
+    use crate::strategy::{Clock, Ctx, Effect, OpId};
     use crate::time::SimTime;
-    let sc = scenario(1, &clients(1.0, 10), false, STRATEGIES);
-    let StrategyConfig::Consensus(cfg) = sc.strategies[1].config.clone() else {
-        panic!("read-index is a consensus strategy");
-    };
-    let n = sc.topology.len();
-    let mut c = Consensus::new(cfg, n, 10);
-    let clocks = vec![Clock::default(); n];
+    let (sc, mut c) = by_hand(STRATEGIES, 1);
+    let clocks = vec![Clock::default(); sc.topology.len()];
     let mut rng = stream(7, Stream::Strategy(0));
     let mut out = Vec::new();
     let member: u16 = 1;
@@ -636,19 +642,13 @@ fn a_late_read_index_reply_for_a_finished_read_does_not_release_the_slots_new_re
 /// with `recover = "empty"`).
 #[test]
 fn a_member_back_empty_has_no_safe_time() {
-    use super::Consensus;
     use crate::rng::{stream, Stream};
-    use crate::strategy::{Clock, Ctx, StrategyConfig};
+    use crate::strategy::{Clock, Ctx};
     use crate::time::SimTime;
     let strategies = "[[strategies]]\nkind = \"consensus\"\nname = \"f\"\n\
                       leader = \"us-east-1\"\nreads = \"follower\"\nmax_staleness_ms = 500\n";
-    let sc = scenario(1, &clients(1.0, 10), false, strategies);
-    let StrategyConfig::Consensus(cfg) = sc.strategies[0].config.clone() else {
-        panic!("a consensus strategy");
-    };
-    let n = sc.topology.len();
-    let mut c = Consensus::new(cfg, n, 10);
-    let clocks = vec![Clock::default(); n];
+    let (sc, mut c) = by_hand(strategies, 0);
+    let clocks = vec![Clock::default(); sc.topology.len()];
     let mut rng = stream(7, Stream::Strategy(0));
     let mut out = Vec::new();
     let member: u16 = 1;
