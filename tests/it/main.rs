@@ -42,4 +42,6 @@ mod strategies;
 mod sweep;
 mod sweep_guard;
 mod trace;
+mod validate;
 mod variation;
+mod warnings;

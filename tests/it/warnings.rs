@@ -1,0 +1,102 @@
+//! Settings that change nothing in the scenario at hand are listed in the report's warnings
+//! (the companion of `noops.rs`): a sloppy quorum with no region to stand in, a time of day
+//! nothing reads. Each is shown to change nothing (or nothing it promises) against a run
+//! without it, and the warning to go where the setting matters.
+
+use crate::common::run;
+use crate::noops::{three, warnings, LOAD};
+
+/// A sloppy quorum whose replicas are every region has no region to stand in for a suspected
+/// replica: under a partition it fails exactly the writes the strict quorum fails, and it
+/// says so in the warnings; with one region to spare, the same partition fails fewer.
+#[test]
+fn a_sloppy_quorum_over_every_region_is_a_warning() {
+    let quorum = |name: &str, n: u32, sloppy: bool, replicas: &str| {
+        format!(
+            "[[strategies]]\nkind = \"quorum\"\nname = \"{name}\"\nn = {n}\nr = 1\nw = {n}\nsloppy = {sloppy}\n{replicas}\n"
+        )
+    };
+    // The two-replica quorums keep their copies at the clients' region and the cut-off one.
+    let two = "replicas = [\"us-east-1\", \"ap-northeast-1\"]";
+    let strategies = [
+        quorum("strict3", 3, false, ""),
+        quorum("sloppy3", 3, true, ""),
+        quorum("strict2", 2, false, two),
+        quorum("sloppy2", 2, true, two),
+    ]
+    .concat();
+    let text = three(
+        "duration_s = 30\ndrain_s = 10\nseed = 4\n[detection]\nheartbeat_ms = 100\ntimeout_ms = 500\n\
+         [clients]\ntimeout_ms = 1000\nretries = 3\nbackoff_ms = 100",
+        &format!(
+            "{LOAD}{strategies}[[faults]]\nkind = \"partition\"\na = [\"ap-northeast-1\"]\nb = [\"us-east-1\", \"eu-west-1\"]\n\
+             start_s = 5\nduration_s = 15\n"
+        ),
+    );
+    let r = run(&text);
+    let w = warnings(&r);
+    let sloppy: Vec<_> = w.iter().filter(|x| x.0.ends_with(".sloppy")).collect();
+    assert_eq!(sloppy.len(), 1, "{w:?}");
+    assert_eq!(sloppy[0].0, "strategies[1].sloppy");
+    assert!(
+        sloppy[0].2.contains("n = 3 of 3 regions"),
+        "{}",
+        sloppy[0].2
+    );
+    let failed = |i: usize| r.strategies[i].ops.failed;
+    let hinted = |i: usize| r.strategies[i].extra.get("hinted_writes").copied();
+    // Every region a replica: nothing to stand in, the same writes fail as without.
+    assert!(failed(0) > 0);
+    assert_eq!(failed(1), failed(0));
+    assert_eq!(hinted(1), Some(0.0));
+    // One region to spare: eu-west-1 stands in for the cut-off replica.
+    assert!(hinted(3).unwrap() > 0.0, "{:?}", hinted(3));
+    assert!(failed(3) < failed(2), "{} vs {}", failed(3), failed(2));
+}
+
+/// `start_utc_h` is read only by daily profiles and follow-the-sun shifts: without either it
+/// changes nothing (the same strategies' report at 9 h as at 0 h) and is a warning; with a
+/// daily profile it moves the load and is not.
+#[test]
+fn a_start_time_of_day_that_nothing_reads_is_a_warning() {
+    let strategy = "[[strategies]]\nkind = \"multi-master\"\nname = \"mm\"\n";
+    let flat = |h: f64| {
+        three(
+            &format!("duration_s = 20\nseed = 2\nstart_utc_h = {h}"),
+            &format!("{LOAD}{strategy}"),
+        )
+    };
+    let (at0, at9) = (run(&flat(0.0)), run(&flat(9.0)));
+    let json = |r: &geosim::report::Report| serde_json::to_string(&r.strategies).unwrap();
+    assert_eq!(json(&at0), json(&at9));
+    assert!(warnings(&at0).is_empty(), "{:?}", warnings(&at0));
+    let w = warnings(&at9);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].0, "start_utc_h");
+    assert!(w[0].2.starts_with("has no effect"), "{}", w[0].2);
+    // A daily profile (busy only from 09:00 UTC) reads it: no warning, and the load moves.
+    let mut profile = [0.1; 24];
+    profile[9] = 1.0;
+    let list: Vec<String> = profile.iter().map(f64::to_string).collect();
+    let daily = format!(
+        "diurnal = {{ utc_offset_h = 0, profile = [{}] }}\n",
+        list.join(", ")
+    );
+    let load = LOAD.replacen("keys = 100\n", &format!("keys = 100\n{daily}"), 1);
+    let busy = |h: f64| {
+        three(
+            &format!("duration_s = 20\nseed = 2\nstart_utc_h = {h}"),
+            &format!("{load}{strategy}"),
+        )
+    };
+    let (quiet, rush) = (run(&busy(0.0)), run(&busy(9.0)));
+    assert!(warnings(&rush).is_empty(), "{:?}", warnings(&rush));
+    let ops = |r: &geosim::report::Report| r.strategies[0].ops.reads + r.strategies[0].ops.writes;
+    // 20 ops/s for 20 s at the profile's peak, a tenth of that at 00:00.
+    assert!(
+        ops(&rush) > 5 * ops(&quiet),
+        "{} vs {}",
+        ops(&rush),
+        ops(&quiet)
+    );
+}
