@@ -320,7 +320,8 @@ fn ops(m: &RunMetrics, breakers: bool) -> Ops {
 }
 
 /// The scenario's warnings about the strategies run (or the whole run), in scenario order, then
-/// what only the run shows: random faults whose seeded draw gave no fault at all, and per
+/// what only the run shows: random faults whose seeded draw gave no fault at all, retry
+/// settings changed from their defaults in a run where no attempt was given up, and per
 /// strategy (in the order run), client timeouts that gave up attempts in a run without faults.
 pub fn warnings(sc: &Scenario, indices: &[usize], results: &[RunResult]) -> Vec<Warning> {
     let mut out: Vec<Warning> = sc
@@ -348,6 +349,42 @@ pub fn warnings(sc: &Scenario, indices: &[usize], results: &[RunResult]) -> Vec<
                     mtbf(rf.region_mtbf_ns),
                     mtbf(rf.link_mtbf_ns)
                 ),
+            });
+        }
+    }
+    // Retry settings act only on an attempt given up (timed out, answered with a failure, or
+    // rejected by a breaker): in a run where none was, in any strategy run, they did nothing.
+    let default = crate::faults::ClientPolicy::default();
+    let cl = &sc.clients;
+    let changed: Vec<&str> = [
+        ("retries", cl.retries != default.retries),
+        ("backoff_ms", cl.backoff_ns != default.backoff_ns),
+        (
+            "backoff_cap_ms",
+            cl.backoff_cap_ns != default.backoff_cap_ns,
+        ),
+    ]
+    .iter()
+    .filter(|(_, c)| *c)
+    .map(|(f, _)| *f)
+    .collect();
+    let given_up = |r: &RunResult| {
+        let a = &r.metrics.attempts;
+        let rejected: u64 = r
+            .metrics
+            .stations
+            .regions
+            .iter()
+            .map(|s| s.breaker_rejected)
+            .sum();
+        a.timed_out + a.failure_answers + rejected
+    };
+    if !results.is_empty() && results.iter().all(|r| given_up(r) == 0) {
+        for field in changed {
+            out.push(Warning {
+                field: format!("clients.{field}"),
+                strategy: None,
+                message: "has no effect in this run: no attempt of any strategy run timed out, was answered with a failure or was rejected by a breaker, so no retry was ever sent".into(),
             });
         }
     }

@@ -1,6 +1,6 @@
 //! Settings that change nothing in the scenario at hand are listed in the report's warnings
 //! (the companion of `noops.rs`): a sloppy quorum with no region to stand in, a time of day
-//! nothing reads. Each is shown to change nothing (or nothing it promises) against a run
+//! nothing reads, retry settings in a run that never retries. Each is shown to change nothing (or nothing it promises) against a run
 //! without it, and the warning to go where the setting matters.
 
 use crate::common::run;
@@ -99,4 +99,41 @@ fn a_start_time_of_day_that_nothing_reads_is_a_warning() {
         ops(&rush),
         ops(&quiet)
     );
+}
+
+/// Retry settings act only on an attempt given up. In a run where none is (no fault, answers
+/// well inside the timeout), changed retries and backoff change nothing (the same strategy
+/// report as the defaults) and are warnings, each naming its field; where an outage makes
+/// attempts time out, they change the failures and no such warning is given.
+#[test]
+fn retry_settings_in_a_run_that_never_retries_are_a_warning() {
+    let strategy =
+        "[[strategies]]\nkind = \"active-passive\"\nname = \"ap\"\nprimary = \"us-east-1\"\n";
+    let text = |clients: &str, faults: &str| {
+        three(
+            &format!("duration_s = 30\nseed = 6\n[clients]\ntimeout_ms = 1000\n{clients}"),
+            &format!("{LOAD}{strategy}{faults}"),
+        )
+    };
+    let fields = |r: &geosim::report::Report| -> Vec<String> {
+        warnings(r)
+            .into_iter()
+            .filter(|w| w.0.starts_with("clients."))
+            .map(|w| w.0)
+            .collect()
+    };
+    let plain = run(&text("", ""));
+    let tuned = run(&text("retries = 5\nbackoff_ms = 50", ""));
+    let json = |r: &geosim::report::Report| serde_json::to_string(&r.strategies).unwrap();
+    assert_eq!(json(&plain), json(&tuned));
+    assert!(fields(&plain).is_empty(), "{:?}", fields(&plain));
+    assert_eq!(fields(&tuned), ["clients.retries", "clients.backoff_ms"]);
+    // The primary's region is down for 10 s: its clients' attempts time out and retry.
+    let outage = "[[faults]]\nkind = \"region-outage\"\nregion = \"us-east-1\"\nstart_s = 5\nduration_s = 10\n";
+    let none = run(&text("retries = 0", outage));
+    let five = run(&text("retries = 5\nbackoff_ms = 50", outage));
+    assert!(fields(&five).is_empty(), "{:?}", fields(&five));
+    let (a, b) = (&none.strategies[0].ops, &five.strategies[0].ops);
+    assert!(a.timed_out.unwrap() > 0, "{a:?}");
+    assert!(b.attempts.unwrap() > a.attempts.unwrap(), "{a:?} {b:?}");
 }
