@@ -62,11 +62,10 @@ impl<S: Strategy> World<'_, S> {
                 self.probe_answer(op, delay, written, outcome);
                 return;
             }
-            (Role::Sampled { source }, Outcome::Write(v)) => {
-                // The strategy acknowledges a sampled write: its probes start from here.
-                state.role = Role::Client;
-                let key = state.key;
-                self.probe_commit(now, key, v, source, sched);
+            (Role::Sampled { .. }, Outcome::Write(v)) => {
+                // A sampled write answered where it ran (one answered from elsewhere started
+                // its probes when it committed there, `Effect::Committed`).
+                self.probe_commit(now, op, v, sched);
             }
             _ => {}
         }

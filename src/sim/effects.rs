@@ -209,6 +209,7 @@ impl<S: Strategy> World<'_, S> {
                     peer,
                     transit,
                 } => self.tag(now, op, part, peer, transit),
+                Effect::Committed { op, version } => self.probe_commit(now, op, version, sched),
                 Effect::WriteLost { ticket } => self.metrics.write_lost(now, ticket),
                 Effect::Writable { region, writable } => {
                     self.metrics.set_writable(now, region, writable)

@@ -9,10 +9,12 @@
 //!    and gives it its source region (the configured one, or the client regions in turn):
 //!    issue order and sources do not depend on the strategy, so every strategy of a scenario
 //!    probes the same writes from the same regions.
-//! 2. When the strategy acknowledges a sampled write (its first `Outcome::Write(v)` reaches
-//!    `reply`, at the coordinator / primary, before the answer travels to the client) at
-//!    `t_ack`, `probe_commit` keeps `(key, v, t_ack, source)` and schedules an
-//!    `Event::Probe` at `t_ack + delays[0]`.
+//! 2. When the strategy acknowledges a sampled write at `t_ack`, where it ran (the
+//!    coordinator, primary, home or leader), before the answer travels to the client: its
+//!    `Effect::Committed` (`Ctx::answer` pushes it when the answer goes on to another
+//!    region), or else its first `Outcome::Write(v)` reaching `reply` (answered where it
+//!    ran), `probe_commit` keeps `(key, v, t_ack, source)` and schedules an `Event::Probe` at
+//!    `t_ack + delays[0]`.
 //! 3. `probe` (that event) issues the probe read of delay `i` and schedules the next delay at
 //!    `t_ack + delays[i + 1]`, so one event per sampled write is in the queue at a time. The
 //!    read takes a slot of the world's operation table (so strategies that index side tables
@@ -106,21 +108,28 @@ impl Probes {
 }
 
 impl<S: Strategy> World<'_, S> {
-    /// The strategy acknowledged sampled write `key` as `written` at `now`: schedule its
-    /// first probe.
+    /// Write `op` commits at `now` as `written` (the strategy's `Committed`, or its first
+    /// `Outcome::Write` reaching `reply` where it ran): if it is sampled, schedule its first
+    /// probe, once (it is a plain client write from then on).
     pub(super) fn probe_commit(
         &mut self,
         now: SimTime,
-        key: Key,
+        op: OpId,
         written: Version,
-        source: RegionId,
         sched: &mut Scheduler<Event<S::Msg, S::Timer>>,
     ) {
         let Some(p) = self.probes.as_mut() else {
             return;
         };
+        let Some(s) = self.ops.live_mut(op.with_attempt(0)) else {
+            return;
+        };
+        let Role::Sampled { source } = s.role else {
+            return;
+        };
+        s.role = Role::Client;
         let id = p.pending.insert(Pending {
-            key,
+            key: s.key,
             written,
             acked: now,
             source,

@@ -224,6 +224,16 @@ pub enum Effect<M, T> {
         /// Whether the acknowledging primary was of a stale epoch (a split-brain write).
         stale: bool,
     },
+    /// The strategy acknowledged write `op` with `version` at the region that ran it, and
+    /// sends the answer on to the client's region (`Ctx::answer`): the instant the write
+    /// commits, which a sampled write's probe reads count from (`sim::probes`). A write
+    /// answered where it ran commits at its `Reply` instead.
+    Committed {
+        /// The operation.
+        op: OpId,
+        /// The version written.
+        version: Version,
+    },
     /// The write acknowledged under `ticket` was lost to a failure (RPO when its
     /// acknowledgement reached the client, `rpo.unacknowledged_lost` otherwise).
     WriteLost {
@@ -477,6 +487,16 @@ impl<'a, M, T> Ctx<'a, M, T> {
             version,
             stale,
         });
+    }
+
+    /// Records that write `op` commits now with `version` at the region running this
+    /// callback, while its answer travels on to the client's region (`Ctx::answer` calls it;
+    /// a strategy that forwards answers with its own message should too): probe reads of a
+    /// sampled write count from here (`consistency.t_visibility_exact`). A write answered
+    /// with `reply` where it ran needs no call.
+    #[inline]
+    pub fn committed(&mut self, op: OpId, version: Version) {
+        self.out.push(Effect::Committed { op, version });
     }
 
     /// Records that the write acknowledged under `ticket` was lost (RPO: the world counts it

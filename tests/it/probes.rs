@@ -123,6 +123,81 @@ fn constant_latencies_give_the_hand_computed_step() {
     assert_eq!(curve[1].p_consistent, Some(1.0));
 }
 
+#[test]
+fn a_write_answered_from_another_region_is_probed_from_its_commit() {
+    // Writes only, all from b, to strategies that run them at a (the primary, the home, the
+    // one shift) and answer b over the 20 ms link: a write committed at a at s reaches b's
+    // copy at s + 20 ms, on the same ordered channel as its answer. A probe read at b is
+    // consistent exactly from t = 20 ms after the commit (the copy is delivered before a
+    // probe due at the same instant, scheduled later); counting from the answer's arrival
+    // at b instead would give 1 at every delay.
+    let text = r#"name = "forwarded"
+seed = 5
+duration_s = 30
+drain_s = 5
+[network]
+unlinked = "route"
+[[regions]]
+name = "a"
+lat = 40.0
+lon = -75.0
+intra_ms = 1
+[[regions]]
+name = "b"
+lat = 41.0
+lon = -88.0
+intra_ms = 1
+[[regions]]
+name = "c"
+lat = 47.0
+lon = -122.0
+intra_ms = 1
+[[links]]
+from = "a"
+to = "b"
+latency = 20
+[[links]]
+from = "b"
+to = "c"
+latency = 30
+[[links]]
+from = "a"
+to = "c"
+latency = 40
+[[workload.clients]]
+region = "b"
+rate_rps = 50
+read_fraction = 0.0
+keys = 1000000
+[[strategies]]
+kind = "active-passive"
+name = "ap"
+primary = "a"
+[[strategies]]
+kind = "active-active"
+name = "aa"
+homes = [{ region = "a", share = 1 }]
+[[strategies]]
+kind = "follow-the-sun"
+name = "fts"
+shifts = [{ region = "a", start_utc_h = 0 }]
+[consistency]
+probes_ms = [0, 1, 19, 20, 21, 100]
+probe_every = 2
+probe_from = "b"
+"#;
+    let report = run(text);
+    for s in &report.strategies {
+        let curve = s.consistency.t_visibility_exact.as_ref().unwrap();
+        for pt in curve {
+            assert_eq!(pt.failed, 0, "{} t = {}", s.name, pt.t_ms);
+            assert_eq!(pt.probes, s.ops.writes / 2, "{} t = {}", s.name, pt.t_ms);
+            let want = if pt.t_ms >= 20 { 1.0 } else { 0.0 };
+            assert_eq!(pt.p_consistent, Some(want), "{} t = {}", s.name, pt.t_ms);
+        }
+    }
+}
+
 /// P(consistent) of the WARS model for N = 3, R = W = 1, every one-way delay exponential
 /// (mean `w_ms` between writer and replicas, `r_ms` between reader and replicas), a read
 /// starting `t_ms` after the write commits: the first replica to answer the read must have

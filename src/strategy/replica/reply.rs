@@ -3,7 +3,8 @@
 //! Owns `CarriesAnswer` (a protocol whose messages include a `Done { op, outcome }` back to
 //! the client's region) and `Ctx::answer`: reply at once when the operation ran in the
 //! client's own region, else send the answer there (header only; its transit is tagged as
-//! WAN response time), where the strategy's `Done` arm replies.
+//! WAN response time), where the strategy's `Done` arm replies. A write answered this way
+//! commits where it ran, at once (`Ctx::committed`), not when its answer arrives.
 //!
 //! Must not import the engine, the simulation world, metrics or scenario (serde) types.
 
@@ -24,6 +25,10 @@ impl<M: CarriesAnswer, T> Ctx<'_, M, T> {
         if at == client {
             self.reply(op, outcome);
         } else {
+            if let Outcome::Write(version) = outcome {
+                // The write commits here and now, not when its answer reaches the client.
+                self.committed(op, version);
+            }
             self.send(at, client, M::done(op, outcome), HEADER_BYTES);
             self.forwarded(op, client, Part::WanResponse);
         }
