@@ -163,7 +163,10 @@ impl ActivePassive {
 
     /// Region `at` receives primary `from`'s snapshot of `epoch`, sent when `from`'s next
     /// entry for it was to be numbered `position`: it copies the newer versions, follows that
-    /// epoch, holds everything `from` had written by now and expects that number next.
+    /// epoch, holds everything `from` had written by now (every log position up to `from`'s,
+    /// acknowledged or still waiting for standbys: its count of applied entries) and expects
+    /// that number next. The entries of those positions still on their way add nothing when
+    /// they arrive (`has_received`).
     pub(super) fn snapshot_landed(
         &mut self,
         ctx: &mut Ctx<'_, ApMsg, ApTimer>,
@@ -179,8 +182,8 @@ impl ActivePassive {
             self.follow_epoch(at);
         }
         self.view[at as usize] = (from, epoch);
-        self.applied[at as usize] = self.acked[from as usize];
         let pos = self.log_pos[from as usize];
+        self.applied[at as usize] = pos;
         self.recv_floor[at as usize] = pos;
         self.chans.answered(at, from, position);
         // It holds everything the primary had applied when the snapshot left.

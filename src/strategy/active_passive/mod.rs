@@ -552,7 +552,10 @@ impl Strategy for ActivePassive {
                     return; // An entry of another epoch: fenced off.
                 }
                 self.store.apply(at, key, version);
-                self.applied[at as usize] += 1;
+                // One entry more, unless a snapshot that landed while it travelled held it.
+                if !self.has_received(at, position(version)) {
+                    self.applied[at as usize] += 1;
+                }
                 self.received(at, version);
                 self.in_sequence(ctx, at, from, seq);
                 // Lag counts from the acknowledgement, which a waited-for write may have
