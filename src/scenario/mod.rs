@@ -283,9 +283,19 @@ pub fn from_spec(spec: &ScenarioSpec, path: &Path) -> Result<Scenario> {
 /// (a regular file within the input size limit; `.json` is JSON, anything else CSV).
 fn read_matrix(path: &Path, name: &str) -> Result<matrix::Matrix> {
     let file = path.parent().unwrap_or(Path::new("")).join(name);
-    let text = crate::input::read_text(&file)?;
-    let json = file.extension().is_some_and(|e| e == "json");
     let shown = file.display().to_string();
+    // A file that cannot be read is a problem of the scenario's `network.matrix` field.
+    let text = crate::input::read_text(&file).map_err(|e| {
+        let why = match e {
+            Error::Read { source, .. } => format!("{shown}: cannot read: {source}"),
+            other => format!("{shown}: {other}"),
+        };
+        Error::Invalid {
+            path: path.to_path_buf(),
+            problems: vec![crate::error::Problem::new("network.matrix", why)],
+        }
+    })?;
+    let json = file.extension().is_some_and(|e| e == "json");
     matrix::parse(&shown, &text, json).map_err(|errors| Error::Invalid {
         path: path.to_path_buf(),
         problems: errors

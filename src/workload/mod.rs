@@ -273,7 +273,13 @@ impl GroupGen {
     pub fn next_arrival(&mut self, now: u64) -> u64 {
         let mut t = now.saturating_add(self.next_gap_nanos());
         if let Some((d, peak)) = &self.diurnal {
-            while self.rng.random::<f64>() * peak >= d.factor(self.start_utc_ns + t) {
+            // Thinning: a candidate is kept with probability factor / peak. A time that
+            // saturated is past any run's end (it stays there whatever is drawn next: a rate
+            // so low that the gaps overflow, over hours the profile weighs 0, would loop
+            // forever).
+            while t < u64::MAX
+                && self.rng.random::<f64>() * peak >= d.factor(self.start_utc_ns.saturating_add(t))
+            {
                 t = t.saturating_add(secs_to_nanos(self.gap.sample(&mut self.rng)).max(1));
             }
         }
@@ -369,6 +375,26 @@ mod tests {
         assert!((p1 - 0.1928).abs() < 0.01, "{p1}");
         let ratio = counts[0] as f64 / counts[1] as f64;
         assert!((ratio - 2.0).abs() < 0.1, "{ratio}");
+    }
+
+    #[test]
+    fn a_rate_too_low_to_arrive_ends_past_the_run_instead_of_looping() {
+        // One busy hour a day at 1e-12 per second: the gaps overflow the clock within a few
+        // draws, and a saturated time may fall in an hour the profile weighs 0, where
+        // thinning would reject it forever. Every seed returns, past any run's end.
+        let mut profile = [0.0; 24];
+        profile[0] = 1.0;
+        for rate in [1e-9, 1e-12] {
+            let mut g = group(rate, 0.0);
+            g.diurnal = Some(Diurnal {
+                utc_offset_ns: 0,
+                profile,
+            });
+            for seed in 0..32 {
+                let mut gen = GroupGen::new(seed, 0, &g, 0);
+                assert!(gen.next_arrival(0) > 365 * DAY_NS, "{rate} {seed}");
+            }
+        }
     }
 
     #[test]

@@ -616,3 +616,42 @@ fn a_problem_found_twice_in_a_row_is_listed_once() {
     );
     assert_eq!(err.matches("strategies[0].origin:").count(), 1, "{err}");
 }
+
+#[test]
+fn a_matrix_file_that_cannot_be_read_is_a_problem_of_network_matrix() {
+    // Missing, or a directory: the message names the scenario, the field and its line.
+    for (name, matrix) in [("m-missing.toml", "nowhere.csv"), ("m-dir.toml", ".")] {
+        let text = with(
+            "[[regions]]",
+            &format!("[network]\nmatrix = \"{matrix}\"\n[[regions]]"),
+        );
+        let err = rejects(name, &text, &["network.matrix", "cannot read"]);
+        assert!(err.contains("5:1: network.matrix:"), "{err}");
+    }
+}
+
+#[test]
+fn an_invalid_users_section_is_not_reported_as_missing() {
+    // follow-the-user needs [workload.users]: when the section is there but wrong, its own
+    // problem is reported, not "add a [workload.users] section".
+    let users = "[workload.users]\ncount = 10\nrate_rps = 1\ntrips = [{ user = 0, to = \"b\", at_s = 20, back_s = 30 }]\n";
+    let text = format!(
+        "{}{users}",
+        with(
+            "kind = \"active-passive\"\nname = \"ap\"\nprimary = \"a\"",
+            "kind = \"follow-the-user\"\nname = \"fu\""
+        )
+    );
+    let err = rejects("users-bad.toml", &text, &["workload.users.trips[0].at_s"]);
+    assert!(!err.contains("add a [workload.users] section"), "{err}");
+    // Without the section, that is the problem.
+    let text = with(
+        "kind = \"active-passive\"\nname = \"ap\"\nprimary = \"a\"",
+        "kind = \"follow-the-user\"\nname = \"fu\"",
+    );
+    rejects(
+        "users-missing.toml",
+        &text,
+        &["add a [workload.users] section"],
+    );
+}

@@ -476,3 +476,44 @@ fn a_closed_pipe_is_not_a_panic_and_a_full_device_exits_1() {
         assert!(String::from_utf8_lossy(&o.stderr).contains("cannot write to standard output"));
     }
 }
+
+#[test]
+fn breaker_windows_losses_and_periods_without_bound_are_refused() {
+    // A breaker keeps a bit per call of its window, one per (client, serving) region pair:
+    // 2^32 calls took gigabytes. A loss near 1 is drawn one retransmission at a time, without
+    // bound. Periods and latencies have the bounds of timeouts (a day) or of a run (a year),
+    // and a value too large to print as written is shown in scientific notation.
+    let outage =
+        "[[faults]]\nkind = \"region-outage\"\nregion = \"b\"\nstart_s = 1\nduration_s = 1\n";
+    let cases: [(String, &[&str]); 5] = [
+        (
+            with(
+                "name = \"ap\"",
+                "name = \"ap\"\ncircuit_breaker = { window_calls = 4294967295, half_open_calls = 4294967295 }",
+            ) + outage,
+            &[
+                "strategies[0].circuit_breaker.window_calls: must be at most 10000, got 4294967295",
+                "strategies[0].circuit_breaker.half_open_calls: must be at most 10000",
+            ],
+        ),
+        (
+            format!("{BASE}[[faults]]\nkind = \"link-degradation\"\nfrom = \"a\"\nto = \"b\"\nloss = 0.9999999999\nstart_s = 0\n"),
+            &["faults[0].loss: must be at most 0.99"],
+        ),
+        (
+            with("name = \"ap\"", "name = \"ap\"\npromotion_delay_s = 1e300") + outage,
+            &["strategies[0].promotion_delay_s: must be at most 31536000, got 1e300"],
+        ),
+        (
+            with("lon = 20.0", "lon = 20.0\nintra_ms = 1e300"),
+            &["regions[0].intra_ms: must be at most 86400000, got 1e300"],
+        ),
+        (
+            with("duration_s = 10", "duration_s = 1e300"),
+            &["duration_s: must be at most 31536000, got 1e300"],
+        ),
+    ];
+    for (i, (text, needles)) in cases.iter().enumerate() {
+        refused(&format!("unbounded-{i}.toml"), text, needles);
+    }
+}

@@ -4,7 +4,7 @@
 //! Must not import the engine, the world, metrics, report, or its sibling `strategies`
 //! (which calls it).
 
-use super::Checker;
+use super::{Checker, MAX_MS};
 use crate::scenario::spec::{ConsensusReadsSpec, ConsensusSpec};
 use crate::strategy::ConsensusReads;
 use crate::time::secs_to_nanos;
@@ -58,7 +58,7 @@ pub(super) fn consensus_reads(
             return None;
         }
         (ConsensusReadsSpec::Follower, Some(ms)) => {
-            if !c.positive(&f("max_staleness_ms"), ms) {
+            if !c.positive_max(&f("max_staleness_ms"), ms, MAX_MS) {
                 return None;
             }
             ConsensusReads::Follower {

@@ -16,6 +16,8 @@ use crate::time::secs_to_nanos;
 use crate::time::SimTime;
 use crate::topology::RegionId;
 
+/// Largest `loss` of a `link-degradation` fault: 100 transmissions per message on average.
+const MAX_LOSS: f64 = 0.99;
 /// Largest clock offset of a `clock-skew` fault, either way: one day, in ms.
 pub(super) const MAX_OFFSET_MS: f64 = 8.64e7;
 /// Largest clock drift of a `clock-skew` fault, either way, in parts per million (10 %).
@@ -181,6 +183,17 @@ pub(super) fn faults(c: &mut Checker, specs: &[FaultSpec], known: &Known) -> Vec
                 let mut ok = extra.as_ref().is_none_or(|e| e.is_some());
                 if c.range(&f("loss"), *loss, 0.0, 1.0) && *loss >= 1.0 {
                     c.bad(f("loss"), "must be below 1 (every message would be lost)");
+                    ok = false;
+                } else if *loss > MAX_LOSS {
+                    // Each lost transmission is drawn and retransmitted in turn: 1 / (1 - loss)
+                    // per message, without bound as the loss nears 1.
+                    c.bad(
+                        f("loss"),
+                        format!(
+                            "must be at most {MAX_LOSS} (a message would take {:.0} transmissions on average): a link that loses more is cut, a `partition`",
+                            1.0 / (1.0 - loss)
+                        ),
+                    );
                     ok = false;
                 }
                 if let Some(bw) = bandwidth_mbps {

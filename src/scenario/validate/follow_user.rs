@@ -19,10 +19,17 @@ pub(super) fn follow_the_user(
     s: &FollowTheUserSpec,
 ) -> Option<StrategyConfig> {
     let Some(users) = users else {
-        c.bad(
-            f("kind"),
-            "follow-the-user needs travelling users: add a [workload.users] section",
-        );
+        // A [workload.users] section that is there but invalid has problems of its own.
+        let invalid = c
+            .problems
+            .iter()
+            .any(|p| p.field.starts_with("workload.users"));
+        if !invalid {
+            c.bad(
+                f("kind"),
+                "follow-the-user needs travelling users: add a [workload.users] section",
+            );
+        }
         return None;
     };
     let mode = match s.home {

@@ -2,10 +2,11 @@
 //! `LatencyDist`, with a problem for every bad parameter (field paths end in the
 //! distribution's own fields, e.g. `links[0].latency.p99_ms`).
 //!
+//! Every value in ms is at most one day (`MAX_MS`): a latency beyond it describes no network.
 //! Used by every section that has a latency (regions, capacity, links, link faults). Must not
 //! import the engine, the world, metrics or report.
 
-use super::Checker;
+use super::{Checker, MAX_MS};
 use crate::latency::LatencyDist;
 use crate::scenario::spec::{DistSpec, LatencySpec};
 
@@ -14,7 +15,7 @@ impl Checker {
     pub(super) fn latency(&mut self, field: &str, spec: &LatencySpec) -> Option<LatencyDist> {
         match spec {
             LatencySpec::Ms(ms) => self
-                .non_negative(field, *ms)
+                .non_negative_max(field, *ms, MAX_MS)
                 .then(|| LatencyDist::constant(*ms)),
             LatencySpec::Dist(d) => self.dist(field, d),
         }
@@ -24,11 +25,11 @@ impl Checker {
         let f = |name: &str| format!("{field}.{name}");
         match d {
             DistSpec::Constant { ms } => self
-                .non_negative(&f("ms"), *ms)
+                .non_negative_max(&f("ms"), *ms, MAX_MS)
                 .then(|| LatencyDist::constant(*ms)),
             DistSpec::Uniform { min_ms, max_ms } => {
-                let ok = self.non_negative(&f("min_ms"), *min_ms)
-                    & self.non_negative(&f("max_ms"), *max_ms);
+                let ok = self.non_negative_max(&f("min_ms"), *min_ms, MAX_MS)
+                    & self.non_negative_max(&f("max_ms"), *max_ms, MAX_MS);
                 if ok && max_ms < min_ms {
                     self.bad(
                         f("max_ms"),
@@ -39,13 +40,13 @@ impl Checker {
                 ok.then(|| LatencyDist::uniform(*min_ms, *max_ms))
             }
             DistSpec::Normal { mean_ms, sd_ms } => {
-                let ok =
-                    self.non_negative(&f("mean_ms"), *mean_ms) & self.positive(&f("sd_ms"), *sd_ms);
+                let ok = self.non_negative_max(&f("mean_ms"), *mean_ms, MAX_MS)
+                    & self.positive_max(&f("sd_ms"), *sd_ms, MAX_MS);
                 ok.then(|| LatencyDist::normal(*mean_ms, *sd_ms))
             }
             DistSpec::Lognormal { p50_ms, p99_ms } => {
-                let ok =
-                    self.positive(&f("p50_ms"), *p50_ms) & self.positive(&f("p99_ms"), *p99_ms);
+                let ok = self.positive_max(&f("p50_ms"), *p50_ms, MAX_MS)
+                    & self.positive_max(&f("p99_ms"), *p99_ms, MAX_MS);
                 if ok && p99_ms < p50_ms {
                     self.bad(
                         f("p99_ms"),
@@ -56,13 +57,13 @@ impl Checker {
                 ok.then(|| LatencyDist::lognormal(*p50_ms, *p99_ms))
             }
             DistSpec::Exponential { mean_ms, offset_ms } => {
-                let ok = self.positive(&f("mean_ms"), *mean_ms)
-                    & self.non_negative(&f("offset_ms"), *offset_ms);
+                let ok = self.positive_max(&f("mean_ms"), *mean_ms, MAX_MS)
+                    & self.non_negative_max(&f("offset_ms"), *offset_ms, MAX_MS);
                 ok.then(|| LatencyDist::exponential(*mean_ms, *offset_ms))
             }
             DistSpec::Pareto { scale_ms, shape } => {
-                let ok =
-                    self.positive(&f("scale_ms"), *scale_ms) & self.positive(&f("shape"), *shape);
+                let ok = self.positive_max(&f("scale_ms"), *scale_ms, MAX_MS)
+                    & self.positive(&f("shape"), *shape);
                 ok.then(|| LatencyDist::pareto(*scale_ms, *shape))
             }
             DistSpec::Mixture { components } => {
@@ -90,7 +91,7 @@ impl Checker {
                 let mut ok = true;
                 for (i, [p, v]) in percentiles.iter().enumerate() {
                     ok &= self.range(&format!("{pf}[{i}][0]"), *p, 0.0, 100.0);
-                    ok &= self.non_negative(&format!("{pf}[{i}][1]"), *v);
+                    ok &= self.non_negative_max(&format!("{pf}[{i}][1]"), *v, MAX_MS);
                     if ok && i > 0 {
                         let [p0, v0] = percentiles[i - 1];
                         if *p <= p0 {

@@ -101,10 +101,10 @@ impl Checker {
     /// A finite number within `[lo, hi]`.
     fn range(&mut self, field: &str, v: f64, lo: f64, hi: f64) -> bool {
         if !v.is_finite() {
-            self.bad(field, format!("must be a finite number, got {v}"));
+            self.bad(field, format!("must be a finite number, got {}", shown(v)));
             false
         } else if v < lo || v > hi {
-            self.bad(field, format!("must be in [{lo}, {hi}], got {v}"));
+            self.bad(field, format!("must be in [{lo}, {hi}], got {}", shown(v)));
             false
         } else {
             true
@@ -114,7 +114,7 @@ impl Checker {
     /// `v` (already checked finite) is at most `hi`.
     fn at_most(&mut self, field: &str, v: f64, hi: f64) -> bool {
         if v > hi {
-            self.bad(field, format!("must be at most {hi}, got {v}"));
+            self.bad(field, format!("must be at most {hi}, got {}", shown(v)));
             return false;
         }
         true
@@ -133,10 +133,10 @@ impl Checker {
     /// A finite number >= `lo`.
     fn at_least(&mut self, field: &str, v: f64, lo: f64) -> bool {
         if !v.is_finite() {
-            self.bad(field, format!("must be a finite number, got {v}"));
+            self.bad(field, format!("must be a finite number, got {}", shown(v)));
             false
         } else if v < lo {
-            self.bad(field, format!("must be at least {lo}, got {v}"));
+            self.bad(field, format!("must be at least {lo}, got {}", shown(v)));
             false
         } else {
             true
@@ -146,10 +146,10 @@ impl Checker {
     /// A finite number > 0.
     fn positive(&mut self, field: &str, v: f64) -> bool {
         if !v.is_finite() {
-            self.bad(field, format!("must be a finite number, got {v}"));
+            self.bad(field, format!("must be a finite number, got {}", shown(v)));
             false
         } else if v <= 0.0 {
-            self.bad(field, format!("must be greater than 0, got {v}"));
+            self.bad(field, format!("must be greater than 0, got {}", shown(v)));
             false
         } else {
             true
@@ -159,14 +159,24 @@ impl Checker {
     /// A finite number >= 0.
     fn non_negative(&mut self, field: &str, v: f64) -> bool {
         if !v.is_finite() {
-            self.bad(field, format!("must be a finite number, got {v}"));
+            self.bad(field, format!("must be a finite number, got {}", shown(v)));
             false
         } else if v < 0.0 {
-            self.bad(field, format!("must not be negative, got {v}"));
+            self.bad(field, format!("must not be negative, got {}", shown(v)));
             false
         } else {
             true
         }
+    }
+}
+
+/// `v` as a message shows it: as written for everyday magnitudes, in scientific notation
+/// from 1e15 on (Rust prints `1e300` as 301 digits).
+fn shown(v: f64) -> String {
+    if v.is_finite() && v.abs() >= 1e15 {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
     }
 }
 

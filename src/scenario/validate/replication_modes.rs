@@ -9,7 +9,7 @@
 //! Must not import the engine, the world, metrics, report, or its sibling `strategies`
 //! (which calls it).
 
-use super::{Checker, Known};
+use super::{Checker, Known, MAX_MS};
 use crate::scenario::spec::{AckSpec, ActivePassiveSpec, ReplicationSpec};
 use crate::strategy::replica::RegionSet;
 use crate::strategy::{Ack, Replication, SyncQuorum};
@@ -87,7 +87,7 @@ pub(super) fn replication_modes(
         ),
         (true, t) => {
             let ms = t.unwrap_or(DEFAULT_SEMI_SYNC_TIMEOUT_MS);
-            if c.positive(&f("semi_sync_timeout_ms"), ms) {
+            if c.positive_max(&f("semi_sync_timeout_ms"), ms, MAX_MS) {
                 timeout_ns = ms_to_nanos(ms);
             }
         }

@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 
 use super::enforce::{enforce, rehome};
 use super::placement::{homes, nearest};
-use super::{consensus_reads, follow_user, quorum_dc, replication_modes, Checker, Known};
+use super::{
+    consensus_reads, follow_user, quorum_dc, replication_modes, Checker, Known, MAX_MS, MAX_SECONDS,
+};
 use crate::faults::BreakerPolicy;
 use crate::residency::{Residency, ResidencyMode};
 use crate::scenario::spec::{
@@ -128,6 +130,9 @@ pub(super) fn strategies(
     strategies
 }
 
+/// The most calls a breaker's window (or its half-open trial) may count.
+const MAX_BREAKER_CALLS: u32 = 10_000;
+
 /// A circuit breaker's settings (`strategies[i].circuit_breaker`); `None` (with problems)
 /// when invalid.
 fn breaker(c: &mut Checker, path: &str, cb: &CircuitBreakerSpec) -> Option<BreakerPolicy> {
@@ -136,8 +141,18 @@ fn breaker(c: &mut Checker, path: &str, cb: &CircuitBreakerSpec) -> Option<Break
     if c.range(&f("failure_rate"), cb.failure_rate, 0.0, 1.0) && cb.failure_rate == 0.0 {
         c.bad(f("failure_rate"), "must be greater than 0");
     }
+    // Each breaker keeps a bit per call of its window, and there is one per (client
+    // region, serving region): the bound keeps 64 x 64 of them within 5 MB.
     if cb.window_calls == 0 {
         c.bad(f("window_calls"), "must be at least 1");
+    } else if cb.window_calls > MAX_BREAKER_CALLS {
+        c.bad(
+            f("window_calls"),
+            format!(
+                "must be at most {MAX_BREAKER_CALLS}, got {}",
+                cb.window_calls
+            ),
+        );
     }
     let min_calls = cb.min_calls.unwrap_or(cb.window_calls);
     if cb.min_calls == Some(0) {
@@ -151,12 +166,20 @@ fn breaker(c: &mut Checker, path: &str, cb: &CircuitBreakerSpec) -> Option<Break
             ),
         );
     }
-    let open_ok = c.positive(&f("open_ms"), cb.open_ms);
+    let open_ok = c.positive_max(&f("open_ms"), cb.open_ms, MAX_MS);
     if open_ok && secs_to_nanos(cb.open_ms / 1e3) == 0 {
         c.bad(f("open_ms"), "must be at least 1 ns");
     }
     if cb.half_open_calls == 0 {
         c.bad(f("half_open_calls"), "must be at least 1");
+    } else if cb.half_open_calls > MAX_BREAKER_CALLS {
+        c.bad(
+            f("half_open_calls"),
+            format!(
+                "must be at most {MAX_BREAKER_CALLS}, got {}",
+                cb.half_open_calls
+            ),
+        );
     }
     (c.problems.len() == before).then(|| BreakerPolicy {
         failure_rate: cb.failure_rate,
@@ -224,7 +247,7 @@ fn failback(
         }
         FailbackSpec::Auto => {
             let hold = hold_s.unwrap_or(crate::scenario::spec::DEFAULT_FAILBACK_HOLD_S);
-            c.non_negative(&f("failback_hold_s"), hold);
+            c.non_negative_max(&f("failback_hold_s"), hold, MAX_SECONDS);
             Failback::Auto {
                 hold_ns: if hold.is_finite() && hold >= 0.0 {
                     secs_to_nanos(hold)
@@ -248,7 +271,7 @@ fn active_passive(
         .witness
         .as_ref()
         .and_then(|w| b.known.region_ref(c, f("witness"), w));
-    c.non_negative(&f("promotion_delay_s"), ap.promotion_delay_s);
+    c.non_negative_max(&f("promotion_delay_s"), ap.promotion_delay_s, MAX_SECONDS);
     let failback = failback(c, &f, ap.failback, ap.failback_hold_s);
     if witness.is_some() && ap.witness.as_deref() == Some(ap.primary.as_str()) {
         c.bad(f("witness"), "the witness cannot be the primary");
@@ -448,7 +471,10 @@ fn consensus(c: &mut Checker, b: &Before, i: usize, cs: &ConsensusSpec) -> Optio
     };
     let [lo, hi] = cs.election_timeout_ms;
     let field = f("election_timeout_ms");
-    if c.positive(&format!("{field}[0]"), lo) & c.positive(&format!("{field}[1]"), hi) && hi < lo {
+    if c.positive_max(&format!("{field}[0]"), lo, MAX_MS)
+        & c.positive_max(&format!("{field}[1]"), hi, MAX_MS)
+        && hi < lo
+    {
         c.bad(
             format!("{field}[1]"),
             format!("must be >= the minimum ({lo}), got {hi}"),
@@ -476,7 +502,7 @@ fn consensus(c: &mut Checker, b: &Before, i: usize, cs: &ConsensusSpec) -> Optio
 fn edge_cache(c: &mut Checker, b: &Before, i: usize, ec: &EdgeCacheSpec) -> Option<StrategyConfig> {
     let f = field(i);
     let origin = b.known.region_ref(c, f("origin"), &ec.origin);
-    let ok = c.positive(&f("ttl_s"), ec.ttl_s);
+    let ok = c.positive_max(&f("ttl_s"), ec.ttl_s, MAX_SECONDS);
     if ec.capacity == 0 {
         c.bad(f("capacity"), "must be at least 1");
     }
