@@ -29,9 +29,10 @@
 //! since without version vectors the strategy cannot tell concurrent writes from ordered
 //! ones.
 //!
-//! Replication lag: each of the `n` replicas records `applied` when a write reaches it
-//! (whether or not a newer version was already there), with `SimTime::MAX` (no lag) when the
-//! coordinator had not acknowledged the write yet, otherwise with the acknowledgement time.
+//! Replication lag: each of the `n` replicas but the coordinator's own region (the
+//! acknowledging one, docs/metrics.md) records `applied` when a write reaches it (whether or
+//! not a newer version was already there), with `SimTime::MAX` (no lag) when the coordinator
+//! had not acknowledged the write yet, otherwise with the acknowledgement time.
 //! This is measurement only: the replica looks the acknowledgement time up in the
 //! coordinator's table of operations in flight, which no protocol decision reads. Repairs do
 //! not record `applied` (the original write still reaches the replica and records it).
@@ -335,9 +336,12 @@ impl Strategy for Quorum {
                     return;
                 }
                 self.keep(at, key, version, bytes);
-                // Measurement only: when the coordinator acknowledged, if it has.
-                let acked_at = self.live(slot, gen).map_or(SimTime::MAX, |e| e.acked_at);
-                ctx.applied(acked_at);
+                // Measurement only: when the coordinator acknowledged, if it has. The
+                // coordinator's own replica is the acknowledging one: no lag sample.
+                if at != from {
+                    let acked_at = self.live(slot, gen).map_or(SimTime::MAX, |e| e.acked_at);
+                    ctx.applied(acked_at);
+                }
                 ctx.send(at, from, QMsg::WriteAck { slot, gen }, HEADER_BYTES);
             }
             QMsg::WriteAck { slot, gen } => self.write_ack(ctx, from, slot, gen),
