@@ -8,7 +8,7 @@ use std::path::Path;
 
 use geosim::{check, io, plot, report, scenario, sweep, Error};
 
-use super::{plural, sweeps, within_budget, CheckFormat, ValidateFormat};
+use super::{over_budget, plural, sweeps, within_budget, CheckFormat, ValidateFormat};
 
 /// The files of `geosim check`.
 pub(super) struct CheckFiles<'a> {
@@ -267,14 +267,24 @@ pub(super) fn validate(path: &Path, format: ValidateFormat, verbose: bool) -> Re
         return validate_sweep(path, format);
     }
     let loaded = io::load_scenario(path);
+    // Valid but estimated over the event limit: `run` refuses it (exit 2) without --force.
+    let over = loaded
+        .as_ref()
+        .ok()
+        .and_then(|(sc, _)| over_budget(path, sc, sc.strategies.len()));
     if format == ValidateFormat::Text {
         let (sc, _) = loaded?;
         outln!(
-            "{}: ok ({}, {}, {})",
+            "{}: ok ({}, {}, {}){}",
             path.display(),
             plural(sc.topology.len(), "region"),
             plural(sc.workload.groups.len(), "client group"),
             plural(sc.strategies.len(), "strategy"),
+            if over.is_some() {
+                "; too large for `geosim run` without --force"
+            } else {
+                ""
+            },
         );
         if verbose {
             derived_pairs(&sc);
@@ -290,12 +300,12 @@ pub(super) fn validate(path: &Path, format: ValidateFormat, verbose: bool) -> Re
                 report::escape(&w.message)
             );
         }
-        if let Err(e) = within_budget(path, &sc, sc.strategies.len()) {
-            errln!("warning: {e}");
+        if let Some(p) = &over {
+            errln!("warning: {p}");
         }
         return Ok(());
     }
-    let warnings: Vec<serde_json::Value> = match &loaded {
+    let mut warnings: Vec<serde_json::Value> = match &loaded {
         Ok((sc, _)) => sc
             .warnings
             .iter()
@@ -309,6 +319,15 @@ pub(super) fn validate(path: &Path, format: ValidateFormat, verbose: bool) -> Re
             .collect(),
         Err(_) => Vec::new(),
     };
+    if let Some(p) = &over {
+        warnings.push(serde_json::json!({
+            "field": p.field,
+            "strategy": null,
+            "line": p.at.map(|a| a.0),
+            "column": p.at.map(|a| a.1),
+            "message": p.message,
+        }));
+    }
     let (counts, problems, result) = match loaded {
         Ok((sc, _)) => (
             Some((
@@ -331,6 +350,7 @@ pub(super) fn validate(path: &Path, format: ValidateFormat, verbose: bool) -> Re
         "strategies": counts.map(|c| c.2),
         "problems": problems,
         "warnings": warnings,
+        "over_event_limit": over.is_some(),
     });
     outln!(
         "{}",

@@ -263,6 +263,15 @@ pub fn from_str(text: &str, format: Format, path: &Path) -> Result<Scenario> {
     })
 }
 
+/// Gives every problem of `problems` whose field a TOML scenario's `text` writes its line and
+/// column, as validation does (a problem found later, such as the event estimate's); leaves
+/// JSON problems unplaced, as validation does.
+pub fn place(text: &str, format: Format, problems: &mut [crate::error::Problem]) {
+    if format == Format::Toml {
+        position::place(text, problems);
+    }
+}
+
 /// Validates a parsed spec into a scenario.
 pub fn from_spec(spec: &ScenarioSpec, path: &Path) -> Result<Scenario> {
     let stem = path

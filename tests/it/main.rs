@@ -8,6 +8,7 @@ mod applicability;
 mod bad_input;
 mod breakdown;
 mod breaker;
+mod budget;
 mod charts;
 mod check;
 mod check_seeds;
