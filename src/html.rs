@@ -98,6 +98,8 @@ struct Objective {
     target: String,
     measured: String,
     pass: bool,
+    /// Could not be measured (`not_applicable`): `n/a`, not met.
+    na: bool,
     detail: String,
 }
 
@@ -137,6 +139,7 @@ fn slo(section: &Value) -> Option<(bool, Vec<Objective>)> {
                 name: first_str(o, &["name", "objective", "metric", "description", "what"]),
                 target: first_str(o, &["target", "threshold", "limit", "bound", "max", "min"]),
                 measured: first_str(o, &["measured", "value", "actual"]),
+                na: first_bool(o, &["not_applicable"]).unwrap_or(false),
                 detail: first_str(o, &["detail", "verdict"]),
             })
         })
@@ -267,12 +270,14 @@ fn comparison(report: &Value) -> String {
             row.push_str(&match s.get("slo").and_then(slo) {
                 Some((ok, objs)) => {
                     let met = objs.iter().filter(|o| o.pass).count();
-                    let class = if ok { "pass" } else { "fail" };
-                    let word = if ok { "pass" } else { "fail" };
-                    format!(
-                        "<td class=\"{class}\">{word} ({met} of {})</td>",
-                        objs.len()
-                    )
+                    let na = objs.iter().filter(|o| o.na).count();
+                    // Some not measured and none failed: n/a, neither colour.
+                    let (class, word) = match ok {
+                        true => (" class=\"pass\"", "pass"),
+                        false if na > 0 && met + na == objs.len() => ("", "n/a"),
+                        false => (" class=\"fail\"", "fail"),
+                    };
+                    format!("<td{class}>{word} ({met} of {})</td>", objs.len())
                 }
                 None => "<td>–</td>".into(),
             });
@@ -295,16 +300,20 @@ fn comparison(report: &Value) -> String {
                 escape(&format!("{} {verdict}", text(s, "name")))
             ));
             for o in objs {
-                let (class, word) = if o.pass {
-                    ("pass", "pass")
-                } else {
-                    ("fail", "fail")
+                let (class, word) = match (o.pass, o.na) {
+                    (true, _) => (" class=\"pass\"", "pass"),
+                    (false, true) => ("", "n/a"),
+                    (false, false) => (" class=\"fail\"", "fail"),
                 };
                 out.push_str(&format!(
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{word}</td><td>{}</td></tr>\n",
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td{class}>{word}</td><td>{}</td></tr>\n",
                     escape(&o.name),
                     escape(&o.target),
-                    escape(if o.measured.is_empty() { "–" } else { &o.measured }),
+                    escape(if o.measured.is_empty() {
+                        "–"
+                    } else {
+                        &o.measured
+                    }),
                     escape(&o.detail)
                 ));
             }

@@ -163,8 +163,31 @@ fn finish(
     results: &[sim::RunResult],
 ) -> Report {
     let mut report = report::build(sc, info, seed, indices, results);
-    slo::apply(&mut report, &sc.slos);
+    slo::apply(&mut report, &sc.slos, &client_kinds(sc));
     report
+}
+
+/// The kinds of operation each region's clients issue: a group with a rate above 0 issues
+/// reads when its read share is above 0 and writes when it is below 1; travelling users
+/// (`workload.users`) may issue theirs in any region.
+fn client_kinds(sc: &Scenario) -> Vec<slo::ClientKinds> {
+    let w = &sc.workload;
+    (0..sc.topology.len())
+        .map(|i| {
+            let mut k = slo::ClientKinds {
+                region: sc.topology.region(i as u16).name.clone(),
+                reads: false,
+                writes: false,
+            };
+            let groups = w.groups.iter().filter(|g| g.region as usize == i);
+            let users = w.users.iter().map(|u| (u.rate_rps, u.read_fraction));
+            for (rate, read) in groups.map(|g| (g.rate_rps, g.read_fraction)).chain(users) {
+                k.reads |= rate > 0.0 && read > 0.0;
+                k.writes |= rate > 0.0 && read < 1.0;
+            }
+            k
+        })
+        .collect()
 }
 
 /// The indices of the strategies named in `only`, in scenario order (all when empty); an

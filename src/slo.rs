@@ -3,7 +3,8 @@
 //! Owns `evaluate`, which judges one strategy's report against every objective, and `apply`,
 //! which fills in every strategy's verdict. The objectives themselves are scenario input and
 //! live in `objective` (re-exported here). An objective with an upper bound passes when the
-//! measured value is at or below it; a floor passes at or above it. Sits above `report`:
+//! measured value is at or below it; a floor passes at or above it. An objective whose figure
+//! is `null` (no sample) is `n/a`: kept, not met, counted in the verdict. Sits above `report`:
 //! `report` never calls it.
 //!
 //! Must not import the engine, the world, strategies or scenario (serde) types.
@@ -53,6 +54,7 @@ fn upper(objective: String, measured: f64, bound: f64, unit: &str, what: String)
         measured: Some(measured),
         threshold: bound,
         pass,
+        not_applicable: false,
         detail: format!(
             "{what} is {}{unit} {} {}{unit}",
             show(measured),
@@ -62,8 +64,79 @@ fn upper(objective: String, measured: f64, bound: f64, unit: &str, what: String)
     }
 }
 
-/// Judges `s` against every objective.
+/// The kinds of operation the clients of one region issue (from the scenario's workload).
+/// A latency objective without `region` is judged in the client regions that issue its kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientKinds {
+    /// Region name, as in `per_region`.
+    pub region: String,
+    /// Its clients issue reads.
+    pub reads: bool,
+    /// Its clients issue writes.
+    pub writes: bool,
+}
+
+/// An objective whose figure could not be measured: `n/a`, neither met nor failed.
+fn not_applicable(objective: String, bound: f64, name: &str, reason: String) -> SloResult {
+    SloResult {
+        objective,
+        measured: None,
+        threshold: bound,
+        pass: false,
+        not_applicable: true,
+        detail: format!("{name} is n/a: {reason}"),
+    }
+}
+
+/// Operations of kind `op` the strategy issued.
+fn issued(s: &StrategyReport, op: Ops) -> u64 {
+    match op {
+        Ops::Read => s.ops.reads,
+        Ops::Write => s.ops.writes,
+        Ops::All => s.ops.reads + s.ops.writes,
+    }
+}
+
+/// Why there is no latency sample of kind `op` (`from`: ` from <region>` or empty).
+fn no_sample(s: &StrategyReport, op: Ops, from: &str) -> String {
+    let what = match op {
+        Ops::All => "operation",
+        _ => op_name(op),
+    };
+    if issued(s, op) == 0 {
+        return format!("no {what} was issued");
+    }
+    let total = s.ops.reads + s.ops.writes;
+    match s.ops.failed {
+        0 => format!("no successful {what}{from}"),
+        f => format!("no successful {what}{from} ({f} of {total} operations failed)"),
+    }
+}
+
+/// Judges `s` against every objective, as if every client region issued both kinds of
+/// operation (`evaluate_with` with no workload).
 pub fn evaluate(objectives: &[Objective], s: &StrategyReport) -> SloSummary {
+    evaluate_with(objectives, s, None)
+}
+
+/// Judges `s` against every objective. An objective whose figure is `null` is `n/a`, never
+/// dropped and never met. `kinds` (the scenario's clients) leaves out of a latency objective
+/// without `region` the client regions whose clients issue no operation of its kind; without
+/// it (or for a region it does not list) every client region is judged.
+pub fn evaluate_with(
+    objectives: &[Objective],
+    s: &StrategyReport,
+    kinds: Option<&[ClientKinds]>,
+) -> SloSummary {
+    let issues_here = |region: &str, op: Ops| {
+        kinds
+            .and_then(|k| k.iter().find(|c| c.region == region))
+            .is_none_or(|c| match op {
+                Ops::Read => c.reads,
+                Ops::Write => c.writes,
+                Ops::All => c.reads || c.writes,
+            })
+    };
     let mut results = Vec::new();
     for o in objectives {
         match o {
@@ -73,73 +146,117 @@ pub fn evaluate(objectives: &[Objective], s: &StrategyReport) -> SloSummary {
                 max_ms,
                 region,
             } => {
-                let rows: Vec<(String, &crate::report::ReadWrite)> = match region {
+                let objective = |place: &str| {
+                    let name = format!("{percentile} {}{place}", op_name(*op));
+                    (format!("{name} <= {max_ms} ms"), name)
+                };
+                let rows: Vec<(&str, &crate::report::ReadWrite)> = match region {
                     Some(r) => s
                         .region(r)
-                        .map(|rw| vec![(format!(" in {r}"), rw)])
+                        .map(|rw| vec![(r.as_str(), rw)])
                         .unwrap_or_default(),
                     None => s
                         .per_region
                         .iter()
-                        .map(|p| (format!(" in {}", p.region), &p.latency_ms))
+                        .filter(|p| issues_here(&p.region, *op))
+                        .map(|p| (p.region.as_str(), &p.latency_ms))
                         .collect(),
                 };
-                // A region without operations of the kind has no latency (`null`): not judged.
-                for (place, rw) in rows {
-                    let Some(v) = of_op(rw, *op).and_then(|l| l.stat(percentile)) else {
-                        continue;
+                let before = results.len();
+                for (at, rw) in rows {
+                    let (full, name) = objective(&format!(" in {at}"));
+                    results.push(match of_op(rw, *op) {
+                        None => not_applicable(
+                            full,
+                            *max_ms,
+                            &name,
+                            "the report holds no merged latency of reads and writes".into(),
+                        ),
+                        Some(l) => match l.stat(percentile) {
+                            Some(v) => upper(full, v, *max_ms, " ms", name),
+                            // No sample in the region (`null`): n/a, never passed.
+                            None if !issues_here(at, *op) => {
+                                let why = format!("the clients in {at} issue no {}", op_name(*op));
+                                not_applicable(full, *max_ms, &name, why)
+                            }
+                            None => {
+                                let from = format!(" from {at}");
+                                not_applicable(full, *max_ms, &name, no_sample(s, *op, &from))
+                            }
+                        },
+                    });
+                }
+                // No client region to judge it in: one n/a objective, not none.
+                if results.len() == before {
+                    let place = region
+                        .as_ref()
+                        .map_or(String::new(), |r| format!(" in {r}"));
+                    let (full, name) = objective(&place);
+                    let reason = match region {
+                        Some(r) => format!("no client in {r}"),
+                        None => no_sample(s, *op, ""),
                     };
-                    let name = format!("{percentile} {}{place}", op_name(*op));
-                    results.push(upper(
-                        format!("{name} <= {max_ms} ms"),
-                        v,
-                        *max_ms,
-                        " ms",
-                        name,
-                    ));
+                    results.push(not_applicable(full, *max_ms, &name, reason));
                 }
             }
             Objective::Availability { op, min } => {
-                // No operation of the kind (`null`): not judged.
+                let objective = format!("{} availability >= {min}", op_name(*op));
+                let name = format!("{} availability", op_name(*op));
+                // `null` exactly when no operation of the kind was issued: n/a.
                 let Some(a) = (match op {
                     Ops::Read => s.availability.read,
                     Ops::Write => s.availability.write,
                     Ops::All => s.availability.overall,
                 }) else {
+                    results.push(not_applicable(
+                        objective,
+                        *min,
+                        &name,
+                        no_sample(s, *op, ""),
+                    ));
                     continue;
                 };
                 let pass = a >= *min;
                 results.push(SloResult {
-                    objective: format!("{} availability >= {min}", op_name(*op)),
+                    objective,
                     measured: Some(a),
                     threshold: *min,
                     pass,
-                    detail: format!(
-                        "{} availability is {a} {} {min}",
-                        op_name(*op),
-                        if pass { ">=" } else { "<" }
-                    ),
+                    not_applicable: false,
+                    detail: format!("{name} is {a} {} {min}", if pass { ">=" } else { "<" }),
                 });
             }
-            // RPO objectives are not judged where RPO does not apply (`rpo` is `null`).
-            Objective::RpoWrites(max) => results.extend(s.rpo.as_ref().map(|r| {
-                upper(
+            // Where RPO is not measured (`rpo` is `null`: consensus, quorum): n/a.
+            Objective::RpoWrites(max) => results.push(match &s.rpo {
+                Some(r) => upper(
                     format!("lost writes <= {max}"),
                     r.lost_writes as f64,
                     *max as f64,
                     "",
                     "lost writes".into(),
-                )
-            })),
-            Objective::RpoSpan(max) => results.extend(s.rpo.as_ref().map(|r| {
-                upper(
+                ),
+                None => not_applicable(
+                    format!("lost writes <= {max}"),
+                    *max as f64,
+                    "lost writes",
+                    format!("{} reports no RPO", s.kind),
+                ),
+            }),
+            Objective::RpoSpan(max) => results.push(match &s.rpo {
+                Some(r) => upper(
                     format!("RPO span <= {max} s"),
                     r.max_span_s,
                     *max,
                     " s",
                     "RPO span".into(),
-                )
-            })),
+                ),
+                None => not_applicable(
+                    format!("RPO span <= {max} s"),
+                    *max,
+                    "RPO span",
+                    format!("{} reports no RPO", s.kind),
+                ),
+            }),
             Objective::Rto(max) => match s.rto.max_s {
                 Some(v) => results.push(upper(
                     format!("RTO <= {max} s"),
@@ -153,53 +270,80 @@ pub fn evaluate(objectives: &[Objective], s: &StrategyReport) -> SloSummary {
                     measured: None,
                     threshold: *max,
                     pass: false,
+                    not_applicable: false,
                     detail: "RTO: never recovered".into(),
                 }),
             },
             Objective::Budget(max) => {
-                let v = s.cost.as_ref().map_or(0.0, |c| c.monthly_usd);
-                results.push(upper(
-                    format!("monthly cost <= {max} USD"),
-                    v,
-                    *max,
-                    " USD",
-                    "monthly cost".into(),
-                ));
-            }
-            // No successful read (`null`): not judged.
-            Objective::StaleReads(max) => {
-                results.extend(s.consistency.stale_read_rate.map(|rate| {
-                    upper(
-                        format!("stale-read rate <= {max}"),
-                        rate,
+                let objective = format!("monthly cost <= {max} USD");
+                results.push(match &s.cost {
+                    Some(c) => upper(
+                        objective,
+                        c.monthly_usd,
                         *max,
-                        "",
-                        "stale-read rate".into(),
-                    )
-                }))
+                        " USD",
+                        "monthly cost".into(),
+                    ),
+                    None => not_applicable(
+                        objective,
+                        *max,
+                        "monthly cost",
+                        "the report holds no cost".into(),
+                    ),
+                });
+            }
+            // `null` when no read succeeded: n/a.
+            Objective::StaleReads(max) => {
+                let objective = format!("stale-read rate <= {max}");
+                results.push(match s.consistency.stale_read_rate {
+                    Some(rate) => upper(objective, rate, *max, "", "stale-read rate".into()),
+                    None => not_applicable(
+                        objective,
+                        *max,
+                        "stale-read rate",
+                        no_sample(s, Ops::Read, ""),
+                    ),
+                });
             }
         }
     }
+    summary(results)
+}
+
+/// The counts and the one-line verdict. "meets all N" only when every objective was
+/// measured and met; otherwise the first objective not met (failed or `n/a`) is named.
+fn summary(results: Vec<SloResult>) -> SloSummary {
     let met = results.iter().filter(|r| r.pass).count() as u32;
     let total = results.len() as u32;
+    let na = results.iter().filter(|r| r.not_applicable).count() as u32;
     let verdict = match results.iter().find(|r| !r.pass) {
-        None => format!("meets all {total}"),
-        Some(first) => format!("meets {met} of {total}: {}", first.detail),
+        None if total > 0 => format!("meets all {total}"),
+        None => "no objective".to_string(),
+        Some(first) => {
+            let na_note = if na > 0 {
+                format!(" ({na} n/a)")
+            } else {
+                String::new()
+            };
+            format!("meets {met} of {total}{na_note}: {}", first.detail)
+        }
     };
     SloSummary {
         met,
         total,
+        not_applicable: na,
         verdict,
         objectives: results,
     }
 }
 
-/// Fills in every strategy's SLO verdict (left `None` when the scenario has no objectives).
-pub fn apply(report: &mut Report, objectives: &[Objective]) {
+/// Fills in every strategy's SLO verdict (left `None` when the scenario has no objectives);
+/// `kinds` as for `evaluate_with`.
+pub fn apply(report: &mut Report, objectives: &[Objective], kinds: &[ClientKinds]) {
     if objectives.is_empty() {
         return;
     }
     for s in &mut report.strategies {
-        s.slo = Some(evaluate(objectives, s));
+        s.slo = Some(evaluate_with(objectives, s, Some(kinds)));
     }
 }

@@ -75,7 +75,9 @@ pub struct Figures {
     pub availability: f64,
     /// Projected monthly cost, USD (`null` without a cost model).
     pub cost_usd_month: Option<f64>,
-    /// The scenario SLOs it fails (their names as in the report).
+    /// The scenario SLOs it does not meet (their names as in the report): failed, or `n/a`
+    /// (could not be measured, e.g. every operation failed; the name followed by ` (n/a)`),
+    /// which never counts as met.
     pub slo_failed: Vec<String>,
 }
 
@@ -312,7 +314,10 @@ pub fn figures(s: &StrategyReport, regions: &[String], faults: bool) -> Figures 
                 x.objectives
                     .iter()
                     .filter(|o| !o.pass)
-                    .map(|o| o.objective.clone())
+                    .map(|o| match o.not_applicable {
+                        true => format!("{} (n/a)", o.objective),
+                        false => o.objective.clone(),
+                    })
                     .collect()
             })
             .unwrap_or_default(),

@@ -254,14 +254,29 @@ pub struct ResidencyReport {
 pub struct SloResult {
     /// The objective, e.g. `p99 write in eu-west-1 <= 100 ms`.
     pub objective: String,
-    /// The measured value (`null` when there is none, e.g. an RTO that never ended).
+    /// The measured value (`null` when there is none: an RTO that never ended, or a figure
+    /// that could not be measured, `not_applicable`).
     pub measured: Option<f64>,
     /// The bound.
     pub threshold: f64,
-    /// Whether it is met.
+    /// Whether it is met (never when `not_applicable`).
     pub pass: bool,
-    /// One line for humans, e.g. `p99 write in eu-west-1 is 212 ms > 100 ms`.
+    /// The figure could not be measured (no sample: no successful operation of the kind, none
+    /// issued, a figure the strategy does not report): `n/a`, neither met nor failed, and
+    /// `pass` is false. Absent (false) otherwise.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub not_applicable: bool,
+    /// One line for humans, e.g. `p99 write in eu-west-1 is 212 ms > 100 ms`, or with the
+    /// reason when `not_applicable`, `p99 write in eu-west-1 is n/a: no successful write`.
     pub detail: String,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// All verdicts of one strategy.
@@ -269,9 +284,14 @@ pub struct SloResult {
 pub struct SloSummary {
     /// Objectives met.
     pub met: u32,
-    /// Objectives judged.
+    /// Every objective (met, failed or `n/a`).
     pub total: u32,
-    /// One line: `meets 4 of 5: p99 write in ap-southeast-1 is 212 ms > 100 ms`.
+    /// Objectives that could not be measured (`n/a`; counted in `total`, not in `met`).
+    /// Absent when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_applicable: u32,
+    /// One line: `meets 4 of 5: p99 write in ap-southeast-1 is 212 ms > 100 ms`, or
+    /// `meets 2 of 4 (2 n/a): ...` when some could not be measured.
     pub verdict: String,
     /// Every objective.
     pub objectives: Vec<SloResult>,

@@ -126,7 +126,13 @@ pub fn cost_table(report: &Report) -> String {
         ];
         if with_slo {
             row.push(match &s.slo {
-                Some(v) if v.met == v.total => format!("PASS {}/{}", v.met, v.total),
+                // Never a pass over nothing: `n/a` objectives are not met.
+                Some(v) if v.met == v.total && v.total > 0 => {
+                    format!("PASS {}/{}", v.met, v.total)
+                }
+                Some(v) if v.met + v.not_applicable == v.total && v.total > 0 => {
+                    format!("N/A {}/{}", v.met, v.total)
+                }
                 Some(v) => format!("FAIL {}/{}", v.met, v.total),
                 None => "-".to_string(),
             });

@@ -39,6 +39,7 @@ mod rpo;
 mod rpo_client;
 mod schema;
 mod sessions;
+mod slo_na;
 mod strategies;
 mod sweep;
 mod sweep_guard;
