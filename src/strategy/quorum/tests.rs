@@ -87,7 +87,10 @@ fn overlapping_quorums_are_never_stale() {
         assert_eq!(m.conflicts + m.lost_updates, 0, "{name}");
         // Every replica records every write once, but the coordinator's own (a write from
         // a replica's region: the acknowledging one, docs/metrics.md).
-        let own: u64 = replicas.iter().map(|&r| m.per_region[r as usize][1].count()).sum();
+        let own: u64 = replicas
+            .iter()
+            .map(|&r| m.per_region[r as usize][1].count())
+            .sum();
         assert!(own > 0 && own < m.write.count(), "{name}");
         assert_eq!(m.lag.count(), 3 * m.write.count() - own, "{name}");
         if consistent {
