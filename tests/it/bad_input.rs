@@ -655,3 +655,36 @@ fn an_invalid_users_section_is_not_reported_as_missing() {
         &["add a [workload.users] section"],
     );
 }
+
+#[test]
+fn settings_that_shape_nothing_are_rejected() {
+    // With unlinked = "route" no link is derived, so the path model has nothing to shape.
+    let text = with(
+        "[[regions]]",
+        "[network]\nunlinked = \"route\"\npath = \"great-circle\"\nroute_inflation = 2\noverhead_ms = 3\n[[regions]]",
+    );
+    for field in [
+        "network.path",
+        "network.route_inflation",
+        "network.overhead_ms",
+    ] {
+        let err = rejects("route-path.toml", &text, &[field]);
+        assert!(
+            err.contains("has no effect with network.unlinked = \"route\""),
+            "{err}"
+        );
+    }
+    // A second price for one ordered pair would silently replace the first; a price within
+    // one region is never charged.
+    let text = format!(
+        "{GOOD}[cost]\ntransfer = [{{ from = \"a\", to = \"b\", usd_per_gb = 0.02 }}, {{ from = \"a\", to = \"b\", usd_per_gb = 0.09 }}, {{ from = \"b\", to = \"b\", usd_per_gb = 0.01 }}]\n"
+    );
+    rejects(
+        "transfer.toml",
+        &text,
+        &[
+            "cost.transfer[1]: duplicate price for a -> b",
+            "cost.transfer[2].to: has no effect: the same region as from",
+        ],
+    );
+}

@@ -162,7 +162,23 @@ pub(super) fn cost_model(
         let b = known.region_ref(c, format!("cost.transfer[{i}].to"), &pp.to);
         c.non_negative(&format!("cost.transfer[{i}].usd_per_gb"), pp.usd_per_gb);
         if let (Some(a), Some(b)) = (a, b) {
-            pair_price[a as usize * n_regions + b as usize] = Some(pp.usd_per_gb);
+            let slot = &mut pair_price[a as usize * n_regions + b as usize];
+            if a == b {
+                // Only messages between regions are charged transfer.
+                c.bad(
+                    format!("cost.transfer[{i}].to"),
+                    "has no effect: the same region as from (traffic within a region is not charged transfer)",
+                );
+            } else if slot.is_some() {
+                c.bad(
+                    format!("cost.transfer[{i}]"),
+                    format!(
+                        "duplicate price for {} -> {}: one entry per ordered pair",
+                        pp.from, pp.to
+                    ),
+                );
+            }
+            *slot = Some(pp.usd_per_gb);
         }
     }
     CostModel {

@@ -21,7 +21,24 @@ use crate::topology::{
 
 /// The geography-derived latency model (`[network]`).
 pub(super) fn network(c: &mut Checker, net: &NetworkSpec) -> NetworkModel {
+    let route = matches!(net.unlinked, UnlinkedSpec::Route);
     let derivation = match net.path {
+        // The path model only shapes derived links, and `route` derives none.
+        _ if route => {
+            for (field, set) in [
+                ("network.path", matches!(net.path, PathSpec::GreatCircle)),
+                ("network.route_inflation", net.route_inflation.is_some()),
+                ("network.overhead_ms", net.overhead_ms.is_some()),
+            ] {
+                if set {
+                    c.bad(
+                        field,
+                        "has no effect with network.unlinked = \"route\": it shapes the links derived from geography, and route derives none (every pair goes over explicit links)",
+                    );
+                }
+            }
+            Derivation::Hubs(PathParams::default())
+        }
         PathSpec::Hubs => {
             for (field, v) in [
                 ("network.route_inflation", net.route_inflation),
