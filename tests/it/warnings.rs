@@ -1,6 +1,7 @@
 //! Settings that change nothing in the scenario at hand are listed in the report's warnings
 //! (the companion of `noops.rs`): a sloppy quorum with no region to stand in, a time of day
-//! nothing reads, retry settings in a run that never retries. Each is shown to change nothing (or nothing it promises) against a run
+//! nothing reads, retry settings in a run that never retries, read repair with one replica,
+//! synchronous replication with no standby. Each is shown to change nothing (or nothing it promises) against a run
 //! without it, and the warning to go where the setting matters.
 
 use crate::common::run;
@@ -136,4 +137,44 @@ fn retry_settings_in_a_run_that_never_retries_are_a_warning() {
     let (a, b) = (&none.strategies[0].ops, &five.strategies[0].ops);
     assert!(a.timed_out.unwrap() > 0, "{a:?}");
     assert!(b.attempts.unwrap() > a.attempts.unwrap(), "{a:?} {b:?}");
+}
+
+/// Settings with nothing to act on in the scenario at hand: read repair with one replica,
+/// a synchronous primary with no standby. Each run equals its twin without the setting in
+/// what the setting promises to change, and only the setting is warned about.
+#[test]
+fn read_repair_with_one_replica_and_sync_with_no_standby_are_warnings() {
+    let q = |name: &str, repair: bool| {
+        format!("[[strategies]]\nkind = \"quorum\"\nname = \"{name}\"\nn = 1\nr = 1\nw = 1\nread_repair = {repair}\n")
+    };
+    let text = three(
+        "duration_s = 20\nseed = 3",
+        &format!("{LOAD}{}{}", q("repair", true), q("plain", false)),
+    );
+    let r = run(&text);
+    let w = warnings(&r);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].0, "strategies[0].read_repair");
+    assert!(w[0].2.contains("n = 1"), "{}", w[0].2);
+    let (a, b) = (&r.strategies[0], &r.strategies[1]);
+    assert_eq!(a.extra.get("read_repairs").copied(), Some(0.0));
+    assert_eq!(a.latency_ms.read.p99, b.latency_ms.read.p99);
+    assert_eq!(a.consistency.stale_reads, b.consistency.stale_reads);
+
+    let ap = |name: &str, mode: &str| {
+        format!("[[strategies]]\nkind = \"active-passive\"\nname = \"{name}\"\nprimary = \"aws:us-east-1\"\nreplication = \"{mode}\"\n")
+    };
+    let text = format!(
+        "duration_s = 20\nseed = 3\nregions = [\"aws:us-east-1\"]\n[[workload.clients]]\nregion = \"aws:us-east-1\"\nrate_rps = 20\nread_fraction = 0.5\nkeys = 100\n{}{}",
+        ap("sync", "sync"),
+        ap("async", "async")
+    );
+    let r = run(&text);
+    let w = warnings(&r);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].0, "strategies[0].replication");
+    let (a, b) = (&r.strategies[0], &r.strategies[1]);
+    assert!(a.ops.writes > 100);
+    assert_eq!(a.latency_ms.write.p99, b.latency_ms.write.p99);
+    assert_eq!(a.latency_ms.write.mean, b.latency_ms.write.mean);
 }

@@ -13,7 +13,10 @@ use crate::cost::{footprint, Role};
 use crate::faults::{FaultKind, Recovery};
 use crate::scenario::spec::{ClientsSpec, DetectionSpec, ScenarioSpec};
 use crate::scenario::{Scenario, Warning};
-use crate::strategy::{ConsensusReads, Failback, ReadFrom, Resolution, SplitBrain, StrategyConfig};
+use crate::strategy::{
+    ConsensusReads, Failback, HandoffPolicy, ReadFrom, Replication, Resolution, SplitBrain,
+    StrategyConfig,
+};
 use crate::topology::RegionId;
 
 /// Every warning of a valid scenario, in scenario order.
@@ -308,6 +311,32 @@ pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
                     format!("strategies[{j}].resolution"),
                     Some(j),
                     "has no effect: no two regions write the same key (the writing client groups' key ranges do not overlap across regions, and no outage reroutes clients), so no write is ever concurrent with another".into(),
+                );
+            }
+            StrategyConfig::Quorum(q) if q.read_repair && q.n == 1 => {
+                warn(
+                    format!("strategies[{j}].read_repair"),
+                    Some(j),
+                    "has no effect with n = 1: a read asks the one replica, so no answer is older than another to repair".into(),
+                );
+            }
+            StrategyConfig::FollowTheSun(fs)
+                if fs.shifts.len() == 1 && fs.during_handoff == HandoffPolicy::Fail =>
+            {
+                warn(
+                    format!("strategies[{j}].during_handoff"),
+                    Some(j),
+                    "has no effect with a single shift: the primary never hands off".into(),
+                );
+            }
+            StrategyConfig::ActivePassive(ap)
+                if sc.topology.len() == 1 && ap.replication != Replication::Async =>
+            {
+                warn(
+                    format!("strategies[{j}].replication"),
+                    Some(j),
+                    "has no effect in a one-region scenario: there is no standby to wait for"
+                        .into(),
                 );
             }
             StrategyConfig::Quorum(q) if q.sloppy && !sc.has_faults() => {
