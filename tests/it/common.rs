@@ -125,3 +125,36 @@ primary = "p"
 replication = "async"
 read_from = "primary"
 "#;
+
+/// Three regions `a`, `b`, `c` joined only by explicit constant links (one way: a-b 20 ms,
+/// b-c 30 ms, a-c 40 ms; 1 ms within a region), for figures computed by hand.
+pub const TRIANGLE: &str = r#"[network]
+unlinked = "route"
+[[regions]]
+name = "a"
+lat = 40.0
+lon = -75.0
+intra_ms = 1
+[[regions]]
+name = "b"
+lat = 41.0
+lon = -88.0
+intra_ms = 1
+[[regions]]
+name = "c"
+lat = 47.0
+lon = -122.0
+intra_ms = 1
+[[links]]
+from = "a"
+to = "b"
+latency = 20
+[[links]]
+from = "b"
+to = "c"
+latency = 30
+[[links]]
+from = "a"
+to = "c"
+latency = 40
+"#;

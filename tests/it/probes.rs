@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp};
 
-use crate::common::{run, THREE_REGIONS};
+use crate::common::{run, THREE_REGIONS, TRIANGLE};
 
 /// Five regions at one spot (fibre floor 0): writer `w` (the only client region), replicas
 /// `x`, `y`, `z` of a quorum N = 3, R = 1, W = 1, and prober `p`. Every pair has an explicit
@@ -131,40 +131,12 @@ fn a_write_answered_from_another_region_is_probed_from_its_commit() {
     // consistent exactly from t = 20 ms after the commit (the copy is delivered before a
     // probe due at the same instant, scheduled later); counting from the answer's arrival
     // at b instead would give 1 at every delay.
-    let text = r#"name = "forwarded"
+    let text = format!(
+        r#"name = "forwarded"
 seed = 5
 duration_s = 30
 drain_s = 5
-[network]
-unlinked = "route"
-[[regions]]
-name = "a"
-lat = 40.0
-lon = -75.0
-intra_ms = 1
-[[regions]]
-name = "b"
-lat = 41.0
-lon = -88.0
-intra_ms = 1
-[[regions]]
-name = "c"
-lat = 47.0
-lon = -122.0
-intra_ms = 1
-[[links]]
-from = "a"
-to = "b"
-latency = 20
-[[links]]
-from = "b"
-to = "c"
-latency = 30
-[[links]]
-from = "a"
-to = "c"
-latency = 40
-[[workload.clients]]
+{TRIANGLE}[[workload.clients]]
 region = "b"
 rate_rps = 50
 read_fraction = 0.0
@@ -176,17 +148,18 @@ primary = "a"
 [[strategies]]
 kind = "active-active"
 name = "aa"
-homes = [{ region = "a", share = 1 }]
+homes = [{{ region = "a", share = 1 }}]
 [[strategies]]
 kind = "follow-the-sun"
 name = "fts"
-shifts = [{ region = "a", start_utc_h = 0 }]
+shifts = [{{ region = "a", start_utc_h = 0 }}]
 [consistency]
 probes_ms = [0, 1, 19, 20, 21, 100]
 probe_every = 2
 probe_from = "b"
-"#;
-    let report = run(text);
+"#
+    );
+    let report = run(&text);
     for s in &report.strategies {
         let curve = s.consistency.t_visibility_exact.as_ref().unwrap();
         for pt in curve {

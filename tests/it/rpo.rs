@@ -3,7 +3,7 @@
 //! span runs from the oldest to the newest of them, and split-brain writes are the writes a
 //! stale-epoch primary accepted.
 
-use crate::common::run;
+use crate::common::{run, TRIANGLE};
 
 /// Two regions `p` (the async primary) and `s`, 10 degrees apart, no access latency (a
 /// client in `p` gets its answer the instant the primary acknowledges), joined by a link of
@@ -348,36 +348,7 @@ fn promotion(c_outage: bool, replication: &str) -> String {
 seed = 7
 duration_s = 60
 drain_s = 10
-[network]
-unlinked = "route"
-[[regions]]
-name = "a"
-lat = 40.0
-lon = -75.0
-intra_ms = 1
-[[regions]]
-name = "b"
-lat = 41.0
-lon = -88.0
-intra_ms = 1
-[[regions]]
-name = "c"
-lat = 47.0
-lon = -122.0
-intra_ms = 1
-[[links]]
-from = "a"
-to = "b"
-latency = 20
-[[links]]
-from = "b"
-to = "c"
-latency = 30
-[[links]]
-from = "a"
-to = "c"
-latency = 40
-[[workload.clients]]
+{TRIANGLE}[[workload.clients]]
 region = "a"
 rate_rps = 1000
 read_fraction = 0.0
