@@ -1,7 +1,8 @@
 //! Settings that change nothing in the scenario at hand are listed in the report's warnings
 //! (the companion of `noops.rs`): a sloppy quorum with no region to stand in, a time of day
 //! nothing reads, retry settings in a run that never retries, read repair with one replica,
-//! synchronous replication with no standby. Each is shown to change nothing (or nothing it promises) against a run
+//! synchronous replication with no standby, an edge cache with no edge, an eager handoff with
+//! nobody travelling. Each is shown to change nothing (or nothing it promises) against a run
 //! without it, and the warning to go where the setting matters.
 
 use crate::common::run;
@@ -177,4 +178,47 @@ fn read_repair_with_one_replica_and_sync_with_no_standby_are_warnings() {
     assert!(a.ops.writes > 100);
     assert_eq!(a.latency_ms.write.p99, b.latency_ms.write.p99);
     assert_eq!(a.latency_ms.write.mean, b.latency_ms.write.mean);
+}
+
+/// An edge cache with no region but its origin, and an eager handoff with nobody travelling:
+/// twins that differ only in those settings give the same figures, and each is warned about.
+#[test]
+fn a_cache_with_no_edge_and_a_handoff_with_no_traveller_are_warnings() {
+    let ec = |name: &str, ttl: u32, invalidate: bool| {
+        format!("[[strategies]]\nkind = \"edge-cache\"\nname = \"{name}\"\norigin = \"aws:eu-west-1\"\nttl_s = {ttl}\ncapacity = 10\ninvalidate = {invalidate}\n")
+    };
+    let one = "duration_s = 20\nseed = 3\nregions = [\"aws:eu-west-1\"]\n[[workload.clients]]\nregion = \"aws:eu-west-1\"\nrate_rps = 50\nread_fraction = 0.8\nkeys = 100\n";
+    let r = run(&format!(
+        "{one}{}{}",
+        ec("short", 1, true),
+        ec("long", 60, false)
+    ));
+    let w = warnings(&r);
+    let fields: Vec<&str> = w.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(
+        fields,
+        ["strategies[0].origin", "strategies[1].origin"],
+        "{w:?}"
+    );
+    let (a, b) = (&r.strategies[0], &r.strategies[1]);
+    assert!(a.ops.reads > 500);
+    assert_eq!(a.latency_ms.read.p99, b.latency_ms.read.p99);
+    assert_eq!(a.consistency.stale_reads, b.consistency.stale_reads);
+
+    let fu = |name: &str, handoff: &str| {
+        format!("[[strategies]]\nkind = \"follow-the-user\"\nname = \"{name}\"\nhandoff = \"{handoff}\"\n")
+    };
+    let text = format!(
+        "duration_s = 20\nseed = 3\nregions = [\"aws:eu-west-1\", \"aws:us-east-1\"]\n[[workload.clients]]\nregion = \"aws:eu-west-1\"\nrate_rps = 20\nkeys = 100\n[workload.users]\ncount = 10\nrate_rps = 20\n{}{}",
+        fu("eager", "eager"),
+        fu("safe", "safe")
+    );
+    let r = run(&text);
+    let w = warnings(&r);
+    let fields: Vec<&str> = w.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(fields, ["strategies[0].handoff"], "{w:?}");
+    let (a, b) = (&r.strategies[0], &r.strategies[1]);
+    assert!(a.ops.reads > 300);
+    assert_eq!(a.latency_ms.read.p99, b.latency_ms.read.p99);
+    assert_eq!(a.latency_ms.write.p99, b.latency_ms.write.p99);
 }

@@ -15,7 +15,7 @@ use crate::scenario::spec::{ClientsSpec, DetectionSpec, ScenarioSpec};
 use crate::scenario::{Scenario, Warning};
 use crate::strategy::{
     ConsensusReads, Failback, HandoffPolicy, ReadFrom, Replication, Resolution, SplitBrain,
-    StrategyConfig,
+    StrategyConfig, UserHandoff,
 };
 use crate::topology::RegionId;
 
@@ -311,6 +311,27 @@ pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
                     format!("strategies[{j}].resolution"),
                     Some(j),
                     "has no effect: no two regions write the same key (the writing client groups' key ranges do not overlap across regions, and no outage reroutes clients), so no write is ever concurrent with another".into(),
+                );
+            }
+            StrategyConfig::EdgeCache(_) if n == 1 => {
+                warn(
+                    format!("strategies[{j}].origin"),
+                    Some(j),
+                    "has no cache in front of it: the origin is the only region, so ttl_s, capacity and invalidate have no effect".into(),
+                );
+            }
+            StrategyConfig::FollowTheUser(fu)
+                if fu.handoff == UserHandoff::Eager
+                    && sc
+                        .workload
+                        .users
+                        .as_ref()
+                        .is_some_and(|u| u.trips.is_empty() && u.travel.is_none()) =>
+            {
+                warn(
+                    format!("strategies[{j}].handoff"),
+                    Some(j),
+                    "has no effect: no user travels (no trips, travel_fraction = 0), so no data is handed off".into(),
                 );
             }
             StrategyConfig::Quorum(q) if q.read_repair && q.n == 1 => {
