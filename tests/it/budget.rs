@@ -10,36 +10,11 @@ use std::path::Path;
 use geosim::scenario::{self, budget, Format};
 use serde_json::Value;
 
-use crate::hostile::{limited, BASE, QUICK};
+use crate::hostile::{limited, refused_run, with, BASE};
 
 fn estimate(text: &str) -> budget::Estimate {
     let sc = scenario::from_str(text, Format::Toml, Path::new("b.toml")).unwrap();
     budget::estimate(&sc, 1)
-}
-
-fn with(from: &str, to: &str) -> String {
-    assert!(BASE.contains(from), "BASE lacks {from}");
-    BASE.replacen(from, to, 1)
-}
-
-/// `run` on `text` exits 2 at once, writing nothing; returns its stderr.
-fn refused_run(name: &str, text: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join(name);
-    std::fs::write(&file, text).unwrap();
-    let out = dir.path().join("out");
-    let (o, took) = limited(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(took < QUICK, "{took:?}");
-    assert!(!out.exists());
-    err
 }
 
 /// 20,000 operations per second for an hour, half writes: 7.2e7 operations, 3.6e8 events,

@@ -50,6 +50,28 @@ pub(crate) fn limited(args: &[&str]) -> (Output, Duration) {
     (out, started.elapsed())
 }
 
+/// `run` on `text` (written to a file `name`) exits 2 at once within the memory limit,
+/// writing nothing; returns its stderr (`validate` may accept such a file: over the event
+/// limit, or anything else only a run can refuse).
+pub(crate) fn refused_run(name: &str, text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(name);
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    let (o, took) = limited(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(took < QUICK, "{took:?}");
+    assert!(!out.exists());
+    err
+}
+
 /// `validate` and `run` on `file` both exit 2 quickly, within the memory limit, naming the
 /// file and every needle; `run` writes nothing.
 fn refused_file(file: &Path, needles: &[&str]) {
@@ -82,7 +104,7 @@ fn refused(name: &str, text: &str, needles: &[&str]) {
     refused_file(&file, needles);
 }
 
-fn with(from: &str, to: &str) -> String {
+pub(crate) fn with(from: &str, to: &str) -> String {
     assert!(BASE.contains(from), "BASE lacks {from}");
     BASE.replacen(from, to, 1)
 }
@@ -241,19 +263,7 @@ fn a_run_estimated_beyond_the_event_limit_needs_force() {
         "rate_rps = 1000000",
         1,
     );
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("big.toml");
-    std::fs::write(&file, &text).unwrap();
-    let out = dir.path().join("out");
-    let (o, took) = limited(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(took < QUICK);
+    let err = refused_run("big.toml", &text);
     for n in [
         "big.toml",
         "workload.clients[0].rate_rps",
@@ -262,8 +272,10 @@ fn a_run_estimated_beyond_the_event_limit_needs_force() {
     ] {
         assert!(err.contains(n), "message lacks `{n}`: {err}");
     }
-    assert!(!out.exists());
     // `validate` accepts the file (every value is within bounds) and warns.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.toml");
+    std::fs::write(&file, &text).unwrap();
     let (o, _) = limited(&["validate", file.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
