@@ -1,15 +1,14 @@
-//! Assembly of a report from a run's metrics: rounding, availability, per-fault RPO and RTO,
-//! the timeline and the topology as drawn on the map.
+//! Assembly of a report from a run's metrics: availability, per-fault RPO and RTO and the
+//! timeline (values rounded by `round`; the topology as drawn on the map is `topology`'s).
 //!
 //! Owns `build` and the figures derived on the way. Must not import the engine, the world, the
 //! scenario spec or `slo`; does no I/O.
 
 use super::{
-    AvailabilityReport, Consistency, CostReport, ExactVisibility, FailedBy, FaultReport, HubInfo,
-    Lag, Latency, LatencyCurves, LeadershipChange, LinkInfo, Ops, PhaseLatency, ReadWrite,
-    RegionAvailability, RegionInfo, RegionLatency, RegionRto, Report, ResidencyReport, Rpo, Rto,
-    ScenarioInfo, ServingRegion, SplitBrain, Staleness, StrategyReport, Timeline, TopologyInfo,
-    Visibility, Warning,
+    AvailabilityReport, Consistency, CostReport, ExactVisibility, FailedBy, FaultReport, Lag,
+    Latency, LatencyCurves, LeadershipChange, Ops, PhaseLatency, ReadWrite, RegionAvailability,
+    RegionLatency, RegionRto, Report, ResidencyReport, Rpo, Rto, ScenarioInfo, ServingRegion,
+    SplitBrain, Staleness, StrategyReport, Timeline, Visibility, Warning,
 };
 use crate::faults::{Fault, FaultKind};
 use crate::metrics::{CoarseHist, Failure, LatencyStat, RunMetrics, VISIBILITY_AGES_MS};
@@ -18,39 +17,8 @@ use crate::sim::RunResult;
 use crate::strategy::Reports;
 use crate::time::SimTime;
 
-/// Rounds to microseconds when the value is in ms (stable, readable JSON).
-fn ms(v: f64) -> f64 {
-    (v * 1e3).round() / 1e3
-}
-
-/// Rounds a share (in `[0, 1]`) to 6 decimals, but never onto 0 or 1 unless it is exactly
-/// that: one stale read in ten million is 1e-7, not 0, and one failure in ten million leaves
-/// an availability of 0.9999999, not 1 (3 significant digits of the distance to the bound).
-fn rate(v: f64) -> f64 {
-    let r = six(v);
-    if r == 1.0 && v != 1.0 {
-        1.0 - sig3(1.0 - v)
-    } else {
-        r
-    }
-}
-
-/// Rounds to 6 decimals, but a value that is not 0 never rounds to 0: below 5e-7 it keeps 3
-/// significant digits (a storage cost of $4.6e-7 over a short window is not free).
-fn six(v: f64) -> f64 {
-    let r = (v * 1e6).round() / 1e6;
-    if r == 0.0 && v != 0.0 && v.is_finite() {
-        sig3(v)
-    } else {
-        r
-    }
-}
-
-/// `v` to 3 significant digits.
-fn sig3(v: f64) -> f64 {
-    let scale = 10f64.powi(2 - v.abs().log10().floor() as i32);
-    (v * scale).round() / scale
-}
+use super::round::{ms, rate, six};
+use super::topology::topology_info;
 
 fn latency(s: &LatencyStat) -> Latency {
     let q = |p: f64| super::of_samples(s.count(), || ms(s.quantile_ms(p)));
@@ -594,68 +562,6 @@ fn phase_latency(m: &RunMetrics, faults: &[Fault], f: &Fault) -> PhaseLatency {
     }
 }
 
-/// The hubs on the derived path from `a` to `b` (none when the link is explicit or direct).
-fn hubs_on(t: &crate::topology::Topology, a: usize, b: usize) -> Vec<HubInfo> {
-    let Some(path) = t.derived_path(a as u16, b as u16) else {
-        return Vec::new();
-    };
-    path.hubs
-        .iter()
-        .zip(&path.points[1..])
-        .map(|(name, &(lat, lon))| HubInfo {
-            name: name.to_string(),
-            lat,
-            lon,
-        })
-        .collect()
-}
-
-/// The regions and links of a topology.
-pub fn topology_info(t: &crate::topology::Topology) -> TopologyInfo {
-    let direct = |a: usize, b: usize| {
-        t.links()
-            .iter()
-            .find(|l| l.from as usize == a && l.to as usize == b)
-    };
-    let n = t.len();
-    let mut links = Vec::new();
-    for a in 0..n {
-        for b in a + 1..n {
-            let (ab, ba) = (direct(a, b), direct(b, a));
-            if ab.is_none() && ba.is_none() {
-                continue;
-            }
-            let median = |l: Option<&crate::topology::WanLink>, from: usize, to: usize| {
-                ms(l.map_or_else(
-                    || t.median_one_way_ms(from as u16, to as u16),
-                    |l| l.latency.median_ms(),
-                ))
-            };
-            links.push(LinkInfo {
-                a: t.regions()[a].name.clone(),
-                b: t.regions()[b].name.clone(),
-                explicit: ab.is_some_and(|l| l.explicit) || ba.is_some_and(|l| l.explicit),
-                one_way_ms: median(ab, a, b),
-                back_ms: median(ba, b, a),
-                via: hubs_on(t, a, b),
-            });
-        }
-    }
-    TopologyInfo {
-        regions: t
-            .regions()
-            .iter()
-            .map(|r| RegionInfo {
-                name: r.name.clone(),
-                lat: r.lat,
-                lon: r.lon,
-                jurisdiction: r.jurisdiction.clone(),
-            })
-            .collect(),
-        links,
-    }
-}
-
 /// The `migration` section of a scenario with travelling users: `None` (null) for a strategy
 /// whose data does not move; the handoffs' bytes priced through the cost model's transfer
 /// prices (`CostModel::cost` with no roles, so only the transfer term is non-zero).
@@ -680,24 +586,4 @@ fn migration(
         }),
         ryw_violations: g.ryw_violations,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{rate, six};
-
-    #[test]
-    fn shares_and_dollars_never_round_onto_zero_or_one() {
-        assert_eq!(rate(0.1234564), 0.123456);
-        assert_eq!(rate(0.0), 0.0);
-        assert_eq!(rate(1.0), 1.0);
-        assert_eq!(rate(3.0 / 36e6), 8.33e-8);
-        assert_eq!(rate(4.9e-7), 4.9e-7);
-        assert_eq!(rate(5.1e-7), 1e-6);
-        assert_eq!(rate(1.0 - 1e-7), 0.9999999);
-        assert_eq!(rate(1.0 - 6e-7), 0.999999);
-        assert_eq!(six(4.6e-7), 4.6e-7);
-        assert_eq!(six(5323.385583), 5323.385583);
-        assert_eq!(six(-2e-8), -2e-8);
-    }
 }

@@ -3,9 +3,10 @@
 //! Owns `Report` and its parts (serde types, documented in docs/report.md). Submodules:
 //! `applies` (which strategy-reported figures apply to which strategy: the rule behind every
 //! `null`), `breakdown` (the latency breakdown section and its tail explanations), `build`
-//! (metrics -> report, values rounded so the JSON is stable and readable;
-//! availability, per-fault RPO/RTO, timeline, topology), `resilience` (the availability,
-//! RPO/RTO, split-brain, fault-list and timeline types) and `table` (the side-by-side
+//! (metrics -> report: availability, per-fault RPO/RTO, timeline), `round` (values rounded so
+//! the JSON is stable and readable, never a non-zero onto 0), `topology` (the regions and
+//! links drawn on the map), `resilience` (the availability, RPO/RTO, split-brain, fault-list
+//! and timeline types) and `table` (the side-by-side
 //! comparison, resilience, serving-region and cost tables printed by `geosim run`). Nothing here reads a
 //! clock: the report holds simulated quantities only. SLO verdicts are filled in afterwards
 //! by `slo`, which sits above this module.
@@ -16,14 +17,16 @@ mod applies;
 mod breakdown;
 mod build;
 mod resilience;
+mod round;
 mod table;
+mod topology;
 mod trace;
 
 pub use applies::{applies, of_samples};
 pub use breakdown::{
     breakdown, explain, explanations, BreakdownKind, BreakdownRegion, BreakdownTail, Components,
 };
-pub use build::{availability, build, fault_reports, timeline, topology_info, warnings};
+pub use build::{availability, build, fault_reports, timeline, warnings};
 pub use resilience::{
     AvailabilityReport, FaultReport, LeadershipChange, PhaseLatency, RegionAvailability, RegionRto,
     Rpo, Rto, SplitBrain, Timeline,
@@ -32,6 +35,7 @@ pub use table::{
     attempts_table, cost_table, escape, migration_table, percent, region_table, render,
     resilience_table, serving_table, table, warnings_list,
 };
+pub use topology::topology_info;
 pub use trace::trace_json;
 
 use serde::{Deserialize, Serialize};
