@@ -290,7 +290,8 @@ fn ops(m: &RunMetrics, breakers: bool) -> Ops {
 /// The scenario's warnings about the strategies run (or the whole run), in scenario order, then
 /// what only the run shows: random faults whose seeded draw gave no fault at all, retry
 /// settings changed from their defaults in a run where no attempt was given up, and per
-/// strategy (in the order run), client timeouts that gave up attempts in a run without faults.
+/// strategy (in the order run), probes configured but none sent (fewer writes than
+/// `probe_every`), and client timeouts that gave up attempts in a run without faults.
 pub fn warnings(sc: &Scenario, indices: &[usize], results: &[RunResult]) -> Vec<Warning> {
     let mut out: Vec<Warning> = sc
         .warnings
@@ -357,6 +358,18 @@ pub fn warnings(sc: &Scenario, indices: &[usize], results: &[RunResult]) -> Vec<
         }
     }
     for (&i, r) in indices.iter().zip(results) {
+        if let (Some(plan), Some(curve)) = (&sc.probes, &r.metrics.probes) {
+            if curve.counts.iter().all(|c| c[0] == 0 && c[2] == 0) {
+                out.push(Warning {
+                    field: "consistency.probe_every".into(),
+                    strategy: Some(sc.strategies[i].name.clone()),
+                    message: format!(
+                        "no write was probed: a probe follows every {}-th write, and this run issued {} write(s), so t_visibility_exact has no probe at any delay",
+                        plan.every, r.metrics.writes
+                    ),
+                });
+            }
+        }
         let a = &r.metrics.attempts;
         if r.faults.is_empty() && a.timed_out > 0 {
             out.push(Warning {

@@ -24,6 +24,7 @@ mod follow_the_user;
 mod generated;
 mod hostile;
 mod html;
+mod inert;
 mod layering;
 mod linearizability;
 mod matrix;

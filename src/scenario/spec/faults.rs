@@ -282,8 +282,11 @@ pub enum FaultSpec {
 fn default_true() -> bool {
     true
 }
+/// A link degradation's retransmission timeout when the file gives none, ms.
+pub const DEFAULT_RETRANSMIT_MS: f64 = 200.0;
+
 fn default_retransmit_ms() -> f64 {
-    200.0
+    DEFAULT_RETRANSMIT_MS
 }
 
 /// What a region keeps through an outage.
@@ -322,6 +325,9 @@ pub struct RandomFaultsSpec {
     pub recover: RecoverySpec,
 }
 
+/// Mean length of a random outage or partition when the file gives none, s.
+pub const DEFAULT_MTTR_S: f64 = 300.0;
+
 fn default_mttr() -> f64 {
-    300.0
+    DEFAULT_MTTR_S
 }

@@ -29,7 +29,7 @@ pub use consistency::ConsistencySpec;
 pub use cost::{CostSpec, DataClassSpec, InstancesSpec, PairPriceSpec, SloOp, SloSpec};
 pub use faults::{
     CircuitBreakerSpec, ClientsSpec, DetectionSpec, FaultSpec, RandomFaultsSpec, RecoverySpec,
-    SessionRoutingSpec,
+    SessionRoutingSpec, DEFAULT_MTTR_S, DEFAULT_RETRANSMIT_MS,
 };
 pub use latency::{DistSpec, LatencySpec, MixtureComponent};
 pub use region::{

@@ -42,9 +42,10 @@ pub struct NetworkSpec {
     #[serde(default = "default_true")]
     pub fifo: bool,
     /// How derived links and the default access latency (`intra_ms` not given) vary:
-    /// `lognormal` (default) or `constant` (every message takes the median).
-    #[serde(default)]
-    pub variation: VariationSpec,
+    /// `lognormal` (default) or `constant` (every message takes the median). `None`: not
+    /// given (lognormal); kept apart so a setting that nothing reads can be warned about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variation: Option<VariationSpec>,
 }
 
 /// How derived links follow from geography.
@@ -78,7 +79,7 @@ impl Default for NetworkSpec {
             overhead_ms: None,
             unlinked: UnlinkedSpec::Geo,
             fifo: true,
-            variation: VariationSpec::Lognormal,
+            variation: None,
         }
     }
 }

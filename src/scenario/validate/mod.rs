@@ -25,6 +25,7 @@ mod follow_user;
 mod latency;
 mod limits;
 mod matrix;
+mod model_warnings;
 mod placement;
 mod quorum_dc;
 mod regions;

@@ -71,7 +71,7 @@ pub(super) fn network(c: &mut Checker, net: &NetworkSpec) -> NetworkModel {
             UnlinkedSpec::Route => Unlinked::Route,
         },
         fifo: net.fifo,
-        variation: match net.variation {
+        variation: match net.variation.unwrap_or_default() {
             VariationSpec::Lognormal => Variation::Lognormal,
             VariationSpec::Constant => Variation::Constant,
         },

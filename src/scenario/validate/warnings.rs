@@ -3,15 +3,17 @@
 //! load stops, a fault on regions a strategy does not use, a clock skew no strategy reads, a
 //! data class that restricts nothing, `residency = "enforce"` with nothing to enforce, ...).
 //! Each becomes a `Warning` with its field path, in scenario order: `start_utc_h`, faults in file order (and
-//! within a fault, strategies in file order), then random faults, detection and clients, data
-//! classes, strategies. The report lists them and `geosim run` prints them under the tables
+//! within a fault, strategies in file order), then random faults, detection and clients,
+//! sessions, the network and the cost model (`model_warnings`), data classes, strategies. The report lists them and `geosim run` prints them under the tables
 //! (docs/report.md, docs/faults.md).
 //!
 //! Must not import the engine, the world, metrics or report.
 
 use crate::cost::{footprint, Role};
 use crate::faults::{FaultKind, Recovery};
-use crate::scenario::spec::{ClientsSpec, DetectionSpec, ScenarioSpec};
+use crate::scenario::spec::{
+    ClientsSpec, DetectionSpec, ScenarioSpec, DEFAULT_MTTR_S, DEFAULT_RETRANSMIT_MS,
+};
 use crate::scenario::{Scenario, Warning};
 use crate::strategy::{
     ConsensusReads, Failback, HandoffPolicy, ReadFrom, Replication, Resolution, SplitBrain,
@@ -75,6 +77,52 @@ pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
                     fault.start.as_secs_f64()
                 ),
             );
+        }
+        // A fault that changes nothing at all, whatever the strategy.
+        let inert = match &fault.kind {
+            FaultKind::LinkDegradation {
+                extra: None,
+                loss,
+                bandwidth_bps: None,
+                ..
+            } if *loss == 0.0 => {
+                Some("degrades nothing: it sets no extra_latency, no loss and no bandwidth_mbps")
+            }
+            FaultKind::ClockSkew {
+                offset_ns: 0,
+                drift_ppm,
+                ..
+            } if *drift_ppm == 0.0 => {
+                Some("skews nothing: offset_ms and drift_ppm are both 0, so the region's clock stays right")
+            }
+            _ => None,
+        };
+        if let Some(why) = inert {
+            warn(
+                format!("faults[{i}]"),
+                None,
+                format!(
+                    "{} has no effect on any strategy: it {why}",
+                    fault.kind.name()
+                ),
+            );
+            continue;
+        }
+        if let FaultKind::LinkDegradation {
+            loss,
+            retransmit_ns,
+            ..
+        } = &fault.kind
+        {
+            if *loss == 0.0
+                && *retransmit_ns != crate::time::secs_to_nanos(DEFAULT_RETRANSMIT_MS / 1e3)
+            {
+                warn(
+                    format!("faults[{i}].retransmit_ms"),
+                    None,
+                    "has no effect: loss = 0, so no transmission is lost and retransmitted".into(),
+                );
+            }
         }
         // Why the fault cannot affect strategy `j`, if it cannot.
         let idle = |j: usize| -> Option<String> {
@@ -163,6 +211,28 @@ pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
                 "sets neither region_mtbf_s nor link_mtbf_s: no random fault is drawn".into(),
             );
         }
+        for (field, mtbf, mttr_s, what) in [
+            (
+                "region_mttr_s",
+                rf.region_mtbf_s,
+                rf.region_mttr_s,
+                "region outages (region_mtbf_s",
+            ),
+            (
+                "link_mttr_s",
+                rf.link_mtbf_s,
+                rf.link_mttr_s,
+                "partitions (link_mtbf_s",
+            ),
+        ] {
+            if mtbf.is_none() && mttr_s != DEFAULT_MTTR_S {
+                warn(
+                    format!("random_faults.{field}"),
+                    None,
+                    format!("has no effect without random {what} is not set)"),
+                );
+            }
+        }
         if rf.region_mtbf_s.is_none()
             && sc
                 .random_faults
@@ -207,7 +277,11 @@ pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
         );
     }
 
-    for (field, strategy, message) in session_warnings(spec, sc) {
+    for (field, strategy, message) in session_warnings(spec, sc)
+        .into_iter()
+        .chain(super::model_warnings::network(spec, sc))
+        .chain(super::model_warnings::instances(spec, sc))
+    {
         warn(field, strategy, message);
     }
 
@@ -332,6 +406,32 @@ pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
                     format!("strategies[{j}].handoff"),
                     Some(j),
                     "has no effect: no user travels (no trips, travel_fraction = 0), so no data is handed off".into(),
+                );
+            }
+            StrategyConfig::ActivePassive(ap)
+                if ap.read_from == ReadFrom::Primary
+                    && !sc.has_faults()
+                    && sc.workload.users.is_none()
+                    && sc.workload.groups.iter().all(|g| g.region == ap.primary) =>
+            {
+                warn(
+                    format!("strategies[{j}].read_from"),
+                    Some(j),
+                    format!(
+                        "has no effect: every client is in the primary's region `{}` and no fault moves the primary, so a local read is already a read at the primary",
+                        name(ap.primary)
+                    ),
+                );
+            }
+            StrategyConfig::EdgeCache(ec)
+                if ec.invalidate
+                    && sc.workload.users.is_none()
+                    && sc.workload.groups.iter().all(|g| g.read_fraction >= 1.0) =>
+            {
+                warn(
+                    format!("strategies[{j}].invalidate"),
+                    Some(j),
+                    "has no effect: no client group writes (every read_fraction is 1), so there is nothing to invalidate".into(),
                 );
             }
             StrategyConfig::Quorum(q) if q.read_repair && q.n == 1 => {
