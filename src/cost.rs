@@ -146,8 +146,9 @@ pub struct Cost {
     pub egress_usd: f64,
     /// Sum of the above.
     pub total_usd: f64,
-    /// Total per million operations issued.
-    pub per_million_ops_usd: f64,
+    /// Total per million operations issued (`None` when none was issued: a cost per
+    /// operation of no operation does not apply).
+    pub per_million_ops_usd: Option<f64>,
     /// Total projected to a 730-hour month.
     pub monthly_usd: f64,
 }
@@ -228,11 +229,7 @@ impl CostModel {
             transfer_usd,
             egress_usd,
             total_usd,
-            per_million_ops_usd: if ops == 0 {
-                0.0
-            } else {
-                total_usd / ops as f64 * 1e6
-            },
+            per_million_ops_usd: (ops > 0).then(|| total_usd / ops as f64 * 1e6),
             monthly_usd: if hours > 0.0 {
                 total_usd * HOURS_PER_MONTH / hours
             } else {
@@ -276,7 +273,18 @@ mod tests {
         assert_eq!(c.egress_usd, 0.09);
         assert!((c.storage_usd - 2.0 * 10.0 * 0.1 / 730.0).abs() < 1e-12);
         assert!((c.monthly_usd - c.total_usd * 730.0).abs() < 1e-9);
-        assert!((c.per_million_ops_usd - c.total_usd).abs() < 1e-12);
+        assert!((c.per_million_ops_usd.unwrap() - c.total_usd).abs() < 1e-12);
+        // No operation issued: the same run has no cost per operation (null, not 0).
+        let none = m.cost(
+            &[Role::Primary, Role::Standby],
+            3600.0,
+            &bytes,
+            &[0, 0],
+            0,
+            0.0,
+        );
+        assert_eq!(none.per_million_ops_usd, None);
+        assert_eq!(none.compute_usd, 6.0);
     }
 
     #[test]

@@ -208,7 +208,7 @@ pub fn build(
                     transfer_usd: usd(c.transfer_usd),
                     egress_usd: usd(c.egress_usd),
                     total_usd: usd(c.total_usd),
-                    per_million_ops_usd: usd(c.per_million_ops_usd),
+                    per_million_ops_usd: c.per_million_ops_usd.map(usd),
                     monthly_usd: usd(c.monthly_usd),
                 }),
                 // Without data classes nothing is restricted: residency does not apply.

@@ -216,8 +216,8 @@ pub struct CostReport {
     pub egress_usd: f64,
     /// Sum of the above over the simulated window.
     pub total_usd: f64,
-    /// Total per million operations issued.
-    pub per_million_ops_usd: f64,
+    /// Total per million operations issued (`null` when no operation was issued).
+    pub per_million_ops_usd: Option<f64>,
     /// Total projected to a 730-hour month.
     pub monthly_usd: f64,
 }

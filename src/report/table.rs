@@ -115,7 +115,7 @@ pub fn cost_table(report: &Report) -> String {
             money(c.transfer_usd),
             money(c.egress_usd),
             money(c.total_usd),
-            money(c.per_million_ops_usd),
+            na(c.per_million_ops_usd, money),
             format!("${:.0}", c.monthly_usd),
             match &s.residency {
                 Some(r) if r.violations > 0 => format!("{} violations", r.violations),

@@ -134,3 +134,54 @@ read_from = "local"
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// No operation issued (one group at 1e-9 operations a second for 60 s): the cost per
+/// operation is `null` in report.json and `n/a` in the cost table, not $0, while the cost of
+/// the window is a number: async active-passive runs a primary (4 instances) and a standby
+/// (2) at the default $0.384 an instance-hour for 1/60 h: 6 x 0.384 / 60 = $0.0384.
+#[test]
+fn a_run_without_operations_has_no_cost_per_operation() {
+    let dir = std::env::temp_dir().join(format!("geosim-no-ops-cost-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("no-ops.toml");
+    let rest = r#"[[workload.clients]]
+region = "s"
+rate_rps = 0.000000001
+[[strategies]]
+kind = "active-passive"
+name = "ap"
+primary = "p"
+"#;
+    let head = "name = \"no-ops\"\nduration_s = 60\ndrain_s = 2";
+    std::fs::write(&file, pair(head, "", "", 40.0, rest)).unwrap();
+    let out = dir.join("out");
+    let o = geosim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-charts",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let s = &json["strategies"][0];
+    assert_eq!(
+        (s["ops"]["reads"].as_u64(), s["ops"]["writes"].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert!(s["cost"]["per_million_ops_usd"].is_null(), "{}", s["cost"]);
+    assert_eq!(s["cost"]["compute_usd"], 0.0384);
+    // The cost table's row: strategy, compute, storage, transfer, egress, total, $/M ops.
+    let table = text.split("cost over").nth(1).expect("cost table");
+    let row: Vec<&str> = table
+        .lines()
+        .find(|l| l.starts_with("ap "))
+        .expect("cost row")
+        .split_whitespace()
+        .collect();
+    assert_eq!(row[1], "$0.0384", "{table}");
+    assert_eq!(row[6], "n/a", "{table}");
+    std::fs::remove_dir_all(&dir).ok();
+}
