@@ -5,7 +5,7 @@ use geosim::io::load_scenario;
 use geosim::slo::{evaluate, Objective, Ops};
 use geosim::topology::{fibre_floor_ms, great_circle_km, NetworkModel};
 
-use crate::common::{pair, run, run_scenario, scenario, shipped, PAIR_AP};
+use crate::common::{pair, run, run_scenario, scenario, shipped, PAIR_AP, TRIANGLE};
 
 /// Two regions, async active-passive, constant latency, different transfer prices out of
 /// each region: the bytes of every message are known, so the transfer cost is too.
@@ -374,4 +374,82 @@ read_from = "local"
         .measured
         .unwrap();
     assert!((m - mean).abs() < 1e-3, "{m} vs {mean}");
+}
+
+/// The default `data_gb` is one copy of everything the workload can write, the travelling
+/// users' keys included, and each strategy holds the copies of docs/cost.md's roles table.
+/// Regions `a`, `b`, `c` (`TRIANGLE`, default prices: multiplier 1.0, $0.384 an instance-hour),
+/// 1 h. A group at `c` writes keys 0..10 at 100 bytes (1,000 B); 99,999 users at home in `a`
+/// own 10 keys each at 1,024 bytes, after the group's (999,990 keys, 1,023,989,760 B); user 0
+/// travels to `b`. One copy: 1,023,990,760 B = 1.02399076 GB; the key space is 1,000,000. At
+/// $730 a GB-month, $1 a GB-hour: storage over 1 h = copies x 1.02399076.
+/// - `ap` (primary `a`, standbys `b`, `c`): 3 copies = $3.07197228; 4 + 2 + 2 instances = $3.072.
+/// - `mm`: 3 replicas, 3 copies = $3.07197228; 12 instances = $4.608.
+/// - `ftu` (both modes): servers where a user can be (`a`, and `b` by the trip), the primary at
+///   `default_home` (`c`, the group's region, where no user is): 1 copy = $1.02399076;
+///   3 x 4 instances = $4.608.
+/// - `edge` (origin `a`, caches of 250,000 entries in `b`, `c`): 1 + 2 x 250,000 / 1,000,000 =
+///   1.5 copies = $1.53598614; 4 + 2 + 2 instances = $3.072.
+#[test]
+fn default_storage_counts_the_users_keys_and_each_strategy_its_copies() {
+    let text = format!(
+        r#"duration_s = 3600
+drain_s = 1
+{TRIANGLE}
+[cost]
+storage_usd_per_gb_month = 730.0
+[[workload.clients]]
+region = "c"
+rate_rps = 0.01
+keys = 10
+value_bytes = 100
+[workload.users]
+count = 99999
+keys_per_user = 10
+value_bytes = 1024
+rate_rps = 0.01
+homes = ["a"]
+trips = [{{ user = 0, to = "b", at_s = 10, back_s = 20 }}]
+[[strategies]]
+kind = "active-passive"
+name = "ap"
+primary = "a"
+[[strategies]]
+kind = "multi-master"
+name = "mm"
+[[strategies]]
+kind = "follow-the-user"
+name = "ftu"
+[[strategies]]
+kind = "follow-the-user"
+name = "ftu-fixed"
+home = "fixed"
+[[strategies]]
+kind = "edge-cache"
+name = "edge"
+origin = "a"
+capacity = 250000
+"#
+    );
+    let r = run(&text);
+    let gb = 1_023_990_760.0 / 1e9;
+    for (name, copies, instances) in [
+        ("ap", 3.0, 8.0),
+        ("mm", 3.0, 12.0),
+        ("ftu", 1.0, 12.0),
+        ("ftu-fixed", 1.0, 12.0),
+        ("edge", 1.5, 8.0),
+    ] {
+        let c = r.strategy(name).unwrap().cost.clone().unwrap();
+        let storage = copies * gb;
+        // The report rounds dollars to 6 decimals.
+        assert!(
+            (c.storage_usd - storage).abs() <= 5e-7,
+            "{name}: {c:?} vs {storage}"
+        );
+        assert!(
+            (c.compute_usd - instances * 0.384).abs() <= 5e-7,
+            "{name}: {c:?}"
+        );
+    }
 }

@@ -11,7 +11,7 @@ use crate::cost::CostModel;
 use crate::objective::{Objective, Ops};
 use crate::residency::{DataClass, Residency, NO_CLASS};
 use crate::scenario::spec::{CostSpec, ScenarioSpec, SloOp, SloSpec};
-use crate::workload::ClientGroup;
+use crate::workload::{ClientGroup, Users};
 
 /// The data classes (`[[data_classes]]`) and the class of every key, from the classes' key
 /// ranges and the client groups' `data_class`.
@@ -116,12 +116,13 @@ pub(super) fn residency(
 }
 
 /// The cost model (`[cost]`): prices, instances per role, the size of one copy of the data
-/// (from the client groups unless given) and per-pair transfer prices.
+/// (from the client groups and the travelling users unless given) and per-pair transfer
+/// prices.
 pub(super) fn cost_model(
     c: &mut Checker,
     cs: &CostSpec,
     known: &Known,
-    groups: &[ClientGroup],
+    (groups, users): (&[ClientGroup], Option<&Users>),
     key_space: u64,
 ) -> CostModel {
     let (regions, prices) = (&known.regions, &known.prices);
@@ -143,14 +144,20 @@ pub(super) fn cost_model(
             v
         }
         None => {
-            // One copy: every key at the value size of the group that writes it (the
-            // largest when groups share keys).
+            // One copy of everything the workload can write: every key at the value size
+            // of the group that writes it (the largest when groups share keys), and every
+            // user's key at the users' value size (their range follows the groups' key
+            // space: no group writes it).
             let mut size = vec![0u32; key_space as usize];
             for g in groups {
                 let end = (g.key_offset.saturating_add(g.keys)).min(key_space);
                 for s in &mut size[g.key_offset as usize..end as usize] {
                     *s = (*s).max(g.value_bytes);
                 }
+            }
+            if let Some(u) = users {
+                let end = (u.key_offset + u.keys()).min(key_space);
+                size[u.key_offset as usize..end as usize].fill(u.value_bytes);
             }
             size.iter().map(|&b| b as f64).sum::<f64>() / 1e9
         }

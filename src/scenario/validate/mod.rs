@@ -251,7 +251,13 @@ pub fn validate(
     let key_space = groups_keys + users.as_ref().map_or(0, |u| u.keys());
     let start_utc_ns = secs_to_nanos(spec.start_utc_h * 3600.0);
     let residency = cost::residency(&mut c, spec, &known, key_space);
-    let cost = cost::cost_model(&mut c, &spec.cost, &known, &groups, key_space);
+    let cost = cost::cost_model(
+        &mut c,
+        &spec.cost,
+        &known,
+        (&groups, users.as_ref()),
+        key_space,
+    );
     let slos = cost::slos(&mut c, &spec.slo, &known, &groups);
     let strategies = strategies::strategies(
         &mut c,
