@@ -116,6 +116,40 @@ pub fn footprint(cfg: &StrategyConfig, n: usize) -> Vec<Role> {
     roles
 }
 
+/// Full copies of the data a strategy stores, given its `footprint`: one per region whose
+/// role holds data (primary, replica, standby), a cache region's share of one
+/// (`min(capacity / key space, 1)`), none for other roles; but for `quorum`, whose replica
+/// regions each hold only the keys they are replicas of, the mean size of a key's replica
+/// set over the key space (`n`: each key is stored `n` times, wherever its replicas are).
+pub fn stored_copies(cfg: &StrategyConfig, roles: &[Role], key_space: u64) -> f64 {
+    if let StrategyConfig::Quorum(q) = cfg {
+        if !q.homes.is_empty() {
+            let held: u64 = q
+                .homes
+                .iter()
+                .map(|&h| q.replicas[h as usize].len() as u64)
+                .sum();
+            return held as f64 / q.homes.len() as f64;
+        }
+    }
+    let cache_share = match cfg {
+        StrategyConfig::EdgeCache(e) => (e.capacity as f64 / key_space.max(1) as f64).min(1.0),
+        _ => 0.0,
+    };
+    roles
+        .iter()
+        .map(|&r| {
+            if r.holds_data() {
+                1.0
+            } else if r == Role::Cache {
+                cache_share
+            } else {
+                0.0
+            }
+        })
+        .sum()
+}
+
 /// Prices and sizes of a scenario.
 #[derive(Clone, Debug)]
 pub struct CostModel {
@@ -175,7 +209,7 @@ impl CostModel {
 
     /// The cost of a run of `window_s` seconds: `roles` per region, `bytes` sent per
     /// ordered region pair, `egress` bytes answered to clients per region, `ops` issued, and
-    /// `cache_share` (the share of the data a cache holds).
+    /// `copies` (full copies of the data stored: `stored_copies`).
     pub fn cost(
         &self,
         roles: &[Role],
@@ -183,7 +217,7 @@ impl CostModel {
         bytes: &[u64],
         egress: &[u64],
         ops: u64,
-        cache_share: f64,
+        copies: f64,
     ) -> Cost {
         let n = self.regions.len();
         let hours = window_s / 3600.0;
@@ -192,18 +226,6 @@ impl CostModel {
             .zip(&self.regions)
             .map(|(&role, p)| {
                 self.instances(role) * self.instance_usd_per_hour * p.price_multiplier * hours
-            })
-            .sum();
-        let copies: f64 = roles
-            .iter()
-            .map(|&r| {
-                if r.holds_data() {
-                    1.0
-                } else if r == Role::Cache {
-                    cache_share
-                } else {
-                    0.0
-                }
             })
             .sum();
         let storage_usd =
@@ -266,7 +288,7 @@ mod tests {
             &bytes,
             &[1_000_000_000, 0],
             1_000_000,
-            0.0,
+            2.0,
         );
         assert_eq!(c.compute_usd, 6.0);
         assert_eq!(c.transfer_usd, 3.0 * 0.05 + 2.0 * 0.09);
@@ -281,7 +303,7 @@ mod tests {
             &bytes,
             &[0, 0],
             0,
-            0.0,
+            2.0,
         );
         assert_eq!(none.per_million_ops_usd, None);
         assert_eq!(none.compute_usd, 6.0);

@@ -67,19 +67,14 @@ pub fn build(
             let ap = super::applies(&s.config, m.reports);
             let (faults, rpo, rto) = fault_reports(sc, &res.faults, m, ap);
             let roles = crate::cost::footprint(&s.config, sc.topology.len());
-            let cache_share = match &s.config {
-                crate::strategy::StrategyConfig::EdgeCache(e) => {
-                    (e.capacity as f64 / sc.workload.key_space().max(1) as f64).min(1.0)
-                }
-                _ => 0.0,
-            };
+            let copies = crate::cost::stored_copies(&s.config, &roles, sc.workload.key_space());
             let c = sc.cost.cost(
                 &roles,
                 sc.duration_ns as f64 / 1e9,
                 &m.bytes_matrix,
                 &m.egress_bytes,
                 m.reads + m.writes,
-                cache_share,
+                copies,
             );
             let usd = six;
             StrategyReport {

@@ -453,3 +453,29 @@ capacity = 250000
         );
     }
 }
+
+/// A quorum region stores only the keys it is a replica of: with `n = 2` over three regions,
+/// every key is stored twice although all three regions run replicas (each home's two
+/// nearest), so storage is 2 copies, not 3, while compute prices all three regions. By hand:
+/// copies x 1 GB x $730 per GB-month x 1 h / 730 h.
+#[test]
+fn quorum_storage_counts_each_key_n_times_not_every_replica_region() {
+    let groups: String = ["a", "b", "c"]
+        .iter()
+        .map(|r| format!("[[workload.clients]]\nregion = \"{r}\"\nrate_rps = 0.01\nkeys = 10\n"))
+        .collect();
+    let text = format!(
+        "duration_s = 3600\ndrain_s = 1\n{TRIANGLE}\n[cost]\nstorage_usd_per_gb_month = 730.0\ndata_gb = 1.0\n{groups}\
+         [[strategies]]\nkind = \"quorum\"\nname = \"q2\"\nn = 2\nr = 1\nw = 1\n\
+         [[strategies]]\nkind = \"quorum\"\nname = \"q3\"\nn = 3\nr = 2\nw = 2\n"
+    );
+    let r = run(&text);
+    for (name, copies) in [("q2", 2.0), ("q3", 3.0)] {
+        let c = r.strategy(name).unwrap().cost.clone().unwrap();
+        assert!((c.storage_usd - copies).abs() <= 5e-7, "{name}: {c:?}");
+        assert!(
+            (c.compute_usd - 12.0 * 0.384).abs() <= 5e-7,
+            "{name}: {c:?}"
+        );
+    }
+}
