@@ -272,6 +272,25 @@ impl Capacity {
     pub fn can_shed(&self, bulkhead: Option<f64>) -> bool {
         self.queue_limit.is_some() || bulkhead.or(self.failover_share).is_some()
     }
+
+    /// Most failed-over requests (of clients of other regions) the station holds at once,
+    /// waiting or in service: the share (`bulkhead`, the strategy's override, else
+    /// `failover_share`) of the servers, at least one; `None`: no limit.
+    pub fn failover_limit(&self, bulkhead: Option<f64>) -> Option<u32> {
+        bulkhead
+            .or(self.failover_share)
+            .map(|share| ((share * self.servers as f64).floor() as u32).max(1))
+    }
+
+    /// Whether a failover `share` can shed a request the station would otherwise take: not
+    /// when it admits all the servers and nothing may wait (`queue_limit = 0`), as the station
+    /// then never holds more requests than that and sheds the next one itself.
+    pub fn share_can_shed(&self, share: f64) -> bool {
+        self.queue_limit != Some(0)
+            || self
+                .failover_limit(Some(share))
+                .is_some_and(|l| l < self.servers)
+    }
 }
 
 /// The settings of a client-side circuit breaker (one per client region and serving region).

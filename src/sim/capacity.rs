@@ -64,10 +64,7 @@ impl<S: Strategy> World<'_, S> {
             return;
         };
         let st = &mut self.stations[at as usize];
-        let foreign_cap = self
-            .bulkhead
-            .or(cap.failover_share)
-            .map(|share| ((share * cap.servers as f64).floor() as u32).max(1));
+        let foreign_cap = cap.failover_limit(self.bulkhead);
         if foreign && foreign_cap.is_some_and(|c| st.foreign >= c) {
             // Bulkhead full for failed-over traffic: shed at once.
             self.metrics.stations.shed(at);

@@ -2,10 +2,11 @@
 //! (the companion of `noops.rs`): a sloppy quorum with no region to stand in, a time of day
 //! nothing reads, retry settings in a run that never retries, read repair with one replica,
 //! synchronous replication with no standby, an edge cache with no edge, an eager handoff with
-//! nobody travelling. Each is shown to change nothing (or nothing it promises) against a run
-//! without it, and the warning to go where the setting matters.
+//! nobody travelling, a failover share or bulkhead that nothing fails over to. Each is shown
+//! to change nothing (or nothing it promises) against a run without it, and the warning to go
+//! where the setting matters.
 
-use crate::common::run;
+use crate::common::{run, scenario};
 use crate::noops::{three, warnings, LOAD};
 
 /// A sloppy quorum whose replicas are every region has no region to stand in for a suspected
@@ -221,4 +222,159 @@ fn a_cache_with_no_edge_and_a_handoff_with_no_traveller_are_warnings() {
     assert!(a.ops.reads > 300);
     assert_eq!(a.latency_ms.read.p99, b.latency_ms.read.p99);
     assert_eq!(a.latency_ms.write.p99, b.latency_ms.write.p99);
+}
+
+/// Two regions with a capacity each, clients in both, two multi-master strategies, the second
+/// with its own bulkhead; `extra` is appended (faults, settings).
+fn stations(share: &str, bulkhead: &str, queue: &str, extra: &str) -> String {
+    let cap = |more: &str| {
+        format!("capacity = {{ servers = 2, service_ms = {{ dist = \"exponential\", mean_ms = 5 }}{queue}{more} }}")
+    };
+    let group = |r: &str| {
+        format!("[[workload.clients]]\nregion = \"{r}\"\nrate_rps = 150\nread_fraction = 0.8\nkeys = 100\n")
+    };
+    format!(
+        "duration_s = 20\nseed = 3\n\
+         [[regions]]\nname = \"aws:eu-west-1\"\n{}\n[[regions]]\nname = \"aws:us-east-1\"\n{}\n{}{}\
+         [[strategies]]\nkind = \"multi-master\"\nname = \"open\"\n\
+         [[strategies]]\nkind = \"multi-master\"\nname = \"walled\"\n{bulkhead}\n{extra}",
+        cap(share),
+        cap(""),
+        group("aws:eu-west-1"),
+        group("aws:us-east-1"),
+    )
+}
+
+/// `failover_share` and `bulkhead` limit only failed-over requests (clients served outside
+/// their own region: rerouted after an outage, a sticky session, enforced residency). With
+/// none of those, or in one region, or with every strategy overriding the share, or where a
+/// station with `queue_limit = 0` sheds first anyway, twins that differ only in those
+/// settings give the same figures, and each setting is warned about; with an outage that
+/// reroutes clients onto the limited region, they shed requests and are not.
+#[test]
+fn a_failover_share_or_bulkhead_nothing_fails_over_to_is_a_warning() {
+    let (share, bulkhead) = (", failover_share = 0.5", "bulkhead = 0.5");
+    let fields = |r: &geosim::report::Report| -> Vec<String> {
+        warnings(r).into_iter().map(|w| w.0).collect()
+    };
+    // The strategies' figures; `shed` is 0 with a limit that can shed and null without one.
+    let figures = |r: &geosim::report::Report| {
+        let mut v = serde_json::to_value(&r.strategies).unwrap();
+        for s in v.as_array_mut().unwrap() {
+            for region in s["serving"].as_array_mut().unwrap() {
+                region["shed"] = serde_json::Value::Null;
+            }
+        }
+        v
+    };
+    // No fault: every client is served at home.
+    let limited = run(&stations(share, bulkhead, "", ""));
+    let plain = run(&stations("", "", "", ""));
+    assert_eq!(
+        fields(&limited),
+        [
+            "regions[0].capacity.failover_share",
+            "strategies[1].bulkhead"
+        ]
+    );
+    assert!(fields(&plain).is_empty(), "{:?}", fields(&plain));
+    assert!(limited.strategies[0].ops.reads > 3000);
+    assert_eq!(figures(&limited), figures(&plain));
+    let w = warnings(&limited);
+    assert!(
+        w[0].2
+            .starts_with("has no effect: no client of another region is ever served here"),
+        "{}",
+        w[0].2
+    );
+    assert_eq!(w[1].1.as_deref(), Some("walled"));
+
+    // us-east-1 goes down and its clients are rerouted to eu-west-1: both limits shed there.
+    let outage = "[clients]\nreroute_after_s = 1\n[[faults]]\nkind = \"region-outage\"\nregion = \"aws:us-east-1\"\nstart_s = 5\nduration_s = 10\n";
+    let limited = run(&stations(share, bulkhead, "", outage));
+    let plain = run(&stations("", "", "", outage));
+    assert!(fields(&limited).is_empty(), "{:?}", fields(&limited));
+    for j in 0..2 {
+        let shed = limited.strategies[j].serving[0].shed.unwrap();
+        assert!(shed > 100, "{j}: {shed}");
+        assert_eq!(plain.strategies[j].serving[0].shed, None);
+        assert!(limited.strategies[j].ops.failed > plain.strategies[j].ops.failed);
+    }
+
+    // With no room to wait (queue_limit = 0) and a share that admits both servers, the full
+    // station sheds every request the share would: the same figures, `shed` included.
+    let (all, zero) = (", failover_share = 1", ", queue_limit = 0");
+    let limited = run(&stations(all, "bulkhead = 1", zero, outage));
+    let plain = run(&stations("", "", zero, outage));
+    assert_eq!(
+        fields(&limited),
+        [
+            "regions[0].capacity.failover_share",
+            "strategies[1].bulkhead"
+        ]
+    );
+    assert!(plain.strategies[0].serving[0].shed.unwrap() > 100);
+    assert_eq!(
+        serde_json::to_value(&limited.strategies).unwrap(),
+        serde_json::to_value(&plain.strategies).unwrap()
+    );
+
+    // The share overridden by every strategy, and a share in a one-region scenario.
+    let both = stations(share, bulkhead, "", outage).replacen(
+        "name = \"open\"\n",
+        "name = \"open\"\nbulkhead = 0.5\n",
+        1,
+    );
+    let w = scenario(&both).warnings;
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].field, "regions[0].capacity.failover_share");
+    assert!(
+        w[0].message.contains("every strategy overrides it"),
+        "{}",
+        w[0].message
+    );
+    let one = "duration_s = 10\n[[regions]]\nname = \"aws:eu-west-1\"\n\
+               capacity = { servers = 2, service_ms = 5, failover_share = 0.5 }\n\
+               [[workload.clients]]\nregion = \"aws:eu-west-1\"\nrate_rps = 10\n\
+               [[strategies]]\nkind = \"multi-master\"\nname = \"mm\"\n";
+    let w = scenario(one).warnings;
+    let got: Vec<(&str, &str)> = w
+        .iter()
+        .map(|x| (x.field.as_str(), x.message.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [(
+            "regions[0].capacity.failover_share",
+            "has no effect in a one-region scenario: no client is served outside its own region"
+        )]
+    );
+
+    // Without any fault, clients of us-east-1 are served at eu-west-1 when a sticky session
+    // reads where its last write was created (the primary), and when enforced residency keeps
+    // their keys in the EU: the share sheds there, and is not warned about.
+    let away = |rest: &str| {
+        format!(
+            "duration_s = 20\nseed = 3\n[[regions]]\nname = \"aws:eu-west-1\"\n\
+             capacity = {{ servers = 1, service_ms = {{ dist = \"exponential\", mean_ms = 5 }}, failover_share = 0.5 }}\n\
+             [[regions]]\nname = \"aws:us-east-1\"\n\
+             [[workload.clients]]\nregion = \"aws:us-east-1\"\nrate_rps = 150\nread_fraction = 0.8\nkeys = 100\n{rest}"
+        )
+    };
+    let sticky = run(&away(
+        "sessions = 50\nthink_time_ms = 10\n[clients]\nsession_routing = \"sticky\"\n\
+         [[strategies]]\nkind = \"active-passive\"\nname = \"ap\"\nprimary = \"aws:eu-west-1\"\nread_from = \"local\"\n",
+    ));
+    let enforced = run(&away(
+        "data_class = \"eu\"\n[[data_classes]]\nname = \"eu\"\nallowed_jurisdictions = [\"EU\"]\n\
+         [[strategies]]\nkind = \"multi-master\"\nname = \"mm\"\nresidency = \"enforce\"\n",
+    ));
+    for r in [&sticky, &enforced] {
+        assert!(
+            !fields(r).iter().any(|f| f.contains("failover_share")),
+            "{:?}",
+            fields(r)
+        );
+        assert!(r.strategies[0].serving[0].shed.unwrap() > 100);
+    }
 }

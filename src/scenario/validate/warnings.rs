@@ -2,15 +2,17 @@
 //! validates is read once more, as a whole, for settings that change nothing (a fault after the
 //! load stops, a fault on regions a strategy does not use, a clock skew no strategy reads, a
 //! data class that restricts nothing, `residency = "enforce"` with nothing to enforce, ...).
-//! Each becomes a `Warning` with its field path, in scenario order: `start_utc_h`, faults in file order (and
-//! within a fault, strategies in file order), then random faults, detection and clients,
-//! sessions, the network and the cost model (`model_warnings`), data classes, strategies. The report lists them and `geosim run` prints them under the tables
-//! (docs/report.md, docs/faults.md).
+//! Each becomes a `Warning` with its field path, in scenario order: `start_utc_h`, the
+//! regions' `failover_share`, faults in file order (and within a fault, strategies in file
+//! order), then random faults, detection and clients, sessions, the network and the cost
+//! model (`model_warnings`), data classes, strategies. The report lists them and `geosim run`
+//! prints them under the tables (docs/report.md, docs/faults.md).
 //!
 //! Must not import the engine, the world, metrics or report.
 
 use crate::cost::{footprint, Role};
-use crate::faults::{FaultKind, Recovery};
+use crate::faults::{Capacity, FaultKind, Recovery};
+use crate::residency::ResidencyMode;
 use crate::scenario::spec::{
     ClientsSpec, DetectionSpec, ScenarioSpec, DEFAULT_MTTR_S, DEFAULT_RETRANSMIT_MS,
 };
@@ -20,6 +22,7 @@ use crate::strategy::{
     StrategyConfig, UserHandoff,
 };
 use crate::topology::RegionId;
+use crate::workload::SessionRouting;
 
 /// Every warning of a valid scenario, in scenario order.
 pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
@@ -65,6 +68,27 @@ pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
             None,
             "has no effect: no client group has a daily profile (diurnal) and no strategy is follow-the-sun, the only things that read the time of day".into(),
         );
+    }
+
+    let all_regions: u64 = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
+    let mut keys_in_class = vec![0u64; sc.residency.classes.len()];
+    for &c in &sc.residency.class_of_key {
+        if let Some(k) = keys_in_class.get_mut(c as usize) {
+            *k += 1;
+        }
+    }
+    // Per data class: it holds a key in use and keeps it out of some region.
+    let restricts: Vec<bool> = (sc.residency.classes.iter().zip(&keys_in_class))
+        .map(|(dc, &keys)| keys > 0 && dc.allowed & all_regions != all_regions)
+        .collect();
+    let failover = Failover::new(sc, &restricts);
+    for (i, r) in spec.regions.iter().enumerate() {
+        let share = r.capacity.as_ref().and_then(|c| c.failover_share);
+        if let (Some(share), Some(Some(cap))) = (share, sc.capacity.get(i)) {
+            if let Some(why) = failover.idle_share(sc, i, cap, share) {
+                warn(format!("regions[{i}].capacity.failover_share"), None, why);
+            }
+        }
     }
 
     for (i, fault) in sc.faults.iter().enumerate() {
@@ -285,13 +309,6 @@ pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
         warn(field, strategy, message);
     }
 
-    let all_regions: u64 = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
-    let mut keys_in_class = vec![0u64; sc.residency.classes.len()];
-    for &c in &sc.residency.class_of_key {
-        if let Some(k) = keys_in_class.get_mut(c as usize) {
-            *k += 1;
-        }
-    }
     let mut restricting = false;
     for (i, dc) in sc.residency.classes.iter().enumerate() {
         if keys_in_class[i] == 0 {
@@ -329,6 +346,9 @@ pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
         }
         // A bulkhead without capacities and a breaker without faults or capacities are
         // rejected at validation (`strategies`), not warned about.
+        if let Some(why) = s.bulkhead.and_then(|b| failover.idle_bulkhead(sc, j, b)) {
+            warn(format!("strategies[{j}].bulkhead"), Some(j), why);
+        }
         let calm = |field: &str, what: &str| {
             (
                 format!("strategies[{j}].{field}"),
@@ -482,6 +502,103 @@ pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
         }
     }
     w
+}
+
+/// Where failed-over requests can arrive: those of clients served outside their own region,
+/// the only requests `capacity.failover_share` and a strategy's `bulkhead` limit
+/// (`sim::capacity`). Clients are served elsewhere only when rerouted after an outage of their
+/// region, when a `sticky` session reads where its last write was created, or under enforced
+/// residency at the nearest region a restricted key's class allows (`sim::client`).
+struct Failover {
+    /// Per region: another region can go down (a listed outage, or random region outages).
+    rerouted: Vec<bool>,
+    /// Sessions read where their last write was created (`session_routing = "sticky"`).
+    sticky: bool,
+    /// Per region: a data class that restricts a key in use allows it.
+    allowed: Vec<bool>,
+}
+
+impl Failover {
+    /// `restricts`: per data class, whether it keeps a key in use out of some region.
+    fn new(sc: &Scenario, restricts: &[bool]) -> Failover {
+        let n = sc.topology.len();
+        let random = sc
+            .random_faults
+            .as_ref()
+            .is_some_and(|r| r.region_mtbf_ns.is_some());
+        let outage_elsewhere = |r: usize| {
+            sc.faults
+                .iter()
+                .any(|f| matches!(f.kind, FaultKind::Outage { region, .. } if region as usize != r))
+        };
+        let allows = |r: usize| {
+            let bit = 1u64.checked_shl(r as u32).unwrap_or(0);
+            (sc.residency.classes.iter().zip(restricts))
+                .any(|(dc, &on)| on && dc.allowed & bit != 0)
+        };
+        Failover {
+            rerouted: (0..n)
+                .map(|r| n > 1 && (random || outage_elsewhere(r)))
+                .collect(),
+            sticky: n > 1 && sc.workload.session_routing == SessionRouting::Sticky,
+            allowed: (0..n).map(|r| n > 1 && allows(r)).collect(),
+        }
+    }
+
+    /// Whether clients of another region can be served at region `r` under strategy `j`.
+    fn reaches(&self, sc: &Scenario, r: usize, j: usize) -> bool {
+        self.rerouted[r]
+            || self.sticky
+            || (self.allowed[r] && sc.strategies[j].residency == ResidencyMode::Enforce)
+    }
+
+    /// Why nothing is failed over: one region, else `why`.
+    fn none(sc: &Scenario, why: &str) -> String {
+        if sc.topology.len() == 1 {
+            "has no effect in a one-region scenario: no client is served outside its own region"
+                .into()
+        } else {
+            format!("has no effect: {why}")
+        }
+    }
+
+    /// Why `failover_share = share` of region `r` (its capacity `cap`) limits nothing, if it
+    /// does not.
+    fn idle_share(&self, sc: &Scenario, r: usize, cap: &Capacity, share: f64) -> Option<String> {
+        let users: Vec<usize> = (0..sc.strategies.len())
+            .filter(|&j| sc.strategies[j].bulkhead.is_none())
+            .collect();
+        if users.is_empty() {
+            return Some(
+                "has no effect: every strategy overrides it with its own `bulkhead`".into(),
+            );
+        }
+        if !cap.share_can_shed(share) {
+            return Some(format!("has no effect with queue_limit = 0: it lets failed-over requests hold all {} server(s), and the station never holds more requests than that", cap.servers));
+        }
+        if users.iter().any(|&j| self.reaches(sc, r, j)) {
+            return None;
+        }
+        let who = if users.len() < sc.strategies.len() {
+            "no strategy without its own `bulkhead`"
+        } else {
+            "no strategy"
+        };
+        Some(Failover::none(sc, &format!("no client of another region is ever served here (no outage of another region reroutes clients here, session routing is not sticky, and {who} enforces residency of a data class that allows this region)")))
+    }
+
+    /// Why `bulkhead = share` of strategy `j` limits nothing, if it does not.
+    fn idle_bulkhead(&self, sc: &Scenario, j: usize, share: f64) -> Option<String> {
+        let reached: Vec<&Capacity> = (sc.capacity.iter().enumerate())
+            .filter_map(|(r, cap)| cap.as_ref().filter(|_| self.reaches(sc, r, j)))
+            .collect();
+        if reached.is_empty() {
+            return Some(Failover::none(sc, "no client is ever served at a region with a `capacity` other than its own (no outage reroutes clients to one, session routing is not sticky, and the strategy enforces residency of no data class that allows one)"));
+        }
+        (!reached.iter().any(|cap| cap.share_can_shed(share))).then(|| {
+            "has no effect: every region with a `capacity` that serves clients of other regions has queue_limit = 0 and no more servers than the share admits, so the full station sheds the request first".into()
+        })
+    }
 }
 
 /// Whether the strategy reads `ctx.clock` (wall-clock timestamps): only then can a clock skew
