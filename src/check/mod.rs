@@ -1,18 +1,19 @@
 //! `geosim check`: compares a result with a baseline metric by metric, so a CI can fail when
 //! a change makes a strategy worse, and can never pass by comparing nothing.
 //!
-//! Owns `Figure`, `flatten`, `Verdict`, `Row`, `Options`, `Comparison` (and the gate: which
+//! Owns `Figure`, `Verdict`, `Row`, `Options`, `Comparison` (and the gate: which
 //! comparisons fail) and `compare` (reports: every strategy of the baseline matched by name
 //! in the report; sweeps: every row matched by parameters, strategy and metric, its mean
-//! compared exactly or, in the statistical mode, by Welch's t-test). The rules and
-//! tolerances live in `rules`, the tests in `stats` (Welch's and the paired t-test), the
-//! comparison of two scenarios run under N seeds each in `seeds` (`check --seeds`), the
-//! outputs (text table, JSON, JUnit XML) in `format`. Works on the JSON values, not the typed report, so metrics added to the
-//! report later are compared without a change here (as informational until a rule names
-//! them).
+//! compared exactly or, in the statistical mode, by Welch's t-test). The metric paths of a
+//! strategy's entry live in `flatten`, the rules and tolerances in `rules`, the tests in
+//! `stats` (Welch's and the paired t-test), the comparison of two scenarios run under N seeds
+//! each in `seeds` (`check --seeds`), the outputs (text table, JSON, JUnit XML) in `format`.
+//! Works on the JSON values, not the typed report, so metrics added to the report later are
+//! compared without a change here (as informational until a rule names them).
 //!
 //! Must not import the engine, the world, strategies or the scenario types; does no I/O.
 
+mod flatten;
 mod format;
 mod rules;
 mod seeds;
@@ -22,6 +23,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+pub use flatten::flatten;
 pub use format::{error_json, error_junit};
 pub use rules::{
     allowed, default_rules, glob_match, judge, Direction, Rule, Tolerances, DEFAULT_RULES,
@@ -39,57 +41,6 @@ pub enum Figure {
     Num(f64),
     /// `null`: worse than any number for a lower-is-better metric.
     Null,
-}
-
-/// Keys that name an entry of an array of objects (`per_region[].region`).
-const ENTRY_KEYS: [&str; 6] = ["region", "t_ms", "name", "objective", "metric", "strategy"];
-
-/// Every metric of a strategy entry as (dotted path, figure), in document order. Arrays of
-/// objects are keyed by their entry's name (`per_region.eu-west-1.latency_ms.read.p99`);
-/// other arrays (timeline, faults) and the latency breakdown are not metrics.
-pub fn flatten(v: &Value) -> Vec<(String, Figure)> {
-    fn walk(v: &Value, prefix: &str, out: &mut Vec<(String, Figure)>) {
-        let join = |k: &str| {
-            if prefix.is_empty() {
-                k.to_string()
-            } else {
-                format!("{prefix}.{k}")
-            }
-        };
-        match v {
-            Value::Number(n) => {
-                out.push((prefix.to_string(), Figure::Num(n.as_f64().unwrap_or(0.0))))
-            }
-            Value::Bool(b) => out.push((prefix.to_string(), Figure::Num(f64::from(u8::from(*b))))),
-            Value::Null => out.push((prefix.to_string(), Figure::Null)),
-            Value::Object(m) => {
-                for (k, v) in m {
-                    if prefix.is_empty()
-                        && (k == "timeline" || k == "faults" || k == "latency_breakdown")
-                    {
-                        continue;
-                    }
-                    walk(v, &join(k), out);
-                }
-            }
-            Value::Array(items) => {
-                for item in items {
-                    let key = ENTRY_KEYS.iter().find_map(|k| match item.get(*k)? {
-                        Value::String(s) => Some(s.clone()),
-                        Value::Number(n) => Some(n.to_string()),
-                        _ => None,
-                    });
-                    if let Some(key) = key {
-                        walk(item, &join(&key), out);
-                    }
-                }
-            }
-            Value::String(_) => {}
-        }
-    }
-    let mut out = Vec::new();
-    walk(v, "", &mut out);
-    out
 }
 
 /// What happened to one metric.
@@ -614,24 +565,5 @@ fn compare_sweeps(out: &mut Comparison, current: &Value, baseline: &Value, tol: 
                 if extra.len() > NAMES_SHOWN { " ..." } else { "" }
             ));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn flatten_keys_arrays_by_entry_name() {
-        let v = json!({"name": "x", "per_region": [{"region": "eu", "p": 1}], "timeline": {"a": [1]}, "rto": {"max_s": null}});
-        let f = flatten(&v);
-        assert_eq!(
-            f,
-            vec![
-                ("per_region.eu.p".to_string(), Figure::Num(1.0)),
-                ("rto.max_s".to_string(), Figure::Null)
-            ]
-        );
     }
 }

@@ -78,6 +78,55 @@ fn a_report_passes_against_itself() {
     assert!(stdout(&o).contains("no metric changed"), "{}", stdout(&o));
 }
 
+/// A leadership list that returns to a region (a -> b -> a) has one path per entry: the
+/// report passes against itself with every metric the same, and a change in the repeated
+/// entry is reported on its own path (`a#2`), not on the first entry's.
+#[test]
+fn a_region_repeated_in_leadership_is_compared_entry_by_entry() {
+    let mut base = report_value();
+    base["strategies"][0]["leadership"] = json!([
+        {"t_s": 0.0, "region": "a", "reason": "start"},
+        {"t_s": 20.0, "region": "b", "reason": "failover"},
+        {"t_s": 40.0, "region": "a", "reason": "failback"},
+    ]);
+    let f = setup(&base);
+    let rows = |o: &Output| -> Vec<Value> {
+        let v: Value = serde_json::from_str(&stdout(o)).unwrap();
+        v["rows"].as_array().unwrap().clone()
+    };
+    let o = check(&f, &base, &["--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let all = rows(&o);
+    assert!(all.iter().all(|r| r["verdict"] == "same"), "{all:?}");
+    let leadership: Vec<&Value> = all
+        .iter()
+        .filter(|r| r["metric"].as_str().unwrap().starts_with("leadership."))
+        .collect();
+    let names: Vec<&str> = leadership
+        .iter()
+        .map(|r| r["metric"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["leadership.a.t_s", "leadership.b.t_s", "leadership.a#2.t_s"]
+    );
+    let o = check(&f, &base, &[]);
+    assert!(stdout(&o).contains("no metric changed"), "{}", stdout(&o));
+
+    let mut later = base.clone();
+    later["strategies"][0]["leadership"][2]["t_s"] = json!(45.0);
+    let o = check(&f, &later, &["--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let changed: Vec<Value> = rows(&o)
+        .into_iter()
+        .filter(|r| r["verdict"] != "same")
+        .collect();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(changed[0]["metric"], "leadership.a#2.t_s");
+    assert_eq!(changed[0]["baseline"], 40.0);
+    assert_eq!(changed[0]["current"], 45.0);
+}
+
 #[test]
 fn a_metric_worsened_past_tolerance_fails_and_is_named() {
     let base = report_value();
