@@ -8,6 +8,7 @@
 //! Must not import the engine, the world, metrics or report, and does no file I/O (`io` reads
 //! the file and hands the text here).
 
+pub mod accepts;
 pub mod budget;
 mod locate;
 pub mod matrix;
@@ -27,6 +28,7 @@ use crate::strategy::NamedStrategy;
 use crate::topology::Topology;
 use crate::workload::{ProbePlan, Workload};
 
+pub use accepts::Accepts;
 pub use spec::ScenarioSpec;
 
 /// The default run seed when neither the file nor the command line gives one.
@@ -133,6 +135,20 @@ pub fn parse_spec<T: serde::de::DeserializeOwned>(
     format: Format,
     path: &Path,
 ) -> Result<T> {
+    parse_spec_with(text, format, path, |_| Accepts::default())
+}
+
+/// What a field accepts, by its path, for the messages of parse errors (`accepts::of_field`
+/// for scenarios).
+pub type FieldAccepts = fn(&str) -> Accepts;
+
+/// `parse_spec`, its errors saying what each field accepts by `accepts`.
+pub fn parse_spec_with<T: serde::de::DeserializeOwned>(
+    text: &str,
+    format: Format,
+    path: &Path,
+    accepts: FieldAccepts,
+) -> Result<T> {
     match format {
         Format::Toml => {
             let de = toml::de::Deserializer::parse(text).map_err(|e| toml_error(e, text, path))?;
@@ -155,31 +171,56 @@ pub fn parse_spec<T: serde::de::DeserializeOwned>(
                 } else {
                     field
                 };
+                let value = inner.span().and_then(|s| text.get(s));
                 let e = Error::Field {
                     path: path.to_path_buf(),
                     field,
                     line,
                     column,
-                    message: suggest::message(inner.message().trim()),
+                    message: inner.message().trim().to_string(),
                 };
-                locate_tagged(e, text, Format::Toml)
+                plain(locate_tagged(e, text, Format::Toml), accepts, value)
             })
         }
         Format::Json => {
             let mut de = serde_json::Deserializer::from_str(text);
             let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
                 let field = e.path().to_string();
-                locate_tagged(json_error(field, e.into_inner(), path), text, Format::Json)
+                let e = locate_tagged(json_error(field, e.into_inner(), path), text, Format::Json);
+                plain(e, accepts, None)
             })?;
-            de.end().map_err(|e| json_error(".".to_string(), e, path))?;
+            de.end()
+                .map_err(|e| plain(json_error(".".to_string(), e, path), accepts, None))?;
             Ok(value)
         }
     }
 }
 
+/// A field error's serde message in plain words (`suggest::message_in`), with what its field
+/// accepts; `value`: the text of the value in the file, when known.
+fn plain(e: Error, accepts: FieldAccepts, value: Option<&str>) -> Error {
+    match e {
+        Error::Field {
+            path,
+            field,
+            line,
+            column,
+            message,
+        } => Error::Field {
+            message: suggest::message_in(message.trim(), &accepts(&field), value),
+            path,
+            field,
+            line,
+            column,
+        },
+        e => e,
+    }
+}
+
 /// An error serde reported at a whole element of a tagged array (`strategies[i]`, `faults[i]`,
 /// `slo[i]`, at the array's first line) named by the field inside it and, in TOML, at that
-/// field's line (`locate`); any other error as it is.
+/// field's line (`locate`); any other error as it is. Messages stay serde's (`plain` words
+/// them once the field is known).
 fn locate_tagged(e: Error, text: &str, format: Format) -> Error {
     let Error::Field {
         path,
@@ -211,18 +252,20 @@ fn locate_tagged(e: Error, text: &str, format: Format) -> Error {
         field: l.field,
         line,
         column,
-        message: l.message.map_or(shown, |m| suggest::message(m.trim())),
+        message: l.message.unwrap_or(shown),
     }
 }
 
+/// A JSON error: a syntax error (its message in plain words), or a field error (with serde's
+/// message, for `plain`).
 fn json_error(field: String, inner: serde_json::Error, path: &Path) -> Error {
-    let message = suggest::message(crate::error::without_position(&inner.to_string()));
+    let message = crate::error::without_position(&inner.to_string()).to_string();
     if inner.is_syntax() || inner.is_eof() {
         Error::Syntax {
             path: path.to_path_buf(),
             line: inner.line(),
             column: inner.column(),
-            message,
+            message: suggest::message(&message),
         }
     } else {
         Error::Field {
@@ -239,20 +282,38 @@ fn json_error(field: String, inner: serde_json::Error, path: &Path) -> Error {
     }
 }
 
+/// A TOML syntax error at its line and column; a duplicate key is named (toml says only
+/// "duplicate key", at the second one).
 fn toml_error(e: toml::de::Error, text: &str, path: &Path) -> Error {
     let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+    let mut message = e.message().trim().to_string();
+    if message == "duplicate key" {
+        let key = e.span().and_then(|s| text.get(s)).map(key_name);
+        if let Some(key) = key.filter(|k| !k.is_empty()) {
+            message = format!("duplicate key `{key}`: a key may be set only once in a table");
+        }
+    }
     Error::Syntax {
         path: path.to_path_buf(),
         line,
         column,
-        message: e.message().trim().to_string(),
+        message,
     }
+}
+
+/// A TOML key as written (`"fifo"`, `'fifo'`, `fifo`), without its quotes.
+fn key_name(written: &str) -> String {
+    let k = written.trim();
+    let unquoted = ['"', '\'']
+        .iter()
+        .find_map(|q| k.strip_prefix(*q).and_then(|r| r.strip_suffix(*q)));
+    unquoted.unwrap_or(k).to_string()
 }
 
 /// Parses and validates a scenario. `path` names the file in errors; its stem is the default
 /// scenario name.
 pub fn from_str(text: &str, format: Format, path: &Path) -> Result<Scenario> {
-    let spec: ScenarioSpec = parse_spec(text, format, path)?;
+    let spec: ScenarioSpec = parse_spec_with(text, format, path, accepts::of_field)?;
     from_spec(&spec, path).map_err(|e| match (e, format) {
         // Each invalid value at its line and column, as a parse error is.
         (Error::Invalid { path, mut problems }, Format::Toml) => {

@@ -1,7 +1,10 @@
 //! Friendlier messages: "did you mean" for a misspelt name (strsim), and serde's type words
-//! (`expected f64`) in plain words.
+//! (`expected f64`, `expected struct NetworkSpec`) in plain words, with what the field
+//! accepts (`accepts`: a whole number's real range, a value's forms).
 //!
 //! Must not import the engine, the world, metrics or report.
+
+use super::accepts::Accepts;
 
 /// Smallest Jaro-Winkler similarity at which a candidate is offered.
 const SIMILAR: f64 = 0.8;
@@ -80,20 +83,49 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
 /// A serde message in plain words: type names become words, and an unknown field or variant
 /// gets the closest expected one.
 pub fn message(msg: &str) -> String {
-    let mut out = msg.to_string();
+    message_in(msg, &Accepts::default(), None)
+}
+
+/// `message`, for a field that accepts `accepts` (`accepts::of_field`; the whole-number range
+/// defaults to that of the type serde names), `value` the text of its value in the file.
+pub fn message_in(msg: &str, accepts: &Accepts, value: Option<&str>) -> String {
+    let mut out =
+        super::accepts::message(msg, accepts.whole, value).unwrap_or_else(|| msg.to_string());
+    if out.starts_with("data did not match any variant of untagged enum ") {
+        out = match &accepts.forms {
+            Some(forms) => format!("invalid value: expected {forms}"),
+            None => "invalid value: not of a form this field accepts".to_string(),
+        };
+    }
     for (from, to) in [
         ("expected f64", "expected a number"),
         ("expected f32", "expected a number"),
-        ("expected u64", "expected a whole number >= 0"),
-        ("expected u32", "expected a whole number >= 0"),
-        ("expected u16", "expected a whole number >= 0"),
-        ("expected u8", "expected a whole number >= 0"),
-        ("expected usize", "expected a whole number >= 0"),
-        ("expected i64", "expected a whole number"),
-        ("expected i32", "expected a whole number"),
         ("expected a string", "expected a string (in quotes)"),
+        ("expected a sequence", "expected an array"),
+        ("expected a map", "expected a table"),
+        ("expected string or map", "expected a string or a table"),
+        (
+            "expected variant identifier",
+            "expected a name (a string in quotes)",
+        ),
+        ("invalid type: sequence,", "invalid type: array,"),
+        ("invalid type: map,", "invalid type: table,"),
     ] {
         out = out.replace(from, to);
+    }
+    // serde's names of the spec's types (`expected struct NetworkSpec`) in words.
+    for (from, to) in [
+        ("expected internally tagged enum ", "expected a table"),
+        ("expected struct ", "expected a table"),
+        ("expected enum ", "expected a string or a table"),
+    ] {
+        while let Some(start) = out.find(from) {
+            let name = &out[start + from.len()..];
+            let len = name
+                .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                .unwrap_or(name.len());
+            out.replace_range(start..start + from.len() + len, to);
+        }
     }
     for head in ["unknown field `", "unknown variant `"] {
         let Some(start) = out.find(head).map(|i| i + head.len()) else {

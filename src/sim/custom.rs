@@ -75,8 +75,10 @@ impl Registry {
         let make = Arc::new(make);
         let make_checked = make.clone();
         let check: Arc<CheckFn> = Arc::new(move |v: &serde_json::Value, sc: &Scenario| {
-            let params = serde_path_to_error::deserialize::<_, P>(v)
-                .map_err(|e| (e.path().to_string(), e.inner().to_string()))?;
+            let params = serde_path_to_error::deserialize::<_, P>(v).map_err(|e| {
+                let message = crate::scenario::suggest::message(&e.inner().to_string());
+                (e.path().to_string(), message)
+            })?;
             let setup = Setup {
                 topology: &sc.topology,
                 key_space: sc.workload.key_space(),

@@ -116,7 +116,7 @@ pub fn from_str(text: &str, format: Format, path: &Path) -> Result<Plan> {
 
 /// `from_str` with custom strategies registered.
 pub fn from_str_with(text: &str, format: Format, path: &Path, registry: &Registry) -> Result<Plan> {
-    let spec: SweepSpec = scenario::parse_spec(text, format, path).map_err(|e| match e {
+    let spec: SweepSpec = scenario::parse_spec_with(text, format, path, spec::accepts).map_err(|e| match e {
         Error::Field {
             path,
             field,

@@ -12,7 +12,28 @@
 use serde::Deserialize;
 use serde_json::{Number, Value};
 
+use crate::scenario::accepts::{Accepts, Whole};
 use crate::scenario::Format;
+
+/// What a sweep field accepts where its type says less, for parse errors: `seeds = -1` and
+/// `num = -1` state the minimum 1 (as `seeds = 0` does), a bad `zip` its forms.
+pub fn accepts(field: &str) -> Accepts {
+    let parameter = |f: &str| {
+        field
+            .strip_prefix("parameters[")
+            .and_then(|r| r.split_once(']'))
+            .is_some_and(|(i, rest)| i.parse::<usize>().is_ok() && rest == f)
+    };
+    let at_least_1 = |t: &str| Whole::of_type(t).map(|w| w.within(Some(1), None));
+    Accepts {
+        whole: match field {
+            "seeds" => at_least_1("u32"),
+            _ if parameter(".range.num") => at_least_1("usize"),
+            _ => None,
+        },
+        forms: parameter(".zip").then(|| "true, false or a group name (a string)".to_string()),
+    }
+}
 
 /// A whole sweep file.
 #[derive(Debug, Clone, Deserialize)]

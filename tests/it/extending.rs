@@ -212,15 +212,25 @@ fn custom_colon_name_is_shorthand_for_strategy_name() {
 
 #[test]
 fn bad_params_are_named_with_their_field_path() {
+    // serde's words for the strategy's own types are plain words, as for built-in strategies.
     let cases = [
-        (r#"{ chain = 3 }"#, "strategies[1].params.chain"),
-        (r#"{ chian = ["us-east-1"] }"#, "strategies[1].params.chian"),
+        (
+            r#"{ chain = 3 }"#,
+            "strategies[1].params.chain",
+            "invalid type: integer `3`, expected an array",
+        ),
+        (
+            r#"{ chian = ["us-east-1"] }"#,
+            "strategies[1].params.chian",
+            "(did you mean `chain`?)",
+        ),
         (
             r#"{ chain = ["us-east-1", "nowhere"] }"#,
             "strategies[1].params",
+            "nowhere",
         ),
     ];
-    for (i, (params, field)) in cases.into_iter().enumerate() {
+    for (i, (params, field, words)) in cases.into_iter().enumerate() {
         let path = write(&format!("bad{i}"), &scenario(params));
         let err = Simulation::from_file(&path)
             .unwrap()
@@ -231,6 +241,7 @@ fn bad_params_are_named_with_their_field_path() {
         };
         assert_eq!(problems[0].field, field, "{params}: {err}");
         assert_eq!(err.exit_code(), 2);
+        assert!(problems[0].message.contains(words), "{params}: {err}");
     }
     let err = Simulation::from_file(write("nowhere", &scenario(r#"{ chain = ["nowhere"] }"#)))
         .unwrap()

@@ -73,17 +73,18 @@ pub(crate) fn refused_run(name: &str, text: &str) -> String {
 }
 
 /// `validate` and `run` on `file` both exit 2 quickly, within the memory limit, naming the
-/// file and every needle; `run` writes nothing.
-fn refused_file(file: &Path, needles: &[&str]) {
+/// file and every needle; `run` writes nothing. Returns `validate`'s stderr.
+fn refused_file(file: &Path, needles: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let f = file.to_str().unwrap();
+    let mut first = None;
     for args in [
         vec!["validate", f],
         vec!["run", f, "--out", out.to_str().unwrap()],
     ] {
         let (o, took) = limited(&args);
-        let err = String::from_utf8_lossy(&o.stderr);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(took < QUICK, "{args:?} took {took:?}");
         let name = file.file_name().unwrap().to_str().unwrap();
@@ -92,16 +93,19 @@ fn refused_file(file: &Path, needles: &[&str]) {
             assert!(err.contains(n), "message lacks `{n}`: {err}");
         }
         assert!(!err.contains("panicked"), "{err}");
+        first.get_or_insert(err);
     }
     assert!(!out.exists(), "output written for bad input");
+    first.unwrap_or_default()
 }
 
-/// Writes `text` as `name` in a fresh directory and checks it is refused.
-fn refused(name: &str, text: &str, needles: &[&str]) {
+/// Writes `text` as `name` in a fresh directory and checks it is refused; returns
+/// `validate`'s stderr.
+fn refused(name: &str, text: &str, needles: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join(name);
     std::fs::write(&file, text).unwrap();
-    refused_file(&file, needles);
+    refused_file(&file, needles)
 }
 
 pub(crate) fn with(from: &str, to: &str) -> String {
@@ -528,4 +532,109 @@ fn breaker_windows_losses_and_periods_without_bound_are_refused() {
     for (i, (text, needles)) in cases.iter().enumerate() {
         refused(&format!("unbounded-{i}.toml"), text, needles);
     }
+}
+
+/// Words of the parser's types that a message must not show.
+const INTERNAL: [&str; 8] = [
+    "i128",
+    "u64",
+    "u32",
+    "usize",
+    "Spec",
+    "struct",
+    "sequence",
+    "JSON number",
+];
+
+/// Parse errors say what the field accepts in plain words, at the file, line:column and field
+/// path: a whole number's real range (the bounds the schema declares within its type's, with
+/// the maximum when the value is beyond it), a duplicate key by its name, a table as a table;
+/// never a type of the parser (`i128`, `NetworkSpec`).
+#[test]
+fn parse_errors_state_the_real_bound_and_name_no_internal_type() {
+    let huge = "9".repeat(45);
+    let cases: Vec<(&str, String, String)> = vec![
+        (
+            "bigseed.toml",
+            format!("seed = 99999999999999999999\n{BASE}"),
+            "bigseed.toml:1:8: seed: `99999999999999999999` is out of range: expected a whole number from 0 to 18446744073709551615".into(),
+        ),
+        (
+            "hugeseed.toml",
+            format!("seed = {huge}\n{BASE}"),
+            format!("hugeseed.toml:1:8: seed: `{huge}` is out of range: expected a whole number from 0 to 18446744073709551615"),
+        ),
+        (
+            "neg.toml",
+            with("read_fraction = 0.5", "read_fraction = 0.5\nkeys = -5"),
+            "neg.toml:14:8: workload.clients[0].keys: `-5` is out of range: expected a whole number from 1 to 10000000".into(),
+        ),
+        (
+            "float.toml",
+            with("read_fraction = 0.5", "read_fraction = 0.5\nkeys = 1.5"),
+            "float.toml:14:8: workload.clients[0].keys: invalid type: floating point `1.5`, expected a whole number from 1 to 10000000".into(),
+        ),
+        (
+            "syncq.toml",
+            with("primary = \"a\"", "primary = \"a\"\nreplication = \"sync\"\nsync_quorum = { any = \"1\", of = [\"b\"] }"),
+            "syncq.toml:19:1: strategies[0].sync_quorum.any: invalid type: string \"1\", expected a whole number >= 1".into(),
+        ),
+        (
+            "quorum.toml",
+            format!("{BASE}[[strategies]]\nkind = \"quorum\"\nname = \"q\"\nn = 99999999999999999999\n"),
+            "quorum.toml:21:5: strategies[1].n: `99999999999999999999` is out of range: expected a whole number from 1 to 18446744073709551615".into(),
+        ),
+        (
+            "dup.toml",
+            with("duration_s = 10", "duration_s = 10\nduration_s = 20"),
+            "dup.toml:2:1: syntax error: duplicate key `duration_s`".into(),
+        ),
+        (
+            "dup-in-strategy.toml",
+            with("primary = \"a\"", "primary = \"a\"\n\"primary\" = \"b\""),
+            "dup-in-strategy.toml:18:1: syntax error: duplicate key `primary`".into(),
+        ),
+        (
+            "table.toml",
+            format!("network = \"constant\"\n{BASE}"),
+            "table.toml:1:11: network: invalid type: string \"constant\", expected a table".into(),
+        ),
+        (
+            "forms.toml",
+            format!("{BASE}[[strategies]]\nkind = \"quorum\"\nname = \"q\"\nreplicas_per_region = \"x\"\n"),
+            "forms.toml:21:1: strategies[1].replicas_per_region: invalid value: expected a whole number >= 0 or a table".into(),
+        ),
+    ];
+    for (name, text, needle) in &cases {
+        let err = refused(name, text, &[needle]);
+        for word in INTERNAL {
+            assert!(!err.contains(word), "{name}: `{word}` in {err}");
+        }
+    }
+    // JSON reads an integer beyond 64 bits as a float: still out of range, with the maximum.
+    let json = r#"{"duration_s": 10, "seed": 99999999999999999999, "regions": [{"name": "a", "lat": 1, "lon": 2}],
+        "workload": {"clients": [{"region": "a", "rate_rps": 1}]},
+        "strategies": [{"kind": "active-passive", "name": "ap", "primary": "a"}]}"#;
+    let err = refused(
+        "big.json",
+        json,
+        &["big.json:1:47: seed: `1e+20` is out of range: expected a whole number from 0 to 18446744073709551615"],
+    );
+    assert!(!err.contains("floating point"), "{err}");
+    // A sweep states its own fields' bounds: `seeds = 0` and `seeds = -1` both say at least 1.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("base.toml"), BASE).unwrap();
+    let sweep = dir.path().join("seeds.toml");
+    std::fs::write(
+        &sweep,
+        "base = \"base.toml\"\nseeds = -1\nmetrics = [\"latency_ms.read.p99\"]\n",
+    )
+    .unwrap();
+    let (o, _) = limited(&["sweep", sweep.to_str().unwrap(), "--dry-run"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("seeds.toml:2:9: seeds: `-1` is out of range: expected a whole number >= 1"),
+        "{err}"
+    );
 }

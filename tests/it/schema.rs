@@ -72,6 +72,18 @@ fn bent(edit: impl Fn(&mut Value)) -> Value {
     doc
 }
 
+/// `doc` with one more strategy.
+fn push(doc: &mut Value, strategy: Value) {
+    doc["strategies"].as_array_mut().unwrap().push(strategy);
+}
+
+/// `doc` with a circuit breaker on its first strategy (and a region with a capacity, without
+/// which a breaker is refused: no call could fail).
+fn breaker(doc: &mut Value, settings: Value) {
+    doc["regions"][0]["capacity"] = json!({"servers": 4, "service_ms": 1});
+    doc["strategies"][0]["circuit_breaker"] = settings;
+}
+
 /// Whether `geosim validate` accepts the document (written as JSON).
 fn geosim_accepts(doc: &Value) -> bool {
     let text = serde_json::to_string(doc).unwrap();
@@ -168,6 +180,57 @@ fn out_of_bound_values_are_flagged_by_the_schema_and_refused_by_geosim() {
                 d["workload"]["clients"][0]["diurnal"] =
                     json!({"utc_offset_h": -12, "profile": vec![1; 24]})
             },
+        ),
+        (
+            "sync_quorum.any",
+            |d| {
+                d["strategies"][0]["replication"] = json!("sync");
+                d["strategies"][0]["sync_quorum"] = json!({"any": 0, "of": ["eu-west-1"]});
+            },
+            |d| {
+                d["strategies"][0]["replication"] = json!("sync");
+                d["strategies"][0]["sync_quorum"] = json!({"any": 1, "of": ["eu-west-1"]});
+            },
+        ),
+        (
+            "quorum r",
+            |d| push(d, json!({"kind": "quorum", "name": "q", "r": 0})),
+            |d| push(d, json!({"kind": "quorum", "name": "q", "r": 1})),
+        ),
+        (
+            "edge-cache capacity",
+            |d| {
+                push(
+                    d,
+                    json!({"kind": "edge-cache", "name": "e", "origin": "us-east-1", "capacity": 0}),
+                )
+            },
+            |d| {
+                push(
+                    d,
+                    json!({"kind": "edge-cache", "name": "e", "origin": "us-east-1", "capacity": 1}),
+                )
+            },
+        ),
+        (
+            "capacity.servers",
+            |d| d["regions"][0]["capacity"] = json!({"servers": 0, "service_ms": 1}),
+            |d| d["regions"][0]["capacity"] = json!({"servers": 1, "service_ms": 1}),
+        ),
+        (
+            "probe_every",
+            |d| d["consistency"] = json!({"probes_ms": [10], "probe_every": 0}),
+            |d| d["consistency"] = json!({"probes_ms": [10], "probe_every": 1}),
+        ),
+        (
+            "window_calls",
+            |d| breaker(d, json!({"window_calls": 10_001, "min_calls": 1})),
+            |d| breaker(d, json!({"window_calls": 10_000})),
+        ),
+        (
+            "half_open_calls",
+            |d| breaker(d, json!({"half_open_calls": 0})),
+            |d| breaker(d, json!({"half_open_calls": 1})),
         ),
     ];
     for (name, outside, on) in cases {

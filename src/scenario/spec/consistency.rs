@@ -17,6 +17,7 @@ pub struct ConsistencySpec {
     pub probes_ms: Option<Vec<u64>>,
     /// Probe every `probe_every`-th write of a run, in issue order (>= 1, default 100).
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub probe_every: Option<u64>,
     /// The client region probes are issued from (default: the regions with clients, in turn,
     /// one per sampled write).

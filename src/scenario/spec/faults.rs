@@ -102,10 +102,12 @@ pub struct CircuitBreakerSpec {
     pub failure_rate: f64,
     /// Outcomes of the last calls the window holds, >= 1 (default 100).
     #[serde(default = "default_window_calls")]
+    #[schemars(range(min = 1, max = 10_000))]
     pub window_calls: u32,
     /// Outcomes the window must hold before the breaker may open, 1..=window_calls
     /// (default: window_calls).
     #[serde(default)]
+    #[schemars(range(min = 1, max = 10_000))]
     pub min_calls: Option<u32>,
     /// How long the breaker stays open (rejecting every call) before it lets trial calls
     /// through, ms (> 0, default 60000).
@@ -113,6 +115,7 @@ pub struct CircuitBreakerSpec {
     pub open_ms: f64,
     /// Trial calls let through when half-open, >= 1 (default 10).
     #[serde(default = "default_half_open_calls")]
+    #[schemars(range(min = 1, max = 10_000))]
     pub half_open_calls: u32,
 }
 

@@ -215,6 +215,7 @@ impl RegionSpec {
 #[serde(deny_unknown_fields)]
 pub struct CapacitySpec {
     /// Servers (>= 1).
+    #[schemars(range(min = 1))]
     pub servers: u32,
     /// Service time of one request.
     pub service_ms: LatencySpec,

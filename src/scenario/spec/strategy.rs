@@ -307,12 +307,15 @@ pub struct QuorumSpec {
     /// Replicas per key (default 3, at most the number of regions). Not with
     /// `replicas_per_region`.
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub n: Option<usize>,
     /// Read quorum, [1, n] (default 2). Not with `replicas_per_region`.
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub r: Option<usize>,
     /// Write quorum, [1, n] (default 2). Not with `replicas_per_region`.
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub w: Option<usize>,
     /// Data centres as in Cassandra's `NetworkTopologyStrategy`: replicas of every key in
     /// each region, a number (the same in every region) or a table `{ region = count }`
@@ -467,6 +470,7 @@ pub struct EdgeCacheSpec {
     pub ttl_s: f64,
     /// Entries per cache, LRU beyond (>= 1, default 1000).
     #[serde(default = "default_capacity")]
+    #[schemars(range(min = 1))]
     pub capacity: usize,
     /// Writes invalidate every cache (default false).
     #[serde(default)]
@@ -611,6 +615,7 @@ pub enum AckSpec {
 #[serde(deny_unknown_fields)]
 pub struct SyncQuorumSpec {
     /// How many of `of` a write waits for (1 ..= len(of)).
+    #[schemars(range(min = 1))]
     pub any: u32,
     /// The synchronous standby regions.
     pub of: Vec<String>,
