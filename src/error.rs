@@ -97,13 +97,18 @@ pub enum Error {
     /// A command-line argument names something the file does not have. Input error.
     #[error("{0}")]
     Usage(String),
-    /// A sweep file's field (a parameter, a metric, the base) is wrong. Input error.
-    #[error("{}: {field}: {message}", path.display())]
+    /// A sweep file's field (a parameter, a metric, the base) is wrong, or a grid point cannot
+    /// run. Input error.
+    #[error("{}{}: {field}: {message}", path.display(), location(at.map(|a| a.0), at.map(|a| a.1)))]
     Sweep {
-        /// The sweep file.
+        /// The sweep file (for a point over the event limit, the file `at` is in: the sweep
+        /// file, or the base scenario's own file).
         path: PathBuf,
-        /// The sweep field at fault, e.g. `parameters[1].path` or `metrics[0]`.
+        /// The sweep field at fault, e.g. `parameters[1].path` or `metrics[0]`, or the grid
+        /// point.
         field: String,
+        /// 1-based line and column in `path`, when known (a point over the event limit).
+        at: Option<(usize, usize)>,
         /// What is wrong.
         message: String,
     },

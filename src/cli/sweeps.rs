@@ -136,7 +136,7 @@ pub(super) fn sweep(
         return Ok(());
     }
     if !force {
-        within_budget(file, &plan)?;
+        within_budget(&plan)?;
     }
     let mine = (0..plan.runs())
         .filter(|&r| shard.is_none_or(|s| s.contains(r)))
@@ -211,15 +211,18 @@ fn estimate(plan: &sweep::Plan, k: usize) -> geosim::scenario::budget::Estimate 
 }
 
 /// Refuses a sweep with a point whose run is estimated to take more than
-/// `budget::MAX_EVENTS` events, naming the point and the setting behind most of them (exit
-/// 2; `--force` skips this).
-pub(super) fn within_budget(file: &Path, plan: &sweep::Plan) -> Result<(), Error> {
+/// `budget::MAX_EVENTS` events, naming the point and the setting behind most of them, at the
+/// line and column where the point gets that setting: the swept value when a parameter sets
+/// it, else the base's field, in its own file for a `base` file (exit 2; `--force` skips this).
+pub(super) fn within_budget(plan: &sweep::Plan) -> Result<(), Error> {
     for k in 0..plan.points() {
         let est = estimate(plan, k);
         if est.too_large() {
+            let place = plan.place(k, &est.field);
             return Err(Error::Sweep {
-                path: file.to_path_buf(),
+                path: place.file,
                 field: format!("grid point {k} ({})", assignments(plan, k)),
+                at: place.at,
                 message: format!("{}: {}", est.field, over_budget_message(&est)),
             });
         }

@@ -191,7 +191,7 @@ fn validate_sweep(path: &Path, format: ValidateFormat) -> Result<(), Error> {
     let over = plan
         .as_ref()
         .ok()
-        .and_then(|p| sweeps::within_budget(path, p).err());
+        .and_then(|p| sweeps::within_budget(p).err());
     if format == ValidateFormat::Text {
         let plan = plan?;
         outln!(
@@ -257,7 +257,14 @@ fn problems_json(e: &Error) -> Vec<serde_json::Value> {
             message,
             ..
         } => vec![problem(None, Some(*line), Some(*column), message)],
-        Error::Sweep { field, message, .. } => vec![problem(Some(field), None, None, message)],
+        Error::Sweep {
+            field, message, at, ..
+        } => vec![problem(
+            Some(field),
+            at.map(|a| a.0),
+            at.map(|a| a.1),
+            message,
+        )],
         other => vec![problem(None, None, None, &other.to_string())],
     }
 }

@@ -29,6 +29,7 @@
 //! Must not do terminal I/O (progress goes through the `Progress` trait, cancellation through
 //! an `AtomicBool`), must not import the engine or the world; file access goes through `io`.
 
+mod origin;
 mod output;
 pub mod path;
 mod plan;
@@ -44,6 +45,7 @@ use crate::error::{Error, Result};
 use crate::report::ScenarioInfo;
 use crate::scenario::Scenario;
 
+pub use origin::Place;
 pub use output::{
     merge, FileRef, Header, Identity, ParameterInfo, PointInfo, Results, Row, RunInfo, ShardFile,
     ShardRun,
@@ -64,6 +66,7 @@ pub struct Plan {
     only: Vec<String>,
     metrics: Vec<FieldPath>,
     info: ScenarioInfo,
+    sources: origin::Sources,
 }
 
 impl Plan {

@@ -3,16 +3,19 @@
 //!
 //! Owns `load` / `from_str`, the application of parameter values to the base (as a JSON
 //! tree, so any field can be swept and serde + validation decide what is valid), the
-//! attribution of scenario errors to the parameter and value that caused them, and the metric
-//! check against a dry run of each distinct report shape.
+//! attribution of scenario errors to the parameter and value that caused them (through
+//! `origin`, which applies the parameters), and the metric check against a dry run of each
+//! distinct report shape. The plan keeps the files it was built from (`origin::Sources`) to
+//! place a point's fields.
 //!
 //! Must not import the engine or the world; reads files only through `io`.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
+use super::origin::{apply, attribute, BaseSource, Param, Sources, Target};
 use super::path::{self, FieldPath, Segment};
 use super::spec::{self, Grid, SweepSpec};
 use super::{fnv1a, point_hash, FileRef, Header, ParameterInfo, Plan, PointInfo, RunInfo};
@@ -21,76 +24,6 @@ use crate::io::{read_text, sha256_hex};
 use crate::report::ScenarioInfo;
 use crate::scenario::{self, Format, Scenario, ScenarioSpec, DEFAULT_SEED};
 use crate::sim::custom::Registry;
-
-/// What a parameter does to the scenario.
-#[derive(Debug)]
-enum Target {
-    /// Set the field at the path.
-    Set(FieldPath),
-    /// `len(path)`: keep the first n entries of the list at the path.
-    Len(FieldPath),
-}
-
-impl Target {
-    fn parse(text: &str) -> std::result::Result<Target, String> {
-        let t = text.trim();
-        match t.strip_prefix("len(").and_then(|r| r.strip_suffix(')')) {
-            Some(inner) => Ok(Target::Len(FieldPath::parse(inner.trim())?)),
-            None => Ok(Target::Set(FieldPath::parse(t)?)),
-        }
-    }
-
-    fn path(&self) -> &FieldPath {
-        match self {
-            Target::Set(p) | Target::Len(p) => p,
-        }
-    }
-
-    /// Applies `value`; returns the concrete paths touched.
-    fn apply(&self, root: &mut Value, value: &Value) -> std::result::Result<Vec<String>, String> {
-        match self {
-            Target::Set(p) => path::set(root, p, value),
-            Target::Len(p) => path::truncate(root, p, value.as_u64().unwrap_or(0) as usize),
-        }
-    }
-}
-
-/// A parameter ready to apply.
-#[derive(Debug)]
-struct Param {
-    /// Canonical path text (the CSV column).
-    text: String,
-    target: Target,
-    values: Vec<Value>,
-    from_range: bool,
-}
-
-impl Param {
-    /// The field naming value `j` of parameter `i` in errors.
-    fn value_field(&self, i: usize, j: usize) -> String {
-        if self.from_range {
-            format!("parameters[{i}].range (value {j})")
-        } else {
-            format!("parameters[{i}].values[{j}]")
-        }
-    }
-}
-
-/// Where the base scenario's errors point: its file, and a prefix for an inline table.
-struct BaseSource {
-    file: PathBuf,
-    prefix: &'static str,
-}
-
-impl BaseSource {
-    fn field(&self, f: &str) -> String {
-        match (self.prefix, f) {
-            ("", f) => f.to_string(),
-            (p, ".") => p.trim_end_matches('.').to_string(),
-            (p, f) => format!("{p}{f}"),
-        }
-    }
-}
 
 /// Reads, builds and checks the sweep file at `path` (see `from_str`).
 pub fn load(path: &Path) -> Result<Plan> {
@@ -135,7 +68,7 @@ pub fn from_str_with(text: &str, format: Format, path: &Path, registry: &Registr
         },
         e => e,
     })?;
-    let mut b = Builder::new(&spec, path)?;
+    let mut b = Builder::new(&spec, path, text, format)?;
     b.registry = registry.clone();
     let groups: Vec<Option<String>> = spec.parameters.iter().map(|p| p.zip_group()).collect();
     let counts: Vec<usize> = b.params.iter().map(|p| p.values.len()).collect();
@@ -248,6 +181,15 @@ pub fn from_str_with(text: &str, format: Format, path: &Path, registry: &Registr
         only: spec.strategies.clone(),
         metrics: b.metrics,
         info,
+        sources: Sources {
+            sweep: path.to_path_buf(),
+            text: text.to_string(),
+            format,
+            base: b.source,
+            value: b.base,
+            params: b.params,
+            grid,
+        },
     })
 }
 
@@ -276,10 +218,11 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(spec: &'a SweepSpec, path: &'a Path) -> Result<Builder<'a>> {
+    fn new(spec: &'a SweepSpec, path: &'a Path, text: &str, format: Format) -> Result<Builder<'a>> {
         let bad = |field: &str, message: &str| Error::Sweep {
             path: path.to_path_buf(),
             field: field.to_string(),
+            at: None,
             message: message.to_string(),
         };
         let (base, base_ref, source) =
@@ -293,7 +236,13 @@ impl<'a> Builder<'a> {
                         path: Some(rel.clone()),
                         sha256: sha256_hex(base_text.as_bytes()),
                     };
-                    (value, r, BaseSource { file, prefix: "" })
+                    let source = BaseSource {
+                        file,
+                        prefix: "",
+                        text: base_text,
+                        format: base_format,
+                    };
+                    (value, r, source)
                 }
                 (None, Some(value)) => {
                     let canonical = serde_json::to_string(value).expect("value serialises");
@@ -308,6 +257,8 @@ impl<'a> Builder<'a> {
                         BaseSource {
                             file,
                             prefix: "scenario.",
+                            text: text.to_string(),
+                            format,
                         },
                     )
                 }
@@ -366,6 +317,7 @@ impl<'a> Builder<'a> {
         Error::Sweep {
             path: self.path.to_path_buf(),
             field,
+            at: None,
             message,
         }
     }
@@ -457,18 +409,11 @@ impl<'a> Builder<'a> {
 
     /// Grid point `k`, given its value index per parameter in `coords`.
     fn point(&self, k: usize, coords: &[usize]) -> Result<Point> {
-        let mut value = self.base.clone();
-        let mut written = Vec::new();
-        let mut assignments = Vec::new();
-        for (i, p) in self.params.iter().enumerate() {
-            let v = &p.values[coords[i]];
-            let w = p
-                .target
-                .apply(&mut value, v)
-                .map_err(|e| self.bad(format!("parameters[{i}].path"), e))?;
-            written.push((i, w));
-            assignments.push((p.text.clone(), v.clone()));
-        }
+        let (value, written) = apply(&self.base, &self.params, coords)
+            .map_err(|(i, e)| self.bad(format!("parameters[{i}].path"), e))?;
+        let assignments: Vec<(String, Value)> = (self.params.iter().zip(coords))
+            .map(|(p, &j)| (p.text.clone(), p.values[j].clone()))
+            .collect();
         let at_point = || {
             let list: Vec<String> = assignments
                 .iter()
@@ -612,29 +557,6 @@ fn deserialize(value: &Value) -> std::result::Result<ScenarioSpec, (String, Stri
         .map_err(|e| (e.path().to_string(), e.inner().to_string()))
 }
 
-/// Which parameter (of `written`: index and concrete paths) an error at `field` is about: one
-/// whose path lies under the error's (an enum-tagged table reports its own path) or above it
-/// (a value that is itself a table). When several lie under it, the one whose last field the
-/// message names.
-fn attribute(field: &str, message: &str, written: &[(usize, Vec<String>)]) -> Option<usize> {
-    let under = |a: &str, b: &str| {
-        a == b || (a.starts_with(b) && matches!(a.as_bytes().get(b.len()), Some(b'.' | b'[')))
-    };
-    let mut candidates = Vec::new();
-    for (i, paths) in written {
-        for c in paths {
-            if field == "." || under(c, field) || under(field, c) {
-                candidates.push((*i, c.as_str()));
-            }
-        }
-    }
-    let named = candidates.iter().find(|(_, c)| {
-        let last = c.rsplit(['.', ']']).next().unwrap_or(c);
-        !last.is_empty() && message.contains(&format!("`{last}`"))
-    });
-    named.or(candidates.first()).map(|(i, _)| *i)
-}
-
 /// A signature of the report's shape for a point: its scenario with every number zeroed (list
 /// lengths, names and kinds are what decide which report fields exist).
 fn shape(value: &Value) -> u64 {
@@ -655,33 +577,6 @@ fn shape(value: &Value) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn errors_are_attributed_to_the_parameter_that_wrote_the_field() {
-        let written = vec![
-            (0, vec!["workload.clients[0].rate_rps".to_string()]),
-            (1, vec!["strategies[1].resolution".to_string()]),
-            (2, vec!["strategies[1].name".to_string()]),
-        ];
-        // Exact, and an enum-tagged table reporting its own path (the message decides).
-        assert_eq!(
-            attribute("workload.clients[0].rate_rps", "", &written),
-            Some(0)
-        );
-        assert_eq!(
-            attribute("strategies[1]", "unknown variant `x`", &written),
-            Some(1)
-        );
-        assert_eq!(attribute("strategies[1]", "bad `name`", &written), Some(2));
-        // A value that is itself a table reports a path inside it.
-        assert_eq!(
-            attribute("workload.clients[0].rate_rps.x", "", &written),
-            Some(0)
-        );
-        // `workload.clients[0].rate` is not a prefix of `...rate_rps` as a path.
-        assert_eq!(attribute("workload.clients[0].rate", "", &written), None);
-        assert_eq!(attribute("regions[0].lat", "", &written), None);
-    }
 
     #[test]
     fn shapes_ignore_numbers_but_not_lengths_or_names() {

@@ -1,9 +1,10 @@
 //! The event estimate (`src/scenario/budget.rs`) and the refusal built on it: every source of
 //! events it counts (open-loop groups, closed-loop sessions, travelling users, probe reads,
 //! retries forced by a timeout below the access round trip, heartbeats, faults), the advice
-//! (which way to move each setting), the refusal's line and column, and `validate`'s report
-//! of a valid file too large to run without --force. The cases beyond the open-loop rate
-//! started silently before the estimate counted them.
+//! (which way to move each setting), the refusal's line and column (of a sweep point too:
+//! where the point gets the setting), and `validate`'s report of a valid file too large to
+//! run without --force. The cases beyond the open-loop rate started silently before the
+//! estimate counted them.
 
 use std::path::Path;
 
@@ -192,4 +193,98 @@ fn validate_says_a_valid_file_is_too_large_to_run_without_force() {
     let (o, _) = limited(&["validate", f, "--format", "json"]);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["over_event_limit"], false);
+}
+
+/// A sweep point over the limit is refused at the line and column where that point gets the
+/// setting behind most of its events: the swept value (a list entry, or the range) in the
+/// sweep file; else the base's field, inline in the sweep file or in the base's own file.
+#[test]
+fn an_over_limit_sweep_point_is_placed_where_it_gets_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1e4 s: 100 ops/s is 5e6 events, 1e6 ops/s 5e10.
+    let long = with("duration_s = 10", "duration_s = 10000");
+    let heavy = long.replacen("rate_rps = 100", "rate_rps = 1000000", 1);
+    let inline = |base: &str| -> String {
+        let lines: Vec<String> = base
+            .lines()
+            .map(|l| match l.strip_prefix("[[") {
+                Some(t) => format!("[[scenario.{t}"),
+                None => l.to_string(),
+            })
+            .collect();
+        format!("[scenario]\n{}\n", lines.join("\n"))
+    };
+    let sweep = |param: &str, base: &str| {
+        format!("seeds = 1\nmetrics = [\"latency_ms.read.p50\"]\n{base}\n[[parameters]]\n{param}\n")
+    };
+    let rate = "path = \"workload.clients[0].rate_rps\"";
+    let share = "path = \"workload.clients[0].read_fraction\"\nvalues = [0.5]";
+    // `needle`'s line and column in `text`.
+    let at = |text: &str, needle: &str| -> (usize, usize) {
+        let (i, l) = (text.lines().enumerate())
+            .find(|(_, l)| l.contains(needle))
+            .unwrap();
+        (i + 1, l.find(needle).unwrap() + 1)
+    };
+    let cases = [
+        (
+            "values.toml",
+            sweep(&format!("{rate}\nvalues = [100, 1000000]"), "") + &inline(&long),
+            "1000000]",
+            "grid point 1 (workload.clients[0].rate_rps = 1000000)",
+        ),
+        (
+            "range.toml",
+            sweep(
+                &format!("{rate}\nrange = {{ start = 100, stop = 1000000, num = 2 }}"),
+                "",
+            ) + &inline(&long),
+            "range =",
+            "grid point 1 (workload.clients[0].rate_rps = 1000000)",
+        ),
+        (
+            "inline.toml",
+            sweep(share, "") + &inline(&heavy),
+            "rate_rps = 1000000",
+            "grid point 0 (workload.clients[0].read_fraction = 0.5)",
+        ),
+        (
+            "external.toml",
+            sweep(share, "base = \"base.toml\""),
+            "rate_rps = 1000000",
+            "grid point 0 (workload.clients[0].read_fraction = 0.5)",
+        ),
+    ];
+    std::fs::write(dir.path().join("base.toml"), &heavy).unwrap();
+    for (name, text, needle, point) in cases {
+        let file = dir.path().join(name);
+        std::fs::write(&file, &text).unwrap();
+        // The field behind the events is in the sweep file, or in the base file.
+        let (shown, (line, column)) = if name == "external.toml" {
+            (dir.path().join("base.toml"), at(&heavy, needle))
+        } else {
+            (file.clone(), at(&text, needle))
+        };
+        let expected = format!(
+            "{}:{line}:{column}: {point}: workload.clients[0].rate_rps: the run would take about 5.0e10 events",
+            shown.display()
+        );
+        let out = dir.path().join("out");
+        let f = file.to_str().unwrap();
+        let (o, _) = limited(&["sweep", f, "--out", out.to_str().unwrap(), "--quiet"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.starts_with(&format!("error: {expected}")),
+            "{name}: lacks `{expected}`: {err}"
+        );
+        assert!(!out.exists());
+        let (o, _) = limited(&["validate", f]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{err}");
+        assert!(
+            err.starts_with(&format!("warning: {expected}")),
+            "{name}: {err}"
+        );
+    }
 }
