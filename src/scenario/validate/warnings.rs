@@ -110,14 +110,14 @@ pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
                 bandwidth_bps: None,
                 ..
             } if *loss == 0.0 => {
-                Some("degrades nothing: it sets no extra_latency, no loss and no bandwidth_mbps")
+                Some("it sets no extra_latency, no loss and no bandwidth_mbps, so it degrades nothing")
             }
             FaultKind::ClockSkew {
                 offset_ns: 0,
                 drift_ppm,
                 ..
             } if *drift_ppm == 0.0 => {
-                Some("skews nothing: offset_ms and drift_ppm are both 0, so the region's clock stays right")
+                Some("offset_ms and drift_ppm are both 0, so it skews nothing: the region's clock stays right")
             }
             _ => None,
         };
@@ -125,10 +125,7 @@ pub(super) fn collect(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Warning> {
             warn(
                 format!("faults[{i}]"),
                 None,
-                format!(
-                    "{} has no effect on any strategy: it {why}",
-                    fault.kind.name()
-                ),
+                format!("{} has no effect on any strategy: {why}", fault.kind.name()),
             );
             continue;
         }
