@@ -59,8 +59,12 @@ fn network_settings_with_every_pair_linked_are_warnings() {
             "network.overhead_ms"
         ]
     );
+    // Constant links and no degraded link: messages keep their order without being told to.
+    let unordered = with("fifo = false");
+    assert_eq!(fields(&unordered), ["network.fifo"]);
     assert_eq!(figures(&base), figures(&jitter));
     assert_eq!(figures(&base), figures(&gc));
+    assert_eq!(figures(&base), figures(&unordered));
     // The write p99 of multi-master is the constant access leg: no jitter anywhere.
     let mm = &base.strategies[0];
     assert_eq!(mm.latency_ms.write.p50, mm.latency_ms.write.p99);
@@ -75,6 +79,10 @@ fn network_settings_with_every_pair_linked_are_warnings() {
     assert!(fields(&c).is_empty(), "{:?}", warnings(&c));
     assert!(fields(&l).is_empty(), "{:?}", warnings(&l));
     assert_ne!(figures(&c), figures(&l));
+    // Lognormal derived links can reorder: `fifo = false` acts and is not warned about.
+    let u = three("variation = \"lognormal\"\nfifo = false");
+    assert!(fields(&u).is_empty(), "{:?}", warnings(&u));
+    assert_ne!(figures(&u), figures(&l));
     let gc = three("path = \"great-circle\"\nroute_inflation = 3\noverhead_ms = 50");
     assert!(fields(&gc).is_empty(), "{:?}", warnings(&gc));
     assert_ne!(figures(&gc), figures(&l));

@@ -1,18 +1,21 @@
 //! Warnings about the scenario's models rather than its strategies or faults: network settings
-//! that no link and no access latency takes (everything is given explicitly), and instance
-//! counts of the cost model for roles no strategy gives any region.
+//! that no link and no access latency takes (everything is given explicitly, or every link is
+//! constant so order is kept anyway), and instance counts of the cost model for roles no
+//! strategy gives any region.
 //!
 //! Part of `warnings` (which orders and files them). Must not import the engine, the world,
 //! metrics or report.
 
 use crate::cost::{footprint, Role};
+use crate::faults::FaultKind;
 use crate::scenario::spec::{InstancesSpec, PathSpec, ScenarioSpec, VariationSpec};
 use crate::scenario::Scenario;
 
 /// One warning: field path, strategy (none here: these concern the whole scenario), message.
 pub(super) type Found = (String, Option<usize>, String);
 
-/// The network settings nothing reads: `network.variation` when every pair of regions has an
+/// The network settings nothing reads: `network.fifo = false` when every link is constant and
+/// no fault degrades a link; `network.variation` when every pair of regions has an
 /// explicit link and every region its own `intra_ms` (no measured matrix, whose rows without
 /// a tail take the variation); `network.path = "great-circle"`, `route_inflation` and
 /// `overhead_ms` when no link is derived from geography.
@@ -20,6 +23,24 @@ pub(super) fn network(spec: &ScenarioSpec, sc: &Scenario) -> Vec<Found> {
     let net = &spec.network;
     let derived = sc.topology.links().iter().any(|l| !l.explicit);
     let mut w = Vec::new();
+    // A channel delivers in send order anyway when every link is constant and no fault
+    // degrades one (a degradation's extra latency, its end, or a retransmission can overtake).
+    let constant = sc
+        .topology
+        .links()
+        .iter()
+        .all(|l| l.latency.constant_nanos().is_some());
+    let degraded = sc
+        .faults
+        .iter()
+        .any(|f| matches!(f.kind, FaultKind::LinkDegradation { .. }));
+    if !net.fifo && constant && !degraded {
+        w.push((
+            "network.fifo".into(),
+            None,
+            "has no effect: every link's latency is constant and no fault degrades a link, so messages of one channel arrive in the order they were sent anyway".into(),
+        ));
+    }
     if derived {
         return w;
     }
