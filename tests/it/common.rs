@@ -41,6 +41,25 @@ pub fn geosim(args: &[&str]) -> Output {
     geosim_env(args, &[])
 }
 
+/// `geosim run FILE --out OUT EXTRA...`, which must succeed: its standard output and the
+/// report.json it wrote.
+pub fn run_cli(file: &Path, out: &Path, extra: &[&str]) -> (String, serde_json::Value) {
+    let mut args = vec![
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = geosim(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report = std::fs::read_to_string(out.join("report.json")).unwrap();
+    (
+        String::from_utf8(o.stdout).unwrap(),
+        serde_json::from_str(&report).unwrap(),
+    )
+}
+
 /// Runs the geosim binary with `args` and extra environment variables, from the crate root.
 pub fn geosim_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_geosim"));

@@ -2,7 +2,7 @@
 //! latency, availability and rates of a kind of operation no client issued, checked in
 //! report.json and in the terminal tables against a hand count.
 
-use crate::common::{geosim, pair, run, PAIR_AP};
+use crate::common::{pair, run, run_cli, PAIR_AP};
 
 /// Writes at `p` only, reads at `s` only (`PAIR_AP`: async active-passive, primary `p`,
 /// constant 40 ms link, 1 ms access): `s` has no write and `p` no read, so their statistics
@@ -86,18 +86,7 @@ read_from = "local"
     )
     .unwrap();
     let out = dir.join("out");
-    let o = geosim(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--no-charts",
-        "--by-region",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8(o.stdout).unwrap();
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let (text, json) = run_cli(&file, &out, &["--no-charts", "--by-region"]);
     let s = &json["strategies"][0];
     assert_eq!(s["ops"]["writes"], 0);
     for stat in ["mean", "p50", "p90", "p99", "p999", "max"] {
@@ -155,17 +144,7 @@ primary = "p"
     let head = "name = \"no-ops\"\nduration_s = 60\ndrain_s = 2";
     std::fs::write(&file, pair(head, "", "", 40.0, rest)).unwrap();
     let out = dir.join("out");
-    let o = geosim(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--no-charts",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8(o.stdout).unwrap();
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let (text, json) = run_cli(&file, &out, &["--no-charts"]);
     let s = &json["strategies"][0];
     assert_eq!(
         (s["ops"]["reads"].as_u64(), s["ops"]["writes"].as_u64()),

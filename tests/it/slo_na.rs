@@ -2,7 +2,7 @@
 //! results, never met, and counted in the verdict, so a strategy whose every operation failed
 //! never "meets all" its latency objectives (docs/cost.md#service-level-objectives).
 
-use crate::common::{geosim, run};
+use crate::common::{run, run_cli};
 
 /// Two regions, clients in us-east-1 only, active-passive with its primary in eu-west-1.
 fn scenario(clients: &str, slos: &str) -> String {
@@ -130,19 +130,10 @@ min = 0.99
     let file = dir.join("read-only.toml");
     std::fs::write(&file, &text).unwrap();
     let out = dir.join("out");
-    let o = geosim(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let stdout = String::from_utf8_lossy(&o.stdout);
+    let (stdout, json) = run_cli(&file, &out, &[]);
     assert!(stdout.contains("N/A 1/3"), "{stdout}");
     assert!(!stdout.contains("PASS"), "{stdout}");
     assert!(stdout.contains("ap: meets 1 of 3 (2 n/a)"), "{stdout}");
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     let slo = &json["strategies"][0]["slo"];
     assert_eq!(slo["not_applicable"], 2);
     assert_eq!(slo["objectives"][1]["not_applicable"], true);
